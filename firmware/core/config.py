@@ -1,0 +1,104 @@
+# Insole configuration: config.json on flash, validated key by key against SCHEMA.
+# A bad file never stops the insole: each invalid key falls back to its default and
+# the reason is returned for the log (and for the host, which validates before writing).
+import json
+
+# name: (type, low, high, default). For str keys, `low` is the tuple of allowed values
+# (None: any string up to `high` characters). Integer fixed-point units are in the name.
+SCHEMA = {
+    "rate_hz": (int, 50, 1000, 200),  # sampling rate
+    "foot": (str, ("left", "right"), None, "right"),
+    "runner_id": (str, None, 32, ""),
+    # gait detection (total = sum of re-zeroed channel loads, 0.1 N)
+    "ic_frac_pct": (int, 2, 50, 10),  # contact when total > this % of median recent peak
+    "to_frac_pct": (int, 1, 50, 7),  # toe-off when total < this % of median recent peak
+    "ic_floor": (int, 10, 20000, 150),  # total never counts as contact below this (0.1 N)
+    "min_peak_frac_pct": (int, 0, 100, 40),  # a step's peak must reach this % of median peak
+    "refractory_ms": (int, 0, 1000, 100),  # from toe-off to the next possible contact
+    "min_stance_ms": (int, 20, 1000, 80),
+    "max_stance_ms": (int, 100, 3000, 600),
+    # landing analysis
+    "landing_window_ms": (int, 20, 200, 60),  # loading phase analysed after contact
+    "calib_steps": (int, 10, 500, 30),  # steps that form the runner's baseline
+    "collapse_ratio_pct": (int, 100, 500, 120),  # arch share >= baseline median x this
+    "collapse_z_x10": (int, 0, 100, 20),  # and robust z-score >= this / 10
+    "toe_ratio_pct": (int, 100, 1000, 150),  # toe share >= baseline median x this
+    "toe_z_x10": (int, 0, 100, 30),  # and robust z-score >= this / 10
+    "toe_min_share": (int, 0, 10000, 150),  # and toe share >= this (1e-4 units)
+    "baseline_arch_share": (int, 0, 10000, 0),  # 0: calibrate; else fixed median (1e-4)
+    "baseline_toe_share": (int, 0, 10000, 0),  # 0: calibrate; else fixed median (1e-4)
+    # cue policy
+    "cue_mode": (str, ("off", "every", "faded", "blocks"), None, "blocks"),
+    "cue_every_steps": (int, 1, 100, 4),  # at most one cue in this many steps
+    "cue_pulse_min_ms": (int, 20, 1000, 100),
+    "cue_pulse_max_ms": (int, 20, 1000, 200),
+    "fade_start_pct": (int, 0, 100, 100),  # share of eligible landings cued at the start
+    "fade_end_pct": (int, 0, 100, 25),  # ... and after fade_steps steps
+    "fade_steps": (int, 1, 100000, 3000),
+    "warmup_s": (int, 0, 7200, 600),  # blocks mode: no cues before the first block
+    "block_s": (int, 10, 3600, 60),  # blocks mode: length of each cue-off / cue-on block
+}
+
+# (low key, high key): low must not exceed high
+ORDERED = (
+    ("min_stance_ms", "max_stance_ms"),
+    ("cue_pulse_min_ms", "cue_pulse_max_ms"),
+    ("fade_end_pct", "fade_start_pct"),
+    ("to_frac_pct", "ic_frac_pct"),
+)
+
+
+def defaults():
+    return {key: spec[3] for key, spec in SCHEMA.items()}
+
+
+def _check(key, value):
+    """Return an error message for one key, or None if the value is valid."""
+    kind, low, high, _ = SCHEMA[key]
+    if type(value) is not kind:  # exact type: JSON true must not pass as int 1
+        return "%s: expected %s, got %r" % (key, kind.__name__, value)
+    if kind is str:
+        if low is not None and value not in low:
+            return "%s: %r is not one of %s" % (key, value, ", ".join(low))
+        if high is not None and len(value) > high:
+            return "%s: longer than %d characters" % (key, high)
+    elif not low <= value <= high:
+        return "%s: %r is outside %d..%d" % (key, value, low, high)
+    return None
+
+
+def validate(raw):
+    """Validate a dict of settings. Returns (config, errors): config has every key, with
+    the default wherever the given value was missing or invalid."""
+    cfg = defaults()
+    errors = []
+    if not isinstance(raw, dict):
+        return cfg, ["config: expected a JSON object, got %s" % type(raw).__name__]
+    for key in raw:
+        if key not in SCHEMA:
+            errors.append("%s: unknown setting" % key)
+            continue
+        error = _check(key, raw[key])
+        if error:
+            errors.append(error)
+        else:
+            cfg[key] = raw[key]
+    for low_key, high_key in ORDERED:
+        if cfg[low_key] > cfg[high_key]:
+            errors.append("%s (%r) must not exceed %s (%r)" % (low_key, cfg[low_key], high_key, cfg[high_key]))
+            cfg[low_key] = SCHEMA[low_key][3]
+            cfg[high_key] = SCHEMA[high_key][3]
+    return cfg, errors
+
+
+def load(path):
+    """Read and validate a config file. Never raises: a missing, unreadable or malformed
+    file gives the defaults plus the reason."""
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+    except OSError:
+        return defaults(), []  # no file: defaults are the intended state
+    except ValueError as e:
+        return defaults(), ["%s: not valid JSON (%s); using defaults" % (path, e)]
+    return validate(raw)

@@ -1,0 +1,121 @@
+# The step record: one fixed-size little-endian struct per detected step, the single
+# definition shared by firmware (packing on the insole) and host (decoding after a pull).
+#
+# Layout (24 bytes):
+#   version      B   RECORD_VERSION
+#   flags        B   FLAG_* bits below
+#   ic_ms        I   initial contact, ms since session start (back-dated to the load onset)
+#   stance_ms    H   initial contact to toe-off
+#   peak_total   H   peak summed load over the stance, newtons
+#   arch_share   H   arch / total load over the landing window, 1e-4 units
+#   toe_share    H   (hallux + toes) / total load over the landing window, 1e-4 units
+#   toe_load     H   mean hallux + toes load over the landing window, 0.1 N
+#   ml_index     h   (met1 - met5) / (met1 + met5) over the stance, 1e-4 units
+#   loading_rate H   steepest rise of the summed load in the loading phase, 10 N/s
+#   block        B   block number of the cue protocol (0 = warm-up / no protocol)
+#   faults       B   bit i set: channel i flagged by sensor health during this step
+#   crc          H   CRC-16/CCITT-FALSE over the 22 bytes before it
+import struct
+
+from .mp import const
+
+RECORD_VERSION = const(1)
+FORMAT = "<BBIHHHHHhHBBH"
+SIZE = const(24)
+BODY = const(22)  # bytes covered by the CRC
+FIELDS = (
+    "version",
+    "flags",
+    "ic_ms",
+    "stance_ms",
+    "peak_total",
+    "arch_share",
+    "toe_share",
+    "toe_load",
+    "ml_index",
+    "loading_rate",
+    "block",
+    "faults",
+    "crc",
+)
+
+FLAG_COLLAPSE = const(0x01)  # arch collapsed at landing
+FLAG_TOE_ENGAGED = const(0x02)  # toes loaded early in stance
+FLAG_CUED = const(0x04)  # a haptic cue was issued for this landing
+FLAG_CUE_BLOCK = const(0x08)  # the step fell where cueing was on (a cue-on block)
+FLAG_SENSOR_FAULT = const(0x10)  # at least one channel faulty (see `faults`)
+FLAG_CALIBRATED = const(0x20)  # baseline ready: collapse / toe flags are meaningful
+FLAG_SATURATED = const(0x40)  # some channel hit the ADC ceiling during stance
+FLAG_DROPPED = const(0x80)  # the sampler missed frames during stance
+
+FLAG_NAMES = (
+    "collapse",
+    "toe_engaged",
+    "cued",
+    "cue_block",
+    "sensor_fault",
+    "calibrated",
+    "saturated",
+    "dropped",
+)
+
+
+def _crc_table():
+    table = [0] * 256
+    for i in range(256):
+        crc = i << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+        table[i] = crc & 0xFFFF
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc16(buf, start, end):
+    """CRC-16/CCITT-FALSE of buf[start:end], without slicing (allocation-free)."""
+    crc = 0xFFFF
+    table = _CRC_TABLE
+    for i in range(start, end):
+        crc = ((crc << 8) & 0xFFFF) ^ table[((crc >> 8) ^ buf[i]) & 0xFF]
+    return crc
+
+
+def pack_into(buf, off, flags, ic_ms, stance_ms, peak_total, arch_share, toe_share,
+              toe_load, ml_index, loading_rate, block, faults):
+    """Write one record at buf[off:off+SIZE]. Values are clamped to their field ranges
+    by the caller; this function allocates nothing."""
+    struct.pack_into(FORMAT, buf, off, RECORD_VERSION, flags, ic_ms, stance_ms, peak_total,
+                     arch_share, toe_share, toe_load, ml_index, loading_rate, block, faults, 0)
+    crc = crc16(buf, off, off + BODY)
+    buf[off + BODY] = crc & 0xFF
+    buf[off + BODY + 1] = crc >> 8
+
+
+class RecordError(ValueError):
+    pass
+
+
+def unpack(buf, off=0):
+    """Decode and verify one record; raises RecordError on a bad version or CRC."""
+    if len(buf) - off < SIZE:
+        raise RecordError("truncated record: %d of %d bytes" % (len(buf) - off, SIZE))
+    values = struct.unpack_from(FORMAT, buf, off)
+    if values[0] != RECORD_VERSION:
+        raise RecordError("unknown record version %d" % values[0])
+    if crc16(buf, off, off + BODY) != values[-1]:
+        raise RecordError("record CRC mismatch")
+    return values
+
+
+def as_dict(values):
+    """Record tuple -> dict of fields plus one boolean per flag, for host code."""
+    out = {}  # type: dict
+    for name, value in zip(FIELDS, values):
+        out[name] = value
+    flags = out["flags"]
+    for bit, name in enumerate(FLAG_NAMES):
+        out[name] = (flags >> bit) & 1
+    out["to_ms"] = out["ic_ms"] + out["stance_ms"]
+    return out
