@@ -8,6 +8,7 @@ BOARD ?= esp32_devkitc
 PORT ?=
 FIRMWARE_PY := $(shell find firmware -name '*.py' -not -path '*/__pycache__/*')
 export PYRIGHT_PYTHON_CACHE_DIR := $(CURDIR)/$(VENV)/pyright-cache
+export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
 .PHONY: setup demo test check bench deploy hardware clean
 

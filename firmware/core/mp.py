@@ -1,7 +1,7 @@
 # MicroPython built-ins that CPython lacks, so core runs unchanged on both.
 try:
-    from micropython import const
+    from micropython import const  # pyright: ignore[reportAssignmentType]
 except ImportError:
 
-    def const(expr):  # pyright: ignore[reportAssignmentType]
+    def const(expr):
         return expr

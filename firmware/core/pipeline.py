@@ -1,25 +1,240 @@
-# Per-frame processing: sensor health, re-zeroing, gait events, landing analysis, cue
-# policy, and step records into a ring. STUB: the real implementation is in progress.
-from . import record
+# Per-frame processing: re-zero each channel during swing, sum the healthy channels,
+# detect gait events, judge the landing, decide the cue, and pack a step record into a
+# ring the app drains. process() allocates nothing (tests prove it under heap_lock).
+from . import gait, record
+from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
+from .cue import CuePolicy
+from .gait import GaitDetector
+from .health import JUMP_COUNTS, REVERSAL_FRAMES, SensorHealth
+from .intmath import clamp, ratio_1e4
+from .landing import LandingJudge
+from .mp import const
+
+_TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
 
 
 class Pipeline:
     def __init__(self, cfg, lut, ring_records=64):
-        self.cfg = cfg
         self.lut = lut
-        self.fault_mask = 0
+        self.gait = GaitDetector(cfg)
+        self.judge = LandingJudge(cfg)
+        self.cue = CuePolicy(cfg)
+        self.health = SensorHealth()
+        self.window_ms = cfg["landing_window_ms"]
+        # baseline creeps up with a time constant of ~2 s of swing at any sample rate
+        shift = 0
+        while (1 << shift) < cfg["rate_hz"] * 2:
+            shift += 1
+        self.zero_shift = shift
+        self.base = [0] * COUNT  # per-channel zero (0.1 N), tracked during swing
+        self.load = [0] * COUNT  # re-zeroed load this frame
+        self.win = [0] * COUNT  # load summed over the landing window
+        self.stance = [0] * COUNT  # load summed over the stance
+        self.prev = [0] * COUNT  # last raw count, for spike detection
+        self.jump_dir = [0] * COUNT
+        self.jump_frame = [0] * COUNT
+        self.frame_no = 0
+        self.win_frames = 0
+        self.decided = True
         self.steps = 0
-        self._ring = bytearray(ring_records * record.SIZE)
+        self.dropped = 0  # frames the sampler reported missed, whole session
+        self.step_dropped = False
+        self.ring = bytearray(ring_records * record.SIZE)
+        self.ring_cap = ring_records
+        self.ring_head = 0
+        self.ring_count = 0
+        self.ring_lost = 0
+        self._clear_landing()
+
+    def _clear_landing(self):
+        self.arch_share = 0
+        self.toe_share = 0
+        self.toe_load = 0
+        self.collapse = False
+        self.engaged = False
+        self.calibrated = False
+        self.pulse = 0
+
+    @property
+    def fault_mask(self):
+        return self.health.mask
 
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
         Returns the haptic pulse length in ms to play now (0: none). Allocates nothing."""
+        lut = self.lut
+        base = self.base
+        load = self.load
+        win = self.win
+        stance_sum = self.stance
+        prev = self.prev
+        health = self.health
+        hi = health.hi
+        lo = health.lo
+        mask = health.mask
+        if self.frame_no == 0:
+            for i in range(COUNT):
+                base[i] = lut[frame[i]]
+                prev[i] = frame[i]
+        self.frame_no += 1
+        in_stance = self.gait.state == gait.STANCE
+        in_window = in_stance and not self.decided
+        shift = self.zero_shift
+        total = 0
+        for i in range(COUNT):
+            c = frame[i]
+            v = lut[c]
+            b = base[i]
+            if in_stance:
+                if c > hi[i]:
+                    hi[i] = c
+            else:
+                if v < b:
+                    b -= (b - v + 3) >> 2  # fast down: the foot left the ground
+                else:
+                    b += (v - b) >> shift  # slow up: preload and drift
+                base[i] = b
+                if c < lo[i]:
+                    lo[i] = c
+            x = v - b
+            if x < 0:
+                x = 0
+            load[i] = x
+            if in_stance:
+                stance_sum[i] += x
+                if in_window:
+                    win[i] += x
+            if not (mask >> i) & 1:
+                total += x
+            d = c - prev[i]
+            prev[i] = c
+            if d > JUMP_COUNTS or d < -JUMP_COUNTS:
+                self._jump(i, d)
+        if in_window:
+            self.win_frames += 1
+        event = self.gait.update(total, t_ms)
+        if event == gait.CONTACT:
+            return self._contact()
+        if event == gait.TOE_OFF:
+            self._toe_off()
+        elif event == gait.REJECTED:
+            self.decided = True
+        elif in_window and t_ms >= self.gait.ic_ms + self.window_ms:
+            return self._decide(True)
         return 0
+
+    def _jump(self, i, d):
+        """A large frame-to-frame change; an opposite one soon after is a spike or dropout."""
+        direction = 1 if d > 0 else -1
+        if self.jump_dir[i] == -direction and self.frame_no - self.jump_frame[i] <= REVERSAL_FRAMES:
+            self.health.spikes[i] += 1
+            self.jump_dir[i] = 0
+        else:
+            self.jump_dir[i] = direction
+            self.jump_frame[i] = self.frame_no
+
+    def _contact(self):
+        load = self.load
+        for i in range(COUNT):
+            self.win[i] = load[i]
+            self.stance[i] = load[i]
+        self.win_frames = 1
+        self.decided = False
+        self.step_dropped = False
+        self._clear_landing()
+        self.cue.at_landing(self.gait.ic_ms)
+        return 0
+
+    def _decide(self, may_cue):
+        """Judge the landing from the window sums; returns the cue pulse (ms)."""
+        self.decided = True
+        win = self.win
+        mask = self.health.mask
+        total = 0
+        for i in range(COUNT):
+            if not (mask >> i) & 1:
+                total += win[i]
+        arch_ok = not (mask >> ARCH) & 1
+        toes_ok = (mask & _TOE_BITS) != _TOE_BITS
+        toe_sum = 0
+        if not (mask >> HALLUX) & 1:
+            toe_sum += win[HALLUX]
+        if not (mask >> TOES) & 1:
+            toe_sum += win[TOES]
+        judge = self.judge
+        self.arch_share = ratio_1e4(win[ARCH], total) if arch_ok else 0
+        self.toe_share = ratio_1e4(toe_sum, total)
+        self.toe_load = toe_sum // self.win_frames
+        self.calibrated = judge.ready()
+        self.collapse = arch_ok and judge.collapsed(self.arch_share)
+        self.engaged = toes_ok and judge.toes_engaged(self.toe_share)
+        eligible = may_cue and self.collapse and not self.engaged and toes_ok
+        self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share))
+        return self.pulse
+
+    def _toe_off(self):
+        if not self.decided:
+            self._decide(False)  # stance shorter than the window: too late to cue
+        health = self.health
+        saturated = health.saturated()
+        if health.end_step():
+            self.judge.reset()  # the channel set changed: shares need a new baseline
+        elif not self.judge.ready():
+            self.judge.learn(self.arch_share, self.toe_share)
+        self._push_record(saturated)
+        self.steps += 1
+
+    def _flags(self, saturated):
+        flags = 0
+        if self.collapse:
+            flags |= record.FLAG_COLLAPSE
+        if self.engaged:
+            flags |= record.FLAG_TOE_ENGAGED
+        if self.pulse:
+            flags |= record.FLAG_CUED
+        if self.cue.block_on:
+            flags |= record.FLAG_CUE_BLOCK
+        if self.health.mask:
+            flags |= record.FLAG_SENSOR_FAULT
+        if self.calibrated:
+            flags |= record.FLAG_CALIBRATED
+        if saturated:
+            flags |= record.FLAG_SATURATED
+        if self.step_dropped:
+            flags |= record.FLAG_DROPPED
+        return flags
+
+    def _push_record(self, saturated):
+        if self.ring_count == self.ring_cap:
+            self.ring_lost += 1  # the app stopped draining: keep the older records
+            return
+        g = self.gait
+        st = self.stance
+        slot = (self.ring_head + self.ring_count) % self.ring_cap
+        record.pack_into(
+            self.ring, slot * record.SIZE, self._flags(saturated),
+            clamp(g.ic_ms, 0, 0x7FFFFFFF), clamp(g.to_ms - g.ic_ms, 0, 0xFFFF),
+            clamp(g.peak // 10, 0, 0xFFFF), self.arch_share, self.toe_share,
+            clamp(self.toe_load, 0, 0xFFFF),
+            clamp(ratio_1e4(st[MET1] - st[MET5], st[MET1] + st[MET5]), -10000, 10000),
+            clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask)
+        self.ring_count += 1
 
     def mark_dropped(self, frames):
         """The sampler missed `frames` frames (overrun); flags the current step."""
+        self.dropped += frames
+        if self.gait.state == gait.STANCE:
+            self.step_dropped = True
 
     def pop_record(self, buf):
         """Copy the oldest pending step record into buf (bytearray(record.SIZE)).
         Returns False when none is pending."""
-        return False
+        if not self.ring_count:
+            return False
+        off = self.ring_head * record.SIZE
+        ring = self.ring
+        for i in range(record.SIZE):
+            buf[i] = ring[off + i]
+        self.ring_head = (self.ring_head + 1) % self.ring_cap
+        self.ring_count -= 1
+        return True

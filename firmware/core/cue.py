@@ -1,0 +1,62 @@
+# Cue policy: whether a landing that collapsed without toe engagement gets a haptic cue,
+# and for how long. Modes: off, every, faded (a falling share of eligible landings, so
+# the runner does not come to depend on the cue) and blocks (alternating cue-off and
+# cue-on blocks after a warm-up, so the host compares like with like inside one run).
+# A rate limit caps cues at one per `cue_every_steps` steps in every mode.
+from .mp import const
+
+OFF = const(0)
+EVERY = const(1)
+FADED = const(2)
+BLOCKS = const(3)
+_MODES = {"off": OFF, "every": EVERY, "faded": FADED, "blocks": BLOCKS}
+
+
+class CuePolicy:
+    def __init__(self, cfg):
+        self.mode = _MODES[cfg["cue_mode"]]
+        self.every = cfg["cue_every_steps"]
+        self.pulse_min = cfg["cue_pulse_min_ms"]
+        self.pulse_max = cfg["cue_pulse_max_ms"]
+        self.fade_start = cfg["fade_start_pct"]
+        self.fade_end = cfg["fade_end_pct"]
+        self.fade_steps = cfg["fade_steps"]
+        self.warmup_ms = cfg["warmup_s"] * 1000
+        self.block_ms = cfg["block_s"] * 1000
+        self.steps_since = self.every  # the first eligible landing may be cued
+        self.fade_acc = 0
+        self.block = 0
+        self.block_on = False
+
+    def at_landing(self, t_ms):
+        """Update the protocol position for a landing at t_ms (block, and whether cues are on)."""
+        mode = self.mode
+        if mode == BLOCKS:
+            if t_ms < self.warmup_ms:
+                self.block = 0
+                self.block_on = False
+            else:
+                k = (t_ms - self.warmup_ms) // self.block_ms
+                self.block = k + 1 if k < 254 else 255
+                self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
+        else:
+            self.block = 0
+            self.block_on = mode != OFF
+
+    def _fade_pct(self, step_no):
+        if step_no >= self.fade_steps:
+            return self.fade_end
+        return self.fade_start - (self.fade_start - self.fade_end) * step_no // self.fade_steps
+
+    def decide(self, eligible, step_no, severity_pct):
+        """Called once per landing after at_landing(). Returns the pulse length in ms (0: none)."""
+        self.steps_since += 1
+        if not (eligible and self.block_on) or self.steps_since < self.every:
+            return 0
+        if self.mode == FADED:
+            self.fade_acc += self._fade_pct(step_no)
+            if self.fade_acc < 100:
+                return 0
+            self.fade_acc -= 100
+        self.steps_since = 0
+        return self.pulse_min + (self.pulse_max - self.pulse_min) * severity_pct // 100

@@ -1,0 +1,165 @@
+# Gait events from the summed load of all healthy channels (not the heel: many runners
+# don't heel-strike). Per frame, integer-only, allocation-free.
+#
+# - A 3-sample median removes 1-sample spikes (adds one frame of delay, corrected below).
+# - Thresholds adapt to the median of recent step peaks: contact above ic_frac_pct of it
+#   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the noise floor.
+# - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
+#   forward along the falling edge.
+# - A refractory period after toe-off, a minimum and maximum stance, and a minimum peak
+#   (fraction of recent peaks) reject shuffles, standing and walking.
+from .intmath import median_of
+from .mp import const
+
+NONE = const(0)
+CONTACT = const(1)  # initial contact confirmed this frame (ic_ms is set)
+TOE_OFF = const(2)  # a step ended and was accepted (to_ms, peak set)
+REJECTED = const(3)  # a candidate stance ended but was not a step
+
+SWING = const(0)
+STANCE = const(1)
+LOADED = const(2)  # aborted stance (standing, too long): wait for unloading
+
+_PEAKS = const(8)  # recent peaks remembered for the adaptive thresholds
+_LOW_PEAK_RESET = const(6)  # consecutive low-peak rejections that reset the history
+_MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
+
+
+class GaitDetector:
+    def __init__(self, cfg):
+        rate = cfg["rate_hz"]
+        self.period_us = 1000000 // rate
+        self.ic_frac = cfg["ic_frac_pct"]
+        self.to_frac = cfg["to_frac_pct"]
+        self.floor = cfg["ic_floor"]
+        self.min_peak_frac = cfg["min_peak_frac_pct"]
+        self.refractory = cfg["refractory_ms"]
+        self.min_stance = cfg["min_stance_ms"]
+        self.max_stance = cfg["max_stance_ms"]
+        self.peaks = [0] * _PEAKS
+        self.scratch = [0] * _PEAKS
+        self.reset()
+
+    def reset(self):
+        self.state = SWING
+        self.n_peaks = 0
+        self.peak_head = 0
+        self.low_peaks = 0
+        self.median_peak = 0
+        self.on = self.floor
+        self.off = self.floor * 7 // 10
+        self.x1 = 0  # raw totals of the last two frames (median filter input)
+        self.x2 = 0
+        self.m = 0  # filtered total, previous frame
+        self.count = 0  # consecutive frames beyond the active threshold
+        self.last_to = -1000000
+        self.ic_ms = 0
+        self.to_ms = 0
+        self.pending_to = 0
+        self.peak = 0
+        self.max_rise = 0
+        self.rising = False
+
+    def _thresholds(self):
+        med = self.median_peak
+        self.on = max(self.floor, med * self.ic_frac // 100)
+        self.off = max(self.floor * 7 // 10, med * self.to_frac // 100)
+
+    def _edge_ms(self, m, slope):
+        """Frames (x16) from the zero crossing of a straight edge to the current value."""
+        if slope <= 0:
+            return 0
+        back = m * 16 // slope
+        return back if back < _MAX_BACKDATE_X16 else _MAX_BACKDATE_X16
+
+    def update(self, total, t_ms):
+        """Feed one frame's summed load (0.1 N); returns NONE, CONTACT, TOE_OFF or REJECTED."""
+        x1 = self.x1
+        x2 = self.x2
+        # median of (x2, x1, total)
+        if x1 < x2:
+            x1, x2 = x2, x1
+        m = total if total < x1 else x1
+        if m < x2:
+            m = x2
+        self.x2 = self.x1
+        self.x1 = total
+        prev = self.m
+        self.m = m
+        state = self.state
+        if state == SWING:
+            if m > self.on and t_ms - self.last_to >= self.refractory:
+                self.count += 1
+                if self.count >= 2:
+                    return self._contact(m, prev, t_ms)
+            else:
+                self.count = 0
+            return NONE
+        if state == STANCE:
+            return self._stance(m, prev, t_ms)
+        if m < self.off:  # LOADED: wait until the foot is unloaded
+            self.state = SWING
+            self.count = 0
+            self.last_to = t_ms
+        return NONE
+
+    def _contact(self, m, prev, t_ms):
+        # m is two frames past the threshold crossing; the filter adds one frame of delay
+        frames_x16 = 16 + self._edge_ms(m, m - prev)
+        self.ic_ms = t_ms - frames_x16 * self.period_us // 16000
+        self.state = STANCE
+        self.count = 0
+        self.peak = m
+        self.max_rise = m - prev
+        self.rising = True
+        return CONTACT
+
+    def _stance(self, m, prev, t_ms):
+        if m > self.peak:
+            self.peak = m
+        elif self.rising and m < self.peak * 9 // 10:
+            self.rising = False  # loading phase over: keep the steepest rise seen
+        if self.rising and m - prev > self.max_rise:
+            self.max_rise = m - prev
+        if t_ms - self.ic_ms > self.max_stance:
+            self.state = LOADED
+            return REJECTED
+        if m >= self.off:
+            self.count = 0
+            return NONE
+        self.count += 1
+        if self.count == 1:
+            # first frame below: extrapolate the falling edge to zero, less the filter delay
+            frames_x16 = self._edge_ms(m, prev - m) - 16
+            self.pending_to = t_ms + frames_x16 * self.period_us // 16000
+            return NONE
+        self.state = SWING
+        self.count = 0
+        self.last_to = t_ms
+        self.to_ms = self.pending_to
+        return self._finish()
+
+    def _finish(self):
+        stance = self.to_ms - self.ic_ms
+        if stance < self.min_stance or stance > self.max_stance:
+            return REJECTED
+        if self.peak * 100 < self.median_peak * self.min_peak_frac:
+            self.low_peaks += 1
+            if self.low_peaks >= _LOW_PEAK_RESET:
+                self.n_peaks = 0  # the load level changed for good: relearn it
+                self.peak_head = 0
+                self.median_peak = 0
+                self._thresholds()
+            return REJECTED
+        self.low_peaks = 0
+        self.peaks[self.peak_head] = self.peak
+        self.peak_head = (self.peak_head + 1) % _PEAKS
+        if self.n_peaks < _PEAKS:
+            self.n_peaks += 1
+        self.median_peak = median_of(self.peaks, self.n_peaks, self.scratch)
+        self._thresholds()
+        return TOE_OFF
+
+    def rise_per_s(self):
+        """Steepest rise of the filtered total during loading, in 0.1 N per second."""
+        return self.max_rise * (1000000 // self.period_us)

@@ -1,0 +1,69 @@
+# Sensor health, judged once per step from per-channel evidence the pipeline gathers
+# each frame: the highest raw count during stance, the lowest during swing, and spike /
+# dropout reversals. A channel is faulty after several bad steps in a row and healthy
+# again after more good ones, so one odd step neither trips nor clears a fault.
+from .channels import COUNT
+from .mp import const
+
+OPEN_COUNTS = const(30)  # stance maximum at or below this: open lead / dead sensor
+SHORT_COUNTS = const(4000)  # swing minimum at or above this: shorted / saturated
+ADC_MAX = const(4095)
+JUMP_COUNTS = const(700)  # a frame-to-frame change this large is a candidate spike
+REVERSAL_FRAMES = const(10)  # ... a spike if an opposite jump follows within this many frames
+SPIKES_BAD = const(2)  # spikes in one step cycle that make the step bad for a channel
+BAD_TO_FAULT = const(4)  # consecutive bad steps that flag a channel
+GOOD_TO_CLEAR = const(8)  # consecutive good steps that clear it
+
+OPEN = const(1)
+SHORTED = const(2)
+NOISY = const(3)
+KIND_NAMES = ("ok", "open", "shorted", "noisy")
+
+
+class SensorHealth:
+    def __init__(self):
+        self.hi = [0] * COUNT  # stance max, raw counts
+        self.lo = [ADC_MAX] * COUNT  # swing min, raw counts
+        self.spikes = [0] * COUNT  # reversals this step cycle
+        self.bad = [0] * COUNT
+        self.good = [0] * COUNT
+        self.kind = [0] * COUNT  # OPEN / SHORTED / NOISY while faulty, else 0
+        self.mask = 0  # bit i: channel i faulty
+
+    def _verdict(self, i):
+        if self.lo[i] >= SHORT_COUNTS:
+            return SHORTED
+        if self.hi[i] <= OPEN_COUNTS:
+            return OPEN
+        if self.spikes[i] >= SPIKES_BAD:
+            return NOISY
+        return 0
+
+    def end_step(self):
+        """Judge each channel on the step just finished; returns True if the mask changed."""
+        old = self.mask
+        for i in range(COUNT):
+            verdict = self._verdict(i)
+            if verdict:
+                self.good[i] = 0
+                self.bad[i] += 1
+                if self.bad[i] >= BAD_TO_FAULT:
+                    self.kind[i] = verdict
+                    self.mask |= 1 << i
+            else:
+                self.bad[i] = 0
+                self.good[i] += 1
+                if self.good[i] >= GOOD_TO_CLEAR:
+                    self.kind[i] = 0
+                    self.mask &= ~(1 << i)
+            self.hi[i] = 0
+            self.lo[i] = ADC_MAX
+            self.spikes[i] = 0
+        return self.mask != old
+
+    def saturated(self):
+        """Some healthy channel reached the ADC ceiling during the last stance."""
+        for i in range(COUNT):
+            if self.hi[i] >= ADC_MAX and not (self.mask >> i) & 1:
+                return True
+        return False
