@@ -1,0 +1,140 @@
+# Pipeline behaviour on the tiny integer runner: steps, flags, cues, faults, and the
+# allocation-free per-frame path (heap_lock under MicroPython).
+from array import array
+
+import fwsynth
+from core import record
+from core.pipeline import Pipeline
+
+try:
+    import micropython
+except ImportError:  # CPython: same logic, no heap to lock
+    micropython = None
+
+
+def run(frames, cfg, last=None):
+    """Feed frames like the app does (draining records as they come); returns the
+    pipeline, the cues [(t_ms, pulse_ms)] and the decoded step records."""
+    pipe = Pipeline(cfg, fwsynth.IDENTITY_LUT)
+    frame = array("H", [0] * 6)
+    buf = bytearray(record.SIZE)
+    pulses = []
+    steps = []
+    n = len(frames) // 6 if last is None else last
+    period = 1000 // fwsynth.RATE
+    for i in range(n):
+        fwsynth.frame_at(frames, i, frame)
+        p = pipe.process(frame, i * period)
+        if p:
+            pulses.append((i * period, p))
+        if pipe.pop_record(buf):
+            steps.append(record.as_dict(record.unpack(buf)))
+    return pipe, pulses, steps
+
+
+def test_every_step_detected_with_contact_timing():
+    frames, truth = fwsynth.generate(60)
+    pipe, _, steps = run(frames, fwsynth.config())
+    assert len(steps) == len(truth), (len(steps), len(truth))
+    for s, t in zip(steps, truth):
+        assert abs(s["ic_ms"] - t[0]) <= 10, (s["ic_ms"], t[0])
+        assert abs(s["to_ms"] - t[1]) <= 15, (s["to_ms"], t[1])
+
+
+def test_collapse_and_toe_flags_after_calibration():
+    frames, truth = fwsynth.generate(90, collapse_every=3, toes_every=5)
+    pipe, _, steps = run(frames, fwsynth.config(cue_mode="every", calib_steps=30))
+    assert len(steps) == len(truth)
+    for s, t in zip(steps[30:], truth[30:]):
+        assert s["calibrated"] == 1
+        assert s["collapse"] == t[2], (s, t)
+        assert s["toe_engaged"] == t[3], (s, t)
+
+
+def test_cues_only_for_collapse_without_toes_and_rate_limited():
+    frames, truth = fwsynth.generate(120, collapse_every=3, toes_every=4)
+    pipe, pulses, steps = run(frames, fwsynth.config(cue_mode="every", cue_every_steps=4))
+    cued = [s for s in steps if s["cued"]]
+    assert len(cued) == len(pulses) and len(cued) > 5
+    last = -10
+    for i, s in enumerate(steps):
+        if s["cued"]:
+            assert s["collapse"] and not s["toe_engaged"]
+            assert i - last >= 4
+            last = i
+
+
+def test_cue_lands_within_80ms_of_contact():
+    frames, truth = fwsynth.generate(80, collapse_every=4)
+    pipe, pulses, _ = run(frames, fwsynth.config(cue_mode="every", cue_every_steps=1))
+    assert pulses
+    for t_cue, pulse in pulses:
+        ic = max(t[0] for t in truth if t[0] <= t_cue)
+        assert 0 <= t_cue - ic <= 80, (t_cue, ic)
+        assert 100 <= pulse <= 200
+
+
+def test_forefoot_strike_without_heel():
+    frames, truth = fwsynth.generate(50, heel=False)
+    _, _, steps = run(frames, fwsynth.config())
+    assert len(steps) == len(truth)
+
+
+def test_standing_is_not_a_step():
+    frames = array("H", [900] * (6 * 200 * 10))  # 10 s of steady load
+    _, pulses, steps = run(frames, fwsynth.config())
+    assert steps == [] and pulses == []
+
+
+def test_single_frame_spikes_are_not_steps():
+    frames, truth = fwsynth.generate(40)
+    for i in range(100, len(frames) // 6, 37):  # spikes everywhere, stance or swing
+        frames[i * 6 + (i % 6)] = 4095
+    _, _, steps = run(frames, fwsynth.config())
+    assert len(steps) == len(truth)
+
+
+def test_dead_heel_is_flagged_and_steps_continue():
+    frames, truth = fwsynth.generate(50)
+    for i in range(len(frames) // 6):
+        frames[i * 6] = 0
+    pipe, _, steps = run(frames, fwsynth.config())
+    assert len(steps) == len(truth)
+    assert steps[-1]["faults"] == 1 and steps[-1]["sensor_fault"]
+    assert pipe.health.kind[0] == 1  # OPEN
+
+
+def test_shorted_arch_is_flagged_and_never_cues():
+    frames, truth = fwsynth.generate(80)
+    for i in range(len(frames) // 6):
+        frames[i * 6 + 1] = 4095
+    pipe, pulses, steps = run(frames, fwsynth.config(cue_mode="every"))
+    assert len(steps) == len(truth)
+    assert steps[-1]["faults"] == 2 and pipe.health.kind[1] == 2  # SHORTED
+    assert pulses == [] and not any(s["collapse"] for s in steps)
+
+
+def test_per_frame_path_allocates_nothing():
+    frames, truth = fwsynth.generate(100, collapse_every=4, toes_every=5)
+    cfg = fwsynth.config(cue_mode="every", cue_every_steps=1, calib_steps=20)
+    n = len(frames) // 6
+    warm = n // 2  # calibration done, thresholds adapted: steady state
+    pipe, _, _ = run(frames, cfg, last=warm)
+    frame = array("H", [0] * 6)
+    buf = bytearray(record.SIZE)
+    pulses = 0
+    popped = 0
+    if micropython:
+        micropython.heap_lock()
+    try:
+        for i in range(warm, n):
+            for c in range(6):
+                frame[c] = frames[i * 6 + c]
+            if pipe.process(frame, i * 5):
+                pulses += 1
+            if pipe.pop_record(buf):
+                popped += 1
+    finally:
+        if micropython:
+            micropython.heap_unlock()
+    assert pulses > 5 and popped > 40, (pulses, popped)  # cues and records happened locked
