@@ -138,3 +138,31 @@ def test_per_frame_path_allocates_nothing():
         if micropython:
             micropython.heap_unlock()
     assert pulses > 5 and popped > 40, (pulses, popped)  # cues and records happened locked
+
+
+def test_intermittent_lead_is_flagged_noisy_and_excluded():
+    frames, truth = fwsynth.generate(60)
+    for t in truth:  # met5 drops out twice in every stance
+        for at in (t[0] + 100, t[0] + 160):
+            i = at // 5
+            frames[i * 6 + 3] = 0
+            frames[(i + 1) * 6 + 3] = 0
+    pipe, _, steps = run(frames, fwsynth.config())
+    assert len(steps) == len(truth)
+    assert pipe.health.kind[3] == 3 and steps[-1]["faults"] == 1 << 3  # NOISY
+
+
+def test_dropped_frames_flag_the_step():
+    frames, truth = fwsynth.generate(5)
+    pipe = Pipeline(fwsynth.config(), fwsynth.IDENTITY_LUT)
+    frame = array("H", [0] * 6)
+    buf = bytearray(record.SIZE)
+    flagged = []
+    for i in range(len(frames) // 6):
+        fwsynth.frame_at(frames, i, frame)
+        pipe.process(frame, i * 5)
+        if i * 5 == truth[2][0] + 50:
+            pipe.mark_dropped(3)
+        if pipe.pop_record(buf):
+            flagged.append(record.as_dict(record.unpack(buf))["dropped"])
+    assert flagged == [0, 0, 1, 0, 0] and pipe.dropped == 3
