@@ -1,0 +1,73 @@
+"""`make bench`: measures what the design's bars name, prints a table and writes it to
+build/bench.md. Figures are measurements on this machine, never pass/fail limits."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from hardware.board_data import load_board
+from simulator.synth import generate, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build" / "bench"
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+
+Row = tuple[str, str, str]  # (measure, value, how)
+
+
+def _write_inputs(scenario: str, seconds: int, rate: int) -> tuple[Path, Path]:
+    BUILD.mkdir(parents=True, exist_ok=True)
+    run = generate(load_scenario(scenario), seed=1, rate_hz=rate, seconds=seconds)
+    frames = BUILD / f"{scenario}-{rate}hz.bin"
+    frames.write_bytes(np.ascontiguousarray(run.counts, dtype="<u2").tobytes())
+    board = BUILD / "board.json"
+    board.write_text(json.dumps(load_board()))
+    return frames, board
+
+
+def firmware_cost() -> list[Row]:
+    rows: list[Row] = []
+    for rate in (200, 1000):
+        frames, board = _write_inputs("rearfoot_easy", 120, rate)
+        env = dict(os.environ, MICROPYPATH=str(ROOT / "firmware"))
+        out = subprocess.run(
+            [str(MICROPYTHON), str(ROOT / "tests" / "mp" / "bench_pipeline.py"), str(frames), str(rate), str(board)],
+            capture_output=True, text=True, env=env, check=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        how = f"MicroPython unix port, rearfoot_easy 120 s at {rate} Hz ({r['frames']} frames, {r['steps']} steps)"
+        rows.append((f"core cost per 6-channel frame @ {rate} Hz", f"{r['us_per_frame']:.2f} us", how))
+        rows.append((f"frame rate sustained @ {rate} Hz data", f"{1e6 / r['us_per_frame']:,.0f} frames/s", "1 / cost"))
+        rows.append((f"allocations per frame @ {rate} Hz", f"{r['bytes_per_frame']:.4f} bytes", "gc.mem_alloc delta / frames, gc disabled"))
+    return rows
+
+
+BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
+    ("firmware", firmware_cost),
+]
+
+
+def main() -> None:
+    lines = ["| measure | value | how |", "| --- | --- | --- |"]
+    for name, bench in BENCHES:
+        start = time.perf_counter()
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        for measure, value, how in bench():
+            lines.append(f"| {measure} | {value} | {how} |")
+        print(f"[bench] {name} done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    table = "\n".join(lines)
+    print(table)
+    (ROOT / "build").mkdir(exist_ok=True)
+    (ROOT / "build" / "bench.md").write_text(f"# archcue bench ({time.strftime('%Y-%m-%d %H:%M')})\n\n{table}\n")
+    print(f"\nwritten to {ROOT / 'build' / 'bench.md'}")
+
+
+if __name__ == "__main__":
+    main()
