@@ -1,0 +1,338 @@
+# The session log: one file per run under sessions/, on the insole's LittleFS.
+#
+#   header   b"ACS1" | u16 n | n bytes JSON (format, firmware, board, foot, runner, rate,
+#            config, start time, session id) | u32 CRC-32 of the JSON
+#   records  24-byte step records (record.py), each with its own CRC-16
+#   trailer  n bytes JSON summary | u32 CRC-32 | u16 n | b"ACSE"   (clean close or recovery)
+#
+# Records are buffered in RAM and written + flushed (LittleFS sync) when the buffer fills
+# or flush_ms has passed, so a power cut loses at most that much. The trailer is found
+# from the end of the file, so recovery never rewrites data: on boot, recover() finds
+# sessions without a trailer and appends one whose summary is recomputed from the records
+# before the first torn or corrupt one ("records" says how many to trust). Logging stops
+# while `reserve` bytes are still free, so sealing always fits. The same reader serves
+# the host after a pull.
+import json
+import struct
+
+from . import record
+
+try:
+    import os
+except ImportError:  # pragma: no cover
+    import uos as os  # type: ignore
+
+try:
+    from binascii import crc32
+except ImportError:  # pragma: no cover
+    from zlib import crc32  # type: ignore
+
+FORMAT_VERSION = 1
+HEADER_MAGIC = b"ACS1"
+TRAILER_MAGIC = b"ACSE"
+SUFFIX = ".acs"
+SYNCED_SUFFIX = ".ok"  # written by the host once a session is verified in its store
+DIR = "sessions"
+COUNTER = DIR + "/counter"
+ENOSPC = 28
+_CHUNK_RECORDS = 32  # records buffered in RAM between writes
+_FLAGS = 1
+_ARCH_SHARE = 5
+_BLOCK = 10
+
+
+class LogError(ValueError):
+    pass
+
+
+def _crc(payload):
+    return struct.pack("<I", crc32(payload) & 0xFFFFFFFF)
+
+
+def _header_block(info):
+    payload = json.dumps(info).encode()
+    return HEADER_MAGIC + struct.pack("<H", len(payload)) + payload + _crc(payload)
+
+
+def _trailer_block(summary):
+    payload = json.dumps(summary).encode()
+    return payload + _crc(payload) + struct.pack("<H", len(payload)) + TRAILER_MAGIC
+
+
+def _parse(payload, crc):
+    if crc != _crc(payload):
+        return None
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None
+
+
+def _read_header(f):
+    head = f.read(6)
+    if len(head) < 6 or head[:4] != HEADER_MAGIC:
+        return None
+    n = struct.unpack("<H", head[4:])[0]
+    payload = f.read(n)
+    if len(payload) < n:
+        return None
+    return _parse(payload, f.read(4))
+
+
+def _read_trailer(f, size, data_start):
+    """The trailer at the end of the file, or None (unsealed or torn)."""
+    if size - data_start < 12:
+        return None
+    f.seek(size - 6)
+    tail = f.read(6)
+    if tail[2:] != TRAILER_MAGIC:
+        return None
+    n = struct.unpack("<H", tail[:2])[0]
+    start = size - 10 - n
+    if start < data_start:
+        return None
+    f.seek(start)
+    payload = f.read(n)
+    return _parse(payload, f.read(4))
+
+
+class Summary:
+    """Running counts, means and variances of the arch share per comparison group."""
+
+    GROUPS = ("all", "engaged", "not_engaged", "cue_on", "cue_off")
+
+    def __init__(self):
+        self.groups = {}
+        for g in self.GROUPS:
+            self.groups[g] = [0, 0, 0, 0]  # n, collapses, sum, sum of squares
+        self.cued = 0
+        self.faulty = 0
+        self.first_ic = -1
+        self.last_to = 0
+
+    def _add(self, name, collapse, share):
+        g = self.groups[name]
+        g[0] += 1
+        g[1] += collapse
+        g[2] += share
+        g[3] += share * share
+
+    def add(self, values):
+        """values: record.unpack() tuple of one step."""
+        flags = values[_FLAGS]
+        share = values[_ARCH_SHARE]
+        collapse = 1 if flags & record.FLAG_COLLAPSE else 0
+        self._add("all", collapse, share)
+        self._add("engaged" if flags & record.FLAG_TOE_ENGAGED else "not_engaged", collapse, share)
+        if values[_BLOCK]:  # protocol block: on/off comparison only inside blocks
+            self._add("cue_on" if flags & record.FLAG_CUE_BLOCK else "cue_off", collapse, share)
+        self.cued += 1 if flags & record.FLAG_CUED else 0
+        self.faulty += 1 if flags & record.FLAG_SENSOR_FAULT else 0
+        if self.first_ic < 0:
+            self.first_ic = values[2]
+        self.last_to = values[2] + values[3]
+
+    def as_dict(self):
+        out = {"records": self.groups["all"][0], "steps": self.groups["all"][0], "cued": self.cued, "sensor_fault_steps": self.faulty,
+               "first_ic_ms": self.first_ic, "last_to_ms": self.last_to}
+        for name, (n, collapses, s, ss) in self.groups.items():
+            mean = s / n if n else 0.0
+            var = (ss - s * s / n) / (n - 1) if n > 1 else 0.0
+            out[name] = {"n": n, "collapses": collapses, "collapse_rate": collapses / n if n else 0.0,
+                         "arch_share_mean": mean, "arch_share_var": var}
+        return out
+
+
+def scan(f, size, on_record=None):
+    """Read a session file of `size` bytes. Returns (header, n_records, trailer), trailer
+    None if unsealed. on_record(values) is called for each trusted record: those before
+    the first torn or corrupt one, and no more than a trailer says were sealed."""
+    header = _read_header(f)
+    if header is None:
+        raise LogError("not a session file (bad or torn header)")
+    data_start = f.tell()
+    trailer = _read_trailer(f, size, data_start)
+    limit = trailer["records"] if trailer else (size - data_start) // record.SIZE
+    f.seek(data_start)
+    buf = bytearray(record.SIZE)
+    n = 0
+    while n < limit and f.readinto(buf) == record.SIZE:
+        try:
+            values = record.unpack(buf)
+        except record.RecordError:
+            break  # torn or corrupt: nothing after it is trusted
+        n += 1
+        if on_record:
+            on_record(values)
+    return header, n, trailer
+
+
+def scan_path(path, on_record=None):
+    with open(path, "rb") as f:
+        return scan(f, os.stat(path)[6], on_record)
+
+
+def session_ids(root):
+    names = os.listdir(root + "/" + DIR) if _exists(root + "/" + DIR) else []
+    return sorted(n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX))
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def _counter_of(sid):
+    try:
+        return int(sid.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def next_session_id(root, device_id):
+    """device id + a counter that survives resets (file + the highest id on flash)."""
+    last = 0
+    try:
+        with open(root + "/" + COUNTER) as f:
+            last = int(f.read())
+    except (OSError, ValueError):
+        pass
+    for sid in session_ids(root):
+        last = max(last, _counter_of(sid))
+    n = last + 1
+    tmp = root + "/" + COUNTER + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(n))
+    os.rename(tmp, root + "/" + COUNTER)  # atomic on LittleFS: never a half-written counter
+    return "%s-%06d" % (device_id, n)
+
+
+def recover(root, log=print):
+    """Seal every session left without a trailer (power cut, crash). A file whose header
+    never reached flash held no flushed step: it is renamed *.bad, never deleted.
+    Returns the ids sealed."""
+    sealed = []
+    for sid in session_ids(root):
+        path = "%s/%s/%s%s" % (root, DIR, sid, SUFFIX)
+        summary = Summary()
+        try:
+            header, n, trailer = scan_path(path, summary.add)
+        except LogError as e:
+            log("session %s unreadable (%s): kept as %s.bad" % (sid, e, sid))
+            os.rename(path, path[: -len(SUFFIX)] + ".bad")
+            continue
+        if trailer is not None:
+            continue
+        info = summary.as_dict()
+        info["recovered"] = True
+        with open(path, "ab") as f:  # after any torn tail: the reader stops before it
+            f.write(_trailer_block(info))
+        log("session %s recovered: %d steps kept" % (sid, n))
+        sealed.append(sid)
+    return sealed
+
+
+def reclaim(root, log=print):
+    """Delete the oldest session the host has verified; False if none may go."""
+    for sid in sorted(session_ids(root), key=_counter_of):
+        marker = "%s/%s/%s%s" % (root, DIR, sid, SYNCED_SUFFIX)
+        if _exists(marker):
+            os.remove("%s/%s/%s%s" % (root, DIR, sid, SUFFIX))
+            os.remove(marker)
+            log("reclaimed synced session %s" % sid)
+            return True
+    return False
+
+
+def free_bytes(root):
+    st = os.statvfs(root)
+    return st[0] * st[3]
+
+
+class SessionLog:
+    """An open session: append() step records, tick() regularly, close() at the end."""
+
+    def __init__(self, root, device_id, header, flush_ms=1000, reserve=12288, log=print):
+        self.log = log
+        self.root = root
+        self.reserve = reserve
+        self.full = False
+        self.summary = Summary()
+        self.flush_ms = flush_ms
+        self.last_flush = 0
+        self.buf = bytearray(record.SIZE * _CHUNK_RECORDS)
+        self.used = 0
+        if not _exists(root + "/" + DIR):
+            os.mkdir(root + "/" + DIR)
+        while free_bytes(root) < 2 * reserve and reclaim(root, log):
+            pass
+        self.sid = next_session_id(root, device_id)
+        self.path = "%s/%s/%s%s" % (root, DIR, self.sid, SUFFIX)
+        header = dict(header)
+        header["format"] = FORMAT_VERSION
+        header["session"] = self.sid
+        header["device"] = device_id
+        self.f = open(self.path, "wb")
+        self._write(_header_block(header))
+        self._sync()
+
+    def _stop(self):
+        self.full = True
+        self.log("flash full: step logging stopped, cues continue")
+
+    def _write(self, data, sealing=False):
+        if self.full and not sealing:
+            return
+        try:
+            self.f.write(data)
+        except OSError as e:
+            if e.args[0] != ENOSPC:
+                raise
+            self._stop()
+
+    def _sync(self):
+        if self.full:
+            return
+        try:
+            self.f.flush()
+        except OSError as e:
+            if e.args[0] != ENOSPC:
+                raise
+            self._stop()
+            return
+        if free_bytes(self.root) < self.reserve:
+            self._stop()  # what is written stays; the reserve keeps room to seal
+    def append(self, rec):
+        """Buffer one 24-byte record (already CRC'd); writes out when the buffer is full."""
+        if self.full:
+            return
+        self.summary.add(record.unpack(rec))
+        off = self.used
+        for i in range(record.SIZE):
+            self.buf[off + i] = rec[i]
+        self.used += record.SIZE
+        if self.used == len(self.buf):
+            self.flush()
+
+    def tick(self, now_ms):
+        if self.used and now_ms - self.last_flush >= self.flush_ms:
+            self.flush()
+            self.last_flush = now_ms
+
+    def flush(self):
+        if self.used:
+            self._write(memoryview(self.buf)[: self.used])
+            self.used = 0
+        self._sync()
+
+    def close(self):
+        """Flush and seal with the summary (recovery seals it if this fails)."""
+        self.flush()
+        self._write(_trailer_block(self.summary.as_dict()), sealing=True)  # the reserve is for this
+        try:
+            self.f.close()
+        except OSError:
+            pass

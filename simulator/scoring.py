@@ -1,0 +1,105 @@
+"""Scoring detected steps against the synthetic runner's ground truth."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MATCH_TOLERANCE_MS = 60  # a detection within this of a true contact is that step
+
+
+@dataclass
+class Score:
+    true_steps: int
+    detected: int
+    matched: int
+    precision: float
+    recall: float
+    f1: float
+    ic_err_median_ms: float
+    ic_err_p95_ms: float
+    to_err_median_ms: float
+    to_err_p95_ms: float
+    collapse_bacc: float
+    toe_bacc: float
+    judged: int  # matched steps with a calibrated baseline (flags meaningful)
+    cues: int
+    cues_per_min: float
+    cue_after_ic_p95_ms: float  # haptic call minus true contact
+    cue_after_decision_max_ms: float  # haptic call minus the end of the detected landing window
+
+
+def match_steps(true_ic: np.ndarray, det_ic: np.ndarray, tol: int = MATCH_TOLERANCE_MS) -> list[tuple[int, int]]:
+    """One-to-one pairs (true index, detected index), nearest first, within tol ms."""
+    if len(true_ic) == 0 or len(det_ic) == 0:
+        return []
+    j = np.searchsorted(det_ic, true_ic)
+    cand: list[tuple[int, int, int]] = []
+    for i, k in enumerate(j):
+        for d in (k - 1, k):
+            if 0 <= d < len(det_ic) and abs(int(det_ic[d]) - int(true_ic[i])) <= tol:
+                cand.append((abs(int(det_ic[d]) - int(true_ic[i])), i, d))
+    pairs, used_t, used_d = [], set(), set()
+    for _, i, d in sorted(cand):
+        if i not in used_t and d not in used_d:
+            pairs.append((i, d))
+            used_t.add(i)
+            used_d.add(d)
+    return sorted(pairs)
+
+
+def balanced_accuracy(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Mean of sensitivity and specificity; NaN when a class is absent."""
+    truth = truth.astype(bool)
+    pred = pred.astype(bool)
+    if truth.all() or not truth.any():
+        return float("nan")
+    sens = (pred & truth).sum() / truth.sum()
+    spec = (~pred & ~truth).sum() / (~truth).sum()
+    return float((sens + spec) / 2)
+
+
+def _p(values: list[int] | np.ndarray, q: float) -> float:
+    return float(np.percentile(np.abs(values), q)) if len(values) else float("nan")
+
+
+def score(truth: list[dict], records: list[dict], haptics: list[tuple[int, int]],
+          duration_s: float, window_ms: int) -> Score:
+    """truth: the synthetic runner's steps (ic_ms, to_ms, kind, collapse, toe_engaged);
+    records: decoded step records; haptics: (t_ms, pulse_ms) calls the firmware made."""
+    run = [t for t in truth if t["kind"] == "run"]
+    walk_ic = np.array([t["ic_ms"] for t in truth if t["kind"] != "run"], dtype=np.int64)
+    t_ic = np.array([t["ic_ms"] for t in run], dtype=np.int64)
+    d_ic = np.array([r["ic_ms"] for r in records], dtype=np.int64)
+    pairs = match_steps(t_ic, d_ic)
+    matched_d = {d for _, d in pairs}
+    # a detection of a walking step is neither right nor wrong: the detector is not asked about it
+    walk_hits = {d for _, d in match_steps(walk_ic, d_ic)} - matched_d
+    false_pos = len(records) - len(pairs) - len(walk_hits)
+    tp = len(pairs)
+    precision = tp / (tp + false_pos) if tp + false_pos else 1.0
+    recall = tp / len(run) if run else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    ic_err = [records[d]["ic_ms"] - run[i]["ic_ms"] for i, d in pairs]
+    to_err = [records[d]["to_ms"] - run[i]["to_ms"] for i, d in pairs]
+    judged = [(i, d) for i, d in pairs if records[d]["calibrated"]]
+    flags = {name: (np.array([run[i][name] for i, _ in judged]), np.array([records[d][name] for _, d in judged]))
+             for name in ("collapse", "toe_engaged")}
+    after_ic, after_decision = [], []
+    for t_cue, _ in haptics:
+        k = np.searchsorted(t_ic, t_cue, side="right") - 1
+        if k >= 0:
+            after_ic.append(t_cue - int(t_ic[k]))
+        k = np.searchsorted(d_ic, t_cue, side="right") - 1  # the landing the firmware judged
+        if k >= 0:
+            after_decision.append(t_cue - int(d_ic[k]) - window_ms)
+    return Score(
+        true_steps=len(run), detected=len(records), matched=tp, precision=precision, recall=recall, f1=f1,
+        ic_err_median_ms=float(np.median(np.abs(ic_err))) if ic_err else float("nan"),
+        ic_err_p95_ms=_p(ic_err, 95), to_err_median_ms=float(np.median(np.abs(to_err))) if to_err else float("nan"),
+        to_err_p95_ms=_p(to_err, 95),
+        collapse_bacc=balanced_accuracy(*flags["collapse"]), toe_bacc=balanced_accuracy(*flags["toe_engaged"]),
+        judged=len(judged), cues=len(haptics), cues_per_min=len(haptics) / (duration_s / 60) if duration_s else 0.0,
+        cue_after_ic_p95_ms=_p(after_ic, 95),
+        cue_after_decision_max_ms=float(max(after_decision)) if after_decision else float("nan"),
+    )
