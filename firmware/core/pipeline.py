@@ -11,6 +11,9 @@ from .landing import LandingJudge
 from .mp import const
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
+_FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
+_STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
+_STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
 
 
 class Pipeline:
@@ -26,7 +29,7 @@ class Pipeline:
         while (1 << shift) < cfg["rate_hz"] * 2:
             shift += 1
         self.zero_shift = shift
-        self.base = [0] * COUNT  # per-channel zero (0.1 N), tracked during swing
+        self.base = [0] * COUNT  # per-channel zero, 0.1 N << _FRAC, tracked during swing
         self.load = [0] * COUNT  # re-zeroed load this frame
         self.win = [0] * COUNT  # load summed over the landing window
         self.stance = [0] * COUNT  # load summed over the stance
@@ -37,6 +40,8 @@ class Pipeline:
         self.win_frames = 0
         self.decided = True
         self.steps = 0
+        self.streak = 0  # consecutive accepted steps: walking and standing give none
+        self.last_to = 0
         self.dropped = 0  # frames the sampler reported missed, whole session
         self.step_dropped = False
         self.ring = bytearray(ring_records * record.SIZE)
@@ -74,7 +79,7 @@ class Pipeline:
         mask = health.mask
         if self.frame_no == 0:
             for i in range(COUNT):
-                base[i] = lut[frame[i]]
+                base[i] = lut[frame[i]] << _FRAC
                 prev[i] = frame[i]
         self.frame_no += 1
         in_stance = self.gait.state == gait.STANCE
@@ -84,19 +89,20 @@ class Pipeline:
         for i in range(COUNT):
             c = frame[i]
             v = lut[c]
-            b = base[i]
             if in_stance:
                 if c > hi[i]:
                     hi[i] = c
             else:
-                if v < b:
-                    b -= (b - v + 3) >> 2  # fast down: the foot left the ground
+                b = base[i]
+                d = (v << _FRAC) - b
+                if d < 0:
+                    b += (d >> 2) - 1  # fast down: the foot left the ground
                 else:
-                    b += (v - b) >> shift  # slow up: preload and drift
+                    b += d >> shift  # slow up: preload and drift
                 base[i] = b
                 if c < lo[i]:
                     lo[i] = c
-            x = v - b
+            x = v - (base[i] >> _FRAC)
             if x < 0:
                 x = 0
             load[i] = x
@@ -119,6 +125,7 @@ class Pipeline:
             self._toe_off()
         elif event == gait.REJECTED:
             self.decided = True
+            self.streak = 0
         elif in_window and t_ms >= self.gait.ic_ms + self.window_ms:
             return self._decide(True)
         return 0
@@ -140,6 +147,8 @@ class Pipeline:
             self.stance[i] = load[i]
         self.win_frames = 1
         self.decided = False
+        if self.gait.ic_ms - self.last_to > _STREAK_GAP_MS:
+            self.streak = 0
         self.step_dropped = False
         self._clear_landing()
         self.cue.at_landing(self.gait.ic_ms)
@@ -168,7 +177,8 @@ class Pipeline:
         self.calibrated = judge.ready()
         self.collapse = arch_ok and judge.collapsed(self.arch_share)
         self.engaged = toes_ok and judge.toes_engaged(self.toe_share)
-        eligible = may_cue and self.collapse and not self.engaged and toes_ok
+        eligible = (may_cue and self.collapse and not self.engaged and toes_ok
+                    and self.streak >= _STREAK_TO_CUE)
         self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share))
         return self.pulse
 
@@ -183,6 +193,8 @@ class Pipeline:
             self.judge.learn(self.arch_share, self.toe_share)
         self._push_record(saturated)
         self.steps += 1
+        self.streak += 1
+        self.last_to = self.gait.to_ms
 
     def _flags(self, saturated):
         flags = 0

@@ -144,8 +144,8 @@ class Summary:
 
 
 def scan(f, size, on_record=None):
-    """Read a session file of `size` bytes. Returns (header, n_records, trailer), trailer
-    None if unsealed. on_record(values) is called for each trusted record: those before
+    """Read a session file of `size` bytes. Returns (header, data_start, n_records,
+    trailer): records are n_records x 24 bytes from data_start; trailer None if unsealed. on_record(values) is called for each trusted record: those before
     the first torn or corrupt one, and no more than a trailer says were sealed."""
     header = _read_header(f)
     if header is None:
@@ -164,7 +164,7 @@ def scan(f, size, on_record=None):
         n += 1
         if on_record:
             on_record(values)
-    return header, n, trailer
+    return header, data_start, n, trailer
 
 
 def scan_path(path, on_record=None):
@@ -219,7 +219,7 @@ def recover(root, log=print):
         path = "%s/%s/%s%s" % (root, DIR, sid, SUFFIX)
         summary = Summary()
         try:
-            header, n, trailer = scan_path(path, summary.add)
+            header, _, n, trailer = scan_path(path, summary.add)
         except LogError as e:
             log("session %s unreadable (%s): kept as %s.bad" % (sid, e, sid))
             os.rename(path, path[: -len(SUFFIX)] + ".bad")

@@ -30,7 +30,7 @@ def _rec(i):
 
 def _read(root, sid):
     got = []
-    header, n, trailer = sessionlog.scan_path("%s/sessions/%s.acs" % (root, sid), got.append)
+    header, _, n, trailer = sessionlog.scan_path("%s/sessions/%s.acs" % (root, sid), got.append)
     return header, got, trailer
 
 

@@ -1,0 +1,1 @@
+"""The board as data: board profiles, FSR model constants, generated BOM and drawings."""

@@ -1,0 +1,1 @@
+"""archcue host tool: the coach's side (pull, store, analysis, report)."""

@@ -1,0 +1,148 @@
+"""The coach's store: SQLite, one file. Schema version 1:
+
+    meta(key, value)                      schema_version
+    runners(id, name, created_at)         one per runner id written to the insoles
+    devices(id, board, firmware, last_seen)
+    sessions(id, runner_id, device_id, foot, rate_hz, started_at, imported_at, sha256,
+             n_steps, recovered, header_json, summary_json)
+    steps(session_id, n_steps, records)   the session's verified 24-byte step records,
+                                          byte for byte as on the insole (host/records.py
+                                          decodes them with the firmware's definition)
+
+A session is imported in one transaction, keyed by its id (device id + counter): pulling it
+again stores nothing twice, and a failed import leaves nothing behind.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from host.records import decode, parse_session
+
+SCHEMA_VERSION = 1
+DEFAULT_STORE = Path.home() / ".archcue" / "archcue.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runners (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    id TEXT PRIMARY KEY, board TEXT, firmware TEXT, last_seen TEXT);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY, runner_id INTEGER NOT NULL REFERENCES runners(id),
+    device_id TEXT NOT NULL REFERENCES devices(id), foot TEXT, rate_hz INTEGER,
+    started_at TEXT, imported_at TEXT NOT NULL, sha256 TEXT NOT NULL, n_steps INTEGER NOT NULL,
+    recovered INTEGER NOT NULL, header_json TEXT NOT NULL, summary_json TEXT);
+CREATE TABLE IF NOT EXISTS steps (
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id), n_steps INTEGER NOT NULL,
+    records BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id);
+"""
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+@dataclass
+class SessionRow:
+    id: str
+    runner: str
+    device: str
+    foot: str
+    started_at: str | None
+    n_steps: int
+    recovered: bool
+    summary: dict | None
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class Store:
+    def __init__(self, path: Path | str = DEFAULT_STORE):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.executescript(_SCHEMA)
+        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if version is None:
+            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self.db.commit()
+        elif int(version[0]) != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version[0]}, this archcue reads {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def has_session(self, session_id: str, sha256: str | None = None) -> bool:
+        row = self.db.execute("SELECT sha256 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return row is not None and (sha256 is None or row[0] == sha256)
+
+    def import_session(self, data: bytes, sha256: str) -> tuple[str, bool]:
+        """Import one pulled session file. Returns (session id, newly imported). A session
+        already stored with the same content is left as is; a sealed version replaces an
+        unsealed one pulled earlier (it can only have grown)."""
+        header, blob, trailer = parse_session(data)
+        sid = header.get("session")
+        if not sid:
+            raise StoreError("session header has no id")
+        old = self.db.execute("SELECT sha256, summary_json FROM sessions WHERE id = ?", (sid,)).fetchone()
+        if old is not None and (old[0] == sha256 or old[1] is not None):
+            return sid, False
+        runner = header.get("runner") or "unassigned"
+        with self.db:  # one transaction: all of it or nothing
+            self.db.execute("INSERT OR IGNORE INTO runners (name, created_at) VALUES (?, ?)", (runner, _now()))
+            runner_id = self.db.execute("SELECT id FROM runners WHERE name = ?", (runner,)).fetchone()[0]
+            self.db.execute(
+                "INSERT INTO devices (id, board, firmware, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET board = excluded.board, firmware = excluded.firmware, "
+                "last_seen = excluded.last_seen",
+                (header.get("device", "unknown"), header.get("board"), header.get("firmware"), _now()))
+            self.db.execute("DELETE FROM steps WHERE session_id = ?", (sid,))
+            self.db.execute("DELETE FROM sessions WHERE id = ?", (sid,))
+            self.db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (sid, runner_id, header.get("device", "unknown"), header.get("foot"), header.get("rate_hz"),
+                 header.get("started_at"), _now(), sha256, len(blob) // 24,
+                 int(bool(trailer and trailer.get("recovered"))), json.dumps(header),
+                 json.dumps(trailer) if trailer is not None else None))
+            self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // 24, blob))
+        return sid, True
+
+    def runners(self) -> list[tuple[str, int, int]]:
+        """(name, sessions, steps) per runner."""
+        return self.db.execute(
+            "SELECT r.name, COUNT(s.id), COALESCE(SUM(s.n_steps), 0) FROM runners r "
+            "LEFT JOIN sessions s ON s.runner_id = r.id GROUP BY r.id ORDER BY r.name").fetchall()
+
+    def sessions(self, runner: str | None = None) -> list[SessionRow]:
+        sql = ("SELECT s.id, r.name, s.device_id, s.foot, s.started_at, s.n_steps, s.recovered, s.summary_json "
+               "FROM sessions s JOIN runners r ON r.id = s.runner_id")
+        args: tuple = ()
+        if runner is not None:
+            sql += " WHERE r.name = ?"
+            args = (runner,)
+        rows = self.db.execute(sql + " ORDER BY s.id", args).fetchall()
+        return [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None)
+                for r in rows]
+
+    def runner_exists(self, runner: str) -> bool:
+        return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None
+
+    def steps(self, session_id: str) -> np.ndarray:
+        row = self.db.execute("SELECT records FROM steps WHERE session_id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no session {session_id!r} in {self.path}")
+        return decode(row[0])
+
+    def runner_steps(self, runner: str) -> list[tuple[SessionRow, np.ndarray]]:
+        """Every session of a runner with its steps, oldest first."""
+        return [(s, self.steps(s.id)) for s in self.sessions(runner)]

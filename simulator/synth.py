@@ -1,0 +1,264 @@
+"""The synthetic runner: regional plantar forces per stance for one foot, through the FSR
+model and the ESP32 ADC to raw counts, with ground truth for every step.
+
+A scenario (simulator/scenarios/NAME.json, fields in scenarios/README.md) sets the gait,
+the latent step states (arch collapse, toe engagement, responder effect, fatigue), the
+phases of the run (running, walking, standing) and sensor trouble. Everything is drawn
+from one seeded numpy Generator: the same scenario and seed give identical arrays.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from firmware.core import fsr
+from hardware.board_data import CHANNELS, load_board
+
+SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
+HEEL, ARCH, MET1, MET5, HALLUX, TOES = range(6)
+
+# Regional load over normalised stance s in [0, 1]: (centre, width, peak newtons) per
+# channel. Heel strikers load heel -> arch -> met heads -> hallux/toes at push-off.
+STRIKES = {
+    "rearfoot": ((0.20, 0.13, 62.0), (0.38, 0.16, 9.0), (0.66, 0.16, 46.0), (0.58, 0.18, 34.0), (0.86, 0.08, 30.0), (0.86, 0.08, 14.0)),
+    "midfoot": ((0.28, 0.14, 30.0), (0.32, 0.15, 14.0), (0.55, 0.18, 52.0), (0.48, 0.18, 40.0), (0.84, 0.09, 30.0), (0.84, 0.09, 14.0)),
+    "forefoot": ((0.35, 0.10, 1.5), (0.30, 0.14, 10.0), (0.40, 0.20, 62.0), (0.34, 0.20, 50.0), (0.80, 0.11, 32.0), (0.80, 0.11, 15.0)),
+}
+IMPACT = (0.07, 0.035, 0.45)  # rearfoot heel impact transient: centre, width, share of heel peak
+STANCE_DUTY = {"run": 0.37, "walk": 0.62}  # stance / stride
+WALK_CADENCE = 110.0
+WALK_SCALE = 0.55  # walking peaks relative to running
+# toe curl: hallux/toes press during early-mid stance (centre, width, newtons)
+TOE_CURL = ((0.22, 0.14, 13.0), (0.22, 0.14, 6.0))
+# arch collapse: arch load over the loading phase multiplied by this (mean, sd)
+COLLAPSE_GAIN = (2.1, 0.2)
+STAND_LOAD = (26.0, 5.0, 14.0, 10.0, 3.0, 2.0)  # newtons per site, standing on one foot share
+
+
+@dataclass
+class SynthRun:
+    scenario: str
+    seed: int
+    rate_hz: int
+    t_ms: np.ndarray  # (n,) int64
+    forces: np.ndarray  # (n, 6) float32 newtons on each sensor (before sensor faults)
+    counts: np.ndarray  # (n, 6) uint16 raw ADC counts as the firmware reads them
+    truth: list[dict] = field(default_factory=list)  # per step: ic_ms, to_ms, kind, strike, collapse, toe_engaged
+
+    @property
+    def seconds(self) -> float:
+        return len(self.t_ms) / self.rate_hz
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
+
+
+_DEFAULTS = {
+    "description": "",
+    "seconds": 180,
+    "strike": "rearfoot",
+    "cadence_spm": 170.0,
+    "cadence_jitter_pct": 1.5,
+    "load_scale": 1.0,
+    "segments": None,
+    "p_collapse": 0.25,
+    "p_collapse_end": None,
+    "p_toe_engaged": 0.2,
+    "responder_factor": 1.0,
+    "responder_spread_factor": 1.0,
+    "arch_spread": 0.10,
+    "sensors": {},
+}
+_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "spikes_per_s", "spike_counts", "dead", "shorted",
+                "intermittent", "intermittent_per_s", "extra_noise_counts"}
+
+
+def load_scenario(name_or_path: str) -> dict:
+    """A scenario by name (simulator/scenarios/NAME.json) or path, validated, with defaults."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = SCENARIO_DIR / f"{name_or_path}.json"
+    if not path.exists():
+        raise ScenarioError(f"unknown scenario {name_or_path!r}; known: {', '.join(scenario_names())}")
+    try:
+        raw = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ScenarioError(f"{path}: not valid JSON ({e})") from None
+    unknown = set(raw) - set(_DEFAULTS)
+    if unknown:
+        raise ScenarioError(f"{path}: unknown fields {', '.join(sorted(unknown))}")
+    scenario = {**_DEFAULTS, **raw, "name": path.stem}
+    if scenario["strike"] not in STRIKES:
+        raise ScenarioError(f"{path}: strike must be one of {', '.join(STRIKES)}")
+    bad = set(scenario["sensors"]) - _SENSOR_KEYS
+    if bad:
+        raise ScenarioError(f"{path}: unknown sensor fields {', '.join(sorted(bad))}")
+    for key in ("dead", "shorted", "intermittent"):
+        for ch in scenario["sensors"].get(key, []):
+            if ch not in CHANNELS:
+                raise ScenarioError(f"{path}: sensors.{key}: {ch!r} is not a channel ({', '.join(CHANNELS)})")
+    return scenario
+
+
+def _segments(scenario: dict, seconds: float) -> list[dict]:
+    segs = scenario["segments"] or [{"kind": "run", "seconds": seconds}]
+    out = []
+    for seg in segs:
+        if seg.get("kind") not in ("run", "walk", "stand"):
+            raise ScenarioError(f"segment kind must be run, walk or stand: {seg}")
+        out.append(seg)
+    return out
+
+
+def _bump(s: np.ndarray, centre: float, width: float) -> np.ndarray:
+    return np.exp(-0.5 * ((s - centre) / width) ** 2)
+
+
+def _envelope(s: np.ndarray) -> np.ndarray:
+    """Zero at contact and toe-off, with a fast rise and fall (a few per cent of stance)."""
+    return np.clip(s / 0.05, 0, 1) * np.clip((1 - s) / 0.06, 0, 1)
+
+
+def _stance_forces(s: np.ndarray, strike: str, rng: np.random.Generator, scale: float,
+                   collapse: bool, toes: bool, arch_spread: float) -> np.ndarray:
+    """(len(s), 6) newtons for one stance."""
+    out = np.empty((len(s), 6))
+    for ch, (centre, width, peak) in enumerate(STRIKES[strike]):
+        amp = peak * scale * rng.lognormal(0, 0.08)
+        c = centre + rng.normal(0, 0.015)
+        out[:, ch] = amp * _bump(s, c, width)
+    if strike == "rearfoot":
+        centre, width, share = IMPACT
+        out[:, HEEL] += share * out[:, HEEL].max() * _bump(s, centre, width)
+    arch_gain = rng.lognormal(0, arch_spread)
+    if collapse:
+        # the midfoot takes load early: extra arch load over the loading phase
+        gain = max(1.4, rng.normal(*COLLAPSE_GAIN))
+        extra = (gain - 1) * STRIKES[strike][ARCH][2] * scale * _bump(s, 0.22, 0.14)
+        out[:, ARCH] = out[:, ARCH] * arch_gain + extra * arch_gain
+    else:
+        out[:, ARCH] *= arch_gain
+    if toes:
+        for ch, (centre, width, peak) in zip((HALLUX, TOES), TOE_CURL):
+            out[:, ch] += peak * scale * rng.lognormal(0, 0.15) * _bump(s, centre, width)
+    return out * _envelope(s)[:, None]
+
+
+def _p_collapse(scenario: dict, frac: float) -> float:
+    start = scenario["p_collapse"]
+    end = scenario["p_collapse_end"]
+    return start if end is None else start + (end - start) * frac
+
+
+def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float | None = None,
+             board: dict | None = None) -> SynthRun:
+    """Synthesise one insole's recording for a scenario (see load_scenario)."""
+    rng = np.random.default_rng(seed)
+    board = board or load_board()
+    total_s = float(seconds if seconds is not None else scenario["seconds"])
+    segments = _segments(scenario, total_s)
+    if scenario["segments"] and seconds is not None:  # stretch the phases to the asked length
+        factor = total_s / sum(seg["seconds"] for seg in segments)
+        segments = [{**seg, "seconds": seg["seconds"] * factor} for seg in segments]
+    total_s = sum(seg["seconds"] for seg in segments)
+    n = int(total_s * rate_hz)
+    t = np.arange(n) * 1000.0 / rate_hz
+    forces = np.zeros((n, 6))
+    truth: list[dict] = []
+    t0 = 0.3  # seconds of swing before the first landing
+    seg_start = 0.0
+    for seg in segments:
+        seg_end = seg_start + seg["seconds"]
+        if seg["kind"] == "stand":
+            _stand(forces, rate_hz, seg_start, seg_end, rng)
+            t0 = max(t0, seg_end + 0.3)
+        else:
+            t0 = _steps(scenario, seg, forces, truth, rate_hz, max(t0, seg_start), seg_end, total_s, rng)
+        seg_start = seg_end
+    counts = _to_counts(forces, scenario, board, rate_hz, rng)
+    return SynthRun(scenario["name"], seed, rate_hz, np.round(t).astype(np.int64),
+                    forces.astype(np.float32), counts, truth)
+
+
+def _steps(scenario: dict, seg: dict, forces: np.ndarray, truth: list[dict], rate: int,
+           t0: float, t_end: float, total_s: float, rng: np.random.Generator) -> float:
+    kind = seg["kind"]
+    cadence = seg.get("cadence_spm", scenario["cadence_spm"] if kind == "run" else WALK_CADENCE)
+    scale = scenario["load_scale"] * (WALK_SCALE if kind == "walk" else 1.0) * seg.get("load_scale", 1.0)
+    jitter = scenario["cadence_jitter_pct"] / 100
+    t = t0
+    while True:
+        stride = 120.0 / cadence * (1 + rng.normal(0, jitter))
+        stance = STANCE_DUTY[kind] * stride * (1 + rng.normal(0, 0.03))
+        if t + stance >= t_end or int((t + stance) * rate) + 1 >= len(forces):
+            return t
+        running = kind == "run"
+        toes = running and rng.random() < scenario["p_toe_engaged"]
+        p = _p_collapse(scenario, t / total_s) * (scenario["responder_factor"] if toes else 1.0)
+        collapse = running and rng.random() < p
+        spread = scenario["arch_spread"] * (scenario["responder_spread_factor"] if toes else 1.0)
+        i0 = int(np.ceil(t * rate))
+        i1 = int(np.floor((t + stance) * rate))
+        s = (np.arange(i0, i1 + 1) / rate - t) / stance
+        forces[i0:i1 + 1] += _stance_forces(s, scenario["strike"], rng, scale, collapse, toes, spread)
+        truth.append({"ic_ms": int(round(t * 1000)), "to_ms": int(round((t + stance) * 1000)), "kind": kind,
+                      "strike": scenario["strike"], "collapse": int(collapse), "toe_engaged": int(toes)})
+        t += stride
+
+
+def _stand(forces: np.ndarray, rate: int, t0: float, t1: float, rng: np.random.Generator) -> None:
+    """Standing: a static load with slow weight shifts and small shuffles; no steps."""
+    i0, i1 = int(t0 * rate), min(len(forces), int(t1 * rate))
+    tt = np.arange(i1 - i0) / rate
+    sway = 1 + 0.25 * np.sin(2 * np.pi * 0.3 * tt + rng.uniform(0, 6.3)) + 0.05 * rng.standard_normal(len(tt))
+    ramp = np.clip(tt / 0.3, 0, 1) * np.clip((tt[-1] - tt) / 0.3, 0, 1) if len(tt) else tt
+    forces[i0:i1] += np.outer(np.clip(sway, 0.3, None) * ramp, STAND_LOAD)
+
+
+def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Forces plus shoe preload and drift -> FSR model -> ADC counts with noise and faults."""
+    sensors = scenario["sensors"]
+    n = len(forces)
+    minutes = np.arange(n)[:, None] / rate / 60
+    applied = forces + np.broadcast_to(np.asarray(sensors.get("preload_n", 0.0), float), (6,)) \
+        + minutes * np.broadcast_to(np.asarray(sensors.get("drift_n_per_min", 0.0), float), (6,))
+    table_f, table_c = fsr.forward_table(board, board["fsr"]["max_force_n"], 0.05)
+    counts = np.interp(np.clip(applied, 0, None), table_f, table_c)
+    counts = counts + rng.normal(0, board["adc"]["noise_counts_rms"], counts.shape) * (counts > 0)
+    extra = sensors.get("extra_noise_counts", {})
+    for name, sigma in extra.items():
+        counts[:, CHANNELS.index(name)] += rng.normal(0, sigma, n)
+    _spikes(counts, sensors, rate, rng)
+    for name in sensors.get("intermittent", []):
+        _dropouts(counts[:, CHANNELS.index(name)], sensors.get("intermittent_per_s", 3.0), rate, rng)
+    for name in sensors.get("dead", []):
+        counts[:, CHANNELS.index(name)] = 0
+    for name in sensors.get("shorted", []):
+        counts[:, CHANNELS.index(name)] = fsr.ADC_MAX
+    return np.clip(np.round(counts), 0, fsr.ADC_MAX).astype(np.uint16)
+
+
+def _spikes(counts: np.ndarray, sensors: dict, rate: int, rng: np.random.Generator) -> None:
+    """Electrical spikes: 1-2 samples on a random channel, a random sign."""
+    per_s = sensors.get("spikes_per_s", 0.0)
+    k = rng.poisson(per_s * len(counts) / rate)
+    at = rng.integers(0, len(counts) - 2, k)
+    ch = rng.integers(0, 6, k)
+    amp = sensors.get("spike_counts", 1500) * rng.choice((-1, 1), k)
+    for i, c, a, two in zip(at, ch, amp, rng.random(k) < 0.3):
+        counts[i:i + (2 if two else 1), c] += a
+
+
+def _dropouts(channel: np.ndarray, per_s: float, rate: int, rng: np.random.Generator) -> None:
+    """An intermittent lead: the channel reads open for 1-4 samples at random moments."""
+    k = rng.poisson(per_s * len(channel) / rate)
+    for i, d in zip(rng.integers(0, len(channel) - 4, k), rng.integers(1, 5, k)):
+        channel[i:i + d] = 0
