@@ -1,0 +1,108 @@
+# The insole's main loop: sample, process, cue, log. Wires core to a HAL.
+import json
+import sys
+from array import array
+
+from core import config, fsr, record, sessionlog
+from core.pipeline import Pipeline
+
+FIRMWARE_VERSION = "0.1.0"
+# Relative to the working directory, which is the filesystem root on a board (and in the
+# simulator, where the unix port's VfsPosix cannot rename across absolute paths).
+BOARD_FILE = "board.json"
+CONFIG_FILE = "config.json"
+ROOT = "."  # sessions live in ./sessions
+_SERVICE_MS = 50  # records, log flush, watchdog and button every this many ms
+
+
+def log(msg):
+    print("archcue:", msg)
+
+
+def _make_hal(board, rate):
+    if sys.platform == "esp32":
+        from hal import esp32
+
+        return esp32.Board(board, rate)
+    from hal import sim
+
+    return sim.Board(board, rate)
+
+
+def _header(board, cfg, hal):
+    return {
+        "firmware": FIRMWARE_VERSION,
+        "board": board.get("name", "?"),
+        "foot": cfg["foot"],
+        "runner": cfg["runner_id"],
+        "rate_hz": cfg["rate_hz"],
+        "config": cfg,
+        "started_at": hal.clock_iso(),
+    }
+
+
+def run(hal, cfg, lut, session):
+    """Sample until the data ends, the button stops the run, or Ctrl-C. Returns the reason."""
+    pipe = Pipeline(cfg, lut)
+    frame = array("H", [0] * 6)
+    rec = bytearray(record.SIZE)
+    every = max(1, cfg["rate_hz"] * _SERVICE_MS // 1000)
+    n = 0
+    warned_full = False
+    reason = "end of data"
+    hal.led("running")
+    try:
+        while True:
+            missed = hal.wait_next_sample()
+            if missed:
+                pipe.mark_dropped(missed)
+            if not hal.read_frame(frame):
+                break
+            pulse = pipe.process(frame, hal.now_ms())
+            if pulse:
+                hal.haptic(pulse)  # first thing after the decision: cue latency matters
+            hal.service()
+            n += 1
+            if n % every:
+                continue
+            while pipe.pop_record(rec):
+                session.append(rec)
+            session.tick(hal.now_ms())
+            hal.wdt_feed()
+            hal.check_interrupt()
+            if session.full and not warned_full:
+                warned_full = True
+                hal.pattern("flash_full")
+            if hal.button_pressed():
+                reason = "button"
+                break
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    finally:
+        while pipe.pop_record(rec):
+            session.append(rec)
+        session.close()
+        hal.led("idle")
+    log("run ended (%s): %d steps, %d frames, session %s" % (reason, pipe.steps, n, session.sid))
+    return reason
+
+
+def main():
+    with open(BOARD_FILE) as f:
+        board = json.load(f)
+    cfg, errors = config.load(CONFIG_FILE)
+    for e in errors:
+        log("config: " + e)
+    hal = _make_hal(board, cfg["rate_hz"])
+    if hal.button_pressed():
+        hal.led("safe")
+        log("safe mode (button held at boot): main loop not started")
+        return
+    try:
+        sessionlog.recover(ROOT, log)
+        lut = fsr.build_lut(board)
+        session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board, cfg, hal), log=log)
+        hal.pattern("ready")
+        run(hal, cfg, lut, session)
+    finally:
+        hal.close()

@@ -1,0 +1,1 @@
+# Runs at every boot, before main.py. Nothing here may fail.

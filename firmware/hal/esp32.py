@@ -1,0 +1,160 @@
+# ESP32 HAL: six FSRs on ADC1 at 11 dB, a fixed-rate sampler that never drifts (the
+# schedule advances by whole periods from a fixed origin), a PWM haptic motor behind a
+# MOSFET (or a DRV2605L on I2C) whose pulses never block sampling, a debounced button,
+# a status LED, battery sense and the watchdog. Pins come from /board.json.
+import time
+
+import machine
+from machine import ADC, PWM, WDT, Pin
+
+_PATTERNS = {  # (on ms, off ms) pairs, played by service() without blocking
+    "ready": ((60, 80), (60, 0)),
+    "flash_full": ((300, 150), (300, 150), (300, 0)),
+    "fault": ((40, 60), (40, 60), (40, 60), (40, 0)),
+}
+_LED_BLINK_MS = {"idle": 1000, "running": 0, "fault": 150, "safe": 500}
+_DEBOUNCE_MS = 30
+
+
+class Board:
+    def __init__(self, board, rate_hz):
+        self.adcs = [ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB) for ch in board["channels"]]
+        self.period_us = 1000000 // rate_hz
+        self.start = time.ticks_us()
+        self.due = self.start
+        self.samples = 0
+        hap = board["haptic"]
+        self.motor = PWM(Pin(hap["pin"]), freq=hap["pwm_hz"], duty_u16=0)
+        self.motor_duty = hap["duty_pct"] * 65535 // 100
+        self.drv = _drv2605l(board.get("drv2605l"))
+        self.pulse_end = time.ticks_ms()
+        self.pulsing = False
+        self.steps = ()  # pattern being played: (on, off) pairs
+        self.step_i = 0
+        self.next_at = self.pulse_end  # when the next pattern pulse starts
+        btn = board["button"]
+        self.button = Pin(btn["pin"], Pin.IN, Pin.PULL_UP if btn["active_low"] else Pin.PULL_DOWN)
+        self.button_active = 0 if btn["active_low"] else 1
+        self.button_since = time.ticks_ms()
+        self.button_last = self.button.value()
+        self.led_pin = Pin(board["led"]["pin"], Pin.OUT, value=0)
+        self.led_state = "idle"
+        bat = board["battery"]
+        self.battery = ADC(Pin(bat["pin"]), atten=ADC.ATTN_11DB)
+        self.battery_ratio = bat["divider_ratio"]
+        self.wdt = WDT(timeout=board.get("wdt_ms", 5000))
+
+    def wait_next_sample(self):
+        """Sleep until the next tick of a fixed grid; count ticks lost to an overrun."""
+        self.due = time.ticks_add(self.due, self.period_us)
+        late = time.ticks_diff(time.ticks_us(), self.due)
+        missed = 0
+        if late > self.period_us:
+            missed = late // self.period_us
+            self.due = time.ticks_add(self.due, missed * self.period_us)
+        while time.ticks_diff(self.due, time.ticks_us()) > 0:
+            pass
+        self.samples += 1 + missed
+        return missed
+
+    def read_frame(self, frame):
+        adcs = self.adcs
+        for c in range(6):
+            frame[c] = adcs[c].read_u16() >> 4
+        return True
+
+    def now_ms(self):
+        return self.samples * self.period_us // 1000
+
+    def haptic(self, pulse_ms):
+        if self.drv:
+            self.drv.play(pulse_ms)
+            return
+        self.motor.duty_u16(self.motor_duty)
+        self.pulsing = True
+        self.pulse_end = time.ticks_add(time.ticks_ms(), pulse_ms)
+
+    def pattern(self, name):
+        self.steps = _PATTERNS[name]
+        self.step_i = 0
+        self._next_step()
+
+    def _next_step(self):
+        if self.step_i >= len(self.steps):
+            self.steps = ()
+            return
+        on, off = self.steps[self.step_i]
+        self.step_i += 1
+        self.haptic(on)
+        self.next_at = time.ticks_add(self.pulse_end, off)
+
+    def service(self):
+        now = time.ticks_ms()
+        if self.pulsing and time.ticks_diff(now, self.pulse_end) >= 0:
+            self.motor.duty_u16(0)
+            self.pulsing = False
+        if self.steps and not self.pulsing and time.ticks_diff(now, self.next_at) >= 0:
+            self._next_step()
+        blink = _LED_BLINK_MS[self.led_state]
+        self.led_pin.value(1 if blink == 0 else (time.ticks_diff(now, 0) // blink) & 1)
+
+    def button_pressed(self):
+        v = self.button.value()
+        now = time.ticks_ms()
+        if v != self.button_last:
+            self.button_last = v
+            self.button_since = now
+        return v == self.button_active and time.ticks_diff(now, self.button_since) >= _DEBOUNCE_MS
+
+    def led(self, state):
+        self.led_state = state
+
+    def battery_mv(self):
+        return int(self.battery.read_uv() * self.battery_ratio // 1000)
+
+    def wdt_feed(self):
+        self.wdt.feed()
+
+    def device_id(self):
+        return "".join("%02x" % b for b in machine.unique_id())
+
+    def clock_iso(self):
+        t = time.localtime()
+        if t[0] < 2024:  # the RTC was never set by the host
+            return None
+        return "%04d-%02d-%02dT%02d:%02d:%02d" % t[:6]
+
+    def check_interrupt(self):
+        pass  # USB Ctrl-C raises KeyboardInterrupt by itself on the board
+
+    def close(self):
+        self.motor.duty_u16(0)
+        self.led_pin.value(0)
+
+
+class _Drv2605l:
+    """TI DRV2605L haptic driver: internal trigger, ERM library, one waveform per cue."""
+
+    def __init__(self, i2c, address):
+        self.i2c = i2c
+        self.address = address
+        self._w(0x01, 0x00)  # MODE: internal trigger, out of standby
+        self._w(0x03, 0x01)  # LIBRARY: ERM library A
+
+    def _w(self, reg, value):
+        self.i2c.writeto_mem(self.address, reg, bytes((value,)))
+
+    def play(self, pulse_ms):
+        # strong click (1) for short cues, long buzz (47, ~200 ms) for severe ones
+        self._w(0x04, 1 if pulse_ms < 150 else 47)
+        self._w(0x05, 0)
+        self._w(0x0C, 1)  # GO: the chip plays it; nothing here waits
+
+
+def _drv2605l(spec):
+    if not spec:
+        return None
+    i2c = machine.I2C(0, sda=Pin(spec["sda"]), scl=Pin(spec["scl"]), freq=400000)
+    if spec["address"] not in i2c.scan():
+        return None  # optional part not fitted: the PWM motor is used
+    return _Drv2605l(i2c, spec["address"])

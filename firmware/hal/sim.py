@@ -1,0 +1,108 @@
+# Simulator HAL: frames come from a binary file (little-endian uint16, 6 per frame, in
+# channel order) on a virtual sample clock, optionally paced to real time x speed.
+# Haptic calls are logged with their virtual time. The simulator's bootstrap calls
+# attach() before it mounts the device folder as "/", so these host files stay reachable.
+import select
+import sys
+import time
+from array import array
+
+_host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False}
+_FRAMES_PER_READ = 256
+
+
+def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=False, start_frame=0):
+    """Open the host-side files (before the device folder becomes "/")."""
+    f = open(frames_path, "rb")
+    if start_frame:
+        f.seek(start_frame * 12)
+    _host["frames"] = f
+    _host["haptics"] = open(haptics_path, "a")
+    _host["speed"] = speed
+    _host["interactive"] = interactive
+    _host["button_held"] = button_held
+
+
+class Board:
+    def __init__(self, board, rate_hz):
+        if _host["frames"] is None:
+            raise RuntimeError("hal.sim: attach() the frame source first")
+        self.rate = rate_hz
+        self.frame_no = -1
+        self.buf = array("H", bytearray(12 * _FRAMES_PER_READ))
+        self.have = 0
+        self.pos = 0
+        self.pulse_end = -1
+        self.t0 = time.ticks_ms()
+        self.poller = None
+        if _host["interactive"]:
+            self.poller = select.poll()
+            self.poller.register(sys.stdin, select.POLLIN)
+        self.led_state = "idle"
+
+    def wait_next_sample(self):
+        self.frame_no += 1
+        speed = _host["speed"]
+        if speed:
+            due = int(self.frame_no * 1000 / self.rate / speed)
+            wait = due - time.ticks_diff(time.ticks_ms(), self.t0)
+            if wait > 0:
+                time.sleep_ms(wait)
+        return 0
+
+    def read_frame(self, frame):
+        if self.pos >= self.have:
+            n = _host["frames"].readinto(self.buf)
+            self.have = (n or 0) // 2
+            self.pos = 0
+            if self.have < 6:
+                return False
+        p = self.pos
+        buf = self.buf
+        for c in range(6):
+            frame[c] = buf[p + c]
+        self.pos = p + 6
+        return True
+
+    def now_ms(self):
+        return max(0, self.frame_no) * 1000 // self.rate
+
+    def haptic(self, pulse_ms):
+        t = self.now_ms()
+        self.pulse_end = t + pulse_ms
+        _host["haptics"].write("%d,%d\n" % (t, pulse_ms))
+
+    def pattern(self, name):
+        _host["haptics"].write("%d,%s\n" % (self.now_ms(), name))
+
+    def service(self):
+        if self.pulse_end >= 0 and self.now_ms() >= self.pulse_end:
+            self.pulse_end = -1
+
+    def button_pressed(self):
+        return _host["button_held"]
+
+    def led(self, state):
+        self.led_state = state
+
+    def battery_mv(self):
+        return 3900
+
+    def wdt_feed(self):
+        pass
+
+    def device_id(self):
+        return "sim0001"
+
+    def clock_iso(self):
+        return None
+
+    def check_interrupt(self):
+        """A host Ctrl-C arrives as a byte on the raw serial line, as on a board's USB."""
+        if self.poller and self.poller.poll(0):
+            if sys.stdin.buffer.read(1) == b"\x03":
+                raise KeyboardInterrupt
+
+    def close(self):
+        self.pulse_end = -1
+        _host["haptics"].flush()

@@ -1,0 +1,133 @@
+"""A simulated insole: the real firmware, copied into a device folder as it would be
+deployed to a board, run by the MicroPython unix port with that folder mounted as "/".
+
+The simulator HAL (firmware/hal/sim.py) reads frames from a host file and logs haptic
+calls; everything else (app, core, config, session logs on "flash") is the firmware's own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from firmware.core import config as fw_config
+from firmware.core import record, sessionlog
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRMWARE = ROOT / "firmware"
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+
+
+class FirmwareError(RuntimeError):
+    pass
+
+
+@dataclass
+class RunResult:
+    records: list[dict]
+    haptics: list[tuple[int, int]]
+    patterns: list[tuple[int, str]]
+    log: str
+    config_errors: list[str] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+
+
+def firmware_files() -> list[Path]:
+    """What a deploy puts on the board: boot.py, main.py, app.py, core/, hal/."""
+    return sorted(p for p in FIRMWARE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def prepare(device: Path, board: dict, config: dict | None) -> list[str]:
+    """Install the firmware, board data and config into a device folder. Returns the
+    config errors the firmware itself will log (the file is written as given, so the
+    firmware's own handling of a bad config is what runs)."""
+    for src in firmware_files():
+        dst = device / src.relative_to(FIRMWARE)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, dst)
+    (device / "board.json").write_text(json.dumps(board))
+    if config is not None:
+        (device / "config.json").write_text(json.dumps(config))
+    errors: list[str] = []
+    if (device / "config.json").exists():
+        errors = fw_config.load(str(device / "config.json"))[1]
+    return errors
+
+
+def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
+              interactive: bool = False, button_held: bool = False, start_frame: int = 0) -> str:
+    """MicroPython code that attaches the sim HAL to its host files, mounts the device
+    folder as "/" and boots the firmware like a board does (boot.py, then main.py)."""
+    return "\n".join([
+        "import sys, os, vfs",
+        f"sys.path.insert(0, {str(device)!r})",
+        "from hal import sim",
+        f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, {start_frame})",
+        "vfs.umount('/')",
+        f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
+        "os.chdir('/')",
+        "sys.path[:] = ['', '/lib']",
+        "for _f in ('boot.py', 'main.py'):",
+        "    exec(open(_f).read(), {'__name__': '__main__'})",
+    ])
+
+
+def write_frames(path: Path, counts: np.ndarray) -> None:
+    if counts.ndim != 2 or counts.shape[1] != 6:
+        raise ValueError(f"frames must be (n, 6), got {counts.shape}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(np.ascontiguousarray(counts, dtype="<u2").tobytes())
+
+
+def read_sessions(device: Path, ids: list[str]) -> list[dict]:
+    records: list[dict] = []
+    for sid in ids:
+        path = device / "sessions" / f"{sid}{sessionlog.SUFFIX}"
+        sessionlog.scan_path(str(path), lambda v: records.append(record.as_dict(v)))
+    return records
+
+
+def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+    pulses: list[tuple[int, int]] = []
+    patterns: list[tuple[int, str]] = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            t, what = line.split(",")
+            if what.isdigit():
+                pulses.append((int(t), int(what)))
+            else:
+                patterns.append((int(t), what))
+    return pulses, patterns
+
+
+def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | None, workdir: Path,
+                 speed: float | None = None, timeout: float = 3600) -> RunResult:
+    """Run the firmware over `frames` (n, 6 raw counts) until they end; returns the step
+    records it logged, its haptic calls and its console output."""
+    workdir = Path(workdir)
+    device, simdir = workdir / "device", workdir / "sim"
+    device.mkdir(parents=True, exist_ok=True)
+    cfg = dict(config or {})
+    cfg["rate_hz"] = rate_hz
+    errors = prepare(device, board, cfg)
+    write_frames(simdir / "frames.bin", frames)
+    haptics = simdir / "haptics.csv"
+    haptics.unlink(missing_ok=True)
+    before = set(sessionlog.session_ids(str(device)))
+    proc = subprocess.run([str(MICROPYTHON), "-X", "heapsize=2M", "-c",
+                           bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0)],
+                          capture_output=True, text=True, timeout=timeout, cwd=workdir,
+                          env={**os.environ, "MICROPYPATH": ""})
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise FirmwareError(f"firmware exited with {proc.returncode}:\n{output}")
+    new = [s for s in sessionlog.session_ids(str(device)) if s not in before]
+    pulses, patterns = read_haptics(haptics)
+    return RunResult(read_sessions(device, new), pulses, patterns, output, errors, new)
