@@ -36,7 +36,7 @@ def _run_module(module: str) -> tuple[dict[str, str], str]:
     env["MICROPYPATH"] = f"{ROOT / 'firmware'}:{MP_DIR}"
     env["ARCHCUE_TESTDATA"] = str(ensure_test_data())
     proc = subprocess.run(
-        [str(MICROPYTHON), "-X", "heapsize=4M", str(MP_DIR / "mprun.py"), module],
+        [str(MICROPYTHON), "-X", "heapsize=16M", str(MP_DIR / "mprun.py"), module],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
     )
     results = {}

@@ -21,7 +21,7 @@ SCHEMA = {
     "landing_window_ms": (int, 20, 200, 60),  # loading phase analysed after contact
     "calib_steps": (int, 10, 500, 30),  # steps that form the runner's baseline
     "collapse_ratio_pct": (int, 100, 500, 120),  # arch share >= baseline median x this
-    "collapse_z_x10": (int, 0, 100, 20),  # and robust z-score >= this / 10
+    "collapse_z_x10": (int, 0, 100, 15),  # and robust z-score >= this / 10
     "toe_ratio_pct": (int, 100, 1000, 150),  # toe share >= baseline median x this
     "toe_z_x10": (int, 0, 100, 30),  # and robust z-score >= this / 10
     "toe_min_share": (int, 0, 10000, 150),  # and toe share >= this (1e-4 units)

@@ -1,7 +1,7 @@
 # Landing analysis: arch collapse and toe engagement over the loading window after
 # contact, judged against the runner's own baseline (calibrated from the first steps,
 # or fixed in config). Called once per step, integer-only and allocation-free.
-from .intmath import mad_of, median_of
+from .intmath import lower_mad_of, median_of
 from .mp import const
 
 # robust z >= z_x10 / 10  <=>  (x - median) * 1000 >= z_x10 * 148 * MAD  (1.4826 * 1000 / 10)
@@ -9,7 +9,7 @@ _MAD_SCALE = const(148)
 
 
 class Baseline:
-    """Median and MAD of one share (1e-4 units) over the calibration steps."""
+    """Median and (lower) MAD of one share (1e-4 units) over the calibration steps."""
 
     def __init__(self, n, fixed):
         self.values = [0] * n
@@ -36,7 +36,7 @@ class Baseline:
         self.n += 1
         if self.n == len(self.values):
             self.median = median_of(self.values, self.n, self.scratch)
-            self.mad = mad_of(self.values, self.n, self.median, self.scratch)
+            self.mad = lower_mad_of(self.values, self.n, self.median, self.scratch)
             self.ready = True
 
     def exceeds(self, value, ratio_pct, z_x10, floor):

@@ -12,6 +12,14 @@ if MICROPYTHON:
 HEADER = {"firmware": "test", "board": "esp32_devkitc", "foot": "left", "runner": "r1", "rate_hz": 200}
 
 
+def _needs_littlefs():
+    """Skip under CPython: the test needs LittleFS on an emulated flash device."""
+    if not MICROPYTHON:
+        import pytest
+
+        pytest.skip("needs vfs.VfsLfs2 (MicroPython); runs in tests/test_firmware_mp.py")
+
+
 def _fresh_root(blocks=512):
     if MICROPYTHON:
         flash = flashsim.Flash(block_count=blocks)
@@ -91,6 +99,7 @@ def test_session_ids_never_repeat_even_without_counter_file():
 
 
 def test_flash_full_stops_logging_without_crashing():
+    _needs_littlefs()
     root, _ = _fresh_root(blocks=16)  # 64 KB of flash
     msgs = []
     s = _log_session(root, 4000, log=msgs.append)
@@ -139,8 +148,7 @@ def _power_cut_run(flash, root, cut_at, n):
 
 
 def test_power_cut_at_every_write_loses_nothing_flushed():
-    if not MICROPYTHON:
-        return  # needs LittleFS on an emulated flash device
+    _needs_littlefs()
     flash = flashsim.Flash()
     root = flashsim.power_up(flash)
     blank = bytearray(flash.data)

@@ -1,0 +1,33 @@
+"""python -m simulator COMMAND ...: the desktop insole (see --help)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from simulator import demo, generate_cmd, replay, score_cmd
+from simulator.errors import USER_ERRORS
+
+COMMANDS = (generate_cmd, replay, score_cmd, demo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description="archcue simulator: a synthetic runner, recorded-data replay and scoring, "
+                    "all through the real firmware running in the MicroPython unix port.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except USER_ERRORS as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""python -m simulator score: every scenario through the firmware, scored against truth."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+from firmware.core import config as fw_config
+from hardware.board_data import load_board
+from simulator.device import run_firmware
+from simulator.scoring import Score, score
+from simulator.synth import generate, load_scenario, scenario_names
+
+# scenarios whose faults hide what the firmware is asked to see (a dead heel hides a heel
+# striker's contact); they are held to "no false cues", not to every bar
+SENSOR_TROUBLE = {"dead_heel", "shorted_toes", "intermittent_met5", "noise_spikes"}
+COLUMNS = (("F1", "f1", "{:.3f}"), ("IC med", "ic_err_median_ms", "{:.0f}"), ("IC p95", "ic_err_p95_ms", "{:.0f}"),
+           ("TO med", "to_err_median_ms", "{:.0f}"), ("TO p95", "to_err_p95_ms", "{:.0f}"),
+           ("collapse bacc", "collapse_bacc", "{:.3f}"), ("toe bacc", "toe_bacc", "{:.3f}"),
+           ("cue-IC p95", "cue_after_ic_p95_ms", "{:.0f}"), ("cue-decision max", "cue_after_decision_max_ms", "{:.0f}"),
+           ("cues/min", "cues_per_min", "{:.1f}"), ("steps", "true_steps", "{}"))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score detection, flags and cue latency on the scenarios",
+                       description="Run scenarios through the real firmware under MicroPython (cue_mode every) "
+                                   "and score steps (F1, IC/TO timing in ms), collapse and toe-engagement "
+                                   "balanced accuracy, and cue latency against the synthetic ground truth.")
+    p.add_argument("--scenario", action="append", help="scenario name (repeatable; default: all)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seconds", type=float, help="override each scenario's duration")
+    p.add_argument("--jobs", type=int, default=2, help="scenarios run in parallel (default 2)")
+    p.add_argument("--out", type=Path, help="also write the table (markdown) here")
+    p.set_defaults(func=run)
+
+
+def score_scenario(name: str, seed: int = 1, seconds: float | None = None) -> Score:
+    run_ = generate(load_scenario(name), seed=seed, seconds=seconds)
+    cfg = {"cue_mode": "every"}
+    with tempfile.TemporaryDirectory(prefix="archcue-score-") as tmp:
+        result = run_firmware(run_.counts, run_.rate_hz, load_board(), cfg, Path(tmp))
+    window = fw_config.defaults()["landing_window_ms"]
+    return score(run_.truth, result.records, result.haptics, run_.seconds, window)
+
+
+def table(results: dict[str, Score]) -> str:
+    lines = ["| scenario | " + " | ".join(c[0] for c in COLUMNS) + " |",
+             "| --- |" + " ---: |" * len(COLUMNS)]
+    for name, s in results.items():
+        d = asdict(s)
+        mark = " (sensor trouble)" if name in SENSOR_TROUBLE else ""
+        lines.append(f"| {name}{mark} | " + " | ".join(fmt.format(d[key]) for _, key, fmt in COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def score_all(names: list[str], seed: int, seconds: float | None, jobs: int) -> dict[str, Score]:
+    results: dict[str, Score] = {}
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {name: pool.submit(score_scenario, name, seed, seconds) for name in names}
+        for i, (name, fut) in enumerate(futures.items(), 1):
+            results[name] = fut.result()
+            print(f"[{i}/{len(names)}] {name} scored ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
+    return results
+
+
+def run(args: argparse.Namespace) -> int:
+    names = args.scenario or scenario_names()
+    for name in names:
+        load_scenario(name)  # fail fast on a typo
+    text = table(score_all(names, args.seed, args.seconds, args.jobs))
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+    return 0

@@ -1,0 +1,28 @@
+"""The firmware's detection bars on synthetic runs, run by the real firmware in the
+MicroPython unix port (the same path as `python -m simulator score`)."""
+from __future__ import annotations
+
+import pytest
+
+from simulator.score_cmd import score_scenario
+
+# issue bars: F1 >= 0.99, IC p95 <= 20 ms, collapse / toe balanced accuracy >= 0.9
+CLEAN = ["mixed", "rearfoot_easy", "forefoot_tempo", "midfoot_easy", "preload_drift",
+         "walk_break_and_standing", "pace_changes"]
+
+
+@pytest.mark.parametrize("name", CLEAN)
+def test_detection_bars(name: str) -> None:
+    s = score_scenario(name, seed=11)
+    assert s.f1 >= 0.99, s
+    assert s.ic_err_p95_ms <= 20 and s.to_err_p95_ms <= 30, s
+    assert s.collapse_bacc >= 0.9 and s.toe_bacc >= 0.9, s
+    assert s.cue_after_ic_p95_ms <= 80, s  # the cue lands in the same stance
+    assert s.cue_after_decision_max_ms <= 5, s  # within one frame (5 ms) of the window's end
+
+
+@pytest.mark.parametrize("name", ["dead_heel", "shorted_toes", "intermittent_met5", "noise_spikes"])
+def test_sensor_trouble_keeps_counting_steps(name: str) -> None:
+    s = score_scenario(name, seed=11)
+    assert s.f1 >= 0.99, s
+    assert s.collapse_bacc >= 0.85, s
