@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from hardware.board_data import load_board
-from simulator.synth import generate, load_scenario
+from simulator.synth import generate, load_scenario, scenario_names
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "bench"
@@ -38,7 +38,7 @@ def firmware_cost() -> list[Row]:
         frames, board = _write_inputs("rearfoot_easy", 120, rate)
         env = dict(os.environ, MICROPYPATH=str(ROOT / "firmware"))
         out = subprocess.run(
-            [str(MICROPYTHON), str(ROOT / "tests" / "mp" / "bench_pipeline.py"), str(frames), str(rate), str(board)],
+            [str(MICROPYTHON), "-X", "heapsize=8M", str(ROOT / "tests" / "mp" / "bench_pipeline.py"), str(frames), str(rate), str(board)],
             capture_output=True, text=True, env=env, check=True,
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
@@ -49,8 +49,20 @@ def firmware_cost() -> list[Row]:
     return rows
 
 
+def detection() -> list[Row]:
+    from simulator.score_cmd import score_all, table
+
+    results = score_all(scenario_names(), seed=1, seconds=None, jobs=2)
+    (BUILD / "score.md").write_text(table(results) + "\n")
+    print(table(results))
+    worst = min(results.items(), key=lambda kv: kv[1].f1)
+    return [("scenarios scored", str(len(results)), f"python -m simulator score (table in {BUILD / 'score.md'})"),
+            ("lowest step F1", f"{worst[1].f1:.3f} ({worst[0]})", "all scenarios, seed 1")]
+
+
 BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("firmware", firmware_cost),
+    ("detection", detection),
 ]
 
 

@@ -41,3 +41,25 @@ def test_lut_is_monotonic_with_dead_zone_and_ceiling(board: dict) -> None:
     assert len(lut) == 4096 and lut[0] == 0
     assert all(a <= b for a, b in zip(lut, lut[1:]))
     assert lut[4095] == board["fsr"]["max_force_n"] * 10
+
+
+def test_generated_files_match_the_data() -> None:
+    from hardware.generate import main
+
+    assert main(["--check"]) == 0, "hardware files are stale: run `make hardware`"
+
+
+def test_deploy_builds_every_module_for_the_board(tmp_path) -> None:
+    from hardware.deploy import build
+
+    files = build("esp32_devkitc", tmp_path / "out")
+    names = {f.relative_to(tmp_path / "out").as_posix() for f in files}
+    assert {"boot.py", "main.py", "app.mpy", "core/pipeline.mpy", "hal/esp32.mpy", "board.json", "config.json"} <= names
+    assert (tmp_path / "out" / "core" / "gait.mpy").read_bytes()[:1] == b"M"  # .mpy header
+
+
+def test_deploy_to_a_missing_port_is_a_clear_error(capsys) -> None:
+    from hardware.deploy import main
+
+    assert main(["--port", "/dev/does-not-exist"]) == 2
+    assert "no such port" in capsys.readouterr().err

@@ -10,6 +10,8 @@ from array import array
 from core import config, fsr
 from core.pipeline import Pipeline
 
+PASSES = 5
+
 
 def main(path, rate, board_path):
     with open(path, "rb") as f:
@@ -17,41 +19,40 @@ def main(path, rate, board_path):
     with open(board_path) as f:
         lut = fsr.build_lut(json.load(f))
     cfg, _ = config.validate({"rate_hz": rate, "cue_mode": "every"})
-    pipe = Pipeline(cfg, lut)
     n = len(frames) // 6
     frame = array("H", [0] * 6)
     buf = bytearray(24)
     period_us = 1000000 // rate
-    steps = 0
-    gc.collect()
-    gc.disable()
-    alloc0 = gc.mem_alloc()
-    t0 = time.ticks_us()
-    for i in range(n):
-        k = i * 6
-        for c in range(6):
-            frame[c] = frames[k + c]
-        pipe.process(frame, i * period_us // 1000)
-        if pipe.pop_record(buf):
-            steps += 1
-    t1 = time.ticks_us()
-    alloc1 = gc.mem_alloc()
-    for i in range(n):  # the same loop without the pipeline: harness overhead
-        k = i * 6
-        for c in range(6):
-            frame[c] = frames[k + c]
-        pipe.pop_record(buf)
-    t2 = time.ticks_us()
-    gc.enable()
-    total = time.ticks_diff(t1, t0)
-    loop = time.ticks_diff(t2, t1)
-    print(json.dumps({
-        "frames": n,
-        "us_per_frame": (total - loop) / n,
-        "loop_us_per_frame": loop / n,
-        "bytes_per_frame": (alloc1 - alloc0) / n,
-        "steps": steps,
-    }))
+    best = None
+    for _ in range(PASSES):  # the fastest pass: the least disturbed by the rest of the machine
+        pipe = Pipeline(cfg, lut)
+        steps = 0
+        gc.collect()
+        gc.disable()
+        alloc0 = gc.mem_alloc()
+        t0 = time.ticks_us()
+        for i in range(n):
+            k = i * 6
+            for c in range(6):
+                frame[c] = frames[k + c]
+            pipe.process(frame, i * period_us // 1000)
+            if pipe.pop_record(buf):
+                steps += 1
+        t1 = time.ticks_us()
+        alloc1 = gc.mem_alloc()
+        for i in range(n):  # the same loop without the pipeline: harness overhead
+            k = i * 6
+            for c in range(6):
+                frame[c] = frames[k + c]
+            i * period_us // 1000
+            pipe.pop_record(buf)
+        t2 = time.ticks_us()
+        gc.enable()
+        net = (time.ticks_diff(t1, t0) - time.ticks_diff(t2, t1)) / n
+        if best is None or net < best["us_per_frame"]:
+            best = {"frames": n, "us_per_frame": net, "loop_us_per_frame": time.ticks_diff(t2, t1) / n,
+                    "bytes_per_frame": (alloc1 - alloc0) / n, "steps": steps, "passes": PASSES}
+    print(json.dumps(best))
 
 
 main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
