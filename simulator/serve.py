@@ -1,0 +1,182 @@
+"""python -m simulator serve: a virtual insole behind a serial port.
+
+The firmware (app + core + simulator HAL) runs in the MicroPython unix port on one
+pseudo-terminal; a bridge copies bytes between it and a second pseudo-terminal, the
+"USB port" a host opens (both raw, as a board's USB CDC is). The port path changes from
+run to run, so a stable link to it is kept (default build/virtual-insole/port).
+
+    mpremote connect build/virtual-insole/port resume fs ls
+    mpremote connect build/virtual-insole/port resume exec "print(1 + 1)"
+
+Ctrl-C from the host stops the firmware loop (the session is sealed) and leaves the REPL;
+a soft reset (Ctrl-D at the REPL) boots the firmware again, as on a board. The unix port
+exits on a soft reset, so the bridge restarts it. SIGINT/SIGTERM shut everything down.
+"""
+from __future__ import annotations
+
+import argparse
+import errno
+import fcntl
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import tty
+from pathlib import Path
+
+from hardware.board_data import DEFAULT_BOARD, board_names, load_board
+from simulator import device
+from simulator.firmware_config import load_config
+from simulator.synth import generate, load_scenario, scenario_names
+
+DEFAULT_DIR = device.ROOT / "build" / "virtual-insole"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="a virtual insole behind a serial port (mpremote and archcue pull work)",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", default="responder", help=f"one of: {', '.join(scenario_names())}")
+    p.add_argument("--speed", type=float, default=1.0, help="virtual time per wall-clock second (default 1: real time)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seconds", type=float, help="override the scenario's duration")
+    p.add_argument("--board", default=DEFAULT_BOARD, choices=board_names())
+    p.add_argument("--config", type=Path, help="config.json for the insole (default: the firmware defaults)")
+    p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
+    p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
+    p.set_defaults(func=run)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the bridge dies, even by SIGKILL (Linux)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _raw_pair() -> tuple[int, int]:
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    fcntl.fcntl(master, fcntl.F_SETFL, fcntl.fcntl(master, fcntl.F_GETFL) | os.O_NONBLOCK)
+    return master, slave
+
+
+def _forward(src: int, dst: int) -> bool:
+    """Copy what src has to dst; False when src is gone. Bytes nobody reads are dropped,
+    like a UART with no listener."""
+    try:
+        data = os.read(src, 4096)
+    except BlockingIOError:
+        return True
+    except OSError as e:
+        if e.errno == errno.EIO:  # other side closed: a host unplugging is not an error
+            return False
+        raise
+    if not data:
+        return False
+    try:
+        os.write(dst, data)
+    except (BlockingIOError, OSError):
+        pass
+    return True
+
+
+class VirtualInsole:
+    def __init__(self, workdir: Path, link: Path, speed: float, log=print):
+        self.workdir = workdir
+        self.device = workdir / "device"
+        self.sim = workdir / "sim"
+        self.link = link
+        self.speed = speed
+        self.log = log
+        self.stopping = False
+        self.proc: subprocess.Popen | None = None
+        self.host_master, self.host_slave = _raw_pair()
+        self.port = os.ttyname(self.host_slave)
+
+    def publish(self) -> None:
+        self.link.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.link.with_name(self.link.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(self.port)
+        tmp.replace(self.link)
+
+    def _boot(self) -> int:
+        fw_master, fw_slave = _raw_pair()
+        code = device.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
+                                interactive=True)
+        self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", "heapsize=2M", "-i", "-c", code],
+                                     stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
+                                     start_new_session=True, preexec_fn=_die_with_parent,
+                                     env={**os.environ, "MICROPYPATH": ""})
+        os.close(fw_slave)
+        return fw_master
+
+    def run(self) -> None:
+        boots = 0
+        while not self.stopping:
+            fw = self._boot()
+            boots += 1
+            self.log(f"firmware booted ({'soft reset' if boots > 1 else 'power on'}), pid {self.proc.pid}")
+            while not self.stopping:
+                ready, _, _ = select.select([fw, self.host_master], [], [], 0.2)
+                if fw in ready and not _forward(fw, self.host_master):
+                    break  # the firmware process ended (soft reset at the REPL, or a crash)
+                if self.host_master in ready:
+                    _forward(self.host_master, fw)
+                if self.proc.poll() is not None:
+                    while _forward(fw, self.host_master) and select.select([fw], [], [], 0)[0]:
+                        pass
+                    break
+            os.close(fw)
+            self._stop_firmware()
+
+    def _stop_firmware(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def close(self) -> None:
+        self.stopping = True
+        self._stop_firmware()
+        for fd in (self.host_master, self.host_slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.link.is_symlink():
+            self.link.unlink()
+
+
+def run(args: argparse.Namespace) -> int:
+    board = load_board(args.board)
+    config = load_config(args.config)
+    scenario = load_scenario(args.scenario)
+    synth = generate(scenario, seed=args.seed, seconds=args.seconds)
+    workdir = args.dir
+    device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz})
+    device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
+    insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed,
+                           log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True))
+
+    def stop(signum: int, frame: object) -> None:
+        insole.stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    insole.publish()
+    print(f"virtual insole: {scenario['name']}, {synth.seconds / 60:.1f} min at {args.speed:g}x on {insole.port}",
+          flush=True)
+    print(f"port link: {insole.link}  (try: mpremote connect {insole.link} resume fs ls)", flush=True)
+    try:
+        insole.run()
+    finally:
+        insole.close()
+    print("virtual insole stopped", file=sys.stderr)
+    return 0
