@@ -10,7 +10,7 @@ import numpy as np
 
 from firmware.core import config as fw_config
 from hardware.board_data import load_board
-from simulator.device import run_firmware
+from simulator.device import run_synth
 from simulator.scoring import score
 from simulator.synth import generate, load_scenario
 
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
     cfg = {"cue_mode": "blocks", "warmup_s": 120, "block_s": 60}
     print("running the firmware (app + core + simulator HAL) in the MicroPython unix port ...", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="archcue-demo-") as tmp:
-        res = run_firmware(run_.counts, run_.rate_hz, load_board(), cfg, Path(tmp))
+        res = run_synth(run_, load_board(), cfg, Path(tmp))
     steps = res.records
     print(res.log.strip())
-    s = score(run_.truth, steps, res.haptics, run_.seconds, fw_config.defaults()["landing_window_ms"])
+    s = score(res.truth, steps, res.haptics, run_.seconds, fw_config.defaults()["landing_window_ms"])
     print(f"\nsteps detected {s.detected} of {s.true_steps} (F1 {s.f1:.3f}); contact timing error "
           f"median {s.ic_err_median_ms:.0f} ms, p95 {s.ic_err_p95_ms:.0f} ms")
     print(f"arch collapse flagged on {sum(r['collapse'] for r in steps)} landings "

@@ -18,6 +18,7 @@ import numpy as np
 
 from firmware.core import config as fw_config
 from firmware.core import record, sessionlog
+from simulator.synth import SynthRun
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRMWARE = ROOT / "firmware"
@@ -36,6 +37,7 @@ class RunResult:
     log: str
     config_errors: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
+    truth: list[dict] | None = None  # per-step truth after the runner's answers to cues
 
 
 def firmware_files() -> list[Path]:
@@ -62,14 +64,14 @@ def prepare(device: Path, board: dict, config: dict | None) -> list[str]:
 
 
 def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
-              interactive: bool = False, button_held: bool = False, start_frame: int = 0) -> str:
+              interactive: bool = False, button_held: bool = False, runner: tuple | None = None) -> str:
     """MicroPython code that attaches the sim HAL to its host files, mounts the device
     folder as "/" and boots the firmware like a board does (boot.py, then main.py)."""
     return "\n".join([
         "import sys, os, vfs",
         f"sys.path.insert(0, {str(device)!r})",
         "from hal import sim",
-        f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, {start_frame})",
+        f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, {runner!r})",
         "vfs.umount('/')",
         f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
         "os.chdir('/')",
@@ -77,6 +79,18 @@ def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
         "for _f in ('boot.py', 'main.py'):",
         "    exec(open(_f).read(), {'__name__': '__main__'})",
     ])
+
+
+def write_runner(simdir: Path, run: SynthRun) -> tuple | None:
+    """Files for the simulated runner's answer to cues; the argument for sim.attach()."""
+    comp = run.compliance
+    if comp is None or run.counts_engaged is None:
+        return None
+    write_frames(simdir / "frames_engaged.bin", run.counts_engaged)
+    sched = np.column_stack([comp.boundaries, comp.draws]).astype("<u4")
+    (simdir / "schedule.bin").write_bytes(sched.tobytes())
+    return (str(simdir / "frames_engaged.bin"), str(simdir / "schedule.bin"), str(simdir / "variants.bin"),
+            int(comp.p * 65536), comp.delay_steps, comp.steps)
 
 
 def write_frames(path: Path, counts: np.ndarray) -> None:
@@ -107,10 +121,21 @@ def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str
     return pulses, patterns
 
 
+def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path) -> RunResult:
+    """A synthetic run through the firmware, the runner answering its cues; result.truth
+    is the per-step truth as the runner actually landed."""
+    result = run_firmware(run.counts, run.rate_hz, board, config, workdir,
+                          runner=lambda simdir: write_runner(simdir, run))
+    variants = Path(workdir) / "sim" / "variants.bin"
+    result.truth = run.compliance.truth(run, variants.read_bytes()) if run.compliance else run.truth
+    return result
+
+
 def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | None, workdir: Path,
-                 speed: float | None = None, timeout: float = 3600) -> RunResult:
+                 speed: float | None = None, timeout: float = 3600, runner=None) -> RunResult:
     """Run the firmware over `frames` (n, 6 raw counts) until they end; returns the step
-    records it logged, its haptic calls and its console output."""
+    records it logged, its haptic calls and its console output. runner(simdir) may write
+    the simulated runner's files and return sim.attach()'s runner argument."""
     workdir = Path(workdir)
     device, simdir = workdir / "device", workdir / "sim"
     device.mkdir(parents=True, exist_ok=True)
@@ -121,8 +146,9 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
     haptics = simdir / "haptics.csv"
     haptics.unlink(missing_ok=True)
     before = set(sessionlog.session_ids(str(device)))
+    runner_spec = runner(simdir) if runner else None
     proc = subprocess.run([str(MICROPYTHON), "-X", "heapsize=2M", "-c",
-                           bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0)],
+                           bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0, runner=runner_spec)],
                           capture_output=True, text=True, timeout=timeout, cwd=workdir,
                           env={**os.environ, "MICROPYPATH": ""})
     output = proc.stdout + proc.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from firmware.core import config as fw_config
 from hardware.board_data import load_board
-from simulator.device import run_firmware
+from simulator.device import run_synth
 from simulator.scoring import Score, score
 from simulator.synth import generate, load_scenario, scenario_names
 
@@ -42,9 +42,9 @@ def score_scenario(name: str, seed: int = 1, seconds: float | None = None) -> Sc
     run_ = generate(load_scenario(name), seed=seed, seconds=seconds)
     cfg = {"cue_mode": "every"}
     with tempfile.TemporaryDirectory(prefix="archcue-score-") as tmp:
-        result = run_firmware(run_.counts, run_.rate_hz, load_board(), cfg, Path(tmp))
+        result = run_synth(run_, load_board(), cfg, Path(tmp))
     window = fw_config.defaults()["landing_window_ms"]
-    return score(run_.truth, result.records, result.haptics, run_.seconds, window)
+    return score(result.truth, result.records, result.haptics, run_.seconds, window)
 
 
 def table(results: dict[str, Score]) -> str:

@@ -39,6 +39,29 @@ STAND_LOAD = (26.0, 5.0, 14.0, 10.0, 3.0, 2.0)  # newtons per site, standing on 
 
 
 @dataclass
+class Compliance:
+    """How the runner answers a cue: each of the `steps` landings starting `delay_steps`
+    after the cued one is a curled-toe landing with probability p. The HAL decides at each
+    step's boundary frame (in swing, where both variants are identical) from a pre-drawn
+    uniform, so runs are reproducible."""
+
+    p: float
+    delay_steps: int
+    steps: int
+    boundaries: np.ndarray  # (m,) frame where step k's variant is chosen
+    draws: np.ndarray  # (m,) uint16 uniform draws
+
+    def truth(self, run: SynthRun, variants: bytes) -> list[dict]:
+        """Per-step truth once the HAL has said which variant each step used."""
+        out = []
+        for k, step in enumerate(run.truth):
+            engaged = k < len(variants) and variants[k] == 1
+            out.append({**step, "toe_engaged": 1, "collapse": step["engaged_collapse"], "cue_response": 1}
+                       if engaged else {**step, "cue_response": 0})
+        return out
+
+
+@dataclass
 class SynthRun:
     scenario: str
     seed: int
@@ -47,6 +70,10 @@ class SynthRun:
     forces: np.ndarray  # (n, 6) float32 newtons on each sensor (before sensor faults)
     counts: np.ndarray  # (n, 6) uint16 raw ADC counts as the firmware reads them
     truth: list[dict] = field(default_factory=list)  # per step: ic_ms, to_ms, kind, strike, collapse, toe_engaged
+    # the same run with the toes curled on every running landing (the runner's answer to a
+    # cue); the simulator HAL switches a step to it when the runner complies (see Compliance)
+    counts_engaged: np.ndarray | None = None
+    compliance: Compliance | None = None
 
     @property
     def seconds(self) -> float:
@@ -75,6 +102,7 @@ _DEFAULTS = {
     "responder_factor": 1.0,
     "responder_spread_factor": 1.0,
     "arch_spread": 0.10,
+    "cue_compliance": None,
     "sensors": {},
 }
 _SENSOR_KEYS = {"preload_n", "drift_n_per_min", "spikes_per_s", "spike_counts", "dead", "shorted",
@@ -171,7 +199,7 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
     total_s = sum(seg["seconds"] for seg in segments)
     n = int(total_s * rate_hz)
     t = np.arange(n) * 1000.0 / rate_hz
-    forces = np.zeros((n, 6))
+    forces = np.zeros((2, n, 6))  # [natural, toes curled on every running landing]
     truth: list[dict] = []
     t0 = 0.3  # seconds of swing before the first landing
     seg_start = 0.0
@@ -183,9 +211,16 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
         else:
             t0 = _steps(scenario, seg, forces, truth, rate_hz, max(t0, seg_start), seg_end, total_s, rng)
         seg_start = seg_end
-    counts = _to_counts(forces, scenario, board, rate_hz, rng)
-    return SynthRun(scenario["name"], seed, rate_hz, np.round(t).astype(np.int64),
-                    forces.astype(np.float32), counts, truth)
+    counts, engaged = _to_counts(forces, scenario, board, rate_hz, rng)
+    run = SynthRun(scenario["name"], seed, rate_hz, np.round(t).astype(np.int64),
+                   forces[0].astype(np.float32), counts, truth)
+    comp = scenario["cue_compliance"]
+    if comp:
+        run.counts_engaged = engaged
+        bounds = np.array([max(0, (s["ic_ms"] - 100) * rate_hz // 1000) for s in truth], dtype=np.int64)
+        run.compliance = Compliance(comp["p"], comp.get("delay_steps", 1), comp.get("steps", 3), bounds,
+                                    rng.integers(0, 65536, len(truth), dtype=np.uint16))
+    return run
 
 
 def _steps(scenario: dict, seg: dict, forces: np.ndarray, truth: list[dict], rate: int,
@@ -198,67 +233,80 @@ def _steps(scenario: dict, seg: dict, forces: np.ndarray, truth: list[dict], rat
     while True:
         stride = 120.0 / cadence * (1 + rng.normal(0, jitter))
         stance = STANCE_DUTY[kind] * stride * (1 + rng.normal(0, 0.03))
-        if t + stance >= t_end or int((t + stance) * rate) + 1 >= len(forces):
+        if t + stance >= t_end or int((t + stance) * rate) + 1 >= forces.shape[1]:
             return t
         running = kind == "run"
         toes = running and rng.random() < scenario["p_toe_engaged"]
-        p = _p_collapse(scenario, t / total_s) * (scenario["responder_factor"] if toes else 1.0)
-        collapse = running and rng.random() < p
-        spread = scenario["arch_spread"] * (scenario["responder_spread_factor"] if toes else 1.0)
+        u = rng.random()  # one draw for both variants: curling can only remove a collapse
+        p = _p_collapse(scenario, t / total_s)
+        collapse = running and u < p * (scenario["responder_factor"] if toes else 1.0)
+        collapse_curled = running and u < p * scenario["responder_factor"]
         i0 = int(np.ceil(t * rate))
         i1 = int(np.floor((t + stance) * rate))
         s = (np.arange(i0, i1 + 1) / rate - t) / stance
-        forces[i0:i1 + 1] += _stance_forces(s, scenario["strike"], rng, scale, collapse, toes, spread)
+        step_seed = int(rng.integers(2**32))
+        for variant, (c, curled) in enumerate(((collapse, toes), (collapse_curled, running or toes))):
+            spread = scenario["arch_spread"] * (scenario["responder_spread_factor"] if curled else 1.0)
+            forces[variant, i0:i1 + 1] += _stance_forces(s, scenario["strike"], np.random.default_rng(step_seed),
+                                                         scale, c, curled, spread)
         truth.append({"ic_ms": int(round(t * 1000)), "to_ms": int(round((t + stance) * 1000)), "kind": kind,
-                      "strike": scenario["strike"], "collapse": int(collapse), "toe_engaged": int(toes)})
+                      "strike": scenario["strike"], "collapse": int(collapse), "toe_engaged": int(toes),
+                      "engaged_collapse": int(collapse_curled)})
         t += stride
 
 
 def _stand(forces: np.ndarray, rate: int, t0: float, t1: float, rng: np.random.Generator) -> None:
     """Standing: a static load with slow weight shifts and small shuffles; no steps."""
-    i0, i1 = int(t0 * rate), min(len(forces), int(t1 * rate))
+    i0, i1 = int(t0 * rate), min(forces.shape[1], int(t1 * rate))
     tt = np.arange(i1 - i0) / rate
     sway = 1 + 0.25 * np.sin(2 * np.pi * 0.3 * tt + rng.uniform(0, 6.3)) + 0.05 * rng.standard_normal(len(tt))
     ramp = np.clip(tt / 0.3, 0, 1) * np.clip((tt[-1] - tt) / 0.3, 0, 1) if len(tt) else tt
-    forces[i0:i1] += np.outer(np.clip(sway, 0.3, None) * ramp, STAND_LOAD)
+    forces[:, i0:i1] += np.outer(np.clip(sway, 0.3, None) * ramp, STAND_LOAD)
 
 
-def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int, rng: np.random.Generator) -> np.ndarray:
-    """Forces plus shoe preload and drift -> FSR model -> ADC counts with noise and faults."""
+def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int,
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Each force variant plus shoe preload and drift -> FSR model -> ADC counts, with the
+    same ADC noise and sensor faults on both (they differ only where the runner does)."""
     sensors = scenario["sensors"]
-    n = len(forces)
+    n = forces.shape[1]
     minutes = np.arange(n)[:, None] / rate / 60
-    applied = forces + np.broadcast_to(np.asarray(sensors.get("preload_n", 0.0), float), (6,)) \
+    offset = np.broadcast_to(np.asarray(sensors.get("preload_n", 0.0), float), (6,)) \
         + minutes * np.broadcast_to(np.asarray(sensors.get("drift_n_per_min", 0.0), float), (6,))
+    noise = rng.normal(0, board["adc"]["noise_counts_rms"], (n, 6))
+    for name, sigma in sensors.get("extra_noise_counts", {}).items():
+        noise[:, CHANNELS.index(name)] += rng.normal(0, sigma, n)
+    spikes = _spikes(n, sensors, rate, rng)
+    drops = {name: _dropouts(n, sensors.get("intermittent_per_s", 3.0), rate, rng)
+             for name in sensors.get("intermittent", [])}
     table_f, table_c = fsr.forward_table(board, board["fsr"]["max_force_n"], 0.05)
-    counts = np.interp(np.clip(applied, 0, None), table_f, table_c)
-    counts = counts + rng.normal(0, board["adc"]["noise_counts_rms"], counts.shape) * (counts > 0)
-    extra = sensors.get("extra_noise_counts", {})
-    for name, sigma in extra.items():
-        counts[:, CHANNELS.index(name)] += rng.normal(0, sigma, n)
-    _spikes(counts, sensors, rate, rng)
-    for name in sensors.get("intermittent", []):
-        _dropouts(counts[:, CHANNELS.index(name)], sensors.get("intermittent_per_s", 3.0), rate, rng)
-    for name in sensors.get("dead", []):
-        counts[:, CHANNELS.index(name)] = 0
-    for name in sensors.get("shorted", []):
-        counts[:, CHANNELS.index(name)] = fsr.ADC_MAX
-    return np.clip(np.round(counts), 0, fsr.ADC_MAX).astype(np.uint16)
+    out = []
+    for variant in forces:
+        counts = np.interp(np.clip(variant + offset, 0, None), table_f, table_c)
+        counts += noise * (counts > 0)
+        for i, c, a, width in spikes:
+            counts[i:i + width, c] += a
+        for name, spans in drops.items():
+            for i, d in spans:
+                counts[i:i + d, CHANNELS.index(name)] = 0
+        for name in sensors.get("dead", []):
+            counts[:, CHANNELS.index(name)] = 0
+        for name in sensors.get("shorted", []):
+            counts[:, CHANNELS.index(name)] = fsr.ADC_MAX
+        out.append(np.clip(np.round(counts), 0, fsr.ADC_MAX).astype(np.uint16))
+    return out[0], out[1]
 
 
-def _spikes(counts: np.ndarray, sensors: dict, rate: int, rng: np.random.Generator) -> None:
-    """Electrical spikes: 1-2 samples on a random channel, a random sign."""
-    per_s = sensors.get("spikes_per_s", 0.0)
-    k = rng.poisson(per_s * len(counts) / rate)
-    at = rng.integers(0, len(counts) - 2, k)
-    ch = rng.integers(0, 6, k)
+def _spikes(n: int, sensors: dict, rate: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
+    """Electrical spikes (start, channel, counts, width): 1-2 samples, random sign."""
+    k = rng.poisson(sensors.get("spikes_per_s", 0.0) * n / rate)
+    at, ch = rng.integers(0, n - 2, k), rng.integers(0, 6, k)
     amp = sensors.get("spike_counts", 1500) * rng.choice((-1, 1), k)
-    for i, c, a, two in zip(at, ch, amp, rng.random(k) < 0.3):
-        counts[i:i + (2 if two else 1), c] += a
+    width = np.where(rng.random(k) < 0.3, 2, 1)
+    return list(zip(at.tolist(), ch.tolist(), amp.tolist(), width.tolist()))
 
 
-def _dropouts(channel: np.ndarray, per_s: float, rate: int, rng: np.random.Generator) -> None:
-    """An intermittent lead: the channel reads open for 1-4 samples at random moments."""
-    k = rng.poisson(per_s * len(channel) / rate)
-    for i, d in zip(rng.integers(0, len(channel) - 4, k), rng.integers(1, 5, k)):
-        channel[i:i + d] = 0
+def _dropouts(n: int, per_s: float, rate: int, rng: np.random.Generator) -> list[tuple[int, int]]:
+    """An intermittent lead reads open for 1-4 samples at random moments: (start, length)."""
+    k = rng.poisson(per_s * n / rate)
+    return list(zip(rng.integers(0, n - 4, k).tolist(), rng.integers(1, 5, k).tolist()))

@@ -2,25 +2,57 @@
 # channel order) on a virtual sample clock, optionally paced to real time x speed.
 # Haptic calls are logged with their virtual time. The simulator's bootstrap calls
 # attach() before it mounts the device folder as "/", so these host files stay reachable.
+#
+# The simulated runner answers cues: given a second frame file with the toes curled on
+# every landing and a step schedule, each landing in the window after a cue is taken from
+# that file with the runner's compliance probability. The choice per step is logged.
 import select
 import sys
 import time
 from array import array
 
-_host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False}
+_host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False,
+         "runner": None}
 _FRAMES_PER_READ = 256
 
 
-def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=False, start_frame=0):
-    """Open the host-side files (before the device folder becomes "/")."""
-    f = open(frames_path, "rb")
-    if start_frame:
-        f.seek(start_frame * 12)
-    _host["frames"] = f
+def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=False, runner=None):
+    """Open the host-side files (before the device folder becomes "/"). runner: None, or
+    (engaged frames path, schedule path, variants log path, p x 65536, delay, steps)."""
+    _host["frames"] = open(frames_path, "rb")
     _host["haptics"] = open(haptics_path, "a")
     _host["speed"] = speed
     _host["interactive"] = interactive
     _host["button_held"] = button_held
+    if runner:
+        engaged, schedule, variants, p, delay, steps = runner
+        with open(schedule, "rb") as f:
+            sched = array("I", f.read())  # (boundary frame, uniform draw) per step
+        _host["runner"] = (open(engaged, "rb"), sched, open(variants, "wb"), p, delay, steps)
+
+
+class _Runner:
+    """Which variant each step is taken from: curled toes when the runner complies."""
+
+    def __init__(self, spec):
+        self.frames, self.sched, self.log, self.p, self.delay, self.steps = spec
+        self.next = 0  # index of the next step boundary
+        self.engaged = False
+        self.prompt_from = -1
+        self.prompt_to = -2
+
+    def at_frame(self, frame_no):
+        sched = self.sched
+        k = self.next
+        if 2 * k < len(sched) and frame_no >= sched[2 * k]:
+            self.engaged = self.prompt_from <= k <= self.prompt_to and sched[2 * k + 1] < self.p
+            self.log.write(b"\x01" if self.engaged else b"\x00")
+            self.next = k + 1
+
+    def cued(self):
+        current = self.next - 1  # the step whose boundary passed last
+        self.prompt_from = current + self.delay
+        self.prompt_to = current + self.delay + self.steps - 1
 
 
 class Board:
@@ -32,6 +64,8 @@ class Board:
         self.buf = array("H", bytearray(12 * _FRAMES_PER_READ))
         self.have = 0
         self.pos = 0
+        self.runner = _Runner(_host["runner"]) if _host["runner"] else None
+        self.alt = array("H", bytearray(12 * _FRAMES_PER_READ)) if self.runner else None
         self.pulse_end = -1
         self.t0 = time.ticks_ms()
         self.poller = None
@@ -55,10 +89,17 @@ class Board:
             n = _host["frames"].readinto(self.buf)
             self.have = (n or 0) // 2
             self.pos = 0
+            if self.runner:
+                self.runner.frames.readinto(self.alt)
             if self.have < 6:
                 return False
         p = self.pos
         buf = self.buf
+        runner = self.runner
+        if runner:
+            runner.at_frame(self.frame_no)
+            if runner.engaged and self.alt is not None:
+                buf = self.alt
         for c in range(6):
             frame[c] = buf[p + c]
         self.pos = p + 6
@@ -71,6 +112,8 @@ class Board:
         t = self.now_ms()
         self.pulse_end = t + pulse_ms
         _host["haptics"].write("%d,%d\n" % (t, pulse_ms))
+        if self.runner:
+            self.runner.cued()
 
     def pattern(self, name):
         _host["haptics"].write("%d,%s\n" % (self.now_ms(), name))
@@ -106,3 +149,5 @@ class Board:
     def close(self):
         self.pulse_end = -1
         _host["haptics"].flush()
+        if self.runner:
+            self.runner.log.flush()
