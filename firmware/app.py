@@ -1,4 +1,5 @@
 # The insole's main loop: sample, process, cue, log. Wires core to a HAL.
+import gc
 import json
 import sys
 from array import array
@@ -46,6 +47,8 @@ def run(hal, cfg, lut, session):
     pipe = Pipeline(cfg, lut)
     frame = array("H", [0] * 6)
     rec = bytearray(record.SIZE)
+    gc.collect()
+    mem_start = gc.mem_alloc()
     every = max(1, cfg["rate_hz"] * _SERVICE_MS // 1000)
     n = 0
     warned_full = False
@@ -83,7 +86,9 @@ def run(hal, cfg, lut, session):
             session.append(rec)
         session.close()
         hal.led("idle")
-    log("run ended (%s): %d steps, %d frames, session %s" % (reason, pipe.steps, n, session.sid))
+    gc.collect()
+    log("run ended (%s): %d steps, %d frames, session %s; heap in use %d bytes at start, %d at end"
+        % (reason, pipe.steps, n, session.sid, mem_start, gc.mem_alloc()))
     return reason
 
 
