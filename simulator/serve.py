@@ -23,6 +23,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 import tty
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, help="override the scenario's duration")
     p.add_argument("--board", default=DEFAULT_BOARD, choices=board_names())
     p.add_argument("--config", type=Path, help="config.json for the insole (default: the firmware defaults)")
+    p.add_argument("--baud", type=int, default=0,
+                   help="throttle the port to this line rate, e.g. 115200 (default: unthrottled)")
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
     p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
     p.set_defaults(func=run)
@@ -63,11 +66,12 @@ def _raw_pair() -> tuple[int, int]:
     return master, slave
 
 
-def _forward(src: int, dst: int) -> bool:
+def _forward(src: int, dst: int, baud: int = 0) -> bool:
     """Copy what src has to dst; False when src is gone. Bytes nobody reads are dropped,
-    like a UART with no listener."""
+    like a UART with no listener. With a baud rate, the copy takes as long as the line
+    would (10 bits a byte)."""
     try:
-        data = os.read(src, 4096)
+        data = os.read(src, 256 if baud else 4096)
     except BlockingIOError:
         return True
     except OSError as e:
@@ -80,11 +84,14 @@ def _forward(src: int, dst: int) -> bool:
         os.write(dst, data)
     except (BlockingIOError, OSError):
         pass
+    if baud:
+        time.sleep(len(data) * 10 / baud)
     return True
 
 
 class VirtualInsole:
-    def __init__(self, workdir: Path, link: Path, speed: float, log=print):
+    def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, log=print):
+        self.baud = baud
         self.workdir = workdir
         self.device = workdir / "device"
         self.sim = workdir / "sim"
@@ -122,10 +129,10 @@ class VirtualInsole:
             self.log(f"firmware booted ({'soft reset' if boots > 1 else 'power on'}), pid {self.proc.pid}")
             while not self.stopping:
                 ready, _, _ = select.select([fw, self.host_master], [], [], 0.2)
-                if fw in ready and not _forward(fw, self.host_master):
+                if fw in ready and not _forward(fw, self.host_master, self.baud):
                     break  # the firmware process ended (soft reset at the REPL, or a crash)
                 if self.host_master in ready:
-                    _forward(self.host_master, fw)
+                    _forward(self.host_master, fw, self.baud)
                 if self.proc.poll() is not None:
                     while _forward(fw, self.host_master) and select.select([fw], [], [], 0)[0]:
                         pass
@@ -162,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     workdir = args.dir
     device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz})
     device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
-    insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed,
+    insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud,
                            log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True))
 
     def stop(signum: int, frame: object) -> None:

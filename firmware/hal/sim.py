@@ -31,6 +31,19 @@ def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=
         _host["runner"] = (open(engaged, "rb"), sched, open(variants, "wb"), p, delay, steps)
 
 
+_CLOCK_FILE = "sim_clock.json"  # the simulated RTC, kept on the device's "flash"
+
+
+def set_clock(y, mo, d, h, mi, s):
+    """The host sets the clock at a pull; later runs stamp their sessions with it."""
+    with open(_CLOCK_FILE, "w") as f:
+        f.write('"%04d-%02d-%02dT%02d:%02d:%02d"' % (y, mo, d, h, mi, s))
+
+
+def device_id():
+    return "sim0001"
+
+
 class _Runner:
     """Which variant each step is taken from: curled toes when the runner complies."""
 
@@ -135,10 +148,15 @@ class Board:
         pass
 
     def device_id(self):
-        return "sim0001"
+        return device_id()
 
     def clock_iso(self):
-        return None
+        """The time the host last set (the simulated RTC does not tick on its own)."""
+        try:
+            with open(_CLOCK_FILE) as f:
+                return f.read().strip('"')
+        except OSError:
+            return None
 
     def check_interrupt(self):
         """A host Ctrl-C arrives as a byte on the raw serial line, as on a board's USB."""

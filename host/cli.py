@@ -1,0 +1,109 @@
+"""archcue: the coach's tool. Pull runs off an insole, keep them per runner, and answer:
+does curling the toes at landing stabilize this runner's foot loading?"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from host.device_link import LinkError, find_port
+from host.records import SessionFileError
+from host.store import DEFAULT_STORE, Store, StoreError
+
+USER_ERRORS = (LinkError, StoreError, SessionFileError, ValueError)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(args.store)
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    from host.pull import pull
+
+    config_file = None
+    if args.config:
+        try:
+            config_file = json.loads(Path(args.config).read_text())
+        except (OSError, json.JSONDecodeError) as e:
+            raise ValueError(f"{args.config}: cannot read a JSON config ({e})") from None
+    port = find_port(args.port)
+    print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
+    r = pull(_store(args), port, clear=args.clear, runner=args.runner, foot=args.foot, config_file=config_file,
+             restart=not args.no_restart)
+    print(f"insole {r.device}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
+          f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
+    if r.imported:
+        print(f"copied {r.bytes:,} bytes in {r.seconds:.1f} s ({r.rate / 1024:.1f} KiB/s), every file verified by SHA-256")
+    if r.config_written:
+        print("config written to the insole (takes effect as it restarts)")
+    return 0
+
+
+def cmd_runners(args: argparse.Namespace) -> int:
+    rows = _store(args).runners()
+    if not rows:
+        print(f"no runners yet in {args.store}: plug an insole in and run `archcue pull`")
+        return 0
+    print(f"{'runner':<20} {'sessions':>8} {'steps':>8}")
+    for name, sessions, steps in rows:
+        print(f"{name:<20} {sessions:>8} {steps:>8}")
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if args.runner and not store.runner_exists(args.runner):
+        raise StoreError(f"no runner {args.runner!r} in {args.store} (see `archcue runners`)")
+    rows = store.sessions(args.runner)
+    if not rows:
+        print("no sessions in the store yet")
+        return 0
+    print(f"{'session':<24} {'runner':<14} {'foot':<6} {'steps':>6}  {'started':<20} note")
+    for s in rows:
+        note = "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")
+        print(f"{s.id:<24} {s.runner:<14} {s.foot:<6} {s.n_steps:>6}  {s.started_at or '-':<20} {note}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="archcue", description=__doc__)
+    parser.add_argument("--store", type=Path, default=Path(os.environ.get("ARCHCUE_STORE", DEFAULT_STORE)),
+                        help="SQLite store (default $ARCHCUE_STORE or %(default)s)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p = sub.add_parser("pull", help="copy new sessions off an insole into the store",
+                       description="Find the insole on USB (or --port), stop its run (the session is sealed), "
+                                   "copy every session the store lacks, verify each against a SHA-256 computed "
+                                   "on the insole, import it, set the insole's clock, and restart it. Nothing "
+                                   "is deleted from the insole unless --clear, and then only what is verified "
+                                   "in the store.")
+    p.add_argument("--port", help="serial port (default: the single ESP32 USB device plugged in)")
+    p.add_argument("--clear", action="store_true", help="delete sessions from the insole once verified in the store")
+    p.add_argument("--runner", help="write this runner id to the insole (used by its next sessions)")
+    p.add_argument("--foot", choices=("left", "right"), help="write which foot this insole is on")
+    p.add_argument("--config", help="write this config.json to the insole (validated first)")
+    p.add_argument("--no-restart", action="store_true", help="leave the insole at its REPL afterwards")
+    p.set_defaults(func=cmd_pull)
+    p = sub.add_parser("runners", help="list runners with their sessions and steps")
+    p.set_defaults(func=cmd_runners)
+    p = sub.add_parser("sessions", help="list sessions, of one runner or all")
+    p.add_argument("runner", nargs="?")
+    p.set_defaults(func=cmd_sessions)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except USER_ERRORS as e:
+        print(f"archcue: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("archcue: interrupted; nothing partial was stored", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

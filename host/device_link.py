@@ -1,0 +1,120 @@
+"""Finding an insole on USB and talking to it through mpremote's Python transport."""
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import time
+from pathlib import Path
+
+from mpremote.transport import TransportError, TransportExecError
+from mpremote.transport_serial import SerialTransport
+from serial.tools import list_ports
+
+# USB VID:PID of the usual ESP32 USB-serial bridges and of Espressif native USB
+KNOWN_USB = {
+    (0x10C4, 0xEA60): "Silicon Labs CP210x",
+    (0x1A86, 0x7523): "WCH CH340",
+    (0x1A86, 0x55D4): "WCH CH9102",
+    (0x0403, 0x6001): "FTDI FT232R",
+    (0x0403, 0x6015): "FTDI FT231X",
+    (0x303A, 0x1001): "Espressif USB JTAG/serial",
+    (0x303A, 0x4001): "Espressif native USB (MicroPython)",
+}
+BAUD = 115200
+
+
+class LinkError(RuntimeError):
+    pass
+
+
+def find_port(port: str | None) -> str:
+    """The port to use: the one given, or the single ESP32-looking USB device plugged in."""
+    if port:
+        path = os.path.realpath(port)
+        if not Path(path).exists():
+            raise LinkError(f"{port}: no such port")
+        return path
+    found = [(p.device, KNOWN_USB[(p.vid, p.pid)]) for p in list_ports.comports()
+             if (p.vid, p.pid) in KNOWN_USB]
+    if not found:
+        raise LinkError("no insole found on USB (looked for ESP32 USB bridges: "
+                        f"{', '.join(sorted(set(KNOWN_USB.values())))}); plug it in or pass --port")
+    if len(found) > 1:
+        listing = ", ".join(f"{dev} ({what})" for dev, what in found)
+        raise LinkError(f"several possible insoles: {listing}; choose one with --port")
+    return found[0][0]
+
+
+class Insole:
+    """An archcue insole in the raw REPL, its firmware loop stopped (Ctrl-C seals the run)."""
+
+    def __init__(self, port: str):
+        self.port = port
+        try:
+            self.t = SerialTransport(port, baudrate=BAUD, timeout=2)  # a silent port must not hang us
+        except TransportError as e:
+            raise LinkError(f"{port}: cannot open ({e})") from None
+        self._enter_raw_repl()
+        try:
+            self.info = self.call_json("info()")
+        except LinkError:
+            self.close()
+            raise LinkError(f"{port}: a MicroPython board, but not running archcue firmware "
+                            "(no sync module); deploy it with `make deploy PORT=...`") from None
+
+    def _enter_raw_repl(self, attempts: int = 3) -> None:
+        """Interrupt the firmware and enter the raw REPL. A board still booting (or a run
+        ending at that moment) can miss the first Ctrl-C / Ctrl-A: try again."""
+        for attempt in range(attempts):
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it got
+                    self.t.enter_raw_repl(soft_reset=False, timeout_overall=3)
+                return
+            except (TransportError, OSError) as e:
+                error = e
+                time.sleep(0.3)
+        self.t.close()
+        raise LinkError(f"{self.port}: no MicroPython REPL answered; is this an archcue insole? ({error})")
+
+    def call(self, expr: str, timeout: float = 30) -> bytes:
+        try:
+            out, err = self.t.exec_raw(f"import sync\nsync.{expr}", timeout=timeout)
+        except (TransportError, OSError) as e:
+            raise LinkError(f"{self.port}: link lost ({e or type(e).__name__})") from None
+        if err:
+            raise LinkError(f"{self.port}: the insole reported an error: {err.decode(errors='replace').strip()}")
+        return out
+
+    def call_json(self, expr: str) -> object:
+        out = self.call(expr)
+        try:
+            return json.loads(out)
+        except json.JSONDecodeError:
+            raise LinkError(f"{self.port}: unexpected answer to {expr}: {out[:200]!r}") from None
+
+    def read(self, sid: str, offset: int, n: int) -> bytes:
+        out = self.call(f"read({sid!r}, {offset}, {n})")
+        try:
+            return base64.b64decode(out, validate=False)
+        except ValueError:
+            raise LinkError(f"{self.port}: garbled data for {sid} at {offset}") from None
+
+    def restart(self) -> None:
+        """Soft reset: the firmware boots and starts a new run."""
+        try:
+            self.t.exit_raw_repl()
+            self.t.serial.write(b"\x04")
+        except (OSError, TransportError):
+            pass
+
+    def close(self) -> None:
+        try:
+            self.t.close()
+        except (OSError, TransportError):
+            pass
+
+
+__all__ = ["Insole", "LinkError", "find_port", "TransportExecError"]

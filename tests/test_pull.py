@@ -1,0 +1,163 @@
+"""archcue pull end to end over the virtual insole: a real pty, the real firmware in
+MicroPython, mpremote's transport, the SQLite store."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from host import device_link
+from host.cli import main as archcue
+from host.device_link import LinkError
+from host.pull import pull
+from host.store import Store
+
+
+def _wait(predicate, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise TimeoutError("condition not reached")
+
+
+class Virtual:
+    def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0):
+        self.dir = tmp / "insole"
+        args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
+                "--dir", str(self.dir)] + (["--baud", str(baud)] if baud else [])
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.port = str(self.dir / "port")
+        _wait(lambda: Path(self.port).is_symlink() and (self.dir / "device" / "sessions").exists())
+
+    def steps_logged(self) -> int:
+        return sum(f.stat().st_size for f in (self.dir / "device" / "sessions").glob("*.acs"))
+
+    def firmware_pid(self) -> int:
+        out = subprocess.run(["pgrep", "-f", f"VfsPosix\\('{self.dir}/device'"], capture_output=True, text=True)
+        return int(out.stdout.split()[0])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+
+@pytest.fixture()
+def insole(tmp_path: Path) -> Iterator[Virtual]:
+    v = Virtual(tmp_path)
+    _wait(lambda: v.steps_logged() > 2000)
+    yield v
+    v.stop()
+
+
+def _counts(store_path: Path) -> tuple[int, int, int]:
+    db = sqlite3.connect(store_path)
+    sessions = db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+    distinct = db.execute("SELECT COUNT(DISTINCT id) FROM sessions").fetchone()[0]
+    steps = db.execute("SELECT COALESCE(SUM(n_steps), 0) FROM steps").fetchone()[0]
+    return sessions, distinct, steps
+
+
+def test_pull_twice_imports_once(insole: Virtual, tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    first = pull(store, insole.port, runner="ana", foot="left", quiet=True)
+    assert first.imported == ["sim0001-000001"] and first.config_written
+    steps = store.steps("sim0001-000001")
+    assert len(steps) > 10 and (steps["version"] == 1).all()
+    _wait(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # restarted: a new run
+    time.sleep(1)
+    second = pull(store, insole.port, quiet=True)
+    assert second.already == 1 and second.imported == ["sim0001-000002"]
+    third = pull(store, insole.port, quiet=True, restart=False)
+    assert "sim0001-000001" not in third.imported and "sim0001-000002" not in third.imported
+    sessions, distinct, _ = _counts(tmp_path / "s.sqlite")
+    assert sessions == distinct
+    rows = {s.id: s for s in store.sessions()}
+    assert rows["sim0001-000002"].runner == "ana" and rows["sim0001-000002"].foot == "left"
+    assert rows["sim0001-000002"].started_at is not None  # the clock the first pull set
+
+
+def test_link_cut_mid_transfer_stores_nothing_partial(insole: Virtual, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    real_read = device_link.Insole.read
+    calls = {"n": 0}
+
+    def flaky(self, sid: str, offset: int, n: int) -> bytes:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise LinkError("link lost (cable out)")
+        return real_read(self, sid, offset, n)
+
+    monkeypatch.setattr(device_link.Insole, "read", flaky)
+    with pytest.raises(LinkError, match="cable out"):
+        pull(store, insole.port, quiet=True, restart=False, chunk_size=256)
+    assert _counts(tmp_path / "s.sqlite") == (0, 0, 0)
+    monkeypatch.setattr(device_link.Insole, "read", real_read)
+    again = pull(store, insole.port, quiet=True)
+    assert again.imported and _counts(tmp_path / "s.sqlite")[0] == len(again.imported)
+
+
+def test_pull_killed_at_random_points_then_completes(insole: Virtual, tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite"
+    rng = random.Random(7)
+    for _ in range(4):
+        proc = subprocess.Popen([sys.executable, "-m", "host.cli", "--store", str(db), "pull", "--port",
+                                 insole.port, "--no-restart"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.2, 1.2))
+        proc.send_signal(signal.SIGKILL)  # the host vanishes at a random point
+        proc.wait()
+        if db.exists():
+            sessions, distinct, _ = _counts(db)
+            assert sessions == distinct
+    assert archcue(["--store", str(db), "pull", "--port", insole.port]) == 0
+    store = Store(db)
+    for s in store.sessions():  # every stored session is whole: its steps match its file
+        assert len(store.steps(s.id)) == s.n_steps
+    sessions, distinct, _ = _counts(db)
+    assert sessions == distinct >= 1
+
+
+def test_power_cut_mid_session_is_recovered_and_pulled(insole: Virtual, tmp_path: Path) -> None:
+    os.kill(insole.firmware_pid(), signal.SIGKILL)  # the battery dies mid-run
+    _wait(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # rebooted
+    time.sleep(0.5)
+    store = Store(tmp_path / "s.sqlite")
+    r = pull(store, insole.port, quiet=True)
+    rows = {s.id: s for s in store.sessions()}
+    assert r.imported and rows["sim0001-000001"].recovered and rows["sim0001-000001"].n_steps > 5
+
+
+def test_clear_deletes_only_what_the_store_verified(insole: Virtual, tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite")
+    r = pull(store, insole.port, clear=True, quiet=True, restart=False)
+    assert r.cleared == len(r.imported) == 1
+    assert not list((insole.dir / "device" / "sessions").glob("*.acs"))
+    assert len(store.sessions()) == 1
+
+
+def test_cli_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = ["--store", str(tmp_path / "s.sqlite")]
+    assert archcue(store + ["pull", "--port", "/dev/nonexistent"]) == 1
+    assert "no such port" in capsys.readouterr().err
+    # a terminal that is not a board: nothing answers the REPL
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        assert archcue(store + ["pull", "--port", os.ttyname(slave)]) == 1
+        assert "no MicroPython REPL answered" in capsys.readouterr().err
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert archcue(store + ["sessions", "nobody"]) == 1
+    assert "no runner 'nobody'" in capsys.readouterr().err
