@@ -79,7 +79,60 @@ def virtual_insole_hour() -> list[Row]:
             ("firmware heap in use, start -> end of the hour", mem, "gc.mem_alloc() after gc.collect(), logged by the app")]
 
 
+def _serve(workdir: Path, baud: int) -> subprocess.Popen:
+    args = [sys.executable, "-m", "simulator", "serve", "--scenario", "responder", "--speed", "200",
+            "--dir", str(workdir)] + (["--baud", str(baud)] if baud else [])
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not (workdir / "port").is_symlink():
+        time.sleep(0.1)
+    return proc
+
+
+def sync() -> list[Row]:
+    """Pull throughput over the virtual insole, throttled to 115200 baud and unthrottled,
+    for archcue's transfer (4 KiB base64 chunks + device SHA-256) and mpremote's fs copy."""
+    import tempfile
+
+    from mpremote.transport_serial import SerialTransport
+
+    from host.pull import pull
+    from host.store import Store
+
+    rows: list[Row] = []
+    for baud in (115200, 0):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            proc = _serve(work, baud)
+            time.sleep(8)  # ~27 virtual minutes of running
+            try:
+                report = pull(Store(work / "s.sqlite"), str(work / "port"), quiet=True, restart=False)
+                sid = report.imported[0]
+                t = SerialTransport(os.path.realpath(work / "port"), timeout=2)
+                t.enter_raw_repl(soft_reset=False)
+                start = time.perf_counter()
+                data = t.fs_readfile(f"sessions/{sid}.acs")
+                mp_rate = len(data) / (time.perf_counter() - start)
+                t.close()
+            finally:
+                proc.terminate()
+                proc.wait()
+        line = f"{baud / 10 / 1024:.2f} KiB/s line" if baud else "unthrottled pty"
+        pct = (lambda r: f" = {100 * r / (baud / 10):.0f}% of line rate") if baud else (lambda r: "")
+        rows.append((f"pull throughput, archcue ({'115200 baud' if baud else 'unthrottled'})",
+                     f"{report.rate / 1024:.1f} KiB/s{pct(report.rate)}",
+                     f"{report.bytes:,} bytes, {line}, verified by SHA-256"))
+        rows.append((f"pull throughput, mpremote fs_readfile ({'115200 baud' if baud else 'unthrottled'})",
+                     f"{mp_rate / 1024:.1f} KiB/s{pct(mp_rate)}", "same file, 256-byte repr chunks"))
+    steps_per_hour = 85 * 60  # one foot at 170 steps/min
+    fs_bytes = 512 * 4096 - 200 * 1024 - 12288  # 4 MB board's filesystem less firmware and reserve
+    rows.append(("step record on flash", "24 bytes", "firmware/core/record.py; + ~0.5 KB header/trailer per session"))
+    rows.append(("running that fits on flash", f"{fs_bytes / 24 / steps_per_hour:,.0f} hours",
+                 f"{fs_bytes / 24:,.0f} steps in {fs_bytes / 1024:,.0f} KiB, one foot at 170 steps/min"))
+    return rows
+
+
 BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
+    ("sync", sync),
     ("virtual insole", virtual_insole_hour),
     ("firmware", firmware_cost),
     ("detection", detection),
