@@ -171,7 +171,9 @@ class Pipeline:
         if not (mask >> TOES) & 1:
             toe_sum += win[TOES]
         judge = self.judge
-        self.arch_share = ratio_1e4(win[ARCH], total) if arch_ok else 0
+        # the arch's share of the load behind the toes: curled toes add load, and must not
+        # hide a collapse by diluting the arch's share
+        self.arch_share = ratio_1e4(win[ARCH], total - toe_sum) if arch_ok else 0
         self.toe_share = ratio_1e4(toe_sum, total)
         self.toe_load = toe_sum // self.win_frames
         self.calibrated = judge.ready()

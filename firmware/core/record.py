@@ -7,7 +7,7 @@
 #   ic_ms        I   initial contact, ms since session start (back-dated to the load onset)
 #   stance_ms    H   initial contact to toe-off
 #   peak_total   H   peak summed load over the stance, newtons
-#   arch_share   H   arch / total load over the landing window, 1e-4 units
+#   arch_share   H   arch / (total - hallux - toes) over the landing window, 1e-4 units
 #   toe_share    H   (hallux + toes) / total load over the landing window, 1e-4 units
 #   toe_load     H   mean hallux + toes load over the landing window, 0.1 N
 #   ml_index     h   (met1 - met5) / (met1 + met5) over the stance, 1e-4 units

@@ -1,0 +1,74 @@
+"""python -m simulator validate: the coach's verdict against the simulator's truth.
+
+Runs many seeds of a scenario through the firmware (block protocol), analyses each run
+like a pulled session, and counts the verdicts. A responder should come out `stabilizes`,
+a non-responder `no_clear_effect`, a short run `insufficient_data`."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from firmware.core import sessionlog
+from hardware.board_data import load_board
+from host.analysis import analyse
+from host.records import decode, parse_session
+from simulator.device import run_synth
+from simulator.synth import generate, load_scenario
+
+PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
+
+
+@dataclass
+class _Row:  # what analysis needs of a stored session
+    id: str
+    foot: str
+    started_at: str | None = None
+
+
+def session_steps(device: Path) -> list[tuple[_Row, object]]:
+    out = []
+    for sid in sessionlog.session_ids(str(device)):
+        header, blob, _ = parse_session((device / "sessions" / f"{sid}.acs").read_bytes())
+        out.append((_Row(sid, header.get("foot", "right")), decode(blob)))
+    return out
+
+
+def verdict_for(scenario: str, seed: int, seconds: float) -> str:
+    run = generate(load_scenario(scenario), seed=seed, seconds=seconds)
+    with tempfile.TemporaryDirectory(prefix="archcue-validate-") as tmp:
+        run_synth(run, load_board(), PROTOCOL, Path(tmp))
+        sessions = session_steps(Path(tmp) / "device")
+    return analyse(f"{scenario}#{seed}", sessions).verdict
+
+
+def verdicts(scenario: str, seeds: range, seconds: float, jobs: int = 2) -> Counter:
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(verdict_for, scenario, seed, seconds) for seed in seeds]
+        out: Counter = Counter()
+        for i, f in enumerate(futures, 1):
+            out[f.result()] += 1
+            print(f"\r{scenario}: {i}/{len(futures)} runs", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return out
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="count verdicts over many seeds of a scenario",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--scenario", action="append", help="default: responder and non_responder")
+    p.add_argument("--seeds", type=int, default=40)
+    p.add_argument("--seconds", type=float, default=1800, help="run length (default a half hour)")
+    p.add_argument("--jobs", type=int, default=2)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    for name in args.scenario or ["responder", "non_responder"]:
+        counts = verdicts(name, range(1, args.seeds + 1), args.seconds, args.jobs)
+        print(f"{name}: " + ", ".join(f"{v} {n}/{args.seeds}" for v, n in counts.most_common()))
+    return 0
