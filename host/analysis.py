@@ -114,7 +114,8 @@ class Steps:
     session: np.ndarray  # index into the session list
     foot: np.ndarray  # "left" / "right" per step
     ic_ms: np.ndarray
-    arch: np.ndarray  # arch share 0..1
+    arch: np.ndarray  # arch share 0..1 (of the load behind the toes)
+    toe: np.ndarray  # hallux + toes share 0..1 (of the whole landing load)
     collapse: np.ndarray
     engaged: np.ndarray
     cue_block: np.ndarray
@@ -130,11 +131,12 @@ class Steps:
         cat = np.concatenate(arrays) if sessions else None
         if cat is None or len(cat) == 0:
             z = np.zeros(0)
-            return cls(z.astype(int), z.astype(str), z, z, z.astype(bool), z.astype(bool), z.astype(bool),
+            return cls(z.astype(int), z.astype(str), z, z, z, z.astype(bool), z.astype(bool), z.astype(bool),
                        z.astype(int), z.astype(bool), z, z, z)
         sess = np.concatenate([np.full(len(s), i) for i, (_, s) in enumerate(sessions)])
         foot = np.concatenate([np.full(len(s), row.foot) for row, s in sessions])
-        return cls(sess, foot, cat["ic_ms"].astype(np.int64), cat["arch_share"] / 1e4, flag(cat, "collapse"),
+        return cls(sess, foot, cat["ic_ms"].astype(np.int64), cat["arch_share"] / 1e4, cat["toe_share"] / 1e4,
+                   flag(cat, "collapse"),
                    flag(cat, "toe_engaged"), flag(cat, "cue_block"), cat["block"].astype(np.int64),
                    flag(cat, "calibrated") & ((cat["faults"] & ARCH_BIT) == 0),
                    cat["loading_rate"].astype(float) * 10, cat["ml_index"] / 1e4, cat["stance_ms"].astype(float))
@@ -160,8 +162,10 @@ def _cv(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
 
 
 def _interval(samples: np.ndarray, estimate: float) -> Interval:
-    samples = np.where(np.isfinite(samples), samples, np.nan)  # a resample with no events
-    lo, hi = np.nanpercentile(samples, [2.5, 97.5])
+    samples = samples[np.isfinite(samples)]  # a resample with no events has no ratio
+    if not len(samples):
+        return Interval(float(estimate), float("nan"), float("nan"))
+    lo, hi = np.percentile(samples, [2.5, 97.5])
     return Interval(float(estimate), float(lo), float(hi))
 
 

@@ -67,6 +67,42 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
+    store = _store(args)
+    if not store.runners():
+        raise StoreError(f"the store {args.store} is empty: pull an insole first (`archcue pull`)")
+    if not store.runner_exists(args.runner):
+        known = ", ".join(name for name, _, _ in store.runners())
+        raise StoreError(f"no runner {args.runner!r} in the store (known: {known})")
+    return store, store.runner_steps(args.runner)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from host.analysis import Steps, analyse
+    from host.report import text, to_html, to_json
+
+    _, sessions = _runner_sessions(args)
+    a = analyse(args.runner, sessions)
+    fmt = args.format or ("html" if args.out and str(args.out).endswith(".html") else "text")
+    out = {"text": lambda: text(a), "json": lambda: to_json(a),
+           "html": lambda: to_html(a, Steps.from_sessions(sessions))}[fmt]()
+    if args.out:
+        Path(args.out).write_text(out)
+        print(f"{a.verdict}: report written to {Path(args.out).resolve()}")
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from host.export import export_csv
+
+    store, sessions = _runner_sessions(args)
+    steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv))
+    print(f"wrote {steps_path} and {sessions_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archcue", description=__doc__)
     parser.add_argument("--store", type=Path, default=Path(os.environ.get("ARCHCUE_STORE", DEFAULT_STORE)),
@@ -90,6 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sessions", help="list sessions, of one runner or all")
     p.add_argument("runner", nargs="?")
     p.set_defaults(func=cmd_sessions)
+    p = sub.add_parser("report", help="the verdict for a runner, with its evidence",
+                       description="Does curling the toes at landing stabilize this runner's foot loading? "
+                                   "stabilizes, no_clear_effect, destabilizes or insufficient_data, with the "
+                                   "numbers, intervals and figures behind it.")
+    p.add_argument("runner")
+    p.add_argument("--format", choices=("text", "json", "html"), help="default: text (html if --out ends .html)")
+    p.add_argument("--out", help="write to this file instead of the terminal")
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("export", help="a runner's steps and sessions as CSV")
+    p.add_argument("runner")
+    p.add_argument("--csv", required=True, metavar="DIR", help="folder for steps.csv and sessions.csv")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

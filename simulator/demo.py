@@ -1,56 +1,88 @@
-"""python -m simulator demo: a synthetic runner through the real firmware, summarised."""
+"""python -m simulator demo (make demo): the product's main job, end to end.
+
+A virtual insole (the real firmware in MicroPython behind a serial port) carries a toe-curl
+responder through a simulated half hour with the block protocol (10 min warm-up, then
+alternating one-minute cue-off / cue-on blocks); the coach's tool pulls it over the port
+into a fresh store, and the report is printed and written as HTML."""
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
+import subprocess
 import sys
-import tempfile
+import time
 from pathlib import Path
 
-import numpy as np
+from firmware.core import sessionlog
+from host.analysis import Steps, analyse
+from host.pull import pull
+from host.report import text, to_html
+from host.store import Store
+from simulator.device import ROOT
 
-from firmware.core import config as fw_config
-from hardware.board_data import load_board
-from simulator.device import run_synth
-from simulator.scoring import score
-from simulator.synth import generate, load_scenario
+DEMO_DIR = ROOT / "build" / "demo"
+PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60, "runner_id": "demo-runner", "foot": "right"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="the end-to-end demo (make demo)",
-                       description="Synthesise a runner, run the real firmware over it in MicroPython, "
-                                   "and print what the insole saw, judged and cued.")
+    p = sub.add_parser("demo", help="the end-to-end demo (make demo)", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scenario", default="responder")
-    p.add_argument("--seconds", type=float, default=600)
+    p.add_argument("--seconds", type=float, default=1800, help="simulated run length (default 1800)")
+    p.add_argument("--speed", type=float, default=200, help="virtual seconds per wall second (default 200)")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--dir", type=Path, default=DEMO_DIR, help=f"work folder, emptied first (default {DEMO_DIR})")
     p.set_defaults(func=run)
 
 
-def _bar(frac: float, width: int = 30) -> str:
-    return "#" * int(round(frac * width))
+def _sealed(device: Path) -> bool:
+    ids = sessionlog.session_ids(str(device))
+    return bool(ids) and sessionlog.scan_path(str(device / "sessions" / f"{ids[-1]}.acs"))[3] is not None
+
+
+def _say(msg: str) -> None:
+    print(f"[demo] {msg}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    print(f"scenario {scenario['name']}: {scenario['description']}")
-    run_ = generate(scenario, seed=args.seed, seconds=args.seconds)
-    print(f"synthetic runner: {run_.seconds / 60:.0f} min at {run_.rate_hz} Hz, {len(run_.truth)} true steps")
-    cfg = {"cue_mode": "blocks", "warmup_s": 120, "block_s": 60}
-    print("running the firmware (app + core + simulator HAL) in the MicroPython unix port ...", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="archcue-demo-") as tmp:
-        res = run_synth(run_, load_board(), cfg, Path(tmp))
-    steps = res.records
-    print(res.log.strip())
-    s = score(res.truth, steps, res.haptics, run_.seconds, fw_config.defaults()["landing_window_ms"])
-    print(f"\nsteps detected {s.detected} of {s.true_steps} (F1 {s.f1:.3f}); contact timing error "
-          f"median {s.ic_err_median_ms:.0f} ms, p95 {s.ic_err_p95_ms:.0f} ms")
-    print(f"arch collapse flagged on {sum(r['collapse'] for r in steps)} landings "
-          f"(balanced accuracy {s.collapse_bacc:.2f}); toes engaged on {sum(r['toe_engaged'] for r in steps)} "
-          f"(balanced accuracy {s.toe_bacc:.2f}); {s.cues} cues, p95 {s.cue_after_ic_p95_ms:.0f} ms after contact")
-    print("\nblock  cues  steps  collapse rate (protocol: warm-up, then cue-off / cue-on blocks)")
-    blocks = np.array([r["block"] for r in steps])
-    for b in np.unique(blocks):
-        sel = [r for r in steps if r["block"] == b]
-        rate = np.mean([r["collapse"] for r in sel if r["calibrated"]] or [0.0])
-        label = "warm-up" if b == 0 else ("cue-on " if sel[0]["cue_block"] else "cue-off")
-        print(f"{b:>3} {label} {sum(r['cued'] for r in sel):>4} {len(sel):>6}  {rate:5.2f} {_bar(rate)}")
+    if args.dir.exists():
+        shutil.rmtree(args.dir)
+    args.dir.mkdir(parents=True)
+    config = args.dir / "insole-config.json"
+    config.write_text(json.dumps(PROTOCOL))
+    insole_dir = args.dir / "insole"
+    _say(f"virtual insole: {args.scenario}, {args.seconds / 60:.0f} simulated minutes at {args.speed:g}x, block protocol")
+    serve = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", args.scenario,
+                              "--seconds", str(args.seconds), "--speed", str(args.speed), "--seed", str(args.seed),
+                              "--config", str(config), "--dir", str(insole_dir)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        start = time.monotonic()
+        expected = args.seconds / args.speed
+        while not _sealed(insole_dir / "device"):
+            if serve.poll() is not None:
+                raise RuntimeError("the virtual insole stopped unexpectedly")
+            done = min(1.0, (time.monotonic() - start) / expected)
+            if sys.stderr.isatty():
+                print(f"\r[demo] running: {done * args.seconds / 60:4.0f} of {args.seconds / 60:.0f} min", end="",
+                      file=sys.stderr, flush=True)
+            time.sleep(0.25)
+        _say(f"run over after {time.monotonic() - start:.0f} s")
+        store_path = args.dir / "archcue.sqlite"
+        _say(f"pulling over the virtual serial port {insole_dir / 'port'} into {store_path}")
+        report = pull(Store(store_path), str(insole_dir / "port"), restart=False)
+        _say(f"{len(report.imported)} session(s), {report.bytes:,} bytes at {report.rate / 1024:.1f} KiB/s, verified")
+    finally:
+        serve.terminate()
+        serve.wait(timeout=15)
+    store = Store(store_path)
+    runner = PROTOCOL["runner_id"]
+    sessions = store.runner_steps(runner)
+    a = analyse(runner, sessions)
+    print(text(a))
+    html_path = args.dir / f"report-{runner}.html"
+    html_path.write_text(to_html(a, Steps.from_sessions(sessions)))
+    print(f"HTML report: {html_path}")
+    print(f"store: {store_path}  (try: archcue --store {store_path} report {runner})")
     return 0

@@ -90,8 +90,10 @@ def _forward(src: int, dst: int, baud: int = 0) -> bool:
 
 
 class VirtualInsole:
-    def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, log=print):
+    def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, runner: tuple | None = None,
+                 log=print):
         self.baud = baud
+        self.runner = runner
         self.workdir = workdir
         self.device = workdir / "device"
         self.sim = workdir / "sim"
@@ -113,7 +115,7 @@ class VirtualInsole:
     def _boot(self) -> int:
         fw_master, fw_slave = _raw_pair()
         code = device.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
-                                interactive=True)
+                                interactive=True, runner=self.runner)
         self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", "heapsize=2M", "-i", "-c", code],
                                      stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
                                      start_new_session=True, preexec_fn=_die_with_parent,
@@ -169,7 +171,8 @@ def run(args: argparse.Namespace) -> int:
     workdir = args.dir
     device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz})
     device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
-    insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud,
+    runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
+    insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
                            log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True))
 
     def stop(signum: int, frame: object) -> None:
