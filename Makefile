@@ -10,7 +10,7 @@ FIRMWARE_PY := $(shell find firmware -name '*.py' -not -path '*/__pycache__/*')
 export PYRIGHT_PYTHON_CACHE_DIR := $(CURDIR)/$(VENV)/pyright-cache
 export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
-.PHONY: setup demo test check bench deploy hardware clean
+.PHONY: setup demo test check bench deploy hardware clean chromium
 
 setup: $(STAMP)
 
@@ -25,8 +25,12 @@ $(STAMP): requirements.txt requirements-stubs.txt pyproject.toml
 demo: $(STAMP)
 	$(PY) -m simulator demo
 
-test: check
+test: check chromium
 	$(BIN)/pytest
+
+# The HTML report test renders in Debian's headless Chromium.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 # Every firmware module cross-compiles for the ESP32 (xtensawin) and type-checks
 # against the MicroPython ESP32 stubs (pyrightconfig.json points pyright at typings/).

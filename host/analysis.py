@@ -36,7 +36,8 @@ MIN_STEPS = 150
 MIN_BLOCKS = 3
 MIN_ENGAGED_DIFF = 0.10
 MIN_EFFECT = 0.15  # a 15% change in how often the arch collapses is worth a coach's attention
-BOOTSTRAP = 2000
+BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
+CONTEXT_BOOTSTRAP = 500  # for the per-foot and secondary comparisons shown beside it
 SEED = 20261124
 WINDOW_MS = 60_000
 ARCH_BIT = 1 << 1  # the arch channel's bit in the record's per-channel fault mask
@@ -145,14 +146,28 @@ class Steps:
         return Steps(**{k: v[mask] for k, v in self.__dict__.items()})
 
 
-def _clusters(keys: np.ndarray, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per-cluster sums: n, and sum / sum of squares of each value."""
+_STATS = ("n", "arch", "arch2", "collapse", "engaged")  # per-cluster sums the bootstrap needs
+_BOOT_CHUNK = 250  # bootstrap replicates per matrix product: bounds memory for many clusters
+
+
+def _clusters(keys: np.ndarray, s: Steps) -> np.ndarray:
+    """(clusters, len(_STATS)) sums per cluster (block or window)."""
     _, inv = np.unique(keys, return_inverse=True)
-    out = {"n": np.bincount(inv).astype(float)}
-    for name, v in values.items():
-        out[name] = np.bincount(inv, weights=v)
-        out[name + "2"] = np.bincount(inv, weights=v * v)
-    return out
+    cols = [np.ones(len(inv)), s.arch, s.arch * s.arch, s.collapse.astype(float), s.engaged.astype(float)]
+    return np.column_stack([np.bincount(inv, weights=c) for c in cols])
+
+
+def _bootstrap(stats: np.ndarray, rng: np.random.Generator, reps: int) -> np.ndarray:
+    """(reps, len(_STATS)) sums over clusters resampled with replacement: each
+    replicate's cluster counts times the per-cluster sums (one matrix product)."""
+    k = len(stats)
+    out = []
+    for start in range(0, reps, _BOOT_CHUNK):
+        b = min(_BOOT_CHUNK, reps - start)
+        idx = rng.integers(0, k, (b, k), dtype=np.int32) + (np.arange(b, dtype=np.int32) * k)[:, None]
+        counts = np.bincount(idx.ravel(), minlength=b * k).reshape(b, k)
+        out.append(counts.astype(np.float64) @ stats)  # float: BLAS, not an integer loop
+    return np.vstack(out)
 
 
 def _cv(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
@@ -170,35 +185,25 @@ def _interval(samples: np.ndarray, estimate: float) -> Interval:
 
 
 def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, labels: tuple[str, str],
-            rng: np.random.Generator) -> Comparison:
+            rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison:
     """Condition a against b, with cluster-bootstrap intervals (clusters: blocks or windows)."""
-    ca = _clusters(keys_a, {"arch": a.arch, "collapse": a.collapse.astype(float), "engaged": a.engaged.astype(float)})
-    cb = _clusters(keys_b, {"arch": b.arch, "collapse": b.collapse.astype(float), "engaged": b.engaged.astype(float)})
-    ia = rng.integers(0, len(ca["n"]), (BOOTSTRAP, len(ca["n"])))
-    ib = rng.integers(0, len(cb["n"]), (BOOTSTRAP, len(cb["n"])))
-
-    def boot(c: dict, idx: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return c["n"][idx].sum(1), c[name][idx].sum(1), c[name + "2"][idx].sum(1)
-
-    def point(c: dict, name: str) -> tuple[float, float, float]:
-        return c["n"].sum(), c[name].sum(), c[name + "2"].sum()
-
-    cv_a, cv_b = float(_cv(*point(ca, "arch"))), float(_cv(*point(cb, "arch")))
-    ratio = _cv(*boot(ca, ia, "arch")) / _cv(*boot(cb, ib, "arch"))
-    rates = {}
-    for name in ("collapse", "engaged"):
-        na, sa, _ = boot(ca, ia, name)
-        nb, sb, _ = boot(cb, ib, name)
-        ra, rb = float(ca[name].sum() / ca["n"].sum()), float(cb[name].sum() / cb["n"].sum())
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio_samples = (sa / na) / (sb / nb)
-        rates[name] = (ra, rb, _interval(sa / na - sb / nb, ra - rb),
-                       _interval(ratio_samples, ra / rb if rb else float("nan")))
+    ca, cb = _clusters(keys_a, a), _clusters(keys_b, b)
+    ba, bb = _bootstrap(ca, rng, reps), _bootstrap(cb, rng, reps)
+    pa, pb = ca.sum(0), cb.sum(0)
+    n, arch, arch2 = (_STATS.index(x) for x in ("n", "arch", "arch2"))
+    cv_a, cv_b = float(_cv(pa[n], pa[arch], pa[arch2])), float(_cv(pb[n], pb[arch], pb[arch2]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv_ratio = _cv(ba[:, n], ba[:, arch], ba[:, arch2]) / _cv(bb[:, n], bb[:, arch], bb[:, arch2])
+        rates = {}
+        for name in ("collapse", "engaged"):
+            i = _STATS.index(name)
+            ra, rb = float(pa[i] / pa[n]), float(pb[i] / pb[n])
+            sa, sb = ba[:, i] / ba[:, n], bb[:, i] / bb[:, n]
+            rates[name] = (ra, rb, _interval(sa - sb, ra - rb), _interval(sa / sb, ra / rb if rb else float("nan")))
     return Comparison(
-        basis, labels[0], labels[1], len(a.arch), len(b.arch), len(ca["n"]), len(cb["n"]), cv_a, cv_b,
-        _interval(ratio, cv_a / cv_b), rates["collapse"][0], rates["collapse"][1], rates["collapse"][3],
-        rates["collapse"][2],
-        rates["engaged"][0], rates["engaged"][1], rates["engaged"][2],
+        basis, labels[0], labels[1], len(a.arch), len(b.arch), len(ca), len(cb), cv_a, cv_b,
+        _interval(cv_ratio, cv_a / cv_b), rates["collapse"][0], rates["collapse"][1], rates["collapse"][3],
+        rates["collapse"][2], rates["engaged"][0], rates["engaged"][1], rates["engaged"][2],
         float(_cv(*_sums(a.loading_rate)) / _cv(*_sums(b.loading_rate))),
         float(np.std(a.ml) / np.std(b.ml)) if len(a.ml) > 1 and np.std(b.ml) > 0 else float("nan"),
     )
@@ -208,16 +213,17 @@ def _sums(v: np.ndarray) -> tuple[float, float, float]:
     return float(len(v)), float(v.sum()), float((v * v).sum())
 
 
-def _block_comparison(s: Steps, rng: np.random.Generator) -> Comparison | None:
+def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison | None:
     inside = s.usable & (s.block > 0)
     on, off = inside & s.cue_block, inside & ~s.cue_block
     if not on.any() or not off.any():
         return None
     key = s.session * 1000 + s.block  # a block belongs to its session
-    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", ("cue-on blocks", "cue-off blocks"), rng)
+    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", ("cue-on blocks", "cue-off blocks"),
+                   rng, reps)
 
 
-def _engagement_comparison(s: Steps, rng: np.random.Generator) -> Comparison | None:
+def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison | None:
     """Engaged vs not-engaged landings inside the same one-minute windows."""
     key = s.session * 100_000 + s.ic_ms // WINDOW_MS
     usable = s.usable
@@ -228,7 +234,7 @@ def _engagement_comparison(s: Steps, rng: np.random.Generator) -> Comparison | N
     if not eng.any() or not rel.any():
         return None
     return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement",
-                   ("toes engaged", "toes not engaged"), rng)
+                   ("toes engaged", "toes not engaged"), rng, reps)
 
 
 def _judge(c: Comparison | None) -> tuple[str, list[str]]:
@@ -256,15 +262,20 @@ def _judge(c: Comparison | None) -> tuple[str, list[str]]:
 
 
 def _trend(s: Steps, sessions: list) -> tuple[list[SessionTrend], dict[str, float | None]]:
+    m = len(sessions)
+    used = s.usable.astype(float)
+    per = {name: np.bincount(s.session, weights=w, minlength=m) for name, w in
+           (("steps", np.ones(len(s.session))), ("used", used), ("engaged", used * s.engaged),
+            ("collapse", used * s.collapse))}
+    bounds = np.searchsorted(s.session, np.arange(1, m))  # steps are stored session by session
     rows = []
-    for i, (row, _) in enumerate(sessions):
-        m = (s.session == i) & s.usable
-        ic = np.sort(s.ic_ms[s.session == i])
-        cadence = 2 * 60000 / float(np.median(np.diff(ic))) if len(ic) > 2 else float("nan")
-        rows.append(SessionTrend(row.id, row.foot, row.started_at, int((s.session == i).sum()),
-                                 float(s.engaged[m].mean()) if m.any() else float("nan"),
-                                 float(s.collapse[m].mean()) if m.any() else float("nan"), cadence,
-                                 float(np.median(s.stance_ms[s.session == i])) if (s.session == i).any() else float("nan")))
+    for i, ((row, _), ic, stance) in enumerate(zip(sessions, np.split(s.ic_ms, bounds), np.split(s.stance_ms, bounds))):
+        used_i = per["used"][i]
+        rows.append(SessionTrend(row.id, row.foot, row.started_at, int(per["steps"][i]),
+                                 float(per["engaged"][i] / used_i) if used_i else float("nan"),
+                                 float(per["collapse"][i] / used_i) if used_i else float("nan"),
+                                 2 * 60000 / float(np.median(np.diff(ic))) if len(ic) > 2 else float("nan"),
+                                 float(np.median(stance)) if len(stance) else float("nan")))
     trend: dict[str, float | None] = {"engaged_per_session": None, "collapse_per_session": None}
     if len(rows) >= 3:
         x = np.arange(len(rows))
@@ -308,14 +319,14 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], seed: int = 
     rng = np.random.default_rng(seed)
     s = Steps.from_sessions(sessions)
     blocks = _block_comparison(s, rng)
-    engagement = _engagement_comparison(s, rng)
-    primary, secondary = (blocks, engagement) if blocks is not None else (engagement, None)
+    if blocks is not None:  # the verdict rests on blocks; the rest is context, fewer replicates
+        primary, secondary = blocks, _engagement_comparison(s, rng, CONTEXT_BOOTSTRAP)
+        by_foot = _block_comparison
+    else:
+        primary, secondary, by_foot = _engagement_comparison(s, rng), None, _engagement_comparison
     verdict, reasons = _judge(primary)
     basis = primary.basis if primary else "none"
-    per_foot = {}
-    for foot in sorted(set(s.foot.tolist())):
-        sub = s.subset(s.foot == foot)
-        per_foot[foot] = _block_comparison(sub, rng) if blocks is not None else _engagement_comparison(sub, rng)
+    per_foot = {foot: by_foot(s.subset(s.foot == foot), rng, CONTEXT_BOOTSTRAP) for foot in np.unique(s.foot).tolist()}
     rows, trend = _trend(s, sessions)
     return Analysis(runner, verdict, basis, reasons, _explain(runner, verdict, basis, primary, reasons),
                     int(len(s.arch)), int(s.usable.sum()), primary, secondary, per_foot, rows, trend)

@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.patches import Circle, Polygon  # noqa: E402
+from matplotlib.patches import Circle, Patch, Polygon  # noqa: E402
 
 from host.analysis import Analysis, Steps  # noqa: E402
 
@@ -54,12 +54,12 @@ def collapse_by_block(s: Steps) -> bytes:
         colors.append("0.7" if block == 0 else (ENGAGED if on else RELAXED))
         labels.append("warm-up" if block == 0 else ("cue-on" if on else "cue-off"))
     ax.bar(x, heights, color=colors)
-    for color, label in (("0.7", "warm-up / no protocol"), (RELAXED, "cue-off block"), (ENGAGED, "cue-on block")):
-        ax.bar([], [], color=color, label=label)
+    handles = [Patch(color=c, label=lab) for c, lab in
+               (("0.7", "warm-up / no protocol"), (RELAXED, "cue-off block"), (ENGAGED, "cue-on block"))]
     ax.set_xlabel("block, in running order (all sessions)")
     ax.set_ylabel("collapse rate")
     ax.set_title("How often the arch collapsed, block by block")
-    ax.legend(fontsize=8)
+    ax.legend(handles=handles, fontsize=8)
     return _png(fig)
 
 

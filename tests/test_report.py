@@ -1,0 +1,111 @@
+"""The coach's answer: analysis verdicts against simulator truth, the CLI, the report
+rendered in headless Chromium, and exports."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from hardware.board_data import load_board
+from host.cli import main as archcue
+from host.store import Store
+from simulator.device import run_synth
+from simulator.synth import generate, load_scenario
+from simulator.validate import PROTOCOL, verdicts
+
+CHROMIUM = shutil.which("chromium")
+
+
+def _store_with_run(tmp_path: Path, scenario: str, seconds: float, seed: int = 3, runner: str = "ana") -> Path:
+    run = generate(load_scenario(scenario), seed=seed, seconds=seconds)
+    work = tmp_path / f"run-{scenario}-{seed}"
+    run_synth(run, load_board(), {**PROTOCOL, "runner_id": runner}, work)
+    db = tmp_path / "s.sqlite"
+    store = Store(db)
+    for f in sorted((work / "device" / "sessions").glob("*.acs")):
+        data = f.read_bytes()
+        store.import_session(data, hashlib.sha256(data).hexdigest())
+    return db
+
+
+@pytest.fixture(scope="module")
+def responder_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _store_with_run(tmp_path_factory.mktemp("resp"), "responder", 1800)
+
+
+def test_verdicts_follow_the_truth_over_seeds() -> None:
+    # the full 40-seed validation is in `make bench`; here a quicker sample of it
+    responder = verdicts("responder", range(101, 107), 1800)
+    non = verdicts("non_responder", range(101, 107), 1800)
+    assert responder["stabilizes"] >= 5, responder
+    assert non["stabilizes"] + non["destabilizes"] <= 1, non
+
+
+def test_two_minutes_is_not_enough(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = _store_with_run(tmp_path, "responder", 120)
+    assert archcue(["--store", str(db), "report", "ana", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "insufficient_data" and out["reasons"]
+
+
+def test_json_report_carries_verdict_effects_and_counts(responder_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert archcue(["--store", str(responder_store), "report", "ana", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "stabilizes" and out["basis"] == "blocks"
+    c = out["primary"]
+    assert c["collapse_ratio"]["high"] < 1 and c["steps_a"] >= 150 and c["steps_b"] >= 150
+    assert {"estimate", "low", "high"} <= set(c["arch_cv_ratio"]) and out["landings"]["judged"] > 0
+    assert archcue(["--store", str(responder_store), "report", "ana"]) == 0
+    assert "VERDICT: stabilizes" in capsys.readouterr().out
+
+
+def test_html_report_renders_with_every_figure_in_chromium(responder_store: Path, tmp_path: Path) -> None:
+    assert CHROMIUM, "Debian's chromium is needed: `make test` installs it"
+    page = tmp_path / "report.html"
+    assert archcue(["--store", str(responder_store), "report", "ana", "--out", str(page)]) == 0
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={tempfile.mkdtemp()}", "--virtual-time-budget=5000", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    assert 'data-figures-rendered="4/4"' in dom, dom[:500]
+    assert "stabilizes" in dom and "http" not in page.read_text().split("<body>")[1]  # self-contained
+
+
+def test_export_and_listing(responder_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert archcue(["--store", str(responder_store), "export", "ana", "--csv", str(tmp_path / "out")]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "out" / "steps.csv")))
+    assert len(rows) > 2000 and {"ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "block"} <= set(rows[0])
+    [session] = list(csv.DictReader(open(tmp_path / "out" / "sessions.csv")))
+    assert int(session["steps"]) == len(rows) and session["sealed"] == "1"
+    assert archcue(["--store", str(responder_store), "runners"]) == 0
+    assert "ana" in capsys.readouterr().out
+
+
+def test_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = ["--store", str(tmp_path / "empty.sqlite")]
+    assert archcue(empty + ["report", "ana"]) == 1
+    assert "is empty" in capsys.readouterr().err
+    db = _store_with_run(tmp_path, "rearfoot_easy", 30)
+    assert archcue(["--store", str(db), "report", "bob"]) == 1
+    err = capsys.readouterr().err
+    assert "no runner 'bob'" in err and "known: ana" in err
+
+
+def test_a_session_with_no_steps_is_reported_not_crashed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from firmware.core import sessionlog
+
+    f = io.BytesIO()
+    f.write(sessionlog._header_block({"session": "dev-000001", "device": "dev", "runner": "cara", "foot": "left"}))
+    f.write(sessionlog._trailer_block(sessionlog.Summary().as_dict()))
+    store = Store(tmp_path / "s.sqlite")
+    store.import_session(f.getvalue(), hashlib.sha256(f.getvalue()).hexdigest())
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "report", "cara"]) == 0
+    assert "insufficient_data" in capsys.readouterr().out
