@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from simulator import demo, generate_cmd, plot, replay, score_cmd, serve, validate
+from simulator import demo, generate_cmd, plot, realdata, replay, score_cmd, serve, validate
 from simulator.errors import USER_ERRORS
 
-COMMANDS = (generate_cmd, replay, score_cmd, plot, serve, validate, demo)
+COMMANDS = (generate_cmd, replay, realdata, score_cmd, plot, serve, validate, demo)
 
 
 def main(argv: list[str] | None = None) -> int:

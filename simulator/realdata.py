@@ -1,0 +1,159 @@
+"""python -m simulator realdata: recordings no one here made, through the firmware.
+
+Each dataset (../shared/data/real, with its README) is mapped onto the six insole
+channels and replayed like `simulator replay`; detected contacts are compared with the
+dataset's own events. None is a running insole, so each mapping is an assumption:
+
+  fukuchi_running  treadmill running on one force plate (both feet, 300 Hz). The vertical
+                   force is spread evenly over the six sensors (each sees 1/12 of it, inside
+                   the FSR's range). Events: the README's 50 N / 30 N thresholds on the
+                   filtered force, so a contact back-dated to zero load reads a few ms
+                   early. Flight is as short as 71 ms: the refractory period is lowered.
+  moticon_insole   a 16-sensor pressure insole, walking (100 Hz): pressures (N/cm2) times an
+                   FSR's 1.27 cm2 area, heel = mean S1-S4, arch = S7, met1 = S9, met5 = S13,
+                   hallux = S14, toes = mean S15-S16 (the README's inferred layout). Events:
+                   the vendor software's heel strikes and toe-offs.
+  gaitpdb_controls an 8-sensor force insole, walking (100 Hz): heel = L1, arch = L2, met1 = L6,
+                   met5 = L7, hallux = L8 (no lesser-toes sensor). No events: reference
+                   contacts from the insole's total force crossing 10% of its 95th percentile.
+Walking stance is 0.6-0.8 s, so walking data run with max_stance_ms 1500.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hardware.board_data import load_board
+from simulator.device import ROOT, run_firmware
+from simulator.recording import Recording, to_frames
+from simulator.scoring import match_steps
+
+REAL = ROOT.parent / "shared" / "data" / "real"
+FSR_AREA_CM2 = 1.27
+WALKING = {"max_stance_ms": 1500, "refractory_ms": 150}
+TREADMILL = {"refractory_ms": 40}
+
+
+@dataclass
+class Dataset:
+    name: str
+    t_ms: np.ndarray
+    forces: np.ndarray  # (n, 6) newtons
+    ic_ms: np.ndarray  # reference contacts
+    to_ms: np.ndarray
+    config: dict
+    reference: str
+
+
+def fukuchi(trial: str) -> Dataset:
+    folder = REAL / "fukuchi_running"
+    data = np.loadtxt(folder / trial, skiprows=1)
+    t = (data[:, 0] - 1) * 1000 / 300
+    fy = np.clip(data[:, 2], 0, None)
+    with open(folder / "derived_step_events.csv") as f:
+        ev = [r for r in csv.DictReader(f) if r["trial"] == trial]
+    ic = np.array([(int(r["touchdown_sample"]) - 1) * 1000 / 300 for r in ev])
+    to = np.array([(int(r["toeoff_sample"]) - 1) * 1000 / 300 for r in ev])
+    return Dataset(f"fukuchi {trial.split('forces')[0]}", t, np.repeat(fy[:, None] / 12, 6, 1), ic, to,
+                   TREADMILL, "force plate 50 N / 30 N events")
+
+
+def moticon(file: str, side: str = "right") -> Dataset:
+    path = REAL / "moticon_insole" / file
+    rows = [line.rstrip("\n").split("\t") for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+            if line and not line.startswith("#")]
+    first = 1 if side == "left" else 26  # pressure 1 column
+    events_col = 52 if side == "left" else 51
+    strike, off = (11, 15) if side == "left" else (21, 25)
+    t, p, ic, to = [], [], [], []
+    for r in rows:
+        cells = r[first:first + 16]
+        if len(r) <= events_col or any(c == "" for c in cells):
+            continue
+        t.append(float(r[0]) * 1000)
+        p.append([float(c) for c in cells])
+        code = r[events_col].strip()
+        if code:
+            (ic if int(float(code)) == strike else to if int(float(code)) == off else []).append(t[-1])
+    s = np.array(p) * FSR_AREA_CM2
+    forces = np.column_stack([s[:, 0:4].mean(1), s[:, 6], s[:, 8], s[:, 12], s[:, 13], s[:, 14:16].mean(1)])
+    return Dataset(f"moticon {file[:-4]} {side}", np.array(t), np.clip(forces, 0, None), np.array(ic), np.array(to),
+                   WALKING, "vendor software events")
+
+
+def gaitpdb(file: str) -> Dataset:
+    data = np.loadtxt(REAL / "gaitpdb_controls" / file)
+    t = data[:, 0] * 1000
+    left = data[:, 1:9]
+    forces = np.column_stack([left[:, 0], left[:, 1], left[:, 5], left[:, 6], left[:, 7], np.zeros(len(t))])
+    total = data[:, 17]
+    on = total > 0.1 * np.percentile(total, 95)
+    edges = np.diff(on.astype(int))
+    ic = t[1:][edges == 1]
+    to = t[1:][edges == -1]
+    return Dataset(f"gaitpdb {file[:-4]} left", t, np.clip(forces, 0, None), ic, to, WALKING,
+                   "total force over 10% of its 95th percentile")
+
+
+def all_datasets() -> list[Dataset]:
+    return ([fukuchi(t) for t in ("RBDS001runT25forces.txt", "RBDS001runT35forces_fromc3d.txt",
+                                  "RBDS0041runT252forces.txt")]
+            + [moticon(f, side) for f in ("230927_102114.txt", "230927_102137.txt", "230927_102231.txt")
+               for side in ("left", "right")]
+            + [gaitpdb(f) for f in ("GaCo01_01.txt", "GaCo03_01.txt", "GaCo05_01.txt")])
+
+
+def replay(ds: Dataset) -> dict:
+    rate = int(round(1000 / np.median(np.diff(ds.t_ms))))
+    board = load_board()
+    frames, _ = to_frames(Recording(ds.t_ms, ds.forces, ()), "newton", rate, board)
+    with tempfile.TemporaryDirectory(prefix="archcue-real-") as tmp:
+        result = run_firmware(frames, rate, board, ds.config, Path(tmp))
+    t0 = ds.t_ms[0]
+    det_ic = np.array([r["ic_ms"] + t0 for r in result.records])
+    det_to = np.array([r["to_ms"] + t0 for r in result.records])
+    inside = (ds.ic_ms >= t0 + 1000) & (ds.ic_ms <= ds.t_ms[-1] - 1000)  # whole steps, after warm-up
+    ref_ic, ref_to = ds.ic_ms[inside], ds.to_ms[: len(ds.ic_ms)][inside] if len(ds.to_ms) >= len(ds.ic_ms) else None
+    keep = (det_ic >= t0 + 1000) & (det_ic <= ds.t_ms[-1] - 1000)
+    pairs = match_steps(ref_ic.astype(np.int64), det_ic[keep].astype(np.int64), tol=100)
+    tp = len(pairs)
+    precision = tp / max(keep.sum(), 1)
+    recall = tp / max(len(ref_ic), 1)
+    ic_err = np.array([det_ic[keep][d] - ref_ic[i] for i, d in pairs])
+    to_err = np.array([])
+    if ref_to is not None and len(ds.to_ms):
+        # the reference toe-off nearest after each matched detected toe-off
+        to_err = np.array([det_to[keep][d] - ds.to_ms[np.argmin(np.abs(ds.to_ms - det_to[keep][d]))] for _, d in pairs])
+    return {"dataset": ds.name, "rate_hz": rate, "reference": ds.reference, "ref_steps": int(len(ref_ic)),
+            "detected": int(keep.sum()),
+            "f1": 2 * precision * recall / (precision + recall) if tp else 0.0,
+            "ic_err_median": float(np.median(ic_err)) if tp else float("nan"),
+            "ic_abs_p95": float(np.percentile(np.abs(ic_err), 95)) if tp else float("nan"),
+            "to_err_median": float(np.median(to_err)) if len(to_err) else float("nan"),
+            "to_abs_p95": float(np.percentile(np.abs(to_err), 95)) if len(to_err) else float("nan")}
+
+
+def table(rows: list[dict]) -> str:
+    out = ["| recording | Hz | reference | ref steps | detected | F1 | IC error median / abs p95 (ms) | TO error median / abs p95 (ms) |",
+           "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        out.append(f"| {r['dataset']} | {r['rate_hz']} | {r['reference']} | {r['ref_steps']} | {r['detected']} | "
+                   f"{r['f1']:.3f} | {r['ic_err_median']:+.0f} / {r['ic_abs_p95']:.0f} | "
+                   f"{r['to_err_median']:+.0f} / {r['to_abs_p95']:.0f} |")
+    return "\n".join(out)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("realdata", help="replay the real recordings in ../shared/data/real and score them",
+                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    print(table([replay(ds) for ds in all_datasets()]))
+    return 0
