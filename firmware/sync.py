@@ -38,14 +38,6 @@ def _sha256(path):
     return binascii.hexlify(h.digest()).decode()
 
 
-def _exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
 def info():
     """Device id, firmware, board, config and free space."""
     with open("board.json") as f:
@@ -61,7 +53,7 @@ def sessions():
     out = []
     for sid in sessionlog.session_ids(ROOT):
         path = _path(sid)
-        out.append([sid, os.stat(path)[6], _sha256(path), _exists(_path(sid, sessionlog.SYNCED_SUFFIX))])
+        out.append([sid, os.stat(path)[6], _sha256(path), sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX))])
     print(json.dumps(out))
 
 
@@ -87,7 +79,7 @@ def delete(sid, sha):
         print(json.dumps({"deleted": False, "reason": "changed since it was verified"}))
         return
     os.remove(path)
-    if _exists(_path(sid, sessionlog.SYNCED_SUFFIX)):
+    if sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX)):
         os.remove(_path(sid, sessionlog.SYNCED_SUFFIX))
     print(json.dumps({"deleted": True}))
 

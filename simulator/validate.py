@@ -50,10 +50,14 @@ def verdicts(scenario: str, seeds: range, seconds: float, jobs: int = 2) -> Coun
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(verdict_for, scenario, seed, seconds) for seed in seeds]
         out: Counter = Counter()
+        tty = sys.stderr.isatty()
         for i, f in enumerate(futures, 1):
             out[f.result()] += 1
-            print(f"\r{scenario}: {i}/{len(futures)} runs", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+            if tty or i == len(futures) or i % 10 == 0:
+                print(f"{chr(13) if tty else ''}{scenario}: {i}/{len(futures)} runs", end="" if tty else "\n",
+                      file=sys.stderr, flush=True)
+    if tty:
+        print(file=sys.stderr)
     return out
 
 

@@ -14,20 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import wait_for
+
 from host import device_link
 from host.cli import main as archcue
 from host.device_link import LinkError
 from host.pull import pull
 from host.store import Store
-
-
-def _wait(predicate, timeout: float = 30.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise TimeoutError("condition not reached")
 
 
 class Virtual:
@@ -37,7 +30,7 @@ class Virtual:
                 "--dir", str(self.dir)] + (["--baud", str(baud)] if baud else [])
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.port = str(self.dir / "port")
-        _wait(lambda: Path(self.port).is_symlink() and (self.dir / "device" / "sessions").exists())
+        wait_for(lambda: Path(self.port).is_symlink() and (self.dir / "device" / "sessions").exists())
 
     def steps_logged(self) -> int:
         return sum(f.stat().st_size for f in (self.dir / "device" / "sessions").glob("*.acs"))
@@ -54,7 +47,7 @@ class Virtual:
 @pytest.fixture()
 def insole(tmp_path: Path) -> Iterator[Virtual]:
     v = Virtual(tmp_path)
-    _wait(lambda: v.steps_logged() > 2000)
+    wait_for(lambda: v.steps_logged() > 2000)
     yield v
     v.stop()
 
@@ -73,7 +66,7 @@ def test_pull_twice_imports_once(insole: Virtual, tmp_path: Path) -> None:
     assert first.imported == ["sim0001-000001"] and first.config_written
     steps = store.steps("sim0001-000001")
     assert len(steps) > 10 and (steps["version"] == 1).all()
-    _wait(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # restarted: a new run
+    wait_for(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # restarted: a new run
     time.sleep(1)
     second = pull(store, insole.port, quiet=True)
     assert second.already == 1 and second.imported == ["sim0001-000002"]
@@ -129,7 +122,7 @@ def test_pull_killed_at_random_points_then_completes(insole: Virtual, tmp_path: 
 
 def test_power_cut_mid_session_is_recovered_and_pulled(insole: Virtual, tmp_path: Path) -> None:
     os.kill(insole.firmware_pid(), signal.SIGKILL)  # the battery dies mid-run
-    _wait(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # rebooted
+    wait_for(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # rebooted
     time.sleep(0.5)
     store = Store(tmp_path / "s.sqlite")
     r = pull(store, insole.port, quiet=True)
@@ -161,3 +154,21 @@ def test_cli_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         os.close(slave)
     assert archcue(store + ["sessions", "nobody"]) == 1
     assert "no runner 'nobody'" in capsys.readouterr().err
+
+
+def test_port_discovery_says_none_or_which(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from host.device_link import find_port
+
+    monkeypatch.setattr(device_link.list_ports, "comports", lambda: [])
+    with pytest.raises(LinkError, match="no insole found on USB"):
+        find_port(None)
+    two = [SimpleNamespace(device="/dev/ttyUSB0", vid=0x10C4, pid=0xEA60),
+           SimpleNamespace(device="/dev/ttyACM0", vid=0x303A, pid=0x4001),
+           SimpleNamespace(device="/dev/ttyS0", vid=None, pid=None)]
+    monkeypatch.setattr(device_link.list_ports, "comports", lambda: two)
+    with pytest.raises(LinkError, match="several possible insoles: /dev/ttyUSB0 .*, /dev/ttyACM0"):
+        find_port(None)
+    monkeypatch.setattr(device_link.list_ports, "comports", lambda: two[:1] + two[2:])
+    assert find_port(None) == "/dev/ttyUSB0"

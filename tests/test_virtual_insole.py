@@ -12,20 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import wait_for
 import serial
 
 from firmware.core import sessionlog
 
 MPREMOTE = Path(sys.executable).parent / "mpremote"
-
-
-def _wait(predicate, timeout: float = 20.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise TimeoutError("condition not reached")
 
 
 @pytest.fixture()
@@ -34,7 +27,7 @@ def insole(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen]]:
                              "--speed", "10", "--dir", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     link = tmp_path / "port"
-    _wait(lambda: link.is_symlink() and (tmp_path / "device" / "sessions").exists())
+    wait_for(lambda: link.is_symlink() and (tmp_path / "device" / "sessions").exists())
     time.sleep(1.5)  # let it log a few steps
     yield tmp_path, proc
     if proc.poll() is None:
@@ -77,14 +70,14 @@ def test_soft_reset_boots_the_firmware_again(insole: tuple[Path, subprocess.Pope
     _mpremote(work / "port", "exec", "pass")  # stop the loop, leave the friendly REPL
     with serial.Serial(str(work / "port"), timeout=1) as port:
         port.write(b"\r\x04")  # Ctrl-D at the REPL
-    _wait(lambda: len(sessionlog.session_ids(str(work / "device"))) == 2)
+    wait_for(lambda: len(sessionlog.session_ids(str(work / "device"))) == 2)
 
 
 def test_killed_bridge_takes_the_firmware_with_it(insole: tuple[Path, subprocess.Popen]) -> None:
     work, proc = insole
     proc.kill()
     proc.wait(timeout=5)
-    _wait(lambda: subprocess.run(["pgrep", "-f", str(work / "device")], capture_output=True).returncode == 1)
+    wait_for(lambda: subprocess.run(["pgrep", "-f", str(work / "device")], capture_output=True).returncode == 1)
 
 
 def test_sigterm_leaves_no_process_behind(insole: tuple[Path, subprocess.Popen]) -> None:

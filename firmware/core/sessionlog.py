@@ -173,11 +173,11 @@ def scan_path(path, on_record=None):
 
 
 def session_ids(root):
-    names = os.listdir(root + "/" + DIR) if _exists(root + "/" + DIR) else []
+    names = os.listdir(root + "/" + DIR) if exists(root + "/" + DIR) else []
     return sorted(n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX))
 
 
-def _exists(path):
+def exists(path):
     try:
         os.stat(path)
         return True
@@ -239,7 +239,7 @@ def reclaim(root, log=print):
     """Delete the oldest session the host has verified; False if none may go."""
     for sid in sorted(session_ids(root), key=_counter_of):
         marker = "%s/%s/%s%s" % (root, DIR, sid, SYNCED_SUFFIX)
-        if _exists(marker):
+        if exists(marker):
             os.remove("%s/%s/%s%s" % (root, DIR, sid, SUFFIX))
             os.remove(marker)
             log("reclaimed synced session %s" % sid)
@@ -265,7 +265,7 @@ class SessionLog:
         self.last_flush = 0
         self.buf = bytearray(record.SIZE * _CHUNK_RECORDS)
         self.used = 0
-        if not _exists(root + "/" + DIR):
+        if not exists(root + "/" + DIR):
             os.mkdir(root + "/" + DIR)
         while free_bytes(root) < 2 * reserve and reclaim(root, log):
             pass
