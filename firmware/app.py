@@ -39,6 +39,7 @@ def _header(board, cfg, hal):
         "rate_hz": cfg["rate_hz"],
         "config": cfg,
         "started_at": hal.clock_iso(),
+        "battery_mv": hal.battery_mv(),
     }
 
 
@@ -87,8 +88,9 @@ def run(hal, cfg, lut, session):
         session.close()
         hal.led("idle")
     gc.collect()
-    log("run ended (%s): %d steps, %d frames, session %s; heap in use %d bytes at start, %d at end"
-        % (reason, pipe.steps, n, session.sid, mem_start, gc.mem_alloc()))
+    log("run ended (%s): %d steps, %d frames (%d missed by the sampler), %d records lost to a full"
+        " ring, session %s; heap in use %d bytes at start, %d at end"
+        % (reason, pipe.steps, n, pipe.dropped, pipe.ring_lost, session.sid, mem_start, gc.mem_alloc()))
     return reason
 
 

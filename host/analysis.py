@@ -26,7 +26,7 @@ VERDICT RULE
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,7 +41,6 @@ CONTEXT_BOOTSTRAP = 500  # for the per-foot and secondary comparisons shown besi
 SEED = 20261124
 WINDOW_MS = 60_000
 ARCH_BIT = 1 << 1  # the arch channel's bit in the record's per-channel fault mask
-VERDICTS = ("stabilizes", "no_clear_effect", "destabilizes", "insufficient_data")
 
 
 @dataclass
@@ -49,9 +48,6 @@ class Interval:
     estimate: float
     low: float
     high: float
-
-    def excludes(self, value: float) -> bool:
-        return self.low > value or self.high < value
 
 
 @dataclass
@@ -103,9 +99,6 @@ class Analysis:
     per_foot: dict[str, Comparison | None] = field(default_factory=dict)
     sessions: list[SessionTrend] = field(default_factory=list)
     trend: dict[str, float | None] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass

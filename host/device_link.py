@@ -68,7 +68,7 @@ class Insole:
     def _enter_raw_repl(self, attempts: int = 3) -> None:
         """Interrupt the firmware and enter the raw REPL. A board still booting (or a run
         ending at that moment) can miss the first Ctrl-C / Ctrl-A: try again."""
-        for attempt in range(attempts):
+        for _ in range(attempts):
             try:
                 with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it got
                     self.t.enter_raw_repl(soft_reset=False, timeout_overall=3)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.core import config as fw_config
 from firmware.core import record, sessionlog
 from simulator.synth import SynthRun
 
@@ -35,7 +34,6 @@ class RunResult:
     haptics: list[tuple[int, int]]
     patterns: list[tuple[int, str]]
     log: str
-    config_errors: list[str] = field(default_factory=list)
     sessions: list[str] = field(default_factory=list)
     truth: list[dict] | None = None  # per-step truth after the runner's answers to cues
 
@@ -45,10 +43,9 @@ def firmware_files() -> list[Path]:
     return sorted(p for p in FIRMWARE.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def prepare(device: Path, board: dict, config: dict | None) -> list[str]:
-    """Install the firmware, board data and config into a device folder. Returns the
-    config errors the firmware itself will log (the file is written as given, so the
-    firmware's own handling of a bad config is what runs)."""
+def prepare(device: Path, board: dict, config: dict | None) -> None:
+    """Install the firmware, board data and config into a device folder (the config is
+    written as given: the firmware's own handling of a bad one is what runs)."""
     for src in firmware_files():
         dst = device / src.relative_to(FIRMWARE)
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -57,10 +54,6 @@ def prepare(device: Path, board: dict, config: dict | None) -> list[str]:
     (device / "board.json").write_text(json.dumps(board))
     if config is not None:
         (device / "config.json").write_text(json.dumps(config))
-    errors: list[str] = []
-    if (device / "config.json").exists():
-        errors = fw_config.load(str(device / "config.json"))[1]
-    return errors
 
 
 def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
@@ -141,7 +134,7 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
     device.mkdir(parents=True, exist_ok=True)
     cfg = dict(config or {})
     cfg["rate_hz"] = rate_hz
-    errors = prepare(device, board, cfg)
+    prepare(device, board, cfg)
     write_frames(simdir / "frames.bin", frames)
     haptics = simdir / "haptics.csv"
     haptics.unlink(missing_ok=True)
@@ -156,4 +149,4 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
         raise FirmwareError(f"firmware exited with {proc.returncode}:\n{output}")
     new = [s for s in sessionlog.session_ids(str(device)) if s not in before]
     pulses, patterns = read_haptics(haptics)
-    return RunResult(read_sessions(device, new), pulses, patterns, output, errors, new)
+    return RunResult(read_sessions(device, new), pulses, patterns, output, new)

@@ -9,7 +9,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from hardware.board_data import CHANNELS, load_board  # noqa: E402
 from simulator.device import run_synth  # noqa: E402

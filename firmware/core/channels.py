@@ -8,5 +8,3 @@ MET5 = const(3)
 HALLUX = const(4)
 TOES = const(5)
 COUNT = const(6)
-
-NAMES = ("heel", "arch", "met1", "met5", "hallux", "toes")

@@ -17,7 +17,6 @@ GOOD_TO_CLEAR = const(8)  # consecutive good steps that clear it
 OPEN = const(1)
 SHORTED = const(2)
 NOISY = const(3)
-KIND_NAMES = ("ok", "open", "shorted", "noisy")
 
 
 class SensorHealth:

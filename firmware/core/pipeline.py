@@ -60,10 +60,6 @@ class Pipeline:
         self.calibrated = False
         self.pulse = 0
 
-    @property
-    def fault_mask(self):
-        return self.health.mask
-
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
         Returns the haptic pulse length in ms to play now (0: none). Allocates nothing."""
