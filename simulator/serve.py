@@ -44,6 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, help="override the scenario's duration")
     p.add_argument("--board", default=DEFAULT_BOARD, choices=board_names())
     p.add_argument("--config", type=Path, help="config.json for the insole (default: the firmware defaults)")
+    p.add_argument("--device-id", default="sim0001", help="the insole's id, e.g. to serve a left and a right one")
     p.add_argument("--baud", type=int, default=0,
                    help="throttle the port to this line rate, e.g. 115200 (default: unthrottled)")
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
@@ -170,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
     synth = generate(scenario, seed=args.seed, seconds=args.seconds)
     workdir = args.dir
     device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz})
+    (workdir / "device" / "sim_id").write_text(args.device_id)
     device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
     runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
     insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,

@@ -2,6 +2,7 @@
 MicroPython, mpremote's transport, the SQLite store."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -22,12 +23,18 @@ from host.device_link import LinkError
 from host.pull import pull
 from host.store import Store
 
+SID = "insole-00000"  # the fixture insole's first session ids: device id + counter
+
 
 class Virtual:
-    def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0):
-        self.dir = tmp / "insole"
+    def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0,
+                 name: str = "insole", config: dict | None = None):
+        self.dir = tmp / name
         args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
-                "--dir", str(self.dir)] + (["--baud", str(baud)] if baud else [])
+                "--dir", str(self.dir), "--device-id", name] + (["--baud", str(baud)] if baud else [])
+        if config:
+            (tmp / f"{name}.json").write_text(json.dumps(config))
+            args += ["--config", str(tmp / f"{name}.json")]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.port = str(self.dir / "port")
         wait_for(lambda: Path(self.port).is_symlink() and (self.dir / "device" / "sessions").exists())
@@ -63,20 +70,20 @@ def _counts(store_path: Path) -> tuple[int, int, int]:
 def test_pull_twice_imports_once(insole: Virtual, tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     first = pull(store, insole.port, runner="ana", foot="left", quiet=True)
-    assert first.imported == ["sim0001-000001"] and first.config_written
-    steps = store.steps("sim0001-000001")
+    assert first.imported == [SID + "1"] and first.config_written
+    steps = store.steps(SID + "1")
     assert len(steps) > 10 and (steps["version"] == 1).all()
     wait_for(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # restarted: a new run
     time.sleep(1)
     second = pull(store, insole.port, quiet=True)
-    assert second.already == 1 and second.imported == ["sim0001-000002"]
+    assert second.already == 1 and second.imported == [SID + "2"]
     third = pull(store, insole.port, quiet=True, restart=False)
-    assert "sim0001-000001" not in third.imported and "sim0001-000002" not in third.imported
+    assert SID + "1" not in third.imported and SID + "2" not in third.imported
     sessions, distinct, _ = _counts(tmp_path / "s.sqlite")
     assert sessions == distinct
     rows = {s.id: s for s in store.sessions()}
-    assert rows["sim0001-000002"].runner == "ana" and rows["sim0001-000002"].foot == "left"
-    assert rows["sim0001-000002"].started_at is not None  # the clock the first pull set
+    assert rows[SID + "2"].runner == "ana" and rows[SID + "2"].foot == "left"
+    assert rows[SID + "2"].started_at is not None  # the clock the first pull set
 
 
 def test_link_cut_mid_transfer_stores_nothing_partial(insole: Virtual, tmp_path: Path,
@@ -127,7 +134,7 @@ def test_power_cut_mid_session_is_recovered_and_pulled(insole: Virtual, tmp_path
     store = Store(tmp_path / "s.sqlite")
     r = pull(store, insole.port, quiet=True)
     rows = {s.id: s for s in store.sessions()}
-    assert r.imported and rows["sim0001-000001"].recovered and rows["sim0001-000001"].n_steps > 5
+    assert r.imported and rows[SID + "1"].recovered and rows[SID + "1"].n_steps > 5
 
 
 def test_clear_deletes_only_what_the_store_verified(insole: Virtual, tmp_path: Path) -> None:
@@ -172,3 +179,20 @@ def test_port_discovery_says_none_or_which(monkeypatch: pytest.MonkeyPatch) -> N
         find_port(None)
     monkeypatch.setattr(device_link.list_ports, "comports", lambda: two[:1] + two[2:])
     assert find_port(None) == "/dev/ttyUSB0"
+
+
+def test_left_and_right_insoles_land_under_one_runner(tmp_path: Path) -> None:
+    left = Virtual(tmp_path, name="leftsole", config={"runner_id": "ana", "foot": "left"})
+    right = Virtual(tmp_path, name="rightsole", config={"runner_id": "ana", "foot": "right"})
+    try:
+        wait_for(lambda: left.steps_logged() > 1500 and right.steps_logged() > 1500)
+        store = Store(tmp_path / "s.sqlite")
+        for insole in (left, right):
+            pull(store, insole.port, quiet=True, restart=False)
+        [(runner, sessions, steps)] = store.runners()
+        assert runner == "ana" and sessions == 2 and steps > 20
+        assert sorted(s.foot for s in store.sessions("ana")) == ["left", "right"]
+        assert {s.device for s in store.sessions("ana")} == {"leftsole", "rightsole"}
+    finally:
+        left.stop()
+        right.stop()

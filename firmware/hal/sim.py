@@ -40,8 +40,15 @@ def set_clock(y, mo, d, h, mi, s):
         f.write('"%04d-%02d-%02dT%02d:%02d:%02d"' % (y, mo, d, h, mi, s))
 
 
+_ID_FILE = "sim_id"  # a virtual insole's id (several can share a store); written by `serve`
+
+
 def device_id():
-    return "sim0001"
+    try:
+        with open(_ID_FILE) as f:
+            return f.read().strip()
+    except OSError:
+        return "sim0001"
 
 
 class _Runner:
