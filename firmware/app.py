@@ -108,8 +108,30 @@ def main():
     try:
         sessionlog.recover(ROOT, log)
         lut = fsr.build_lut(board)
-        session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board, cfg, hal), log=log)
-        hal.pattern("ready")
-        run(hal, cfg, lut, session)
+        while True:
+            session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board, cfg, hal), log=log)
+            hal.pattern("ready")
+            if run(hal, cfg, lut, session) != "button" or not _wait_for_start(hal):
+                break
     finally:
         hal.close()
+
+
+def _wait_for_start(hal):
+    """After the button stopped a run: idle until it is released and pressed again.
+    Returns False on Ctrl-C (stay stopped, at the REPL)."""
+    try:
+        while hal.button_pressed():
+            _idle_tick(hal)
+        while not hal.button_pressed():
+            _idle_tick(hal)
+    except KeyboardInterrupt:
+        return False
+    return True
+
+
+def _idle_tick(hal):
+    hal.wait_next_sample()  # paces the wait at the sample rate instead of spinning
+    hal.wdt_feed()
+    hal.service()
+    hal.check_interrupt()

@@ -35,14 +35,15 @@ class Board:
         btn = board["button"]
         self.button = Pin(btn["pin"], Pin.IN, Pin.PULL_UP if btn["active_low"] else Pin.PULL_DOWN)
         self.button_active = 0 if btn["active_low"] else 1
-        self.button_since = time.ticks_ms()
+        self.button_since = time.ticks_add(time.ticks_ms(), -_DEBOUNCE_MS)  # held at boot counts
         self.button_last = self.button.value()
         self.led_pin = Pin(board["led"]["pin"], Pin.OUT, value=0)
         self.led_state = "idle"
         bat = board["battery"]
         self.battery = ADC(Pin(bat["pin"]), atten=ADC.ATTN_11DB)
         self.battery_ratio = bat["divider_ratio"]
-        self.wdt = WDT(timeout=board.get("wdt_ms", 5000))
+        self.wdt_ms = board.get("wdt_ms", 5000)
+        self.wdt = None  # started by the first feed: safe mode must not be reset by it
 
     def wait_next_sample(self):
         """Sleep until the next tick of a fixed grid; count ticks lost to an overrun."""
@@ -113,7 +114,13 @@ class Board:
         return int(self.battery.read_uv() * self.battery_ratio // 1000)
 
     def wdt_feed(self):
+        if self.wdt is None:
+            self.wdt = WDT(timeout=self.wdt_ms)
         self.wdt.feed()
+
+    def _feed_from_timer(self, _timer):
+        if self.wdt is not None:
+            self.wdt.feed()
 
     def device_id(self):
         return device_id()
@@ -128,8 +135,13 @@ class Board:
         pass  # USB Ctrl-C raises KeyboardInterrupt by itself on the board
 
     def close(self):
+        """Motor and LED off. A started watchdog cannot be stopped: a timer keeps feeding it
+        while the loop is stopped on purpose (the host's pull at the REPL); a soft reset
+        clears the timer along with everything else."""
         self.motor.duty_u16(0)
         self.led_pin.value(0)
+        if self.wdt is not None:
+            machine.Timer(0).init(period=1000, callback=self._feed_from_timer)
 
 
 def set_clock(y, mo, d, h, mi, s):
