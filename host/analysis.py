@@ -59,6 +59,8 @@ class Comparison:
     steps_b: int
     clusters_a: int
     clusters_b: int
+    arch_mean_a: float
+    arch_mean_b: float
     arch_cv_a: float
     arch_cv_b: float
     arch_cv_ratio: Interval
@@ -194,7 +196,8 @@ def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: s
             sa, sb = ba[:, i] / ba[:, n], bb[:, i] / bb[:, n]
             rates[name] = (ra, rb, _interval(sa - sb, ra - rb), _interval(sa / sb, ra / rb if rb else float("nan")))
     return Comparison(
-        basis, labels[0], labels[1], len(a.arch), len(b.arch), len(ca), len(cb), cv_a, cv_b,
+        basis, labels[0], labels[1], len(a.arch), len(b.arch), len(ca), len(cb),
+        float(pa[arch] / pa[n]), float(pb[arch] / pb[n]), cv_a, cv_b,
         _interval(cv_ratio, cv_a / cv_b), rates["collapse"][0], rates["collapse"][1], rates["collapse"][3],
         rates["collapse"][2], rates["engaged"][0], rates["engaged"][1], rates["engaged"][2],
         float(_cv(*_sums(a.loading_rate)) / _cv(*_sums(b.loading_rate))),

@@ -45,7 +45,8 @@ def comparison_rows(c: Comparison) -> list[tuple[str, str, str, str]]:
          f"difference {100 * c.engaged_rate_diff.estimate:+.0f} points ({100 * c.engaged_rate_diff.low:+.0f} to "
          f"{100 * c.engaged_rate_diff.high:+.0f})"),
         ("arch collapsed", _pct(c.collapse_rate_a), _pct(c.collapse_rate_b), f"ratio {_ratio(c.collapse_ratio)}"),
-        ("arch share CV", f"{c.arch_cv_a:.2f}", f"{c.arch_cv_b:.2f}", f"ratio {_ratio(c.arch_cv_ratio)}"),
+        ("arch share, mean", _pct(c.arch_mean_a), _pct(c.arch_mean_b), "of the load behind the toes"),
+        ("arch share, CV", f"{c.arch_cv_a:.2f}", f"{c.arch_cv_b:.2f}", f"ratio {_ratio(c.arch_cv_ratio)}"),
         ("loading-rate CV ratio", "", "", f"{c.loading_rate_cv_ratio:.2f}"),
         ("medial-lateral SD ratio", "", "", f"{c.ml_sd_ratio:.2f}"),
     ]
