@@ -13,19 +13,11 @@
 # while `reserve` bytes are still free, so sealing always fits. The same reader serves
 # the host after a pull.
 import json
+import os
 import struct
+from binascii import crc32
 
 from . import record
-
-try:
-    import os
-except ImportError:  # pragma: no cover
-    import uos as os  # type: ignore
-
-try:
-    from binascii import crc32
-except ImportError:  # pragma: no cover
-    from zlib import crc32  # type: ignore
 
 FORMAT_VERSION = 1
 HEADER_MAGIC = b"ACS1"
