@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from host.command import dispatch
 from host.device_link import LinkError, find_port
 from host.records import SessionFileError
 from host.store import DEFAULT_STORE, Store, StoreError
@@ -142,15 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except USER_ERRORS as e:
-        print(f"archcue: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("archcue: interrupted; nothing partial was stored", file=sys.stderr)
-        return 130
+    return dispatch(build_parser().parse_args(argv), USER_ERRORS, "archcue", 1,
+                    "archcue: interrupted; nothing partial was stored")
 
 
 if __name__ == "__main__":

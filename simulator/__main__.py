@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from host.command import dispatch
 from simulator import demo, generate_cmd, plot, realdata, replay, score_cmd, serve, validate
 from simulator.errors import USER_ERRORS
 
@@ -18,15 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
-    args = parser.parse_args(argv)
-    try:
-        return args.func(args) or 0
-    except USER_ERRORS as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return dispatch(parser.parse_args(argv), USER_ERRORS, "error", 2, "interrupted")
 
 
 if __name__ == "__main__":
