@@ -14,9 +14,9 @@ export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-stubs.txt pyproject.toml
+$(STAMP): requirements.txt constraints.txt requirements-stubs.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	rm -rf typings
 	$(BIN)/pip install --quiet --disable-pip-version-check --target typings -r requirements-stubs.txt
