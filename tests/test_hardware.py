@@ -1,46 +1,86 @@
-"""Board data and the FSR model: one source of truth, physically sane."""
+"""The board as data: pin rules on every board, the merged dict, generated files that
+cannot drift, and the deploy tool's build and errors (no board needed)."""
 from __future__ import annotations
+
+import json
+import stat
+import sys
+from pathlib import Path
 
 import pytest
 
-from firmware.core import fsr
-from hardware.board_data import CHANNELS, BoardError, board_names, load_board
+from hardware import board_data, deploy
+from hardware.board_data import CHANNELS, CHIPS, BoardError, board_names, check_board, load_board, used_pins
 
-ADC1_PINS = {"esp32": set(range(32, 40)), "esp32s3": set(range(1, 11))}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_both_profiles_exist_default_first() -> None:
+    assert board_names() == ["esp32_devkitc", "esp32s3_devkitc"]
+    assert load_board()["name"] == board_data.DEFAULT_BOARD == "esp32_devkitc"
 
 
 @pytest.mark.parametrize("name", board_names())
-def test_fsrs_on_adc1_in_order_and_no_pin_twice(name: str) -> None:
+def test_fsrs_on_adc1_in_channel_order(name: str) -> None:
     b = load_board(name)
+    chip = CHIPS[b["mcu"]]
     assert tuple(ch["name"] for ch in b["channels"]) == CHANNELS
-    assert {ch["pin"] for ch in b["channels"]} <= ADC1_PINS[b["mcu"]]
-    pins = [ch["pin"] for ch in b["channels"]] + [b["haptic"]["pin"], b["button"]["pin"], b["led"]["pin"],
-                                                  b["battery"]["pin"], b["drv2605l"]["sda"], b["drv2605l"]["scl"]]
-    assert len(pins) == len(set(pins))
+    for ch in b["channels"]:
+        assert ch["pin"] in chip["adc1"], ch
+        assert (ch["adc_unit"], ch["adc_channel"]) == (1, chip["adc1"][ch["pin"]])
+    adc1_gpios = set(range(32, 40)) if b["mcu"] == "esp32" else set(range(1, 11))
+    assert {ch["pin"] for ch in b["channels"]} <= adc1_gpios
+
+
+@pytest.mark.parametrize("name", board_names())
+def test_no_pin_twice_and_outputs_can_drive(name: str) -> None:
+    b = load_board(name)
+    pins = [p for _, p in used_pins(b)]
+    assert len(pins) == len(set(pins)) == 12
+    chip = CHIPS[b["mcu"]]
+    for pin in (b["haptic"]["pin"], b["led"]["pin"], b["drv2605l"]["sda"], b["drv2605l"]["scl"]):
+        assert pin not in chip["input_only"] and pin not in chip["strapping"] and pin not in chip["reserved"]
+    assert b["drv2605l"]["address"] == 0x5A
+    assert b["button"]["active_low"] and b["button"]["pull"] == "up"
+    assert b["adc"]["atten_db"] == 11
+
+
+def test_devkitc_battery_sense_is_on_adc2_and_says_why() -> None:
+    b = load_board("esp32_devkitc")
+    assert (b["battery"]["adc_unit"], b["battery"]["pin"]) == (2, 4)
+    assert "radio" in b["battery"]["note"]
+    assert load_board("esp32s3_devkitc")["battery"]["adc_unit"] == 1
+
+
+def test_merged_dict_is_self_contained_json() -> None:
+    b = load_board()
+    assert json.loads(json.dumps(b)) == b
+    for key in ("fsr", "insole", "running_load", "adc", "channels", "divider_ohm", "supply_v"):
+        assert key in b
+    assert list(b["insole"]["sensors"]) == list(CHANNELS)
+    for x, y in b["insole"]["sensors"].values():  # inside the outline's box, right-foot frame
+        assert 0 < x < 105 and 0 < y < 275
 
 
 def test_unknown_board_lists_the_known_ones() -> None:
-    with pytest.raises(BoardError, match="known boards: esp32_devkitc, esp32s3_devkitc"):
+    with pytest.raises(BoardError, match="unknown board 'arduino'; known boards: esp32_devkitc, esp32s3_devkitc"):
         load_board("arduino")
 
 
-@pytest.mark.parametrize("name", board_names())
-def test_fsr_model_round_trip_and_range(name: str) -> None:
-    b = load_board(name)
-    for force in (1, 2, 5, 10, 20, 50, 100, 150, 200):
-        counts = fsr.force_to_counts(force, b)
-        assert 0 < counts < 4095
-        assert fsr.counts_to_force(counts, b) == pytest.approx(force, rel=0.03)
-    assert fsr.force_to_counts(0, b) == 0
-    assert fsr.force_to_counts(400, b) == 4095
-    assert 2500 < fsr.force_to_counts(60, b) < 3700  # typical running peak: upper ADC range, not saturated
-
-
-def test_lut_is_monotonic_with_dead_zone_and_ceiling(board: dict) -> None:
-    lut = fsr.build_lut(board)
-    assert len(lut) == 4096 and lut[0] == 0
-    assert all(a <= b for a, b in zip(lut, lut[1:]))
-    assert lut[4095] == board["fsr"]["max_force_n"] * 10
+@pytest.mark.parametrize("change, message", [
+    (lambda b: b["channels"][0].update(pin=25), "not an ADC1 pin"),
+    (lambda b: b["channels"].reverse(), "in that order"),
+    (lambda b: b["led"].update(pin=27), "used twice"),
+    (lambda b: b["haptic"].update(pin=34), "input-only"),
+    (lambda b: b["led"].update(pin=2), "strapping"),
+    (lambda b: b["haptic"].update(pin=7), "flash"),
+    (lambda b: b["channels"][1].update(adc_channel=5), "ADC1 channel 3"),
+    (lambda b: b["adc"]["curve_v_counts"].reverse(), "curve"),
+])
+def test_rule_breaking_profiles_are_refused(change, message: str) -> None:
+    b = json.loads(json.dumps(load_board()))
+    change(b)
+    assert any(message in e for e in check_board(b)), check_board(b)
 
 
 def test_generated_files_match_the_data() -> None:
@@ -49,17 +89,110 @@ def test_generated_files_match_the_data() -> None:
     assert main(["--check"]) == 0, "hardware files are stale: run `make hardware`"
 
 
-def test_deploy_builds_every_module_for_the_board(tmp_path) -> None:
-    from hardware.deploy import build
+def test_check_mode_spots_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hardware import generate
 
-    files = build("esp32_devkitc", tmp_path / "out")
-    names = {f.relative_to(tmp_path / "out").as_posix() for f in files}
-    assert {"boot.py", "main.py", "app.mpy", "core/pipeline.mpy", "hal/esp32.mpy", "board.json", "config.json"} <= names
-    assert (tmp_path / "out" / "core" / "gait.mpy").read_bytes()[:1] == b"M"  # .mpy header
+    for name in ("bom.csv", "wiring.md", "sensor_placement.svg", "README.md"):
+        (tmp_path / name).write_text((board_data.HERE / name).read_text())
+    (tmp_path / "wiring.md").write_text("edited by hand\n")
+    monkeypatch.setattr(generate, "HERE", tmp_path)
+    assert generate.main(["--check"]) == 1
+    assert generate.main([]) == 0 and generate.main(["--check"]) == 0
 
 
-def test_deploy_to_a_missing_port_is_a_clear_error(capsys) -> None:
-    from hardware.deploy import main
+def test_power_budget_is_plausible() -> None:
+    from hardware.generate import power_budget
 
-    assert main(["--port", "/dev/does-not-exist"]) == 2
+    for rows in power_budget().values():
+        total = sum(rows.values())
+        assert 30 < total < 80
+        assert 0.5 < rows["six FSR dividers"] < 10
+
+
+# ---------------------------------------------------------------- deploy (no board)
+
+
+def test_deploy_builds_every_module_for_the_board(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    files = deploy.build("esp32_devkitc", out)
+    names = {f.relative_to(out).as_posix() for f in files}
+    sources = {p.relative_to(ROOT / "firmware").as_posix() for p in (ROOT / "firmware").rglob("*.py")
+               if "__pycache__" not in p.parts}
+    expected = {s if s in ("boot.py", "main.py") else s[:-3] + ".mpy" for s in sources}
+    assert names == expected | {"board.json", "config.json"}
+    for f in files:
+        assert f.exists() and f.stat().st_size > 0
+        if f.suffix == ".mpy":
+            assert f.read_bytes()[:1] == b"M"
+    assert json.loads((out / "board.json").read_text()) == load_board("esp32_devkitc")
+    from firmware.core import config
+    assert json.loads((out / "config.json").read_text()) == config.defaults()
+
+
+def test_deploy_without_a_port_or_to_a_missing_one_is_a_clear_error(capsys: pytest.CaptureFixture) -> None:
+    assert deploy.main([]) == 2
+    assert "no port given" in capsys.readouterr().err
+    assert deploy.main(["--port", "/dev/does-not-exist"]) == 2
     assert "no such port" in capsys.readouterr().err
+
+
+def _fake_mpremote(tmp_path: Path, probe: str, fail: str = "") -> Path:
+    """A stand-in for mpremote: logs its arguments, answers the probe, or fails."""
+    script = tmp_path / "mpremote"
+    log = tmp_path / "calls.jsonl"
+    script.write_text(
+        f"#!{sys.executable}\nimport json, sys\n"
+        f"open({str(log)!r}, 'a').write(json.dumps(sys.argv[1:]) + '\\n')\n"
+        f"if {fail!r}:\n    print({fail!r}, file=sys.stderr); sys.exit(1)\n"
+        f"if 'fs' not in sys.argv:\n    print({probe!r})\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return log
+
+
+def _probe(mpy: int, config: bool, shadows: list[str]) -> str:
+    return deploy.PROBE_TAG + json.dumps({"mpy": mpy, "config": config, "shadows": shadows})
+
+
+def test_deploy_copies_everything_keeps_the_device_config_and_resets(tmp_path: Path, monkeypatch) -> None:
+    version = deploy.mpy_header(next(iter(_built(tmp_path))))[0]
+    log = _fake_mpremote(tmp_path, _probe(version | (9 << 10), True, ["core/fsr.py"]))
+    monkeypatch.setattr(deploy, "MPREMOTE", str(tmp_path / "mpremote"))
+    port = tmp_path / "ttyUSB0"
+    port.touch()
+    assert deploy.main(["--port", str(port), "--out", str(tmp_path / "out")]) == 0
+    probe, copy = [json.loads(line) for line in log.read_text().splitlines()]
+    assert probe[:3] == ["connect", str(port), "exec"]
+    assert copy[:3] == ["connect", str(port), "exec"] and "os.remove" in copy[3] and "'core/fsr.py'" in copy[3]
+    assert copy[-2:] == ["+", "reset"]
+    targets = [a for a in copy if a.startswith(":")]
+    assert ":core/" in targets and ":hal/" in targets and ":board.json" in targets and ":main.py" in targets
+    assert ":config.json" not in targets  # the coach's settings survive
+
+
+def _built(tmp_path: Path) -> list[Path]:
+    return [f for f in deploy.build("esp32_devkitc", tmp_path / "pre") if f.suffix == ".mpy"]
+
+
+def test_deploy_refuses_a_board_with_another_mpy_version(tmp_path: Path, monkeypatch, capsys) -> None:
+    _fake_mpremote(tmp_path, _probe(5, False, []))
+    monkeypatch.setattr(deploy, "MPREMOTE", str(tmp_path / "mpremote"))
+    (tmp_path / "tty").touch()
+    assert deploy.main(["--port", str(tmp_path / "tty"), "--out", str(tmp_path / "out")]) == 2
+    assert "loads .mpy version 5" in capsys.readouterr().err
+
+
+def test_deploy_reports_mpremote_failing(tmp_path: Path, monkeypatch, capsys) -> None:
+    _fake_mpremote(tmp_path, "", fail="mpremote: failed to access /dev/tty (it may be in use by another program)")
+    monkeypatch.setattr(deploy, "MPREMOTE", str(tmp_path / "mpremote"))
+    (tmp_path / "tty").touch()
+    assert deploy.main(["--port", str(tmp_path / "tty"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "talking to the board" in err and "in use by another program" in err
+
+
+def test_deploy_reports_a_port_that_is_not_micropython(tmp_path: Path, monkeypatch, capsys) -> None:
+    _fake_mpremote(tmp_path, "garbage from a modem")
+    monkeypatch.setattr(deploy, "MPREMOTE", str(tmp_path / "mpremote"))
+    (tmp_path / "tty").touch()
+    assert deploy.main(["--port", str(tmp_path / "tty"), "--out", str(tmp_path / "out")]) == 2
+    assert "did not answer like MicroPython" in capsys.readouterr().err
