@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from simulator.device import run_firmware
 from simulator.firmware_config import load_config
-from simulator.recording import UNITS, RecordingError, read_recording, to_frames, write_steps
+from simulator.recording import UNITS, RecordingError, long_gaps, read_recording, to_frames, write_steps
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,15 +34,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.rate is not None and not 50 <= args.rate <= 1000:
+        raise RecordingError(f"--rate {args.rate} Hz is outside the firmware's 50..1000 Hz")
+    _check_writable(args.out)  # before a long run, not after it
+    if args.input.is_file() and args.input.stat().st_size > 8_000_000:
+        print(f"reading {args.input} ({args.input.stat().st_size / 1e6:.0f} MB) ...", file=sys.stderr)
     rec = read_recording(args.input, args.units)
+    if len(rec.t_ms) < 2:
+        raise RecordingError(f"{args.input}: one sample is not a recording (need at least two data lines)")
     rate = args.rate or int(round(rec.rate_hz()))
     if not 50 <= rate <= 1000:
-        raise RecordingError(f"{args.input}: sample rate {rate} Hz is outside the firmware's 50..1000 Hz (use --rate)")
+        step = float(np.median(np.diff(rec.t_ms)))
+        raise RecordingError(f"{args.input}: the median time step is {step:g} ms ({rec.rate_hz():.3g} Hz), outside "
+                             f"the firmware's 50..1000 Hz; is t_ms in milliseconds? (--rate sets the firmware's rate)")
     board = load_board(args.board)
     config = load_config(args.config)
     frames, resampled = to_frames(rec, args.units, rate, board)
     if resampled:
-        print(f"note: resampled {len(rec.t_ms)} samples onto a {rate} Hz grid ({len(frames)} frames)", file=sys.stderr)
+        print(f"note: the input's sample times are irregular or not {rate} Hz: resampled {len(rec.t_ms)} samples "
+              f"onto the firmware's {rate} Hz grid ({len(frames)} frames) by linear interpolation", file=sys.stderr)
+    n_gaps, longest = long_gaps(rec, rate)
+    if n_gaps:
+        print(f"note: {n_gaps} gap(s) in t_ms longer than 4 sample periods (longest {longest:g} ms) were bridged "
+              f"by straight lines", file=sys.stderr)
     print(f"replaying {len(frames)} frames ({len(frames) / rate:.0f} s at {rate} Hz, channels: "
           f"{', '.join(rec.present)}) through the firmware ...", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="archcue-replay-") as tmp:
@@ -54,3 +71,13 @@ def run(args: argparse.Namespace) -> int:
           f"{sum(r['toe_engaged'] for r in steps)} toe engagements, {sum(r['cued'] for r in steps)} cues "
           f"-> {args.out}")
     return 0
+
+
+def _check_writable(path: Path) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise RecordingError(f"{path}: is a folder; --out names the steps CSV to write")
+    if not folder.is_dir():
+        raise RecordingError(f"{path}: cannot write (no folder {folder})")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise RecordingError(f"{path}: cannot write (permission denied)")

@@ -33,9 +33,13 @@ WALK_CADENCE = 110.0
 WALK_SCALE = 0.55  # walking peaks relative to running
 # toe curl: hallux/toes press during early-mid stance (centre, width, newtons)
 TOE_CURL = ((0.22, 0.14, 13.0), (0.22, 0.14, 6.0))
+# relaxed toes still touch the ground from foot-flat on: a newton or so (~1-3% of the early
+# load, often below the FSR's turn-on force), varying landing to landing (centre, width, N, sigma)
+TOE_REST = ((0.35, 0.20, 1.1), (0.35, 0.20, 0.5), 0.4)
 # arch collapse: arch load over the loading phase multiplied by this (mean, sd)
 COLLAPSE_GAIN = (2.1, 0.2)
 STAND_LOAD = (26.0, 5.0, 14.0, 10.0, 3.0, 2.0)  # newtons per site, standing on one foot share
+FEET = ("right", "left")
 
 
 @dataclass
@@ -74,6 +78,7 @@ class SynthRun:
     # cue); the simulator HAL switches a step to it when the runner complies (see Compliance)
     counts_engaged: np.ndarray | None = None
     compliance: Compliance | None = None
+    foot: str = "right"
 
     @property
     def seconds(self) -> float:
@@ -105,8 +110,19 @@ _DEFAULTS = {
     "cue_compliance": None,
     "sensors": {},
 }
+KINDS = ("run", "walk", "stand")
+_SEGMENT_KEYS = {"kind", "seconds", "cadence_spm", "load_scale"}
+_COMPLIANCE_KEYS = {"p", "delay_steps", "steps"}
 _SENSOR_KEYS = {"preload_n", "drift_n_per_min", "spikes_per_s", "spike_counts", "dead", "shorted",
                 "intermittent", "intermittent_per_s", "extra_noise_counts"}
+# numeric fields: (low, high) inclusive; None: unbounded on that side
+_RANGES = {
+    "seconds": (1, 86400), "cadence_spm": (60, 260), "cadence_jitter_pct": (0, 20), "load_scale": (0.05, 5),
+    "p_collapse": (0, 1), "p_collapse_end": (0, 1), "p_toe_engaged": (0, 1), "responder_factor": (0, 10),
+    "responder_spread_factor": (0, 10), "arch_spread": (0, 1),
+}
+_SENSOR_RANGES = {"preload_n": (0, 100), "drift_n_per_min": (-10, 10), "spikes_per_s": (0, 100),
+                  "spike_counts": (0, fsr.ADC_MAX), "intermittent_per_s": (0, 100)}
 
 
 def load_scenario(name_or_path: str) -> dict:
@@ -114,26 +130,115 @@ def load_scenario(name_or_path: str) -> dict:
     path = Path(name_or_path)
     if not path.suffix:
         path = SCENARIO_DIR / f"{name_or_path}.json"
-    if not path.exists():
+    if not path.is_file():
         raise ScenarioError(f"unknown scenario {name_or_path!r}; known: {', '.join(scenario_names())}")
     try:
         raw = json.loads(path.read_text())
-    except json.JSONDecodeError as e:
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{path}: not valid JSON ({e})") from None
+    return validate_scenario(raw, str(path), path.stem)
+
+
+def validate_scenario(raw: object, where: str = "scenario", name: str = "custom") -> dict:
+    """Check a scenario's fields (types, ranges, channel names) and fill in the defaults;
+    the first problem raises ScenarioError naming the field."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: a scenario is a JSON object {{...}}, not {type(raw).__name__}")
     unknown = set(raw) - set(_DEFAULTS)
     if unknown:
-        raise ScenarioError(f"{path}: unknown fields {', '.join(sorted(unknown))}")
-    scenario = {**_DEFAULTS, **raw, "name": path.stem}
+        raise ScenarioError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
+    scenario = {**_DEFAULTS, **raw, "name": name}
+    if not isinstance(scenario["description"], str):
+        raise ScenarioError(f"{where}: description must be text")
     if scenario["strike"] not in STRIKES:
-        raise ScenarioError(f"{path}: strike must be one of {', '.join(STRIKES)}")
-    bad = set(scenario["sensors"]) - _SENSOR_KEYS
-    if bad:
-        raise ScenarioError(f"{path}: unknown sensor fields {', '.join(sorted(bad))}")
-    for key in ("dead", "shorted", "intermittent"):
-        for ch in scenario["sensors"].get(key, []):
-            if ch not in CHANNELS:
-                raise ScenarioError(f"{path}: sensors.{key}: {ch!r} is not a channel ({', '.join(CHANNELS)})")
+        raise ScenarioError(f"{where}: strike must be one of {', '.join(STRIKES)}")
+    for key, (lo, hi) in _RANGES.items():
+        if not (key == "p_collapse_end" and scenario[key] is None):
+            _number(where, key, scenario[key], lo, hi)
+    if scenario["segments"] is not None:
+        _check_segments(where, scenario["segments"])
+    if scenario["cue_compliance"] is not None:
+        _check_compliance(where, scenario["cue_compliance"])
+    _check_sensors(where, scenario["sensors"])
     return scenario
+
+
+def _number(where: str, key: str, value: object, lo: float | None, hi: float | None,
+            integer: bool = False) -> None:
+    kinds = (int,) if integer else (int, float)
+    if not isinstance(value, kinds) or isinstance(value, bool) or value != value:  # bool is an int; NaN
+        raise ScenarioError(f"{where}: {key} must be {'an integer' if integer else 'a number'}, not {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ScenarioError(f"{where}: {key} = {value!r} is outside {lo}..{hi}")
+
+
+def _check_segments(where: str, segments: object) -> None:
+    if not isinstance(segments, list) or not segments:
+        raise ScenarioError(f"{where}: segments must be a non-empty list of {{\"kind\": ..., \"seconds\": ...}}")
+    for i, seg in enumerate(segments):
+        at = f"segments[{i}]"
+        if not isinstance(seg, dict):
+            raise ScenarioError(f"{where}: {at} must be an object like {{\"kind\": \"run\", \"seconds\": 60}}")
+        bad = set(seg) - _SEGMENT_KEYS
+        if bad:
+            raise ScenarioError(f"{where}: {at}: unknown fields {', '.join(sorted(bad))}")
+        if seg.get("kind") not in KINDS:
+            raise ScenarioError(f"{where}: {at}.kind must be one of {', '.join(KINDS)}, not {seg.get('kind')!r}")
+        if "seconds" not in seg:
+            raise ScenarioError(f"{where}: {at}.seconds is missing")
+        _number(where, f"{at}.seconds", seg["seconds"], 0.5, 86400)
+        for key in ("cadence_spm", "load_scale"):
+            if key in seg:
+                _number(where, f"{at}.{key}", seg[key], *_RANGES[key])
+
+
+def _check_compliance(where: str, comp: object) -> None:
+    if not isinstance(comp, dict):
+        raise ScenarioError(f"{where}: cue_compliance must be an object like {{\"p\": 0.9, \"steps\": 4}}")
+    bad = set(comp) - _COMPLIANCE_KEYS
+    if bad:
+        raise ScenarioError(f"{where}: cue_compliance: unknown fields {', '.join(sorted(bad))}")
+    if "p" not in comp:
+        raise ScenarioError(f"{where}: cue_compliance.p is missing")
+    _number(where, "cue_compliance.p", comp["p"], 0, 1)
+    _number(where, "cue_compliance.delay_steps", comp.get("delay_steps", 1), 0, 20, integer=True)
+    _number(where, "cue_compliance.steps", comp.get("steps", 3), 1, 100, integer=True)
+
+
+def _check_sensors(where: str, sensors: object) -> None:
+    if not isinstance(sensors, dict):
+        raise ScenarioError(f"{where}: sensors must be an object")
+    bad = set(sensors) - _SENSOR_KEYS
+    if bad:
+        raise ScenarioError(f"{where}: unknown sensor fields {', '.join(sorted(bad))}")
+    for key in ("preload_n", "drift_n_per_min"):  # one number for all channels, or one per channel
+        if key in sensors:
+            value = sensors[key]
+            if isinstance(value, list):
+                if len(value) != 6:
+                    raise ScenarioError(f"{where}: sensors.{key} needs 6 values ({', '.join(CHANNELS)}), "
+                                        f"not {len(value)}")
+                for ch, v in zip(CHANNELS, value):
+                    _number(where, f"sensors.{key}[{ch}]", v, *_SENSOR_RANGES[key])
+            else:
+                _number(where, f"sensors.{key}", value, *_SENSOR_RANGES[key])
+    for key in ("spikes_per_s", "spike_counts", "intermittent_per_s"):
+        if key in sensors:
+            _number(where, f"sensors.{key}", sensors[key], *_SENSOR_RANGES[key])
+    for key in ("dead", "shorted", "intermittent"):
+        names = sensors.get(key, [])
+        if not isinstance(names, list):
+            raise ScenarioError(f"{where}: sensors.{key} must be a list of channel names")
+        for ch in names:
+            if ch not in CHANNELS:
+                raise ScenarioError(f"{where}: sensors.{key}: {ch!r} is not a channel ({', '.join(CHANNELS)})")
+    noise = sensors.get("extra_noise_counts", {})
+    if not isinstance(noise, dict):
+        raise ScenarioError(f"{where}: sensors.extra_noise_counts must be an object {{\"channel\": counts rms}}")
+    for ch, sigma in noise.items():
+        if ch not in CHANNELS:
+            raise ScenarioError(f"{where}: sensors.extra_noise_counts: {ch!r} is not a channel ({', '.join(CHANNELS)})")
+        _number(where, f"sensors.extra_noise_counts.{ch}", sigma, 0, fsr.ADC_MAX)
 
 
 def _segments(scenario: dict, seconds: float) -> list[dict]:
@@ -177,6 +282,10 @@ def _stance_forces(s: np.ndarray, strike: str, rng: np.random.Generator, scale: 
     if toes:
         for ch, (centre, width, peak) in zip((HALLUX, TOES), TOE_CURL):
             out[:, ch] += peak * scale * rng.lognormal(0, 0.15) * _bump(s, centre, width)
+    # drawn last so that the draws above (and so every earlier model) stay as they were
+    rest = rng.lognormal(0, TOE_REST[2])
+    for ch, (centre, width, newtons) in zip((HALLUX, TOES), TOE_REST[:2]):
+        out[:, ch] += newtons * scale * rest * _bump(s, centre, width)
     return out * _envelope(s)[:, None]
 
 
@@ -187,9 +296,20 @@ def _p_collapse(scenario: dict, frac: float) -> float:
 
 
 def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float | None = None,
-             board: dict | None = None) -> SynthRun:
-    """Synthesise one insole's recording for a scenario (see load_scenario)."""
-    rng = np.random.default_rng(seed)
+             board: dict | None = None, foot: str = "right") -> SynthRun:
+    """Synthesise one insole's recording for a scenario (see load_scenario).
+
+    `foot` picks the insole: the right one is the scenario's own timeline; the left one of
+    the same runner (same scenario and seed) lands midway between the right foot's landings,
+    with its own step-to-step draws, so a pair of runs is one runner on two insoles."""
+    if foot not in FEET:
+        raise ValueError(f"foot must be one of {', '.join(FEET)}, not {foot!r}")
+    contacts = None
+    if foot == "left":
+        contacts = _other_foot(generate(scenario, seed, rate_hz, seconds, board, "right").truth)
+        rng = np.random.default_rng([seed, FEET.index(foot)])
+    else:
+        rng = np.random.default_rng(seed)  # as before feet existed: old runs stay identical
     board = board or load_board()
     total_s = float(seconds if seconds is not None else scenario["seconds"])
     segments = _segments(scenario, total_s)
@@ -197,6 +317,8 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
         factor = total_s / sum(seg["seconds"] for seg in segments)
         segments = [{**seg, "seconds": seg["seconds"] * factor} for seg in segments]
     total_s = sum(seg["seconds"] for seg in segments)
+    if total_s < 1 or not 50 <= rate_hz <= 1000:
+        raise ScenarioError(f"a run needs at least 1 s at 50..1000 Hz, not {total_s:g} s at {rate_hz} Hz")
     n = int(total_s * rate_hz)
     t = np.arange(n) * 1000.0 / rate_hz
     forces = np.zeros((2, n, 6))  # [natural, toes curled on every running landing]
@@ -209,11 +331,12 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
             _stand(forces, rate_hz, seg_start, seg_end, rng)
             t0 = max(t0, seg_end + 0.3)
         else:
-            t0 = _steps(scenario, seg, forces, truth, rate_hz, max(t0, seg_start), seg_end, total_s, rng)
+            t0 = _steps(scenario, seg, forces, truth, rate_hz, max(t0, seg_start), seg_end, total_s, rng,
+                        contacts)
         seg_start = seg_end
     counts, engaged = _to_counts(forces, scenario, board, rate_hz, rng)
     run = SynthRun(scenario["name"], seed, rate_hz, np.round(t).astype(np.int64),
-                   forces[0].astype(np.float32), counts, truth)
+                   forces[0].astype(np.float32), counts, truth, foot=foot)
     comp = scenario["cue_compliance"]
     if comp:
         run.counts_engaged = engaged
@@ -223,15 +346,40 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
     return run
 
 
+def _other_foot(truth: list[dict]) -> np.ndarray:
+    """(m, 2) contact times and strides (s) of the other foot: midway between two consecutive
+    landings of this foot of the same kind, unless a pause (standing) lies between them."""
+    ic = np.array([s["ic_ms"] for s in truth], dtype=float) / 1000
+    kind = np.array([s["kind"] for s in truth])
+    gap = np.diff(ic)
+    same = kind[1:] == kind[:-1]
+    ok = np.zeros(len(gap), bool)
+    for k in set(kind.tolist()):
+        sel = same & (kind[1:] == k)
+        if sel.any():
+            ok |= sel & (gap < 1.25 * np.median(gap[sel]))
+    return np.column_stack([ic[:-1] + gap / 2, gap])[ok]
+
+
 def _steps(scenario: dict, seg: dict, forces: np.ndarray, truth: list[dict], rate: int,
-           t0: float, t_end: float, total_s: float, rng: np.random.Generator) -> float:
+           t0: float, t_end: float, total_s: float, rng: np.random.Generator,
+           contacts: np.ndarray | None = None) -> float:
+    """Landings of one run/walk segment from t0 on; returns where the next segment may start.
+    `contacts` (time, stride) replaces the drawn timeline (the other foot of a runner)."""
     kind = seg["kind"]
     cadence = seg.get("cadence_spm", scenario["cadence_spm"] if kind == "run" else WALK_CADENCE)
     scale = scenario["load_scale"] * (WALK_SCALE if kind == "walk" else 1.0) * seg.get("load_scale", 1.0)
     jitter = scenario["cadence_jitter_pct"] / 100
     t = t0
+    k = 0 if contacts is None else int(np.searchsorted(contacts[:, 0], t0))
     while True:
-        stride = 120.0 / cadence * (1 + rng.normal(0, jitter))
+        if contacts is None:
+            stride = 120.0 / cadence * (1 + rng.normal(0, jitter))
+        elif k < len(contacts):
+            t, stride = float(contacts[k, 0]), float(contacts[k, 1])
+            k += 1
+        else:
+            return t_end
         stance = STANCE_DUTY[kind] * stride * (1 + rng.normal(0, 0.03))
         if t + stance >= t_end or int((t + stance) * rate) + 1 >= forces.shape[1]:
             return t
