@@ -1,46 +1,68 @@
-"""Does curling the toes at landing stabilize this runner's foot loading?
+"""Does curling the toes at landing stabilize this runner's foot loading? Numbers and the
+verdict only: every word a coach reads is in host/report.py.
 
 The verdict rests on the block protocol when the insole ran it (cue-on vs cue-off blocks
 inside the same runs control for pace and fatigue); otherwise on landings with vs without
-toe engagement inside the same one-minute windows (observational: said so in the report).
+toe engagement inside the same one-minute windows (observational: the report says so).
 
 Statistic: the ratio of arch-collapse rates at landing, condition / comparison (cue-on /
-cue-off, or engaged / not engaged); below 1, the arch collapses less often: the loading is
-steadier from landing to landing. The firmware flags collapse per landing against the
-runner's own baseline, so the rate is comparable across runners and shoes. The design
-brief's suggestion, the coefficient of variation (CV) of the arch load share, is reported
-too but does not decide: when steps are a mix of collapsed and normal landings, the CV
-barely moves as the share of collapses changes (a two-point mixture's CV is flat over
-the range that matters), so it would miss real effects. Intervals are 95% percentile
-intervals of a cluster bootstrap over blocks (or windows): consecutive steps are
-correlated, and a per-step test would overstate certainty. Seeded: the same store gives
-the same report.
+cue-off, or engaged / not engaged); below 1, the arch collapses less often. The firmware
+flags collapse per landing against the runner's own baseline, so the rate is comparable
+across runners and shoes. The coefficient of variation (CV) of the arch share (the design
+brief's suggestion) is reported but does not decide: when landings are a mix of collapsed
+and normal ones it barely moves as collapses become rarer. Intervals are percentile
+intervals of a bootstrap over blocks (or windows), stratified by session: consecutive steps
+are correlated, and a per-step test would overstate certainty. Several sessions pool: every
+block of every session is a cluster, collapse rates are ratios of sums, so a session weighs
+by its judged landings. Seeded: the same store gives the same report.
 
-VERDICT RULE
-  insufficient_data  fewer than MIN_STEPS landings or MIN_BLOCKS blocks in either condition,
-                     or the toes were not engaged more often in the cued condition (blocks:
-                     engaged-rate difference below MIN_ENGAGED_DIFF or its interval reaching 0)
-  stabilizes         collapse ratio <= 1 - MIN_EFFECT and its interval entirely below 1
-  destabilizes       collapse ratio >= 1 + MIN_EFFECT and its interval entirely above 1
-  no_clear_effect    otherwise
+VERDICT RULE (margin m, default 15%; on the log of the collapse ratio)
+  insufficient_data  fewer than min_steps landings or min_blocks blocks in either condition,
+                     fewer than min_collapses collapses in both conditions together, or
+                     (blocks) toes not engaged at least min_engaged_diff more often when cued
+  stabilizes         the 95% interval entirely below 1 and the estimate at most 1 - m
+  destabilizes       the 95% interval entirely above 1 and the estimate at least 1 + m
+  no_clear_effect    the 90% interval inside (1 - m, 1 + m): an effect as large as the margin
+                     is ruled out (two one-sided tests at 5%, the equivalence-trial convention)
+  inconclusive       otherwise, with the minutes of blocks likely to settle it (more_needed)
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from host.records import flag
 
-MIN_STEPS = 150
-MIN_BLOCKS = 3
-MIN_ENGAGED_DIFF = 0.10
-MIN_EFFECT = 0.15  # a 15% change in how often the arch collapses is worth a coach's attention
 BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
-CONTEXT_BOOTSTRAP = 500  # for the per-foot and secondary comparisons shown beside it
+CONTEXT_BOOTSTRAP = 500  # for the per-foot, per-session and secondary comparisons shown beside it
 SEED = 20261124
 WINDOW_MS = 60_000
 ARCH_BIT = 1 << 1  # the arch channel's bit in the record's per-channel fault mask
+Z95, Z90 = 1.959964, 1.644854
+Z_POWER = 0.841621  # 80%: "likely" in the minutes-needed estimate
+MAX_MORE_MIN = 120  # beyond this the estimate is too close to the margin to promise a length
+VERDICTS = ("stabilizes", "destabilizes", "no_clear_effect", "inconclusive", "insufficient_data")
+
+
+@dataclass(frozen=True)
+class Rule:
+    margin: float = 0.15  # a 15% change in how often the arch collapses is worth a coach's attention
+    min_steps: int = 150
+    min_blocks: int = 3
+    min_collapses: int = 10
+    min_engaged_diff: float = 0.10
+
+
+def judged(steps: np.ndarray) -> np.ndarray:
+    """The landings whose collapse flag counts (one place: later flags add here)."""
+    return flag(steps, "calibrated") & ((steps["faults"] & ARCH_BIT) == 0)
+
+
+def toe_judged(steps: np.ndarray) -> np.ndarray:
+    """The landings whose toe-engagement flag counts."""
+    return flag(steps, "calibrated")
 
 
 @dataclass
@@ -53,20 +75,21 @@ class Interval:
 @dataclass
 class Comparison:
     basis: str  # "blocks" or "engagement"
-    label_a: str
-    label_b: str
-    steps_a: int
+    steps_a: int  # judged landings
     steps_b: int
-    clusters_a: int
+    clusters_a: int  # blocks (or one-minute windows)
     clusters_b: int
-    arch_mean_a: float
+    collapses_a: int
+    collapses_b: int
+    arch_mean_a: float  # arch share, of the load behind the toes, 0..1
     arch_mean_b: float
     arch_cv_a: float
     arch_cv_b: float
     arch_cv_ratio: Interval
     collapse_rate_a: float
     collapse_rate_b: float
-    collapse_ratio: Interval
+    collapse_ratio: Interval  # 95%
+    collapse_ratio_90: Interval  # 90%, for ruling an effect out
     collapse_rate_diff: Interval
     engaged_rate_a: float
     engaged_rate_b: float
@@ -76,15 +99,38 @@ class Comparison:
 
 
 @dataclass
-class SessionTrend:
+class Shortfall:
+    """Why there is no verdict: `what` fell short (have < need)."""
+    what: str  # landings | blocks | windows | collapses | engagement | no_comparison
+    have: float
+    need: float
+
+
+@dataclass
+class MoreNeeded:
+    """About how many more minutes of blocks (cue-off and cue-on together) would likely settle
+    an inconclusive verdict, and which way the estimate points."""
+    block_minutes: int | None  # None: more than MAX_MORE_MIN (the estimate sits near the margin)
+    toward: str  # the verdict the estimate points to
+    blocks_per_condition: int  # now
+
+
+@dataclass
+class SessionResult:
     session: str
     foot: str
     started_at: str | None
     steps: int
+    minutes: float  # first to last landing
+    warmup_min: float
+    blocks_on: int
+    blocks_off: int
     engaged_rate: float
     collapse_rate: float
+    collapse_on: float
+    collapse_off: float
     cadence_spm: float
-    stance_ms: float
+    verdict: str
 
 
 @dataclass
@@ -92,23 +138,27 @@ class Analysis:
     runner: str
     verdict: str
     basis: str
-    reasons: list[str]
-    explanation: str
+    rule: Rule
+    shortfalls: list[Shortfall]
+    more: MoreNeeded | None
     steps_total: int
-    steps_used: int
+    steps_used: int  # judged
+    steps_calibration: int  # not judged: the baseline's first landings (and unusable sensors)
     primary: Comparison | None
     secondary: Comparison | None
     per_foot: dict[str, Comparison | None] = field(default_factory=dict)
-    sessions: list[SessionTrend] = field(default_factory=list)
+    sessions: list[SessionResult] = field(default_factory=list)
     trend: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
 class Steps:
-    """A runner's steps as columns (all sessions, both feet)."""
+    """A runner's steps as columns (all sessions, both feet); compact dtypes, since a
+    report may hold millions of them."""
 
     session: np.ndarray  # index into the session list
-    foot: np.ndarray  # "left" / "right" per step
+    foot: np.ndarray  # index into feet
+    feet: list[str]
     ic_ms: np.ndarray
     arch: np.ndarray  # arch share 0..1 (of the load behind the toes)
     toe: np.ndarray  # hallux + toes share 0..1 (of the whole landing load)
@@ -116,50 +166,64 @@ class Steps:
     engaged: np.ndarray
     cue_block: np.ndarray
     block: np.ndarray
-    usable: np.ndarray  # calibrated, arch sensor healthy
-    loading_rate: np.ndarray
+    judged: np.ndarray
+    toe_judged: np.ndarray
+    loading_rate: np.ndarray  # N/s
     ml: np.ndarray
     stance_ms: np.ndarray
 
     @classmethod
     def from_sessions(cls, sessions: list[tuple[object, np.ndarray]]) -> Steps:
-        arrays = [s for _, s in sessions] or [np.zeros(0)]
-        cat = np.concatenate(arrays) if sessions else None
-        if cat is None or len(cat) == 0:
-            z = np.zeros(0)
-            return cls(z.astype(int), z.astype(str), z, z, z, z.astype(bool), z.astype(bool), z.astype(bool),
-                       z.astype(int), z.astype(bool), z, z, z)
-        sess = np.concatenate([np.full(len(s), i) for i, (_, s) in enumerate(sessions)])
-        foot = np.concatenate([np.full(len(s), row.foot) for row, s in sessions])
-        return cls(sess, foot, cat["ic_ms"].astype(np.int64), cat["arch_share"] / 1e4, cat["toe_share"] / 1e4,
-                   flag(cat, "collapse"),
-                   flag(cat, "toe_engaged"), flag(cat, "cue_block"), cat["block"].astype(np.int64),
-                   flag(cat, "calibrated") & ((cat["faults"] & ARCH_BIT) == 0),
-                   cat["loading_rate"].astype(float) * 10, cat["ml_index"] / 1e4, cat["stance_ms"].astype(float))
+        lens = [len(s) for _, s in sessions]
+        feet = sorted({str(row.foot) for row, _ in sessions})
+        cat = np.concatenate([s for _, s in sessions]) if sessions else np.zeros(0, dtype=_dtype())
+        f4 = np.float32
+        return cls(np.repeat(np.arange(len(sessions), dtype=np.int32), lens),
+                   np.repeat(np.array([feet.index(str(row.foot)) for row, _ in sessions], dtype=np.int8), lens),
+                   feet, cat["ic_ms"].astype(np.int64), (cat["arch_share"] / f4(1e4)).astype(f4),
+                   (cat["toe_share"] / f4(1e4)).astype(f4), flag(cat, "collapse"), flag(cat, "toe_engaged"),
+                   flag(cat, "cue_block"), cat["block"].astype(np.int16), judged(cat), toe_judged(cat),
+                   cat["loading_rate"].astype(f4) * f4(10), (cat["ml_index"] / f4(1e4)).astype(f4),
+                   cat["stance_ms"].astype(f4))
 
     def subset(self, mask: np.ndarray) -> Steps:
-        return Steps(**{k: v[mask] for k, v in self.__dict__.items()})
+        return Steps(**{k: (v if k == "feet" else v[mask]) for k, v in self.__dict__.items()})
 
 
-_STATS = ("n", "arch", "arch2", "collapse", "engaged")  # per-cluster sums the bootstrap needs
+def _dtype() -> np.dtype:
+    from host.records import DTYPE
+    return DTYPE
+
+
+_STATS = ("n", "arch", "arch2", "collapse", "n_toe", "engaged")  # per-cluster sums the bootstrap needs
 _BOOT_CHUNK = 250  # bootstrap replicates per matrix product: bounds memory for many clusters
 
 
-def _clusters(keys: np.ndarray, s: Steps) -> np.ndarray:
-    """(clusters, len(_STATS)) sums per cluster (block or window)."""
-    _, inv = np.unique(keys, return_inverse=True)
-    cols = [np.ones(len(inv)), s.arch, s.arch * s.arch, s.collapse.astype(float), s.engaged.astype(float)]
-    return np.column_stack([np.bincount(inv, weights=c) for c in cols])
+def _clusters(keys: np.ndarray, s: Steps) -> tuple[np.ndarray, np.ndarray]:
+    """(clusters, len(_STATS)) sums per cluster (block or window), and each cluster's session."""
+    uniq, inv = np.unique(keys, return_inverse=True)
+    j, t = s.judged.astype(np.float64), s.toe_judged.astype(np.float64)
+    arch = s.arch * j
+    cols = [j, arch, arch * s.arch, s.collapse * j, t, s.engaged * t]
+    return np.column_stack([np.bincount(inv, weights=c, minlength=len(uniq)) for c in cols]), uniq // _SESSION_KEY
 
 
-def _bootstrap(stats: np.ndarray, rng: np.random.Generator, reps: int) -> np.ndarray:
-    """(reps, len(_STATS)) sums over clusters resampled with replacement: each
-    replicate's cluster counts times the per-cluster sums (one matrix product)."""
+_SESSION_KEY = 100_000  # cluster key = session * _SESSION_KEY + block (or window)
+
+
+def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, reps: int) -> np.ndarray:
+    """(reps, len(_STATS)) sums over clusters resampled with replacement inside their session:
+    each replicate's cluster counts times the per-cluster sums (one matrix product)."""
     k = len(stats)
+    order = np.argsort(strata, kind="stable")
+    stats, strata = stats[order], strata[order]
+    _, start, size = np.unique(strata, return_index=True, return_counts=True)
+    first = np.repeat(start, size).astype(np.int64)  # each slot draws from its own session's clusters
+    width = np.repeat(size, size).astype(np.float64)
     out = []
-    for start in range(0, reps, _BOOT_CHUNK):
-        b = min(_BOOT_CHUNK, reps - start)
-        idx = rng.integers(0, k, (b, k), dtype=np.int32) + (np.arange(b, dtype=np.int32) * k)[:, None]
+    for begin in range(0, reps, _BOOT_CHUNK):
+        b = min(_BOOT_CHUNK, reps - begin)
+        idx = first + (rng.random((b, k)) * width).astype(np.int64) + (np.arange(b, dtype=np.int64) * k)[:, None]
         counts = np.bincount(idx.ravel(), minlength=b * k).reshape(b, k)
         out.append(counts.astype(np.float64) @ stats)  # float: BLAS, not an integer loop
     return np.vstack(out)
@@ -171,107 +235,156 @@ def _cv(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
     return np.sqrt(var) / np.where(mean > 0, mean, np.nan)
 
 
-def _interval(samples: np.ndarray, estimate: float) -> Interval:
-    samples = samples[np.isfinite(samples)]  # a resample with no events has no ratio
+def _interval(samples: np.ndarray, estimate: float, level: float = 0.95) -> Interval:
+    """Percentile interval; replicates with no events on either side have no ratio and are
+    left out, a side with none only (ratio 0 or infinite) stays in."""
+    samples = samples[~np.isnan(samples)]
     if not len(samples):
         return Interval(float(estimate), float("nan"), float("nan"))
-    lo, hi = np.percentile(samples, [2.5, 97.5])
+    tail = 50 * (1 - level)
+    lo, hi = np.percentile(samples, [tail, 100 - tail], method="inverted_cdf")
     return Interval(float(estimate), float(lo), float(hi))
 
 
-def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, labels: tuple[str, str],
-            rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison:
-    """Condition a against b, with cluster-bootstrap intervals (clusters: blocks or windows)."""
-    ca, cb = _clusters(keys_a, a), _clusters(keys_b, b)
-    ba, bb = _bootstrap(ca, rng, reps), _bootstrap(cb, rng, reps)
-    pa, pb = ca.sum(0), cb.sum(0)
-    n, arch, arch2 = (_STATS.index(x) for x in ("n", "arch", "arch2"))
-    cv_a, cv_b = float(_cv(pa[n], pa[arch], pa[arch2])), float(_cv(pb[n], pb[arch], pb[arch2]))
+def _div(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | float:
     with np.errstate(divide="ignore", invalid="ignore"):
-        cv_ratio = _cv(ba[:, n], ba[:, arch], ba[:, arch2]) / _cv(bb[:, n], bb[:, arch], bb[:, arch2])
-        rates = {}
-        for name in ("collapse", "engaged"):
-            i = _STATS.index(name)
-            ra, rb = float(pa[i] / pa[n]), float(pb[i] / pb[n])
-            sa, sb = ba[:, i] / ba[:, n], bb[:, i] / bb[:, n]
-            rates[name] = (ra, rb, _interval(sa - sb, ra - rb), _interval(sa / sb, ra / rb if rb else float("nan")))
+        return np.true_divide(a, b)
+
+
+def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str,
+            rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison:
+    """Condition a against b, with cluster-bootstrap intervals."""
+    (ca, sa_), (cb, sb_) = _clusters(keys_a, a), _clusters(keys_b, b)
+    ba, bb = _bootstrap(ca, sa_, rng, reps), _bootstrap(cb, sb_, rng, reps)
+    pa, pb = ca.sum(0), cb.sum(0)
+    n, arch, arch2, col, nt, eng = range(len(_STATS))
+    cv_a, cv_b = float(_cv(pa[n], pa[arch], pa[arch2])), float(_cv(pb[n], pb[arch], pb[arch2]))
+    ra, rb = float(_div(pa[col], pa[n])), float(_div(pb[col], pb[n]))
+    sa, sb = _div(ba[:, col], ba[:, n]), _div(bb[:, col], bb[:, n])
+    ea, eb = float(_div(pa[eng], pa[nt])), float(_div(pb[eng], pb[nt]))
+    ratio = float(_div(ra, rb)) if rb else float("nan")
+    ratio_samples = _div(sa, sb)
     return Comparison(
-        basis, labels[0], labels[1], len(a.arch), len(b.arch), len(ca), len(cb),
-        float(pa[arch] / pa[n]), float(pb[arch] / pb[n]), cv_a, cv_b,
-        _interval(cv_ratio, cv_a / cv_b), rates["collapse"][0], rates["collapse"][1], rates["collapse"][3],
-        rates["collapse"][2], rates["engaged"][0], rates["engaged"][1], rates["engaged"][2],
-        float(_cv(*_sums(a.loading_rate)) / _cv(*_sums(b.loading_rate))),
+        basis, int(pa[n]), int(pb[n]), len(ca), len(cb), int(pa[col]), int(pb[col]),
+        float(_div(pa[arch], pa[n])), float(_div(pb[arch], pb[n])), cv_a, cv_b,
+        _interval(_div(_cv(ba[:, n], ba[:, arch], ba[:, arch2]), _cv(bb[:, n], bb[:, arch], bb[:, arch2])),
+                  float(_div(cv_a, cv_b))),
+        ra, rb, _interval(ratio_samples, ratio), _interval(ratio_samples, ratio, 0.90),
+        _interval(sa - sb, ra - rb), ea, eb,
+        _interval(_div(ba[:, eng], ba[:, nt]) - _div(bb[:, eng], bb[:, nt]), ea - eb),
+        float(_div(_cv(*_sums(a.loading_rate)), _cv(*_sums(b.loading_rate)))),
         float(np.std(a.ml) / np.std(b.ml)) if len(a.ml) > 1 and np.std(b.ml) > 0 else float("nan"),
     )
 
 
 def _sums(v: np.ndarray) -> tuple[float, float, float]:
+    v = v.astype(np.float64)
     return float(len(v)), float(v.sum()), float((v * v).sum())
 
 
 def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison | None:
-    inside = s.usable & (s.block > 0)
+    inside = (s.judged | s.toe_judged) & (s.block > 0)
     on, off = inside & s.cue_block, inside & ~s.cue_block
     if not on.any() or not off.any():
         return None
-    key = s.session * 1000 + s.block  # a block belongs to its session
-    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", ("cue-on blocks", "cue-off blocks"),
-                   rng, reps)
+    key = s.session.astype(np.int64) * _SESSION_KEY + s.block  # a block belongs to its session
+    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", rng, reps)
 
 
 def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison | None:
-    """Engaged vs not-engaged landings inside the same one-minute windows."""
-    key = s.session * 100_000 + s.ic_ms // WINDOW_MS
-    usable = s.usable
+    """Engaged vs not-engaged landings inside the same one-minute windows (both flags judged)."""
+    key = s.session.astype(np.int64) * _SESSION_KEY + s.ic_ms // WINDOW_MS
+    usable = s.judged & s.toe_judged
     eng, rel = usable & s.engaged, usable & ~s.engaged
     both = np.intersect1d(key[eng], key[rel])  # matched windows only: like with like
     eng &= np.isin(key, both)
     rel &= np.isin(key, both)
     if not eng.any() or not rel.any():
         return None
-    return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement",
-                   ("toes engaged", "toes not engaged"), rng, reps)
+    return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement", rng, reps)
 
 
-def _judge(c: Comparison | None) -> tuple[str, list[str]]:
+def shortfalls(c: Comparison | None, rule: Rule) -> list[Shortfall]:
     if c is None:
-        return "insufficient_data", ["no landings to compare (no cue-off/cue-on blocks and no engaged landings)"]
-    reasons = []
-    if min(c.steps_a, c.steps_b) < MIN_STEPS:
-        reasons.append(f"only {min(c.steps_a, c.steps_b)} landings in a condition (need {MIN_STEPS})")
-    if min(c.clusters_a, c.clusters_b) < MIN_BLOCKS:
-        unit = "blocks" if c.basis == "blocks" else "one-minute windows"
-        reasons.append(f"only {min(c.clusters_a, c.clusters_b)} {unit} in a condition (need {MIN_BLOCKS})")
+        return [Shortfall("no_comparison", 0, 1)]
+    out = []
+    if min(c.steps_a, c.steps_b) < rule.min_steps:
+        out.append(Shortfall("landings", min(c.steps_a, c.steps_b), rule.min_steps))
+    if min(c.clusters_a, c.clusters_b) < rule.min_blocks:
+        out.append(Shortfall("blocks" if c.basis == "blocks" else "windows", min(c.clusters_a, c.clusters_b),
+                             rule.min_blocks))
+    if c.collapses_a + c.collapses_b < rule.min_collapses:
+        out.append(Shortfall("collapses", c.collapses_a + c.collapses_b, rule.min_collapses))
     if c.basis == "blocks":
         d = c.engaged_rate_diff
-        if d.estimate < MIN_ENGAGED_DIFF or d.low <= 0:
-            reasons.append(f"toe engagement barely differed between blocks ({100 * c.engaged_rate_a:.0f}% vs "
-                           f"{100 * c.engaged_rate_b:.0f}%): the cue did not change what the toes did")
-    if reasons:
-        return "insufficient_data", reasons
-    r = c.collapse_ratio
-    if r.estimate <= 1 - MIN_EFFECT and r.high < 1:
-        return "stabilizes", []
-    if r.estimate >= 1 + MIN_EFFECT and r.low > 1:
-        return "destabilizes", []
-    return "no_clear_effect", []
+        if not d.estimate >= rule.min_engaged_diff or not d.low > 0:
+            out.append(Shortfall("engagement", d.estimate, rule.min_engaged_diff))
+    return out
 
 
-def _trend(s: Steps, sessions: list) -> tuple[list[SessionTrend], dict[str, float | None]]:
-    m = len(sessions)
-    used = s.usable.astype(float)
-    per = {name: np.bincount(s.session, weights=w, minlength=m) for name, w in
-           (("steps", np.ones(len(s.session))), ("used", used), ("engaged", used * s.engaged),
-            ("collapse", used * s.collapse))}
-    bounds = np.searchsorted(s.session, np.arange(1, m))  # steps are stored session by session
-    rows = []
-    for i, ((row, _), ic, stance) in enumerate(zip(sessions, np.split(s.ic_ms, bounds), np.split(s.stance_ms, bounds))):
-        used_i = per["used"][i]
-        rows.append(SessionTrend(row.id, row.foot, row.started_at, int(per["steps"][i]),
-                                 float(per["engaged"][i] / used_i) if used_i else float("nan"),
-                                 float(per["collapse"][i] / used_i) if used_i else float("nan"),
-                                 2 * 60000 / float(np.median(np.diff(ic))) if len(ic) > 2 else float("nan"),
-                                 float(np.median(stance)) if len(stance) else float("nan")))
+def decide(c: Comparison, rule: Rule) -> str:
+    """The verdict from a comparison that has enough data (see the module's rule)."""
+    r, r90, m = c.collapse_ratio, c.collapse_ratio_90, rule.margin
+    if r.high < 1 and r.estimate <= 1 - m:
+        return "stabilizes"
+    if r.low > 1 and r.estimate >= 1 + m:
+        return "destabilizes"
+    if r90.low > 1 - m and r90.high < 1 + m:
+        return "no_clear_effect"
+    return "inconclusive"
+
+
+def more_needed(c: Comparison, rule: Rule, block_s: float = 60) -> MoreNeeded:
+    """Minutes of blocks likely to settle an inconclusive comparison. Method: the interval's
+    width on the log scale shrinks as 1 / sqrt(blocks per condition) (blocks are the
+    bootstrap's units); taking the current estimate as the truth, find the number of blocks
+    at which the deciding test would pass with 80% probability: |distance to the bound| =
+    (z_test + z_80%) x standard error. The bound is 1 (with the estimate beyond the margin)
+    or the nearer margin (with the estimate inside it)."""
+    r, m = c.collapse_ratio, rule.margin
+    k = min(c.clusters_a, c.clusters_b)
+    est = math.log(max(r.estimate, 1e-9))
+    se = (math.log(max(r.high, 1e-9)) - math.log(max(r.low, 1e-9))) / (2 * Z95)
+    if est <= math.log(1 - m) or est >= math.log(1 + m):
+        toward, gap, z = ("stabilizes" if est < 0 else "destabilizes"), abs(est), Z95
+    else:
+        toward, gap, z = "no_clear_effect", min(est - math.log(1 - m), math.log(1 + m) - est), Z90
+    if not (se > 0 and gap > 0 and math.isfinite(se)):
+        return MoreNeeded(None, toward, k)
+    blocks = k * (se * (z + Z_POWER) / gap) ** 2
+    minutes = max(0.0, blocks - k) * 2 * block_s / 60
+    more = int(5 * math.ceil(max(minutes, 1) / 5))  # whole 5-minute steps: an estimate, not a promise
+    return MoreNeeded(more if more <= MAX_MORE_MIN else None, toward, k)
+
+
+def _session_results(s: Steps, sessions: list, rule: Rule, rng: np.random.Generator) -> list[SessionResult]:
+    bounds = np.searchsorted(s.session, np.arange(1, len(sessions) + 1))
+    rows, begin = [], 0
+    for i, (row, _) in enumerate(sessions):
+        one = s.subset(slice(begin, bounds[i]))
+        begin = bounds[i]
+        rows.append(_session_result(row, one, rule, rng))
+    return rows
+
+
+def _session_result(row: object, s: Steps, rule: Rule, rng: np.random.Generator) -> SessionResult:
+    j, ic = s.judged, s.ic_ms
+    minutes = float(ic[-1] - ic[0]) / 60_000 if len(ic) > 1 else 0.0
+    blocks = s.block > 0
+    c = _block_comparison(s, rng, CONTEXT_BOOTSTRAP) if blocks.any() else None
+    verdict = "insufficient_data" if shortfalls(c, rule) or c is None else decide(c, rule)
+    steps_per_min = 2 * 60_000 / float(np.median(np.diff(ic))) if len(ic) > 2 else float("nan")
+    return SessionResult(
+        str(row.id), str(row.foot), getattr(row, "started_at", None), int(len(ic)), minutes,
+        float(ic[blocks][0] - ic[0]) / 60_000 if blocks.any() else float("nan"),
+        len(np.unique(s.block[blocks & s.cue_block])), len(np.unique(s.block[blocks & ~s.cue_block])),
+        float(_div(np.sum(s.engaged & s.toe_judged), np.sum(s.toe_judged))),
+        float(_div(np.sum(s.collapse & j), np.sum(j))),
+        c.collapse_rate_a if c else float("nan"), c.collapse_rate_b if c else float("nan"),
+        steps_per_min, verdict)
+
+
+def _trend(rows: list[SessionResult]) -> dict[str, float | None]:
     trend: dict[str, float | None] = {"engaged_per_session": None, "collapse_per_session": None}
     if len(rows) >= 3:
         x = np.arange(len(rows))
@@ -280,49 +393,25 @@ def _trend(s: Steps, sessions: list) -> tuple[list[SessionTrend], dict[str, floa
             ok = np.isfinite(y)
             if ok.sum() >= 3:
                 trend[key] = float(np.polyfit(x[ok], y[ok], 1)[0])
-    return rows, trend
+    return trend
 
 
-def _explain(runner: str, verdict: str, basis: str, c: Comparison | None, reasons: list[str]) -> str:
-    if verdict == "insufficient_data" or c is None:
-        return (f"There is not enough evidence yet to say whether curling the toes helps {runner}: "
-                + "; ".join(reasons) + ". Run the block protocol again (steady pace, 10 minutes warm-up, "
-                "then alternating one-minute cue-off and cue-on blocks) and pull the insoles afterwards.")
-    r = c.collapse_ratio
-    change = (1 - r.estimate) * 100
-    how = ("When the insole cued toe curling" if basis == "blocks"
-           else "On landings where the toes were engaged (compared with other landings in the same minutes)")
-    what = {"stabilizes": "collapsed less often", "destabilizes": "collapsed more often",
-            "no_clear_effect": "collapsed about as often"}[verdict]
-    text = (f"{how}, {runner}'s arch {what}: on {100 * c.collapse_rate_a:.0f}% of landings versus "
-            f"{100 * c.collapse_rate_b:.0f}% ({abs(change):.0f}% {'fewer' if change >= 0 else 'more'}; 95% interval "
-            f"{100 * (1 - r.high):.0f}% to {100 * (1 - r.low):.0f}% fewer), with the toes engaged on "
-            f"{100 * c.engaged_rate_a:.0f}% versus {100 * c.engaged_rate_b:.0f}% of landings. ")
-    verdicts = {
-        "stabilizes": "Curling the toes at landing appears to stabilize this runner's foot loading; "
-                      "the arch is a plausible contributor to the knee pain and foot-core work is worth trying.",
-        "no_clear_effect": "Curling the toes made no clear difference, so the feet are a less likely source; "
-                           "look further up the chain (hips).",
-        "destabilizes": "Curling the toes made the loading less steady; do not coach it for this runner.",
-    }
-    basis_note = ("" if basis == "blocks" else " This rests on landings the runner chose to engage, not on a "
-                  "controlled comparison: confirm with the block protocol.")
-    return text + verdicts[verdict] + basis_note
-
-
-def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], seed: int = SEED) -> Analysis:
+def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule = Rule(), seed: int = SEED,
+            steps: Steps | None = None) -> Analysis:
     """sessions: [(SessionRow, structured step array)] of one runner, oldest first."""
     rng = np.random.default_rng(seed)
-    s = Steps.from_sessions(sessions)
+    s = steps if steps is not None else Steps.from_sessions(sessions)
     blocks = _block_comparison(s, rng)
     if blocks is not None:  # the verdict rests on blocks; the rest is context, fewer replicates
         primary, secondary = blocks, _engagement_comparison(s, rng, CONTEXT_BOOTSTRAP)
         by_foot = _block_comparison
     else:
         primary, secondary, by_foot = _engagement_comparison(s, rng), None, _engagement_comparison
-    verdict, reasons = _judge(primary)
-    basis = primary.basis if primary else "none"
-    per_foot = {foot: by_foot(s.subset(s.foot == foot), rng, CONTEXT_BOOTSTRAP) for foot in np.unique(s.foot).tolist()}
-    rows, trend = _trend(s, sessions)
-    return Analysis(runner, verdict, basis, reasons, _explain(runner, verdict, basis, primary, reasons),
-                    int(len(s.arch)), int(s.usable.sum()), primary, secondary, per_foot, rows, trend)
+    short = shortfalls(primary, rule)
+    verdict = "insufficient_data" if short or primary is None else decide(primary, rule)
+    more = more_needed(primary, rule) if verdict == "inconclusive" and primary is not None else None
+    per_foot = {foot: by_foot(s.subset(s.foot == i), rng, CONTEXT_BOOTSTRAP) for i, foot in enumerate(s.feet)}
+    rows = _session_results(s, sessions, rule, rng)
+    used = int(s.judged.sum())
+    return Analysis(runner, verdict, primary.basis if primary else "none", rule, short, more, int(len(s.ic_ms)),
+                    used, int(len(s.ic_ms)) - used, primary, secondary, per_foot, rows, _trend(rows))

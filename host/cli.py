@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 from host.command import dispatch
@@ -78,17 +79,59 @@ def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
     return store, store.runner_steps(args.runner)
 
 
+def _select(args: argparse.Namespace, sessions: list) -> tuple[list, str]:
+    """--since DATE / --session ID: the sessions a report or export covers, and a note saying so."""
+    notes = []
+    if args.session:
+        missing = sorted(set(args.session) - {row.id for row, _ in sessions})
+        if missing:
+            raise StoreError(f"no session {', '.join(missing)} for {args.runner} (see `archcue sessions {args.runner}`)")
+        sessions = [(row, st) for row, st in sessions if row.id in args.session]
+        notes.append(f"only session{'s' if len(sessions) > 1 else ''} {', '.join(row.id for row, _ in sessions)}")
+    if args.since:
+        try:
+            since = date.fromisoformat(args.since).isoformat()
+        except ValueError:
+            raise ValueError(f"--since {args.since!r}: not a date like 2026-11-29") from None
+        undated = sum(1 for row, _ in sessions if not row.started_at)
+        sessions = [(row, st) for row, st in sessions if row.started_at and row.started_at[:10] >= since]
+        notes.append(f"only sessions since {since}" + (f"; {undated} of unknown date left out" if undated else ""))
+        if not sessions:
+            raise StoreError(f"no session of {args.runner} since {since}" +
+                             (f" ({undated} of unknown date)" if undated else ""))
+    return sessions, (" (" + "; ".join(notes) + ")") if notes else ""
+
+
+_EXTENSIONS = {".txt": "text", ".text": "text", ".md": "text", ".json": "json", ".html": "html", ".htm": "html"}
+
+
+def _report_format(args: argparse.Namespace) -> str:
+    """--format, or the --out file's extension; a mismatch is refused, never silently written."""
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    by_ext = _EXTENSIONS.get(suffix)
+    if suffix and by_ext is None:
+        raise ValueError(f"--out {args.out}: archcue writes text (.txt), JSON (.json) or HTML (.html), not {suffix}")
+    if args.format and by_ext and args.format != by_ext:
+        raise ValueError(f"--out {args.out} is a {by_ext} file name but --format is {args.format}")
+    return args.format or by_ext or "text"
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    from host.analysis import Steps, analyse
+    from host.analysis import Rule, Steps, analyse
+    from host.export import write_atomic
     from host.report import text, to_html, to_json
 
+    if not 0 < args.margin < 100:
+        raise ValueError(f"--margin {args.margin:g}: give a percent between 0 and 100 (default 15)")
+    fmt = _report_format(args)
     _, sessions = _runner_sessions(args)
-    a = analyse(args.runner, sessions)
-    fmt = args.format or ("html" if args.out and str(args.out).endswith(".html") else "text")
-    out = {"text": lambda: text(a), "json": lambda: to_json(a),
-           "html": lambda: to_html(a, Steps.from_sessions(sessions))}[fmt]()
+    sessions, scope = _select(args, sessions)
+    steps = Steps.from_sessions(sessions)
+    a = analyse(args.runner, sessions, Rule(margin=args.margin / 100), steps=steps)
+    out = {"text": lambda: text(a, scope=scope), "json": lambda: to_json(a),
+           "html": lambda: to_html(a, steps, scope=scope)}[fmt]()
     if args.out:
-        Path(args.out).write_text(out)
+        write_atomic(Path(args.out), lambda f: f.write(out))
         print(f"{a.verdict}: report written to {Path(args.out).resolve()}")
     else:
         sys.stdout.write(out)
@@ -98,10 +141,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from host.export import export_csv
 
-    store, sessions = _runner_sessions(args)
+    _, sessions = _runner_sessions(args)
+    sessions, _ = _select(args, sessions)
     steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv))
-    print(f"wrote {steps_path} and {sessions_path}")
+    print(f"wrote {steps_path}, {sessions_path} and README.txt (units) in {Path(args.csv)}")
     return 0
+
+
+def _selection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", metavar="DATE", help="only sessions started on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--session", action="append", metavar="ID", help="only this session (repeat for more)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,15 +178,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sessions)
     p = sub.add_parser("report", help="the verdict for a runner, with its evidence",
                        description="Does curling the toes at landing stabilize this runner's foot loading? "
-                                   "stabilizes, no_clear_effect, destabilizes or insufficient_data, with the "
-                                   "numbers, intervals and figures behind it.")
+                                   "stabilizes, no_clear_effect, inconclusive (with the minutes still needed), "
+                                   "destabilizes or insufficient_data, with the numbers, intervals and figures "
+                                   "behind it. Block sessions pool into one verdict.")
     p.add_argument("runner")
-    p.add_argument("--format", choices=("text", "json", "html"), help="default: text (html if --out ends .html)")
-    p.add_argument("--out", help="write to this file instead of the terminal")
+    p.add_argument("--format", choices=("text", "json", "html"),
+                   help="default: from --out's extension (.txt, .json, .html), else text")
+    p.add_argument("--out", help="write to this file instead of the terminal (written whole or not at all)")
+    p.add_argument("--margin", type=float, default=15, metavar="PCT",
+                   help="smallest change in collapses that matters, either way (default %(default)g%%)")
+    _selection_options(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("export", help="a runner's steps and sessions as CSV")
     p.add_argument("runner")
-    p.add_argument("--csv", required=True, metavar="DIR", help="folder for steps.csv and sessions.csv")
+    p.add_argument("--csv", required=True, metavar="DIR", help="folder for steps.csv, sessions.csv and README.txt")
+    _selection_options(p)
     p.set_defaults(func=cmd_export)
     return parser
 

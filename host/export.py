@@ -1,12 +1,15 @@
-"""CSV export of a runner's data. Columns (documented in README.md):
-
-steps.csv     session, foot, then every step-record field (firmware/core/record.py) with
-              flags as 0/1 columns and to_ms = ic_ms + stance_ms
-sessions.csv  session, runner, device, foot, started_at, steps, recovered, sealed
-"""
+"""CSV export of a runner's data in labelled physical units (the firmware's integer units are
+converted; the column name carries the unit), with a README.txt beside the CSVs that says
+what each column means. Text cells a spreadsheet would read as a formula are neutralised.
+Every file is written to a temporary name and renamed: a full disk or a kill leaves the old
+file or none, never half of one."""
 from __future__ import annotations
 
 import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,28 +17,96 @@ import numpy as np
 from firmware.core import record
 from host.records import flag
 
-STEP_COLUMNS = ("session", "foot", "ic_ms", "to_ms", "stance_ms", "peak_total", "arch_share", "toe_share",
-                "toe_load", "ml_index", "loading_rate", "block", "faults") + record.FLAG_NAMES
+# (column, record field, scale to the unit, decimals, meaning)
+_FIELDS = (
+    ("ic_ms", "ic_ms", 1, 0, "initial contact, ms since the session started"),
+    ("stance_ms", "stance_ms", 1, 0, "initial contact to toe-off, ms"),
+    ("peak_load_n", "peak_total", 1, 0, "peak summed load over the stance, newtons"),
+    ("arch_share_pct", "arch_share", 0.01, 2, "arch load / load behind the toes (all but hallux and toes) "
+                                               "in the first 60 ms, percent"),
+    ("toe_share_pct", "toe_share", 0.01, 2, "hallux + toes load / whole load in the first 60 ms, percent"),
+    ("toe_load_n", "toe_load", 0.1, 1, "mean hallux + toes load in the first 60 ms, newtons"),
+    ("medial_lateral_pct", "ml_index", 0.01, 2, "(met1 - met5) / (met1 + met5) over the stance, percent; "
+                                                "positive = more load under the big-toe side"),
+    ("loading_rate_n_per_s", "loading_rate", 10, 0, "steepest rise of the summed load, newtons per second"),
+    ("block", "block", 1, 0, "block of the cue protocol (0 = warm-up or no protocol)"),
+    ("fault_channels_mask", "faults", 1, 0, "bit i set: channel i (heel, arch, met1, met5, hallux, toes) "
+                                            "flagged faulty during this step"),
+)
+STEP_COLUMNS = ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in _FIELDS[1:]) + record.FLAG_NAMES
 SESSION_COLUMNS = ("session", "runner", "device", "foot", "started_at", "steps", "recovered", "sealed")
+README = """archcue export for runner {runner}
+
+steps.csv: one row per landing detected by the insole.
+  session, foot           the session id and the foot the insole was on
+  to_ms                   toe-off, ms since the session started (ic_ms + stance_ms)
+{fields}
+  {flags}  0/1 flags set by the insole (collapse: the arch took clearly more of the
+                          load than this runner's usual; calibrated: the usual is learnt, flags
+                          count; cue_block: the landing fell in a block with the buzz on)
+
+sessions.csv: one row per session.
+  started_at              insole clock at the start (empty: clock not set before that run)
+  steps, recovered, sealed   landings; 1 if recovered after a power cut; 1 if the run ended cleanly
+
+Text cells that begin with = + - @ are prefixed with ' so spreadsheets do not run them.
+"""
+
+
+def safe_cell(value: object) -> object:
+    """A text cell a spreadsheet would evaluate (=, +, -, @, or a tab / CR first) gets a leading
+    quote, as OWASP's CSV-injection advice says; numbers are left alone."""
+    if isinstance(value, str) and value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def write_atomic(path: Path, write: Callable[[io.TextIOBase], None]) -> None:
+    """write(f) into a temporary file beside `path`, then rename it over `path`."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _step_table(steps: np.ndarray) -> list[np.ndarray]:
+    cols = [steps["ic_ms"].astype(np.int64), steps["ic_ms"].astype(np.int64) + steps["stance_ms"]]
+    for _, name, scale, decimals, _ in _FIELDS[1:]:
+        v = steps[name].astype(np.float64) * scale
+        cols.append(np.round(v, decimals) if decimals else v.astype(np.int64))
+    cols += [flag(steps, name).astype(np.int8) for name in record.FLAG_NAMES]
+    return cols
 
 
 def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     steps_path, sessions_path = folder / "steps.csv", folder / "sessions.csv"
-    with open(steps_path, "w", newline="") as f:
+
+    def steps_csv(f: io.TextIOBase) -> None:
         w = csv.writer(f)
         w.writerow(STEP_COLUMNS)
         for row, steps in sessions:
-            cols = {name: steps[name] for name in ("ic_ms", "stance_ms", "peak_total", "arch_share", "toe_share",
-                                                    "toe_load", "ml_index", "loading_rate", "block", "faults")}
-            cols["to_ms"] = steps["ic_ms"].astype(np.int64) + steps["stance_ms"]
-            cols.update({name: flag(steps, name).astype(int) for name in record.FLAG_NAMES})
-            for i in range(len(steps)):
-                w.writerow([row.id, row.foot] + [int(cols[c][i]) for c in STEP_COLUMNS[2:]])
-    with open(sessions_path, "w", newline="") as f:
+            head = [safe_cell(str(row.id)), safe_cell(str(row.foot))]
+            for values in zip(*(c.tolist() for c in _step_table(steps))):
+                w.writerow(head + list(values))
+
+    def sessions_csv(f: io.TextIOBase) -> None:
         w = csv.writer(f)
         w.writerow(SESSION_COLUMNS)
         for row, steps in sessions:
-            w.writerow([row.id, row.runner, row.device, row.foot, row.started_at or "", len(steps),
-                        int(row.recovered), int(row.summary is not None)])
+            w.writerow([safe_cell(str(x)) for x in (row.id, row.runner, row.device, row.foot, row.started_at or "")]
+                       + [len(steps), int(row.recovered), int(row.summary is not None)])
+
+    fields = "\n".join(f"  {c:<24}{meaning}" for c, _, _, _, meaning in _FIELDS)
+    write_atomic(steps_path, steps_csv)
+    write_atomic(sessions_path, sessions_csv)
+    write_atomic(folder / "README.txt", lambda f: f.write(README.format(
+        runner=runner, fields=fields, flags=", ".join(record.FLAG_NAMES))))
     return steps_path, sessions_path

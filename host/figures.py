@@ -1,8 +1,10 @@
-"""The report's pictures (matplotlib, PNG bytes): what a coach would rather see than read."""
+"""The report's pictures (matplotlib, PNG bytes), in percent throughout. Captions (the finding
+for this runner) come from host/report.py; legends sit outside the data."""
 from __future__ import annotations
 
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -10,12 +12,24 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.patches import Circle, Patch, Polygon  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from host.analysis import Analysis, Steps  # noqa: E402
+from host.analysis import WINDOW_MS, Analysis, Steps  # noqa: E402
 
 INSOLE = json.loads((Path(__file__).resolve().parents[1] / "hardware" / "fsr.json").read_text())["insole"]
-ENGAGED, RELAXED = "#2a9d8f", "#e76f51"
+ON, OFF, WARM = "#2a9d8f", "#e76f51", "0.75"
+LAST_RUNS = 3  # the block chart shows the latest runs; the history table has them all
+
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    caption: str
+    png: bytes
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -25,92 +39,127 @@ def _png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def arch_distributions(s: Steps) -> bytes:
+def _per_cluster(keys: np.ndarray, s: Steps, mask: np.ndarray) -> np.ndarray:
+    """Collapse rate (0..1) of each cluster's judged landings."""
+    m = mask & s.judged
+    _, inv = np.unique(keys[m], return_inverse=True)
+    return np.bincount(inv, weights=s.collapse[m]) / np.bincount(inv)
+
+
+def compare(a: Analysis, s: Steps) -> bytes:
+    """The comparison the verdict rests on: each block's collapse rate, with and without the buzz."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    u = s.usable
-    bins = np.linspace(0, max(0.05, float(np.percentile(s.arch[u], 99.5))) if u.any() else 1, 40)
-    for mask, label, color in ((u & s.engaged, "toes engaged", ENGAGED), (u & ~s.engaged, "toes not engaged", RELAXED)):
-        if mask.any():
-            ax.hist(s.arch[mask], bins=bins, density=True, alpha=0.55, color=color,
-                    label=f"{label} (n={mask.sum()})")
-    ax.set_xlabel("arch share of the landing load (behind the toes)")
-    ax.set_ylabel("density")
-    ax.set_title("Arch load at landing: a right tail means collapses")
-    ax.legend()
+    blocks = a.basis == "blocks"
+    key = s.session.astype(np.int64) * 100_000 + (s.block if blocks else s.ic_ms // WINDOW_MS)
+    groups = ((s.block > 0) & s.cue_block, (s.block > 0) & ~s.cue_block) if blocks else (s.engaged, ~s.engaged)
+    names = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
+    rng = np.random.default_rng(0)
+    for x, (mask, name, color) in enumerate(zip(groups, names, (ON, OFF))):
+        rates = _per_cluster(key, s, mask) if mask.any() else np.zeros(0)
+        ax.scatter(x + rng.uniform(-0.15, 0.15, len(rates)), 100 * rates, s=14, color=color, alpha=0.7)
+        pooled = s.collapse[mask & s.judged].mean() if (mask & s.judged).any() else np.nan
+        ax.hlines(100 * pooled, x - 0.3, x + 0.3, color="k", lw=2)
+        if np.isfinite(pooled):
+            ax.text(x + 0.33, 100 * pooled, f"{100 * pooled:.0f}%", va="center", fontsize=9)
+    ax.set_xticks([0, 1], [f"{n}\n(each dot: one {'block' if blocks else 'minute'})" for n in names])
+    ax.set_xlim(-0.6, 1.8)
+    ax.set_ylabel("landings with the arch collapsed")
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.set_ylim(bottom=0)
+    ax.set_title("Arch collapses with and without the buzz" if blocks else "Arch collapses, toes engaged or not")
     return _png(fig)
 
 
-def collapse_by_block(s: Steps) -> bytes:
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    keys = sorted(set(zip(s.session.tolist(), s.block.tolist())))
-    x, heights, colors, labels = [], [], [], []
-    for i, (sess, block) in enumerate(keys):
-        m = (s.session == sess) & (s.block == block) & s.usable
+def blocks_over_time(a: Analysis, s: Steps) -> bytes:
+    """The latest runs on a time axis: warm-up to scale, one bar per block, sessions marked."""
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    first = max(0, len(a.sessions) - LAST_RUNS)
+    offset = 0.0
+    for i in range(first, len(a.sessions)):
+        m = (s.session == i) & s.judged
         if not m.any():
             continue
-        on = bool(s.cue_block[m].any())
-        x.append(i)
-        heights.append(s.collapse[m].mean())
-        colors.append("0.7" if block == 0 else (ENGAGED if on else RELAXED))
-        labels.append("warm-up" if block == 0 else ("cue-on" if on else "cue-off"))
-    ax.bar(x, heights, color=colors)
-    handles = [Patch(color=c, label=lab) for c, lab in
-               (("0.7", "warm-up / no protocol"), (RELAXED, "cue-off block"), (ENGAGED, "cue-on block"))]
-    ax.set_xlabel("block, in running order (all sessions)")
-    ax.set_ylabel("collapse rate")
-    ax.set_title("How often the arch collapsed, block by block")
-    ax.legend(handles=handles, fontsize=8)
+        t = (s.ic_ms[m] - s.ic_ms[m][0]) / 60_000
+        blk, col, on = s.block[m], s.collapse[m], s.cue_block[m]
+        uniq, first_i, inv = np.unique(blk, return_index=True, return_inverse=True)  # blocks follow in time
+        rate = np.bincount(inv, weights=col) / np.bincount(inv)
+        start = t[first_i]
+        end = np.append(start[1:], t[-1])
+        is_on = np.bincount(inv, weights=on) > 0
+        colors = [WARM if b == 0 else (ON if o else OFF) for b, o in zip(uniq, is_on)]
+        ax.bar(offset + start, 100 * rate, width=np.maximum(end - start, 0.05), align="edge", color=colors,
+               edgecolor="white", linewidth=0.5)
+        r = a.sessions[i]
+        ax.axvline(offset, color="k", lw=1, ls="--")
+        ax.text(offset + 0.3, 1.02, (r.started_at or "date unknown")[:10], transform=ax.get_xaxis_transform(),
+                fontsize=8, va="bottom")
+        offset += float(t[-1]) + 2
+    ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
+    ax.set_ylabel("landings with the arch collapsed")
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    handles = [Patch(color=WARM, label="warm-up, no buzz"), Patch(color=OFF, label="block without buzz"),
+               Patch(color=ON, label="block with buzz")]
+    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
+    ax.set_title("Collapses block by block" + (f" (last {LAST_RUNS} runs)" if first else ""), pad=16)
     return _png(fig)
 
 
 def session_trend(a: Analysis) -> bytes:
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
     x = np.arange(len(a.sessions))
-    ax.plot(x, [r.engaged_rate for r in a.sessions], "o-", color=ENGAGED, label="toes engaged")
-    ax.plot(x, [r.collapse_rate for r in a.sessions], "s-", color=RELAXED, label="arch collapsed")
-    ax.set_xticks(x, [f"{r.session[-6:]}\n{(r.started_at or '')[:10]}" for r in a.sessions], fontsize=7)
+    ax.plot(x, [100 * r.engaged_rate for r in a.sessions], "o-", color=ON, label="toes engaged")
+    ax.plot(x, [100 * r.collapse_rate for r in a.sessions], "s-", color=OFF, label="arch collapsed")
+    ax.set_xticks(x, [(r.started_at or "date unknown")[:10] for r in a.sessions], fontsize=7, rotation=30)
     ax.set_ylabel("share of landings")
-    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.set_ylim(0, 100)
     ax.set_title("Session by session")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return _png(fig)
 
 
-def insole_map(s: Steps) -> bytes:
-    """Mean regional load at landing, engaged vs not, on the insole outline. The step record
-    carries the arch share and the toes' share; heel and metatarsal heads are one remainder."""
-    fig, axes = plt.subplots(1, 2, figsize=(6.4, 4.6))
-    cmap = plt.get_cmap("viridis")
-    sensors = INSOLE["sensors"]
-    for ax, (label, mask) in zip(axes, (("toes engaged", s.engaged), ("toes not engaged", ~s.engaged))):
-        m = mask & s.usable
+def insole_map(a: Analysis, s: Steps) -> bytes:
+    """Mean load at landing on the arch and toe sensors, in percent of the whole landing load,
+    with and without the buzz (or toes engaged or not)."""
+    fig, axes = plt.subplots(1, 2, figsize=(6.8, 4.8))
+    cmap, norm = plt.get_cmap("viridis"), Normalize(0, 40)
+    blocks = a.basis == "blocks"
+    panels = ((("with buzz", (s.block > 0) & s.cue_block), ("without buzz", (s.block > 0) & ~s.cue_block)) if blocks
+              else (("toes engaged", s.engaged), ("toes not engaged", ~s.engaged)))
+    for ax, (label, mask) in zip(axes, panels):
+        m = mask & s.judged
         ax.add_patch(Polygon(INSOLE["outline"], closed=True, fc="#f4efe6", ec="#555"))
         if m.any():
             toe = float(np.mean(s.toe[m]))
-            arch = float(np.mean(s.arch[m])) * (1 - toe)
-            rest = 1 - arch - toe
+            arch = float(np.mean(s.arch[m])) * (1 - toe)  # arch share is of the load behind the toes
             shares = {"arch": arch, "hallux": toe / 2, "toes": toe / 2}
-            for name, (x, y) in sensors.items():
+            for name, (x, y) in INSOLE["sensors"].items():
                 v = shares.get(name)
                 if v is None:
-                    ax.add_patch(Circle((x, y), 11, fc="0.85", ec="0.5", hatch="///"))
+                    ax.add_patch(Circle((x, y), 11, fc="0.9", ec="0.5", hatch="///"))
                 else:
-                    ax.add_patch(Circle((x, y), 11, fc=cmap(min(1.0, v / 0.4)), ec="k"))
+                    ax.add_patch(Circle((x, y), 11, fc=cmap(norm(100 * v)), ec="k"))
                     ax.text(x, y - 20, f"{100 * v:.0f}%", ha="center", fontsize=8)
-            ax.text(55, -22, f"heel + met heads: {100 * rest:.0f}%", ha="center", fontsize=8)
-        ax.set_title(f"{label} (n={m.sum()})", fontsize=10)
+            ax.text(55, -22, f"heel + metatarsal heads: {100 * (1 - arch - toe):.0f}%", ha="center", fontsize=8)
+        ax.set_title(f"{label} ({m.sum()} landings)", fontsize=10)
         ax.set_xlim(-10, 120)
         ax.set_ylim(-35, 285)
         ax.set_aspect("equal")
         ax.axis("off")
-    fig.suptitle("Share of the landing load (first 60 ms), right-foot view", fontsize=10)
+    fig.colorbar(ScalarMappable(norm, cmap), ax=axes, orientation="horizontal", fraction=0.05, pad=0.02,
+                 label="share of the whole landing load on that sensor (%)")
+    fig.legend(handles=[Patch(fc="0.9", ec="0.5", hatch="///", label="heel and metatarsal sensors: not in the "
+                              "step record, their sum is printed below the heel")],
+               loc="lower center", bbox_to_anchor=(0.5, -0.08), fontsize=8, frameon=False)
+    fig.suptitle("Where the load sits in the first 60 ms of a landing (right-foot view)", fontsize=10)
     return _png(fig)
 
 
-def all_figures(a: Analysis, s: Steps) -> dict[str, bytes]:
-    return {
-        "Arch load at landing, toes engaged vs not": arch_distributions(s),
-        "Collapse rate per block over the runs": collapse_by_block(s),
-        "Trend across sessions": session_trend(a),
-        "Regional load at landing on the insole": insole_map(s),
-    }
+def all_figures(a: Analysis, s: Steps, captions: dict[str, str]) -> list[Figure]:
+    figs = [Figure("compare", "The comparison the verdict rests on", captions["compare"], compare(a, s)),
+            Figure("blocks", "Collapses block by block over the runs", captions["blocks"], blocks_over_time(a, s))]
+    if "trend" in captions:
+        figs.append(Figure("trend", "Session by session", captions["trend"], session_trend(a)))
+    figs.append(Figure("insole", "Load on the insole at landing", captions["insole"], insole_map(a, s)))
+    return figs
+

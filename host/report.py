@@ -1,84 +1,377 @@
-"""The runner's report: text for the terminal, JSON for tools, one self-contained HTML
-file (figures inline) for the runner's file."""
+"""The runner's report: every word the coach reads. One document (headings, paragraphs,
+tables, definitions) rendered as text for the terminal or as one self-contained HTML file
+(figures inline); JSON carries the numbers for tools.
+
+One voice for numbers: shares and rates in percent; effects as "N% fewer / more collapses
+(between A% fewer and B% more)"; the ratio itself only in JSON."""
 from __future__ import annotations
 
 import base64
 import html
 import json
 import math
-from dataclasses import asdict
+import time
+from dataclasses import asdict, dataclass, field
 
 from host import analysis
-from host.analysis import Analysis, Comparison, Steps
-from host.figures import all_figures
+from host.analysis import Analysis, Comparison, Interval, MoreNeeded, SessionResult, Shortfall, Steps
 
 HEADLINES = {
-    "stabilizes": "Curling the toes STABILIZES this runner's foot loading",
-    "no_clear_effect": "Curling the toes makes NO CLEAR DIFFERENCE",
-    "destabilizes": "Curling the toes DESTABILIZES this runner's foot loading",
+    "stabilizes": "Curling the toes STEADIES this runner's arch: it collapses less often",
+    "destabilizes": "Curling the toes UNSETTLES this runner's arch: it collapses more often",
+    "no_clear_effect": "Curling the toes makes NO DIFFERENCE THAT MATTERS to this runner's arch",
+    "inconclusive": "NOT DECIDED YET: the run was too short to tell",
     "insufficient_data": "NOT ENOUGH DATA to say yet",
 }
+PROTOCOL_WORDS = ("fit the insoles, run steady and easy for at least 30 minutes: the first 10 without cues "
+                  "(warm-up), then the insole alternates one-minute blocks without and with the buzz; tell the "
+                  "runner \"curl your toes into the ground when it buzzes\"; afterwards `archcue pull`, then "
+                  "`archcue report RUNNER`")
+DEFINITIONS = {
+    "arch collapsed": "the share of landings on which the arch took clearly more of the load than is usual for "
+                      "this runner (the insole learns the usual from the first 30 landings of each run). "
+                      "Fewer is steadier. This row decides the verdict.",
+    "toes engaged": "the share of landings on which the toes pressed into the ground more than usual.",
+    "landings judged": "landings counted in this comparison; the first 30 of each run set the runner's usual "
+                       "pattern and are not judged.",
+    "blocks": "the one-minute stretches after the warm-up, alternating without and with the buzz.",
+    "one-minute windows": "minutes of running that held both landings with and without toe engagement.",
+    "arch share": "how much of the load behind the toes sits on the arch sensor, in the first 60 ms of a "
+                  "landing. Lower means less arch load.",
+    "arch share variability": "how much the arch share changes from landing to landing (its coefficient of "
+                              "variation, in percent of its mean). Lower is steadier.",
+    "loading-rate variability": "how much the speed at which load builds up changes from landing to landing, "
+                                "in percent of its mean. Lower is steadier.",
+    "inside-outside sway": "how much the load's balance between the inner and outer forefoot changes from "
+                           "landing to landing (standard deviation of the medial-lateral index). Lower is "
+                           "steadier.",
+}
+UNKNOWN_DATE = "date unknown (insole clock not set before its first run)"
 
 
-def rule_text() -> str:
-    return (f"Verdict rule: needs at least {analysis.MIN_STEPS} landings and {analysis.MIN_BLOCKS} blocks per "
-            f"condition, and (block protocol) toes engaged at least {100 * analysis.MIN_ENGAGED_DIFF:.0f} points "
-            f"more often when cued; then 'stabilizes' if the arch collapses at least {100 * analysis.MIN_EFFECT:.0f}% "
-            f"less often with a 95% block-bootstrap interval entirely below no change, 'destabilizes' if at least "
-            f"{100 * analysis.MIN_EFFECT:.0f}% more often with the interval entirely above, otherwise "
-            f"'no clear effect'.")
+# ----------------------------------------------------------------------------------------- numbers
 
 
-def _pct(x: float) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.0f}%"
+def pct(x: float | None, digits: int = 0) -> str:
+    """A 0..1 share as a percent; never 'nan'."""
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    return f"{100 * x:.{digits}f}%"
 
 
-def _ratio(i: analysis.Interval) -> str:
-    return f"{i.estimate:.2f} ({i.low:.2f}-{i.high:.2f})"
+def _change(ratio: float) -> str:
+    """One side of an effect: '23% fewer', '12% more', 'no change'; never a signed number."""
+    if math.isnan(ratio):
+        return "n/a"
+    p = round(100 * abs(1 - ratio))
+    if p == 0:
+        return "no change"
+    return f"{p}% {'fewer' if ratio < 1 else 'more'}"
 
 
-def comparison_rows(c: Comparison) -> list[tuple[str, str, str, str]]:
-    return [
-        ("landings", str(c.steps_a), str(c.steps_b), ""),
-        ("blocks" if c.basis == "blocks" else "one-minute windows", str(c.clusters_a), str(c.clusters_b), ""),
-        ("toes engaged", _pct(c.engaged_rate_a), _pct(c.engaged_rate_b),
-         f"difference {100 * c.engaged_rate_diff.estimate:+.0f} points ({100 * c.engaged_rate_diff.low:+.0f} to "
-         f"{100 * c.engaged_rate_diff.high:+.0f})"),
-        ("arch collapsed", _pct(c.collapse_rate_a), _pct(c.collapse_rate_b), f"ratio {_ratio(c.collapse_ratio)}"),
-        ("arch share, mean", _pct(c.arch_mean_a), _pct(c.arch_mean_b), "of the load behind the toes"),
-        ("arch share, CV", f"{c.arch_cv_a:.2f}", f"{c.arch_cv_b:.2f}", f"ratio {_ratio(c.arch_cv_ratio)}"),
-        ("loading-rate CV ratio", "", "", f"{c.loading_rate_cv_ratio:.2f}"),
-        ("medial-lateral SD ratio", "", "", f"{c.ml_sd_ratio:.2f}"),
-    ]
+def effect_words(r: Interval, what: str = "collapses") -> str:
+    """'23% fewer collapses (between 10% fewer and 34% fewer)', worded for every sign."""
+    if math.isinf(r.estimate):
+        return f"{what} only with the buzz, none without"
+    if not math.isfinite(r.estimate):
+        return f"no estimate of the change in {what}"
+    head = _change(r.estimate)
+    head = f"about as many {what}" if head == "no change" else f"{head} {what}"
+    if math.isnan(r.low) or math.isnan(r.high):
+        return f"{head} (no interval: too few {what})"
+    if math.isinf(r.high):
+        return f"{head} (between {_change(r.low)} and an unbounded increase: too few {what} without the buzz)"
+    return f"{head} (between {_change(r.low)} and {_change(r.high)})"
 
 
-def text(a: Analysis) -> str:
-    lines = [f"archcue report: {a.runner}", "=" * (17 + len(a.runner)), "",
-             f"VERDICT: {a.verdict}  --  {HEADLINES[a.verdict]}", "", a.explanation, ""]
-    if a.primary:
-        c = a.primary
-        lines.append(f"Based on: {c.label_a} vs {c.label_b} ({'controlled block protocol' if c.basis == 'blocks' else 'observational'})")
-        lines.append(f"  {'':<26}{c.label_a:>16}{c.label_b:>18}")
-        for name, va, vb, note in comparison_rows(c):
-            lines.append(f"  {name:<26}{va:>16}{vb:>18}   {note}")
-    for foot, c in a.per_foot.items():
-        if c:
-            lines.append(f"  {foot} foot: collapse ratio {_ratio(c.collapse_ratio)}, {c.steps_a}+{c.steps_b} landings")
-    if a.secondary:
-        c = a.secondary
-        lines.append(f"Also: {c.label_a} vs {c.label_b} in the same minutes: collapse ratio {_ratio(c.collapse_ratio)}")
-    lines += ["", f"Sessions ({len(a.sessions)}; {a.steps_used} of {a.steps_total} landings judged):"]
+def points_words(d: Interval, when: str) -> str:
+    """An engaged-rate difference in percentage points, signs as words."""
+    def one(x: float) -> str:
+        p = round(100 * abs(x))
+        return "no difference" if p == 0 else f"{p} points {'more' if x > 0 else 'less'}"
+    if not math.isfinite(d.estimate):
+        return "n/a"
+    if not (math.isfinite(d.low) and math.isfinite(d.high)):
+        return f"{one(d.estimate)} often {when}"
+    return f"{one(d.estimate)} often {when} (between {one(d.low)} and {one(d.high)})"
+
+
+def _minutes(m: float) -> str:
+    return "n/a" if not math.isfinite(m) else f"{m:.0f} min"
+
+
+def session_date(r: SessionResult) -> str:
+    return r.started_at.replace("T", " ")[:16] if r.started_at else UNKNOWN_DATE
+
+
+# ----------------------------------------------------------------------------------------- document
+
+
+@dataclass
+class Table:
+    head: list[str]
+    rows: list[list[str]]
+    marked: set[int] = field(default_factory=set)  # rows that decide the verdict
+    notes: list[str] = field(default_factory=list)
+
+
+Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"figures", payload)
+
+
+def rule_text(rule: analysis.Rule) -> str:
+    m = f"{100 * rule.margin:.0f}%"
+    return (f"How the verdict is decided: at least {rule.min_steps} judged landings and {rule.min_blocks} blocks in "
+            f"each condition, at least {rule.min_collapses} collapses in all, and the toes engaged at least "
+            f"{100 * rule.min_engaged_diff:.0f} points more often with the buzz; otherwise 'not enough data'. Then, "
+            f"comparing how often the arch collapsed with and without the buzz (blocks resampled 2000 times): "
+            f"'steadies' when collapses fall by at least {m} and the 95% interval shows fewer collapses; "
+            f"'unsettles' when they rise by at least {m} and the interval shows more; 'no difference that "
+            f"matters' only when the 90% interval excludes a change of {m} either way (the margin); otherwise "
+            f"'not decided yet', with the minutes of blocks likely to settle it.")
+
+
+def _explain(a: Analysis) -> list[str]:
+    """What the data show, in words, for each verdict."""
+    c = a.primary
+    if a.verdict == "insufficient_data" or c is None:
+        return [_shortfall_words(s, a) for s in a.shortfalls]
+    how = ("With the buzz (cue-on blocks) compared with without it (cue-off blocks)" if c.basis == "blocks" else
+           "On landings where the toes engaged, compared with other landings in the same minutes")
+    shown = (f"{how}, the arch collapsed on {pct(c.collapse_rate_a)} versus {pct(c.collapse_rate_b)} of landings: "
+             f"{effect_words(c.collapse_ratio)}, 95% interval. The toes engaged on {pct(c.engaged_rate_a)} versus "
+             f"{pct(c.engaged_rate_b)} of landings.")
+    m = f"{100 * a.rule.margin:.0f}%"
+    verdict = {
+        "stabilizes": "Curling the toes at landing steadies this runner's arch.",
+        "destabilizes": "Curling the toes at landing makes this runner's arch collapse more often.",
+        "no_clear_effect": f"A change of {m} or more is ruled out: toe curling makes no difference that matters "
+                           f"to this runner's arch.",
+        "inconclusive": f"This run was too short to decide: the interval still allows both no change and a change "
+                        f"of {m} or more.",
+    }[a.verdict]
+    out = [shown + " " + verdict]
+    if a.more is not None:
+        out.append(_more_words(a.more, m))
+    if c.basis != "blocks":
+        out.append("This rests on landings the runner chose to engage, not on a controlled comparison: confirm "
+                   "with the block protocol.")
+    return out
+
+
+def _more_words(more: MoreNeeded, margin: str) -> str:
+    goal = {"stabilizes": "show whether the arch really collapses less often",
+            "destabilizes": "show whether the arch really collapses more often",
+            "no_clear_effect": f"rule out a change of {margin}"}[more.toward]
+    method = ("(estimated from how the interval narrows with more blocks, taking today's estimate as the truth; "
+              "blocks from every session pool, so a second run adds to this one)")
+    if more.block_minutes is None:
+        return (f"More than {analysis.MAX_MORE_MIN} more minutes of blocks would be needed to {goal}: the estimate "
+                f"sits close to the {margin} margin, so any effect is small {method}.")
+    return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: for example another "
+            f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).")
+
+
+def _shortfall_words(s: Shortfall, a: Analysis) -> str:
+    need = f"{s.need:g}"
+    if s.what == "no_comparison":
+        longest = max((r.minutes for r in a.sessions), default=0.0)
+        return (f"No block ran: the longest run lasted {longest:.0f} minutes, and the first 10 minutes are the "
+                f"warm-up. Run at least 20 minutes with the block protocol (30 or more to decide).")
+    if s.what == "landings":
+        return f"Only {s.have:g} judged landings in a condition; at least {need} are needed."
+    if s.what in ("blocks", "windows"):
+        unit = "one-minute blocks" if s.what == "blocks" else "one-minute windows with and without toe engagement"
+        return f"Only {s.have:g} {unit} in a condition; at least {need} are needed: run longer after the warm-up."
+    if s.what == "collapses":
+        return (f"Only {s.have:g} arch collapses in all the blocks (at least {need} needed): with no collapses to "
+                f"prevent, this test cannot show what toe curling does. The arch looks steady already.")
+    return (f"The toes were not engaged clearly more often with the buzz ({pct(a.primary.engaged_rate_a)} versus "
+            f"{pct(a.primary.engaged_rate_b)} of landings): the buzz did not change what the toes did, so the test "
+            f"says nothing yet.")
+
+
+def _next_steps(a: Analysis) -> list[str]:
+    retest = f"`archcue report {a.runner} --since DATE` (DATE: the day of the new run)"
+    engaged_short = any(s.what == "engagement" for s in a.shortfalls)
+    return {
+        "stabilizes": [
+            "Foot-core drills, 3 to 4 times a week: toe waver (lift the big toe alone, then the small toes alone), "
+            "toe spreading, arch creation (short foot: shorten the foot without curling the toes), single-leg "
+            "balance (30 s each side, then eyes closed).",
+            "If the runner has knee pain, an unsteady arch is a plausible contributor: note whether it eases.",
+            f"Retest in 4 to 6 weeks with the same protocol and compare: {retest}.",
+        ],
+        "destabilizes": [
+            "Do not coach toe curling for this runner; check the curl is a gentle press, not a clench.",
+            "If the runner has knee pain, look at the hips and core (single-leg squat, hip strength).",
+            f"If the cue was misunderstood, rehearse it and retest: {retest}.",
+        ],
+        "no_clear_effect": [
+            "The feet are a less likely source of trouble: check the hips and core: a single-leg squat (does the "
+            "knee drift inward?), hip abduction strength (side plank, side-lying leg raise), pelvic drop while "
+            "running.",
+            f"Retest only if something changes (new shoes, new pain): {retest}.",
+        ],
+        "inconclusive": [
+            "Do not change the runner's training on this result yet.",
+            f"Run the block protocol again for the minutes named above; sessions pool: {retest} or "
+            f"`archcue report {a.runner}` for all of them.",
+        ],
+        "insufficient_data": (
+            ["Check the buzz is felt: the runner stands, you tap the insole's button or run `archcue pull` "
+             "to restart it, and the runner says when it buzzes.",
+             "Rehearse the curl before the run: ten slow toe curls into the floor, then a few steps of running "
+             "with a curl at each landing.",
+             f"Then run the protocol again: {PROTOCOL_WORDS}."] if engaged_short else
+            [f"Run the block protocol: {PROTOCOL_WORDS}."]),
+    }[a.verdict]
+
+
+def _evidence(a: Analysis) -> list[Block]:
+    c = a.primary
+    if c is None:
+        return []
+    blocks = c.basis == "blocks"
+    la, lb = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
+    unit = "blocks" if blocks else "one-minute windows"
+    decide = Table(["measure", la, lb, "difference (95% interval)"], [
+        ["arch collapsed", pct(c.collapse_rate_a), pct(c.collapse_rate_b), effect_words(c.collapse_ratio)],
+        ["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
+         points_words(c.engaged_rate_diff, "with the buzz") if blocks else ""],
+        ["landings judged", str(c.steps_a), str(c.steps_b), ""],
+        [unit, str(c.clusters_a), str(c.clusters_b), ""],
+    ], marked={0}, notes=["> marks the row that decides the verdict."])
+    other = Table(["measure", la, lb, "difference"], [
+        ["arch share", pct(c.arch_mean_a), pct(c.arch_mean_b), ""],
+        ["arch share variability", pct(c.arch_cv_a), pct(c.arch_cv_b), _steadier(c.arch_cv_ratio.estimate)],
+        ["loading-rate variability", "", "", _steadier(c.loading_rate_cv_ratio)],
+        ["inside-outside sway", "", "", _steadier(c.ml_sd_ratio)],
+    ])
+    basis = "controlled block protocol" if blocks else "observational: the runner chose when to engage"
+    out: list[Block] = [("h2", f"Evidence: {la} vs {lb} ({basis})"), ("table", decide),
+                        ("h2", "Other measures (they do not decide the verdict)"), ("table", other)]
+    extra = [f"{foot} foot alone: {effect_words(fc.collapse_ratio)}, over {fc.steps_a + fc.steps_b} landings."
+             for foot, fc in a.per_foot.items() if fc is not None and len(a.per_foot) > 1]
+    if a.secondary is not None:
+        s = a.secondary
+        extra.append(f"Landings with the toes engaged vs not, in the same minutes (observational): the arch collapsed "
+                     f"on {pct(s.collapse_rate_a)} versus {pct(s.collapse_rate_b)}: {effect_words(s.collapse_ratio)}.")
+    if extra:
+        out.append(("list", extra))
+    terms = ["arch collapsed", "toes engaged", "landings judged", unit, "arch share", "arch share variability",
+             "loading-rate variability", "inside-outside sway"]
+    out.append(("defs", [(t, DEFINITIONS[t]) for t in terms]))
+    return out
+
+
+def _steadier(ratio: float) -> str:
+    if not math.isfinite(ratio):
+        return "n/a"
+    p = round(100 * abs(1 - ratio))
+    if p == 0:
+        return "as steady"
+    return f"{p}% {'steadier' if ratio < 1 else 'less steady'} with the buzz"
+
+
+def _run_lines(a: Analysis) -> list[str]:
+    out = []
     for r in a.sessions:
-        lines.append(f"  {r.session:<22} {r.foot:<6} {r.started_at or '-':<20} {r.steps:>6} steps  "
-                     f"toes {_pct(r.engaged_rate):>4}  collapse {_pct(r.collapse_rate):>4}  cadence {r.cadence_spm:.0f}/min")
-    t = a.trend
-    if t.get("engaged_per_session") is not None:
-        lines.append(f"  trend per session: toes engaged {100 * t['engaged_per_session']:+.1f} points, "
-                     f"collapses {100 * t['collapse_per_session']:+.1f} points")
-    lines += ["", rule_text()]
-    if a.reasons:
-        lines.append("Why no verdict: " + "; ".join(a.reasons))
-    return "\n".join(lines) + "\n"
+        if r.blocks_on + r.blocks_off:
+            out.append(f"{r.session} ({session_date(r)}): {r.minutes:.0f} minutes: {r.warmup_min:.0f} warm-up, "
+                       f"then {r.blocks_off} blocks without and {r.blocks_on} with the buzz.")
+        else:
+            out.append(f"{r.session} ({session_date(r)}): {r.minutes:.0f} minutes, no block ran (the protocol needs "
+                       f"the 10-minute warm-up, then at least 20 minutes of blocks).")
+    return out
+
+
+def _history(a: Analysis) -> list[Block]:
+    t = Table(["date", "session", "foot", "minutes", "blocks", "toes engaged", "collapsed with buzz",
+               "collapsed without", "verdict of this run"],
+              [[session_date(r), r.session, r.foot, f"{r.minutes:.0f}", str(r.blocks_on + r.blocks_off),
+                pct(r.engaged_rate), pct(r.collapse_on), pct(r.collapse_off), SHORT[r.verdict]] for r in a.sessions])
+    out: list[Block] = [("h2", f"History ({_n(len(a.sessions), 'session')}; {a.steps_used} landings judged, "
+                               f"{a.steps_calibration} used to learn the runner's usual pattern)"), ("table", t)]
+    tr = a.trend
+    if tr.get("collapse_per_session") is not None:
+        out.append(("p", f"Trend per session: collapses {_pts(tr['collapse_per_session'])}, toes engaged "
+                         f"{_pts(tr.get('engaged_per_session'))}."))
+    return out
+
+
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
+def _pts(x: float | None) -> str:
+    if x is None or not math.isfinite(x):
+        return "n/a"
+    p = abs(100 * x)
+    return "steady" if p < 0.05 else f"{p:.1f} points {'up' if x > 0 else 'down'}"
+
+
+SHORT = {"stabilizes": "steadies", "destabilizes": "unsettles", "no_clear_effect": "no difference",
+         "inconclusive": "not decided", "insufficient_data": "not enough data"}
+
+
+def document(a: Analysis, today: str | None = None, scope: str = "") -> list[Block]:
+    dates = sorted(r.started_at for r in a.sessions if r.started_at)
+    unknown = sum(1 for r in a.sessions if not r.started_at)
+    period = (f"runs from {dates[0][:10]} to {dates[-1][:10]}" if dates else "no dated runs")
+    if unknown:
+        period += f", {unknown} of unknown date"
+    doc: list[Block] = [
+        ("h1", f"archcue report: {a.runner}"),
+        ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {_n(len(a.sessions), 'session')}, {period}{scope}."),
+        ("verdict", (a.verdict, f"VERDICT: {a.verdict}  --  {HEADLINES[a.verdict]}")),
+    ]
+    doc += [("p", line) for line in _explain(a)]
+    doc += [("h2", "What to do next"), ("list", _next_steps(a))]
+    if a.sessions:
+        doc += [("h2", "The runs"), ("list", _run_lines(a))]
+    doc += _evidence(a)
+    doc.append(("figures", None))
+    if a.sessions:
+        doc += _history(a)
+    doc += [("h2", "How to read this"), ("p", rule_text(a.rule)),
+            ("p", f"The protocol: {PROTOCOL_WORDS}.")]
+    return doc
+
+
+# ----------------------------------------------------------------------------------------- text
+
+
+def text(a: Analysis, today: str | None = None, scope: str = "") -> str:
+    lines: list[str] = []
+    for kind, body in document(a, today, scope):
+        if kind == "h1":
+            lines += [str(body), "=" * len(str(body)), ""]
+        elif kind == "h2":
+            lines += ["", str(body), "-" * len(str(body))]
+        elif kind == "verdict":
+            lines += [body[1], ""]  # type: ignore[index]
+        elif kind == "p":
+            lines += [str(body), ""]
+        elif kind == "list":
+            lines += [f"  * {x}" for x in body]  # type: ignore[union-attr]
+        elif kind == "table":
+            lines += _text_table(body)  # type: ignore[arg-type]
+        elif kind == "defs":
+            lines += ["What the measures mean:"] + [f"  {t}: {d}" for t, d in body]  # type: ignore[union-attr]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _text_table(t: Table) -> list[str]:
+    cells = [t.head] + t.rows
+    widths = [max(len(r[i]) for r in cells) for i in range(len(t.head))]
+    out = []
+    for i, r in enumerate(cells):
+        mark = "> " if i - 1 in t.marked else "  "
+        out.append((mark + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip())
+    return out + [f"  ({n})" for n in t.notes]
+
+
+# ----------------------------------------------------------------------------------------- JSON
 
 
 def to_json(a: Analysis) -> str:
@@ -92,46 +385,97 @@ def to_json(a: Analysis) -> str:
         return o
 
     out = clean(asdict(a))
-    out["rule"] = rule_text()
-    out["landings"] = {"total": a.steps_total, "judged": a.steps_used}
+    out["verdicts"] = list(analysis.VERDICTS)  # type: ignore[index]
+    out["headline"] = HEADLINES[a.verdict]  # type: ignore[index]
+    out["rule_text"] = rule_text(a.rule)  # type: ignore[index]
+    out["landings"] = {"total": a.steps_total, "judged": a.steps_used}  # type: ignore[index]
     return json.dumps(out, indent=2)
 
 
-_CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.5rem}.verdict{font-size:1.25rem;padding:.8rem 1rem;border-radius:.4rem;background:#eef}
-.stabilizes{background:#d8f3dc}.destabilizes{background:#ffd6d6}.insufficient_data{background:#eee}
+# ----------------------------------------------------------------------------------------- HTML
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.6rem}.verdict{font-size:1.25rem;padding:.8rem 1rem;
+border-radius:.4rem;background:#eef}.stabilizes{background:#d8f3dc}.destabilizes{background:#ffd6d6}
+.insufficient_data,.inconclusive{background:#eee}.no_clear_effect{background:#fff3c4}
 table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}
-td:first-child,th:first-child{text-align:left}figure{margin:1rem 0}img{max-width:100%}.rule{color:#555;font-size:.9rem}"""
+td:first-child,th:first-child{text-align:left}tr.decides{font-weight:bold;background:#fffbe6}
+figure{margin:1.2rem 0;break-inside:avoid}img{max-width:100%}figcaption{font-size:.95rem;color:#333}
+dl{font-size:.9rem}dt{font-weight:bold}dd{margin:0 0 .4rem 1rem}.small{color:#555;font-size:.9rem}"""
 _SCRIPT = """window.addEventListener('load',function(){var i=document.images,n=0;
 for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)n++;}
 document.body.setAttribute('data-figures-rendered',n+'/'+i.length);});"""
 
 
-def to_html(a: Analysis, steps: Steps) -> str:
+def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "") -> str:
+    from host.figures import all_figures
+
     e = html.escape
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
-             f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>",
-             f"<h1>archcue report: {e(a.runner)}</h1>",
-             f"<p class='verdict {a.verdict}'><b>{e(a.verdict)}</b>: {e(HEADLINES[a.verdict])}</p>",
-             f"<p>{e(a.explanation)}</p>"]
-    if a.primary:
-        c = a.primary
-        parts.append(f"<h2>Evidence: {e(c.label_a)} vs {e(c.label_b)}</h2><table><tr><th></th>"
-                     f"<th>{e(c.label_a)}</th><th>{e(c.label_b)}</th><th>comparison (95% interval)</th></tr>")
-        for name, va, vb, note in comparison_rows(c):
-            parts.append(f"<tr><td>{e(name)}</td><td>{e(va)}</td><td>{e(vb)}</td><td>{e(note)}</td></tr>")
-        parts.append("</table>")
-    for title, png in all_figures(a, steps).items():
-        parts.append(f"<figure><img alt='{e(title)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
-                     f"<figcaption>{e(title)}</figcaption></figure>")
-    parts.append("<h2>Sessions</h2><table><tr><th>session</th><th>foot</th><th>started</th><th>steps</th>"
-                 "<th>toes engaged</th><th>collapsed</th><th>cadence</th></tr>")
-    for r in a.sessions:
-        parts.append(f"<tr><td>{e(r.session)}</td><td>{e(r.foot)}</td><td>{e(r.started_at or '-')}</td>"
-                     f"<td>{r.steps}</td><td>{_pct(r.engaged_rate)}</td><td>{_pct(r.collapse_rate)}</td>"
-                     f"<td>{r.cadence_spm:.0f}/min</td></tr>")
-    parts.append(f"</table><p class='rule'>{e(rule_text())}</p>")
-    if a.reasons:
-        parts.append(f"<p class='rule'>Why no verdict: {e('; '.join(a.reasons))}</p>")
+             f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"]
+    for kind, body in document(a, today, scope):
+        if kind == "h1":
+            parts.append(f"<h1>{e(str(body))}</h1>")
+        elif kind == "h2":
+            parts.append(f"<h2>{e(str(body))}</h2>")
+        elif kind == "verdict":
+            parts.append(f"<p class='verdict {e(body[0])}'><b>{e(body[1])}</b></p>")  # type: ignore[index]
+        elif kind == "p":
+            parts.append(f"<p>{e(str(body))}</p>")
+        elif kind == "list":
+            parts.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in body) + "</ul>")  # type: ignore[union-attr]
+        elif kind == "table":
+            parts.append(_html_table(body))  # type: ignore[arg-type]
+        elif kind == "defs":
+            parts.append("<p class='small'><b>What the measures mean:</b></p><dl class='small'>" + "".join(
+                f"<dt>{e(t)}</dt><dd>{e(d)}</dd>" for t, d in body) + "</dl>")  # type: ignore[union-attr]
+        elif kind == "figures":
+            parts += [_figure(f) for f in all_figures(a, steps, captions(a))]
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _html_table(t: Table) -> str:
+    e = html.escape
+    rows = "".join(f"<tr{' class=decides' if i in t.marked else ''}><td>{'&gt; ' if i in t.marked else ''}"
+                   f"{e(r[0])}</td>" + "".join(f"<td>{e(c)}</td>" for c in r[1:]) + "</tr>"
+                   for i, r in enumerate(t.rows))
+    notes = "".join(f"<p class='small'>({e(n)})</p>" for n in t.notes)
+    return f"<table><tr>{''.join(f'<th>{e(h)}</th>' for h in t.head)}</tr>{rows}</table>{notes}"
+
+
+def _figure(f: object) -> str:
+    e = html.escape
+    return (f"<figure><img alt='{e(f.title)}' src='data:image/png;base64,{base64.b64encode(f.png).decode()}'>"
+            f"<figcaption><b>{e(f.title)}.</b> {e(f.caption)}</figcaption></figure>")
+
+
+def captions(a: Analysis) -> dict[str, str]:
+    """Each figure's finding for this runner, one sentence."""
+    c = a.primary
+    out = {}
+    if c is not None and c.basis == "blocks":
+        out["compare"] = (f"With the buzz the arch collapsed on {pct(c.collapse_rate_a)} of landings, without it on "
+                          f"{pct(c.collapse_rate_b)}: {effect_words(c.collapse_ratio)}; each dot is one block.")
+    elif c is not None:
+        out["compare"] = (f"On landings with the toes engaged the arch collapsed on {pct(c.collapse_rate_a)}, "
+                          f"otherwise on {pct(c.collapse_rate_b)}: {effect_words(c.collapse_ratio)}.")
+    else:
+        out["compare"] = "No comparison yet: no block ran and no landing had the toes engaged."
+    last = a.sessions[-1] if a.sessions else None
+    if last is not None and last.blocks_on + last.blocks_off:
+        out["blocks"] = (f"Last run: collapses on {pct(last.collapse_on)} of landings in blocks with the buzz and "
+                         f"{pct(last.collapse_off)} in blocks without, after a {last.warmup_min:.0f}-minute warm-up.")
+    else:
+        out["blocks"] = "No block ran in the last run: the whole run counts as warm-up (grey)."
+    if len(a.sessions) >= 2:
+        first, last2 = a.sessions[0], a.sessions[-1]
+        out["trend"] = (f"Collapses went from {pct(first.collapse_rate)} of landings in the first session to "
+                        f"{pct(last2.collapse_rate)} in the last; toes engaged from {pct(first.engaged_rate)} to "
+                        f"{pct(last2.engaged_rate)}.")
+    out["insole"] = ("Too few landings to compare where the load sits." if c is None else
+                     f"The arch carried {pct(c.arch_mean_a)} of the load behind the toes "
+                     f"{'with the buzz' if c.basis == 'blocks' else 'with the toes engaged'} and "
+                     f"{pct(c.arch_mean_b)} otherwise; the drawing shows each sensor's share of the whole landing "
+                     f"load (the arch's share of the whole load is smaller than its share behind the toes).")
+    return out
