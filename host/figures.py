@@ -64,7 +64,7 @@ def compare(a: Analysis, s: Steps) -> bytes:
     ax.set_xticks([0, 1], [f"{n}\n(each dot: one {'block' if blocks else 'minute'})" for n in names])
     ax.set_xlim(-0.6, 1.8)
     ax.set_ylabel("landings with the arch collapsed")
-    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylim(bottom=0)
     ax.set_title("Arch collapses with and without the buzz" if blocks else "Arch collapses, toes engaged or not")
     return _png(fig)
@@ -96,7 +96,7 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
         offset += float(t[-1]) + 2
     ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
     ax.set_ylabel("landings with the arch collapsed")
-    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     handles = [Patch(color=WARM, label="warm-up, no buzz"), Patch(color=OFF, label="block without buzz"),
                Patch(color=ON, label="block with buzz")]
     ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
@@ -111,7 +111,7 @@ def session_trend(a: Analysis) -> bytes:
     ax.plot(x, [100 * r.collapse_rate for r in a.sessions], "s-", color=OFF, label="arch collapsed")
     ax.set_xticks(x, [(r.started_at or "date unknown")[:10] for r in a.sessions], fontsize=7, rotation=30)
     ax.set_ylabel("share of landings")
-    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylim(0, 100)
     ax.set_title("Session by session")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
@@ -122,7 +122,7 @@ def insole_map(a: Analysis, s: Steps) -> bytes:
     """Mean load at landing on the arch and toe sensors, in percent of the whole landing load,
     with and without the buzz (or toes engaged or not)."""
     fig, axes = plt.subplots(1, 2, figsize=(6.8, 4.8))
-    cmap, norm = plt.get_cmap("viridis"), Normalize(0, 40)
+    cmap, norm = plt.get_cmap("viridis"), Normalize(0, 25)
     blocks = a.basis == "blocks"
     panels = ((("with buzz", (s.block > 0) & s.cue_block), ("without buzz", (s.block > 0) & ~s.cue_block)) if blocks
               else (("toes engaged", s.engaged), ("toes not engaged", ~s.engaged)))
