@@ -131,7 +131,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = {"text": lambda: text(a, scope=scope), "json": lambda: to_json(a),
            "html": lambda: to_html(a, steps, scope=scope)}[fmt]()
     if args.out:
-        write_atomic(Path(args.out), lambda f: f.write(out))
+        try:
+            write_atomic(Path(args.out), lambda f: f.write(out))
+        except OSError as e:
+            raise ValueError(f"--out {args.out}: cannot write ({e.strerror or e}); nothing was written") from None
         print(f"{a.verdict}: report written to {Path(args.out).resolve()}")
     else:
         sys.stdout.write(out)
@@ -143,7 +146,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     _, sessions = _runner_sessions(args)
     sessions, _ = _select(args, sessions)
-    steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv))
+    try:
+        steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv))
+    except OSError as e:
+        raise ValueError(f"--csv {args.csv}: cannot write ({e.strerror or e}); no half-written file left") from None
     print(f"wrote {steps_path}, {sessions_path} and README.txt (units) in {Path(args.csv)}")
     return 0
 

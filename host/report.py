@@ -133,8 +133,9 @@ def rule_text(rule: analysis.Rule) -> str:
 def _explain(a: Analysis) -> list[str]:
     """What the data show, in words, for each verdict."""
     c = a.primary
+    no_block = [] if a.basis == "blocks" else [_no_block_words(a)]
     if a.verdict == "insufficient_data" or c is None:
-        return [_shortfall_words(s, a) for s in a.shortfalls]
+        return no_block + [_shortfall_words(s, a) for s in a.shortfalls if s.what != "no_comparison"]
     how = ("With the buzz (cue-on blocks) compared with without it (cue-off blocks)" if c.basis == "blocks" else
            "On landings where the toes engaged, compared with other landings in the same minutes")
     shown = (f"{how}, the arch collapsed on {pct(c.collapse_rate_a)} versus {pct(c.collapse_rate_b)} of landings: "
@@ -149,7 +150,7 @@ def _explain(a: Analysis) -> list[str]:
         "inconclusive": f"This run was too short to decide: the interval still allows both no change and a change "
                         f"of {m} or more.",
     }[a.verdict]
-    out = [shown + " " + verdict]
+    out = no_block + [shown + " " + verdict]
     if a.more is not None:
         out.append(_more_words(a.more, m))
     if c.basis != "blocks":
@@ -171,12 +172,15 @@ def _more_words(more: MoreNeeded, margin: str) -> str:
             f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).")
 
 
+def _no_block_words(a: Analysis) -> str:
+    longest = max((r.minutes for r in a.sessions), default=0.0)
+    return (f"No block ran: the longest run lasted {longest:.0f} minutes, and the first 10 minutes are the warm-up "
+            f"(or the insole's cue mode is not 'blocks'). Run at least 20 minutes with the block protocol (30 or "
+            f"more to decide).")
+
+
 def _shortfall_words(s: Shortfall, a: Analysis) -> str:
     need = f"{s.need:g}"
-    if s.what == "no_comparison":
-        longest = max((r.minutes for r in a.sessions), default=0.0)
-        return (f"No block ran: the longest run lasted {longest:.0f} minutes, and the first 10 minutes are the "
-                f"warm-up. Run at least 20 minutes with the block protocol (30 or more to decide).")
     if s.what == "landings":
         return f"Only {s.have:g} judged landings in a condition; at least {need} are needed."
     if s.what in ("blocks", "windows"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -84,5 +85,12 @@ def run(args: argparse.Namespace) -> int:
     html_path = args.dir / f"report-{runner}.html"
     html_path.write_text(to_html(a, Steps.from_sessions(sessions)))
     print(f"HTML report: {html_path}")
-    print(f"store: {store_path}  (try: archcue --store {store_path} report {runner})")
+    print(f"store: {store_path}")
+    print(f"try: {hint(store_path, runner)}")
     return 0
+
+
+def hint(store_path: Path, runner: str) -> str:
+    """The closing hint, runnable as printed in a fresh shell (absolute paths: no activated venv)."""
+    archcue = Path(sys.executable).parent / "archcue"
+    return shlex.join([str(archcue), "--store", str(Path(store_path).resolve()), "report", runner])

@@ -2,7 +2,9 @@
 
 Runs many seeds of a scenario through the firmware (block protocol), analyses each run
 like a pulled session, and counts the verdicts. A responder should come out `stabilizes`,
-a non-responder `no_clear_effect`, a short run `insufficient_data`."""
+a non-responder `no_clear_effect` (or `inconclusive` when the run is too short to rule an
+effect out), never `stabilizes`; a short run `insufficient_data`. The power table over
+responder strengths and run lengths is in `make bench` (tests/bench_report.py)."""
 from __future__ import annotations
 
 import argparse
@@ -24,17 +26,17 @@ PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
 
 
 @dataclass
-class _Row:  # what analysis needs of a stored session
+class RunRow:  # what analysis needs of a stored session
     id: str
     foot: str
     started_at: str | None = None
 
 
-def session_steps(device: Path) -> list[tuple[_Row, object]]:
+def session_steps(device: Path) -> list[tuple[RunRow, object]]:
     out = []
     for sid in sessionlog.session_ids(str(device)):
         header, blob, _ = parse_session((device / "sessions" / f"{sid}.acs").read_bytes())
-        out.append((_Row(sid, header.get("foot", "right")), decode(blob)))
+        out.append((RunRow(sid, header.get("foot", "right")), decode(blob)))
     return out
 
 

@@ -16,7 +16,6 @@ import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +27,6 @@ STRENGTHS = (0.35, 0.6, 0.8, 1.0)  # engaged toes cut collapses to this share; 1
 VERDICTS = ("stabilizes", "no_clear_effect", "inconclusive", "destabilizes", "insufficient_data")
 PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
 Row = tuple[str, str, str]
-
-
-@dataclass
-class _Row:  # what analysis needs of a stored session
-    id: str
-    foot: str
-    started_at: str | None = None
 
 
 def _own_steps(strength: float, seed: int, seconds: float) -> np.ndarray:

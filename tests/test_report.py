@@ -51,7 +51,7 @@ def test_two_minutes_is_not_enough(tmp_path: Path, capsys: pytest.CaptureFixture
     db = _store_with_run(tmp_path, "responder", 120)
     assert archcue(["--store", str(db), "report", "ana", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["verdict"] == "insufficient_data" and out["reasons"]
+    assert out["verdict"] == "insufficient_data" and out["shortfalls"]
 
 
 def test_json_report_carries_verdict_effects_and_counts(responder_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,7 +73,7 @@ def test_html_report_renders_with_every_figure_in_chromium(responder_store: Path
                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
                           f"--user-data-dir={tempfile.mkdtemp()}", "--virtual-time-budget=5000", "--dump-dom",
                           page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    assert 'data-figures-rendered="4/4"' in dom, dom[:500]
+    assert 'data-figures-rendered="3/3"' in dom, dom[:500]  # one session: no trend figure
     assert "stabilizes" in dom and "http" not in page.read_text().split("<body>")[1]  # self-contained
 
 
@@ -81,6 +81,12 @@ def test_export_and_listing(responder_store: Path, tmp_path: Path, capsys: pytes
     assert archcue(["--store", str(responder_store), "export", "ana", "--csv", str(tmp_path / "out")]) == 0
     rows = list(csv.DictReader(open(tmp_path / "out" / "steps.csv")))
     assert len(rows) > 2000 and {"ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "block"} <= set(rows[0])
+    readme = (tmp_path / "out" / "README.txt").read_text()
+    for column in rows[0]:  # every column is explained, and carries its unit in its name or the README
+        assert column in readme, column
+    assert {"arch_share_pct", "loading_rate_n_per_s", "toe_load_n", "peak_load_n"} <= set(rows[0])
+    assert not {"arch_share", "loading_rate", "toe_load", "peak_total"} & set(rows[0])  # no bare firmware units
+    assert 0 < float(rows[100]["arch_share_pct"]) < 100
     [session] = list(csv.DictReader(open(tmp_path / "out" / "sessions.csv")))
     assert int(session["steps"]) == len(rows) and session["sealed"] == "1"
     assert archcue(["--store", str(responder_store), "runners"]) == 0
@@ -109,3 +115,75 @@ def test_a_session_with_no_steps_is_reported_not_crashed(tmp_path: Path, capsys:
     store.import_session(f.getvalue(), hashlib.sha256(f.getvalue()).hexdigest())
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "report", "cara"]) == 0
     assert "insufficient_data" in capsys.readouterr().out
+
+
+def test_out_extension_decides_the_format_or_is_refused(responder_store: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--store", str(responder_store), "report", "ana"]
+    assert archcue(base + ["--out", str(tmp_path / "r.json")]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["verdict"] == "stabilizes"
+    assert archcue(base + ["--out", str(tmp_path / "r.pdf")]) == 1
+    assert "not .pdf" in capsys.readouterr().err and not (tmp_path / "r.pdf").exists()
+    assert archcue(base + ["--format", "json", "--out", str(tmp_path / "r.html")]) == 1
+    assert "--format is json" in capsys.readouterr().err
+    assert archcue(base + ["--margin", "0"]) == 1
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_part(responder_store: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from host import export
+
+    out = tmp_path / "r.txt"
+    out.write_text("the old report\n")
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export.os, "fsync", full_disk)  # the disk fills as the report is written
+    assert archcue(["--store", str(responder_store), "report", "ana", "--out", str(out)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert archcue(["--store", str(responder_store), "export", "ana", "--csv", str(tmp_path / "csv")]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert out.read_text() == "the old report\n" and sorted(p.name for p in tmp_path.iterdir()) == ["csv", "r.txt"]
+    assert list((tmp_path / "csv").iterdir()) == []
+
+
+def test_since_and_session_choose_what_is_reported(responder_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--store", str(responder_store), "report", "ana", "--format", "json"]
+    [sid] = [s.id for s in Store(responder_store).sessions("ana")]
+    assert archcue(base + ["--session", sid]) == 0
+    assert [r["session"] for r in json.loads(capsys.readouterr().out)["sessions"]] == [sid]
+    assert archcue(base + ["--session", "nope-000001"]) == 1
+    assert "no session nope-000001" in capsys.readouterr().err
+    assert archcue(base + ["--since", "2026-13-45"]) == 1
+    assert "not a date" in capsys.readouterr().err
+    assert archcue(base + ["--since", "2020-01-01"]) == 1  # the simulated run's clock was never set
+    assert "1 of unknown date" in capsys.readouterr().err
+
+
+def test_export_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
+    import io
+
+    from firmware.core import sessionlog
+
+    f = io.BytesIO()
+    f.write(sessionlog._header_block({"session": "dev-000001", "device": "dev", "runner": "=HYPERLINK(\"x\")",
+                                      "foot": "left"}))
+    f.write(sessionlog._trailer_block(sessionlog.Summary().as_dict()))
+    store = Store(tmp_path / "s.sqlite")
+    store.import_session(f.getvalue(), hashlib.sha256(f.getvalue()).hexdigest())
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "export", '=HYPERLINK("x")', "--csv",
+                    str(tmp_path / "out")]) == 0
+    [row] = list(csv.DictReader(open(tmp_path / "out" / "sessions.csv")))
+    assert row["runner"] == "'=HYPERLINK(\"x\")"
+
+
+def test_the_demo_hint_runs_as_printed_in_a_fresh_shell(responder_store: Path) -> None:
+    from simulator.demo import hint
+
+    line = hint(responder_store, "ana")
+    out = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", "bash", "-c", line], capture_output=True, text=True,
+                         cwd="/", timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "VERDICT: stabilizes" in out.stdout

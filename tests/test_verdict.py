@@ -1,0 +1,174 @@
+"""The verdict rule (issue 14) and its wording (issue 15) on block runs drawn directly: each
+answer earned, the margin, the minutes still needed, pooling, and words that hold for every sign."""
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+
+import numpy as np
+import pytest
+
+from host import analysis
+from host.analysis import Interval, Rule, analyse, decide, more_needed
+from host.report import DEFINITIONS, captions, effect_words, text, to_html, to_json
+from simulator.validate import RunRow
+from tests.block_steps import block_run
+
+BAD_WORDS = re.compile(r"nan|inf\b|-\d+(\.\d+)?%? (fewer|more|points)|\(-\)| - \||: -$", re.IGNORECASE | re.MULTILINE)
+
+
+def _analysis(minutes: float = 30, seed: int = 1, **kw) -> analysis.Analysis:
+    return analyse("ana", [(RunRow("dev-000001", "right"), block_run(minutes, seed, **kw))])
+
+
+def _with_ratio(a: analysis.Analysis, est: float, lo: float, hi: float) -> analysis.Analysis:
+    """The same analysis with the collapse ratio replaced (both interval levels) and re-decided."""
+    c = dataclasses.replace(a.primary, collapse_ratio=Interval(est, lo, hi),
+                            collapse_ratio_90=Interval(est, lo + 0.2 * (est - lo), hi - 0.2 * (hi - est)))
+    v = decide(c, a.rule)
+    return dataclasses.replace(a, primary=c, verdict=v, more=more_needed(c, a.rule) if v == "inconclusive" else None)
+
+
+@pytest.fixture(scope="module")
+def base() -> analysis.Analysis:
+    return _analysis()
+
+
+@pytest.mark.parametrize("est, lo, hi, verdict", [
+    (0.60, 0.50, 0.72, "stabilizes"),
+    (1.45, 1.20, 1.80, "destabilizes"),
+    (1.00, 0.90, 1.10, "no_clear_effect"),
+    (0.86, 0.70, 1.02, "inconclusive"),  # issue 14's example: compatible with a 30% reduction
+    (0.86, 0.75, 0.99, "inconclusive"),  # excludes no change, but the change may be under the margin
+    (1.12, 0.95, 1.30, "inconclusive"),
+    (0.90, 0.86, 0.95, "no_clear_effect"),  # small and real, but a change of the margin is ruled out
+])
+def test_each_answer_is_earned(base: analysis.Analysis, est: float, lo: float, hi: float, verdict: str) -> None:
+    assert _with_ratio(base, est, lo, hi).verdict == verdict
+
+
+def test_the_margin_is_configurable(base: analysis.Analysis) -> None:
+    c = dataclasses.replace(base.primary, collapse_ratio=Interval(0.80, 0.70, 0.92),
+                            collapse_ratio_90=Interval(0.80, 0.72, 0.90))
+    assert decide(c, Rule(margin=0.15)) == "stabilizes"
+    assert decide(c, Rule(margin=0.25)) == "inconclusive"
+    flat = dataclasses.replace(c, collapse_ratio=Interval(0.97, 0.86, 1.1),
+                               collapse_ratio_90=Interval(0.97, 0.88, 1.08))
+    assert decide(flat, Rule(margin=0.15)) == "no_clear_effect"
+    assert decide(flat, Rule(margin=0.10)) == "inconclusive"
+
+
+def test_no_collapse_in_either_condition_is_not_enough_data() -> None:
+    a = _analysis(collapse_off=0.0)
+    assert a.verdict == "insufficient_data" and [s.what for s in a.shortfalls] == ["collapses"]
+    out = text(a)
+    assert "nan" not in out.lower() and "arch collapses in all the blocks" in out
+
+
+def test_a_cue_the_toes_ignore_is_not_enough_data_with_its_own_advice() -> None:
+    a = _analysis(engaged_on=0.15)
+    assert a.verdict == "insufficient_data" and "engagement" in [s.what for s in a.shortfalls]
+    out = text(a)
+    assert "buzz is felt" in out and "Rehearse the curl" in out
+
+
+def test_a_run_that_ends_in_the_warm_up_says_no_block_ran() -> None:
+    a = _analysis(minutes=9)
+    assert a.verdict == "insufficient_data"
+    out = text(a)
+    assert "No block ran" in out and "at least 20 minutes" in out and "9 minutes" in out
+
+
+def test_the_truth_decides_on_clear_data() -> None:
+    assert _analysis(45, ratio=0.35).verdict == "stabilizes"
+    assert _analysis(45, ratio=1.8, collapse_off=0.25).verdict == "destabilizes"
+    verdicts = [_analysis(45, seed, ratio=1.0).verdict for seed in range(6)]
+    assert "stabilizes" not in verdicts and verdicts.count("no_clear_effect") >= 4, verdicts
+
+
+def test_inconclusive_names_minutes_that_settle_it_in_most_seeds() -> None:
+    """Run each inconclusive 20-minute run on for the minutes it named: most settle."""
+    named = settled = 0
+    for seed in range(40):
+        long = block_run(200, seed, ratio=0.6)
+        short = long[long["ic_ms"] < 20 * 60_000]
+        a = analyse("ana", [(RunRow("s", "right"), short)], seed=seed)
+        if a.verdict != "inconclusive":
+            continue
+        assert a.more is not None
+        if a.more.block_minutes is None:
+            continue
+        named += 1
+        more = long[long["ic_ms"] < (20 + a.more.block_minutes) * 60_000]
+        settled += analyse("ana", [(RunRow("s", "right"), more)], seed=seed).verdict != "inconclusive"
+    assert named >= 5 and settled >= 0.6 * named, (named, settled)
+
+
+def test_sessions_pool_blocks_and_narrow_the_interval() -> None:
+    one = [(RunRow("a", "right"), block_run(20, 1, ratio=0.6))]
+    two = one + [(RunRow("b", "right"), block_run(20, 2, ratio=0.6))]
+    a1, a2 = analyse("ana", one), analyse("ana", two)
+    assert a2.primary.clusters_a == 2 * a1.primary.clusters_a
+    w = lambda a: np.log(a.primary.collapse_ratio.high / a.primary.collapse_ratio.low)  # noqa: E731
+    assert w(a2) < w(a1)
+    assert [r.verdict for r in a2.sessions] and len(a2.sessions) == 2
+
+
+@pytest.mark.parametrize("est, lo, hi", [
+    (0.60, 0.50, 0.72), (1.45, 1.20, 1.80), (1.00, 0.90, 1.10), (0.86, 0.70, 1.02), (1.12, 0.95, 1.30),
+    (0.97, 0.40, 2.5), (1.0, 0.0, float("inf")), (0.3, 0.0, 0.9),
+])
+def test_every_verdict_is_worded_right_for_both_signs(base: analysis.Analysis, est: float, lo: float,
+                                                      hi: float) -> None:
+    a = _with_ratio(base, est, lo, hi)
+    for out in (text(a), html.unescape(re.sub("<[^>]+>", " ", to_html(a, _steps(a))))):
+        assert not BAD_WORDS.search(out), BAD_WORDS.search(out)
+        assert ("knee pain" not in out) or "if the runner has knee pain" in out.lower()
+    words = effect_words(Interval(est, lo, hi))
+    if est < 0.995:
+        assert words.startswith(f"{round(100 * (1 - est))}% fewer")
+    elif est > 1.005:
+        assert words.startswith(f"{round(100 * (est - 1))}% more")
+    if a.verdict == "inconclusive":
+        assert "more minutes of blocks" in text(a)
+
+
+def test_insufficient_and_no_date_wording(base: analysis.Analysis) -> None:
+    for a in (_analysis(2), _analysis(collapse_off=0.0), _analysis(engaged_on=0.1), base):
+        out = text(a)
+        assert not BAD_WORDS.search(out), BAD_WORDS.search(out)
+        assert "date unknown (insole clock not set before its first run)" in out
+
+
+def test_json_carries_the_five_verdicts_and_the_numbers(base: analysis.Analysis) -> None:
+    import json
+
+    a = _with_ratio(base, 0.80, 0.62, 1.03)
+    out = json.loads(to_json(a))
+    assert out["verdict"] == "inconclusive" and out["more"]["block_minutes"] > 0
+    assert set(out["verdicts"]) == set(analysis.VERDICTS) and out["rule"]["margin"] == 0.15
+    assert out["primary"]["collapse_ratio_90"]["low"] is not None
+
+
+def _steps(a: analysis.Analysis) -> analysis.Steps:
+    return analysis.Steps.from_sessions([(RunRow("dev-000001", "right"), block_run(30, 1))])
+
+
+def test_html_has_every_text_line_captions_and_definitions(base: analysis.Analysis) -> None:
+    page = to_html(base, _steps(base))
+    flat = html.unescape(re.sub(r"\s+", " ", re.sub("<[^>]+>", " ", page)))
+    for line in text(base).splitlines():
+        core = line.strip(" *>-=").strip()
+        if core and not set(core) <= set("-= "):
+            for cell in re.split(r"\s{2,}|: ", core):  # table rows: each cell; definitions: term, meaning
+                assert cell in flat, cell
+    figures = re.findall(r"<figcaption><b>(.*?)\.</b> (.*?)</figcaption>", page)
+    assert len(figures) == page.count("<img") >= 3
+    for title, caption in figures:
+        assert caption and caption != title and title not in caption
+    for term in ("arch collapsed", "toes engaged", "arch share", "arch share variability",
+                 "loading-rate variability", "inside-outside sway", "landings judged", "blocks"):
+        assert f"<dt>{term}</dt>" in page and DEFINITIONS[term]
+    assert "class=decides" in page
+    assert set(captions(base)) >= {"compare", "blocks", "insole"} and "trend" not in captions(base)
