@@ -36,7 +36,8 @@ import numpy as np
 from host.records import flag
 
 BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
-CONTEXT_BOOTSTRAP = 500  # for the per-foot, per-session and secondary comparisons shown beside it
+CONTEXT_BOOTSTRAP = 250  # for the per-foot and secondary comparisons shown beside it
+SESSION_BOOTSTRAP = 1000  # of the pooled replicates, the ones each session's own verdict uses
 SEED = 20261124
 WINDOW_MS = 60_000
 ARCH_BIT = 1 << 1  # the arch channel's bit in the record's per-channel fault mask
@@ -211,22 +212,29 @@ def _clusters(keys: np.ndarray, s: Steps) -> tuple[np.ndarray, np.ndarray]:
 _SESSION_KEY = 100_000  # cluster key = session * _SESSION_KEY + block (or window)
 
 
-def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, reps: int) -> np.ndarray:
-    """(reps, len(_STATS)) sums over clusters resampled with replacement inside their session:
-    each replicate's cluster counts times the per-cluster sums (one matrix product)."""
+def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, reps: int,
+               per_stratum: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sums over clusters resampled with replacement inside their session. Returns the strata
+    (sessions, sorted), the pooled replicate sums (reps, len(_STATS)), the first `per_stratum`
+    replicates' sums per stratum (per_stratum, strata, len(_STATS); float32 to bound memory)
+    and the point sums per stratum (strata, len(_STATS))."""
     k = len(stats)
     order = np.argsort(strata, kind="stable")
     stats, strata = stats[order], strata[order]
-    _, start, size = np.unique(strata, return_index=True, return_counts=True)
+    uniq, start, size = np.unique(strata, return_index=True, return_counts=True)
     first = np.repeat(start, size).astype(np.int64)  # each slot draws from its own session's clusters
     width = np.repeat(size, size).astype(np.float64)
-    out = []
+    pooled = np.empty((reps, stats.shape[1]))
+    per = np.empty((min(per_stratum, reps), len(uniq), stats.shape[1]), dtype=np.float32)
     for begin in range(0, reps, _BOOT_CHUNK):
         b = min(_BOOT_CHUNK, reps - begin)
         idx = first + (rng.random((b, k)) * width).astype(np.int64) + (np.arange(b, dtype=np.int64) * k)[:, None]
-        counts = np.bincount(idx.ravel(), minlength=b * k).reshape(b, k)
-        out.append(counts.astype(np.float64) @ stats)  # float: BLAS, not an integer loop
-    return np.vstack(out)
+        counts = np.bincount(idx.ravel(), minlength=b * k).reshape(b, k).astype(np.float64)
+        pooled[begin:begin + b] = counts @ stats  # float: BLAS, not an integer loop
+        keep = min(b, len(per) - begin)
+        for j in range(stats.shape[1] if keep > 0 else 0):  # per-session sums of counts x cluster sums
+            per[begin:begin + keep, :, j] = np.add.reduceat(counts[:keep] * stats[:, j], start, axis=1)
+    return uniq, pooled, per, np.add.reduceat(stats, start, axis=0)
 
 
 def _cv(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
@@ -251,30 +259,43 @@ def _div(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | float:
         return np.true_divide(a, b)
 
 
-def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str,
-            rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison:
-    """Condition a against b, with cluster-bootstrap intervals."""
-    (ca, sa_), (cb, sb_) = _clusters(keys_a, a), _clusters(keys_b, b)
-    ba, bb = _bootstrap(ca, sa_, rng, reps), _bootstrap(cb, sb_, rng, reps)
-    pa, pb = ca.sum(0), cb.sum(0)
+def _from_sums(basis: str, pa: np.ndarray, pb: np.ndarray, ba: np.ndarray, bb: np.ndarray, ka: int, kb: int,
+               loading_cv_ratio: float = float("nan"), ml_sd_ratio: float = float("nan")) -> Comparison:
+    """A comparison from point sums (len(_STATS)) and replicate sums (reps, len(_STATS))."""
     n, arch, arch2, col, nt, eng = range(len(_STATS))
     cv_a, cv_b = float(_cv(pa[n], pa[arch], pa[arch2])), float(_cv(pb[n], pb[arch], pb[arch2]))
     ra, rb = float(_div(pa[col], pa[n])), float(_div(pb[col], pb[n]))
     sa, sb = _div(ba[:, col], ba[:, n]), _div(bb[:, col], bb[:, n])
     ea, eb = float(_div(pa[eng], pa[nt])), float(_div(pb[eng], pb[nt]))
-    ratio = float(_div(ra, rb)) if rb else float("nan")
-    ratio_samples = _div(sa, sb)
+    ratio, ratio_samples = float(_div(ra, rb)), _div(sa, sb)
     return Comparison(
-        basis, int(pa[n]), int(pb[n]), len(ca), len(cb), int(pa[col]), int(pb[col]),
+        basis, int(pa[n]), int(pb[n]), ka, kb, int(pa[col]), int(pb[col]),
         float(_div(pa[arch], pa[n])), float(_div(pb[arch], pb[n])), cv_a, cv_b,
         _interval(_div(_cv(ba[:, n], ba[:, arch], ba[:, arch2]), _cv(bb[:, n], bb[:, arch], bb[:, arch2])),
                   float(_div(cv_a, cv_b))),
         ra, rb, _interval(ratio_samples, ratio), _interval(ratio_samples, ratio, 0.90),
         _interval(sa - sb, ra - rb), ea, eb,
         _interval(_div(ba[:, eng], ba[:, nt]) - _div(bb[:, eng], bb[:, nt]), ea - eb),
-        float(_div(_cv(*_sums(a.loading_rate)), _cv(*_sums(b.loading_rate)))),
-        float(np.std(a.ml) / np.std(b.ml)) if len(a.ml) > 1 and np.std(b.ml) > 0 else float("nan"),
-    )
+        loading_cv_ratio, ml_sd_ratio)
+
+
+def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, rng: np.random.Generator,
+            reps: int = BOOTSTRAP, per_session: bool = False) -> tuple[Comparison, dict[int, Comparison]]:
+    """Condition a against b with cluster-bootstrap intervals; with per_session, the same for
+    each session that holds both conditions (its share of the same replicates)."""
+    (ca, sa_), (cb, sb_) = _clusters(keys_a, a), _clusters(keys_b, b)
+    keep = SESSION_BOOTSTRAP if per_session else 0
+    (ua, ra_, qa, pa), (ub, rb_, qb, pb) = _bootstrap(ca, sa_, rng, reps, keep), _bootstrap(cb, sb_, rng, reps, keep)
+    pooled = _from_sums(basis, pa.sum(0), pb.sum(0), ra_, rb_, len(ca), len(cb),
+                        float(_div(_cv(*_sums(a.loading_rate)), _cv(*_sums(b.loading_rate)))),
+                        float(np.std(a.ml) / np.std(b.ml)) if len(a.ml) > 1 and np.std(b.ml) > 0 else float("nan"))
+    per: dict[int, Comparison] = {}
+    ka, kb = np.bincount(sa_), np.bincount(sb_)
+    for i in np.intersect1d(ua, ub).tolist() if per_session else []:
+        ia, ib = int(np.searchsorted(ua, i)), int(np.searchsorted(ub, i))
+        per[i] = _from_sums(basis, pa[ia], pb[ib], qa[:, ia].astype(np.float64), qb[:, ib].astype(np.float64),
+                            int(ka[i]), int(kb[i]))
+    return pooled, per
 
 
 def _sums(v: np.ndarray) -> tuple[float, float, float]:
@@ -282,16 +303,18 @@ def _sums(v: np.ndarray) -> tuple[float, float, float]:
     return float(len(v)), float(v.sum()), float((v * v).sum())
 
 
-def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison | None:
+def _block_comparison(s: Steps, rng: np.random.Generator,
+                      reps: int = BOOTSTRAP) -> tuple[Comparison | None, dict[int, Comparison]]:
     inside = (s.judged | s.toe_judged) & (s.block > 0)
     on, off = inside & s.cue_block, inside & ~s.cue_block
     if not on.any() or not off.any():
-        return None
+        return None, {}
     key = s.session.astype(np.int64) * _SESSION_KEY + s.block  # a block belongs to its session
-    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", rng, reps)
+    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", rng, reps, reps == BOOTSTRAP)
 
 
-def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison | None:
+def _engagement_comparison(s: Steps, rng: np.random.Generator,
+                           reps: int = BOOTSTRAP) -> tuple[Comparison | None, dict[int, Comparison]]:
     """Engaged vs not-engaged landings inside the same one-minute windows (both flags judged)."""
     key = s.session.astype(np.int64) * _SESSION_KEY + s.ic_ms // WINDOW_MS
     usable = s.judged & s.toe_judged
@@ -300,8 +323,8 @@ def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTS
     eng &= np.isin(key, both)
     rel &= np.isin(key, both)
     if not eng.any() or not rel.any():
-        return None
-    return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement", rng, reps)
+        return None, {}
+    return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement", rng, reps, reps == BOOTSTRAP)
 
 
 def shortfalls(c: Comparison | None, rule: Rule) -> list[Shortfall]:
@@ -357,31 +380,31 @@ def more_needed(c: Comparison, rule: Rule, block_s: float = 60) -> MoreNeeded:
     return MoreNeeded(more if more <= MAX_MORE_MIN else None, toward, k)
 
 
-def _session_results(s: Steps, sessions: list, rule: Rule, rng: np.random.Generator) -> list[SessionResult]:
-    bounds = np.searchsorted(s.session, np.arange(1, len(sessions) + 1))
-    rows, begin = [], 0
-    for i, (row, _) in enumerate(sessions):
-        one = s.subset(slice(begin, bounds[i]))
-        begin = bounds[i]
-        rows.append(_session_result(row, one, rule, rng))
+def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Comparison]) -> list[SessionResult]:
+    """A row per session: its length, protocol, rates and its own verdict (from its share of
+    the pooled bootstrap's replicates), all from per-session sums (no loop over steps)."""
+    m = len(sessions)
+    i, j, t = s.session, s.judged, s.toe_judged
+    count = lambda w: np.bincount(i, weights=w, minlength=m)  # noqa: E731
+    steps, judged_n, toe_n = count(None), count(j), count(t)
+    collapses, engaged = count(s.collapse & j), count(s.engaged & t)
+    bounds = np.searchsorted(i, np.arange(m + 1))  # steps are stored session by session
+    rows = []
+    for k, (row, _) in enumerate(sessions):
+        lo, hi = bounds[k], bounds[k + 1]
+        ic, blk, on = s.ic_ms[lo:hi], s.block[lo:hi], s.cue_block[lo:hi]
+        minutes = float(ic[-1] - ic[0]) / 60_000 if hi - lo > 1 else 0.0
+        has = blk > 0
+        c = per.get(k)
+        verdict = "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule)
+        rows.append(SessionResult(
+            str(row.id), str(row.foot), getattr(row, "started_at", None), int(steps[k]), minutes,
+            float(ic[has][0] - ic[0]) / 60_000 if has.any() else float("nan"),
+            len(np.unique(blk[has & on])), len(np.unique(blk[has & ~on])),
+            float(_div(engaged[k], toe_n[k])), float(_div(collapses[k], judged_n[k])),
+            c.collapse_rate_a if c else float("nan"), c.collapse_rate_b if c else float("nan"),
+            2 * 60_000 / float(np.median(np.diff(ic))) if hi - lo > 2 else float("nan"), verdict))
     return rows
-
-
-def _session_result(row: object, s: Steps, rule: Rule, rng: np.random.Generator) -> SessionResult:
-    j, ic = s.judged, s.ic_ms
-    minutes = float(ic[-1] - ic[0]) / 60_000 if len(ic) > 1 else 0.0
-    blocks = s.block > 0
-    c = _block_comparison(s, rng, CONTEXT_BOOTSTRAP) if blocks.any() else None
-    verdict = "insufficient_data" if shortfalls(c, rule) or c is None else decide(c, rule)
-    steps_per_min = 2 * 60_000 / float(np.median(np.diff(ic))) if len(ic) > 2 else float("nan")
-    return SessionResult(
-        str(row.id), str(row.foot), getattr(row, "started_at", None), int(len(ic)), minutes,
-        float(ic[blocks][0] - ic[0]) / 60_000 if blocks.any() else float("nan"),
-        len(np.unique(s.block[blocks & s.cue_block])), len(np.unique(s.block[blocks & ~s.cue_block])),
-        float(_div(np.sum(s.engaged & s.toe_judged), np.sum(s.toe_judged))),
-        float(_div(np.sum(s.collapse & j), np.sum(j))),
-        c.collapse_rate_a if c else float("nan"), c.collapse_rate_b if c else float("nan"),
-        steps_per_min, verdict)
 
 
 def _trend(rows: list[SessionResult]) -> dict[str, float | None]:
@@ -401,17 +424,18 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule =
     """sessions: [(SessionRow, structured step array)] of one runner, oldest first."""
     rng = np.random.default_rng(seed)
     s = steps if steps is not None else Steps.from_sessions(sessions)
-    blocks = _block_comparison(s, rng)
-    if blocks is not None:  # the verdict rests on blocks; the rest is context, fewer replicates
-        primary, secondary = blocks, _engagement_comparison(s, rng, CONTEXT_BOOTSTRAP)
+    primary, per_session = _block_comparison(s, rng)
+    if primary is not None:  # the verdict rests on blocks; the rest is context, fewer replicates
+        secondary, _ = _engagement_comparison(s, rng, CONTEXT_BOOTSTRAP)
         by_foot = _block_comparison
     else:
-        primary, secondary, by_foot = _engagement_comparison(s, rng), None, _engagement_comparison
+        (primary, per_session), secondary, by_foot = _engagement_comparison(s, rng), None, _engagement_comparison
     short = shortfalls(primary, rule)
     verdict = "insufficient_data" if short or primary is None else decide(primary, rule)
     more = more_needed(primary, rule) if verdict == "inconclusive" and primary is not None else None
-    per_foot = {foot: by_foot(s.subset(s.foot == i), rng, CONTEXT_BOOTSTRAP) for i, foot in enumerate(s.feet)}
-    rows = _session_results(s, sessions, rule, rng)
+    per_foot = ({foot: by_foot(s.subset(s.foot == i), rng, CONTEXT_BOOTSTRAP)[0] for i, foot in enumerate(s.feet)}
+                if len(s.feet) > 1 else {})
+    rows = _session_results(s, sessions, rule, per_session)
     used = int(s.judged.sum())
     return Analysis(runner, verdict, primary.basis if primary else "none", rule, short, more, int(len(s.ic_ms)),
                     used, int(len(s.ic_ms)) - used, primary, secondary, per_foot, rows, _trend(rows))

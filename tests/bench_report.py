@@ -116,3 +116,142 @@ def simulate_all(models: tuple[str, ...], seeds: range, jobs: int = 2) -> None:
 
 def _simulate(job: tuple[str, float, int]) -> None:
     run_steps(*job)
+
+
+def verdict_counts(model: str, seeds: range) -> dict[tuple[float, int], Counter]:
+    """(strength, minutes) -> verdicts over the seeds, each run analysed as a pulled session."""
+    from host.analysis import analyse
+    from simulator.validate import RunRow
+
+    out: dict[tuple[float, int], Counter] = {}
+    for strength in STRENGTHS:
+        for minutes in MINUTES:
+            out[strength, minutes] = Counter(
+                analyse("bench", [(RunRow(f"{model}-{seed}", "right"), cut(run_steps(model, strength, seed), minutes))],
+                        seed=seed).verdict for seed in seeds)
+    return out
+
+
+def more_minutes_check(model: str, seeds: range) -> tuple[int, int, int]:
+    """Inconclusive runs (20 and 30 minutes) run on for the minutes the report named, where the
+    45-minute run holds them: (inconclusive, named within reach, settled)."""
+    from host.analysis import analyse
+    from simulator.validate import RunRow
+
+    inconclusive = named = settled = 0
+    for strength in STRENGTHS:
+        for seed in seeds:
+            steps = run_steps(model, strength, seed)
+            for minutes in (20, 30):
+                a = analyse("bench", [(RunRow("s", "right"), cut(steps, minutes))], seed=seed)
+                if a.verdict != "inconclusive":
+                    continue
+                inconclusive += 1
+                more = a.more.block_minutes if a.more else None
+                if more is None or minutes + more > max(MINUTES):
+                    continue
+                named += 1
+                longer = analyse("bench", [(RunRow("s", "right"), cut(steps, minutes + more))], seed=seed)
+                settled += longer.verdict != "inconclusive"
+    return inconclusive, named, settled
+
+
+def _label(strength: float) -> str:
+    return "non-responder" if strength >= 1 else f"engaged toes cut collapses to {100 * strength:.0f}%"
+
+
+def power_table(seeds: range = range(1, 21)) -> list[Row]:
+    simulate_all(tuple(MODELS), seeds)
+    rows: list[Row] = []
+    md = []
+    for model in MODELS:
+        counts = verdict_counts(model, seeds)
+        md += [f"\n{model} model, {len(seeds)} seeds (share of runs per verdict)\n",
+               "| runner | run (min) | " + " | ".join(VERDICTS) + " |", "|---|---|" + "---|" * len(VERDICTS)]
+        for (strength, minutes), c in counts.items():
+            shares = [f"{c[v]}/{len(seeds)}" for v in VERDICTS]
+            md.append(f"| {_label(strength)} | {minutes} | " + " | ".join(shares) + " |")
+            rows.append((f"verdicts, {model} model: {_label(strength)}, {minutes} min",
+                         ", ".join(f"{v} {c[v]}/{len(seeds)}" for v in VERDICTS if c[v]),
+                         "first minutes of 45-minute block-protocol runs through the firmware (10 min warm-up)"))
+        inc, named, settled = more_minutes_check(model, seeds)
+        rows.append((f"'more minutes' check, {model} model", f"{settled}/{named} settled",
+                     f"of {inc} inconclusive 20/30-minute runs, {named} named minutes within the 45-minute run; "
+                     f"run on that long, {settled} reached a verdict"))
+    (ROOT / "build" / "bench").mkdir(parents=True, exist_ok=True)
+    (ROOT / "build" / "bench" / "power.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    return rows
+
+
+def _big_store(path: Path, steps: int) -> tuple[str, int]:
+    """Sealed sessions of ~2,550 real firmware steps each (a half-hour responder run, both feet
+    alternately), imported like pulls, until `steps`."""
+    from firmware.core import sessionlog
+    from hardware.board_data import load_board
+    from host.records import parse_session
+    from host.store import Store
+    from simulator.device import run_synth
+    from simulator.synth import generate, load_scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run_synth(generate(load_scenario("responder"), seed=1, seconds=1800), load_board(),
+                  {**PROTOCOL, "runner_id": "bench"}, Path(tmp))
+        [src] = (Path(tmp) / "device" / "sessions").glob("*.acs")
+        header, blob, trailer = parse_session(src.read_bytes())
+    store = Store(path)
+    n = 0
+    while n < steps:
+        k = n // (len(blob) // 24)
+        f = io.BytesIO()
+        f.write(sessionlog._header_block({**header, "session": f"bench-{k:06d}", "foot": ("left", "right")[k % 2],
+                                          "started_at": f"2026-{1 + k // 300 % 12:02d}-{1 + k % 28:02d}T07:00:00"}))
+        f.write(blob)
+        f.write(sessionlog._trailer_block(trailer))
+        data = f.getvalue()
+        store.import_session(data, hashlib.sha256(data).hexdigest())
+        n += len(blob) // 24
+    store.close()
+    return "bench", n
+
+
+_MEASURE = ("import resource, sys, time; t = time.perf_counter(); from host.cli import main; rc = main(sys.argv[1:]); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)")
+
+
+def _report_run(db: Path, runner: str, fmt: str, out: Path) -> tuple[float, float, int]:
+    """(wall seconds of the whole command, seconds inside archcue, peak RSS bytes)."""
+    start = time.perf_counter()
+    p = subprocess.run([sys.executable, "-c", _MEASURE, "--store", str(db), "report", runner, "--format", fmt,
+                        "--out", str(out)], capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    inside, rss_kb = p.stderr.strip().splitlines()[-1].split()
+    return wall, float(inside), int(rss_kb) * 1024
+
+
+def report_scale(sizes: tuple[int, ...] = (1_000_000, 3_000_000)) -> list[Row]:
+    """archcue report (text, JSON, HTML) on 1 M and 3 M steps: time and peak memory."""
+    rows: list[Row] = []
+    peaks: dict[tuple[str, int], int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            db = Path(tmp) / f"{size}.sqlite"
+            runner, n = _big_store(db, size)
+            for fmt, ext in (("text", "txt"), ("json", "json"), ("html", "html")):
+                wall, inside, rss = min(_report_run(db, runner, fmt, Path(tmp) / f"r.{ext}") for _ in range(2))
+                peaks[fmt, n] = rss
+                rows.append((f"archcue report --format {fmt}, {n:,} steps", f"{wall:.2f} s, peak {rss / 2**20:.0f} MB "
+                             f"= {rss / n:.0f} bytes/step", f"{n // 2550} sessions; whole command incl. Python "
+                             f"start-up, best of 2 ({inside:.2f} s inside archcue); peak RSS of the process"))
+            db.unlink()
+    if len(sizes) == 2:
+        ns = sorted({n for _, n in peaks})
+        for fmt in ("text", "json", "html"):
+            grow = (peaks[fmt, ns[1]] - peaks[fmt, ns[0]]) / (ns[1] - ns[0])
+            rows.append((f"report memory growth, {fmt}", f"{grow:.0f} bytes/step",
+                         f"(peak RSS at {ns[1]:,} - at {ns[0]:,}) / extra steps: what each step costs"))
+    return rows
+
+
+def main() -> list[Row]:
+    return power_table() + report_scale()
