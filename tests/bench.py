@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from hardware.board_data import load_board
+from tests import bench_report
 from simulator.synth import generate, load_scenario, scenario_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,55 +143,6 @@ def verdict_validation() -> list[Row]:
     return rows
 
 
-def _million_step_store(path: Path) -> tuple[str, int]:
-    """400 sealed sessions of ~2,550 real firmware steps each, imported like pulls."""
-    import hashlib
-    import io
-    import tempfile
-
-    from firmware.core import sessionlog
-    from host.records import parse_session
-    from host.store import Store
-    from simulator.device import run_synth
-    from simulator.validate import PROTOCOL
-
-    with tempfile.TemporaryDirectory() as tmp:
-        run_synth(generate(load_scenario("responder"), seed=1, seconds=1800), load_board(),
-                  {**PROTOCOL, "runner_id": "bench"}, Path(tmp))
-        [src] = (Path(tmp) / "device" / "sessions").glob("*.acs")
-        header, blob, trailer = parse_session(src.read_bytes())
-    store = Store(path)
-    n = 0
-    while n < 1_000_000:
-        k = n // (len(blob) // 24)
-        f = io.BytesIO()
-        f.write(sessionlog._header_block({**header, "session": f"bench-{k:06d}", "foot": ("left", "right")[k % 2]}))
-        f.write(blob)
-        f.write(sessionlog._trailer_block(trailer))
-        data = f.getvalue()
-        store.import_session(data, hashlib.sha256(data).hexdigest())
-        n += len(blob) // 24
-    return "bench", n
-
-
-def report_million() -> list[Row]:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "big.sqlite"
-        runner, n = _million_step_store(db)
-        cmd = [str(Path(sys.executable).parent / "archcue"), "--store", str(db), "report", runner]
-        best = min(_timed(cmd) for _ in range(3))
-    return [("archcue report on a 1,000,000-step store", f"{best:.2f} s",
-             f"{n:,} steps in 400 sessions, text report, whole command incl. Python start-up, best of 3")]
-
-
-def _timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    return time.perf_counter() - start
-
-
 def real_recordings() -> list[Row]:
     from simulator.realdata import all_datasets, replay, table
 
@@ -207,7 +159,7 @@ def real_recordings() -> list[Row]:
 
 BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("real recordings", real_recordings),
-    ("report", report_million),
+    ("report and verdict power", bench_report.main),
     ("validation", verdict_validation),
     ("sync", sync),
     ("virtual insole", virtual_insole_hour),
