@@ -32,6 +32,10 @@ class Figure:
     png: bytes
 
 
+def _date(started_at: str | None) -> str:
+    return started_at[:10] if started_at else "date unknown"
+
+
 def _png(fig: plt.Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
@@ -91,7 +95,7 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
                edgecolor="white", linewidth=0.5)
         r = a.sessions[i]
         ax.axvline(offset, color="k", lw=1, ls="--")
-        ax.text(offset + 0.3, 1.02, (r.started_at or "date unknown")[:10], transform=ax.get_xaxis_transform(),
+        ax.text(offset + 0.3, 1.02, _date(r.started_at), transform=ax.get_xaxis_transform(),
                 fontsize=8, va="bottom")
         offset += float(t[-1]) + 2
     ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
@@ -109,7 +113,7 @@ def session_trend(a: Analysis) -> bytes:
     x = np.arange(len(a.sessions))
     ax.plot(x, [100 * r.engaged_rate for r in a.sessions], "o-", color=ON, label="toes engaged")
     ax.plot(x, [100 * r.collapse_rate for r in a.sessions], "s-", color=OFF, label="arch collapsed")
-    ax.set_xticks(x, [(r.started_at or "date unknown")[:10] for r in a.sessions], fontsize=7, rotation=30)
+    ax.set_xticks(x, [_date(r.started_at) for r in a.sessions], fontsize=7, rotation=30)
     ax.set_ylabel("share of landings")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylim(0, 100)

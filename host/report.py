@@ -218,8 +218,8 @@ def _next_steps(a: Analysis) -> list[str]:
         ],
         "inconclusive": [
             "Do not change the runner's training on this result yet.",
-            f"Run the block protocol again for the minutes named above; sessions pool: {retest} or "
-            f"`archcue report {a.runner}` for all of them.",
+            f"Run the block protocol again for the minutes named above, then `archcue report {a.runner}`: it pools "
+            f"the blocks of every session.",
         ],
         "insufficient_data": (
             ["Check the buzz is felt: the runner stands, you tap the insole's button or run `archcue pull` "
