@@ -85,7 +85,8 @@ def _select(args: argparse.Namespace, sessions: list) -> tuple[list, str]:
     if args.session:
         missing = sorted(set(args.session) - {row.id for row, _ in sessions})
         if missing:
-            raise StoreError(f"no session {', '.join(missing)} for {args.runner} (see `archcue sessions {args.runner}`)")
+            raise StoreError(f"no session {', '.join(missing)} for {args.runner} "
+                             f"(see `archcue sessions {args.runner}`)")
         sessions = [(row, st) for row, st in sessions if row.id in args.session]
         notes.append(f"only session{'s' if len(sessions) > 1 else ''} {', '.join(row.id for row, _ in sessions)}")
     if args.since:

@@ -69,8 +69,9 @@ def _change(ratio: float) -> str:
     return f"{p}% {'fewer' if ratio < 1 else 'more'}"
 
 
-def effect_words(r: Interval, what: str = "collapses") -> str:
-    """'23% fewer collapses (between 10% fewer and 34% fewer)', worded for every sign."""
+def effect_words(r: Interval, what: str = "collapses", label: str = "") -> str:
+    """'23% fewer collapses (between 10% fewer and 34% fewer)', worded for every sign; label
+    (e.g. '95% interval: ') goes inside the brackets."""
     if math.isinf(r.estimate):
         return f"{what} only with the buzz, none without"
     if not math.isfinite(r.estimate):
@@ -80,8 +81,8 @@ def effect_words(r: Interval, what: str = "collapses") -> str:
     if math.isnan(r.low) or math.isnan(r.high):
         return f"{head} (no interval: too few {what})"
     if math.isinf(r.high):
-        return f"{head} (between {_change(r.low)} and an unbounded increase: too few {what} without the buzz)"
-    return f"{head} (between {_change(r.low)} and {_change(r.high)})"
+        return f"{head} ({label}between {_change(r.low)} and an unbounded increase: too few {what} without the buzz)"
+    return f"{head} ({label}between {_change(r.low)} and {_change(r.high)})"
 
 
 def points_words(d: Interval, when: str) -> str:
@@ -139,7 +140,8 @@ def _explain(a: Analysis) -> list[str]:
     how = ("With the buzz (cue-on blocks) compared with without it (cue-off blocks)" if c.basis == "blocks" else
            "On landings where the toes engaged, compared with other landings in the same minutes")
     shown = (f"{how}, the arch collapsed on {pct(c.collapse_rate_a)} versus {pct(c.collapse_rate_b)} of landings: "
-             f"{effect_words(c.collapse_ratio)}, 95% interval. The toes engaged on {pct(c.engaged_rate_a)} versus "
+             f"{effect_words(c.collapse_ratio, label='95% interval: ')}. The toes engaged on "
+             f"{pct(c.engaged_rate_a)} versus "
              f"{pct(c.engaged_rate_b)} of landings.")
     m = f"{100 * a.rule.margin:.0f}%"
     verdict = {

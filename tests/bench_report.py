@@ -118,17 +118,18 @@ def _simulate(job: tuple[str, float, int]) -> None:
     run_steps(*job)
 
 
-def verdict_counts(model: str, seeds: range) -> dict[tuple[float, int], Counter]:
-    """(strength, minutes) -> verdicts over the seeds, each run analysed as a pulled session."""
+def verdict_counts(model: str, runners: list[tuple[int, ...]]) -> dict[tuple[float, int], Counter]:
+    """(strength, minutes) -> verdicts over the runners, each run analysed as pulled sessions.
+    A runner is one seed (one insole) or a pair of seeds worn as the left and right insole."""
     from host.analysis import analyse
     from simulator.validate import RunRow
 
     out: dict[tuple[float, int], Counter] = {}
     for strength in STRENGTHS:
         for minutes in MINUTES:
-            out[strength, minutes] = Counter(
-                analyse("bench", [(RunRow(f"{model}-{seed}", "right"), cut(run_steps(model, strength, seed), minutes))],
-                        seed=seed).verdict for seed in seeds)
+            out[strength, minutes] = Counter(analyse("bench", [
+                (RunRow(f"{model}-{seed}", ("right", "left")[i]), cut(run_steps(model, strength, seed), minutes))
+                for i, seed in enumerate(seeds)], seed=seeds[0]).verdict for seeds in runners)
     return out
 
 
@@ -164,16 +165,20 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
     simulate_all(tuple(MODELS), seeds)
     rows: list[Row] = []
     md = []
+    half = len(seeds) // 2
     for model in MODELS:
-        counts = verdict_counts(model, seeds)
-        md += [f"\n{model} model, {len(seeds)} seeds (share of runs per verdict)\n",
-               "| runner | run (min) | " + " | ".join(VERDICTS) + " |", "|---|---|" + "---|" * len(VERDICTS)]
-        for (strength, minutes), c in counts.items():
-            shares = [f"{c[v]}/{len(seeds)}" for v in VERDICTS]
-            md.append(f"| {_label(strength)} | {minutes} | " + " | ".join(shares) + " |")
-            rows.append((f"verdicts, {model} model: {_label(strength)}, {minutes} min",
-                         ", ".join(f"{v} {c[v]}/{len(seeds)}" for v in VERDICTS if c[v]),
-                         "first minutes of 45-minute block-protocol runs through the firmware (10 min warm-up)"))
+        for insoles, runners in (("one insole", [(s,) for s in seeds]),
+                                 ("two insoles", [(s, s + half) for s in seeds[:half]])):
+            counts = verdict_counts(model, runners)
+            md += [f"\n{model} model, {insoles}, {len(runners)} runners (runs per verdict)\n",
+                   "| runner | run (min) | " + " | ".join(VERDICTS) + " |", "|---|---|" + "---|" * len(VERDICTS)]
+            for (strength, minutes), c in counts.items():
+                md.append(f"| {_label(strength)} | {minutes} | " + " | ".join(f"{c[v]}/{len(runners)}"
+                                                                               for v in VERDICTS) + " |")
+                rows.append((f"verdicts, {model} model, {insoles}: {_label(strength)}, {minutes} min",
+                             ", ".join(f"{v} {c[v]}/{len(runners)}" for v in VERDICTS if c[v]),
+                             "first minutes of 45-minute block-protocol runs through the firmware (10 min warm-up)"
+                             + ("; two insoles = two seeds as left and right" if len(runners[0]) > 1 else "")))
         inc, named, settled = more_minutes_check(model, seeds)
         rows.append((f"'more minutes' check, {model} model", f"{settled}/{named} settled",
                      f"of {inc} inconclusive 20/30-minute runs, {named} named minutes within the 45-minute run; "
