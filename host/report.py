@@ -168,8 +168,9 @@ def _more_words(more: MoreNeeded, margin: str) -> str:
     method = ("(estimated from how the interval narrows with more blocks, taking today's estimate as the truth; "
               "blocks from every session pool, so a second run adds to this one)")
     if more.block_minutes is None:
-        return (f"More than {analysis.MAX_MORE_MIN} more minutes of blocks would be needed to {goal}: the estimate "
-                f"sits close to the {margin} margin, so any effect is small {method}.")
+        return (f"More than {analysis.MAX_MORE_MIN} more minutes of blocks would be needed to {goal} {method}: the "
+                f"estimate sits close to the {margin} margin, so the change is about that size and a longer run is "
+                f"unlikely to settle on which side of the margin it lies.")
     return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: for example another "
             f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).")
 
@@ -240,10 +241,11 @@ def _evidence(a: Analysis) -> list[Block]:
     blocks = c.basis == "blocks"
     la, lb = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     unit = "blocks" if blocks else "one-minute windows"
+    engaged = ([["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
+                 points_words(c.engaged_rate_diff, "with the buzz")]] if blocks else [])  # else 100% vs 0% by definition
     decide = Table(["measure", la, lb, "difference (95% interval)"], [
         ["arch collapsed", pct(c.collapse_rate_a), pct(c.collapse_rate_b), effect_words(c.collapse_ratio)],
-        ["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
-         points_words(c.engaged_rate_diff, "with the buzz") if blocks else ""],
+        *engaged,
         ["landings judged", str(c.steps_a), str(c.steps_b), ""],
         [unit, str(c.clusters_a), str(c.clusters_b), ""],
     ], marked={0}, notes=["> marks the row that decides the verdict."])

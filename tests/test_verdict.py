@@ -172,3 +172,11 @@ def test_html_has_every_text_line_captions_and_definitions(base: analysis.Analys
         assert f"<dt>{term}</dt>" in page and DEFINITIONS[term]
     assert "class=decides" in page
     assert set(captions(base)) >= {"compare", "blocks", "insole"} and "trend" not in captions(base)
+
+
+def test_observational_report_says_so_and_drops_the_engaged_row() -> None:
+    a = analyse("ana", [(RunRow("s", "right"), block_run(30, 1, ratio=0.5, blocks=False))])
+    assert a.basis == "engagement"
+    out = text(a)
+    assert "No block ran" in out and "not on a controlled comparison" in out
+    assert "toes engaged  100%" not in out and "> arch collapsed" in out
