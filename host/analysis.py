@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from host.records import flag
+from host.records import DTYPE, flag
 
 BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
 CONTEXT_BOOTSTRAP = 250  # for the per-foot and secondary comparisons shown beside it
@@ -160,7 +160,7 @@ class Steps:
     session: np.ndarray  # index into the session list
     foot: np.ndarray  # index into feet
     feet: list[str]
-    ic_ms: np.ndarray
+    ic_ms: np.ndarray  # int32: ms into a session stay below 2**31 (24 days)
     arch: np.ndarray  # arch share 0..1 (of the load behind the toes)
     toe: np.ndarray  # hallux + toes share 0..1 (of the whole landing load)
     collapse: np.ndarray
@@ -177,11 +177,11 @@ class Steps:
     def from_sessions(cls, sessions: list[tuple[object, np.ndarray]]) -> Steps:
         lens = [len(s) for _, s in sessions]
         feet = sorted({str(row.foot) for row, _ in sessions})
-        cat = np.concatenate([s for _, s in sessions]) if sessions else np.zeros(0, dtype=_dtype())
+        cat = np.concatenate([s for _, s in sessions]) if sessions else np.zeros(0, dtype=DTYPE)
         f4 = np.float32
         return cls(np.repeat(np.arange(len(sessions), dtype=np.int32), lens),
                    np.repeat(np.array([feet.index(str(row.foot)) for row, _ in sessions], dtype=np.int8), lens),
-                   feet, cat["ic_ms"].astype(np.int64), (cat["arch_share"] / f4(1e4)).astype(f4),
+                   feet, cat["ic_ms"].astype(np.int32), (cat["arch_share"] / f4(1e4)).astype(f4),
                    (cat["toe_share"] / f4(1e4)).astype(f4), flag(cat, "collapse"), flag(cat, "toe_engaged"),
                    flag(cat, "cue_block"), cat["block"].astype(np.int16), judged(cat), toe_judged(cat),
                    cat["loading_rate"].astype(f4) * f4(10), (cat["ml_index"] / f4(1e4)).astype(f4),
@@ -189,11 +189,6 @@ class Steps:
 
     def subset(self, mask: np.ndarray) -> Steps:
         return Steps(**{k: (v if k == "feet" else v[mask]) for k, v in self.__dict__.items()})
-
-
-def _dtype() -> np.dtype:
-    from host.records import DTYPE
-    return DTYPE
 
 
 _STATS = ("n", "arch", "arch2", "collapse", "n_toe", "engaged")  # per-cluster sums the bootstrap needs

@@ -22,6 +22,7 @@ from host.analysis import WINDOW_MS, Analysis, Steps  # noqa: E402
 INSOLE = json.loads((Path(__file__).resolve().parents[1] / "hardware" / "fsr.json").read_text())["insole"]
 ON, OFF, WARM = "#2a9d8f", "#e76f51", "0.75"
 LAST_RUNS = 3  # the block chart shows the latest runs; the history table has them all
+MAX_TICKS = 12  # dated ticks on the session axis (hundreds of labels are unreadable and slow)
 
 
 @dataclass
@@ -113,7 +114,8 @@ def session_trend(a: Analysis) -> bytes:
     x = np.arange(len(a.sessions))
     ax.plot(x, [100 * r.engaged_rate for r in a.sessions], "o-", color=ON, label="toes engaged")
     ax.plot(x, [100 * r.collapse_rate for r in a.sessions], "s-", color=OFF, label="arch collapsed")
-    ax.set_xticks(x, [_date(r.started_at) for r in a.sessions], fontsize=7, rotation=30)
+    ticks = x[np.unique(np.linspace(0, len(x) - 1, min(len(x), MAX_TICKS)).round().astype(int))]
+    ax.set_xticks(ticks, [_date(a.sessions[i].started_at) for i in ticks], fontsize=7, rotation=30)
     ax.set_ylabel("share of landings")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylim(0, 100)
