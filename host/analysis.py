@@ -199,10 +199,11 @@ _BOOT_CHUNK = 250  # bootstrap replicates per matrix product: bounds memory for 
 def _clusters(keys: np.ndarray, s: Steps) -> tuple[np.ndarray, np.ndarray]:
     """(clusters, len(_STATS)) sums per cluster (block or window), and each cluster's session."""
     uniq, inv = np.unique(keys, return_inverse=True)
-    j, t = s.judged.astype(np.float64), s.toe_judged.astype(np.float64)
-    arch = s.arch * j
-    cols = [j, arch, arch * s.arch, s.collapse * j, t, s.engaged * t]
-    return np.column_stack([np.bincount(inv, weights=c, minlength=len(uniq)) for c in cols]), uniq // _SESSION_KEY
+    j, t = s.judged, s.toe_judged
+    cols = (lambda: j, lambda: s.arch * j, lambda: s.arch * s.arch * j, lambda: s.collapse & j, lambda: t,
+            lambda: s.engaged & t)  # made one at a time: a million steps x 6 float columns is memory
+    return (np.column_stack([np.bincount(inv, weights=c(), minlength=len(uniq)) for c in cols]),
+            uniq // _SESSION_KEY)
 
 
 _SESSION_KEY = 100_000  # cluster key = session * _SESSION_KEY + block (or window)

@@ -128,7 +128,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     _, sessions = _runner_sessions(args)
     sessions, scope = _select(args, sessions)
     steps = Steps.from_sessions(sessions)
-    sessions = [(row, records[:0]) for row, records in sessions]  # the columns hold it all: free the records
+    sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100), steps=steps)
     out = {"text": lambda: text(a, scope=scope), "json": lambda: to_json(a),
            "html": lambda: to_html(a, steps, scope=scope)}[fmt]()

@@ -12,9 +12,13 @@ import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from host import analysis
-from host.analysis import Analysis, Comparison, Interval, MoreNeeded, SessionResult, Shortfall, Steps
+from host.analysis import Analysis, Interval, MoreNeeded, SessionResult, Shortfall, Steps
+
+if TYPE_CHECKING:  # figures import matplotlib: only the HTML report pays for it
+    from host.figures import Figure
 
 HEADLINES = {
     "stabilizes": "Curling the toes STEADIES this runner's arch: it collapses less often",
@@ -452,7 +456,7 @@ def _html_table(t: Table) -> str:
     return f"<table><tr>{''.join(f'<th>{e(h)}</th>' for h in t.head)}</tr>{rows}</table>{notes}"
 
 
-def _figure(f: object) -> str:
+def _figure(f: Figure) -> str:
     e = html.escape
     return (f"<figure><img alt='{e(f.title)}' src='data:image/png;base64,{base64.b64encode(f.png).decode()}'>"
             f"<figcaption><b>{e(f.title)}.</b> {e(f.caption)}</figcaption></figure>")
