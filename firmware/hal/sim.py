@@ -229,6 +229,8 @@ class Board:
             self.stall_us += self.flash.op(op, nbytes)
 
     def wait_next_sample(self):
+        if self.frame_no < 0:
+            self.stall_us = 0  # the session's header: written before sampling starts
         missed = self._stalled() if self.stall_us else 0
         self._advance()
         speed = _host["speed"]
