@@ -50,7 +50,7 @@ hardware: $(STAMP)
 
 deploy: $(STAMP)
 	@test -n "$(PORT)" || { echo "usage: make deploy PORT=/dev/ttyUSB0 [BOARD=$(BOARD)]"; exit 2; }
-	$(PY) -m hardware.deploy --port $(PORT) --board $(BOARD)
+	$(PY) -m hardware.deploy --port $(PORT) --board $(BOARD) $(if $(FROZEN),--frozen)
 
 # Measures the firmware's real costs on a board (or the virtual insole: unix-port figures).
 board-check: $(STAMP)
