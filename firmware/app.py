@@ -35,10 +35,10 @@ def _make_hal(board, rate):
     return sim.Board(board, rate)
 
 
-def _header(board, cfg, hal):
+def _header(board_name, cfg, hal):
     return {
         "firmware": FIRMWARE_VERSION,
-        "board": board.get("name", "?"),
+        "board": board_name,
         "foot": cfg["foot"],
         "runner": cfg["runner_id"],
         "rate_hz": cfg["rate_hz"],
@@ -129,10 +129,12 @@ def main():
     try:
         sessionlog.recover(ROOT, log)
         lut = fsr.build_lut(board)
+        board_name = board.get("name", "?")
+        board = None  # the HAL and the LUT took what they need: ~10 KB of heap back on a board
         gc.collect()
         log("heap after boot: %d bytes in use, %d free" % (gc.mem_alloc(), gc.mem_free()))
         while True:
-            session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board, cfg, hal), log=log,
+            session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board_name, cfg, hal), log=log,
                                            flush_ms=_FLUSH_MS, flash=hal.flash_op)
             hal.pattern("ready")
             if run(hal, cfg, lut, session) != "button" or not _wait_for_start(hal):

@@ -48,6 +48,7 @@ def main(board_path):
     cfg, _ = config.validate({})
     hal = esp32.Board(board, cfg["rate_hz"])
     lut = fsr.build_lut(board)
+    board = None  # as app.main does once the HAL and the LUT are built
     pipe = pipeline.Pipeline(cfg, lut)
     from array import array
 
