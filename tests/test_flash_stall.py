@@ -43,3 +43,24 @@ def test_typical_stalls_hit_no_landing_window_and_are_counted(runs: dict) -> Non
 def test_worst_case_stalls_cost_more(runs: dict) -> None:
     typical, worst = runs["typical"][1], runs["worst"][1]
     assert worst.lost > 5 * typical.lost and worst.longest_ms > 300
+
+
+def test_serve_runs_the_virtual_insole_with_the_flash_stall_model(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.helpers import wait_for
+
+    stalls = tmp_path / "sim" / "stalls.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", "rearfoot_easy", "--speed", "100",
+                             "--flash-stall", "worst", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(lambda: stalls.exists() and len(stalls.read_text().splitlines()) >= 3)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    rows = [tuple(map(int, line.split(","))) for line in stalls.read_text().splitlines()]
+    assert max(us for _, us, _ in rows) >= 300_000  # a worst-case 4 KiB erase (400 ms) among them
