@@ -3,7 +3,7 @@
 Measures, on the insole at PORT, what decides whether the firmware keeps up there: the
 ADC read time per channel, the real pipeline's cost per frame on recorded frames, the
 stall of a session-log flush, a GC pause, the PWM call that starts a cue, the small-int
-width, and the free heap after boot and at its lowest. It copies recorded frames and
+width, the heap after boot, its peak during a pull's device calls, and the lowest free heap. It copies recorded frames and
 sends hardware/board_check_device.py with mpremote (the firmware loop is stopped, as by
 a pull; a reset starts it again). Against the virtual insole (`python -m simulator
 serve`) the figures are the MicroPython unix port's, and the table says so."""
@@ -71,6 +71,8 @@ def table(r: dict) -> str:
          f"{(1 << r['small_int_bits']) // DAY_MS_1KHZ:,}x headroom"),
         ("heap after boot (firmware core, LUT, pipeline)", f"{r['heap_after_boot']:,} bytes in use, "
          f"{r['free_after_boot']:,} free"),
+        ("heap in use at its highest during a pull", f"{r['pull_peak']:,} bytes (sync.py's calls: session list "
+         "with SHA-256, the newest session in 4 KiB chunks; sampled after each call)"),
         ("free heap at its lowest during the check", f"{r['free_lowest']:,} bytes"),
     ]
     width = max(len(k) for k, _ in rows)

@@ -123,6 +123,34 @@ def small_int_bits():
     return bits
 
 
+def pull_peak():
+    """The insole's side of a pull (sync.py, as `archcue pull` calls it): the session
+    list with SHA-256, then the newest session read in 4 KiB chunks. Returns the heap in
+    use at its highest, sampled after each call (GC on, as in a pull)."""
+    import os
+
+    import sync
+    from core import sessionlog
+
+    peak = [0]
+
+    def sample():
+        mark()
+        used = gc.mem_alloc()
+        if used > peak[0]:
+            peak[0] = used
+
+    sync.sessions()
+    sample()
+    ids = sessionlog.session_ids(".")
+    if ids:
+        size = os.stat("sessions/%s%s" % (ids[-1], sessionlog.SUFFIX))[6]
+        for off in range(0, min(size, 4 * 4096), 4096):
+            sync.read(ids[-1], off, 4096)
+            sample()
+    return peak[0]
+
+
 def main():
     gc.collect()
     from core import config, fsr
@@ -153,6 +181,7 @@ def main():
     mark()
     out["flush_median_us"], out["flush_max_us"] = flush_us()
     mark()
+    out["pull_peak"] = pull_peak()
     t0 = time.ticks_us()
     gc.collect()
     out["gc_us"] = time.ticks_diff(time.ticks_us(), t0)
