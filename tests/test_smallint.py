@@ -209,3 +209,19 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     sessionlog.scan_path(str(tmp_path / "sessions" / f"{session.sid}.acs"),
                          lambda v: late.append(v[2]) if v[2] > (DAY_S - 10) * 1000 else None)
     assert len(late) > 5  # steps detected and logged at the end of the day
+
+
+@pytest.mark.parametrize("mhz", [None, 160])
+def test_the_board_hal_sets_the_cpu_clock_from_board_data(monkeypatch, board, mhz) -> None:
+    clock = Clock()
+    machine = _fake_machine(Feeder(np.zeros((1, 6), dtype=np.uint16), clock), [ch["pin"] for ch in board["channels"]])
+    set_to = []
+    machine.freq = lambda hz=None: set_to.append(hz)
+    fw = _load_firmware(monkeypatch, clock, machine)
+    data = dict(board)
+    if mhz is None:
+        data.pop("cpu_mhz", None)  # absent: the HAL's default
+    else:
+        data["cpu_mhz"] = mhz
+    fw["hal.esp32"].Board(data, 200)
+    assert set_to == [(mhz or 240) * 1_000_000]
