@@ -70,7 +70,7 @@ def cpu_estimate(work: Path) -> list[Row]:
         unix = r["core_us"] + r["hal_us"]
         rows.append((f"unix port per frame @ {rate} Hz: core + board HAL",
                      f"{r['core_us']:.2f} + {r['hal_us']:.2f} us",
-                     f"best of 5; calibration workload {r['calib_us']:.3f} / {r['calib_after_us']:.3f} us per loop "
+                     f"best of 15 (core), 5 (HAL); calibration workload {r['calib_us']:.3f} / {r['calib_after_us']:.3f} us per loop "
                      f"before / after (the spread is this machine's noise)"))
         for mhz, ratio in ((160, RATIO_160), (240, RATIO_160 / SPEEDUP_240)):
             us = unix * ratio + CHANNELS * ADC_C_US

@@ -1,6 +1,6 @@
 # The unix-port figures behind `make bench`'s ESP32 estimate, in one MicroPython process:
 # a fixed calibration workload (before and after), the core's cost per frame
-# (bench_pipeline.py) and the board HAL's per-frame Python (hal/esp32.py on a stand-in
+# (bench_pipeline.py, best of 15 passes) and the board HAL's per-frame Python (hal/esp32.py on a stand-in
 # `machine` whose methods are C builtins: the calls are real, the hardware is not).
 # Usage: micropython bench_esp32_frame.py FRAMES.bin RATE_HZ BOARD.json
 # Prints one JSON line: calib_us, calib_after_us, core_us, hal_us.
@@ -11,6 +11,7 @@ import time
 PASSES = 5
 CALIB_LOOPS = 2000
 HAL_FRAMES = 5000
+CORE_RUNS = 3  # x bench_pipeline's 5 passes: the machine is shared, the best is the least disturbed
 
 
 class _Acc:
@@ -123,7 +124,8 @@ def main(path, rate, board_path):
     with open(board_path) as f:
         board = json.load(f)
     calib = best_calibration_us()
-    core = bench_pipeline.main(path, rate, board_path)
+    core = min((bench_pipeline.main(path, rate, board_path) for _ in range(CORE_RUNS)),
+               key=lambda r: r["us_per_frame"])
     hal = hal_us(board, rate)
     print(json.dumps({"calib_us": calib, "calib_after_us": best_calibration_us(), "core_us": core["us_per_frame"],
                       "hal_us": hal, "frames": core["frames"]}))
