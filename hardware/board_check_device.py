@@ -14,6 +14,7 @@ import micropython
 FRAMES = "bc_frames.bin"
 LOG = "bc_flush.tmp"
 REPEAT = 200
+CALIB_LOOPS = 2000
 FLUSHES = 20
 
 low = [1 << 29]  # the lowest gc.mem_free() seen
@@ -34,6 +35,37 @@ def best_us(fn, n=REPEAT):
         if dt < best:
             best = dt
     return best
+
+
+class _Acc:
+    def __init__(self):
+        self.n = 0
+        self.total = 0
+        self.peak = 0
+        self.hist = [0] * 8
+
+    def add(self, v):
+        self.n += 1
+        self.total += v
+        if v > self.peak:
+            self.peak = v
+        self.hist[v & 7] += 1
+        return self.total >> 4
+
+
+def calibration(loops):
+    """A fixed workload of the per-frame kind (integer arithmetic, attribute and list
+    access, a method call). `make bench` times it in the unix port next to the pipeline;
+    timed here too, it turns the bench's ESP32 estimate into a measured ratio."""
+    acc = _Acc()
+    x = 12345
+    s = 0
+    for _ in range(loops):
+        x = (x * 1103 + 12345) & 0xFFFF
+        s += acc.add(x >> 4)
+        if s > 100000:
+            s -= 100000
+    return s
 
 
 def adc_us(board):
@@ -177,6 +209,7 @@ def main():
         "frames": len(frames) // 6,
         "pwm_on_us": pwm_us(board),
         "small_int_bits": small_int_bits(),
+        "calib_us": best_us(lambda: calibration(CALIB_LOOPS), 5) / CALIB_LOOPS,
     }
     mark()
     out["flush_median_us"], out["flush_max_us"] = flush_us()
@@ -197,4 +230,5 @@ def main():
     print("BOARD-CHECK " + json.dumps(out))
 
 
-main()
+if __name__ == "__main__":
+    main()

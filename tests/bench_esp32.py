@@ -47,7 +47,7 @@ BOARD_HEAP_KB = 110  # ESP32 without PSRAM: MicroPython's heap
 
 
 def _mp(script: str, *args: str, heap: str = "8M") -> dict:
-    env = dict(os.environ, MICROPYPATH=f"{ROOT / 'firmware'}:{ROOT / 'tests' / 'mp'}")
+    env = dict(os.environ, MICROPYPATH=f"{ROOT / 'firmware'}:{ROOT / 'tests' / 'mp'}:{ROOT / 'hardware'}")
     out = subprocess.run([str(MICROPYTHON), "-X", f"heapsize={heap}", str(ROOT / "tests" / "mp" / script), *args],
                          capture_output=True, text=True, env=env, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])

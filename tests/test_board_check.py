@@ -31,6 +31,7 @@ def test_board_check_runs_against_the_virtual_insole(tmp_path: Path) -> None:
     assert re.search(r"pipeline per frame \(1000 recorded frames\)\s+\d+\.\d us", text), text
     assert re.search(r"session-log flush .* median [\d,]+ us, longest [\d,]+ us", text), text
     assert re.search(r"gc.collect\(\) pause\s+[\d,]+ us", text), text
+    assert re.search(r"calibration workload\s+\d+\.\d+ us per loop", text), text
     assert "small ints" in text and "below 2**62" in text  # the unix port's 63-bit small ints
     assert re.search(r"heap after boot .*\s[\d,]+ bytes in use", text), text
     assert re.search(r"heap in use at its highest during a pull\s+[\d,]+ bytes", text), text

@@ -8,39 +8,13 @@ import json
 import sys
 import time
 
+from board_check_device import calibration  # the same workload the board check times on a board
+from fake_machine import Machine
+
 PASSES = 5
 CALIB_LOOPS = 2000
 HAL_FRAMES = 5000
 CORE_RUNS = 3  # x bench_pipeline's 5 passes: the machine is shared, the best is the least disturbed
-
-
-class _Acc:
-    def __init__(self):
-        self.n = 0
-        self.total = 0
-        self.peak = 0
-        self.hist = [0] * 8
-
-    def add(self, v):
-        self.n += 1
-        self.total += v
-        if v > self.peak:
-            self.peak = v
-        self.hist[v & 7] += 1
-        return self.total >> 4
-
-
-def calibration(loops):
-    """Integer arithmetic, attribute and list access, a method call: the per-frame mix."""
-    acc = _Acc()
-    x = 12345
-    s = 0
-    for _ in range(loops):
-        x = (x * 1103 + 12345) & 0xFFFF
-        s += acc.add(x >> 4)
-        if s > 100000:
-            s -= 100000
-    return s
 
 
 def best_calibration_us():
@@ -53,49 +27,12 @@ def best_calibration_us():
     return best / CALIB_LOOPS
 
 
-class _Machine:
-    """Stand-in `machine`: per-frame methods are C builtins, as the real ones are."""
-
-    class Pin:
-        IN = OUT = PULL_UP = PULL_DOWN = 0
-        value = staticmethod(int)
-
-        def __init__(self, *a, **kw):
-            pass
-
-    class ADC:
-        ATTN_11DB = 3
-        read_u16 = staticmethod(time.ticks_ms)
-
-        def __init__(self, *a, **kw):
-            pass
-
-    class PWM:
-        duty_u16 = staticmethod(abs)
-
-        def __init__(self, *a, **kw):
-            pass
-
-    class I2C:
-        def __init__(self, *a, **kw):
-            pass
-
-        def scan(self):
-            return []
-
-    WDT = Timer = RTC = I2C
-
-    @staticmethod
-    def freq(hz=None):
-        return 240000000
-
-
 def hal_us(board, rate):
     """The app's per-frame HAL calls: wait_next_sample (the spin exits at once),
     read_frame, now_ms, service; best pass, less the bare loop."""
     from array import array
 
-    sys.modules["machine"] = _Machine
+    sys.modules["machine"] = Machine
     from hal import esp32
 
     hal = esp32.Board(board, rate)

@@ -30,9 +30,9 @@ def _defined(modules):
 
 
 def main(board_path):
-    from bench_esp32_frame import _Machine
+    from fake_machine import Machine
 
-    sys.modules["machine"] = _Machine
+    sys.modules["machine"] = Machine
     m0 = _used()
     import app
     from core import config, fsr, record, sessionlog
