@@ -10,7 +10,7 @@ FIRMWARE_PY := $(shell find firmware -name '*.py' -not -path '*/__pycache__/*')
 export PYRIGHT_PYTHON_CACHE_DIR := $(CURDIR)/$(VENV)/pyright-cache
 export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
-.PHONY: setup demo test check bench deploy hardware clean chromium
+.PHONY: setup demo test check bench deploy hardware clean chromium board-check
 
 setup: $(STAMP)
 
@@ -50,7 +50,12 @@ hardware: $(STAMP)
 
 deploy: $(STAMP)
 	@test -n "$(PORT)" || { echo "usage: make deploy PORT=/dev/ttyUSB0 [BOARD=$(BOARD)]"; exit 2; }
-	$(PY) -m hardware.deploy --port $(PORT) --board $(BOARD)
+	$(PY) -m hardware.deploy --port $(PORT) --board $(BOARD) $(if $(FROZEN),--frozen)
+
+# Measures the firmware's real costs on a board (or the virtual insole: unix-port figures).
+board-check: $(STAMP)
+	@test -n "$(PORT)" || { echo "usage: make board-check PORT=/dev/ttyUSB0"; exit 2; }
+	$(PY) -m hardware.board_check --port $(PORT)
 
 clean:
 	rm -rf build .pytest_cache

@@ -9,7 +9,10 @@ Puts the archcue firmware on a board that already runs MicroPython:
   3. copy (mpremote fs cp): folders created, stale .py removed, files copied (config.json only
      if the device has none: a coach's settings survive a firmware update), then reset.
 
---build-only does step 1 without a board."""
+--build-only does step 1 without a board. --frozen is for a board flashed with the custom
+MicroPython build of hardware/manifest.py: the modules are in its flash, so only boot.py,
+main.py, board.json and config.json are copied, and module copies that would shadow the
+frozen ones (the filesystem comes first on sys.path) are removed."""
 from __future__ import annotations
 
 import argparse
@@ -49,9 +52,15 @@ def _tool(name: str) -> str:
 MPREMOTE: str | None = None  # tests point this at a stand-in; None: the real mpremote
 
 
-def build(board_name: str, out: Path) -> list[Path]:
+def modules() -> list[str]:
+    """The firmware modules (not boot.py / main.py), as paths relative to firmware/."""
+    return sorted(p.relative_to(FIRMWARE).as_posix() for p in FIRMWARE.rglob("*.py")
+                  if "__pycache__" not in p.parts and p.name not in KEEP_SOURCE)
+
+
+def build(board_name: str, out: Path, frozen: bool = False) -> list[Path]:
     """Compile into `out` the tree that goes onto the board; returns its files, relative
-    order: modules, then board.json and config.json."""
+    order: modules, then board.json and config.json. frozen: boot.py and main.py only."""
     try:
         board = load_board(board_name)
     except BoardError as e:
@@ -62,7 +71,7 @@ def build(board_name: str, out: Path) -> list[Path]:
     files = []
     for src in sorted(FIRMWARE.rglob("*.py")):
         rel = src.relative_to(FIRMWARE)
-        if "__pycache__" in rel.parts:
+        if "__pycache__" in rel.parts or (frozen and rel.name not in KEEP_SOURCE):
             continue
         dst = out / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +155,7 @@ def check_mpy(device_mpy: int | None, sample: Path) -> None:
                           f"`{_tool('mpy-cross')} --version`")
 
 
-def deploy(port: str, board_name: str, out: Path | None = None, log=print) -> None:
+def deploy(port: str, board_name: str, out: Path | None = None, log=print, frozen: bool = False) -> None:
     if not port:
         raise DeployError("no port given: pass --port (e.g. /dev/ttyUSB0); `mpremote connect list` "
                           "lists the boards plugged in")
@@ -154,11 +163,16 @@ def deploy(port: str, board_name: str, out: Path | None = None, log=print) -> No
         raise DeployError(f"{port}: no such port (is the board plugged in? `mpremote connect list` lists the "
                           "boards it sees)")
     out = out or ROOT / "build" / "deploy" / board_name
-    files = build(board_name, out)
+    files = build(board_name, out, frozen)
     rel = [f.relative_to(out).as_posix() for f in files]
     mpys = [r for r in rel if r.endswith(".mpy")]
-    info = probe(port, [r[:-4] + ".py" for r in mpys])
-    check_mpy(info.get("mpy"), out / mpys[0])
+    if frozen:  # any copy on the filesystem would be imported instead of the frozen module
+        shadows = [m[:-3] + ext for m in modules() for ext in (".py", ".mpy")]
+    else:
+        shadows = [r[:-4] + ".py" for r in mpys]
+    info = probe(port, shadows)
+    if mpys:
+        check_mpy(info.get("mpy"), out / mpys[0])
     keep_config = bool(info.get("config"))
     if keep_config:
         log("the board has a config.json: kept (delete it on the board to get the defaults)")
@@ -191,14 +205,16 @@ def main(argv: list[str] | None = None) -> int:
                    help="board profile from hardware/boards (default: %(default)s)")
     p.add_argument("--build-only", action="store_true", help="compile into --out and stop (no board needed)")
     p.add_argument("--out", type=Path, default=None, help="build folder (default: build/deploy/BOARD)")
+    p.add_argument("--frozen", action="store_true",
+                   help="the board runs the custom build of hardware/manifest.py: copy no modules")
     args = p.parse_args(argv)
     try:
         if args.build_only:
             out = args.out or ROOT / "build" / "deploy" / args.board
-            files = build(args.board, out)
+            files = build(args.board, out, args.frozen)
             print(f"built {len(files)} files for {args.board} in {out}")
         else:
-            deploy(args.port, args.board, args.out)
+            deploy(args.port, args.board, args.out, frozen=args.frozen)
     except DeployError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -36,6 +36,7 @@ class RunResult:
     log: str
     sessions: list[str] = field(default_factory=list)
     truth: list[dict] | None = None  # per-step truth after the runner's answers to cues
+    stalls: list[tuple[int, int, int]] = field(default_factory=list)  # flash-stall model: t_ms, us, frames missed
 
 
 def firmware_files() -> list[Path]:
@@ -57,14 +58,15 @@ def prepare(device: Path, board: dict, config: dict | None) -> None:
 
 
 def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
-              interactive: bool = False, button_held: bool = False, runner: tuple | None = None) -> str:
+              interactive: bool = False, button_held: bool = False, runner: tuple | None = None,
+              flash_stall: tuple | None = None) -> str:
     """MicroPython code that attaches the sim HAL to its host files, mounts the device
     folder as "/" and boots the firmware like a board does (boot.py, then main.py)."""
     return "\n".join([
         "import sys, os, vfs",
         f"sys.path.insert(0, {str(device)!r})",
         "from hal import sim",
-        f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, {runner!r})",
+        f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, {runner!r}, {flash_stall!r})",
         "vfs.umount('/')",
         f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
         "os.chdir('/')",
@@ -114,18 +116,19 @@ def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str
     return pulses, patterns
 
 
-def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path) -> RunResult:
+def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path, flash_stall: str | None = None) -> RunResult:
     """A synthetic run through the firmware, the runner answering its cues; result.truth
     is the per-step truth as the runner actually landed."""
     result = run_firmware(run.counts, run.rate_hz, board, config, workdir,
-                          runner=lambda simdir: write_runner(simdir, run))
+                          runner=lambda simdir: write_runner(simdir, run), flash_stall=flash_stall)
     variants = Path(workdir) / "sim" / "variants.bin"
     result.truth = run.compliance.truth(run, variants.read_bytes()) if run.compliance else run.truth
     return result
 
 
 def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | None, workdir: Path,
-                 speed: float | None = None, timeout: float = 3600, runner=None) -> RunResult:
+                 speed: float | None = None, timeout: float = 3600, runner=None,
+                 flash_stall: str | None = None) -> RunResult:
     """Run the firmware over `frames` (n, 6 raw counts) until they end; returns the step
     records it logged, its haptic calls and its console output. runner(simdir) may write
     the simulated runner's files and return sim.attach()'s runner argument."""
@@ -140,8 +143,11 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
     haptics.unlink(missing_ok=True)
     before = set(sessionlog.session_ids(str(device)))
     runner_spec = runner(simdir) if runner else None
+    stalls = simdir / "stalls.csv"
+    stall_spec = (flash_stall, str(stalls)) if flash_stall else None
     proc = subprocess.run([str(MICROPYTHON), "-X", "heapsize=2M", "-c",
-                           bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0, runner=runner_spec)],
+                           bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0, runner=runner_spec,
+                                     flash_stall=stall_spec)],
                           capture_output=True, text=True, timeout=timeout, cwd=workdir,
                           env={**os.environ, "MICROPYPATH": ""})
     output = proc.stdout + proc.stderr
@@ -149,4 +155,7 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
         raise FirmwareError(f"firmware exited with {proc.returncode}:\n{output}")
     new = [s for s in sessionlog.session_ids(str(device)) if s not in before]
     pulses, patterns = read_haptics(haptics)
-    return RunResult(read_sessions(device, new), pulses, patterns, output, new)
+    result = RunResult(read_sessions(device, new), pulses, patterns, output, new)
+    if flash_stall:
+        result.stalls = [tuple(map(int, line.split(","))) for line in stalls.read_text().splitlines()]
+    return result

@@ -12,6 +12,7 @@ from pathlib import Path
 from firmware.core import config as fw_config
 from hardware.board_data import load_board
 from simulator.device import run_synth
+from simulator.flashstall import MODES, StallEffect, stall_effect
 from simulator.scoring import Score, score
 from simulator.synth import generate, load_scenario, scenario_names
 
@@ -35,16 +36,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, help="override each scenario's duration")
     p.add_argument("--jobs", type=int, default=2, help="scenarios run in parallel (default 2)")
     p.add_argument("--out", type=Path, help="also write the table (markdown) here")
+    p.add_argument("--flash-stall", choices=MODES, default="off",
+                   help="the flash-stall model (typical / worst SPI NOR times): adds samples lost and landing windows hit")
     p.set_defaults(func=run)
 
 
-def score_scenario(name: str, seed: int = 1, seconds: float | None = None) -> Score:
+def score_scenario(name: str, seed: int = 1, seconds: float | None = None, flash_stall: str = "off") -> Score:
+    return score_with_stalls(name, seed, seconds, flash_stall)[0]
+
+
+def score_with_stalls(name: str, seed: int = 1, seconds: float | None = None,
+                      flash_stall: str = "off") -> tuple[Score, StallEffect]:
     run_ = generate(load_scenario(name), seed=seed, seconds=seconds)
     cfg = {"cue_mode": "every"}
     with tempfile.TemporaryDirectory(prefix="archcue-score-") as tmp:
-        result = run_synth(run_, load_board(), cfg, Path(tmp))
+        result = run_synth(run_, load_board(), cfg, Path(tmp), None if flash_stall == "off" else flash_stall)
     window = fw_config.defaults()["landing_window_ms"]
-    return score(result.truth, result.records, result.haptics, run_.seconds, window)
+    effect = stall_effect(result.stalls, result.truth, run_.rate_hz, len(run_.counts), window)
+    return score(result.truth, result.records, result.haptics, run_.seconds, window), effect
 
 
 def table(results: dict[str, Score]) -> str:
@@ -57,13 +66,17 @@ def table(results: dict[str, Score]) -> str:
     return "\n".join(lines)
 
 
-def score_all(names: list[str], seed: int, seconds: float | None, jobs: int) -> dict[str, Score]:
+def score_all(names: list[str], seed: int, seconds: float | None, jobs: int, flash_stall: str = "off",
+              effects: dict[str, StallEffect] | None = None) -> dict[str, Score]:
+    """Scores per scenario; with the flash-stall model, each one's StallEffect into effects."""
     results: dict[str, Score] = {}
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {name: pool.submit(score_scenario, name, seed, seconds) for name in names}
+        futures = {name: pool.submit(score_with_stalls, name, seed, seconds, flash_stall) for name in names}
         for i, (name, fut) in enumerate(futures.items(), 1):
-            results[name] = fut.result()
+            results[name], effect = fut.result()
+            if effects is not None:
+                effects[name] = effect
             print(f"[{i}/{len(names)}] {name} scored ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
     return results
 
@@ -72,7 +85,11 @@ def run(args: argparse.Namespace) -> int:
     names = args.scenario or scenario_names()
     for name in names:
         load_scenario(name)  # fail fast on a typo
-    text = table(score_all(names, args.seed, args.seconds, args.jobs))
+    effects: dict[str, StallEffect] = {}
+    text = table(score_all(names, args.seed, args.seconds, args.jobs, args.flash_stall, effects))
+    if args.flash_stall != "off":
+        text += f"\n\nflash stalls ({args.flash_stall} SPI NOR times):\n" + "\n".join(
+            f"- {name}: {e.describe()}" for name, e in effects.items())
     print(text)
     if args.out:
         args.out.write_text(text + "\n")

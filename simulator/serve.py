@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="throttle the port to this line rate, e.g. 115200 (default: unthrottled)")
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
     p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
+    p.add_argument("--flash-stall", choices=("off", "typical", "worst"), default="off",
+                   help="stall the sampler for the flash's erase/program times (SPI NOR datasheet figures), "
+                        "as an ESP32 does; stalls logged to DIR/sim/stalls.csv")
     p.set_defaults(func=run)
 
 
@@ -92,7 +95,8 @@ def _forward(src: int, dst: int, baud: int = 0) -> bool:
 
 class VirtualInsole:
     def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, runner: tuple | None = None,
-                 log=print):
+                 log=print, flash_stall: str = "off"):
+        self.flash_stall = None if flash_stall == "off" else (flash_stall, str(workdir / "sim" / "stalls.csv"))
         self.baud = baud
         self.runner = runner
         self.workdir = workdir
@@ -116,7 +120,7 @@ class VirtualInsole:
     def _boot(self) -> int:
         fw_master, fw_slave = _raw_pair()
         code = device.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
-                                interactive=True, runner=self.runner)
+                                interactive=True, runner=self.runner, flash_stall=self.flash_stall)
         self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", "heapsize=2M", "-i", "-c", code],
                                      stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
                                      start_new_session=True, preexec_fn=_die_with_parent,
@@ -175,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
     device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
     runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
     insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
-                           log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True))
+                           log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True),
+                           flash_stall=args.flash_stall)
 
     def stop(signum: int, frame: object) -> None:
         insole.stopping = True

@@ -15,6 +15,7 @@ import numpy as np
 from hardware.board_data import load_board
 from tests import bench_report
 from simulator.synth import generate, load_scenario, scenario_names
+from tests.bench_esp32 import esp32
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "bench"
@@ -165,6 +166,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("virtual insole", virtual_insole_hour),
     ("firmware", firmware_cost),
     ("detection", detection),
+    ("esp32", esp32),
 ]
 
 

@@ -5,8 +5,9 @@
 #   records  24-byte step records (record.py), each with its own CRC-16
 #   trailer  n bytes JSON summary | u32 CRC-32 | u16 n | b"ACSE"   (clean close or recovery)
 #
-# Records are buffered in RAM and written + flushed (LittleFS sync) when the buffer fills
-# or flush_ms has passed, so a power cut loses at most that much. The trailer is found
+# Records are buffered in RAM, written when the buffer fills and synced (LittleFS) at the
+# end of each flash block or when flush_ms has passed, so a power cut loses at most that
+# much (SessionLog says why block boundaries). The trailer is found
 # from the end of the file, so recovery never rewrites data: on boot, recover() finds
 # sessions without a trailer and appends one whose summary is recomputed from the records
 # before the first torn or corrupt one ("records" says how many to trust). Logging stops
@@ -244,10 +245,41 @@ def free_bytes(root):
     return st[0] * st[3]
 
 
-class SessionLog:
-    """An open session: append() step records, tick() regularly, close() at the end."""
+# What SessionLog tells its flash hook (the simulator's stall model): hook(op, nbytes).
+OPEN = 0  # a new session file
+WRITE = 1  # nbytes appended
+SYNC = 2  # LittleFS sync (metadata commit)
+BLOCK_SIZE = 4096  # LittleFS block = the SPI NOR flash's 4 KiB erase sector
 
-    def __init__(self, root, device_id, header, flush_ms=1000, reserve=12288, log=print):
+
+def _ctz(i):
+    n = 0
+    while not i & 1:
+        i >>= 1
+        n += 1
+    return n
+
+
+def block_capacity(i, block_size=BLOCK_SIZE):
+    """File bytes LittleFS stores in the i-th block of a file: each block after the first
+    starts with its skip-list pointers (lfs2_ctz_extend)."""
+    return block_size if i == 0 else block_size - 4 * (_ctz(i) + 1)
+
+
+class SessionLog:
+    """An open session: append() step records, tick() regularly, close() at the end.
+
+    Flash work (each erase or program stalls an ESP32's CPU, code runs from flash) happens
+    only inside append(), tick(), flush() and close(), so the app calls them at a moment
+    when a stall costs no landing. LittleFS copies the partial last block of a file into a
+    freshly erased one on the first append after each sync (45 ms typical, 400 ms worst for
+    the erase alone), so syncs land on block boundaries where they can: when the buffered
+    records reach the end of the file's current block, exactly that much is written and
+    synced, and the next append starts a new block with nothing to copy. The flush_ms sync
+    is the durability bound: a power cut loses at most that much, and nothing synced."""
+
+    def __init__(self, root, device_id, header, flush_ms=1000, reserve=12288, log=print, flash=None,
+                 block_size=BLOCK_SIZE):
         self.log = log
         self.root = root
         self.reserve = reserve
@@ -255,8 +287,17 @@ class SessionLog:
         self.summary = Summary()
         self.flush_ms = flush_ms
         self.last_flush = 0
+        self.synced_at_boundary = False  # since the last tick(): restarts the flush_ms interval
         self.buf = bytearray(record.SIZE * _CHUNK_RECORDS)
         self.used = 0
+        self.dirty = False  # bytes written since the last sync
+        self.flash = flash
+        self.block_size = block_size
+        self.size = 0  # bytes in the file
+        self.block_i = 0  # LittleFS block holding the file's last byte ...
+        self.block_end = block_size  # ... and the file offset where that block ends
+        self.free_seen = 0  # free bytes at the last statvfs, and the file size then
+        self.size_seen = 0
         if not exists(root + "/" + DIR):
             os.mkdir(root + "/" + DIR)
         while free_bytes(root) < 2 * reserve and reclaim(root, log):
@@ -268,12 +309,23 @@ class SessionLog:
         header["session"] = self.sid
         header["device"] = device_id
         self.f = open(self.path, "wb")
+        self._tell(OPEN, 0)
         self._write(_header_block(header))
         self._sync()
+
+    def _tell(self, op, nbytes):
+        if self.flash:
+            self.flash(op, nbytes)
 
     def _stop(self):
         self.full = True
         self.log("flash full: step logging stopped, cues continue")
+
+    def _room(self):
+        """Bytes from the end of the file to the end of the LittleFS block it is filling."""
+        if self.size == self.block_end:  # on a boundary: the next byte opens a new block
+            return block_capacity(self.block_i + 1, self.block_size)
+        return self.block_end - self.size
 
     def _write(self, data, sealing=False):
         if self.full and not sealing:
@@ -284,6 +336,14 @@ class SessionLog:
             if e.args[0] != ENOSPC:
                 raise
             self._stop()
+            return
+        n = len(data)
+        self.size += n
+        self.dirty = True
+        while self.size > self.block_end:
+            self.block_i += 1
+            self.block_end += block_capacity(self.block_i, self.block_size)
+        self._tell(WRITE, n)
 
     def _sync(self):
         if self.full:
@@ -295,24 +355,50 @@ class SessionLog:
                 raise
             self._stop()
             return
-        if free_bytes(self.root) < self.reserve:
-            self._stop()  # what is written stays; the reserve keeps room to seal
+        self.dirty = False
+        self._tell(SYNC, 0)
+        # statvfs walks every block of the filesystem (slow on a full one): only near the
+        # reserve; the estimate counts a spare block for LittleFS's copy-on-write
+        if self.free_seen - (self.size - self.size_seen) - self.block_size < 2 * self.reserve:
+            self.free_seen = free_bytes(self.root)
+            self.size_seen = self.size
+            if self.free_seen < self.reserve:
+                self._stop()  # what is written stays; the reserve keeps room to seal
+
     def append(self, rec):
-        """Buffer one 24-byte record (already CRC'd); writes out when the buffer is full."""
+        """Buffer one 24-byte record (already CRC'd). Writes (no sync) when the buffer is
+        full; writes up to the block boundary and syncs when the buffer reaches it."""
         if self.full:
             return
         self.summary.add(record.unpack(rec))
+        buf = self.buf
         off = self.used
         for i in range(record.SIZE):
-            self.buf[off + i] = rec[i]
-        self.used += record.SIZE
-        if self.used == len(self.buf):
-            self.flush()
+            buf[off + i] = rec[i]
+        used = off + record.SIZE
+        room = self._room()
+        if used >= room:
+            self._write(memoryview(buf)[:room])
+            self._sync()
+            self.synced_at_boundary = True
+            for i in range(used - room):  # the record that straddles the boundary
+                buf[i] = buf[room + i]
+            used -= room
+        elif used + record.SIZE > len(buf):  # the next record would not fit
+            self._write(memoryview(buf)[:used])
+            used = 0
+        self.used = used
 
     def tick(self, now_ms):
-        if self.used and now_ms - self.last_flush >= self.flush_ms:
+        """Sync if flush_ms has passed since the last sync. Returns True if it synced."""
+        if self.synced_at_boundary:
+            self.synced_at_boundary = False
+            self.last_flush = now_ms
+        if (self.used or self.dirty) and now_ms - self.last_flush >= self.flush_ms:
             self.flush()
             self.last_flush = now_ms
+            return True
+        return False
 
     def flush(self):
         if self.used:

@@ -15,4 +15,7 @@
 #   device_id() -> str          stable id for session names
 #   clock_iso() -> str | None   wall-clock time if the host set it, else None
 #   check_interrupt()           raise KeyboardInterrupt on a host Ctrl-C (where not automatic)
+#   flash_op(op, nbytes)        the session log's flash writes and syncs (sessionlog.OPEN,
+#                               WRITE, SYNC): a no-op on the board, whose flash stalls by
+#                               itself; the simulator's flash-stall model
 #   close()                     motor off, release pins

@@ -18,11 +18,16 @@ _DEBOUNCE_MS = 30
 
 class Board:
     def __init__(self, board, rate_hz):
+        # MicroPython's ESP32 port boots at 160 MHz; the sampler needs the headroom of 240
+        machine.freq(board.get("cpu_mhz", 240) * 1000000)
         self.adcs = [ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB) for ch in board["channels"]]
         self.period_us = 1000000 // rate_hz
         self.start = time.ticks_us()
         self.due = self.start
-        self.samples = 0
+        # Sample-clock time as whole ms + leftover us: every value stays below 2**30 (an
+        # ESP32 small int) for 12 days, where samples * period_us passed it after 17.9 min.
+        self.ms = 0
+        self.us = 0
         hap = board["haptic"]
         self.motor = PWM(Pin(hap["pin"]), freq=hap["pwm_hz"], duty_u16=0)
         self.motor_duty = hap["duty_pct"] * 65535 // 100
@@ -55,7 +60,9 @@ class Board:
             self.due = time.ticks_add(self.due, missed * self.period_us)
         while time.ticks_diff(self.due, time.ticks_us()) > 0:
             pass
-        self.samples += 1 + missed
+        us = self.us + (1 + missed) * self.period_us  # missed * period < 2**29: ticks_diff's range
+        self.ms += us // 1000
+        self.us = us % 1000
         return missed
 
     def read_frame(self, frame):
@@ -65,7 +72,7 @@ class Board:
         return True
 
     def now_ms(self):
-        return self.samples * self.period_us // 1000
+        return self.ms
 
     def haptic(self, pulse_ms):
         if self.drv:
@@ -133,6 +140,9 @@ class Board:
 
     def check_interrupt(self):
         pass  # USB Ctrl-C raises KeyboardInterrupt by itself on the board
+
+    def flash_op(self, op, nbytes):
+        pass  # the real flash stalls the CPU by itself
 
     def close(self):
         """Motor and LED off. A started watchdog cannot be stopped: a timer keeps feeding it

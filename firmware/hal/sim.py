@@ -6,24 +6,36 @@
 # The simulated runner answers cues: given a second frame file with the toes curled on
 # every landing and a step schedule, each landing in the window after a cue is taken from
 # that file with the runner's compliance probability. The choice per step is logged.
+#
+# The flash-stall model (attach(flash_stall="typical" | "worst")): on an ESP32 every SPI
+# NOR erase or program freezes the CPU (code runs from the flash cache), so the frames
+# whose tick falls inside one are never sampled. FlashStall counts the erases and programs
+# LittleFS issues for the session log's writes and syncs; the board's flash timings turn
+# them into a stall; the frames it covers are skipped (their data is lost) and reported
+# missed, as the board's sampler would. Each stall is logged: t_ms,stall_us,frames missed.
 import select
 import sys
 import time
 from array import array
 
 _host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False,
-         "runner": None}
+         "runner": None, "flash_stall": None, "stalls": None}
 _FRAMES_PER_READ = 256
 
 
-def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=False, runner=None):
+def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=False, runner=None,
+           flash_stall=None):
     """Open the host-side files (before the device folder becomes "/"). runner: None, or
-    (engaged frames path, schedule path, variants log path, p x 65536, delay, steps)."""
+    (engaged frames path, schedule path, variants log path, p x 65536, delay, steps).
+    flash_stall: None, or ("typical" | "worst", stall log path)."""
     _host["frames"] = open(frames_path, "rb")
     _host["haptics"] = open(haptics_path, "a")
     _host["speed"] = speed
     _host["interactive"] = interactive
     _host["button_held"] = button_held
+    if flash_stall:
+        _host["flash_stall"] = flash_stall[0]
+        _host["stalls"] = open(flash_stall[1], "w")
     if runner:
         engaged, schedule, variants, p, delay, steps = runner
         with open(schedule, "rb") as f:
@@ -75,12 +87,109 @@ class _Runner:
         self.prompt_to = current + self.delay + self.steps - 1
 
 
+def _ctz(i):
+    n = 0
+    while not i & 1:
+        i >>= 1
+        n += 1
+    return n
+
+
+class FlashStall:
+    """Erases and programs LittleFS (MicroPython's VfsLfs2: 128-byte program cache) issues
+    for appends to one file, read from lfs2.c: the first write after a sync erases a fresh
+    block and copies the partial last block into it (lfs2_ctz_extend), a full block opens
+    a new one (erase, skip-list pointers), a sync programs the cache's tail and a metadata
+    commit; every `_COMMITS` commits the directory's metadata block is compacted (erase).
+    The counts are checked against a real VfsLfs2 in tests/mp/test_fw_flashstall.py."""
+
+    _CACHE = 128
+    _COMMITS = 64  # ~64-byte commits fill a 4 KiB metadata block
+
+    def __init__(self, erase_us, prog_us, block=4096):
+        self.erase_us = erase_us
+        self.prog_us = prog_us
+        self.block = block
+        self.erases = 0
+        self.progs = 0
+        self.commits = 0
+        self.open()
+
+    def open(self):
+        self.size = 0
+        self.index = 0  # block of the file being filled, and the offset in it
+        self.off = 0
+        self.writing = False  # a block is open for appending (no sync since)
+        self.dirty = False
+        self.progs += 1  # the new directory entry
+
+    def _new_block(self):
+        self.erases += 1
+        self.index += 1
+        self.off = 4 * (_ctz(self.index) + 1)  # skip-list pointers, in the program cache
+
+    def write(self, n):
+        cache = self._CACHE
+        if not self.writing:
+            self.writing = True
+            if self.size == 0:
+                self.erases += 1
+            elif self.off == self.block:
+                self._new_block()
+            else:  # copy-on-write of the partial last block
+                self.erases += 1
+                self.progs += self.off // cache
+        self.dirty = True
+        while n:
+            if self.off == self.block:
+                self._new_block()
+            take = min(n, self.block - self.off)
+            self.progs += (self.off + take) // cache - self.off // cache
+            self.off += take
+            self.size += take
+            n -= take
+
+    def sync(self):
+        if not self.dirty:
+            return
+        self.dirty = False
+        self.writing = False
+        if self.off % self._CACHE:
+            self.progs += 1
+        self.progs += 1  # the metadata commit
+        self.commits += 1
+        if self.commits == self._COMMITS:
+            self.commits = 0
+            self.erases += 1  # compaction into the pair's other block
+            self.progs += 2
+
+    def op(self, op, nbytes):
+        """One session-log event (sessionlog.OPEN / WRITE / SYNC); returns the stall in us."""
+        e, p = self.erases, self.progs
+        if op == 0:
+            self.open()
+        elif op == 1:
+            self.write(nbytes)
+        else:
+            self.sync()
+        return (self.erases - e) * self.erase_us + (self.progs - p) * self.prog_us
+
+
 class Board:
     def __init__(self, board, rate_hz):
         if _host["frames"] is None:
             raise RuntimeError("hal.sim: attach() the frame source first")
         self.rate = rate_hz
+        self.period_us = 1000000 // rate_hz
         self.frame_no = -1
+        self.ms = 0  # now_ms() as whole ms + a remainder in 1/rate ms: small ints for days
+        self.ms_rem = 0
+        self.flash = None
+        self.stall_us = 0
+        mode = _host["flash_stall"]
+        if mode:
+            t = board["flash"]
+            self.flash = FlashStall(t["sector_erase_us"][mode], t["page_program_us"][mode])
         self.buf = array("H", bytearray(12 * _FRAMES_PER_READ))
         self.have = 0
         self.pos = 0
@@ -94,25 +203,57 @@ class Board:
             self.poller.register(sys.stdin, select.POLLIN)
         self.led_state = "idle"
 
-    def wait_next_sample(self):
+    def _advance(self):
         self.frame_no += 1
+        if self.frame_no:
+            rem = self.ms_rem + 1000
+            self.ms += rem // self.rate
+            self.ms_rem = rem % self.rate
+
+    def _stalled(self):
+        """Frames lost to the flash stall since the last tick (their data is skipped)."""
+        missed = self.stall_us // self.period_us
+        _host["stalls"].write("%d,%d,%d\n" % (self.ms, self.stall_us, missed))
+        self.stall_us = 0
+        for _ in range(missed):
+            self._advance()
+            if not self._fill():
+                break
+            if self.runner:
+                self.runner.at_frame(self.frame_no)
+            self.pos += 6
+        return missed
+
+    def flash_op(self, op, nbytes):
+        if self.flash:
+            self.stall_us += self.flash.op(op, nbytes)
+
+    def wait_next_sample(self):
+        if self.frame_no < 0:
+            self.stall_us = 0  # the session's header: written before sampling starts
+        missed = self._stalled() if self.stall_us else 0
+        self._advance()
         speed = _host["speed"]
         if speed:
             due = int(self.frame_no * 1000 / self.rate / speed)
             wait = due - time.ticks_diff(time.ticks_ms(), self.t0)
             if wait > 0:
                 time.sleep_ms(wait)
-        return 0
+        return missed
 
-    def read_frame(self, frame):
+    def _fill(self):
+        """A frame is buffered at self.pos; False when the data has ended."""
         if self.pos >= self.have:
             n = _host["frames"].readinto(self.buf)
             self.have = (n or 0) // 2
             self.pos = 0
             if self.runner:
                 self.runner.frames.readinto(self.alt)
-            if self.have < 6:
-                return False
+        return self.have >= 6
+
+    def read_frame(self, frame):
+        if not self._fill():
+            return False
         p = self.pos
         buf = self.buf
         runner = self.runner
@@ -126,7 +267,7 @@ class Board:
         return True
 
     def now_ms(self):
-        return max(0, self.frame_no) * 1000 // self.rate
+        return self.ms
 
     def haptic(self, pulse_ms):
         t = self.now_ms()
@@ -174,5 +315,7 @@ class Board:
     def close(self):
         self.pulse_end = -1
         _host["haptics"].flush()
+        if _host["stalls"]:
+            _host["stalls"].flush()
         if self.runner:
             self.runner.log.flush()

@@ -53,6 +53,8 @@ def main(path, rate, board_path):
             best = {"frames": n, "us_per_frame": net, "loop_us_per_frame": time.ticks_diff(t2, t1) / n,
                     "bytes_per_frame": (alloc1 - alloc0) / n, "steps": steps, "passes": PASSES}
     print(json.dumps(best))
+    return best
 
 
-main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])

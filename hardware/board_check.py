@@ -1,0 +1,98 @@
+"""python -m hardware.board_check --port PORT   (make board-check PORT=...)
+
+Measures, on the insole at PORT, what decides whether the firmware keeps up there: the
+ADC read time per channel, the real pipeline's cost per frame on recorded frames, the
+stall of a session-log flush, a GC pause, the PWM call that starts a cue, the small-int
+width, the heap after boot, its peak during a pull's device calls, and the lowest free heap. It copies recorded frames and
+sends hardware/board_check_device.py with mpremote (the firmware loop is stopped, as by
+a pull; a reset starts it again). Against the virtual insole (`python -m simulator
+serve`) the figures are the MicroPython unix port's, and the table says so."""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from hardware.deploy import _tool
+
+HERE = Path(__file__).resolve().parent
+DEVICE_SCRIPT = HERE / "board_check_device.py"
+TAG = "BOARD-CHECK "
+SECONDS = 5  # recorded running sent to the board: 1,000 frames at 200 Hz
+RATE = 200
+DAY_MS_1KHZ = 24 * 3600 * 1000  # the largest per-frame value: now_ms after a day
+
+
+class BoardCheckError(RuntimeError):
+    pass
+
+
+def _frames(path: Path) -> None:
+    from simulator.synth import generate, load_scenario
+
+    run = generate(load_scenario("rearfoot_easy"), seed=1, rate_hz=RATE, seconds=SECONDS)
+    path.write_bytes(run.counts.astype("<u2").tobytes())
+
+
+def measure(port: str, timeout: float = 180) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        frames = Path(tmp) / "bc_frames.bin"
+        _frames(frames)
+        cmd = [_tool("mpremote"), "connect", port, "resume", "fs", "cp", str(frames), ":bc_frames.bin",
+               "+", "run", str(DEVICE_SCRIPT), "+", "fs", "rm", ":bc_frames.bin"]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    for line in out.stdout.splitlines():
+        if line.startswith(TAG):
+            return json.loads(line[len(TAG):])
+    raise BoardCheckError(f"no result from the board (mpremote exit {out.returncode}):\n{out.stdout}{out.stderr}")
+
+
+def _us(v: float | None) -> str:
+    return "n/a (no such hardware here)" if v is None else f"{v:,.0f} us"
+
+
+def table(r: dict) -> str:
+    esp32 = r["platform"].startswith("esp32")
+    where = (f"measured on the board ({r['platform']}, {r['freq_mhz']} MHz)" if esp32 else
+             f"unix-port figures ({r['platform']}: the virtual insole), not an ESP32's")
+    adc = r["adc_us"]
+    rows = [
+        ("ADC read_u16 per channel", "n/a (no ADC here)" if adc is None else
+         ", ".join(f"{v} us" for v in adc) + f" (frame: {sum(adc)} us)"),
+        (f"pipeline per frame ({r['frames']} recorded frames)", f"{r['frame_us']:.1f} us = "
+         f"{r['frame_us'] * RATE / 1e4:.1f}% CPU at {RATE} Hz, {r['frame_us'] / 10:.1f}% at 1 kHz (without ADC)"),
+        ("session-log flush (24 B append + sync)", f"median {r['flush_median_us']:,} us, longest {r['flush_max_us']:,} us"),
+        ("gc.collect() pause", _us(r["gc_us"])),
+        ("calibration workload", f"{r['calib_us']:.3f} us per loop (make bench times it in the unix port: "
+         "the ratio of the two replaces the published one in the bench's ESP32 estimate)"),
+        ("PWM on (motor duty_u16 call)", _us(r["pwm_on_us"])),
+        ("small ints", f"below 2**{r['small_int_bits']}: now_ms after a day is {DAY_MS_1KHZ:,}, "
+         f"{(1 << r['small_int_bits']) // DAY_MS_1KHZ:,}x headroom"),
+        ("heap after boot (firmware core, LUT, pipeline)", f"{r['heap_after_boot']:,} bytes in use, "
+         f"{r['free_after_boot']:,} free"),
+        ("heap in use at its highest during a pull", f"{r['pull_peak']:,} bytes (sync.py's calls: session list "
+         "with SHA-256, the newest session in 4 KiB chunks; sampled after each call)"),
+        ("free heap at its lowest during the check", f"{r['free_lowest']:,} bytes"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join([f"board check: {where}"] + [f"  {k.ljust(width)}  {v}" for k, v in rows])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m hardware.board_check", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--port", required=True, help="serial port of the insole (or the virtual insole's link)")
+    args = p.parse_args(argv)
+    try:
+        print(table(measure(args.port)))
+    except (BoardCheckError, subprocess.TimeoutExpired) as e:
+        print(f"board-check: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+# Runs ON the insole (sent by `make board-check`, hardware/board_check.py): measures what
+# decides whether the firmware keeps up on this board and prints one JSON line prefixed
+# BOARD-CHECK. Every figure is taken here, on whatever runs this: an ESP32, or the unix
+# port behind the virtual insole (which has no ADC or PWM: those are None).
+# Expects board.json (deployed) and bc_frames.bin (recorded frames, 6 x uint16 LE each).
+import gc
+import json
+import sys
+import time
+from array import array
+
+import micropython
+
+FRAMES = "bc_frames.bin"
+LOG = "bc_flush.tmp"
+REPEAT = 200
+CALIB_LOOPS = 2000
+FLUSHES = 20
+
+low = [1 << 29]  # the lowest gc.mem_free() seen
+
+
+def mark():
+    free = gc.mem_free()
+    if free < low[0]:
+        low[0] = free
+
+
+def best_us(fn, n=REPEAT):
+    best = 1 << 29
+    for _ in range(n):
+        t0 = time.ticks_us()
+        fn()
+        dt = time.ticks_diff(time.ticks_us(), t0)
+        if dt < best:
+            best = dt
+    return best
+
+
+class _Acc:
+    def __init__(self):
+        self.n = 0
+        self.total = 0
+        self.peak = 0
+        self.hist = [0] * 8
+
+    def add(self, v):
+        self.n += 1
+        self.total += v
+        if v > self.peak:
+            self.peak = v
+        self.hist[v & 7] += 1
+        return self.total >> 4
+
+
+def calibration(loops):
+    """A fixed workload of the per-frame kind (integer arithmetic, attribute and list
+    access, a method call). `make bench` times it in the unix port next to the pipeline;
+    timed here too, it turns the bench's ESP32 estimate into a measured ratio."""
+    acc = _Acc()
+    x = 12345
+    s = 0
+    for _ in range(loops):
+        x = (x * 1103 + 12345) & 0xFFFF
+        s += acc.add(x >> 4)
+        if s > 100000:
+            s -= 100000
+    return s
+
+
+def adc_us(board):
+    try:
+        from machine import ADC, Pin
+    except ImportError:
+        return None
+    if not hasattr(ADC, "read_u16"):
+        return None
+    out = []
+    for ch in board["channels"]:
+        read = ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB).read_u16
+        out.append(best_us(read))
+    return out
+
+
+def pwm_us(board):
+    try:
+        from machine import PWM, Pin
+    except ImportError:
+        return None
+    hap = board["haptic"]
+    motor = PWM(Pin(hap["pin"]), freq=hap["pwm_hz"], duty_u16=0)
+    duty = hap["duty_pct"] * 65535 // 100
+    t0 = time.ticks_us()
+    motor.duty_u16(duty)  # the call the HAL makes to start a cue (a few us of buzz)
+    dt = time.ticks_diff(time.ticks_us(), t0)
+    motor.duty_u16(0)
+    return dt
+
+
+def frame_us(pipe, frames):
+    """Mean cost of Pipeline.process per frame over the recorded frames, less the loop."""
+    n = len(frames) // 6
+    frame = array("H", [0] * 6)
+    rec = bytearray(24)
+    t0 = time.ticks_us()
+    for i in range(n):
+        k = i * 6
+        for c in range(6):
+            frame[c] = frames[k + c]
+        pipe.process(frame, i * 5)
+        pipe.pop_record(rec)
+    t1 = time.ticks_us()
+    for i in range(n):
+        k = i * 6
+        for c in range(6):
+            frame[c] = frames[k + c]
+        pipe.pop_record(rec)
+    t2 = time.ticks_us()
+    return (time.ticks_diff(t1, t0) - time.ticks_diff(t2, t1)) / n
+
+
+def flush_us():
+    """A 24-byte record appended and synced, as the session log does: each time and the
+    longest (on LittleFS the append after a sync erases a block)."""
+    times = []
+    rec = bytes(24)
+    with open(LOG, "wb") as f:
+        for _ in range(FLUSHES):
+            t0 = time.ticks_us()
+            f.write(rec)
+            f.flush()
+            times.append(time.ticks_diff(time.ticks_us(), t0))
+    import os
+
+    os.remove(LOG)
+    times.sort()
+    return times[len(times) // 2], times[-1]
+
+
+def small_int_bits():
+    """N where ints below 2**N need no heap: 30 on an ESP32, 62 on the unix port."""
+    bits = 8
+    x = 1 << 8
+    while bits < 70:
+        micropython.heap_lock()
+        try:
+            y = x + x
+        except MemoryError:
+            y = None
+        micropython.heap_unlock()
+        if y is None:
+            return bits + 1
+        x = y
+        bits += 1
+    return bits
+
+
+def pull_peak():
+    """The insole's side of a pull (sync.py, as `archcue pull` calls it): the session
+    list with SHA-256, then the newest session read in 4 KiB chunks. Returns the heap in
+    use at its highest, sampled after each call (GC on, as in a pull)."""
+    import os
+
+    import sync
+    from core import sessionlog
+
+    peak = [0]
+
+    def sample():
+        mark()
+        used = gc.mem_alloc()
+        if used > peak[0]:
+            peak[0] = used
+
+    sync.sessions()
+    sample()
+    ids = sessionlog.session_ids(".")
+    if ids:
+        size = os.stat("sessions/%s%s" % (ids[-1], sessionlog.SUFFIX))[6]
+        for off in range(0, min(size, 4 * 4096), 4096):
+            sync.read(ids[-1], off, 4096)
+            sample()
+    return peak[0]
+
+
+def main():
+    gc.collect()
+    from core import config, fsr
+    from core.pipeline import Pipeline
+
+    with open("board.json") as f:
+        board = json.load(f)
+    cfg, _ = config.validate({"rate_hz": 200, "cue_mode": "every"})
+    lut = fsr.build_lut(board)
+    mark()
+    pipe = Pipeline(cfg, lut)
+    gc.collect()
+    after_boot = gc.mem_alloc()
+    free_boot = gc.mem_free()
+    mark()
+    with open(FRAMES, "rb") as f:
+        frames = array("H", f.read())
+    mark()
+    out = {
+        "platform": sys.platform,
+        "freq_mhz": None,
+        "adc_us": adc_us(board),
+        "frame_us": frame_us(pipe, frames),
+        "frames": len(frames) // 6,
+        "pwm_on_us": pwm_us(board),
+        "small_int_bits": small_int_bits(),
+        "calib_us": best_us(lambda: calibration(CALIB_LOOPS), 5) / CALIB_LOOPS,
+    }
+    mark()
+    out["flush_median_us"], out["flush_max_us"] = flush_us()
+    mark()
+    out["pull_peak"] = pull_peak()
+    t0 = time.ticks_us()
+    gc.collect()
+    out["gc_us"] = time.ticks_diff(time.ticks_us(), t0)
+    try:
+        import machine
+
+        out["freq_mhz"] = machine.freq() // 1000000
+    except (ImportError, AttributeError):
+        pass
+    out["heap_after_boot"] = after_boot
+    out["free_after_boot"] = free_boot
+    out["free_lowest"] = low[0]
+    print("BOARD-CHECK " + json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""`make bench` rows for the real board (issue 10): an ESP32 estimate of the per-frame
+cost, the flash-stall model's effect on sampling and landings, and the heap after boot.
+Everything here is measured on the MicroPython unix port; the ESP32 figures are
+estimates from published ratios, labelled so."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from hardware.board_data import load_board
+from simulator.synth import generate, load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+Row = tuple[str, str, str]
+
+# ESP32 time / unix-port time for MicroPython bytecode. misc_pystone (integer arithmetic,
+# attribute access and calls: the firmware's per-frame mix): ESP32 1,801.87 pystones/s at
+# 160 MHz (TinyPICO, GENERIC build, IDF 4.2.2: micropython commit 549448e8bb, 2021-09-24,
+# "esp32: Enable optimisations and move code to iRAM") against 184,127/s on this machine's
+# unix port (v1.29-preview, tests/perf_bench, 2026-11-24; ../shared/notes/esp32_numbers.md
+# section 1.1). Across 11 perf_bench tests the ratio spans 64-106x (geomean 87x).
+RATIO_160 = 184127 / 1801.87  # 102x
+RATIO_RANGE = "64-112x"
+# 240 MHz: the same commit message says fft, pidigits and aes run 50% faster at 240 MHz and
+# the rest less (flash-cache bound): 1.25-1.5x assumed, 1.35 central [estimate].
+SPEEDUP_240 = 1.35
+# One ADC1 conversion in the driver (the Python call is in the HAL figure): 15-40 us in
+# published measurements (Arduino analogRead through the IDF driver 54 us, low-level
+# register reads ~10 us; notes section 2), 25 us central [estimate].
+ADC_C_US = 25
+CHANNELS = 6
+# The 32-bit board's heap from the unix port's (64-bit): byte buffers keep their size,
+# other objects are pointer-sized words and 32-byte GC blocks that halve to 4 bytes and
+# 16-byte blocks. Frozen bytecode (hardware/manifest.py) stays in flash: only the
+# function objects (4 words), classes (~64 bytes) and dict slots (2 words at 3/4 load)
+# the modules define are in RAM.
+FUNC_32 = 16
+CLASS_32 = 64
+SLOT_32 = 8 * 4 // 3
+BOARD_HEAP_KB = 110  # ESP32 without PSRAM: MicroPython's heap
+
+
+def _mp(script: str, *args: str, heap: str = "8M") -> dict:
+    env = dict(os.environ, MICROPYPATH=f"{ROOT / 'firmware'}:{ROOT / 'tests' / 'mp'}:{ROOT / 'hardware'}")
+    out = subprocess.run([str(MICROPYTHON), "-X", f"heapsize={heap}", str(ROOT / "tests" / "mp" / script), *args],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _inputs(work: Path, rate: int) -> tuple[Path, Path]:
+    run = generate(load_scenario("rearfoot_easy"), seed=1, rate_hz=rate, seconds=60)
+    frames = work / f"frames-{rate}.bin"
+    frames.write_bytes(run.counts.astype("<u2").tobytes())
+    board = work / "board.json"
+    board.write_text(json.dumps(load_board()))
+    return frames, board
+
+
+def cpu_estimate(work: Path) -> list[Row]:
+    rows: list[Row] = []
+    for rate in (200, 1000):
+        frames, board = _inputs(work, rate)
+        r = _mp("bench_esp32_frame.py", str(frames), str(rate), str(board))
+        unix = r["core_us"] + r["hal_us"]
+        rows.append((f"unix port per frame @ {rate} Hz: core + board HAL",
+                     f"{r['core_us']:.2f} + {r['hal_us']:.2f} us",
+                     f"best of 15 (core), 5 (HAL); calibration workload {r['calib_us']:.3f} / {r['calib_after_us']:.3f} us per loop "
+                     f"before / after (the spread is this machine's noise)"))
+        for mhz, ratio in ((160, RATIO_160), (240, RATIO_160 / SPEEDUP_240)):
+            us = unix * ratio + CHANNELS * ADC_C_US
+            rows.append((f"ESP32 estimate @ {mhz} MHz, {rate} Hz", f"{us:,.0f} us/frame = {us * rate / 1e4:.0f}% CPU",
+                         f"estimate: unix x {ratio:.0f} (pystone ratio, range {RATIO_RANGE}) + {CHANNELS} x "
+                         f"{ADC_C_US} us ADC conversions; frame budget {1e6 / rate:,.0f} us"))
+    return rows
+
+
+def flash_stalls() -> list[Row]:
+    from simulator.device import run_synth
+    from simulator.flashstall import stall_effect
+
+    run = generate(load_scenario("responder"), seed=1, seconds=1800)
+    rows: list[Row] = []
+    for mode in ("typical", "worst"):
+        with tempfile.TemporaryDirectory() as tmp:
+            result = run_synth(run, load_board(), {"cue_mode": "blocks"}, Path(tmp), flash_stall=mode)
+        effect = stall_effect(result.stalls, result.truth, run.rate_hz, len(run.counts), 60)
+        rows.append((f"flash stalls ({mode} SPI NOR times), 30 min at 200 Hz", effect.describe(),
+                     "responder, the simulator's flash-stall model (W25Q32JV tSE/tPP) on the session log's "
+                     "writes; a landing window is hit when a sample in its first 60 ms is lost"))
+        m = re.search(r"longest loop stall .*", result.log)
+        rows.append((f"app's own log ({mode} flash stalls)", m.group(0) if m else "not reported",
+                     "gc.collect() in swing after each sync, timed with ticks_us in the unix port"))
+    return rows
+
+
+def heap(board: Path) -> list[Row]:
+    h = _mp("bench_heap.py", str(board), heap="2M")
+    other = h["data"] - h["buffers"]
+    frozen = h["functions"] * FUNC_32 + h["classes"] * CLASS_32 + h["entries"] * SLOT_32
+    board_kb = (frozen + h["buffers"] + other / 2) / 1024
+    return [("heap after boot, unix port (64-bit)", f"{h['after_boot'] / 1024:.1f} KB",
+             f"gc.mem_alloc(): imported code {h['code'] / 1024:.1f} KB, data {h['data'] / 1024:.1f} KB "
+             f"(byte buffers {h['buffers'] / 1024:.1f} KB)"),
+            ("heap after boot, ESP32 estimate (frozen firmware)",
+             f"{board_kb:.1f} KB = {100 * board_kb / BOARD_HEAP_KB:.0f}% of {BOARD_HEAP_KB} KB",
+             f"estimate: buffers as measured, other data halved (32-bit words and 16-byte GC blocks), code in "
+             f"flash except {h['functions']} functions, {h['classes']} classes, {h['entries']} dict entries"),
+            ("heap after boot, ESP32 estimate (.mpy on the filesystem)",
+             f"{(board_kb * 1024 - frozen + h['code'] / 2) / 1024:.1f}-{(board_kb * 1024 - frozen + h['code']) / 1024:.1f} KB",
+             "estimate: as above with the imported code in RAM, from halved (all pointers) to unchanged (all "
+             "bytecode); MicroPython's own boot allocations come on top of both (the board check includes them)")]
+
+
+def esp32() -> list[Row]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        rows = cpu_estimate(work)
+        rows += heap(work / "board.json")
+    return rows + flash_stalls()
+
+
+if __name__ == "__main__":
+    for row in esp32():
+        print(" | ".join(row))

@@ -1,0 +1,227 @@
+"""Every integer of the per-frame path stays an ESP32 small int (|x| < 2**30) for a day.
+
+The unix port's small ints are 62-bit, so the heap_lock test cannot see an ESP32 int
+turning into a heap object. Here the real board HAL (hal/esp32.py), the app loop and
+core run under CPython on fake `machine` and `time` modules: the clock wraps as the
+ESP32's ticks do (every 2**30 us), every int stored on a firmware object or in its lists
+becomes a SmallInt whose arithmetic raises past 2**30, and the clock is fast-forwarded
+through 24 hours at 1 kHz (jumps of 500 s, below ticks_diff's 2**29 us reach, each seen
+by the sampler as missed frames, with real running between them)."""
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator.synth import generate, load_scenario
+
+FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
+LIMIT = 1 << 30  # MicroPython's small ints on a 32-bit port: -2**30 .. 2**30 - 1
+TICKS = 1 << 30  # the ESP32 port's ticks_us / ticks_ms period
+RATE = 1000
+DAY_S = 24 * 3600
+JUMP_US = 500_000_000
+FRAMES_PER_CHUNK = 150  # real frames between jumps
+FINAL_FRAMES = 6000  # uninterrupted running at the end of the day
+
+
+class SmallIntOverflow(AssertionError):
+    pass
+
+
+class SmallInt(int):
+    def __new__(cls, value: int) -> SmallInt:
+        if not -LIMIT <= value < LIMIT:
+            raise SmallIntOverflow(f"{value} is not an ESP32 small int")
+        return int.__new__(cls, value)
+
+
+def _checked(name: str):
+    op = getattr(int, name)
+
+    def method(self, *args):
+        result = op(self, *args)
+        return SmallInt(result) if type(result) is int else result
+    return method
+
+
+for _name in ("add", "radd", "sub", "rsub", "mul", "rmul", "floordiv", "rfloordiv", "mod", "rmod",
+              "lshift", "rlshift", "rshift", "rrshift", "and", "rand", "or", "ror", "xor", "rxor",
+              "neg", "pos", "abs", "invert", "pow", "rpow"):
+    setattr(SmallInt, f"__{_name}__", _checked(f"__{_name}__"))
+
+
+def _wrap(value: object) -> object:
+    if type(value) is int:
+        return SmallInt(value)
+    if type(value) is list:
+        return CheckedList(value)
+    return value
+
+
+class CheckedList(list):
+    def __init__(self, values: list) -> None:
+        super().__init__(_wrap(v) for v in values)
+
+    def __setitem__(self, i, value) -> None:
+        super().__setitem__(i, _wrap(value))
+
+
+def _checked_setattr(self, name: str, value: object) -> None:
+    object.__setattr__(self, name, _wrap(value))
+
+
+class Clock(types.ModuleType):
+    """`time` of an ESP32: ticks wrap at 2**30; each ticks_us() call costs 37 us of CPU."""
+
+    def __init__(self) -> None:
+        super().__init__("time")
+        self.us = 0
+
+    def ticks_us(self) -> SmallInt:
+        self.us += 37
+        return SmallInt(self.us % TICKS)
+
+    def ticks_ms(self) -> SmallInt:
+        return SmallInt(self.us // 1000 % TICKS)
+
+    def ticks_add(self, t: int, delta: int) -> SmallInt:
+        return SmallInt((int(t) + int(delta)) % TICKS)
+
+    def ticks_diff(self, a: int, b: int) -> SmallInt:
+        return SmallInt((int(a) - int(b) + TICKS // 2) % TICKS - TICKS // 2)
+
+    def localtime(self) -> tuple:
+        return (2000, 1, 1, 0, 0, 0, 0, 0)
+
+
+class Feeder:
+    """The six ADCs: frames of a synthetic run, the clock jumped between chunks; the data
+    ends with a KeyboardInterrupt (the app's Ctrl-C path seals the session)."""
+
+    def __init__(self, counts: np.ndarray, clock: Clock) -> None:
+        self.counts = counts
+        self.clock = clock
+        self.frame = -1
+        self.chunks = -(-DAY_S * 1_000_000 // JUMP_US)  # a little over a day
+        self.total = self.chunks * FRAMES_PER_CHUNK + FINAL_FRAMES
+        self.hal = None
+        self.checks: list[tuple[int, int]] = []  # (now_ms, true ms since start) at each jump
+        self.start_us = 0
+
+    def read(self, channel: int) -> int:
+        if channel == 0:
+            self.frame += 1
+            if self.frame >= self.total:
+                raise KeyboardInterrupt
+            chunk, k = divmod(self.frame, FRAMES_PER_CHUNK)
+            if k == 0 and 0 < chunk <= self.chunks:
+                self.checks.append((int(self.hal.now_ms()), (self.clock.us - self.start_us) // 1000))
+                self.clock.us += JUMP_US - FRAMES_PER_CHUNK * 1000
+        return int(self.counts[self.frame % len(self.counts), channel]) << 4
+
+
+def _fake_machine(feeder: Feeder, pins: list[int]) -> types.ModuleType:
+    m = types.ModuleType("machine")
+
+    class Pin:
+        IN, OUT, PULL_UP, PULL_DOWN = 1, 2, 3, 4
+
+        def __init__(self, pin, *args, **kw):
+            self.pin = pin
+
+        def value(self, v=None):
+            return 1 if v is None else None
+
+    class ADC:
+        ATTN_11DB = 3
+
+        def __init__(self, pin, atten=0):
+            self.channel = pins.index(pin.pin) if pin.pin in pins else -1
+
+        def read_u16(self):
+            return feeder.read(self.channel)
+
+        def read_uv(self):
+            return 1_950_000
+
+    class Stub:
+        def __init__(self, *args, **kw):
+            pass
+
+        def __getattr__(self, name):
+            return lambda *a, **kw: []
+
+    m.Pin, m.ADC = Pin, ADC
+    m.PWM = m.WDT = m.Timer = m.I2C = m.RTC = Stub
+    m.freq = lambda hz=None: None
+    m.unique_id = lambda: b"\x01\x02\x03\x04\x05\x06"
+    return m
+
+
+def _load_firmware(monkeypatch: pytest.MonkeyPatch, clock: Clock, machine: types.ModuleType) -> dict:
+    """Import the firmware against the fakes; every firmware class stores SmallInts."""
+    monkeypatch.syspath_prepend(str(FIRMWARE))
+    for name in [n for n in sys.modules if n in ("app", "core", "hal") or n.startswith(("core.", "hal."))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "machine", machine)
+    monkeypatch.setitem(sys.modules, "time", clock)
+    mods = {name: importlib.import_module(name) for name in
+            ("app", "hal.esp32", "core.pipeline", "core.gait", "core.landing", "core.cue", "core.health",
+             "core.sessionlog", "core.fsr", "core.config")}
+    monkeypatch.setitem(sys.modules, "time", importlib.import_module("time"))  # pytest's own clock back
+    fake_gc = types.SimpleNamespace(collect=lambda: None, mem_alloc=lambda: 0, mem_free=lambda: 0)
+    monkeypatch.setattr(mods["app"], "gc", fake_gc)
+    for mod in mods.values():
+        for _, cls in inspect.getmembers(mod, inspect.isclass):
+            if cls.__module__ == mod.__name__ and not issubclass(cls, BaseException) and cls.__name__ != "Summary":
+                monkeypatch.setattr(cls, "__setattr__", _checked_setattr, raising=False)
+    return mods
+
+
+def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tmp_path, board) -> None:
+    counts = generate(load_scenario("rearfoot_easy"), seed=1, rate_hz=RATE, seconds=30).counts
+    clock = Clock()
+    feeder = Feeder(counts, clock)
+    fw = _load_firmware(monkeypatch, clock, _fake_machine(feeder, [ch["pin"] for ch in board["channels"]]))
+    cfg, errors = fw["core.config"].validate({"rate_hz": RATE, "cue_mode": "every"})
+    assert not errors
+    hal = fw["hal.esp32"].Board(board, RATE)
+    feeder.hal = hal
+    feeder.start_us = clock.us
+    sessionlog = fw["core.sessionlog"]
+    monkeypatch.setattr(sessionlog, "free_bytes", lambda root: 1_800_000)  # a 4 MB board's filesystem
+    session = sessionlog.SessionLog(str(tmp_path), "aabbcc", {"rate_hz": RATE}, flush_ms=60000, log=lambda m: None)
+    lut = fw["core.fsr"].build_lut(board)
+
+    assert fw["app"].run(hal, cfg, lut, session) == "interrupted"  # the data ended, nothing overflowed
+
+    elapsed_ms = (clock.us - feeder.start_us) // 1000
+    assert elapsed_ms > DAY_S * 1000
+    for now_ms, true_ms in feeder.checks + [(int(hal.now_ms()), elapsed_ms)]:
+        assert abs(now_ms - true_ms) <= 2, (now_ms, true_ms)
+    late = []
+    sessionlog.scan_path(str(tmp_path / "sessions" / f"{session.sid}.acs"),
+                         lambda v: late.append(v[2]) if v[2] > (DAY_S - 10) * 1000 else None)
+    assert len(late) > 5  # steps detected and logged at the end of the day
+
+
+@pytest.mark.parametrize("mhz", [None, 160])
+def test_the_board_hal_sets_the_cpu_clock_from_board_data(monkeypatch, board, mhz) -> None:
+    clock = Clock()
+    machine = _fake_machine(Feeder(np.zeros((1, 6), dtype=np.uint16), clock), [ch["pin"] for ch in board["channels"]])
+    set_to = []
+    machine.freq = lambda hz=None: set_to.append(hz)
+    fw = _load_firmware(monkeypatch, clock, machine)
+    data = dict(board)
+    if mhz is None:
+        data.pop("cpu_mhz", None)  # absent: the HAL's default
+    else:
+        data["cpu_mhz"] = mhz
+    fw["hal.esp32"].Board(data, 200)
+    assert set_to == [(mhz or 240) * 1_000_000]
