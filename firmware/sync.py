@@ -23,7 +23,7 @@ def _hal():
 
 
 def _path(sid, suffix=sessionlog.SUFFIX):
-    return "%s/%s/%s%s" % (ROOT, sessionlog.DIR, sid, suffix)
+    return sessionlog.session_path(ROOT, sid, suffix)
 
 
 def _sha256(path):
@@ -38,6 +38,16 @@ def _sha256(path):
     return binascii.hexlify(h.digest()).decode()
 
 
+def _synced_sha(sid):
+    """The SHA-256 the host verified (kept in the synced marker), or None."""
+    try:
+        with open(_path(sid, sessionlog.SYNCED_SUFFIX)) as f:
+            sha = f.read(65)
+    except OSError:
+        return None
+    return sha if len(sha) == 64 else None  # a torn marker: hash the file again
+
+
 def info():
     """Device id, firmware, board, config and free space."""
     with open("board.json") as f:
@@ -48,13 +58,14 @@ def info():
 
 
 def sessions():
-    """Every session file: id, size, SHA-256 computed here, and whether the host has it."""
+    """One JSON line per session file: [id, size, SHA-256, synced]. Streamed, so memory
+    stays flat however many sessions there are; a synced session's SHA comes from its
+    marker (the host verified it), so a pull with nothing new hashes nothing."""
     sessionlog.recover(ROOT, lambda m: None)  # a run cut by the pull itself is sealed first
-    out = []
-    for sid in sessionlog.session_ids(ROOT):
+    for sid in sessionlog.iter_ids(ROOT):
         path = _path(sid)
-        out.append([sid, os.stat(path)[6], _sha256(path), sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX))])
-    print(json.dumps(out))
+        sha = _synced_sha(sid)
+        print(json.dumps([sid, os.stat(path)[6], sha or _sha256(path), sha is not None]))
 
 
 def read(sid, offset, n):
@@ -65,34 +76,33 @@ def read(sid, offset, n):
     sys.stdout.write(binascii.b2a_base64(data))
 
 
-def mark_synced(sid):
-    """The host verified and stored this session: flash-full reclaim may delete it."""
-    with open(_path(sid, sessionlog.SYNCED_SUFFIX), "w") as f:
-        f.write("")
+def mark_synced(pairs):
+    """The host verified and stored these (id, SHA-256) sessions whole: flash-full reclaim
+    may delete them. The SHA is kept in the marker for the next listing."""
+    for sid, sha in pairs:
+        with open(_path(sid, sessionlog.SYNCED_SUFFIX), "w") as f:
+            f.write(sha)
     print("ok")
 
 
 def delete(sid, sha):
     """Delete a session only if it is still exactly what the host verified."""
-    path = _path(sid)
-    if _sha256(path) != sha:
+    if _sha256(_path(sid)) != sha:
         print(json.dumps({"deleted": False, "reason": "changed since it was verified"}))
         return
-    os.remove(path)
-    if sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX)):
-        os.remove(_path(sid, sessionlog.SYNCED_SUFFIX))
+    sessionlog.remove(ROOT, sid)
     print(json.dumps({"deleted": True}))
 
 
-def write_config(text):
-    """Replace config.json atomically after validating it here too."""
+def write_config(data):
+    """Replace config.json (UTF-8 JSON bytes, so names arrive exactly as the host sent
+    them) after validating it here too."""
+    text = data.decode()
     cfg, errors = config.validate(json.loads(text))
     if errors:
         print(json.dumps({"ok": False, "errors": errors}))
         return
-    with open("config.json.tmp", "w") as f:
-        f.write(text)
-    os.rename("config.json.tmp", "config.json")
+    config.save("config.json", text)
     print(json.dumps({"ok": True}))
 
 
