@@ -165,7 +165,7 @@ def _locate(f, size):
         return header, data_start, trailer, end
     trailer, end = _read_trailer(f, size, 6)
     if trailer is None or "header" not in trailer or type(trailer.get("data_start")) is not int:
-        raise LogError("damaged header and no trailer to rebuild it from" if size else "empty file")
+        raise LogError("not a session file (damaged header, no trailer to rebuild it from)" if size else "empty file")
     header = dict(trailer["header"])
     header["rebuilt"] = True
     return header, trailer["data_start"], trailer, end
