@@ -29,10 +29,22 @@ from pathlib import Path
 
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from simulator import device
+from simulator.errors import ConfigError
 from simulator.firmware_config import load_config
 from simulator.synth import generate, load_scenario, scenario_names
 
 DEFAULT_DIR = device.ROOT / "build" / "virtual-insole"
+# The unix port's heap that stands for the ESP32's ~110 KB (shared/notes/esp32_numbers.md).
+# The unix port is 64-bit: pointers and object headers are twice the board's, GC blocks
+# 32 bytes instead of 16, while byte payloads (the LUT, buffers, bytecode, strings) keep
+# their size. A heap map of the running firmware (micropython.mem_info(1) at the start of
+# a run: 95 KB live) splits into 31 KB of small typed objects (tuples, lists, dicts,
+# floats, functions: halve on 32 bits) and 64 KB of strings and larger raw blocks (that
+# keep their size, or shrink by a quarter where they hold pointers: dict tables, code
+# constants). The board needs 80 KB (all bytes) down to 64 KB (a quarter pointers) for the
+# same objects: the unix heap is 1.19x to 1.50x larger, 1.33x central, and
+# 110 KB x 1.33 = 146 KB, rounded down to 144 KB.
+DEFAULT_HEAP_KB = 144
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,6 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device-id", default="sim0001", help="the insole's id, e.g. to serve a left and a right one")
     p.add_argument("--baud", type=int, default=0,
                    help="throttle the port to this line rate, e.g. 115200 (default: unthrottled)")
+    p.add_argument("--heap-kb", type=int, default=DEFAULT_HEAP_KB,
+                   help=f"MicroPython heap in KB (default {DEFAULT_HEAP_KB}: stands for the board's ~110 KB)")
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
     p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
     p.set_defaults(func=run)
@@ -92,7 +106,8 @@ def _forward(src: int, dst: int, baud: int = 0) -> bool:
 
 class VirtualInsole:
     def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, runner: tuple | None = None,
-                 log=print):
+                 log=print, heap_kb: int = DEFAULT_HEAP_KB):
+        self.heap_kb = heap_kb
         self.baud = baud
         self.runner = runner
         self.workdir = workdir
@@ -117,7 +132,7 @@ class VirtualInsole:
         fw_master, fw_slave = _raw_pair()
         code = device.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
                                 interactive=True, runner=self.runner)
-        self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", "heapsize=2M", "-i", "-c", code],
+        self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", f"heapsize={self.heap_kb}K", "-i", "-c", code],
                                      stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
                                      start_new_session=True, preexec_fn=_die_with_parent,
                                      env={**os.environ, "MICROPYPATH": ""})
@@ -165,6 +180,8 @@ class VirtualInsole:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 32 <= args.heap_kb <= 65536:
+        raise ConfigError(f"--heap-kb {args.heap_kb}: expected 32 to 65536")
     board = load_board(args.board)
     config = load_config(args.config)
     scenario = load_scenario(args.scenario)
@@ -175,7 +192,8 @@ def run(args: argparse.Namespace) -> int:
     device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
     runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
     insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
-                           log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True))
+                           log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True),
+                           heap_kb=args.heap_kb)
 
     def stop(signum: int, frame: object) -> None:
         insole.stopping = True

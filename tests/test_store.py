@@ -12,6 +12,7 @@ import pytest
 from firmware.core import record, sessionlog
 from host.records import SessionFileError, flag, parse_session
 from host.store import Store, StoreError
+from tests.sessionfiles import flip, record_offset, sealed_session
 
 
 def _session(n: int, sid: str = "dev1-000001", runner: str = "ana", sealed: bool = True) -> bytes:
@@ -82,31 +83,9 @@ def test_summary_of_the_trailer_is_kept(tmp_path: Path) -> None:
     assert row.summary["steps"] == 8 and json.dumps(row.summary)
 
 
-def _sealed_with_identity(n: int, sid: str = "dev1-000001", runner: str = "ana", fmt: int = 1) -> bytes:
-    """A session as the firmware seals it: the trailer repeats the header's identity."""
-    header = {"session": sid, "device": "dev1", "runner": runner, "foot": "left", "rate_hz": 200, "format": fmt}
-    head = sessionlog._header_block(header)
-    summary = sessionlog.Summary()
-    body = bytearray()
-    buf = bytearray(record.SIZE)
-    for i in range(n):
-        record.pack_into(buf, 0, 0, 1000 + 700 * i, 250, 1500, 2000, 300, 40, 0, 3000, 0, 0)
-        body += buf
-        summary.add(record.unpack(buf))
-    return head + bytes(body) + sessionlog._trailer_block(sessionlog._seal_info(summary, header, len(head)))
-
-
-def _flip(data: bytes, at: int) -> bytes:
-    out = bytearray(data)
-    out[at] ^= 0x10
-    return bytes(out)
-
-
 def test_a_flipped_bit_in_a_middle_record_keeps_every_other_record_as_damaged(tmp_path: Path) -> None:
-    data = _sealed_with_identity(255)
-    start = len(sessionlog._header_block({"session": "dev1-000001", "device": "dev1", "runner": "ana",
-                                          "foot": "left", "rate_hz": 200, "format": 1}))
-    bad = _flip(data, start + 127 * record.SIZE + 9)
+    data = sealed_session(255)
+    bad = flip(data, record_offset(data, 127) + 9)
     parsed = parse_session(bad, "dev1-000001")
     assert len(parsed.records) == 254 * record.SIZE and parsed.gaps == [127] and "127" in parsed.damage
     store = Store(tmp_path / "s.sqlite")
@@ -121,7 +100,7 @@ def test_a_flipped_bit_in_a_middle_record_keeps_every_other_record_as_damaged(tm
 
 
 def test_a_damaged_header_is_rebuilt_from_the_trailer(tmp_path: Path) -> None:
-    bad = _flip(_sealed_with_identity(30, runner="Zoë 🏃 ñ"), 12)  # inside the header's JSON
+    bad = flip(sealed_session(30, runner="Zoë 🏃 ñ"), 12)  # inside the header's JSON
     parsed = parse_session(bad, "dev1-000001")
     assert parsed.header["rebuilt"] and parsed.header["runner"] == "Zoë 🏃 ñ"
     assert len(parsed.records) == 30 * record.SIZE and "header damaged" in parsed.damage
@@ -130,8 +109,8 @@ def test_a_damaged_header_is_rebuilt_from_the_trailer(tmp_path: Path) -> None:
 @pytest.mark.parametrize("data,expect,message", [
     (b"", "dev1-000001", "empty file"),
     (_session(5)[:3] + b"X" + _session(5)[4:], "dev1-000001", "not a session file"),
-    (_sealed_with_identity(3, fmt=99), "dev1-000001", "format 99"),
-    (_sealed_with_identity(3, sid="dev1-000777"), "dev1-000001", "header names session 'dev1-000777'"),
+    (sealed_session(3, fmt=99), "dev1-000001", "format 99"),
+    (sealed_session(3, sid="dev1-000777"), "dev1-000001", "header names session 'dev1-000777'"),
     (_session(3, runner=7), "dev1-000001", "'runner' is int"),  # type: ignore[arg-type]
 ])
 def test_files_the_host_cannot_import_are_refused_by_name(data: bytes, expect: str, message: str) -> None:
@@ -178,7 +157,7 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     [row] = store.sessions()
     assert row.status == "ok" and store.verified("dev1-000001", "abc")
     assert store.db.execute("SELECT value FROM meta").fetchone()[0] == "2"
-    data = _sealed_with_identity(3, sid="dev1-000002")
+    data = sealed_session(3, sid="dev1-000002")
     store.import_session(data, _sha(data))
     assert len(store.sessions()) == 2
 
