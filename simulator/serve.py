@@ -83,7 +83,7 @@ def _raw_pair() -> tuple[int, int]:
 
 def _forward(src: int, dst: int, baud: int = 0) -> bool:
     """Copy what src has to dst; False when src is gone. Bytes nobody reads are dropped,
-    like a UART with no listener. With a baud rate, the copy takes as long as the line
+    like a UART with no listener (after a short wait: a host may just be slow). With a baud rate, the copy takes as long as the line
     would (10 bits a byte)."""
     try:
         data = os.read(src, 256 if baud else 4096)
@@ -95,13 +95,30 @@ def _forward(src: int, dst: int, baud: int = 0) -> bool:
         raise
     if not data:
         return False
-    try:
-        os.write(dst, data)
-    except (BlockingIOError, OSError):
-        pass
+    _write_all(dst, data)
     if baud:
         time.sleep(len(data) * 10 / baud)
     return True
+
+
+def _write_all(fd: int, data: bytes, patience: float = 0.5) -> None:
+    """Write all of data while the other side reads (a large answer outruns the pty's
+    buffer); drop the rest once nobody has read for `patience` seconds."""
+    deadline = time.monotonic() + patience
+    while data:
+        try:
+            n = os.write(fd, data)
+        except BlockingIOError:
+            n = 0
+        except OSError:
+            return
+        if n:
+            data = data[n:]
+            deadline = time.monotonic() + patience
+        elif time.monotonic() > deadline:
+            return
+        else:
+            select.select([], [fd], [], 0.05)
 
 
 class VirtualInsole:

@@ -15,6 +15,8 @@ import numpy as np
 from hardware.board_data import load_board
 from simulator.synth import generate, load_scenario, scenario_names
 
+from tests.bench_full_insole import full_insole
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "bench"
 MICROPYTHON = Path(sys.executable).parent / "micropython"
@@ -210,6 +212,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("report", report_million),
     ("validation", verdict_validation),
     ("sync", sync),
+    ("full insole", full_insole),
     ("virtual insole", virtual_insole_hour),
     ("firmware", firmware_cost),
     ("detection", detection),
