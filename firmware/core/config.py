@@ -101,13 +101,13 @@ def load(path):
     """Read and validate a config file. Never raises: a missing file gives the defaults; a
     torn or malformed one the last good config (path + ".bak", kept by save()) or the
     defaults, plus the reason."""
+    raw = None
+    problem = None  # no file: the defaults, unless a save was cut between its two renames
     try:
         raw = _read(path)
     except OSError:
-        raw = None  # no file: the defaults, unless a save was cut between its two renames
-        problem = None
+        pass
     except (ValueError, RuntimeError) as e:  # RuntimeError: nesting deeper than the parser's limit
-        raw = None
         problem = "%s: not valid JSON (%s)" % (path, e)
     if raw is not None:
         return validate(raw)
