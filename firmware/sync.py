@@ -10,6 +10,8 @@ import sys
 from core import config, sessionlog
 
 ROOT = "."  # as in app.py
+PULL_IDLE_S = 60  # a host silent this long mid-pull has gone: the insole resets and records again
+_WATCH_EVERY = 50  # sessions listed between re-arming that deadline (a long listing is not silence)
 
 
 def _hal():
@@ -24,6 +26,16 @@ def _hal():
 
 def _path(sid, suffix=sessionlog.SUFFIX):
     return sessionlog.session_path(ROOT, sid, suffix)
+
+
+def _watch():
+    _hal().watch_pull(PULL_IDLE_S)
+
+
+def hold():
+    """The host leaves the insole at its REPL on purpose (archcue pull --no-restart)."""
+    _hal().watch_pull(0)
+    print("ok")
 
 
 def _sha256(path):
@@ -50,6 +62,7 @@ def _synced_sha(sid):
 
 def info():
     """Device id, firmware, board, config and free space."""
+    _watch()
     with open("board.json") as f:
         board = json.load(f).get("name")
     cfg, errors = config.load("config.json")
@@ -61,8 +74,11 @@ def sessions():
     """One JSON line per session file: [id, size, SHA-256, synced]. Streamed, so memory
     stays flat however many sessions there are; a synced session's SHA comes from its
     marker (the host verified it), so a pull with nothing new hashes nothing."""
+    _watch()
     sessionlog.recover(ROOT, lambda m: None)  # a run cut by the pull itself is sealed first
-    for sid in sessionlog.iter_ids(ROOT):
+    for i, sid in enumerate(sessionlog.iter_ids(ROOT)):
+        if i % _WATCH_EVERY == _WATCH_EVERY - 1:
+            _watch()
         path = _path(sid)
         sha = _synced_sha(sid)
         print(json.dumps([sid, os.stat(path)[6], sha or _sha256(path), sha is not None]))
@@ -70,6 +86,7 @@ def sessions():
 
 def read(sid, offset, n):
     """n bytes of a session file from offset, base64 (binary-safe over the REPL)."""
+    _watch()
     with open(_path(sid), "rb") as f:
         f.seek(offset)
         data = f.read(n)
@@ -79,6 +96,7 @@ def read(sid, offset, n):
 def mark_synced(pairs):
     """The host verified and stored these (id, SHA-256) sessions whole: flash-full reclaim
     may delete them. The SHA is kept in the marker for the next listing."""
+    _watch()
     for sid, sha in pairs:
         with open(_path(sid, sessionlog.SYNCED_SUFFIX), "w") as f:
             f.write(sha)
@@ -87,6 +105,7 @@ def mark_synced(pairs):
 
 def delete(sid, sha):
     """Delete a session only if it is still exactly what the host verified."""
+    _watch()
     if _sha256(_path(sid)) != sha:
         print(json.dumps({"deleted": False, "reason": "changed since it was verified"}))
         return
@@ -97,6 +116,7 @@ def delete(sid, sha):
 def write_config(data):
     """Replace config.json (UTF-8 JSON bytes, so names arrive exactly as the host sent
     them) after validating it here too."""
+    _watch()
     text = data.decode()
     cfg, errors = config.validate(json.loads(text))
     if errors:
@@ -107,5 +127,6 @@ def write_config(data):
 
 
 def set_clock(y, mo, d, h, mi, s):
+    _watch()
     _hal().set_clock(y, mo, d, h, mi, s)
     print("ok")

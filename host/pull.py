@@ -131,8 +131,19 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
     finally:
         if restart:
             insole.restart()
+        else:
+            _hold(insole)
         insole.close()
     return report
+
+
+def _hold(insole: Insole) -> None:
+    """Stay at the REPL as asked: stop the insole's mid-pull deadline (best effort: after a
+    lost link the deadline is what brings the insole back)."""
+    try:
+        insole.call("hold()")
+    except LinkError:
+        pass
 
 
 class _Null:

@@ -61,6 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="throttle the port to this line rate, e.g. 115200 (default: unthrottled)")
     p.add_argument("--heap-kb", type=int, default=DEFAULT_HEAP_KB,
                    help=f"MicroPython heap in KB (default {DEFAULT_HEAP_KB}: stands for the board's ~110 KB)")
+    p.add_argument("--pull-idle-s", type=float,
+                   help="reboot after this long without a host call mid-pull (default: the firmware's own, 60 s)")
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
     p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
     p.set_defaults(func=run)
@@ -123,8 +125,9 @@ def _write_all(fd: int, data: bytes, patience: float = 0.5) -> None:
 
 class VirtualInsole:
     def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, runner: tuple | None = None,
-                 log=print, heap_kb: int = DEFAULT_HEAP_KB):
+                 log=print, heap_kb: int = DEFAULT_HEAP_KB, pull_idle_s: float | None = None):
         self.heap_kb = heap_kb
+        self.pull_idle_s = pull_idle_s
         self.baud = baud
         self.runner = runner
         self.workdir = workdir
@@ -145,7 +148,20 @@ class VirtualInsole:
         tmp.symlink_to(self.port)
         tmp.replace(self.link)
 
+    def _pull_abandoned(self) -> bool:
+        """The firmware's pull deadline (hal/sim.py watch_pull) has passed: the host went
+        silent mid-pull, and a board would reset now."""
+        mark = self.device / "sim_restart_at"
+        try:
+            deadline = float(mark.read_text())
+            if self.pull_idle_s is not None:
+                deadline = mark.stat().st_mtime + self.pull_idle_s
+        except (OSError, ValueError):
+            return False
+        return time.time() > deadline
+
     def _boot(self) -> int:
+        (self.device / "sim_restart_at").unlink(missing_ok=True)
         fw_master, fw_slave = _raw_pair()
         code = device.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
                                 interactive=True, runner=self.runner)
@@ -168,6 +184,9 @@ class VirtualInsole:
                     break  # the firmware process ended (soft reset at the REPL, or a crash)
                 if self.host_master in ready:
                     _forward(self.host_master, fw, self.baud)
+                if self._pull_abandoned():
+                    self.log("the host went silent mid-pull: reset, as the board's timer does")
+                    break
                 if self.proc.poll() is not None:
                     while _forward(fw, self.host_master) and select.select([fw], [], [], 0)[0]:
                         pass
@@ -210,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
     runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
     insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
                            log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True),
-                           heap_kb=args.heap_kb)
+                           heap_kb=args.heap_kb, pull_idle_s=args.pull_idle_s)
 
     def stop(signum: int, frame: object) -> None:
         insole.stopping = True

@@ -29,11 +29,12 @@ SID = "insole-00000"  # the fixture insole's first session ids: device id + coun
 
 class Virtual:
     def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0,
-                 name: str = "insole", config: dict | None = None, heap_kb: int = 0):
+                 name: str = "insole", config: dict | None = None, heap_kb: int = 0, pull_idle_s: float = 0):
         self.dir = tmp / name
         args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
                 "--dir", str(self.dir), "--device-id", name] + (["--baud", str(baud)] if baud else [])
         args += ["--heap-kb", str(heap_kb)] if heap_kb else []
+        args += ["--pull-idle-s", str(pull_idle_s)] if pull_idle_s else []
         if config:
             (tmp / f"{name}.json").write_text(json.dumps(config))
             args += ["--config", str(tmp / f"{name}.json")]
@@ -270,5 +271,23 @@ def test_many_sessions_pull_in_full_with_a_board_sized_heap(tmp_path: Path) -> N
         again = pull(store, v.port, quiet=True, restart=False)  # nothing new: listed from the markers
         assert again.already == 151 + 1 - len(again.imported) and not again.left_behind
         assert len(list(sessions.glob("*.ok"))) >= 151
+    finally:
+        v.stop()
+
+
+def test_a_host_that_dies_mid_pull_leaves_the_insole_recording_again(tmp_path: Path) -> None:
+    v = Virtual(tmp_path, pull_idle_s=3)
+    try:
+        wait_for(lambda: v.steps_logged() > 1500)
+        mark = v.dir / "device" / "sim_restart_at"
+        proc = subprocess.Popen([sys.executable, "-m", "host.cli", "--store", str(tmp_path / "s.sqlite"), "pull",
+                                 "--port", v.port, "--no-restart"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(mark.exists, timeout=60)  # the pull has stopped the run and called the insole
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL  # it died mid-pull (a finished --no-restart pull stays stopped)
+        sessions = v.dir / "device" / "sessions"
+        before = len(list(sessions.glob("*.acs")))
+        wait_for(lambda: len(list(sessions.glob("*.acs"))) > before, timeout=20)  # reset, a new run
+        assert not mark.exists()
     finally:
         v.stop()
