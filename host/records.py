@@ -91,6 +91,8 @@ def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
         raise SessionFileError(str(e)) from None
     header = _check_header(header, expect_id)
     problems = []
+    if trailer is None:
+        problems.append("not sealed (the insole could not seal it)")
     if header.get("rebuilt"):
         problems.append("header damaged (rebuilt from the trailer)")
     if gaps:

@@ -297,8 +297,12 @@ def recover(root, log=print):
         info = _seal_info(summary, header, data_start)
         info["recovered"] = True
         info["bad_records"] = bad
-        with open(path, "ab") as f:  # after any torn tail: the reader stops before it
-            f.write(_trailer_block(info))
+        try:
+            with open(path, "ab") as f:  # after any torn tail: the reader stops before it
+                f.write(_trailer_block(info))
+        except OSError as e:  # the flash is full past its reserve: the host can still read it unsealed
+            log("session %s not sealed (%s)" % (sid, e))
+            continue
         log("session %s recovered: %d steps kept, %d corrupt records skipped" % (sid, n, bad))
         sealed.append(sid)
     return sealed
