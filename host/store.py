@@ -104,14 +104,18 @@ class Store:
         if "meta" not in tables:
             if tables or not create:
                 raise StoreError(f"{self.path}: an SQLite file, but not an archcue store")
-            self.db.executescript(_SCHEMA)
-            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            self.db.commit()
+            self.db.executescript(f"BEGIN; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema_version', "
+                                  f"'{SCHEMA_VERSION}'); COMMIT;")  # a kill leaves no half-made store
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:  # made by archcue before this one, killed between its tables and its version
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(sessions)")}
+            row = ("2" if "status" in columns else "1",)
+            with self.db:
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", row)
         try:
             return int(row[0])
-        except (TypeError, ValueError):
-            raise StoreError(f"{self.path}: no readable schema version") from None
+        except ValueError:
+            raise StoreError(f"{self.path}: no readable schema version ({row[0]!r})") from None
 
     def close(self) -> None:
         self.db.close()

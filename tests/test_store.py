@@ -175,3 +175,16 @@ def test_read_only_opening_never_creates_and_names_a_bad_file(tmp_path: Path) ->
     other.close()
     with pytest.raises(StoreError, match="not an archcue store"):
         Store(tmp_path / "other.sqlite")
+
+
+def test_a_store_whose_creation_was_cut_before_its_version_opens(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM meta")  # as archcue 1 left it when killed between its tables and its version row
+    db.commit()
+    db.close()
+    store = Store(path, create=False)
+    data = sealed_session(3)
+    store.import_session(data, _sha(data))
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == "2" and len(store.sessions()) == 1
