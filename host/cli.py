@@ -33,10 +33,11 @@ def _read_config(path: str) -> dict:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from host.pull import pull
+    from host.pull import check_config, pull
 
     config_file = _read_config(args.config) if args.config else None
-    port = find_port(args.port)
+    check_config({**(config_file or {}), **({"runner_id": args.runner} if args.runner is not None else {})})
+    port = find_port(args.port)  # after the checks: bad input is refused without an insole
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
              config_file=config_file, restart=not args.no_restart)

@@ -45,6 +45,18 @@ class PullReport:
         return bool(self.damaged or self.unreadable)
 
 
+def check_config(cfg: dict) -> dict:
+    """What the host will write to the insole, checked first: every setting against the
+    firmware's schema, every string (the insole hands them back in its headers) as a name."""
+    for key, value in cfg.items():
+        if isinstance(value, str) and (value or key != "runner_id"):
+            check_name(key, value)
+    _, errors = fw_config.validate(cfg)
+    if errors:
+        raise UserError("config not written: " + "; ".join(errors))
+    return cfg
+
+
 def _new_config(current: dict, runner: str | None, foot: str | None, config_file: dict | None) -> dict | None:
     if runner is None and foot is None and config_file is None:
         return None
@@ -53,13 +65,7 @@ def _new_config(current: dict, runner: str | None, foot: str | None, config_file
         cfg["runner_id"] = runner
     if foot is not None:
         cfg["foot"] = foot
-    for key, value in cfg.items():  # every string the insole will hand back in its headers
-        if isinstance(value, str) and (value or key != "runner_id"):
-            check_name(key, value)
-    _, errors = fw_config.validate(cfg)
-    if errors:
-        raise UserError("config not written: " + "; ".join(errors))
-    return cfg
+    return check_config(cfg)
 
 
 def _fetch(insole: Insole, sid: str, size: int, sha: str, progress: Progress, chunk_size: int) -> bytes:

@@ -51,9 +51,7 @@ _TYPES = {"session": (str,), "device": (str,), "runner": (str,), "foot": (str, t
           "rate_hz": (int,), "started_at": (str, type(None)), "firmware": (str,), "board": (str,)}
 
 
-def _check_header(header: object, expect_id: str | None) -> dict:
-    if not isinstance(header, dict):
-        raise SessionFileError("header is not a JSON object")
+def _check_header(header: dict, expect_id: str | None) -> dict:
     fmt = header.get("format")
     if type(fmt) is not int or not 1 <= fmt <= sessionlog.FORMAT_VERSION:
         raise SessionFileError(f"header format {fmt!r}: this archcue reads format {sessionlog.FORMAT_VERSION}; "

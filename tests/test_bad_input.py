@@ -49,6 +49,8 @@ def _cases(tmp: Path) -> list[tuple[str, list[str]]]:
         ("a config that is a list", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "list.json"))),
         ("a config that is not UTF-8", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "latin1.json"))),
         ("a missing config", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "none.json"))),
+        ("a control character in a runner name", _archcue(str(tmp / "p.sqlite"), "pull", "--runner", "a\x07b")),
+        ("a runner name too long", _archcue(str(tmp / "p.sqlite"), "pull", "--runner", "🏃" * 33)),
         ("simulator: unknown scenario", ["-m", "simulator", "generate", "--scenario", "nope", "--out", str(tmp / "r.csv")]),
         ("simulator: missing replay input", ["-m", "simulator", "replay", str(tmp / "none.csv"), "--units", "adc",
                                              "--out", str(tmp / "s.csv")]),
@@ -67,7 +69,8 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
 CASE_NAMES = ["runners on a missing store", "sessions on a missing store", "report on a missing store",
               "export on a missing store", "a store that is not SQLite", "a truncated store", "a bit-rotted store",
               "a missing port", "NaN in a config", "deeply nested config", "a config that is a list",
-              "a config that is not UTF-8", "a missing config", "simulator: unknown scenario",
+              "a config that is not UTF-8", "a missing config", "a control character in a runner name",
+              "a runner name too long", "simulator: unknown scenario",
               "simulator: missing replay input", "simulator: deeply nested config", "simulator: heap too small"]
 
 
@@ -85,3 +88,10 @@ def test_bad_input_is_one_line(name: str, cases: dict[str, list[str]], tmp_path:
 def test_a_missing_store_is_named_not_created(tmp_path: Path) -> None:
     out = _run(_archcue(str(tmp_path / "typo.sqlite"), "runners"), tmp_path)
     assert out.returncode == 1 and "no store at" in out.stderr and not (tmp_path / "typo.sqlite").exists()
+
+
+def test_a_bad_config_is_refused_before_looking_for_an_insole(tmp_path: Path) -> None:
+    (tmp_path / "nan.json").write_text('{"cue_every_steps": NaN}')
+    out = _run(_archcue(str(tmp_path / "s.sqlite"), "pull", "--config", str(tmp_path / "nan.json")), tmp_path)
+    assert out.returncode == 1 and "cue_every_steps: expected int, got nan" in out.stderr
+    assert "no insole found" not in out.stderr

@@ -59,9 +59,10 @@ def _parse(payload, crc):
     if crc != _crc(payload):
         return None
     try:
-        return json.loads(payload)
+        value = json.loads(payload)
     except ValueError:
         return None
+    return value if type(value) is dict else None  # a header or trailer is an object
 
 
 def _read_header(f):
@@ -164,7 +165,7 @@ def _locate(f, size):
         trailer, end = _read_trailer(f, size, data_start)
         return header, data_start, trailer, end
     trailer, end = _read_trailer(f, size, 6)
-    if trailer is None or "header" not in trailer or type(trailer.get("data_start")) is not int:
+    if trailer is None or type(trailer.get("header")) is not dict or type(trailer.get("data_start")) is not int:
         raise LogError("not a session file (damaged header, no trailer to rebuild it from)" if size else "empty file")
     header = dict(trailer["header"])
     header["rebuilt"] = True
