@@ -276,7 +276,7 @@ def test_many_sessions_pull_in_full_with_a_board_sized_heap(tmp_path: Path) -> N
 
 
 def test_a_host_that_dies_mid_pull_leaves_the_insole_recording_again(tmp_path: Path) -> None:
-    v = Virtual(tmp_path, pull_idle_s=3)
+    v = Virtual(tmp_path, pull_idle_s=3, baud=19200)  # a slow line: the pull is still copying when killed
     try:
         wait_for(lambda: v.steps_logged() > 1500)
         mark = v.dir / "device" / "sim_restart_at"
