@@ -50,16 +50,6 @@ def _sha256(path):
     return binascii.hexlify(h.digest()).decode()
 
 
-def _synced_sha(sid):
-    """The SHA-256 the host verified (kept in the synced marker), or None."""
-    try:
-        with open(_path(sid, sessionlog.SYNCED_SUFFIX)) as f:
-            sha = f.read(65)
-    except OSError:
-        return None
-    return sha if len(sha) == 64 else None  # a torn marker: hash the file again
-
-
 def info():
     """Device id, firmware, board, config and free space."""
     _watch()
@@ -72,16 +62,23 @@ def info():
 
 def sessions():
     """One JSON line per session file: [id, size, SHA-256, synced]. Streamed, so memory
-    stays flat however many sessions there are; a synced session's SHA comes from its
-    marker (the host verified it), so a pull with nothing new hashes nothing."""
+    stays flat however many sessions there are. A synced session (the host verified it:
+    sealed, so it no longer changes) is not hashed again and its SHA is sent as null: a
+    pull with nothing new hashes nothing, and its listing stays short on a slow line."""
     _watch()
     sessionlog.recover(ROOT, lambda m: None)  # a run cut by the pull itself is sealed first
     for i, sid in enumerate(sessionlog.iter_ids(ROOT)):
         if i % _WATCH_EVERY == _WATCH_EVERY - 1:
             _watch()
         path = _path(sid)
-        sha = _synced_sha(sid)
-        print(json.dumps([sid, os.stat(path)[6], sha or _sha256(path), sha is not None]))
+        synced = sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX))
+        print(json.dumps([sid, os.stat(path)[6], None if synced else _sha256(path), synced]))
+
+
+def sha(sid):
+    """The SHA-256 of one session file, computed here."""
+    _watch()
+    print(json.dumps(_sha256(_path(sid))))
 
 
 def read(sid, offset, n):
@@ -93,13 +90,12 @@ def read(sid, offset, n):
     sys.stdout.write(binascii.b2a_base64(data))
 
 
-def mark_synced(pairs):
-    """The host verified and stored these (id, SHA-256) sessions whole: flash-full reclaim
-    may delete them. The SHA is kept in the marker for the next listing."""
+def mark_synced(ids):
+    """The host verified and stored these sessions whole: flash-full reclaim may delete them."""
     _watch()
-    for sid, sha in pairs:
+    for sid in ids:
         with open(_path(sid, sessionlog.SYNCED_SUFFIX), "w") as f:
-            f.write(sha)
+            f.write("")
     print("ok")
 
 

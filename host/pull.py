@@ -111,7 +111,8 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
             if not answer.get("ok"):
                 raise UserError("the insole refused the config: " + "; ".join(answer.get("errors", [])))
             report.config_written = True
-        listing = insole.call_lines("sessions()")
+        listing = [(sid, size, sha or store.verified_sha(sid) or insole.call_json(f"sha({sid!r})"), synced)
+                   for sid, size, sha, synced in insole.call_lines("sessions()")]  # synced ones come unhashed
         report.on_device = len(listing)
         todo = [(sid, size, sha) for sid, size, sha, _ in listing if not store.has_session(sid, sha)]
         progress = Progress(sum(size for _, size, _ in todo), stream=_Null() if quiet else sys.stderr)
@@ -126,8 +127,8 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
         report.damaged += [(sid, store.damage(sid) or "") for sid, _, sha, _ in listing
                            if sid not in fetched and store.damage(sid)]
         verified = [(sid, sha) for sid, _, sha, _ in listing if store.verified(sid, sha)]
-        marked = {(sid, sha) for sid, _, sha, synced in listing if synced}
-        unmarked = [pair for pair in verified if pair not in marked]
+        marked = {sid for sid, _, _, synced in listing if synced}
+        unmarked = [sid for sid, _ in verified if sid not in marked]
         for i in range(0, len(unmarked), MARK_BATCH):
             insole.call(f"mark_synced({unmarked[i:i + MARK_BATCH]!r})")
         if clear:

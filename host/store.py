@@ -126,9 +126,13 @@ class Store:
 
     def verified(self, session_id: str, sha256: str) -> bool:
         """Stored whole and sealed from exactly this file: the insole may mark it synced and clear it."""
-        row = self.db.execute("SELECT 1 FROM sessions WHERE id = ? AND sha256 = ? AND status = 'ok' "
-                              "AND summary_json IS NOT NULL", (session_id, sha256)).fetchone()
-        return row is not None
+        return self.verified_sha(session_id) == sha256
+
+    def verified_sha(self, session_id: str) -> str | None:
+        """The SHA-256 of the whole, sealed copy stored, or None."""
+        row = self.db.execute("SELECT sha256 FROM sessions WHERE id = ? AND status = 'ok' "
+                              "AND summary_json IS NOT NULL", (session_id,)).fetchone()
+        return row[0] if row else None
 
     def damage(self, session_id: str) -> str | None:
         row = self.db.execute("SELECT damage FROM sessions WHERE id = ? AND status = 'damaged'",

@@ -271,6 +271,8 @@ def test_many_sessions_pull_in_full_with_a_board_sized_heap(tmp_path: Path) -> N
         again = pull(store, v.port, quiet=True, restart=False)  # nothing new: listed from the markers
         assert again.already == 151 + 1 - len(again.imported) and not again.left_behind
         assert len(list(sessions.glob("*.ok"))) >= 151
+        other = pull(Store(tmp_path / "other.sqlite"), v.port, quiet=True, restart=False)  # a second coach's store
+        assert len(other.imported) == again.on_device and not other.left_behind  # synced elsewhere: still copied
     finally:
         v.stop()
 
