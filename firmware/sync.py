@@ -10,6 +10,8 @@ import sys
 from core import config, sessionlog
 
 ROOT = "."  # as in app.py
+PULL_IDLE_S = 60  # a host silent this long mid-pull has gone: the insole resets and records again
+_WATCH_EVERY = 50  # sessions listed between re-arming that deadline (a long listing is not silence)
 
 
 def _hal():
@@ -23,7 +25,17 @@ def _hal():
 
 
 def _path(sid, suffix=sessionlog.SUFFIX):
-    return "%s/%s/%s%s" % (ROOT, sessionlog.DIR, sid, suffix)
+    return sessionlog.session_path(ROOT, sid, suffix)
+
+
+def _watch():
+    _hal().watch_pull(PULL_IDLE_S)
+
+
+def hold():
+    """The host leaves the insole at its REPL on purpose (archcue pull --no-restart)."""
+    _hal().watch_pull(0)
+    print("ok")
 
 
 def _sha256(path):
@@ -40,6 +52,7 @@ def _sha256(path):
 
 def info():
     """Device id, firmware, board, config and free space."""
+    _watch()
     with open("board.json") as f:
         board = json.load(f).get("name")
     cfg, errors = config.load("config.json")
@@ -48,54 +61,68 @@ def info():
 
 
 def sessions():
-    """Every session file: id, size, SHA-256 computed here, and whether the host has it."""
+    """One JSON line per session file: [id, size, SHA-256, synced]. Streamed, so memory
+    stays flat however many sessions there are. A synced session (the host verified it:
+    sealed, so it no longer changes) is not hashed again and its SHA is sent as null: a
+    pull with nothing new hashes nothing, and its listing stays short on a slow line."""
+    _watch()
     sessionlog.recover(ROOT, lambda m: None)  # a run cut by the pull itself is sealed first
-    out = []
-    for sid in sessionlog.session_ids(ROOT):
+    for i, sid in enumerate(sessionlog.iter_ids(ROOT)):
+        if i % _WATCH_EVERY == _WATCH_EVERY - 1:
+            _watch()
         path = _path(sid)
-        out.append([sid, os.stat(path)[6], _sha256(path), sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX))])
-    print(json.dumps(out))
+        synced = sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX))
+        print(json.dumps([sid, os.stat(path)[6], None if synced else _sha256(path), synced]))
+
+
+def sha(sid):
+    """The SHA-256 of one session file, computed here."""
+    _watch()
+    print(json.dumps(_sha256(_path(sid))))
 
 
 def read(sid, offset, n):
     """n bytes of a session file from offset, base64 (binary-safe over the REPL)."""
+    _watch()
     with open(_path(sid), "rb") as f:
         f.seek(offset)
         data = f.read(n)
     sys.stdout.write(binascii.b2a_base64(data))
 
 
-def mark_synced(sid):
-    """The host verified and stored this session: flash-full reclaim may delete it."""
-    with open(_path(sid, sessionlog.SYNCED_SUFFIX), "w") as f:
-        f.write("")
+def mark_synced(ids):
+    """The host verified and stored these sessions whole: flash-full reclaim may delete them."""
+    _watch()
+    for sid in ids:
+        with open(_path(sid, sessionlog.SYNCED_SUFFIX), "w") as f:
+            f.write("")
     print("ok")
 
 
 def delete(sid, sha):
     """Delete a session only if it is still exactly what the host verified."""
-    path = _path(sid)
-    if _sha256(path) != sha:
+    _watch()
+    if _sha256(_path(sid)) != sha:
         print(json.dumps({"deleted": False, "reason": "changed since it was verified"}))
         return
-    os.remove(path)
-    if sessionlog.exists(_path(sid, sessionlog.SYNCED_SUFFIX)):
-        os.remove(_path(sid, sessionlog.SYNCED_SUFFIX))
+    sessionlog.remove(ROOT, sid)
     print(json.dumps({"deleted": True}))
 
 
-def write_config(text):
-    """Replace config.json atomically after validating it here too."""
+def write_config(data):
+    """Replace config.json (UTF-8 JSON bytes, so names arrive exactly as the host sent
+    them) after validating it here too."""
+    _watch()
+    text = data.decode()
     cfg, errors = config.validate(json.loads(text))
     if errors:
         print(json.dumps({"ok": False, "errors": errors}))
         return
-    with open("config.json.tmp", "w") as f:
-        f.write(text)
-    os.rename("config.json.tmp", "config.json")
+    config.save("config.json", text)
     print(json.dumps({"ok": True}))
 
 
 def set_clock(y, mo, d, h, mi, s):
+    _watch()
     _hal().set_clock(y, mo, d, h, mi, s)
     print("ok")

@@ -5,42 +5,58 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
 
-from host.command import dispatch
-from host.device_link import LinkError, find_port
-from host.records import SessionFileError
+from host.command import UserError, dispatch
+from host.device_link import find_port
 from host.store import DEFAULT_STORE, Store, StoreError
+from host.text import shown
 
-USER_ERRORS = (LinkError, StoreError, SessionFileError, ValueError)
+USER_ERRORS = (UserError,)
 
 
-def _store(args: argparse.Namespace) -> Store:
-    return Store(args.store)
+def _store(args: argparse.Namespace, create: bool = False) -> Store:
+    """Only pull creates a store: a read-only command on a mistyped --store says so."""
+    return Store(args.store, create=create)
+
+
+def _read_config(path: str) -> dict:
+    try:
+        cfg = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise UserError(f"{path}: cannot read a JSON config ({type(e).__name__}: {e})") from None
+    if not isinstance(cfg, dict):
+        raise UserError(f"{path}: a config is a JSON object, this is {type(cfg).__name__}")
+    return cfg
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from host.pull import pull
+    from host.pull import check_config, pull
 
-    config_file = None
-    if args.config:
-        try:
-            config_file = json.loads(Path(args.config).read_text())
-        except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{args.config}: cannot read a JSON config ({e})") from None
-    port = find_port(args.port)
+    config_file = _read_config(args.config) if args.config else None
+    check_config({**(config_file or {}), **({"runner_id": args.runner} if args.runner is not None else {})})
+    port = find_port(args.port)  # after the checks: bad input is refused without an insole
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
-    r = pull(_store(args), port, clear=args.clear, runner=args.runner, foot=args.foot, config_file=config_file,
-             restart=not args.no_restart)
-    print(f"insole {r.device}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
+    r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
+             config_file=config_file, restart=not args.no_restart)
+    print(f"insole {shown(r.device)}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
           f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
     if r.imported:
         print(f"copied {r.bytes:,} bytes in {r.seconds:.1f} s ({r.rate / 1024:.1f} KiB/s), every file verified by SHA-256")
     if r.config_written:
         print("config written to the insole (takes effect as it restarts)")
-    return 0
+    if r.damaged:
+        print(f"{len(r.damaged)} damaged session(s) stored with every valid record, kept on the insole:")
+        for sid, why in r.damaged:
+            print(f"  {shown(sid)}: {shown(why)}")
+    if r.unreadable:
+        print(f"{len(r.unreadable)} unreadable session file(s) kept on the insole:")
+        for sid, why in r.unreadable:
+            print(f"  {shown(sid)}: {shown(why)}")
+    return 1 if r.left_behind else 0
 
 
 def cmd_runners(args: argparse.Namespace) -> int:
@@ -50,14 +66,14 @@ def cmd_runners(args: argparse.Namespace) -> int:
         return 0
     print(f"{'runner':<20} {'sessions':>8} {'steps':>8}")
     for name, sessions, steps in rows:
-        print(f"{name:<20} {sessions:>8} {steps:>8}")
+        print(f"{shown(name):<20} {sessions:>8} {steps:>8}")
     return 0
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.runner and not store.runner_exists(args.runner):
-        raise StoreError(f"no runner {args.runner!r} in {args.store} (see `archcue runners`)")
+        raise StoreError(f"no runner {shown(args.runner)!r} in {args.store} (see `archcue runners`)")
     rows = store.sessions(args.runner)
     if not rows:
         print("no sessions in the store yet")
@@ -65,7 +81,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     print(f"{'session':<24} {'runner':<14} {'foot':<6} {'steps':>6}  {'started':<20} note")
     for s in rows:
         note = "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")
-        print(f"{s.id:<24} {s.runner:<14} {s.foot:<6} {s.n_steps:>6}  {s.started_at or '-':<20} {note}")
+        if s.status == "damaged":
+            note = f"DAMAGED: {s.damage}" + (f"; {note}" if note else "")
+        print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
+              f"{shown(s.started_at or '-'):<20} {shown(note)}")
     return 0
 
 
@@ -74,8 +93,8 @@ def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
     if not store.runners():
         raise StoreError(f"the store {args.store} is empty: pull an insole first (`archcue pull`)")
     if not store.runner_exists(args.runner):
-        known = ", ".join(name for name, _, _ in store.runners())
-        raise StoreError(f"no runner {args.runner!r} in the store (known: {known})")
+        known = ", ".join(shown(name) for name, _, _ in store.runners())
+        raise StoreError(f"no runner {shown(args.runner)!r} in the store (known: {known})")
     return store, store.runner_steps(args.runner)
 
 
@@ -206,8 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return dispatch(build_parser().parse_args(argv), USER_ERRORS, "archcue", 1,
-                    "archcue: interrupted; nothing partial was stored")
+    args = build_parser().parse_args(argv)
+    func = args.func
+
+    def guarded(a: argparse.Namespace) -> int:
+        try:
+            return func(a)
+        except sqlite3.DatabaseError as e:
+            if type(e) is not sqlite3.DatabaseError:  # OperationalError etc.: our SQL, a bug
+                raise
+            raise StoreError(f"{a.store}: the store is damaged ({e})") from None
+
+    args.func = guarded
+    return dispatch(args, USER_ERRORS, "archcue", 1, "interrupted; nothing partial was stored")
 
 
 if __name__ == "__main__":

@@ -5,15 +5,20 @@ import argparse
 import sys
 
 
-def dispatch(args: argparse.Namespace, user_errors: tuple[type[BaseException], ...], prefix: str,
+class UserError(Exception):
+    """Bad input (a file, a port, a store, an insole's content): one line, no traceback.
+    Anything else that escapes a command is a bug and keeps its traceback."""
+
+
+def dispatch(args: argparse.Namespace, user_errors: tuple[type[BaseException], ...], prog: str,
              error_code: int, interrupted: str) -> int:
-    """Call args.func(args). An error that is the user's input prints `prefix: message`
+    """Call args.func(args). An error that is the user's input prints `prog: message`
     and returns error_code; Ctrl-C prints `interrupted` and returns 130."""
     try:
         return args.func(args) or 0
     except user_errors as e:
-        print(f"{prefix}: {e}", file=sys.stderr)
+        print(f"{prog}: {e}", file=sys.stderr)
         return error_code
     except KeyboardInterrupt:
-        print(interrupted, file=sys.stderr)
+        print(f"{prog}: {interrupted}", file=sys.stderr)
         return 130

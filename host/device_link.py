@@ -13,6 +13,8 @@ from mpremote.transport import TransportError, TransportExecError
 from mpremote.transport_serial import SerialTransport
 from serial.tools import list_ports
 
+from host.command import UserError
+
 # USB VID:PID of the usual ESP32 USB-serial bridges and of Espressif native USB
 KNOWN_USB = {
     (0x10C4, 0xEA60): "Silicon Labs CP210x",
@@ -26,7 +28,7 @@ KNOWN_USB = {
 BAUD = 115200
 
 
-class LinkError(RuntimeError):
+class LinkError(UserError):
     pass
 
 
@@ -35,7 +37,9 @@ def find_port(port: str | None) -> str:
     if port:
         path = os.path.realpath(port)
         if not Path(path).exists():
-            raise LinkError(f"{port}: no such port")
+            raise LinkError(f"{port}: no such port; {_ports_found()}")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise LinkError(f"{port}: permission denied; {_PERMISSION_HINT}")
         return path
     found = [(p.device, KNOWN_USB[(p.vid, p.pid)]) for p in list_ports.comports()
              if (p.vid, p.pid) in KNOWN_USB]
@@ -48,6 +52,15 @@ def find_port(port: str | None) -> str:
     return found[0][0]
 
 
+_PERMISSION_HINT = ("on Linux, add yourself to the group that owns the port (usually dialout: "
+                    "`sudo usermod -aG dialout $USER`, then log in again)")
+
+
+def _ports_found() -> str:
+    ports = sorted(p.device for p in list_ports.comports())
+    return f"ports found: {', '.join(ports)}" if ports else "no serial ports found"
+
+
 class Insole:
     """An archcue insole in the raw REPL, its firmware loop stopped (Ctrl-C seals the run)."""
 
@@ -56,7 +69,8 @@ class Insole:
         try:
             self.t = SerialTransport(port, baudrate=BAUD, timeout=2)  # a silent port must not hang us
         except TransportError as e:
-            raise LinkError(f"{port}: cannot open ({e})") from None
+            hint = f"; {_PERMISSION_HINT}" if "ermission" in str(e) else ""
+            raise LinkError(f"{port}: cannot open ({e}){hint}") from None
         self._enter_raw_repl()
         try:
             self.info = self.call_json("info()")
@@ -92,6 +106,14 @@ class Insole:
         out = self.call(expr)
         try:
             return json.loads(out)
+        except json.JSONDecodeError:
+            raise LinkError(f"{self.port}: unexpected answer to {expr}: {out[:200]!r}") from None
+
+    def call_lines(self, expr: str) -> list:
+        """An answer streamed as one JSON value per line."""
+        out = self.call(expr)
+        try:
+            return [json.loads(line) for line in out.splitlines() if line.strip()]
         except json.JSONDecodeError:
             raise LinkError(f"{self.port}: unexpected answer to {expr}: {out[:200]!r}") from None
 

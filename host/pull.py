@@ -9,11 +9,17 @@ import time
 from dataclasses import dataclass, field
 
 from firmware.core import config as fw_config
+from host.command import UserError
 from host.device_link import Insole, LinkError
 from host.progress import Progress
+from host.records import SessionFileError, parse_session
 from host.store import Store
+from host.text import check_name
 
 CHUNK = 4096  # bytes per read: large enough that the REPL round trip is small next to it
+
+
+MARK_BATCH = 40  # sessions marked synced per call: few round trips, a short command line
 
 
 @dataclass
@@ -27,10 +33,28 @@ class PullReport:
     bytes: int = 0
     seconds: float = 0.0
     config_written: bool = False
+    damaged: list[tuple[str, str]] = field(default_factory=list)  # stored incomplete; kept on the insole
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # not imported; kept on the insole
 
     @property
     def rate(self) -> float:
         return self.bytes / self.seconds if self.seconds else 0.0
+
+    @property
+    def left_behind(self) -> bool:
+        return bool(self.damaged or self.unreadable)
+
+
+def check_config(cfg: dict) -> dict:
+    """What the host will write to the insole, checked first: every setting against the
+    firmware's schema, every string (the insole hands them back in its headers) as a name."""
+    for key, value in cfg.items():
+        if isinstance(value, str) and (value or key != "runner_id"):
+            check_name(key, value)
+    _, errors = fw_config.validate(cfg)
+    if errors:
+        raise UserError("config not written: " + "; ".join(errors))
+    return cfg
 
 
 def _new_config(current: dict, runner: str | None, foot: str | None, config_file: dict | None) -> dict | None:
@@ -41,10 +65,7 @@ def _new_config(current: dict, runner: str | None, foot: str | None, config_file
         cfg["runner_id"] = runner
     if foot is not None:
         cfg["foot"] = foot
-    _, errors = fw_config.validate(cfg)
-    if errors:
-        raise ValueError("config not written: " + "; ".join(errors))
-    return cfg
+    return check_config(cfg)
 
 
 def _fetch(insole: Insole, sid: str, size: int, sha: str, progress: Progress, chunk_size: int) -> bytes:
@@ -61,6 +82,20 @@ def _fetch(insole: Insole, sid: str, size: int, sha: str, progress: Progress, ch
     return bytes(data)
 
 
+def _take(store: Store, report: PullReport, sid: str, data: bytes, sha: str) -> None:
+    """Import one fetched file; a file the host cannot read is noted and never stops the pull."""
+    try:
+        parsed = parse_session(data, expect_id=sid)
+    except SessionFileError as e:
+        report.unreadable.append((sid, str(e)))
+        return
+    store.import_parsed(parsed, sha)
+    report.imported.append(sid)
+    report.bytes += len(data)
+    if parsed.damage:
+        report.damaged.append((sid, parsed.damage))
+
+
 def pull(store: Store, port: str, clear: bool = False, runner: str | None = None, foot: str | None = None,
          config_file: dict | None = None, set_clock: bool = True, restart: bool = True,
          quiet: bool = False, chunk_size: int = CHUNK) -> PullReport:
@@ -71,37 +106,51 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
         if set_clock:
             insole.call("set_clock(%d, %d, %d, %d, %d, %d)" % time.localtime()[:6])
         if cfg is not None:
-            answer = insole.call_json(f"write_config({json.dumps(cfg)!r})")
+            # UTF-8 bytes, not JSON escapes: the insole's json would turn \ud83c\udfc3 into surrogates
+            answer = insole.call_json(f"write_config({json.dumps(cfg, ensure_ascii=False).encode()!r})")
             if not answer.get("ok"):
-                raise ValueError("the insole refused the config: " + "; ".join(answer.get("errors", [])))
+                raise UserError("the insole refused the config: " + "; ".join(answer.get("errors", [])))
             report.config_written = True
-        listing = insole.call_json("sessions()")
+        listing = [(sid, size, sha or store.verified_sha(sid) or insole.call_json(f"sha({sid!r})"), synced)
+                   for sid, size, sha, synced in insole.call_lines("sessions()")]  # synced ones come unhashed
         report.on_device = len(listing)
         todo = [(sid, size, sha) for sid, size, sha, _ in listing if not store.has_session(sid, sha)]
         progress = Progress(sum(size for _, size, _ in todo), stream=_Null() if quiet else sys.stderr)
         start = time.perf_counter()
-        for sid, size, sha, synced in listing:
-            if (sid, size, sha) in todo:
-                data = _fetch(insole, sid, size, sha, progress, chunk_size)
-                store.import_session(data, sha)
-                report.imported.append(sid)
-                report.bytes += size
-            else:
-                report.already += 1
-            if not synced:
-                insole.call("mark_synced(%r)" % sid)
+        for sid, size, sha in todo:
+            _take(store, report, sid, _fetch(insole, sid, size, sha, progress, chunk_size), sha)
+        report.already = report.on_device - len(todo)
         report.seconds = time.perf_counter() - start
         if todo:
             progress.finish()
+        fetched = {sid for sid, _, _ in todo}
+        report.damaged += [(sid, store.damage(sid) or "") for sid, _, sha, _ in listing
+                           if sid not in fetched and store.damage(sid)]
+        verified = [(sid, sha) for sid, _, sha, _ in listing if store.verified(sid, sha)]
+        marked = {sid for sid, _, _, synced in listing if synced}
+        unmarked = [sid for sid, _ in verified if sid not in marked]
+        for i in range(0, len(unmarked), MARK_BATCH):
+            insole.call(f"mark_synced({unmarked[i:i + MARK_BATCH]!r})")
         if clear:
-            for sid, _, sha, _ in listing:
-                if store.has_session(sid, sha) and insole.call_json(f"delete({sid!r}, {sha!r})").get("deleted"):
+            for sid, sha in verified:
+                if insole.call_json(f"delete({sid!r}, {sha!r})").get("deleted"):
                     report.cleared += 1
     finally:
         if restart:
             insole.restart()
+        else:
+            _hold(insole)
         insole.close()
     return report
+
+
+def _hold(insole: Insole) -> None:
+    """Stay at the REPL as asked: stop the insole's mid-pull deadline (best effort: after a
+    lost link the deadline is what brings the insole back)."""
+    try:
+        insole.call("hold()")
+    except LinkError:
+        pass
 
 
 class _Null:

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import io
+import struct
+from dataclasses import dataclass
 
 import numpy as np
 
 from firmware.core import record, sessionlog
+from host.command import UserError
+from host.text import repair, shown
 
 _NUMPY_CODES = {"B": "u1", "H": "<u2", "h": "<i2", "I": "<u4"}
 
@@ -14,8 +18,22 @@ DTYPE = np.dtype([(name, _NUMPY_CODES[code]) for name, code in zip(record.FIELDS
 assert DTYPE.itemsize == record.SIZE
 
 
-class SessionFileError(ValueError):
+class SessionFileError(UserError):
     pass
+
+
+@dataclass
+class Parsed:
+    """A pulled session file as the reader found it."""
+    header: dict
+    records: bytes  # every CRC-valid record, in order
+    trailer: dict | None  # None: unsealed
+    gaps: list[int]  # 24-byte slots that failed their CRC
+    damage: str | None  # why fewer records came back than the file says, or None
+
+    def __iter__(self):
+        """Unpacks as (header, records, trailer)."""
+        return iter((self.header, self.records, self.trailer))
 
 
 def decode(blob: bytes) -> np.ndarray:
@@ -28,11 +46,55 @@ def flag(steps: np.ndarray, name: str) -> np.ndarray:
     return (steps["flags"] >> record.FLAG_NAMES.index(name)) & 1 == 1
 
 
-def parse_session(data: bytes) -> tuple[dict, bytes, dict | None]:
-    """A session file pulled from an insole -> (header, trusted record bytes, trailer).
-    Every record's CRC is verified by the firmware's reader; a torn tail is left out."""
+# header fields and the types they must have (format is checked on its own)
+_TYPES = {"session": (str,), "device": (str,), "runner": (str,), "foot": (str, type(None)),
+          "rate_hz": (int,), "started_at": (str, type(None)), "firmware": (str,), "board": (str,)}
+
+
+def _check_header(header: dict, expect_id: str | None) -> dict:
+    fmt = header.get("format")
+    if type(fmt) is not int or not 1 <= fmt <= sessionlog.FORMAT_VERSION:
+        raise SessionFileError(f"header format {fmt!r}: this archcue reads format {sessionlog.FORMAT_VERSION}; "
+                               "left on the insole (update archcue)")
+    for key, types in _TYPES.items():
+        if key in header and type(header[key]) not in types:
+            raise SessionFileError(f"header field {key!r} is {type(header[key]).__name__}, "
+                                   f"expected {' or '.join(t.__name__ for t in types)}")
+        if isinstance(header.get(key), str):
+            try:
+                header[key] = repair(header[key])
+            except ValueError as e:
+                raise SessionFileError(f"header field {key!r}: {e}") from None
+    if not header.get("session"):
+        raise SessionFileError("header has no session id")
+    if expect_id is not None and header["session"] != expect_id:
+        raise SessionFileError(f"header names session {shown(header['session'])!r}, the file is {expect_id!r}")
+    return header
+
+
+def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
+    """A session file pulled from an insole, read by the firmware's own reader: every
+    record that passes its CRC is kept, the failing slots are listed; a damaged header is
+    rebuilt from the trailer. SessionFileError (naming why) for a file that is no session,
+    a future format, wrong header types, or a header whose id is not the file's."""
+    records = bytearray()
+    gaps: list[int] = []
+
+    def keep(values: tuple) -> None:
+        records.extend(struct.pack(record.FORMAT, *values))
+
     try:
-        header, start, n, trailer = sessionlog.scan(io.BytesIO(data), len(data))
+        header, _, n, trailer, _ = sessionlog.scan(io.BytesIO(data), len(data), keep, gaps.append)
     except sessionlog.LogError as e:
         raise SessionFileError(str(e)) from None
-    return header, data[start:start + n * record.SIZE], trailer
+    header = _check_header(header, expect_id)
+    problems = []
+    if trailer is None:
+        problems.append("not sealed (the insole could not seal it)")
+    if header.get("rebuilt"):
+        problems.append("header damaged (rebuilt from the trailer)")
+    if gaps:
+        problems.append(f"{len(gaps)} corrupt record(s) at {', '.join(map(str, gaps[:5]))}{' ...' if len(gaps) > 5 else ''}")
+    if trailer is not None and type(trailer.get("records")) is int and n < trailer["records"] - len(gaps):
+        problems.append(f"{n} of the {trailer['records']} records its trailer counts")
+    return Parsed(header, bytes(records), trailer, gaps, "; ".join(problems) or None)

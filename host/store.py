@@ -1,15 +1,19 @@
-"""The coach's store: SQLite, one file. Schema version 1:
+"""The coach's store: SQLite, one file. Schema version 2:
 
     meta(key, value)                      schema_version
     runners(id, name, created_at)         one per runner id written to the insoles
     devices(id, board, firmware, last_seen)
     sessions(id, runner_id, device_id, foot, rate_hz, started_at, imported_at, sha256,
-             n_steps, recovered, header_json, summary_json)
+             n_steps, recovered, header_json, summary_json,
+             status, damage, gaps_json)   status 'ok', or 'damaged': fewer records came back
+                                          than the file says (damage says why, gaps_json
+                                          lists the corrupt slots); never marked synced or
+                                          cleared on the insole
     steps(session_id, n_steps, records)   the session's verified 24-byte step records,
                                           byte for byte as on the insole (host/records.py
                                           decodes them with the firmware's definition)
 
-A session is imported in one transaction, keyed by its id (device id + counter): pulling it
+Version 1 stores (no status columns) are migrated on opening. A session is imported in one transaction, keyed by its id (device id + counter): pulling it
 again stores nothing twice, and a failed import leaves nothing behind.
 """
 from __future__ import annotations
@@ -22,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from host.records import decode, parse_session
+from host.command import UserError
+from host.records import Parsed, decode, parse_session
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_STORE = Path.home() / ".archcue" / "archcue.sqlite"
 
 _SCHEMA = """
@@ -37,15 +42,22 @@ CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, runner_id INTEGER NOT NULL REFERENCES runners(id),
     device_id TEXT NOT NULL REFERENCES devices(id), foot TEXT, rate_hz INTEGER,
     started_at TEXT, imported_at TEXT NOT NULL, sha256 TEXT NOT NULL, n_steps INTEGER NOT NULL,
-    recovered INTEGER NOT NULL, header_json TEXT NOT NULL, summary_json TEXT);
+    recovered INTEGER NOT NULL, header_json TEXT NOT NULL, summary_json TEXT,
+    status TEXT NOT NULL DEFAULT 'ok', damage TEXT, gaps_json TEXT);
 CREATE TABLE IF NOT EXISTS steps (
     session_id TEXT PRIMARY KEY REFERENCES sessions(id), n_steps INTEGER NOT NULL,
     records BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id);
 """
+_MIGRATE_1_TO_2 = """
+ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
+ALTER TABLE sessions ADD COLUMN damage TEXT;
+ALTER TABLE sessions ADD COLUMN gaps_json TEXT;
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+"""
 
 
-class StoreError(RuntimeError):
+class StoreError(UserError):
     pass
 
 
@@ -59,6 +71,8 @@ class SessionRow:
     n_steps: int
     recovered: bool
     summary: dict | None
+    status: str = "ok"
+    damage: str | None = None
 
 
 def _now() -> str:
@@ -66,18 +80,42 @@ def _now() -> str:
 
 
 class Store:
-    def __init__(self, path: Path | str = DEFAULT_STORE):
+    """create=False (read-only commands): a missing store is an error, never a new empty one."""
+
+    def __init__(self, path: Path | str = DEFAULT_STORE, create: bool = True):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.executescript(_SCHEMA)
-        version = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if version is None:
-            self.db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            self.db.commit()
-        elif int(version[0]) != SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {version[0]}, this archcue reads {SCHEMA_VERSION}")
+        if not create and not self.path.is_file():
+            raise StoreError(f"no store at {self.path} (pull an insole first, or check --store)")
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            version = self._version(create)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not a readable archcue store ({e})") from None
+        if version == 1:
+            self.db.executescript("BEGIN;" + _MIGRATE_1_TO_2 + "COMMIT;")  # all or nothing
+        elif version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version}, this archcue reads {SCHEMA_VERSION}")
+
+    def _version(self, create: bool) -> int:
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" not in tables:
+            if tables or not create:
+                raise StoreError(f"{self.path}: an SQLite file, but not an archcue store")
+            self.db.executescript(f"BEGIN; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema_version', "
+                                  f"'{SCHEMA_VERSION}'); COMMIT;")  # a kill leaves no half-made store
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:  # made by archcue before this one, killed between its tables and its version
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(sessions)")}
+            row = ("2" if "status" in columns else "1",)
+            with self.db:
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", row)
+        try:
+            return int(row[0])
+        except ValueError:
+            raise StoreError(f"{self.path}: no readable schema version ({row[0]!r})") from None
 
     def close(self) -> None:
         self.db.close()
@@ -86,16 +124,33 @@ class Store:
         row = self.db.execute("SELECT sha256 FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return row is not None and (sha256 is None or row[0] == sha256)
 
-    def import_session(self, data: bytes, sha256: str) -> tuple[str, bool]:
+    def verified(self, session_id: str, sha256: str) -> bool:
+        """Stored whole and sealed from exactly this file: the insole may mark it synced and clear it."""
+        return self.verified_sha(session_id) == sha256
+
+    def verified_sha(self, session_id: str) -> str | None:
+        """The SHA-256 of the whole, sealed copy stored, or None."""
+        row = self.db.execute("SELECT sha256 FROM sessions WHERE id = ? AND status = 'ok' "
+                              "AND summary_json IS NOT NULL", (session_id,)).fetchone()
+        return row[0] if row else None
+
+    def damage(self, session_id: str) -> str | None:
+        row = self.db.execute("SELECT damage FROM sessions WHERE id = ? AND status = 'damaged'",
+                              (session_id,)).fetchone()
+        return row[0] if row else None
+
+    def import_session(self, data: bytes, sha256: str, expect_id: str | None = None) -> tuple[str, bool]:
         """Import one pulled session file. Returns (session id, newly imported). A session
         already stored with the same content is left as is; a sealed version replaces an
-        unsealed one pulled earlier (it can only have grown)."""
-        header, blob, trailer = parse_session(data)
-        sid = header.get("session")
-        if not sid:
-            raise StoreError("session header has no id")
-        old = self.db.execute("SELECT sha256, summary_json FROM sessions WHERE id = ?", (sid,)).fetchone()
-        if old is not None and (old[0] == sha256 or old[1] is not None):
+        unsealed or damaged one pulled earlier. Every CRC-valid record is stored; a
+        session with fewer than its file says is stored as damaged."""
+        return self.import_parsed(parse_session(data, expect_id), sha256)
+
+    def import_parsed(self, parsed: Parsed, sha256: str) -> tuple[str, bool]:
+        header, blob, trailer = parsed.header, parsed.records, parsed.trailer
+        sid = header["session"]
+        old = self.db.execute("SELECT sha256, summary_json, status FROM sessions WHERE id = ?", (sid,)).fetchone()
+        if old is not None and (old[0] == sha256 or (old[1] is not None and old[2] == "ok")):
             return sid, False
         runner = header.get("runner") or "unassigned"
         with self.db:  # one transaction: all of it or nothing
@@ -109,11 +164,12 @@ class Store:
             self.db.execute("DELETE FROM steps WHERE session_id = ?", (sid,))
             self.db.execute("DELETE FROM sessions WHERE id = ?", (sid,))
             self.db.execute(
-                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, runner_id, header.get("device", "unknown"), header.get("foot"), header.get("rate_hz"),
                  header.get("started_at"), _now(), sha256, len(blob) // 24,
                  int(bool(trailer and trailer.get("recovered"))), json.dumps(header),
-                 json.dumps(trailer) if trailer is not None else None))
+                 json.dumps(trailer) if trailer is not None else None,
+                 "damaged" if parsed.damage else "ok", parsed.damage, json.dumps(parsed.gaps)))
             self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // 24, blob))
         return sid, True
 
@@ -124,15 +180,16 @@ class Store:
             "LEFT JOIN sessions s ON s.runner_id = r.id GROUP BY r.id ORDER BY r.name").fetchall()
 
     def sessions(self, runner: str | None = None) -> list[SessionRow]:
-        sql = ("SELECT s.id, r.name, s.device_id, s.foot, s.started_at, s.n_steps, s.recovered, s.summary_json "
+        sql = ("SELECT s.id, r.name, s.device_id, s.foot, s.started_at, s.n_steps, s.recovered, s.summary_json, "
+               "s.status, s.damage "
                "FROM sessions s JOIN runners r ON r.id = s.runner_id")
         args: tuple = ()
         if runner is not None:
             sql += " WHERE r.name = ?"
             args = (runner,)
         rows = self.db.execute(sql + " ORDER BY s.id", args).fetchall()
-        return [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None)
-                for r in rows]
+        return [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None,
+                           r[8], r[9]) for r in rows]
 
     def runner_exists(self, runner: str) -> bool:
         return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
-    return dispatch(parser.parse_args(argv), USER_ERRORS, "error", 2, "interrupted")
+    return dispatch(parser.parse_args(argv), USER_ERRORS, "python -m simulator", 2, "interrupted")
 
 
 if __name__ == "__main__":

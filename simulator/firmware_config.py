@@ -17,8 +17,8 @@ def load_config(path: Path | None, **overrides: object) -> dict:
             raw = json.loads(Path(path).read_text())
         except OSError as e:
             raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{path}: not valid JSON ({e})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+            raise ConfigError(f"{path}: not valid JSON ({type(e).__name__}: {e})") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: expected a JSON object")
     raw.update({k: v for k, v in overrides.items() if v is not None})

@@ -29,10 +29,22 @@ from pathlib import Path
 
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from simulator import device
+from simulator.errors import ConfigError
 from simulator.firmware_config import load_config
 from simulator.synth import generate, load_scenario, scenario_names
 
 DEFAULT_DIR = device.ROOT / "build" / "virtual-insole"
+# The unix port's heap that stands for the ESP32's ~110 KB (shared/notes/esp32_numbers.md).
+# The unix port is 64-bit: pointers and object headers are twice the board's, GC blocks
+# 32 bytes instead of 16, while byte payloads (the LUT, buffers, bytecode, strings) keep
+# their size. A heap map of the running firmware (micropython.mem_info(1) at the start of
+# a run: 95 KB live) splits into 31 KB of small typed objects (tuples, lists, dicts,
+# floats, functions: halve on 32 bits) and 64 KB of strings and larger raw blocks (that
+# keep their size, or shrink by a quarter where they hold pointers: dict tables, code
+# constants). The board needs 80 KB (all bytes) down to 64 KB (a quarter pointers) for the
+# same objects: the unix heap is 1.19x to 1.50x larger, 1.33x central, and
+# 110 KB x 1.33 = 146 KB, rounded down to 144 KB.
+DEFAULT_HEAP_KB = 144
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,6 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device-id", default="sim0001", help="the insole's id, e.g. to serve a left and a right one")
     p.add_argument("--baud", type=int, default=0,
                    help="throttle the port to this line rate, e.g. 115200 (default: unthrottled)")
+    p.add_argument("--heap-kb", type=int, default=DEFAULT_HEAP_KB,
+                   help=f"MicroPython heap in KB (default {DEFAULT_HEAP_KB}: stands for the board's ~110 KB)")
+    p.add_argument("--pull-idle-s", type=float,
+                   help="reboot after this long without a host call mid-pull (default: the firmware's own, 60 s)")
     p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
     p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
     p.add_argument("--flash-stall", choices=("off", "typical", "worst"), default="off",
@@ -72,7 +88,7 @@ def _raw_pair() -> tuple[int, int]:
 
 def _forward(src: int, dst: int, baud: int = 0) -> bool:
     """Copy what src has to dst; False when src is gone. Bytes nobody reads are dropped,
-    like a UART with no listener. With a baud rate, the copy takes as long as the line
+    like a UART with no listener (after a short wait: a host may just be slow). With a baud rate, the copy takes as long as the line
     would (10 bits a byte)."""
     try:
         data = os.read(src, 256 if baud else 4096)
@@ -84,19 +100,39 @@ def _forward(src: int, dst: int, baud: int = 0) -> bool:
         raise
     if not data:
         return False
-    try:
-        os.write(dst, data)
-    except (BlockingIOError, OSError):
-        pass
+    _write_all(dst, data)
     if baud:
         time.sleep(len(data) * 10 / baud)
     return True
 
 
+def _write_all(fd: int, data: bytes, patience: float = 0.5) -> None:
+    """Write all of data while the other side reads (a large answer outruns the pty's
+    buffer); drop the rest once nobody has read for `patience` seconds."""
+    deadline = time.monotonic() + patience
+    while data:
+        try:
+            n = os.write(fd, data)
+        except BlockingIOError:
+            n = 0
+        except OSError:
+            return
+        if n:
+            data = data[n:]
+            deadline = time.monotonic() + patience
+        elif time.monotonic() > deadline:
+            return
+        else:
+            select.select([], [fd], [], 0.05)
+
+
 class VirtualInsole:
     def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, runner: tuple | None = None,
-                 log=print, flash_stall: str = "off"):
+                 log=print, flash_stall: str = "off", heap_kb: int = DEFAULT_HEAP_KB,
+                 pull_idle_s: float | None = None):
         self.flash_stall = None if flash_stall == "off" else (flash_stall, str(workdir / "sim" / "stalls.csv"))
+        self.heap_kb = heap_kb
+        self.pull_idle_s = pull_idle_s
         self.baud = baud
         self.runner = runner
         self.workdir = workdir
@@ -117,11 +153,24 @@ class VirtualInsole:
         tmp.symlink_to(self.port)
         tmp.replace(self.link)
 
+    def _pull_abandoned(self) -> bool:
+        """The firmware's pull deadline (hal/sim.py watch_pull) has passed: the host went
+        silent mid-pull, and a board would reset now."""
+        mark = self.device / "sim_restart_at"
+        try:
+            deadline = float(mark.read_text())
+            if self.pull_idle_s is not None:
+                deadline = mark.stat().st_mtime + self.pull_idle_s
+        except (OSError, ValueError):
+            return False
+        return time.time() > deadline
+
     def _boot(self) -> int:
+        (self.device / "sim_restart_at").unlink(missing_ok=True)
         fw_master, fw_slave = _raw_pair()
         code = device.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
                                 interactive=True, runner=self.runner, flash_stall=self.flash_stall)
-        self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", "heapsize=2M", "-i", "-c", code],
+        self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", f"heapsize={self.heap_kb}K", "-i", "-c", code],
                                      stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
                                      start_new_session=True, preexec_fn=_die_with_parent,
                                      env={**os.environ, "MICROPYPATH": ""})
@@ -140,6 +189,9 @@ class VirtualInsole:
                     break  # the firmware process ended (soft reset at the REPL, or a crash)
                 if self.host_master in ready:
                     _forward(self.host_master, fw, self.baud)
+                if self._pull_abandoned():
+                    self.log("the host went silent mid-pull: reset, as the board's timer does")
+                    break
                 if self.proc.poll() is not None:
                     while _forward(fw, self.host_master) and select.select([fw], [], [], 0)[0]:
                         pass
@@ -169,6 +221,8 @@ class VirtualInsole:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 32 <= args.heap_kb <= 65536:
+        raise ConfigError(f"--heap-kb {args.heap_kb}: expected 32 to 65536")
     board = load_board(args.board)
     config = load_config(args.config)
     scenario = load_scenario(args.scenario)
@@ -180,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
     runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
     insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
                            log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True),
-                           flash_stall=args.flash_stall)
+                           flash_stall=args.flash_stall, heap_kb=args.heap_kb, pull_idle_s=args.pull_idle_s)
 
     def stop(signum: int, frame: object) -> None:
         insole.stopping = True

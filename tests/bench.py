@@ -17,6 +17,8 @@ from tests import bench_report
 from simulator.synth import generate, load_scenario, scenario_names
 from tests.bench_esp32 import esp32
 
+from tests.bench_full_insole import full_insole
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "bench"
 MICROPYTHON = Path(sys.executable).parent / "micropython"
@@ -163,6 +165,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("report and verdict power", bench_report.main),
     ("validation", verdict_validation),
     ("sync", sync),
+    ("full insole", full_insole),
     ("virtual insole", virtual_insole_hour),
     ("firmware", firmware_cost),
     ("detection", detection),

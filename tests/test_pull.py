@@ -22,16 +22,19 @@ from host.cli import main as archcue
 from host.device_link import LinkError
 from host.pull import pull
 from host.store import Store
+from tests.sessionfiles import flip, record_offset, sealed_session
 
 SID = "insole-00000"  # the fixture insole's first session ids: device id + counter
 
 
 class Virtual:
     def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0,
-                 name: str = "insole", config: dict | None = None):
+                 name: str = "insole", config: dict | None = None, heap_kb: int = 0, pull_idle_s: float = 0):
         self.dir = tmp / name
         args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
                 "--dir", str(self.dir), "--device-id", name] + (["--baud", str(baud)] if baud else [])
+        args += ["--heap-kb", str(heap_kb)] if heap_kb else []
+        args += ["--pull-idle-s", str(pull_idle_s)] if pull_idle_s else []
         if config:
             (tmp / f"{name}.json").write_text(json.dumps(config))
             args += ["--config", str(tmp / f"{name}.json")]
@@ -196,3 +199,97 @@ def test_left_and_right_insoles_land_under_one_runner(tmp_path: Path) -> None:
     finally:
         left.stop()
         right.stop()
+
+
+def test_any_runner_name_round_trips_over_three_pulls(insole: Virtual, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    store = ["--store", str(tmp_path / "s.sqlite")]
+    name = "Zoë 🏃 ñ"
+    assert archcue(store + ["pull", "--port", insole.port, "--runner", name]) == 0
+    for _ in range(2):
+        wait_for(lambda: insole.steps_logged() > 2000)  # restarted: the next run carries the name
+        time.sleep(0.5)
+        assert archcue(store + ["pull", "--port", insole.port]) == 0
+    capsys.readouterr()
+    assert archcue(store + ["runners"]) == 0
+    assert name in capsys.readouterr().out
+    names = {s.runner for s in Store(tmp_path / "s.sqlite").sessions()}
+    assert name in names and all(n.encode("utf-8") for n in names)  # no surrogates: they cannot encode
+
+
+def test_a_control_character_in_a_name_is_refused_before_anything_is_written(insole: Virtual, tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "pull", "--port", insole.port, "--runner", "a\x1b[2Jb"]) == 1
+    err = capsys.readouterr().err
+    assert "control character" in err and r"a\x1b[2Jb" in err and "\x1b" not in err and "Traceback" not in err
+    assert "\x1b" not in (insole.dir / "device" / "config.json").read_text()
+
+
+def test_bad_files_are_named_kept_and_the_good_ones_imported(insole: Virtual, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    sessions = insole.dir / "device" / "sessions"
+    middle = sealed_session(255, sid="insole-000901", device="insole")
+    files = {"insole-000900": sealed_session(40, sid="insole-000900", device="insole"),  # good
+             "insole-000901": flip(middle, record_offset(middle, 127) + 9),
+             "insole-000902": flip(sealed_session(30, sid="insole-000902", device="insole"), 20),  # header bit
+             "insole-000903": b"",
+             "insole-000904": sealed_session(5, sid="insole-000904", device="insole", fmt=99)}
+    for sid, data in files.items():
+        (sessions / f"{sid}.acs").write_bytes(data)
+    store = ["--store", str(tmp_path / "s.sqlite")]
+    assert archcue(store + ["pull", "--port", insole.port, "--clear", "--no-restart"]) == 1
+    out = capsys.readouterr().out
+    for sid in ("insole-000901", "insole-000902", "insole-000903", "insole-000904"):
+        assert sid in out and (sessions / f"{sid}.acs").exists(), sid
+    assert "2 damaged session(s)" in out and "2 unreadable session file(s)" in out and "format 99" in out
+    assert not (sessions / "insole-000900.acs").exists()  # verified whole: cleared
+    rows = {r.id: r for r in Store(tmp_path / "s.sqlite").sessions()}
+    assert rows["insole-000900"].status == "ok" and rows["insole-000900"].n_steps == 40
+    assert rows["insole-000901"].status == "damaged" and rows["insole-000901"].n_steps == 254
+    assert rows["insole-000902"].status == "damaged" and rows["insole-000902"].n_steps == 30  # rebuilt header
+    assert "insole-000903" not in rows and "insole-000904" not in rows
+    assert SID + "1" in rows and rows[SID + "1"].status == "ok"  # the run the pull stopped
+    assert not list(sessions.glob("*.ok")) or all(p.stem not in files for p in sessions.glob("*.ok"))
+    capsys.readouterr()
+    assert archcue(store + ["sessions"]) == 0
+    listing = capsys.readouterr().out
+    assert "DAMAGED" in listing and "insole-000901" in listing
+
+
+def test_many_sessions_pull_in_full_with_a_board_sized_heap(tmp_path: Path) -> None:
+    """The bench pulls 1,000; 150 here keep the test short. The listing and recovery use
+    constant memory, so the count does not matter to the heap."""
+    v = Virtual(tmp_path, heap_kb=160)
+    try:
+        sessions = v.dir / "device" / "sessions"
+        for k in range(150):
+            sid = f"insole-{k + 100:06d}"
+            (sessions / f"{sid}.acs").write_bytes(sealed_session(20, sid=sid, device="insole"))
+        store = Store(tmp_path / "s.sqlite")
+        r = pull(store, v.port, quiet=True)
+        assert not r.left_behind and len(r.imported) == 151
+        again = pull(store, v.port, quiet=True, restart=False)  # nothing new: listed from the markers
+        assert again.already == 151 + 1 - len(again.imported) and not again.left_behind
+        assert len(list(sessions.glob("*.ok"))) >= 151
+        other = pull(Store(tmp_path / "other.sqlite"), v.port, quiet=True, restart=False)  # a second coach's store
+        assert len(other.imported) == again.on_device and not other.left_behind  # synced elsewhere: still copied
+    finally:
+        v.stop()
+
+
+def test_a_host_that_dies_mid_pull_leaves_the_insole_recording_again(tmp_path: Path) -> None:
+    v = Virtual(tmp_path, pull_idle_s=3, baud=19200)  # a slow line: the pull is still copying when killed
+    try:
+        wait_for(lambda: v.steps_logged() > 1500)
+        mark = v.dir / "device" / "sim_restart_at"
+        proc = subprocess.Popen([sys.executable, "-m", "host.cli", "--store", str(tmp_path / "s.sqlite"), "pull",
+                                 "--port", v.port, "--no-restart"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(mark.exists, timeout=60)  # the pull has stopped the run and called the insole
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait() == -signal.SIGKILL  # it died mid-pull (a finished --no-restart pull stays stopped)
+        sessions = v.dir / "device" / "sessions"
+        before = len(list(sessions.glob("*.acs")))
+        wait_for(lambda: len(list(sessions.glob("*.acs"))) > before, timeout=20)  # reset, a new run
+        assert not mark.exists()
+    finally:
+        v.stop()

@@ -112,7 +112,7 @@ def test_each_input_error_names_its_line(tmp_path: Path, fake: FakeFirmware, cap
     assert _run(tmp_path, src, units) == 2
     err = capsys.readouterr().err
     assert message in err, err
-    assert err.startswith(f"error: {src}") and err.count("\n") == 1
+    assert err.startswith(f"python -m simulator: {src}") and err.count("\n") == 1
     assert fake.calls == 0 and not (tmp_path / "steps.csv").exists()
 
 
@@ -121,7 +121,7 @@ def test_errors_from_the_command_line_have_no_traceback(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "simulator", "replay", str(src), "--units", "adc",
                            "--out", str(tmp_path / "o.csv")], capture_output=True, text=True)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"error: {src}:5: column met5: '4096' is not an ADC count 0..4095"
+    assert proc.stderr.strip() == f"python -m simulator: {src}:5: column met5: '4096' is not an ADC count 0..4095"
 
 
 @pytest.mark.parametrize("args,message", [

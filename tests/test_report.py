@@ -96,6 +96,9 @@ def test_export_and_listing(responder_store: Path, tmp_path: Path, capsys: pytes
 def test_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     empty = ["--store", str(tmp_path / "empty.sqlite")]
     assert archcue(empty + ["report", "ana"]) == 1
+    assert "no store at" in capsys.readouterr().err and not (tmp_path / "empty.sqlite").exists()
+    Store(tmp_path / "empty.sqlite").close()
+    assert archcue(empty + ["report", "ana"]) == 1
     assert "is empty" in capsys.readouterr().err
     db = _store_with_run(tmp_path, "rearfoot_easy", 30)
     assert archcue(["--store", str(db), "report", "bob"]) == 1
@@ -109,7 +112,8 @@ def test_a_session_with_no_steps_is_reported_not_crashed(tmp_path: Path, capsys:
     from firmware.core import sessionlog
 
     f = io.BytesIO()
-    f.write(sessionlog._header_block({"session": "dev-000001", "device": "dev", "runner": "cara", "foot": "left"}))
+    f.write(sessionlog._header_block({"session": "dev-000001", "device": "dev", "runner": "cara", "foot": "left",
+                                            "format": 1}))
     f.write(sessionlog._trailer_block(sessionlog.Summary().as_dict()))
     store = Store(tmp_path / "s.sqlite")
     store.import_session(f.getvalue(), hashlib.sha256(f.getvalue()).hexdigest())

@@ -12,6 +12,7 @@ import pytest
 from firmware.core import record, sessionlog
 from host.records import SessionFileError, flag, parse_session
 from host.store import Store, StoreError
+from tests.sessionfiles import flip, record_offset, sealed_session
 
 
 def _session(n: int, sid: str = "dev1-000001", runner: str = "ana", sealed: bool = True) -> bytes:
@@ -80,3 +81,110 @@ def test_summary_of_the_trailer_is_kept(tmp_path: Path) -> None:
     store.import_session(data, _sha(data))
     [row] = store.sessions("ana")
     assert row.summary["steps"] == 8 and json.dumps(row.summary)
+
+
+def test_a_flipped_bit_in_a_middle_record_keeps_every_other_record_as_damaged(tmp_path: Path) -> None:
+    data = sealed_session(255)
+    bad = flip(data, record_offset(data, 127) + 9)
+    parsed = parse_session(bad, "dev1-000001")
+    assert len(parsed.records) == 254 * record.SIZE and parsed.gaps == [127] and "127" in parsed.damage
+    store = Store(tmp_path / "s.sqlite")
+    store.import_session(bad, _sha(bad))
+    [row] = store.sessions()
+    assert row.status == "damaged" and row.n_steps == 254 and not store.verified(row.id, _sha(bad))
+    assert list(store.steps(row.id)["ic_ms"]) == [1000 + 700 * i for i in range(255) if i != 127]
+    good = parse_session(data)
+    assert good.damage is None and good.gaps == []
+    store.import_session(data, _sha(data))  # the intact copy replaces the damaged one
+    assert store.verified("dev1-000001", _sha(data)) and store.sessions()[0].n_steps == 255
+
+
+def test_a_damaged_header_is_rebuilt_from_the_trailer(tmp_path: Path) -> None:
+    bad = flip(sealed_session(30, runner="Zoë 🏃 ñ"), 12)  # inside the header's JSON
+    parsed = parse_session(bad, "dev1-000001")
+    assert parsed.header["rebuilt"] and parsed.header["runner"] == "Zoë 🏃 ñ"
+    assert len(parsed.records) == 30 * record.SIZE and "header damaged" in parsed.damage
+
+
+@pytest.mark.parametrize("data,expect,message", [
+    (b"", "dev1-000001", "empty file"),
+    (_session(5)[:3] + b"X" + _session(5)[4:], "dev1-000001", "not a session file"),
+    (sealed_session(3, fmt=99), "dev1-000001", "format 99"),
+    (sealed_session(3, sid="dev1-000777"), "dev1-000001", "header names session 'dev1-000777'"),
+    (_session(3, runner=7), "dev1-000001", "'runner' is int"),  # type: ignore[arg-type]
+])
+def test_files_the_host_cannot_import_are_refused_by_name(data: bytes, expect: str, message: str) -> None:
+    with pytest.raises(SessionFileError, match=message):
+        parse_session(data, expect)
+
+
+def test_names_written_as_surrogates_by_old_firmware_are_joined_back() -> None:
+    # MicroPython's json turned the host's \ud83c\udfc3 escapes into two UTF-8-encoded surrogates
+    mangled = _session(2, runner="Zoë X").replace(b"X", b"\xed\xa0\xbc\xed\xbf\x83")
+    header = parse_session(_recrc(mangled)).header
+    assert header["runner"] == "Zoë 🏃"
+
+
+def _recrc(data: bytes) -> bytes:
+    """The header block with its CRC recomputed (after an edit of its JSON)."""
+    end = data.index(b"}", 6) + 1  # the test header holds no nested object
+    payload = data[6:end]
+    return b"ACS1" + len(payload).to_bytes(2, "little") + payload + sessionlog._crc(payload) + data[end + 4:]
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE runners (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+        CREATE TABLE devices (id TEXT PRIMARY KEY, board TEXT, firmware TEXT, last_seen TEXT);
+        CREATE TABLE sessions (id TEXT PRIMARY KEY, runner_id INTEGER NOT NULL REFERENCES runners(id),
+            device_id TEXT NOT NULL REFERENCES devices(id), foot TEXT, rate_hz INTEGER, started_at TEXT,
+            imported_at TEXT NOT NULL, sha256 TEXT NOT NULL, n_steps INTEGER NOT NULL, recovered INTEGER NOT NULL,
+            header_json TEXT NOT NULL, summary_json TEXT);
+        CREATE TABLE steps (session_id TEXT PRIMARY KEY REFERENCES sessions(id), n_steps INTEGER NOT NULL,
+            records BLOB NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        INSERT INTO runners VALUES (1, 'ana', 'x');
+        INSERT INTO devices VALUES ('dev1', NULL, NULL, NULL);
+        INSERT INTO sessions VALUES ('dev1-000001', 1, 'dev1', 'left', 200, NULL, 'x', 'abc', 0, 0, '{}', '{}');
+        INSERT INTO steps VALUES ('dev1-000001', 0, x'');
+    """)
+    db.commit()
+    db.close()
+    store = Store(path, create=False)
+    [row] = store.sessions()
+    assert row.status == "ok" and store.verified("dev1-000001", "abc")
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == "2"
+    data = sealed_session(3, sid="dev1-000002")
+    store.import_session(data, _sha(data))
+    assert len(store.sessions()) == 2
+
+
+def test_read_only_opening_never_creates_and_names_a_bad_file(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store at"):
+        Store(tmp_path / "typo.sqlite", create=False)
+    assert not (tmp_path / "typo.sqlite").exists()
+    (tmp_path / "text.sqlite").write_text("hello, not a database " * 100)
+    with pytest.raises(StoreError, match="not a readable archcue store"):
+        Store(tmp_path / "text.sqlite", create=False)
+    other = sqlite3.connect(tmp_path / "other.sqlite")
+    other.execute("CREATE TABLE t (x)")
+    other.commit()
+    other.close()
+    with pytest.raises(StoreError, match="not an archcue store"):
+        Store(tmp_path / "other.sqlite")
+
+
+def test_a_store_whose_creation_was_cut_before_its_version_opens(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM meta")  # as archcue 1 left it when killed between its tables and its version row
+    db.commit()
+    db.close()
+    store = Store(path, create=False)
+    data = sealed_session(3)
+    store.import_session(data, _sha(data))
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == "2" and len(store.sessions()) == 1

@@ -46,7 +46,7 @@ def _mpremote(link: Path, *args: str) -> str:
 
 
 def _sealed(device: Path) -> list[tuple[int, dict | None]]:
-    return [sessionlog.scan_path(str(device / "sessions" / f"{s}.acs"))[2:]
+    return [sessionlog.scan_path(str(device / "sessions" / f"{s}.acs"))[2:4]
             for s in sessionlog.session_ids(str(device))]
 
 

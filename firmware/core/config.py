@@ -2,6 +2,7 @@
 # A bad file never stops the insole: each invalid key falls back to its default and
 # the reason is returned for the log (and for the host, which validates before writing).
 import json
+import os
 
 # name: (type, low, high, default). For str keys, `low` is the tuple of allowed values
 # (None: any string up to `high` characters). Integer fixed-point units are in the name.
@@ -91,14 +92,41 @@ def validate(raw):
     return cfg, errors
 
 
+def _read(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def load(path):
-    """Read and validate a config file. Never raises: a missing, unreadable or malformed
-    file gives the defaults plus the reason."""
+    """Read and validate a config file. Never raises: a missing file gives the defaults; a
+    torn or malformed one the last good config (path + ".bak", kept by save()) or the
+    defaults, plus the reason."""
+    raw = None
+    problem = None  # no file: the defaults, unless a save was cut between its two renames
     try:
-        with open(path) as f:
-            raw = json.load(f)
+        raw = _read(path)
     except OSError:
-        return defaults(), []  # no file: defaults are the intended state
-    except ValueError as e:
-        return defaults(), ["%s: not valid JSON (%s); using defaults" % (path, e)]
-    return validate(raw)
+        pass
+    except (ValueError, RuntimeError) as e:  # RuntimeError: nesting deeper than the parser's limit
+        problem = "%s: not valid JSON (%s)" % (path, e)
+    if raw is not None:
+        return validate(raw)
+    try:
+        cfg, errors = validate(_read(path + ".bak"))
+    except (OSError, ValueError, RuntimeError):
+        return defaults(), [problem + "; using defaults"] if problem else []
+    return cfg, [(problem or "%s: missing" % path) + "; using the last good config (%s.bak)" % path] + errors
+
+
+def save(path, text):
+    """Replace the config with `text` (already validated). The new file is written whole
+    beside it, the current one becomes path.bak (the last good config) and the new one
+    takes its name: renames are atomic on LittleFS, so a power cut anywhere leaves a
+    complete config.json or, between the renames, the .bak that load() falls back to."""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    try:
+        os.rename(path, path + ".bak")
+    except OSError:
+        pass  # no config yet
+    os.rename(path + ".tmp", path)

@@ -105,7 +105,8 @@ def build_lut(board):
     """counts -> load in 0.1 N for every 12-bit count (8 KiB), built once at boot; the
     firmware then converts a sample with one index per channel. Monotonic non-decreasing,
     0 in the dead zone, max_force_n * 10 at saturation, capped at 65535."""
-    lut = array("H", bytearray(2 * (ADC_MAX + 1)))
+    lut = array("H", range(ADC_MAX + 1))  # sized by len(range): one 8 KiB block, no temporary copy
+    lut[0] = 0
     last = 0
     for c in range(1, ADC_MAX + 1):
         v = int(counts_to_force(c, board) * LUT_SCALE + 0.5)

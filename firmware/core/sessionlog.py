@@ -4,15 +4,19 @@
 #            config, start time, session id) | u32 CRC-32 of the JSON
 #   records  24-byte step records (record.py), each with its own CRC-16
 #   trailer  n bytes JSON summary | u32 CRC-32 | u16 n | b"ACSE"   (clean close or recovery)
+#            The summary repeats the header's identity ("header") and where the records
+#            start ("data_start"), so a session whose header is damaged can be rebuilt.
 #
 # Records are buffered in RAM, written when the buffer fills and synced (LittleFS) at the
 # end of each flash block or when flush_ms has passed, so a power cut loses at most that
 # much (SessionLog says why block boundaries). The trailer is found
 # from the end of the file, so recovery never rewrites data: on boot, recover() finds
-# sessions without a trailer and appends one whose summary is recomputed from the records
-# before the first torn or corrupt one ("records" says how many to trust). Logging stops
-# while `reserve` bytes are still free, so sealing always fits. The same reader serves
-# the host after a pull.
+# sessions without a trailer and appends one whose summary is recomputed from the valid
+# records. Records are fixed-size with their own CRC, so the reader skips a corrupt one
+# and keeps every valid record after it (and says how many slots failed). Listing and
+# recovery walk the folder one name at a time (constant memory with 1,000 sessions) and
+# scan only unsealed files. Logging stops while `reserve` bytes are still free, so
+# sealing always fits. The same reader serves the host after a pull.
 import json
 import os
 import struct
@@ -56,9 +60,10 @@ def _parse(payload, crc):
     if crc != _crc(payload):
         return None
     try:
-        return json.loads(payload)
+        value = json.loads(payload)
     except ValueError:
         return None
+    return value if type(value) is dict else None  # a header or trailer is an object
 
 
 def _read_header(f):
@@ -73,20 +78,36 @@ def _read_header(f):
 
 
 def _read_trailer(f, size, data_start):
-    """The trailer at the end of the file, or None (unsealed or torn)."""
+    """(trailer, its first byte) at the end of the file, or (None, size) if unsealed or torn."""
     if size - data_start < 12:
-        return None
+        return None, size
     f.seek(size - 6)
     tail = f.read(6)
     if tail[2:] != TRAILER_MAGIC:
-        return None
+        return None, size
     n = struct.unpack("<H", tail[:2])[0]
     start = size - 10 - n
     if start < data_start:
-        return None
+        return None, size
     f.seek(start)
     payload = f.read(n)
-    return _parse(payload, f.read(4))
+    trailer = _parse(payload, f.read(4))
+    return trailer, (start if trailer is not None else size)
+
+
+# what a trailer repeats of its header, so a session whose header is damaged can be rebuilt
+IDENTITY = ("format", "session", "device", "runner", "foot", "rate_hz", "started_at", "firmware", "board")
+
+
+def _seal_info(summary, header, data_start):
+    info = summary.as_dict()
+    ident = {}
+    for key in IDENTITY:
+        if key in header:
+            ident[key] = header[key]
+    info["header"] = ident
+    info["data_start"] = data_start
+    return info
 
 
 class Summary:
@@ -136,38 +157,81 @@ class Summary:
         return out
 
 
-def scan(f, size, on_record=None):
-    """Read a session file of `size` bytes. Returns (header, data_start, n_records,
-    trailer): records are n_records x 24 bytes from data_start; trailer None if unsealed. on_record(values) is called for each trusted record: those before
-    the first torn or corrupt one, and no more than a trailer says were sealed."""
+def _locate(f, size):
+    """(header, data_start, trailer, data_end). A damaged header is rebuilt from the
+    trailer's copy of it (header["rebuilt"] set); LogError if neither can be read."""
     header = _read_header(f)
-    if header is None:
-        raise LogError("not a session file (bad or torn header)")
-    data_start = f.tell()
-    trailer = _read_trailer(f, size, data_start)
-    limit = trailer["records"] if trailer else (size - data_start) // record.SIZE
+    if header is not None:
+        data_start = f.tell()
+        trailer, end = _read_trailer(f, size, data_start)
+        return header, data_start, trailer, end
+    trailer, end = _read_trailer(f, size, 6)
+    if trailer is None or type(trailer.get("header")) is not dict or type(trailer.get("data_start")) is not int:
+        raise LogError("not a session file (damaged header, no trailer to rebuild it from)" if size else "empty file")
+    header = dict(trailer["header"])
+    header["rebuilt"] = True
+    return header, trailer["data_start"], trailer, end
+
+
+def scan(f, size, on_record=None, on_bad=None):
+    """Read a session file of `size` bytes. Returns (header, data_start, n_records, trailer,
+    n_bad): n_records CRC-valid 24-byte records between data_start and the trailer (None
+    if unsealed). Records are fixed-size with their own CRC, so a corrupt one costs only
+    itself: on_record(values) is called for every valid record, on_bad(slot) for every
+    24-byte slot that fails its CRC. A partial record at the end (a torn write) is not a
+    slot. LogError if the file is no session."""
+    header, data_start, trailer, end = _locate(f, size)
     f.seek(data_start)
     buf = bytearray(record.SIZE)
-    n = 0
-    while n < limit and f.readinto(buf) == record.SIZE:
+    n = bad = 0
+    for slot in range((end - data_start) // record.SIZE):
+        if f.readinto(buf) != record.SIZE:
+            break
         try:
             values = record.unpack(buf)
         except record.RecordError:
-            break  # torn or corrupt: nothing after it is trusted
+            bad += 1
+            if on_bad:
+                on_bad(slot)
+            continue
         n += 1
         if on_record:
             on_record(values)
-    return header, data_start, n, trailer
+    return header, data_start, n, trailer, bad
 
 
-def scan_path(path, on_record=None):
+def scan_path(path, on_record=None, on_bad=None):
     with open(path, "rb") as f:
-        return scan(f, os.stat(path)[6], on_record)
+        return scan(f, os.stat(path)[6], on_record, on_bad)
+
+
+def _names(folder):
+    """File names in folder, one at a time: os.ilistdir on MicroPython keeps memory flat
+    however many sessions the flash holds; CPython (host, tests) lists."""
+    try:
+        ilistdir = os.ilistdir  # pyright: ignore[reportAttributeAccessIssue]
+    except AttributeError:
+        return iter(os.listdir(folder))
+    return (entry[0] for entry in ilistdir(folder))
+
+
+def iter_ids(root):
+    """Session ids on flash, unsorted, in constant memory."""
+    folder = root + "/" + DIR
+    if not exists(folder):
+        return
+    for name in _names(folder):
+        if name.endswith(SUFFIX):
+            yield name[: -len(SUFFIX)]
 
 
 def session_ids(root):
-    names = os.listdir(root + "/" + DIR) if exists(root + "/" + DIR) else []
-    return sorted(n[: -len(SUFFIX)] for n in names if n.endswith(SUFFIX))
+    """Sorted ids (a list: for the host and tests, not for the insole's own loops)."""
+    return sorted(iter_ids(root))
+
+
+def session_path(root, sid, suffix=SUFFIX):
+    return "%s/%s/%s%s" % (root, DIR, sid, suffix)
 
 
 def exists(path):
@@ -193,7 +257,7 @@ def next_session_id(root, device_id):
             last = int(f.read())
     except (OSError, ValueError):
         pass
-    for sid in session_ids(root):
+    for sid in iter_ids(root):
         last = max(last, _counter_of(sid))
     n = last + 1
     tmp = root + "/" + COUNTER + ".tmp"
@@ -203,41 +267,69 @@ def next_session_id(root, device_id):
     return "%s-%06d" % (device_id, n)
 
 
+def is_sealed(path):
+    """True if the file ends with a valid trailer; reads the header length and the
+    trailer only, so sealed sessions cost two small reads, not a pass over every record."""
+    with open(path, "rb") as f:
+        size = os.stat(path)[6]
+        head = f.read(6)
+        data_start = 6
+        if len(head) == 6 and head[:4] == HEADER_MAGIC:
+            data_start = 10 + struct.unpack("<H", head[4:])[0]
+        return _read_trailer(f, size, min(data_start, size))[0] is not None
+
+
 def recover(root, log=print):
-    """Seal every session left without a trailer (power cut, crash). A file whose header
-    never reached flash held no flushed step: it is renamed *.bad, never deleted.
-    Returns the ids sealed."""
+    """Seal every session left without a trailer (power cut, crash) with a summary of its
+    valid records. Only unsealed files are scanned. A file that cannot be read as a session
+    is left as it is, for the host to report. Returns the ids sealed."""
+    open_ids = []  # a few at most (one per power cut): collected first, the folder is not changed while listed
+    for sid in iter_ids(root):
+        if not is_sealed(session_path(root, sid)):
+            open_ids.append(sid)
     sealed = []
-    for sid in session_ids(root):
-        path = "%s/%s/%s%s" % (root, DIR, sid, SUFFIX)
+    for sid in open_ids:
+        path = session_path(root, sid)
         summary = Summary()
         try:
-            header, _, n, trailer = scan_path(path, summary.add)
+            header, data_start, n, _, bad = scan_path(path, summary.add)
         except LogError as e:
-            log("session %s unreadable (%s): kept as %s.bad" % (sid, e, sid))
-            os.rename(path, path[: -len(SUFFIX)] + ".bad")
+            log("session %s unreadable (%s): kept for the host" % (sid, e))
             continue
-        if trailer is not None:
-            continue
-        info = summary.as_dict()
+        info = _seal_info(summary, header, data_start)
         info["recovered"] = True
-        with open(path, "ab") as f:  # after any torn tail: the reader stops before it
-            f.write(_trailer_block(info))
-        log("session %s recovered: %d steps kept" % (sid, n))
+        info["bad_records"] = bad
+        try:
+            with open(path, "ab") as f:  # after any torn tail: the reader stops before it
+                f.write(_trailer_block(info))
+        except OSError as e:  # the flash is full past its reserve: the host can still read it unsealed
+            log("session %s not sealed (%s)" % (sid, e))
+            continue
+        log("session %s recovered: %d steps kept, %d corrupt records skipped" % (sid, n, bad))
         sealed.append(sid)
     return sealed
 
 
 def reclaim(root, log=print):
     """Delete the oldest session the host has verified; False if none may go."""
-    for sid in sorted(session_ids(root), key=_counter_of):
-        marker = "%s/%s/%s%s" % (root, DIR, sid, SYNCED_SUFFIX)
-        if exists(marker):
-            os.remove("%s/%s/%s%s" % (root, DIR, sid, SUFFIX))
-            os.remove(marker)
-            log("reclaimed synced session %s" % sid)
-            return True
-    return False
+    oldest = None
+    for sid in iter_ids(root):
+        if exists(session_path(root, sid, SYNCED_SUFFIX)) and (oldest is None or _counter_of(sid) < _counter_of(oldest)):
+            oldest = sid
+    if oldest is None:
+        return False
+    remove(root, oldest)
+    log("reclaimed synced session %s" % oldest)
+    return True
+
+
+def remove(root, sid):
+    """Delete a session: its synced marker first, so a cut in between leaves at worst an
+    unmarked session (the host marks it again), never a marker without its session."""
+    marker = session_path(root, sid, SYNCED_SUFFIX)
+    if exists(marker):
+        os.remove(marker)
+    os.remove(session_path(root, sid))
 
 
 def free_bytes(root):
@@ -308,9 +400,11 @@ class SessionLog:
         header["format"] = FORMAT_VERSION
         header["session"] = self.sid
         header["device"] = device_id
+        block = _header_block(header)
+        self.identity = ({k: header[k] for k in IDENTITY if k in header}, len(block))  # repeated in the trailer
         self.f = open(self.path, "wb")
         self._tell(OPEN, 0)
-        self._write(_header_block(header))
+        self._write(block)
         self._sync()
 
     def _tell(self, op, nbytes):
@@ -409,7 +503,7 @@ class SessionLog:
     def close(self):
         """Flush and seal with the summary (recovery seals it if this fails)."""
         self.flush()
-        self._write(_trailer_block(self.summary.as_dict()), sealing=True)  # the reserve is for this
+        self._write(_trailer_block(_seal_info(self.summary, *self.identity)), sealing=True)  # the reserve is for this
         try:
             self.f.close()
         except OSError:

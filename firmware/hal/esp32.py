@@ -154,6 +154,21 @@ class Board:
             machine.Timer(0).init(period=1000, callback=self._feed_from_timer)
 
 
+def watch_pull(seconds):
+    """A pull is in progress: reset (and so record again) unless the host calls again
+    within `seconds`; 0 stops watching. A host that dies mid-pull cannot leave the
+    insole stopped at its REPL."""
+    timer = machine.Timer(1)  # Timer(0) feeds the watchdog while the loop is stopped
+    if seconds:
+        timer.init(mode=machine.Timer.ONE_SHOT, period=seconds * 1000, callback=_reset)
+    else:
+        timer.deinit()
+
+
+def _reset(_timer):
+    machine.reset()
+
+
 def set_clock(y, mo, d, h, mi, s):
     """Set the RTC (the host does, at every pull): session headers then carry wall time."""
     machine.RTC().datetime((y, mo, d, 0, h, mi, s, 0))

@@ -13,6 +13,7 @@
 # LittleFS issues for the session log's writes and syncs; the board's flash timings turn
 # them into a stall; the frames it covers are skipped (their data is lost) and reported
 # missed, as the board's sampler would. Each stall is logged: t_ms,stall_us,frames missed.
+import os
 import select
 import sys
 import time
@@ -50,6 +51,23 @@ def set_clock(y, mo, d, h, mi, s):
     """The host sets the clock at a pull; later runs stamp their sessions with it."""
     with open(_CLOCK_FILE, "w") as f:
         f.write('"%04d-%02d-%02dT%02d:%02d:%02d"' % (y, mo, d, h, mi, s))
+
+
+RESTART_FILE = "sim_restart_at"  # the bridge (simulator/serve.py) reboots the firmware at this time
+
+
+def watch_pull(seconds):
+    """As the board's: restart unless the host calls again within `seconds` (0: stop
+    watching). The unix port cannot reset itself while it waits at the REPL, so the
+    deadline goes to the bridge, which reboots the firmware as the board's reset would."""
+    if seconds:
+        with open(RESTART_FILE, "w") as f:
+            f.write(str(time.time() + seconds))
+        return
+    try:
+        os.remove(RESTART_FILE)
+    except OSError:
+        pass
 
 
 _ID_FILE = "sim_id"  # a virtual insole's id (several can share a store); written by `serve`

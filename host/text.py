@@ -1,0 +1,50 @@
+"""Text that crosses the insole boundary: names checked before they are written to it,
+strings read from it made safe to print."""
+from __future__ import annotations
+
+import unicodedata
+
+from host.command import UserError
+
+MAX_NAME = 32  # firmware/core/config.py SCHEMA["runner_id"]: characters, as MicroPython counts them
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}  # can reorder what a terminal shows
+
+
+def _unsafe(ch: str) -> bool:
+    """Control characters, line separators, lone surrogates and bidi overrides; emoji and
+    their joiners (format characters) are fine."""
+    return unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI
+
+
+def check_name(what: str, value: str, limit: int = MAX_NAME) -> str:
+    """A name the host writes to the insole: any printable Unicode (emoji included), no
+    control characters, at most `limit` characters. Returns it unchanged."""
+    bad = [ch for ch in value if _unsafe(ch)]
+    if bad:
+        raise UserError(f"{what} {shown(value)!s}: contains control character(s) {', '.join(repr(c) for c in bad[:3])}")
+    if not value.strip():
+        raise UserError(f"{what}: empty")
+    if len(value) > limit:
+        raise UserError(f"{what} {shown(value)}: {len(value)} characters, at most {limit}")
+    return value
+
+
+def shown(value: object) -> str:
+    """A string from the insole (or the store) as it may be printed: control characters
+    and bidi overrides escaped, everything else as is."""
+    text = str(value)
+    if not any(_unsafe(ch) for ch in text):
+        return text
+    return "".join(ch.encode("unicode_escape").decode("ascii") if _unsafe(ch) else ch for ch in text)
+
+
+def repair(value: str) -> str:
+    """Text as json decoded it from a header. Firmware before this fix stored a non-BMP
+    character (an emoji) the host sent as \\uD83C\\uDFC3 escapes as two surrogates: joined
+    back here. A lone surrogate left over makes the text unreadable (ValueError)."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in value):
+        return value
+    try:
+        return value.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise ValueError("text that is not valid Unicode (a lone surrogate)") from None
