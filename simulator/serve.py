@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     synth = generate(scenario, seed=args.seed, seconds=args.seconds)
     workdir = args.dir
-    device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz})
+    device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz}, compiled=True)
     (workdir / "device" / "sim_id").write_text(args.device_id)
     device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
     runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
