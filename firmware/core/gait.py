@@ -6,8 +6,11 @@
 #   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the noise floor.
 # - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
 #   forward along the falling edge.
+#   Back-dating never reaches past the first loaded sample (the last frame at or below a
+#   third of the contact threshold): a slow rise (walking) would otherwise jump tens of ms.
 # - A refractory period after toe-off, a minimum and maximum stance, and a minimum peak
-#   (fraction of recent peaks) reject shuffles, standing and walking.
+#   (fraction of recent peaks) reject shuffles and standing. A stance longer than
+#   walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking 0.5-1.5 s).
 from .intmath import median_of
 from .mp import const
 
@@ -36,6 +39,7 @@ class GaitDetector:
         self.refractory = cfg["refractory_ms"]
         self.min_stance = cfg["min_stance_ms"]
         self.max_stance = cfg["max_stance_ms"]
+        self.walk_stance = cfg["walk_stance_ms"]
         self.peaks = [0] * _PEAKS
         self.scratch = [0] * _PEAKS
         self.reset()
@@ -53,6 +57,8 @@ class GaitDetector:
         self.m = 0  # filtered total, previous frame
         self.count = 0  # consecutive frames beyond the active threshold
         self.last_to = -1000000
+        self.quiet_ms = 0  # last swing frame at or below the quiet level
+        self.walking = False
         self.ic_ms = 0
         self.to_ms = 0
         self.pending_to = 0
@@ -88,6 +94,8 @@ class GaitDetector:
         self.m = m
         state = self.state
         if state == SWING:
+            if m * 3 <= self.on:
+                self.quiet_ms = t_ms
             if m > self.on and t_ms - self.last_to >= self.refractory:
                 self.count += 1
                 if self.count >= 2:
@@ -106,7 +114,8 @@ class GaitDetector:
     def _contact(self, m, prev, t_ms):
         # m is two frames past the threshold crossing; the filter adds one frame of delay
         frames_x16 = 16 + self._edge_ms(m, m - prev)
-        self.ic_ms = t_ms - frames_x16 * self.period_us // 16000
+        ic = t_ms - frames_x16 * self.period_us // 16000
+        self.ic_ms = ic if ic > self.quiet_ms else self.quiet_ms
         self.state = STANCE
         self.count = 0
         self.peak = m
@@ -152,6 +161,7 @@ class GaitDetector:
                 self._thresholds()
             return REJECTED
         self.low_peaks = 0
+        self.walking = stance > self.walk_stance
         self.peaks[self.peak_head] = self.peak
         self.peak_head = (self.peak_head + 1) % _PEAKS
         if self.n_peaks < _PEAKS:

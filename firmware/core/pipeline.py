@@ -1,16 +1,27 @@
 # Per-frame processing: re-zero each channel during swing, sum the healthy channels,
 # detect gait events, judge the landing, decide the cue, and pack a step record into a
 # ring the app drains. process() allocates nothing (tests prove it under heap_lock).
+#
+# Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
+# out instead of dragging the zero to its troughs) and drops fast only on a clear fall
+# (the foot left the ground, FSR hysteresis relaxed). While loaded too long (standing) it
+# creeps up ten times slower, so a preload that rose for good cannot hold the detector
+# in stance, and a standing load is not zeroed into "steps" by weight shifts.
+# Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
+# engagement are judged on running landings only, and no cue is given while walking
+# (the walking judgment is the previous step's: a stance is only known at toe-off).
 from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
 from .health import JUMP_COUNTS, REVERSAL_FRAMES, SensorHealth
 from .intmath import clamp, ratio_1e4
-from .landing import LandingJudge
+from .landing import NOT, UNSURE, YES, LandingJudge
 from .mp import const
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
+_ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
+_FAST_DROP = const(30 << 8)  # a fall below the zero larger than 3 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
@@ -55,10 +66,15 @@ class Pipeline:
         self.arch_share = 0
         self.toe_share = 0
         self.toe_load = 0
-        self.collapse = False
-        self.engaged = False
+        self.collapse = UNSURE
+        self.engaged = UNSURE
         self.calibrated = False
         self.pulse = 0
+
+    def _used(self):
+        """Channels left out of the sums: the excluded ones, unless that is all of them."""
+        mask = self.health.mask
+        return 0 if mask == _ALL else mask
 
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
@@ -72,15 +88,16 @@ class Pipeline:
         health = self.health
         hi = health.hi
         lo = health.lo
-        mask = health.mask
+        mask = self._used()
         if self.frame_no == 0:
             for i in range(COUNT):
                 base[i] = lut[frame[i]] << _FRAC
                 prev[i] = frame[i]
         self.frame_no += 1
-        in_stance = self.gait.state == gait.STANCE
+        state = self.gait.state
+        in_stance = state == gait.STANCE
         in_window = in_stance and not self.decided
-        shift = self.zero_shift
+        shift = self.zero_shift if state == gait.SWING else self.zero_shift + 3
         total = 0
         for i in range(COUNT):
             c = frame[i]
@@ -91,10 +108,10 @@ class Pipeline:
             else:
                 b = base[i]
                 d = (v << _FRAC) - b
-                if d < 0:
-                    b += (d >> 2) - 1  # fast down: the foot left the ground
+                if d < -_FAST_DROP:
+                    b += d >> 3  # a clear fall: the foot left the ground
                 else:
-                    b += d >> shift  # slow up: preload and drift
+                    b += d >> shift  # slow, both ways: preload, drift and noise average out
                 base[i] = b
                 if c < lo[i]:
                     lo[i] = c
@@ -154,13 +171,14 @@ class Pipeline:
         """Judge the landing from the window sums; returns the cue pulse (ms)."""
         self.decided = True
         win = self.win
-        mask = self.health.mask
+        mask = self._used()
         total = 0
         for i in range(COUNT):
             if not (mask >> i) & 1:
                 total += win[i]
-        arch_ok = not (mask >> ARCH) & 1
-        toes_ok = (mask & _TOE_BITS) != _TOE_BITS
+        excluded = self.health.mask  # no judgment (and no cue) on an excluded arch or toes
+        arch_ok = not (excluded >> ARCH) & 1
+        toes_ok = (excluded & _TOE_BITS) != _TOE_BITS
         toe_sum = 0
         if not (mask >> HALLUX) & 1:
             toe_sum += win[HALLUX]
@@ -173,10 +191,11 @@ class Pipeline:
         self.toe_share = ratio_1e4(toe_sum, total)
         self.toe_load = toe_sum // self.win_frames
         self.calibrated = judge.ready()
-        self.collapse = arch_ok and judge.collapsed(self.arch_share)
-        self.engaged = toes_ok and judge.toes_engaged(self.toe_share)
-        eligible = (may_cue and self.collapse and not self.engaged and toes_ok
-                    and self.streak >= _STREAK_TO_CUE)
+        self.collapse = judge.collapsed(self.arch_share) if arch_ok else UNSURE
+        self.engaged = judge.toes_engaged(self.toe_share) if toes_ok else UNSURE
+        # a cue needs a certain collapse, certainly relaxed toes, and running (not walking)
+        eligible = (may_cue and self.collapse == YES and self.engaged == NOT and self.streak >= _STREAK_TO_CUE
+                    and not self.gait.walking)
         self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share))
         return self.pulse
 
@@ -185,26 +204,30 @@ class Pipeline:
             self._decide(False)  # stance shorter than the window: too late to cue
         health = self.health
         saturated = health.saturated()
+        walking = self.gait.walking
+        if walking:  # judged on running landings only
+            self.collapse = UNSURE
+            self.engaged = UNSURE
         if health.end_step():
-            self.judge.reset()  # the channel set changed: shares need a new baseline
-        elif not self.judge.ready():
+            self.judge.reset()  # the channel set changed: shares need a new window
+        elif not walking:
             self.judge.learn(self.arch_share, self.toe_share)
         self._push_record(saturated)
         self.steps += 1
-        self.streak += 1
+        self.streak = 0 if walking else self.streak + 1
         self.last_to = self.gait.to_ms
 
     def _flags(self, saturated):
         flags = 0
-        if self.collapse:
+        if self.collapse == YES:
             flags |= record.FLAG_COLLAPSE
-        if self.engaged:
+        if self.engaged == YES:
             flags |= record.FLAG_TOE_ENGAGED
         if self.pulse:
             flags |= record.FLAG_CUED
         if self.cue.block_on:
             flags |= record.FLAG_CUE_BLOCK
-        if self.health.mask:
+        if self.health.mask or self.health.noisy:
             flags |= record.FLAG_SENSOR_FAULT
         if self.calibrated:
             flags |= record.FLAG_CALIBRATED
@@ -220,6 +243,13 @@ class Pipeline:
             return
         g = self.gait
         st = self.stance
+        step = 0
+        if g.walking:
+            step |= record.STEP_WALKING
+        if self.collapse == UNSURE:
+            step |= record.STEP_ARCH_UNCERTAIN
+        if self.engaged == UNSURE:
+            step |= record.STEP_TOE_UNCERTAIN
         slot = (self.ring_head + self.ring_count) % self.ring_cap
         record.pack_into(
             self.ring, slot * record.SIZE, self._flags(saturated),
@@ -227,7 +257,7 @@ class Pipeline:
             clamp(g.peak // 10, 0, 0xFFFF), self.arch_share, self.toe_share,
             clamp(self.toe_load, 0, 0xFFFF),
             clamp(ratio_1e4(st[MET1] - st[MET5], st[MET1] + st[MET5]), -10000, 10000),
-            clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask)
+            clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask, step)
         self.ring_count += 1
 
     def mark_dropped(self, frames):
