@@ -24,7 +24,7 @@ STANCE = const(1)
 LOADED = const(2)  # aborted stance (standing, too long): wait for unloading
 
 _PEAKS = const(8)  # recent peaks remembered for the adaptive thresholds
-_LOW_PEAK_RESET = const(6)  # consecutive low-peak rejections that reset the history
+_LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that reset the history
 _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
 
 
@@ -153,7 +153,8 @@ class GaitDetector:
         if stance < self.min_stance or stance > self.max_stance:
             return REJECTED
         if self.peak * 100 < self.median_peak * self.min_peak_frac:
-            self.low_peaks += 1
+            if stance <= self.walk_stance:  # a running-length stance: the level may have changed
+                self.low_peaks += 1
             if self.low_peaks >= _LOW_PEAK_RESET:
                 self.n_peaks = 0  # the load level changed for good: relearn it
                 self.peak_head = 0

@@ -4,9 +4,10 @@
 #
 # Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
 # out instead of dragging the zero to its troughs) and drops fast only on a clear fall
-# (the foot left the ground, FSR hysteresis relaxed). While loaded too long (standing) it
-# creeps up ten times slower, so a preload that rose for good cannot hold the detector
-# in stance, and a standing load is not zeroed into "steps" by weight shifts.
+# (the foot left the ground, FSR hysteresis relaxed). While loaded too long (standing,
+# leaning, squatting, lifting) it creeps up only over minutes: a standing load zeroed in
+# seconds would turn weight shifts into "steps"; a preload that rose for good while
+# standing still cannot hold the detector in stance forever.
 # Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
 # engagement are judged on running landings only, and no cue is given while walking
 # (the walking judgment is the previous step's: a stance is only known at toe-off).
@@ -21,6 +22,7 @@ from .mp import const
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
+_LOADED_SLOWER = const(6)  # loaded too long (standing): the zero creeps up 64x slower (~3 min)
 _FAST_DROP = const(30 << 8)  # a fall below the zero larger than 3 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
@@ -97,7 +99,8 @@ class Pipeline:
         state = self.gait.state
         in_stance = state == gait.STANCE
         in_window = in_stance and not self.decided
-        shift = self.zero_shift if state == gait.SWING else self.zero_shift + 3
+        shift = self.zero_shift
+        up_shift = shift if state == gait.SWING else shift + _LOADED_SLOWER
         total = 0
         for i in range(COUNT):
             c = frame[i]
@@ -110,8 +113,10 @@ class Pipeline:
                 d = (v << _FRAC) - b
                 if d < -_FAST_DROP:
                     b += d >> 3  # a clear fall: the foot left the ground
-                else:
+                elif d < 0:
                     b += d >> shift  # slow, both ways: preload, drift and noise average out
+                else:
+                    b += d >> up_shift
                 base[i] = b
                 if c < lo[i]:
                     lo[i] = c
