@@ -94,7 +94,7 @@ class GaitDetector:
         self.m = m
         state = self.state
         if state == SWING:
-            if m * 3 <= self.on:
+            if m * 10 <= self.on:
                 self.quiet_ms = t_ms
             if m > self.on and t_ms - self.last_to >= self.refractory:
                 self.count += 1

@@ -5,9 +5,11 @@
 # for may collapse (or curl the toes) on most landings from the first step, so a median
 # baseline would *be* a collapse. Instead each share keeps a sliding window of recent
 # running landings and fits two clusters to it (in log2 units, 1/32 octave: collapse and
-# curling multiply a share). The best split of the sorted window is the one whose clusters
-# are furthest apart relative to the wider cluster's spread; it is accepted when
-#   gap >= sep x (2 x wider cluster's SD)   and   upper / lower >= ratio.
+# curling multiply a share). The best split of the sorted window is the one whose cluster
+# means are furthest apart relative to the pooled within-cluster SD; it is accepted when
+#   gap >= 2 x sep x pooled SD   and   upper / lower >= ratio.
+# (The best split of one gaussian cluster of 30 reaches ~2.7-3.3 pooled SDs; two clusters
+# of shares a collapse multiplies by ~2 reach 5-10.)
 # A landing above the midpoint of the two cluster means is a collapse (an engagement).
 # One cluster means the data cannot tell normal from collapsed: the judgment is
 # "uncertain" (flag 0 and the record says so), except for the toes when that cluster sits
@@ -20,7 +22,7 @@ NOT = const(0)  # judged: not collapsed / not engaged
 YES = const(1)
 UNSURE = const(2)  # one cluster: the data cannot tell
 _MIN_VAR = const(4)  # variance floor, (1/32 octave)^2: quantised or very steady windows
-_MIN_SIDE = const(2)  # landings in the smaller cluster
+_MIN_SIDE = const(2)  # landings in the upper cluster, at least
 
 
 class ShareModel:
@@ -94,13 +96,14 @@ class ShareModel:
             s2 += srt[i] * srt[i]
         l1 = 0
         l2 = 0
+        lo_min = n >> 2  # the normal (relaxed) cluster holds >= 25%: prevalence up to ~70%
         best = 0
         cut = 0
         for k in range(1, n):
             x = srt[k - 1]
             l1 += x
             l2 += x * x
-            if k < _MIN_SIDE or n - k < _MIN_SIDE or srt[k] == x:
+            if k < lo_min or n - k < _MIN_SIDE or srt[k] == x:
                 continue
             h1 = s1 - l1
             nh = n - k
@@ -111,7 +114,7 @@ class ShareModel:
                 continue
             vl = (l2 - l1 * l1 // k) // k
             vh = ((s2 - l2) - h1 * h1 // nh) // nh
-            v = vl if vl > vh else vh
+            v = (vl + vh) >> 1
             if v < _MIN_VAR:
                 v = _MIN_VAR
             score = gap * gap * 16 // v
