@@ -14,6 +14,7 @@ import numpy as np
 
 from hardware.board_data import load_board
 from simulator.synth import generate, load_scenario, scenario_names
+from tests.bench_robustness import robustness
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "bench"
@@ -213,6 +214,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("virtual insole", virtual_insole_hour),
     ("firmware", firmware_cost),
     ("detection", detection),
+    ("robustness", robustness),
 ]
 
 

@@ -7,7 +7,7 @@
 # - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
 #   forward along the falling edge.
 #   Back-dating never reaches past the first loaded sample (the last frame at or below a
-#   third of the contact threshold): a slow rise (walking) would otherwise jump tens of ms.
+#   tenth of the contact threshold): a slow rise (walking) would otherwise jump tens of ms.
 # - A refractory period after toe-off, a minimum and maximum stance, and a minimum peak
 #   (fraction of recent peaks) reject shuffles and standing. A stance longer than
 #   walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking 0.5-1.5 s).
