@@ -3,7 +3,9 @@
 #
 # - A 3-sample median removes 1-sample spikes (adds one frame of delay, corrected below).
 # - Thresholds adapt to the median of recent step peaks: contact above ic_frac_pct of it
-#   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the noise floor.
+#   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the floor (ic_floor)
+#   nor below 4x the swing level (the mean total of swing frames below the threshold: noise,
+#   rectified by the re-zeroing, lifts it); a step's peak must reach 3x the floor.
 # - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
 #   forward along the falling edge.
 #   Back-dating never reaches past the first loaded sample (the last frame at or below a
@@ -26,6 +28,8 @@ LOADED = const(2)  # aborted stance (standing, too long): wait for unloading
 _PEAKS = const(8)  # recent peaks remembered for the adaptive thresholds
 _LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that reset the history
 _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
+_OVER_SWING = const(4)  # contact needs the total above this many times the swing level
+_PEAK_OVER_FLOOR = const(3)  # a step's peak reaches this many times the contact floor
 
 
 class GaitDetector:
@@ -55,9 +59,11 @@ class GaitDetector:
         self.x1 = 0  # raw totals of the last two frames (median filter input)
         self.x2 = 0
         self.m = 0  # filtered total, previous frame
+        self.m2 = 0  # ... and the frame before
         self.count = 0  # consecutive frames beyond the active threshold
         self.last_to = -1000000
         self.quiet_ms = 0  # last swing frame at or below the quiet level
+        self.level = 0  # mean filtered total of swing frames below the contact threshold
         self.walking = False
         self.ic_ms = 0
         self.to_ms = 0
@@ -91,15 +97,20 @@ class GaitDetector:
         self.x2 = self.x1
         self.x1 = total
         prev = self.m
+        m2 = self.m2  # two frames back: the contact's slope over two frames is less noisy
+        self.m2 = prev
         self.m = m
         state = self.state
         if state == SWING:
             if m * 10 <= self.on:
                 self.quiet_ms = t_ms
-            if m > self.on and t_ms - self.last_to >= self.refractory:
+            level = self.level
+            if m <= self.on:  # the swing's own level: noise, rectified by the re-zeroing
+                self.level = level + ((m - level) >> 5)
+            if m > self.on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
                 self.count += 1
                 if self.count >= 2:
-                    return self._contact(m, prev, t_ms)
+                    return self._contact(m, prev, m2, t_ms)
             else:
                 self.count = 0
             return NONE
@@ -111,9 +122,9 @@ class GaitDetector:
             self.last_to = t_ms
         return NONE
 
-    def _contact(self, m, prev, t_ms):
+    def _contact(self, m, prev, m2, t_ms):
         # m is two frames past the threshold crossing; the filter adds one frame of delay
-        frames_x16 = 16 + self._edge_ms(m, m - prev)
+        frames_x16 = 16 + self._edge_ms(m, (m - m2) >> 1)
         ic = t_ms - frames_x16 * self.period_us // 16000
         self.ic_ms = ic if ic > self.quiet_ms else self.quiet_ms
         self.state = STANCE
@@ -150,7 +161,7 @@ class GaitDetector:
 
     def _finish(self):
         stance = self.to_ms - self.ic_ms
-        if stance < self.min_stance or stance > self.max_stance:
+        if stance < self.min_stance or stance > self.max_stance or self.peak < self.floor * _PEAK_OVER_FLOOR:
             return REJECTED
         if self.peak * 100 < self.median_peak * self.min_peak_frac:
             if stance <= self.walk_stance:  # a running-length stance: the level may have changed
