@@ -5,9 +5,11 @@
 # - Thresholds adapt to the median of recent step peaks: contact above ic_frac_pct of it
 #   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the floor (ic_floor)
 #   nor below 4x the swing level (the mean total of swing frames below the threshold: noise,
-#   rectified by the re-zeroing, lifts it); a step's peak must reach 3x the floor.
+#   rectified by the re-zeroing, lifts it; learnt over the first 64 frames before any
+#   contact); toe-off never below 2x that level; a step's peak must reach 3x the floor.
 # - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
-#   forward along the falling edge.
+#   forward along the falling edge, once the total stayed below its threshold for 40 ms
+#   (a walking stance can dip between heel and forefoot loading).
 #   Back-dating never reaches past the first loaded sample (the last frame at or below a
 #   tenth of the contact threshold): a slow rise (walking) would otherwise jump tens of ms.
 # - A refractory period after toe-off, a minimum and maximum stance, and a minimum peak
@@ -28,7 +30,9 @@ LOADED = const(2)  # aborted stance (standing, too long): wait for unloading
 _PEAKS = const(8)  # recent peaks remembered for the adaptive thresholds
 _LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that reset the history
 _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
-_OVER_SWING = const(4)  # contact needs the total above this many times the swing level
+_WARM_FRAMES = const(64)  # > the pipeline's settling frames
+_OVER_SWING = const(3)  # contact needs the total above this many times the swing level
+_TO_HOLD_MS = const(40)  # toe-off once the total stayed below its threshold this long
 _PEAK_OVER_FLOOR = const(3)  # a step's peak reaches this many times the contact floor
 
 
@@ -63,11 +67,13 @@ class GaitDetector:
         self.count = 0  # consecutive frames beyond the active threshold
         self.last_to = -1000000
         self.quiet_ms = 0  # last swing frame at or below the quiet level
-        self.level = 0  # mean filtered total of swing frames below the contact threshold
+        self.level = 0  # mean filtered total of swing frames that are not a contact
+        self.warm = 0  # swing frames seen before the first contact may be declared
         self.walking = False
         self.ic_ms = 0
         self.to_ms = 0
         self.pending_to = 0
+        self.below_ms = 0  # first frame below the toe-off threshold
         self.peak = 0
         self.max_rise = 0
         self.rising = False
@@ -76,6 +82,11 @@ class GaitDetector:
         med = self.median_peak
         self.on = max(self.floor, med * self.ic_frac // 100)
         self.off = max(self.floor * 7 // 10, med * self.to_frac // 100)
+
+    def _off(self):
+        """The toe-off threshold, kept above twice the swing level (noise)."""
+        noise = self.level * 2
+        return self.off if self.off > noise else noise
 
     def _edge_ms(self, m, slope):
         """Frames (x16) from the zero crossing of a straight edge to the current value."""
@@ -105,9 +116,11 @@ class GaitDetector:
             if m * 10 <= self.on:
                 self.quiet_ms = t_ms
             level = self.level
-            if m <= self.on:  # the swing's own level: noise, rectified by the re-zeroing
+            if m <= self.floor + level * _OVER_SWING:  # the swing's own level (noise), not a contact
                 self.level = level + ((m - level) >> 5)
-            if m > self.on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
+            if self.warm < _WARM_FRAMES:  # learn the swing level before the first contact
+                self.warm += 1
+            elif m > self.on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
                 self.count += 1
                 if self.count >= 2:
                     return self._contact(m, prev, m2, t_ms)
@@ -116,7 +129,7 @@ class GaitDetector:
             return NONE
         if state == STANCE:
             return self._stance(m, prev, t_ms)
-        if m < self.off:  # LOADED: wait until the foot is unloaded
+        if m < self._off():  # LOADED: wait until the foot is unloaded
             self.state = SWING
             self.count = 0
             self.last_to = t_ms
@@ -144,7 +157,7 @@ class GaitDetector:
         if t_ms - self.ic_ms > self.max_stance:
             self.state = LOADED
             return REJECTED
-        if m >= self.off:
+        if m >= self._off():
             self.count = 0
             return NONE
         self.count += 1
@@ -152,10 +165,13 @@ class GaitDetector:
             # first frame below: extrapolate the falling edge to zero, less the filter delay
             frames_x16 = self._edge_ms(m, prev - m) - 16
             self.pending_to = t_ms + frames_x16 * self.period_us // 16000
+            self.below_ms = t_ms
             return NONE
+        if t_ms - self.below_ms < _TO_HOLD_MS:
+            return NONE  # a dip between heel and forefoot loading (walking) is not a toe-off
         self.state = SWING
         self.count = 0
-        self.last_to = t_ms
+        self.last_to = self.below_ms
         self.to_ms = self.pending_to
         return self._finish()
 

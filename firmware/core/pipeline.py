@@ -22,8 +22,9 @@ from .mp import const
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
+_SETTLE_FRAMES = const(48)  # frames whose mean sets the first zero (the detector waits for them)
 _LOADED_SLOWER = const(6)  # loaded too long (standing): the zero creeps up 64x slower (~3 min)
-_FAST_DROP = const(30 << 8)  # a fall below the zero larger than 3 N (0.1 N << _FRAC): re-zero fast
+_FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
@@ -101,6 +102,9 @@ class Pipeline:
         in_window = in_stance and not self.decided
         shift = self.zero_shift
         up_shift = shift if state == gait.SWING else shift + _LOADED_SLOWER
+        if self.frame_no <= _SETTLE_FRAMES:  # the first frames: a zero from their mean, not one noisy frame
+            shift = 3
+            up_shift = 3
         total = 0
         for i in range(COUNT):
             c = frame[i]
@@ -111,8 +115,8 @@ class Pipeline:
             else:
                 b = base[i]
                 d = (v << _FRAC) - b
-                if d < -_FAST_DROP:
-                    b += d >> 3  # a clear fall: the foot left the ground
+                if d < -_FAST_DROP and (lut[prev[i]] << _FRAC) - b < -_FAST_DROP and shift > 3:
+                    b += d >> 3  # a clear fall, two frames running: the foot left the ground
                 elif d < 0:
                     b += d >> shift  # slow, both ways: preload, drift and noise average out
                 else:
