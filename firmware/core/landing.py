@@ -13,7 +13,8 @@
 # A landing above the midpoint of the two cluster means is a collapse (an engagement).
 # One cluster means the data cannot tell normal from collapsed: the judgment is
 # "uncertain" (flag 0 and the record says so), except for the toes when that cluster sits
-# at or below the physical floor (toes carrying ~nothing cannot be engaged).
+# at or below the physical floor (relaxed toes carry ~nothing): then a landing is engaged
+# when its share is clearly above the floor (floor x ratio), as rare engagements are.
 # A fixed baseline (config) replaces the fit by `share >= baseline x ratio`.
 from .intmath import ilog2_x32
 from .mp import const
@@ -38,6 +39,7 @@ class ShareModel:
         self.min_gap = ilog2_x32(ratio_pct * 100) - ilog2_x32(10000)
         self.sep_k = sep_x10 * sep_x10 * 4 // 100
         self.fixed_share = fixed * ratio_pct // 100
+        self.floor_yes = floor * ratio_pct // 100  # clearly above the floor: engaged
         self.reset()
 
     def reset(self):
@@ -55,7 +57,9 @@ class ShareModel:
             return YES if share >= self.fixed_share and share >= self.floor else NOT
         if self.cut:
             return YES if ilog2_x32(share) >= self.cut and share >= self.floor else NOT
-        return self.state  # one cluster: NOT at or below the physical floor, else UNSURE
+        if self.state == NOT:  # one cluster at the physical floor: judge against the floor
+            return YES if share >= self.floor_yes else NOT
+        return UNSURE
 
     def add(self, share):
         """One running landing's share: slide the window and refit."""
