@@ -423,7 +423,8 @@ def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int,
     offset = np.broadcast_to(np.asarray(sensors.get("preload_n", 0.0), float), (6,)) \
         + minutes * np.broadcast_to(np.asarray(sensors.get("drift_n_per_min", 0.0), float), (6,))
     offset = offset + _wander(n, sensors.get("preload_wander_n", 0.0), rate, rng)
-    force_noise = rng.normal(0, sensors.get("noise_n", 0.0), (n, 6))  # in newtons, at every load
+    sigma_n = sensors.get("noise_n", 0.0)  # in newtons, at every load (no draws without: old runs stay)
+    force_noise = rng.normal(0, sigma_n, (n, 6)) if sigma_n else 0.0
     noise = rng.normal(0, board["adc"]["noise_counts_rms"], (n, 6))
     for name, sigma in sensors.get("extra_noise_counts", {}).items():
         noise[:, CHANNELS.index(name)] += rng.normal(0, sigma, n)
