@@ -119,6 +119,8 @@ def replay(ds: Dataset) -> dict:
     inside = (ds.ic_ms >= t0 + 1000) & (ds.ic_ms <= ds.t_ms[-1] - 1000)  # whole steps, after warm-up
     ref_ic, ref_to = ds.ic_ms[inside], ds.to_ms[: len(ds.ic_ms)][inside] if len(ds.to_ms) >= len(ds.ic_ms) else None
     keep = (det_ic >= t0 + 1000) & (det_ic <= ds.t_ms[-1] - 1000)
+    if len(ref_ic):  # the vendor marks steps inside a span only: steps outside it are not false
+        keep &= (det_ic >= ref_ic.min() - 500) & (det_ic <= ref_ic.max() + 500)
     pairs = match_steps(ref_ic.astype(np.int64), det_ic[keep].astype(np.int64), tol=100)
     tp = len(pairs)
     precision = tp / max(keep.sum(), 1)

@@ -12,11 +12,11 @@ SCHEMA = {
     # gait detection (total = sum of re-zeroed channel loads, 0.1 N)
     "ic_frac_pct": (int, 2, 50, 10),  # contact when total > this % of median recent peak
     "to_frac_pct": (int, 1, 50, 7),  # toe-off when total < this % of median recent peak
-    "ic_floor": (int, 10, 20000, 60),  # total never counts as contact below this (0.1 N)
+    "ic_floor": (int, 10, 20000, 30),  # total never counts as contact below this (0.1 N)
     "min_peak_frac_pct": (int, 0, 100, 40),  # a step's peak must reach this % of median peak
     "refractory_ms": (int, 0, 1000, 40),  # from toe-off to the next possible contact
     "min_stance_ms": (int, 20, 1000, 80),
-    "max_stance_ms": (int, 100, 3000, 1500),  # walking stance reaches ~1.5 s
+    "max_stance_ms": (int, 100, 3000, 2000),  # slow walking stance reaches ~1.5 s
     "walk_stance_ms": (int, 100, 3000, 420),  # a longer stance is a walking step
     # landing analysis (see core/landing.py: a two-cluster fit over a sliding window)
     "landing_window_ms": (int, 20, 200, 60),  # loading phase analysed after contact

@@ -32,7 +32,7 @@ _LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that r
 _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
 _WARM_FRAMES = const(64)  # > the pipeline's settling frames
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
-_TO_HOLD_MS = const(40)  # toe-off once the total stayed below its threshold this long
+_TO_HOLD_MS = const(60)  # toe-off once the total stayed below its threshold this long
 _PEAK_OVER_FLOOR = const(3)  # a step's peak reaches this many times the contact floor
 
 
@@ -116,11 +116,13 @@ class GaitDetector:
             if m * 10 <= self.on:
                 self.quiet_ms = t_ms
             level = self.level
-            if m <= self.floor + level * _OVER_SWING:  # the swing's own level (noise), not a contact
-                self.level = level + ((m - level) >> 5)
             if self.warm < _WARM_FRAMES:  # learn the swing level before the first contact
                 self.warm += 1
-            elif m > self.on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
+                self.level = level + ((m - level) >> 3)
+                return NONE
+            if m <= self.floor + level * _OVER_SWING:  # the swing's own level (noise), not a contact
+                self.level = level + ((m - level) >> 5)
+            if m > self.on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
                 self.count += 1
                 if self.count >= 2:
                     return self._contact(m, prev, m2, t_ms)
