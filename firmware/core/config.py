@@ -11,7 +11,7 @@ SCHEMA = {
     "runner_id": (str, None, 32, ""),
     # gait detection (total = sum of re-zeroed channel loads, 0.1 N)
     "ic_frac_pct": (int, 2, 50, 10),  # contact when total > this % of median recent peak
-    "to_frac_pct": (int, 1, 50, 7),  # toe-off when total < this % of median recent peak
+    "to_frac_pct": (int, 1, 50, 4),  # toe-off when total < this % of median recent peak
     "ic_floor": (int, 10, 20000, 30),  # total never counts as contact below this (0.1 N)
     "min_peak_frac_pct": (int, 0, 100, 40),  # a step's peak must reach this % of median peak
     "refractory_ms": (int, 0, 1000, 40),  # from toe-off to the next possible contact

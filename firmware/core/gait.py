@@ -6,7 +6,7 @@
 #   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the floor (ic_floor)
 #   nor below 4x the swing level (the mean total of swing frames below the threshold: noise,
 #   rectified by the re-zeroing, lifts it; learnt over the first 64 frames before any
-#   contact); toe-off never below 2x that level; a step's peak must reach 3x the floor.
+#   contact); toe-off never below 2x that level; a step's peak must reach 5x the floor.
 # - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
 #   forward along the falling edge, once the total stayed below its threshold for 40 ms
 #   (a walking stance can dip between heel and forefoot loading).
@@ -33,7 +33,7 @@ _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
 _WARM_FRAMES = const(64)  # > the pipeline's settling frames
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
 _TO_HOLD_MS = const(60)  # toe-off once the total stayed below its threshold this long
-_PEAK_OVER_FLOOR = const(3)  # a step's peak reaches this many times the contact floor
+_PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
 
 
 class GaitDetector:
