@@ -8,8 +8,8 @@
 #   rectified by the re-zeroing, lifts it; learnt over the first 64 frames before any
 #   contact); toe-off never below 2x that level; a step's peak must reach 5x the floor.
 # - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
-#   forward along the falling edge, once the total stayed below its threshold for 40 ms
-#   (a walking stance can dip between heel and forefoot loading).
+#   forward along the falling edge, once the total has not risen past the contact
+#   threshold again for 60 ms (a walking stance can dip between heel and forefoot loading).
 #   Back-dating never reaches past the first loaded sample (the last frame at or below a
 #   tenth of the contact threshold): a slow rise (walking) would otherwise jump tens of ms.
 # - A refractory period after toe-off, a minimum and maximum stance, and a minimum peak
@@ -32,7 +32,7 @@ _LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that r
 _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
 _WARM_FRAMES = const(64)  # > the pipeline's settling frames
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
-_TO_HOLD_MS = const(60)  # toe-off once the total stayed below its threshold this long
+_TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
 
 
@@ -159,18 +159,20 @@ class GaitDetector:
         if t_ms - self.ic_ms > self.max_stance:
             self.state = LOADED
             return REJECTED
-        if m >= self._off():
-            self.count = 0
-            return NONE
-        self.count += 1
-        if self.count == 1:
+        if self.count == 0:
+            if m >= self._off():
+                return NONE
             # first frame below: extrapolate the falling edge to zero, less the filter delay
+            self.count = 1
             frames_x16 = self._edge_ms(m, prev - m) - 16
             self.pending_to = t_ms + frames_x16 * self.period_us // 16000
             self.below_ms = t_ms
             return NONE
+        if m > self.on and m > self.level * _OVER_SWING:
+            self.count = 0  # loaded again: a dip between heel and forefoot loading (walking)
+            return NONE
         if t_ms - self.below_ms < _TO_HOLD_MS:
-            return NONE  # a dip between heel and forefoot loading (walking) is not a toe-off
+            return NONE  # noise above the toe-off threshold does not cancel it, a new load does
         self.state = SWING
         self.count = 0
         self.last_to = self.below_ms
