@@ -96,7 +96,8 @@ def score(truth: list[dict], records: list[dict], haptics: list[tuple[int, int]]
         if k >= 0:
             after_ic.append(t_cue - int(t_ic[k]))
         k = np.searchsorted(d_ic, t_cue, side="right") - 1  # the landing the firmware judged
-        if k >= 0:
+        # (a run that ends mid-stance leaves that landing without a record: nothing to compare)
+        if k >= 0 and t_cue <= records[-1]["to_ms"]:
             after_decision.append(t_cue - int(d_ic[k]) - window_ms)
     return Score(
         true_steps=len(truth), detected=len(records), matched=tp, precision=precision, recall=recall, f1=f1,

@@ -154,14 +154,22 @@ def test_intermittent_lead_is_marked_noisy_but_kept():
 
 
 def test_every_channel_excluded_keeps_detecting():
-    frames, truth = fwsynth.generate(40)
-    for i in range(len(frames) // 6):  # every channel this faint reads as an open lead
-        for c in range(6):
-            frames[i * 6 + c] = frames[i * 6 + c] // 90  # <= 30 counts: "open" to sensor health
-    cfg = fwsynth.config(ic_floor=10)
-    pipe, pulses, steps = run(frames, cfg)
+    frames, truth = fwsynth.generate(12, collapse_every=2)
+    pipe = Pipeline(fwsynth.config(cue_mode="every", calib_steps=10), fwsynth.IDENTITY_LUT)
+    pipe.health.mask = 0x3F  # every channel judged faulty (injected: a false verdict on all)
+    pipe.health.end_step = lambda: False  # ... that sticks for this run
+    frame = array("H", [0] * 6)
+    buf = bytearray(record.SIZE)
+    steps = []
+    cued = 0
+    for i in range(len(frames) // 6):
+        fwsynth.frame_at(frames, i, frame)
+        cued += pipe.process(frame, i * 5)
+        if pipe.pop_record(buf):
+            steps.append(record.as_dict(record.unpack(buf)))
     assert pipe.health.mask == 0x3F
-    assert len(steps) >= len(truth) - 6 and pulses == []  # steps go on; no cue without arch and toes
+    assert len(steps) == len(truth)  # the steps go on, summed over all channels
+    assert cued == 0 and all(s["arch_uncertain"] and s["faults"] == 0x3F for s in steps)  # no cue, no judgment
 
 
 def test_high_collapse_prevalence_from_the_first_step():
