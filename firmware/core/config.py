@@ -22,9 +22,9 @@ SCHEMA = {
     "landing_window_ms": (int, 20, 200, 60),  # loading phase analysed after contact
     "calib_steps": (int, 10, 64, 30),  # running landings in the window (judging starts when full)
     "collapse_ratio_pct": (int, 100, 500, 120),  # collapsed / normal arch share, at least
-    "collapse_sep_x10": (int, 0, 100, 20),  # cluster gap >= this / 10 x twice the wider SD
+    "collapse_sep_x10": (int, 0, 100, 22),  # cluster gap >= 2 x this / 10 pooled SDs
     "toe_ratio_pct": (int, 100, 1000, 150),  # engaged / relaxed toe share, at least
-    "toe_sep_x10": (int, 0, 100, 20),
+    "toe_sep_x10": (int, 0, 100, 20),  # the same for the toe share
     "toe_min_share": (int, 0, 10000, 500),  # toe share floor (1e-4): below, the toes carry ~nothing
     "baseline_arch_share": (int, 0, 10000, 0),  # 0: fit; else collapse when share >= this x ratio
     "baseline_toe_share": (int, 0, 10000, 0),  # 0: fit; else engaged when share >= this x ratio
