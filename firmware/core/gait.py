@@ -4,7 +4,7 @@
 # - A 3-sample median removes 1-sample spikes (adds one frame of delay, corrected below).
 # - Thresholds adapt to the median of recent step peaks: contact above ic_frac_pct of it
 #   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the floor (ic_floor)
-#   nor below 4x the swing level (the mean total of swing frames below the threshold: noise,
+#   nor below 3x the swing level (the mean total of swing frames that are no contact: noise,
 #   rectified by the re-zeroing, lifts it; learnt over the first 64 frames before any
 #   contact); toe-off never below 2x that level; a step's peak must reach 5x the floor.
 # - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
