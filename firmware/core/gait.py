@@ -30,7 +30,7 @@ LOADED = const(2)  # aborted stance (standing, too long): wait for unloading
 _PEAKS = const(8)  # recent peaks remembered for the adaptive thresholds
 _LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that reset the history
 _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
-_WARM_FRAMES = const(64)  # > the pipeline's settling frames
+_WARM_FRAMES = const(64)  # frames before the first contact (> the pipeline's settling frames)
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
 _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
@@ -40,6 +40,7 @@ class GaitDetector:
     def __init__(self, cfg):
         rate = cfg["rate_hz"]
         self.period_us = 1000000 // rate
+        self.warm_ms = _WARM_FRAMES * 1000 // rate  # from the session's start (t_ms 0)
         self.ic_frac = cfg["ic_frac_pct"]
         self.to_frac = cfg["to_frac_pct"]
         self.floor = cfg["ic_floor"]
@@ -60,6 +61,7 @@ class GaitDetector:
         self.median_peak = 0
         self.on = self.floor
         self.off = self.floor * 7 // 10
+        self.off_now = self.off
         self.x1 = 0  # raw totals of the last two frames (median filter input)
         self.x2 = 0
         self.m = 0  # filtered total, previous frame
@@ -68,7 +70,6 @@ class GaitDetector:
         self.last_to = -1000000
         self.quiet_ms = 0  # last swing frame at or below the quiet level
         self.level = 0  # mean filtered total of swing frames that are not a contact
-        self.warm = 0  # swing frames seen before the first contact may be declared
         self.walking = False
         self.ic_ms = 0
         self.to_ms = 0
@@ -83,10 +84,10 @@ class GaitDetector:
         self.on = max(self.floor, med * self.ic_frac // 100)
         self.off = max(self.floor * 7 // 10, med * self.to_frac // 100)
 
-    def _off(self):
-        """The toe-off threshold, kept above twice the swing level (noise)."""
+    def _set_off(self):
+        """The toe-off threshold for this stance, kept above twice the swing level (noise)."""
         noise = self.level * 2
-        return self.off if self.off > noise else noise
+        self.off_now = self.off if self.off > noise else noise
 
     def _edge_ms(self, m, slope):
         """Frames (x16) from the zero crossing of a straight edge to the current value."""
@@ -108,21 +109,21 @@ class GaitDetector:
         self.x2 = self.x1
         self.x1 = total
         prev = self.m
-        m2 = self.m2  # two frames back: the contact's slope over two frames is less noisy
-        self.m2 = prev
         self.m = m
         state = self.state
         if state == SWING:
-            if m * 10 <= self.on:
-                self.quiet_ms = t_ms
+            m2 = self.m2  # two frames back: the contact's slope over two frames is less noisy
+            self.m2 = prev
+            on = self.on
             level = self.level
-            if self.warm < _WARM_FRAMES:  # learn the swing level before the first contact
-                self.warm += 1
+            if t_ms < self.warm_ms:  # learn the swing level before the first contact
                 self.level = level + ((m - level) >> 3)
                 return NONE
             if m <= self.floor + level * _OVER_SWING:  # the swing's own level (noise), not a contact
                 self.level = level + ((m - level) >> 5)
-            if m > self.on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
+                if m * 10 <= on:  # quiet frames sit below the noise cap
+                    self.quiet_ms = t_ms
+            if m > on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
                 self.count += 1
                 if self.count >= 2:
                     return self._contact(m, prev, m2, t_ms)
@@ -131,7 +132,7 @@ class GaitDetector:
             return NONE
         if state == STANCE:
             return self._stance(m, prev, t_ms)
-        if m < self._off():  # LOADED: wait until the foot is unloaded
+        if m < self.off_now:  # LOADED: wait until the foot is unloaded
             self.state = SWING
             self.count = 0
             self.last_to = t_ms
@@ -143,6 +144,7 @@ class GaitDetector:
         ic = t_ms - frames_x16 * self.period_us // 16000
         self.ic_ms = ic if ic > self.quiet_ms else self.quiet_ms
         self.state = STANCE
+        self._set_off()  # the swing level is frozen until the next swing
         self.count = 0
         self.peak = m
         self.max_rise = m - prev
@@ -160,7 +162,7 @@ class GaitDetector:
             self.state = LOADED
             return REJECTED
         if self.count == 0:
-            if m >= self._off():
+            if m >= self.off_now:
                 return NONE
             # first frame below: extrapolate the falling edge to zero, less the filter delay
             self.count = 1

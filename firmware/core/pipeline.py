@@ -4,10 +4,11 @@
 #
 # Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
 # out instead of dragging the zero to its troughs) and drops fast only on a clear fall
-# (the foot left the ground, FSR hysteresis relaxed). While loaded too long (standing,
-# leaning, squatting, lifting) it creeps up only over minutes: a standing load zeroed in
-# seconds would turn weight shifts into "steps"; a preload that rose for good while
-# standing still cannot hold the detector in stance forever.
+# (the foot left the ground, FSR hysteresis relaxed, two frames running: not a noise
+# trough). While loaded too long (standing, leaning, squatting, lifting) it moves only over
+# minutes: a standing load zeroed in seconds would turn weight shifts into "steps"; a
+# preload that rose for good while standing still cannot hold the detector in stance
+# forever. The first 48 frames set the zero from their mean (one noisy frame would not).
 # Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
 # engagement are judged on running landings only, and no cue is given while walking
 # (the walking judgment is the previous step's: a stance is only known at toe-off).
@@ -21,13 +22,22 @@ from .landing import NOT, UNSURE, YES, LandingJudge
 from .mp import const
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
+# gait's states and events as literals: a module attribute costs a lookup every frame
+_SWING = const(0)
+_STANCE = const(1)
+_CONTACT = const(1)
+_TOE_OFF = const(2)
+_REJECTED = const(3)
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _SETTLE_FRAMES = const(48)  # frames whose mean sets the first zero (the detector waits for them)
-_LOADED_SLOWER = const(6)  # loaded too long (standing): the zero creeps up 64x slower (~3 min)
+_LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
+
+assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED) == (gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF,
+                                                           gait.REJECTED)
 
 
 class Pipeline:
@@ -91,64 +101,73 @@ class Pipeline:
         health = self.health
         hi = health.hi
         lo = health.lo
-        mask = self._used()
+        mask = health.mask
+        if mask == _ALL:  # as _used(), inline: this runs every frame
+            mask = 0
         if self.frame_no == 0:
             for i in range(COUNT):
                 base[i] = lut[frame[i]] << _FRAC
                 prev[i] = frame[i]
-        self.frame_no += 1
-        state = self.gait.state
-        in_stance = state == gait.STANCE
+        frame_no = self.frame_no + 1
+        self.frame_no = frame_no
+        g = self.gait
+        state = g.state
+        in_stance = state == _STANCE
         in_window = in_stance and not self.decided
         shift = self.zero_shift
-        up_shift = shift if state == gait.SWING else shift + _LOADED_SLOWER
-        if self.frame_no <= _SETTLE_FRAMES:  # the first frames: a zero from their mean, not one noisy frame
+        # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
+        track = state == _SWING or not frame_no & _LOADED_EVERY
+        if frame_no <= _SETTLE_FRAMES:  # the first frames: a zero from their mean, not one noisy frame
             shift = 3
-            up_shift = 3
         total = 0
         for i in range(COUNT):
             c = frame[i]
             v = lut[c]
+            # one test of in_stance per channel (this loop is most of the frame's cost)
             if in_stance:
                 if c > hi[i]:
                     hi[i] = c
-            else:
-                b = base[i]
-                d = (v << _FRAC) - b
-                if d < -_FAST_DROP and (lut[prev[i]] << _FRAC) - b < -_FAST_DROP and shift > 3:
-                    b += d >> 3  # a clear fall, two frames running: the foot left the ground
-                elif d < 0:
-                    b += d >> shift  # slow, both ways: preload, drift and noise average out
-                else:
-                    b += d >> up_shift
-                base[i] = b
-                if c < lo[i]:
-                    lo[i] = c
-            x = v - (base[i] >> _FRAC)
-            if x < 0:
-                x = 0
-            load[i] = x
-            if in_stance:
+                x = v - (base[i] >> _FRAC)
+                if x < 0:
+                    x = 0
                 stance_sum[i] += x
                 if in_window:
                     win[i] += x
-            if not (mask >> i) & 1:
-                total += x
+            else:
+                b = base[i]
+                if track:
+                    d = (v << _FRAC) - b
+                    if d < -_FAST_DROP and (lut[prev[i]] << _FRAC) - b < -_FAST_DROP:
+                        b += d >> 3  # a clear fall, two frames running: the foot left the ground
+                    else:
+                        b += d >> shift  # slow, both ways: preload, drift and noise average out
+                    base[i] = b
+                if c < lo[i]:
+                    lo[i] = c
+                x = v - (b >> _FRAC)
+                if x < 0:
+                    x = 0
+            load[i] = x
+            total += x
             d = c - prev[i]
             prev[i] = c
             if d > JUMP_COUNTS or d < -JUMP_COUNTS:
                 self._jump(i, d)
+        if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
+            for i in range(COUNT):
+                if (mask >> i) & 1:
+                    total -= load[i]
         if in_window:
             self.win_frames += 1
-        event = self.gait.update(total, t_ms)
-        if event == gait.CONTACT:
+        event = g.update(total, t_ms)
+        if event == _CONTACT:
             return self._contact()
-        if event == gait.TOE_OFF:
+        if event == _TOE_OFF:
             self._toe_off()
-        elif event == gait.REJECTED:
+        elif event == _REJECTED:
             self.decided = True
             self.streak = 0
-        elif in_window and t_ms >= self.gait.ic_ms + self.window_ms:
+        elif in_window and t_ms >= g.ic_ms + self.window_ms:
             return self._decide(True)
         return 0
 
