@@ -16,7 +16,7 @@ SCHEMA = {
     "min_peak_frac_pct": (int, 0, 100, 40),  # a step's peak must reach this % of median peak
     "refractory_ms": (int, 0, 1000, 40),  # from toe-off to the next possible contact
     "min_stance_ms": (int, 20, 1000, 80),
-    "max_stance_ms": (int, 100, 3000, 2000),  # slow walking stance reaches ~1.5 s
+    "max_stance_ms": (int, 100, 3000, 1700),  # slow walking stance reaches ~1.5 s
     "walk_stance_ms": (int, 100, 3000, 420),  # a longer stance is a walking step
     # landing analysis (see core/landing.py: a two-cluster fit over a sliding window)
     "landing_window_ms": (int, 20, 200, 60),  # loading phase analysed after contact
