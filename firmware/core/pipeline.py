@@ -8,7 +8,8 @@
 # trough). While loaded too long (standing, leaning, squatting, lifting) it moves only over
 # minutes: a standing load zeroed in seconds would turn weight shifts into "steps"; a
 # preload that rose for good while standing still cannot hold the detector in stance
-# forever. The first 48 frames set the zero from their mean (one noisy frame would not).
+# forever. Until the first contact the zero follows fast (the mean of the first frames, not
+# one noisy frame); the detector's warm-up gives it 64 frames.
 # Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
 # engagement are judged on running landings only, and no cue is given while walking
 # (the walking judgment is the previous step's: a stance is only known at toe-off).
@@ -29,7 +30,6 @@ _CONTACT = const(1)
 _TOE_OFF = const(2)
 _REJECTED = const(3)
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
-_SETTLE_FRAMES = const(48)  # frames whose mean sets the first zero (the detector waits for them)
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
@@ -52,7 +52,9 @@ class Pipeline:
         shift = 0
         while (1 << shift) < cfg["rate_hz"] * 2:
             shift += 1
-        self.zero_shift = shift
+        self.run_shift = shift
+        self.zero_shift = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
+        self.sum_mask = 0  # channels left out of the sums (see _used)
         self.base = [0] * COUNT  # per-channel zero, 0.1 N << _FRAC, tracked during swing
         self.load = [0] * COUNT  # re-zeroed load this frame
         self.win = [0] * COUNT  # load summed over the landing window
@@ -87,7 +89,8 @@ class Pipeline:
     def _used(self):
         """Channels left out of the sums: the excluded ones, unless that is all of them."""
         mask = self.health.mask
-        return 0 if mask == _ALL else mask
+        self.sum_mask = 0 if mask == _ALL else mask
+        return self.sum_mask
 
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
@@ -101,9 +104,7 @@ class Pipeline:
         health = self.health
         hi = health.hi
         lo = health.lo
-        mask = health.mask
-        if mask == _ALL:  # as _used(), inline: this runs every frame
-            mask = 0
+        mask = self.sum_mask
         if self.frame_no == 0:
             for i in range(COUNT):
                 base[i] = lut[frame[i]] << _FRAC
@@ -117,8 +118,6 @@ class Pipeline:
         shift = self.zero_shift
         # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
         track = state == _SWING or not frame_no & _LOADED_EVERY
-        if frame_no <= _SETTLE_FRAMES:  # the first frames: a zero from their mean, not one noisy frame
-            shift = 3
         total = 0
         for i in range(COUNT):
             c = frame[i]
@@ -182,6 +181,7 @@ class Pipeline:
             self.jump_frame[i] = self.frame_no
 
     def _contact(self):
+        self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
         for i in range(COUNT):
             self.win[i] = load[i]
@@ -237,6 +237,7 @@ class Pipeline:
             self.collapse = UNSURE
             self.engaged = UNSURE
         if health.end_step():
+            self._used()
             self.judge.reset()  # the channel set changed: shares need a new window
         elif not walking:
             self.judge.learn(self.arch_share, self.toe_share)
