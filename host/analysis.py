@@ -56,14 +56,20 @@ class Rule:
     min_engaged_diff: float = 0.10
 
 
+def _running(steps: np.ndarray) -> np.ndarray:
+    """Calibrated running landings (walking steps are counted, never judged)."""
+    return flag(steps, "calibrated") & ~flag(steps, "walking")
+
+
 def judged(steps: np.ndarray) -> np.ndarray:
-    """The landings whose collapse flag counts (one place: later flags add here)."""
-    return flag(steps, "calibrated") & ((steps["faults"] & ARCH_BIT) == 0)
+    """The landings whose collapse flag counts: the insole could tell (not uncertain) with a
+    healthy arch sensor."""
+    return _running(steps) & ~flag(steps, "arch_uncertain") & ((steps["faults"] & ARCH_BIT) == 0)
 
 
 def toe_judged(steps: np.ndarray) -> np.ndarray:
     """The landings whose toe-engagement flag counts."""
-    return flag(steps, "calibrated")
+    return _running(steps) & ~flag(steps, "toe_uncertain")
 
 
 @dataclass

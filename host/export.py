@@ -33,7 +33,7 @@ _FIELDS = (
     ("fault_channels_mask", "faults", 1, 0, "bit i set: channel i (heel, arch, met1, met5, hallux, toes) "
                                             "flagged faulty during this step"),
 )
-STEP_COLUMNS = ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in _FIELDS[1:]) + record.FLAG_NAMES
+STEP_COLUMNS = ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in _FIELDS[1:]) + record.FLAG_NAMES + record.STEP_NAMES
 SESSION_COLUMNS = ("session", "runner", "device", "foot", "started_at", "steps", "recovered", "sealed")
 README = """archcue export for runner {runner}
 
@@ -81,7 +81,7 @@ def _step_table(steps: np.ndarray) -> list[np.ndarray]:
     for _, name, scale, decimals, _ in _FIELDS[1:]:
         v = steps[name].astype(np.float64) * scale
         cols.append(np.round(v, decimals) if decimals else v.astype(np.int64))
-    cols += [flag(steps, name).astype(np.int8) for name in record.FLAG_NAMES]
+    cols += [flag(steps, name).astype(np.int8) for name in record.FLAG_NAMES + record.STEP_NAMES]
     return cols
 
 
@@ -108,5 +108,5 @@ def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: P
     write_atomic(steps_path, steps_csv)
     write_atomic(sessions_path, sessions_csv)
     write_atomic(folder / "README.txt", lambda f: f.write(README.format(
-        runner=runner, fields=fields, flags=", ".join(record.FLAG_NAMES))))
+        runner=runner, fields=fields, flags=", ".join(record.FLAG_NAMES + record.STEP_NAMES))))
     return steps_path, sessions_path

@@ -8,7 +8,7 @@ dataset's own events. None is a running insole, so each mapping is an assumption
                    force is spread evenly over the six sensors (each sees 1/12 of it, inside
                    the FSR's range). Events: the README's 50 N / 30 N thresholds on the
                    filtered force, so a contact back-dated to zero load reads a few ms
-                   early. Flight is as short as 71 ms: the refractory period is lowered.
+                   early. Flight is as short as 71 ms (two feet on one plate).
   moticon_insole   a 16-sensor pressure insole, walking (100 Hz): pressures (N/cm2) times an
                    FSR's 1.27 cm2 area, heel = mean S1-S4, arch = S7, met1 = S9, met5 = S13,
                    hallux = S14, toes = mean S15-S16 (the README's inferred layout). Events:
@@ -16,7 +16,7 @@ dataset's own events. None is a running insole, so each mapping is an assumption
   gaitpdb_controls an 8-sensor force insole, walking (100 Hz): heel = L1, arch = L2, met1 = L6,
                    met5 = L7, hallux = L8 (no lesser-toes sensor). No events: reference
                    contacts from the insole's total force crossing 10% of its 95th percentile.
-Walking stance is 0.6-0.8 s, so walking data run with max_stance_ms 1500.
+Every recording runs with the firmware's default config (walking included: no overrides).
 """
 from __future__ import annotations
 
@@ -35,8 +35,7 @@ from simulator.scoring import match_steps
 
 REAL = ROOT.parent / "shared" / "data" / "real"
 FSR_AREA_CM2 = 1.27
-WALKING = {"max_stance_ms": 1500, "refractory_ms": 150}
-TREADMILL = {"refractory_ms": 40}
+DEFAULT: dict = {}  # the firmware's default config, for every recording
 
 
 @dataclass
@@ -60,7 +59,7 @@ def fukuchi(trial: str) -> Dataset:
     ic = np.array([(int(r["touchdown_sample"]) - 1) * 1000 / 300 for r in ev])
     to = np.array([(int(r["toeoff_sample"]) - 1) * 1000 / 300 for r in ev])
     return Dataset(f"fukuchi {trial.split('forces')[0]}", t, np.repeat(fy[:, None] / 12, 6, 1), ic, to,
-                   TREADMILL, "force plate 50 N / 30 N events")
+                   DEFAULT, "force plate 50 N / 30 N events")
 
 
 def moticon(file: str, side: str = "right") -> Dataset:
@@ -83,7 +82,7 @@ def moticon(file: str, side: str = "right") -> Dataset:
     s = np.array(p) * FSR_AREA_CM2
     forces = np.column_stack([s[:, 0:4].mean(1), s[:, 6], s[:, 8], s[:, 12], s[:, 13], s[:, 14:16].mean(1)])
     return Dataset(f"moticon {file[:-4]} {side}", np.array(t), np.clip(forces, 0, None), np.array(ic), np.array(to),
-                   WALKING, "vendor software events")
+                   DEFAULT, "vendor software events")
 
 
 def gaitpdb(file: str) -> Dataset:
@@ -96,7 +95,7 @@ def gaitpdb(file: str) -> Dataset:
     edges = np.diff(on.astype(int))
     ic = t[1:][edges == 1]
     to = t[1:][edges == -1]
-    return Dataset(f"gaitpdb {file[:-4]} left", t, np.clip(forces, 0, None), ic, to, WALKING,
+    return Dataset(f"gaitpdb {file[:-4]} left", t, np.clip(forces, 0, None), ic, to, DEFAULT,
                    "total force over 10% of its 95th percentile")
 
 
@@ -120,6 +119,8 @@ def replay(ds: Dataset) -> dict:
     inside = (ds.ic_ms >= t0 + 1000) & (ds.ic_ms <= ds.t_ms[-1] - 1000)  # whole steps, after warm-up
     ref_ic, ref_to = ds.ic_ms[inside], ds.to_ms[: len(ds.ic_ms)][inside] if len(ds.to_ms) >= len(ds.ic_ms) else None
     keep = (det_ic >= t0 + 1000) & (det_ic <= ds.t_ms[-1] - 1000)
+    if len(ref_ic):  # the vendor marks steps inside a span only: steps outside it are not false
+        keep &= (det_ic >= ref_ic.min() - 500) & (det_ic <= ref_ic.max() + 500)
     pairs = match_steps(ref_ic.astype(np.int64), det_ic[keep].astype(np.int64), tol=100)
     tp = len(pairs)
     precision = tp / max(keep.sum(), 1)

@@ -22,6 +22,8 @@ SENSOR_TROUBLE = {"dead_heel", "shorted_toes", "intermittent_met5", "noise_spike
 COLUMNS = (("F1", "f1", "{:.3f}"), ("IC med", "ic_err_median_ms", "{:.0f}"), ("IC p95", "ic_err_p95_ms", "{:.0f}"),
            ("TO med", "to_err_median_ms", "{:.0f}"), ("TO p95", "to_err_p95_ms", "{:.0f}"),
            ("collapse bacc", "collapse_bacc", "{:.3f}"), ("toe bacc", "toe_bacc", "{:.3f}"),
+           ("arch judged", "arch_coverage", "{:.0%}"), ("toes judged", "toe_coverage", "{:.0%}"),
+           ("walk bacc", "walk_bacc", "{:.3f}"),
            ("cue-IC p95", "cue_after_ic_p95_ms", "{:.0f}"), ("cue-decision max", "cue_after_decision_max_ms", "{:.0f}"),
            ("cues/min", "cues_per_min", "{:.1f}"), ("steps", "true_steps", "{}"))
 

@@ -20,9 +20,12 @@ class Score:
     ic_err_p95_ms: float
     to_err_median_ms: float
     to_err_p95_ms: float
-    collapse_bacc: float
+    collapse_bacc: float  # over the running landings judged (calibrated, running, not uncertain)
     toe_bacc: float
-    judged: int  # matched steps with a calibrated baseline (flags meaningful)
+    judged: int  # matched running landings with a calibrated, certain collapse judgment
+    arch_coverage: float  # judged / matched running landings: the share not left uncertain
+    toe_coverage: float
+    walk_bacc: float  # the walking bit against the truth (NaN without walking or running steps)
     cues: int
     cues_per_min: float
     cue_after_ic_p95_ms: float  # haptic call minus true contact
@@ -65,41 +68,45 @@ def _p(values: list[int] | np.ndarray, q: float) -> float:
 
 def score(truth: list[dict], records: list[dict], haptics: list[tuple[int, int]],
           duration_s: float, window_ms: int) -> Score:
-    """truth: the synthetic runner's steps (ic_ms, to_ms, kind, collapse, toe_engaged);
-    records: decoded step records; haptics: (t_ms, pulse_ms) calls the firmware made."""
-    run = [t for t in truth if t["kind"] == "run"]
-    walk_ic = np.array([t["ic_ms"] for t in truth if t["kind"] != "run"], dtype=np.int64)
-    t_ic = np.array([t["ic_ms"] for t in run], dtype=np.int64)
+    """truth: the runner's steps (ic_ms, to_ms, kind run/walk, collapse, toe_engaged); every
+    step counts, walking ones too; records: decoded step records; haptics: (t_ms, pulse_ms)
+    calls the firmware made. Collapse / toe accuracy is over running landings the firmware
+    judged (calibrated, not marked walking or uncertain); coverage says how many that was."""
+    t_ic = np.array([t["ic_ms"] for t in truth], dtype=np.int64)
     d_ic = np.array([r["ic_ms"] for r in records], dtype=np.int64)
     pairs = match_steps(t_ic, d_ic)
-    matched_d = {d for _, d in pairs}
-    # a detection of a walking step is neither right nor wrong: the detector is not asked about it
-    walk_hits = {d for _, d in match_steps(walk_ic, d_ic)} - matched_d
-    false_pos = len(records) - len(pairs) - len(walk_hits)
     tp = len(pairs)
-    precision = tp / (tp + false_pos) if tp + false_pos else 1.0
-    recall = tp / len(run) if run else 1.0
+    precision = tp / len(records) if records else 1.0
+    recall = tp / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    ic_err = [records[d]["ic_ms"] - run[i]["ic_ms"] for i, d in pairs]
-    to_err = [records[d]["to_ms"] - run[i]["to_ms"] for i, d in pairs]
-    judged = [(i, d) for i, d in pairs if records[d]["calibrated"]]
-    flags = {name: (np.array([run[i][name] for i, _ in judged]), np.array([records[d][name] for _, d in judged]))
-             for name in ("collapse", "toe_engaged")}
+    ic_err = [records[d]["ic_ms"] - truth[i]["ic_ms"] for i, d in pairs]
+    to_err = [records[d]["to_ms"] - truth[i]["to_ms"] for i, d in pairs]
+    running = [(i, d) for i, d in pairs if truth[i]["kind"] == "run"]
+    calibrated = [(i, d) for i, d in running if records[d]["calibrated"] and not records[d].get("walking", 0)]
+    flags, coverage = {}, {}
+    for name, unsure in (("collapse", "arch_uncertain"), ("toe_engaged", "toe_uncertain")):
+        judged = [(i, d) for i, d in calibrated if not records[d].get(unsure, 0)]
+        flags[name] = (np.array([truth[i][name] for i, _ in judged]), np.array([records[d][name] for _, d in judged]))
+        coverage[name] = len(judged) / len(running) if running else float("nan")
+    walk_truth = np.array([truth[i]["kind"] == "walk" for i, _ in pairs])
+    walk_pred = np.array([records[d].get("walking", 0) for _, d in pairs])
     after_ic, after_decision = [], []
     for t_cue, _ in haptics:
         k = np.searchsorted(t_ic, t_cue, side="right") - 1
         if k >= 0:
             after_ic.append(t_cue - int(t_ic[k]))
         k = np.searchsorted(d_ic, t_cue, side="right") - 1  # the landing the firmware judged
-        if k >= 0:
+        # (a run that ends mid-stance leaves that landing without a record: nothing to compare)
+        if k >= 0 and t_cue <= records[-1]["to_ms"]:
             after_decision.append(t_cue - int(d_ic[k]) - window_ms)
     return Score(
-        true_steps=len(run), detected=len(records), matched=tp, precision=precision, recall=recall, f1=f1,
+        true_steps=len(truth), detected=len(records), matched=tp, precision=precision, recall=recall, f1=f1,
         ic_err_median_ms=float(np.median(np.abs(ic_err))) if ic_err else float("nan"),
         ic_err_p95_ms=_p(ic_err, 95), to_err_median_ms=float(np.median(np.abs(to_err))) if to_err else float("nan"),
         to_err_p95_ms=_p(to_err, 95),
         collapse_bacc=balanced_accuracy(*flags["collapse"]), toe_bacc=balanced_accuracy(*flags["toe_engaged"]),
-        judged=len(judged), cues=len(haptics), cues_per_min=len(haptics) / (duration_s / 60) if duration_s else 0.0,
+        judged=len(flags["collapse"][0]), arch_coverage=coverage["collapse"], toe_coverage=coverage["toe_engaged"],
+        walk_bacc=balanced_accuracy(walk_truth, walk_pred), cues=len(haptics), cues_per_min=len(haptics) / (duration_s / 60) if duration_s else 0.0,
         cue_after_ic_p95_ms=_p(after_ic, 95),
         cue_after_decision_max_ms=float(max(after_decision)) if after_decision else float("nan"),
     )

@@ -113,7 +113,7 @@ _DEFAULTS = {
 KINDS = ("run", "walk", "stand")
 _SEGMENT_KEYS = {"kind", "seconds", "cadence_spm", "load_scale"}
 _COMPLIANCE_KEYS = {"p", "delay_steps", "steps"}
-_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "spikes_per_s", "spike_counts", "dead", "shorted",
+_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "noise_n", "preload_wander_n", "spikes_per_s", "spike_counts", "dead", "shorted",
                 "intermittent", "intermittent_per_s", "extra_noise_counts"}
 # numeric fields: (low, high) inclusive; None: unbounded on that side
 _RANGES = {
@@ -121,7 +121,8 @@ _RANGES = {
     "p_collapse": (0, 1), "p_collapse_end": (0, 1), "p_toe_engaged": (0, 1), "responder_factor": (0, 10),
     "responder_spread_factor": (0, 10), "arch_spread": (0, 1),
 }
-_SENSOR_RANGES = {"preload_n": (0, 100), "drift_n_per_min": (-10, 10), "spikes_per_s": (0, 100),
+_SENSOR_RANGES = {"preload_n": (0, 100), "drift_n_per_min": (-10, 10), "noise_n": (0, 20), "preload_wander_n": (0, 20),
+                  "spikes_per_s": (0, 100),
                   "spike_counts": (0, fsr.ADC_MAX), "intermittent_per_s": (0, 100)}
 
 
@@ -222,7 +223,7 @@ def _check_sensors(where: str, sensors: object) -> None:
                     _number(where, f"sensors.{key}[{ch}]", v, *_SENSOR_RANGES[key])
             else:
                 _number(where, f"sensors.{key}", value, *_SENSOR_RANGES[key])
-    for key in ("spikes_per_s", "spike_counts", "intermittent_per_s"):
+    for key in ("noise_n", "preload_wander_n", "spikes_per_s", "spike_counts", "intermittent_per_s"):
         if key in sensors:
             _number(where, f"sensors.{key}", sensors[key], *_SENSOR_RANGES[key])
     for key in ("dead", "shorted", "intermittent"):
@@ -421,6 +422,9 @@ def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int,
     minutes = np.arange(n)[:, None] / rate / 60
     offset = np.broadcast_to(np.asarray(sensors.get("preload_n", 0.0), float), (6,)) \
         + minutes * np.broadcast_to(np.asarray(sensors.get("drift_n_per_min", 0.0), float), (6,))
+    offset = offset + _wander(n, sensors.get("preload_wander_n", 0.0), rate, rng)
+    sigma_n = sensors.get("noise_n", 0.0)  # in newtons, at every load (no draws without: old runs stay)
+    force_noise = rng.normal(0, sigma_n, (n, 6)) if sigma_n else 0.0
     noise = rng.normal(0, board["adc"]["noise_counts_rms"], (n, 6))
     for name, sigma in sensors.get("extra_noise_counts", {}).items():
         noise[:, CHANNELS.index(name)] += rng.normal(0, sigma, n)
@@ -430,7 +434,7 @@ def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int,
     table_f, table_c = fsr.forward_table(board, board["fsr"]["max_force_n"], 0.05)
     out = []
     for variant in forces:
-        counts = np.interp(np.clip(variant + offset, 0, None), table_f, table_c)
+        counts = np.interp(np.clip(variant + offset + force_noise, 0, None), table_f, table_c)
         counts += noise * (counts > 0)
         for i, c, a, width in spikes:
             counts[i:i + width, c] += a
@@ -443,6 +447,21 @@ def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int,
             counts[:, CHANNELS.index(name)] = fsr.ADC_MAX
         out.append(np.clip(np.round(counts), 0, fsr.ADC_MAX).astype(np.uint16))
     return out[0], out[1]
+
+
+def _wander(n: int, peak_n: float, rate: int, rng: np.random.Generator) -> np.ndarray:
+    """(n, 6) slow random wander of the preload, within +-peak_n (a shoe settling, a foot
+    swelling): a random walk low-passed over ~20 s, one per channel."""
+    if not peak_n:
+        return np.zeros((n, 6))
+    step = max(1, rate // 10)  # 10 Hz knots, interpolated
+    knots = np.cumsum(rng.normal(0, 1, (n // step + 2, 6)), axis=0)
+    kernel = np.ones(200) / 200  # 20 s at 10 Hz
+    smooth = np.stack([np.convolve(knots[:, c], kernel, mode="same") for c in range(6)], axis=1)
+    smooth -= smooth.mean(axis=0)
+    smooth *= peak_n / max(np.abs(smooth).max(), 1e-9)
+    x = np.arange(n) / step
+    return np.stack([np.interp(x, np.arange(len(smooth)), smooth[:, c]) for c in range(6)], axis=1)
 
 
 def _spikes(n: int, sensors: dict, rate: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:

@@ -16,8 +16,8 @@ from hardware.board_data import load_board
 from tests import bench_report
 from simulator.synth import generate, load_scenario, scenario_names
 from tests.bench_esp32 import esp32
-
 from tests.bench_full_insole import full_insole
+from tests.bench_robustness import robustness
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "bench"
@@ -170,6 +170,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("firmware", firmware_cost),
     ("detection", detection),
     ("esp32", esp32),
+    ("robustness", robustness),
 ]
 
 

@@ -75,7 +75,7 @@ def test_pull_twice_imports_once(insole: Virtual, tmp_path: Path) -> None:
     first = pull(store, insole.port, runner="ana", foot="left", quiet=True)
     assert first.imported == [SID + "1"] and first.config_written
     steps = store.steps(SID + "1")
-    assert len(steps) > 10 and (steps["version"] == 1).all()
+    assert len(steps) > 10 and (steps["version"] == 2).all()  # step record version 2 (issue 9)
     wait_for(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # restarted: a new run
     time.sleep(1)
     second = pull(store, insole.port, quiet=True)

@@ -266,3 +266,14 @@ def test_every_shipped_scenario_is_documented() -> None:
 def test_too_short_a_run_is_refused() -> None:
     with pytest.raises(ScenarioError, match="at least 1 s"):
         generate(load_scenario("rearfoot_easy"), seed=1, seconds=0.2)
+
+
+def test_force_noise_at_every_load_and_wandering_preload() -> None:
+    base = {"seconds": 30, "strike": "midfoot"}
+    quiet = generate(validate_scenario(base, "q", "q"), seed=3)
+    noisy = generate(validate_scenario({**base, "sensors": {"noise_n": 1.0, "preload_n": 3,
+                                                              "preload_wander_n": 2}}, "n", "n"), seed=3)
+    swing = quiet.forces.sum(axis=1) == 0  # unloaded: only noise and preload remain
+    assert (quiet.counts[swing] < 60).all()  # ADC noise only
+    spread = noisy.counts[swing].astype(float).std(axis=0)
+    assert (spread > 50).all()  # 1 N at ~3 N preload moves the FSR reading a lot

@@ -12,22 +12,23 @@ SCHEMA = {
     "runner_id": (str, None, 32, ""),
     # gait detection (total = sum of re-zeroed channel loads, 0.1 N)
     "ic_frac_pct": (int, 2, 50, 10),  # contact when total > this % of median recent peak
-    "to_frac_pct": (int, 1, 50, 7),  # toe-off when total < this % of median recent peak
-    "ic_floor": (int, 10, 20000, 150),  # total never counts as contact below this (0.1 N)
+    "to_frac_pct": (int, 1, 50, 4),  # toe-off when total < this % of median recent peak
+    "ic_floor": (int, 10, 20000, 30),  # total never counts as contact below this (0.1 N)
     "min_peak_frac_pct": (int, 0, 100, 40),  # a step's peak must reach this % of median peak
-    "refractory_ms": (int, 0, 1000, 100),  # from toe-off to the next possible contact
+    "refractory_ms": (int, 0, 1000, 40),  # from toe-off to the next possible contact
     "min_stance_ms": (int, 20, 1000, 80),
-    "max_stance_ms": (int, 100, 3000, 600),
-    # landing analysis
+    "max_stance_ms": (int, 100, 3000, 1700),  # slow walking stance reaches ~1.5 s
+    "walk_stance_ms": (int, 100, 3000, 420),  # a longer stance is a walking step
+    # landing analysis (see core/landing.py: a two-cluster fit over a sliding window)
     "landing_window_ms": (int, 20, 200, 60),  # loading phase analysed after contact
-    "calib_steps": (int, 10, 500, 30),  # steps that form the runner's baseline
-    "collapse_ratio_pct": (int, 100, 500, 120),  # arch share >= baseline median x this
-    "collapse_z_x10": (int, 0, 100, 15),  # and robust z-score >= this / 10
-    "toe_ratio_pct": (int, 100, 1000, 150),  # toe share >= baseline median x this
-    "toe_z_x10": (int, 0, 100, 30),  # and robust z-score >= this / 10
-    "toe_min_share": (int, 0, 10000, 150),  # and toe share >= this (1e-4 units)
-    "baseline_arch_share": (int, 0, 10000, 0),  # 0: calibrate; else fixed median (1e-4)
-    "baseline_toe_share": (int, 0, 10000, 0),  # 0: calibrate; else fixed median (1e-4)
+    "calib_steps": (int, 10, 64, 30),  # running landings in the window (judging starts when full)
+    "collapse_ratio_pct": (int, 100, 500, 120),  # collapsed / normal arch share, at least
+    "collapse_sep_x10": (int, 0, 100, 22),  # cluster gap >= 2 x this / 10 pooled SDs
+    "toe_ratio_pct": (int, 100, 1000, 150),  # engaged / relaxed toe share, at least
+    "toe_sep_x10": (int, 0, 100, 20),  # the same for the toe share
+    "toe_min_share": (int, 0, 10000, 500),  # toe share floor (1e-4): below, the toes carry ~nothing
+    "baseline_arch_share": (int, 0, 10000, 0),  # 0: fit; else collapse when share >= this x ratio
+    "baseline_toe_share": (int, 0, 10000, 0),  # 0: fit; else engaged when share >= this x ratio
     # cue policy
     "cue_mode": (str, ("off", "every", "faded", "blocks"), None, "blocks"),
     "cue_every_steps": (int, 1, 100, 4),  # at most one cue in this many steps

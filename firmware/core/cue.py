@@ -37,7 +37,7 @@ class CuePolicy:
                 self.block_on = False
             else:
                 k = (t_ms - self.warmup_ms) // self.block_ms
-                self.block = k + 1 if k < 254 else 255
+                self.block = k + 1 if k < 126 else 127  # 7 bits in the record
                 self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
         else:
             self.block = 0

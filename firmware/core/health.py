@@ -2,6 +2,10 @@
 # each frame: the highest raw count during stance, the lowest during swing, and spike /
 # dropout reversals. A channel is faulty after several bad steps in a row and healthy
 # again after more good ones, so one odd step neither trips nor clears a fault.
+# Only unambiguous evidence excludes a channel (`mask`): open (never loads while the
+# others step) or shorted (never unloads). A noisy channel rises and falls with the steps
+# and stays in the sums (the median filter and the re-zeroing absorb noise and spikes);
+# it is only marked (`noisy`). A false verdict costs that channel, never the steps.
 from .channels import COUNT
 from .mp import const
 
@@ -27,7 +31,8 @@ class SensorHealth:
         self.bad = [0] * COUNT
         self.good = [0] * COUNT
         self.kind = [0] * COUNT  # OPEN / SHORTED / NOISY while faulty, else 0
-        self.mask = 0  # bit i: channel i faulty
+        self.mask = 0  # bit i: channel i excluded (open or shorted)
+        self.noisy = 0  # bit i: channel i noisy (kept in the sums)
 
     def _verdict(self, i):
         if self.lo[i] >= SHORT_COUNTS:
@@ -48,13 +53,17 @@ class SensorHealth:
                 self.bad[i] += 1
                 if self.bad[i] >= BAD_TO_FAULT:
                     self.kind[i] = verdict
-                    self.mask |= 1 << i
+                    if verdict == NOISY:
+                        self.noisy |= 1 << i
+                    else:
+                        self.mask |= 1 << i
             else:
                 self.bad[i] = 0
                 self.good[i] += 1
                 if self.good[i] >= GOOD_TO_CLEAR:
                     self.kind[i] = 0
                     self.mask &= ~(1 << i)
+                    self.noisy &= ~(1 << i)
             self.hi[i] = 0
             self.lo[i] = ADC_MAX
             self.spikes[i] = 0

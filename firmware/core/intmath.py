@@ -49,3 +49,13 @@ def lower_mad_of(src, n, center, scratch):
 
 def clamp(v, low, high):
     return low if v < low else (high if v > high else v)
+
+
+def ilog2_x32(x):
+    """log2(x) in 1/32 octave (piecewise linear between powers of two, monotonic); 0 for x <= 1."""
+    if x <= 1:
+        return 0
+    b = 0
+    while (x >> b) > 1:
+        b += 1
+    return b * 32 + ((x << 5) >> b) - 32

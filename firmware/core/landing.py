@@ -1,87 +1,165 @@
 # Landing analysis: arch collapse and toe engagement over the loading window after
-# contact, judged against the runner's own baseline (calibrated from the first steps,
-# or fixed in config). Called once per step, integer-only and allocation-free.
-from .intmath import lower_mad_of, median_of
+# contact. Called once per step, integer-only and allocation-free.
+#
+# A per-runner baseline is only as good as its calibration landings: the runners this is
+# for may collapse (or curl the toes) on most landings from the first step, so a median
+# baseline would *be* a collapse. Instead each share keeps a sliding window of recent
+# running landings and fits two clusters to it (in log2 units, 1/32 octave: collapse and
+# curling multiply a share). The best split of the sorted window is the one whose cluster
+# means are furthest apart relative to the pooled within-cluster SD; it is accepted when
+#   gap >= 2 x sep x pooled SD   and   upper / lower >= ratio.
+# (The best split of one gaussian cluster of 30 reaches ~2.7-3.3 pooled SDs; two clusters
+# of shares a collapse multiplies by ~2 reach 5-10.)
+# A landing above the midpoint of the two cluster means is a collapse (an engagement).
+# One cluster means the data cannot tell normal from collapsed: the judgment is
+# "uncertain" (flag 0 and the record says so), except for the toes when that cluster sits
+# at or below the physical floor (relaxed toes carry ~nothing): then a landing is engaged
+# when its share is clearly above the floor (floor x ratio), as rare engagements are.
+# A fixed baseline (config) replaces the fit by `share >= baseline x ratio`.
+from .intmath import ilog2_x32
 from .mp import const
 
-# robust z >= z_x10 / 10  <=>  (x - median) * 1000 >= z_x10 * 148 * MAD  (1.4826 * 1000 / 10)
-_MAD_SCALE = const(148)
+NOT = const(0)  # judged: not collapsed / not engaged
+YES = const(1)
+UNSURE = const(2)  # one cluster: the data cannot tell
+_MIN_VAR = const(4)  # variance floor, (1/32 octave)^2: quantised or very steady windows
+_MIN_SIDE = const(2)  # landings in the upper cluster, at least
 
 
-class Baseline:
-    """Median and (lower) MAD of one share (1e-4 units) over the calibration steps."""
+class ShareModel:
+    """Two-cluster model of one share (1e-4 units) over a sliding window of landings."""
 
-    def __init__(self, n, fixed):
-        self.values = [0] * n
-        self.scratch = [0] * n
+    def __init__(self, n, fixed, ratio_pct, sep_x10, floor):
+        self.ring = [0] * n  # log values in arrival order
+        self.sorted = [0] * n
         self.fixed = fixed
+        self.floor_log = ilog2_x32(floor) if floor > 0 else 0
+        self.floor = floor
+        # ratio -> minimum gap in log units; sep -> gap^2 >= k x max variance
+        self.min_gap = ilog2_x32(ratio_pct * 100) - ilog2_x32(10000)
+        self.sep_k = sep_x10 * sep_x10 * 4 // 100
+        self.fixed_share = fixed * ratio_pct // 100
+        self.floor_yes = floor * ratio_pct // 100  # clearly above the floor: engaged
         self.reset()
 
     def reset(self):
         self.n = 0
+        self.head = 0
+        self.cut = 0  # log threshold between the clusters (0: one cluster)
+        self.state = UNSURE  # the judgment while there is one cluster
+
+    def ready(self):
+        return self.fixed > 0 or self.n == len(self.ring)
+
+    def judge(self, share):
+        """NOT, YES or UNSURE for one landing's share."""
         if self.fixed:
-            self.median = self.fixed
-            self.mad = self.fixed // 12 + 1  # ~8% spread assumed for a fixed baseline
-            self.ready = True
-        else:
-            self.median = 0
-            self.mad = 0
-            self.ready = False
+            return YES if share >= self.fixed_share and share >= self.floor else NOT
+        if self.cut:
+            return YES if ilog2_x32(share) >= self.cut and share >= self.floor else NOT
+        if self.state == NOT:  # one cluster at the physical floor: judge against the floor
+            return YES if share >= self.floor_yes else NOT
+        return UNSURE
 
-    def add(self, value):
-        """Feed one calibration value; computes the baseline when the window is full."""
-        if self.ready:
+    def add(self, share):
+        """One running landing's share: slide the window and refit."""
+        if self.fixed:
             return
-        self.values[self.n] = value
+        low = self.floor // 2 + 1  # below half the floor is noise: one pile, not a spread
+        v = ilog2_x32(share if share > low else low)
+        ring = self.ring
+        srt = self.sorted
+        cap = len(ring)
+        if self.n == cap:
+            old = ring[self.head]
+            i = 0
+            while srt[i] != old:
+                i += 1
+            while i < cap - 1:  # remove the oldest value from the sorted copy
+                srt[i] = srt[i + 1]
+                i += 1
+            self.n -= 1
+        ring[self.head] = v
+        self.head = (self.head + 1) % cap
+        i = self.n
+        while i > 0 and srt[i - 1] > v:  # insert in order
+            srt[i] = srt[i - 1]
+            i -= 1
+        srt[i] = v
         self.n += 1
-        if self.n == len(self.values):
-            self.median = median_of(self.values, self.n, self.scratch)
-            self.mad = lower_mad_of(self.values, self.n, self.median, self.scratch)
-            self.ready = True
+        if self.n == cap:
+            self._fit()
 
-    def exceeds(self, value, ratio_pct, z_x10, floor):
-        """value >= median * ratio, robust z >= z, and value >= floor."""
-        med = self.median
-        mad = self.mad
-        low = med // 20 + 5  # MAD floor: quantised or very steady baselines
-        if mad < low:
-            mad = low
-        return (value >= floor and value * 100 >= med * ratio_pct
-                and (value - med) * 1000 >= z_x10 * _MAD_SCALE * mad)
+    def _fit(self):
+        srt = self.sorted
+        n = self.n
+        s1 = 0
+        s2 = 0
+        for i in range(n):
+            s1 += srt[i]
+            s2 += srt[i] * srt[i]
+        l1 = 0
+        l2 = 0
+        lo_min = n >> 2  # the normal (relaxed) cluster holds >= 25%: prevalence up to ~70%
+        best = 0
+        cut = 0
+        for k in range(1, n):
+            x = srt[k - 1]
+            l1 += x
+            l2 += x * x
+            if k < lo_min or n - k < _MIN_SIDE or srt[k] == x:
+                continue
+            h1 = s1 - l1
+            nh = n - k
+            ml = l1 // k
+            mh = h1 // nh
+            gap = mh - ml
+            if gap < self.min_gap:
+                continue
+            vl = (l2 - l1 * l1 // k) // k
+            vh = ((s2 - l2) - h1 * h1 // nh) // nh
+            v = (vl + vh) >> 1
+            if v < _MIN_VAR:
+                v = _MIN_VAR
+            score = gap * gap * 16 // v
+            if score > best:
+                best = score
+                cut = (ml + mh + 1) >> 1
+        self.cut = cut if best >= self.sep_k * 16 else 0
+        # one cluster: physically unloaded (toes below the floor) or undecidable
+        self.state = NOT if self.floor and srt[n * 3 // 4] <= self.floor_log else UNSURE
 
 
 class LandingJudge:
     def __init__(self, cfg):
         n = cfg["calib_steps"]
-        self.arch = Baseline(n, cfg["baseline_arch_share"])
-        self.toe = Baseline(n, cfg["baseline_toe_share"])
-        self.collapse_ratio = cfg["collapse_ratio_pct"]
-        self.collapse_z = cfg["collapse_z_x10"]
-        self.toe_ratio = cfg["toe_ratio_pct"]
-        self.toe_z = cfg["toe_z_x10"]
-        self.toe_floor = cfg["toe_min_share"]
+        self.arch = ShareModel(n, cfg["baseline_arch_share"], cfg["collapse_ratio_pct"], cfg["collapse_sep_x10"], 0)
+        self.toe = ShareModel(n, cfg["baseline_toe_share"], cfg["toe_ratio_pct"], cfg["toe_sep_x10"],
+                              cfg["toe_min_share"])
 
     def reset(self):
         self.arch.reset()
         self.toe.reset()
 
     def ready(self):
-        return self.arch.ready and self.toe.ready
+        return self.arch.ready() and self.toe.ready()
 
     def learn(self, arch_share, toe_share):
-        """An accepted step's shares during calibration."""
+        """An accepted running landing's shares."""
         self.arch.add(arch_share)
         self.toe.add(toe_share)
 
     def collapsed(self, arch_share):
-        return self.arch.ready and self.arch.exceeds(arch_share, self.collapse_ratio, self.collapse_z, 0)
+        return self.arch.judge(arch_share) if self.arch.ready() else UNSURE
 
     def toes_engaged(self, toe_share):
-        return self.toe.ready and self.toe.exceeds(toe_share, self.toe_ratio, self.toe_z, self.toe_floor)
+        return self.toe.judge(toe_share) if self.toe.ready() else UNSURE
 
     def severity_pct(self, arch_share):
-        """How far past the collapse threshold, 0..100 (scales the cue length)."""
-        start = self.arch.median * self.collapse_ratio // 100
-        span = start if start > 0 else 1  # 100% at twice the threshold
-        over = (arch_share - start) * 100 // span
+        """How far past the collapse threshold, 0..100 (100 at twice the threshold): scales the cue."""
+        arch = self.arch
+        start = ilog2_x32(arch.fixed_share) if arch.fixed else arch.cut
+        if start == 0:
+            return 0
+        over = (ilog2_x32(arch_share) - start) * 100 // 32
         return 0 if over < 0 else (100 if over > 100 else over)

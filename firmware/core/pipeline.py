@@ -1,19 +1,43 @@
 # Per-frame processing: re-zero each channel during swing, sum the healthy channels,
 # detect gait events, judge the landing, decide the cue, and pack a step record into a
 # ring the app drains. process() allocates nothing (tests prove it under heap_lock).
+#
+# Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
+# out instead of dragging the zero to its troughs) and drops fast only on a clear fall
+# (the foot left the ground, FSR hysteresis relaxed, two frames running: not a noise
+# trough). While loaded too long (standing, leaning, squatting, lifting) it moves only over
+# minutes: a standing load zeroed in seconds would turn weight shifts into "steps"; a
+# preload that rose for good while standing still cannot hold the detector in stance
+# forever. Until the first contact the zero follows fast (the mean of the first frames, not
+# one noisy frame); the detector's warm-up gives it 64 frames.
+# Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
+# engagement are judged on running landings only, and no cue is given while walking
+# (the walking judgment is the previous step's: a stance is only known at toe-off).
 from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
 from .health import JUMP_COUNTS, REVERSAL_FRAMES, SensorHealth
 from .intmath import clamp, ratio_1e4
-from .landing import LandingJudge
+from .landing import NOT, UNSURE, YES, LandingJudge
 from .mp import const
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
+# gait's states and events as literals: a module attribute costs a lookup every frame
+_SWING = const(0)
+_STANCE = const(1)
+_CONTACT = const(1)
+_TOE_OFF = const(2)
+_REJECTED = const(3)
+_ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
+_LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
+_FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
+
+assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED) == (gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF,
+                                                           gait.REJECTED)
 
 
 class Pipeline:
@@ -28,7 +52,9 @@ class Pipeline:
         shift = 0
         while (1 << shift) < cfg["rate_hz"] * 2:
             shift += 1
-        self.zero_shift = shift
+        self.run_shift = shift
+        self.zero_shift = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
+        self.sum_mask = 0  # channels left out of the sums (see _used)
         self.base = [0] * COUNT  # per-channel zero, 0.1 N << _FRAC, tracked during swing
         self.load = [0] * COUNT  # re-zeroed load this frame
         self.win = [0] * COUNT  # load summed over the landing window
@@ -55,10 +81,16 @@ class Pipeline:
         self.arch_share = 0
         self.toe_share = 0
         self.toe_load = 0
-        self.collapse = False
-        self.engaged = False
+        self.collapse = UNSURE
+        self.engaged = UNSURE
         self.calibrated = False
         self.pulse = 0
+
+    def _used(self):
+        """Channels left out of the sums: the excluded ones, unless that is all of them."""
+        mask = self.health.mask
+        self.sum_mask = 0 if mask == _ALL else mask
+        return self.sum_mask
 
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
@@ -72,57 +104,69 @@ class Pipeline:
         health = self.health
         hi = health.hi
         lo = health.lo
-        mask = health.mask
+        mask = self.sum_mask
         if self.frame_no == 0:
             for i in range(COUNT):
                 base[i] = lut[frame[i]] << _FRAC
                 prev[i] = frame[i]
-        self.frame_no += 1
-        in_stance = self.gait.state == gait.STANCE
+        frame_no = self.frame_no + 1
+        self.frame_no = frame_no
+        g = self.gait
+        state = g.state
+        in_stance = state == _STANCE
         in_window = in_stance and not self.decided
         shift = self.zero_shift
+        # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
+        track = state == _SWING or not frame_no & _LOADED_EVERY
         total = 0
         for i in range(COUNT):
             c = frame[i]
             v = lut[c]
+            # one test of in_stance per channel (this loop is most of the frame's cost)
             if in_stance:
                 if c > hi[i]:
                     hi[i] = c
-            else:
-                b = base[i]
-                d = (v << _FRAC) - b
-                if d < 0:
-                    b += (d >> 2) - 1  # fast down: the foot left the ground
-                else:
-                    b += d >> shift  # slow up: preload and drift
-                base[i] = b
-                if c < lo[i]:
-                    lo[i] = c
-            x = v - (base[i] >> _FRAC)
-            if x < 0:
-                x = 0
-            load[i] = x
-            if in_stance:
+                x = v - (base[i] >> _FRAC)
+                if x < 0:
+                    x = 0
                 stance_sum[i] += x
                 if in_window:
                     win[i] += x
-            if not (mask >> i) & 1:
-                total += x
+            else:
+                b = base[i]
+                if track:
+                    d = (v << _FRAC) - b
+                    if d < -_FAST_DROP and (lut[prev[i]] << _FRAC) - b < -_FAST_DROP:
+                        b += d >> 3  # a clear fall, two frames running: the foot left the ground
+                    else:
+                        b += d >> shift  # slow, both ways: preload, drift and noise average out
+                    base[i] = b
+                if c < lo[i]:
+                    lo[i] = c
+                x = v - (b >> _FRAC)
+                if x < 0:
+                    x = 0
+            load[i] = x
+            total += x
             d = c - prev[i]
             prev[i] = c
             if d > JUMP_COUNTS or d < -JUMP_COUNTS:
                 self._jump(i, d)
+        if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
+            for i in range(COUNT):
+                if (mask >> i) & 1:
+                    total -= load[i]
         if in_window:
             self.win_frames += 1
-        event = self.gait.update(total, t_ms)
-        if event == gait.CONTACT:
+        event = g.update(total, t_ms)
+        if event == _CONTACT:
             return self._contact()
-        if event == gait.TOE_OFF:
+        if event == _TOE_OFF:
             self._toe_off()
-        elif event == gait.REJECTED:
+        elif event == _REJECTED:
             self.decided = True
             self.streak = 0
-        elif in_window and t_ms >= self.gait.ic_ms + self.window_ms:
+        elif in_window and t_ms >= g.ic_ms + self.window_ms:
             return self._decide(True)
         return 0
 
@@ -137,6 +181,7 @@ class Pipeline:
             self.jump_frame[i] = self.frame_no
 
     def _contact(self):
+        self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
         for i in range(COUNT):
             self.win[i] = load[i]
@@ -154,13 +199,14 @@ class Pipeline:
         """Judge the landing from the window sums; returns the cue pulse (ms)."""
         self.decided = True
         win = self.win
-        mask = self.health.mask
+        mask = self._used()
         total = 0
         for i in range(COUNT):
             if not (mask >> i) & 1:
                 total += win[i]
-        arch_ok = not (mask >> ARCH) & 1
-        toes_ok = (mask & _TOE_BITS) != _TOE_BITS
+        excluded = self.health.mask  # no judgment (and no cue) on an excluded arch or toes
+        arch_ok = not (excluded >> ARCH) & 1
+        toes_ok = (excluded & _TOE_BITS) != _TOE_BITS
         toe_sum = 0
         if not (mask >> HALLUX) & 1:
             toe_sum += win[HALLUX]
@@ -173,10 +219,11 @@ class Pipeline:
         self.toe_share = ratio_1e4(toe_sum, total)
         self.toe_load = toe_sum // self.win_frames
         self.calibrated = judge.ready()
-        self.collapse = arch_ok and judge.collapsed(self.arch_share)
-        self.engaged = toes_ok and judge.toes_engaged(self.toe_share)
-        eligible = (may_cue and self.collapse and not self.engaged and toes_ok
-                    and self.streak >= _STREAK_TO_CUE)
+        self.collapse = judge.collapsed(self.arch_share) if arch_ok else UNSURE
+        self.engaged = judge.toes_engaged(self.toe_share) if toes_ok else UNSURE
+        # a cue needs a certain collapse, certainly relaxed toes, and running (not walking)
+        eligible = (may_cue and self.collapse == YES and self.engaged == NOT and self.streak >= _STREAK_TO_CUE
+                    and not self.gait.walking)
         self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share))
         return self.pulse
 
@@ -185,26 +232,31 @@ class Pipeline:
             self._decide(False)  # stance shorter than the window: too late to cue
         health = self.health
         saturated = health.saturated()
+        walking = self.gait.walking
+        if walking:  # judged on running landings only
+            self.collapse = UNSURE
+            self.engaged = UNSURE
         if health.end_step():
-            self.judge.reset()  # the channel set changed: shares need a new baseline
-        elif not self.judge.ready():
+            self._used()
+            self.judge.reset()  # the channel set changed: shares need a new window
+        elif not walking:
             self.judge.learn(self.arch_share, self.toe_share)
         self._push_record(saturated)
         self.steps += 1
-        self.streak += 1
+        self.streak = 0 if walking else self.streak + 1
         self.last_to = self.gait.to_ms
 
     def _flags(self, saturated):
         flags = 0
-        if self.collapse:
+        if self.collapse == YES:
             flags |= record.FLAG_COLLAPSE
-        if self.engaged:
+        if self.engaged == YES:
             flags |= record.FLAG_TOE_ENGAGED
         if self.pulse:
             flags |= record.FLAG_CUED
         if self.cue.block_on:
             flags |= record.FLAG_CUE_BLOCK
-        if self.health.mask:
+        if self.health.mask or self.health.noisy:
             flags |= record.FLAG_SENSOR_FAULT
         if self.calibrated:
             flags |= record.FLAG_CALIBRATED
@@ -220,6 +272,13 @@ class Pipeline:
             return
         g = self.gait
         st = self.stance
+        step = 0
+        if g.walking:
+            step |= record.STEP_WALKING
+        if self.collapse == UNSURE:
+            step |= record.STEP_ARCH_UNCERTAIN
+        if self.engaged == UNSURE:
+            step |= record.STEP_TOE_UNCERTAIN
         slot = (self.ring_head + self.ring_count) % self.ring_cap
         record.pack_into(
             self.ring, slot * record.SIZE, self._flags(saturated),
@@ -227,7 +286,7 @@ class Pipeline:
             clamp(g.peak // 10, 0, 0xFFFF), self.arch_share, self.toe_share,
             clamp(self.toe_load, 0, 0xFFFF),
             clamp(ratio_1e4(st[MET1] - st[MET5], st[MET1] + st[MET5]), -10000, 10000),
-            clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask)
+            clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask, step)
         self.ring_count += 1
 
     def mark_dropped(self, frames):

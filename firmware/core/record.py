@@ -1,7 +1,7 @@
 # The step record: one fixed-size little-endian struct per detected step, the single
 # definition shared by firmware (packing on the insole) and host (decoding after a pull).
 #
-# Layout (24 bytes):
+# Layout (24 bytes, version 2; version 1 is the same with no step bits, still decoded):
 #   version      B   RECORD_VERSION
 #   flags        B   FLAG_* bits below
 #   ic_ms        I   initial contact, ms since session start (back-dated to the load onset)
@@ -12,14 +12,25 @@
 #   toe_load     H   mean hallux + toes load over the landing window, 0.1 N
 #   ml_index     h   (met1 - met5) / (met1 + met5) over the stance, 1e-4 units
 #   loading_rate H   steepest rise of the summed load in the loading phase, 10 N/s
-#   block        B   block number of the cue protocol (0 = warm-up / no protocol)
-#   faults       B   bit i set: channel i flagged by sensor health during this step
+#   block        B   bits 0-6: block number of the cue protocol (0 = warm-up / no protocol,
+#                    saturates at 127); bit 7: STEP_WALKING
+#   faults       B   bits 0-5: channel i excluded by sensor health during this step;
+#                    bit 6: STEP_ARCH_UNCERTAIN, bit 7: STEP_TOE_UNCERTAIN
 #   crc          H   CRC-16/CCITT-FALSE over the 22 bytes before it
+#
+# The three step bits live in the spare top bits of `block` and `faults` (all 8 flag bits
+# are taken). unpack() separates them: it returns `block` and `faults` as before (number,
+# channel mask) plus a 14th value, `step`, with bit i set for STEP_NAMES[i]:
+#   walking         a walking step, not a running landing: collapse / toes not judged, no cue
+#   arch_uncertain  the collapse judgment could not be made (one cluster of arch shares: the
+#                   data cannot separate collapsed from normal landings); collapse is 0
+#   toe_uncertain   the same for toe engagement; toe_engaged is 0
 import struct
 
 from .mp import const
 
-RECORD_VERSION = const(1)
+RECORD_VERSION = const(2)
+_VERSIONS = (1, 2)  # versions unpack() reads
 FORMAT = "<BBIHHHHHhHBBH"
 SIZE = const(24)
 BODY = const(22)  # bytes covered by the CRC
@@ -37,6 +48,7 @@ FIELDS = (
     "block",
     "faults",
     "crc",
+    "step",  # decoded from the top bits of block / faults (see above), not a stored field
 )
 
 FLAG_COLLAPSE = const(0x01)  # arch collapsed at landing
@@ -47,6 +59,13 @@ FLAG_SENSOR_FAULT = const(0x10)  # at least one channel faulty (see `faults`)
 FLAG_CALIBRATED = const(0x20)  # baseline ready: collapse / toe flags are meaningful
 FLAG_SATURATED = const(0x40)  # some channel hit the ADC ceiling during stance
 FLAG_DROPPED = const(0x80)  # the sampler missed frames during stance
+
+STEP_WALKING = const(0x01)  # bits of unpack()'s `step` value
+STEP_ARCH_UNCERTAIN = const(0x02)
+STEP_TOE_UNCERTAIN = const(0x04)
+STEP_NAMES = ("walking", "arch_uncertain", "toe_uncertain")
+BLOCK_MASK = const(0x7F)
+FAULT_MASK = const(0x3F)
 
 FLAG_NAMES = (
     "collapse",
@@ -83,9 +102,15 @@ def crc16(buf, start, end):
 
 
 def pack_into(buf, off, flags, ic_ms, stance_ms, peak_total, arch_share, toe_share,
-              toe_load, ml_index, loading_rate, block, faults):
+              toe_load, ml_index, loading_rate, block, faults, step=0):
     """Write one record at buf[off:off+SIZE]. Values are clamped to their field ranges
-    by the caller; this function allocates nothing."""
+    by the caller (block 0..127, faults 6 bits); step: STEP_* bits. Allocates nothing."""
+    if step & STEP_WALKING:
+        block |= 0x80
+    if step & STEP_ARCH_UNCERTAIN:
+        faults |= 0x40
+    if step & STEP_TOE_UNCERTAIN:
+        faults |= 0x80
     struct.pack_into(FORMAT, buf, off, RECORD_VERSION, flags, ic_ms, stance_ms, peak_total,
                      arch_share, toe_share, toe_load, ml_index, loading_rate, block, faults, 0)
     crc = crc16(buf, off, off + BODY)
@@ -97,16 +122,26 @@ class RecordError(ValueError):
     pass
 
 
+def step_bits(block, faults):
+    """The STEP_* bits carried in a version-2 record's raw block and faults bytes."""
+    return (block >> 7) | ((faults >> 5) & (STEP_ARCH_UNCERTAIN | STEP_TOE_UNCERTAIN))
+
+
 def unpack(buf, off=0):
-    """Decode and verify one record; raises RecordError on a bad version or CRC."""
+    """Decode and verify one record (versions 1 and 2); raises RecordError on a bad version
+    or CRC. Returns the FIELDS: block and faults without the step bits, then `step`."""
     if len(buf) - off < SIZE:
         raise RecordError("truncated record: %d of %d bytes" % (len(buf) - off, SIZE))
     values = struct.unpack_from(FORMAT, buf, off)
-    if values[0] != RECORD_VERSION:
+    if values[0] not in _VERSIONS:
         raise RecordError("unknown record version %d" % values[0])
     if crc16(buf, off, off + BODY) != values[-1]:
         raise RecordError("record CRC mismatch")
-    return values
+    block = values[10]
+    faults = values[11]
+    if values[0] == 1:
+        return values + (0,)
+    return values[:10] + (block & BLOCK_MASK, faults & FAULT_MASK, values[12], step_bits(block, faults))
 
 
 def as_dict(values):
@@ -117,5 +152,7 @@ def as_dict(values):
     flags = out["flags"]
     for bit, name in enumerate(FLAG_NAMES):
         out[name] = (flags >> bit) & 1
+    for bit, name in enumerate(STEP_NAMES):
+        out[name] = (out["step"] >> bit) & 1
     out["to_ms"] = out["ic_ms"] + out["stance_ms"]
     return out

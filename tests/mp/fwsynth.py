@@ -26,8 +26,9 @@ def _weights(phase_third, collapse, toes, heel):
 
 
 def generate(n_steps, collapse_every=0, toes_every=0, heel=True, peak=3000, preload=40,
-             stance_ms=250, cycle_ms=700, lead_ms=300):
-    """Frames (array 'H', 6 per frame) and truth [(ic_ms, to_ms, collapse, toes)]."""
+             stance_ms=250, cycle_ms=700, lead_ms=300, collapse_most=False):
+    """Frames (array 'H', 6 per frame) and truth [(ic_ms, to_ms, collapse, toes)].
+    collapse_most: every landing collapses except one in collapse_every."""
     period_ms = 1000 // RATE
     n = (lead_ms + n_steps * cycle_ms) // period_ms
     frames = array("H", [preload] * (n * 6))
@@ -35,6 +36,8 @@ def generate(n_steps, collapse_every=0, toes_every=0, heel=True, peak=3000, prel
     stance_frames = stance_ms // period_ms
     for k in range(n_steps):
         collapse = collapse_every and k % collapse_every == collapse_every - 1
+        if collapse_most:
+            collapse = not collapse
         toes = toes_every and k % toes_every == toes_every - 1
         ic = lead_ms + k * cycle_ms
         start = ic // period_ms

@@ -20,7 +20,7 @@ def test_wrong_type_range_and_unknown_key_fall_back_per_key():
 
 def test_bad_choice_and_order():
     cfg, errors = config.validate({"foot": "middle", "min_stance_ms": 700, "max_stance_ms": 500})
-    assert cfg["foot"] == "right" and cfg["min_stance_ms"] == 80 and cfg["max_stance_ms"] == 600
+    assert cfg["foot"] == "right" and cfg["min_stance_ms"] == 80 and cfg["max_stance_ms"] == 1700
     assert len(errors) == 2 and "must not exceed" in errors[1]
 
 

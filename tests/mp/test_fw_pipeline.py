@@ -140,7 +140,7 @@ def test_per_frame_path_allocates_nothing():
     assert pulses > 5 and popped > 40, (pulses, popped)  # cues and records happened locked
 
 
-def test_intermittent_lead_is_flagged_noisy_and_excluded():
+def test_intermittent_lead_is_marked_noisy_but_kept():
     frames, truth = fwsynth.generate(60)
     for t in truth:  # met5 drops out twice in every stance
         for at in (t[0] + 100, t[0] + 160):
@@ -149,7 +149,52 @@ def test_intermittent_lead_is_flagged_noisy_and_excluded():
             frames[(i + 1) * 6 + 3] = 0
     pipe, _, steps = run(frames, fwsynth.config())
     assert len(steps) == len(truth)
-    assert pipe.health.kind[3] == 3 and steps[-1]["faults"] == 1 << 3  # NOISY
+    assert pipe.health.kind[3] == 3 and pipe.health.noisy == 1 << 3  # NOISY: marked ...
+    assert steps[-1]["faults"] == 0 and steps[-1]["sensor_fault"]  # ... and still in the sums
+
+
+def test_every_channel_excluded_keeps_detecting():
+    frames, truth = fwsynth.generate(12, collapse_every=2)
+    pipe = Pipeline(fwsynth.config(cue_mode="every", calib_steps=10), fwsynth.IDENTITY_LUT)
+    pipe.health.mask = 0x3F  # every channel judged faulty (injected: a false verdict on all)
+    pipe.health.end_step = lambda: False  # ... that sticks for this run
+    frame = array("H", [0] * 6)
+    buf = bytearray(record.SIZE)
+    steps = []
+    cued = 0
+    for i in range(len(frames) // 6):
+        fwsynth.frame_at(frames, i, frame)
+        cued += pipe.process(frame, i * 5)
+        if pipe.pop_record(buf):
+            steps.append(record.as_dict(record.unpack(buf)))
+    assert pipe.health.mask == 0x3F
+    assert len(steps) == len(truth)  # the steps go on, summed over all channels
+    assert cued == 0 and all(s["arch_uncertain"] and s["faults"] == 0x3F for s in steps)  # no cue, no judgment
+
+
+def test_high_collapse_prevalence_from_the_first_step():
+    frames, truth = fwsynth.generate(90, collapse_every=3, collapse_most=True)  # 2 of 3 collapse
+    pipe, _, steps = run(frames, fwsynth.config(cue_mode="every", calib_steps=30))
+    judged = [(s, t) for s, t in zip(steps, truth) if s["calibrated"] and not s["arch_uncertain"]]
+    assert len(judged) >= 55
+    assert all(s["collapse"] == t[2] for s, t in judged)
+    assert sum(t[2] for t in truth) >= 55
+
+
+def test_one_cluster_is_uncertain_not_guessed():
+    frames, truth = fwsynth.generate(60, collapse_every=1)  # every landing alike
+    pipe, pulses, steps = run(frames, fwsynth.config(cue_mode="every", calib_steps=20))
+    late = steps[25:]
+    assert late and all(s["arch_uncertain"] and not s["collapse"] for s in late)
+    assert all(not s["toe_uncertain"] and not s["toe_engaged"] for s in late)  # relaxed toes: physical floor
+    assert pulses == []
+
+
+def test_walking_steps_are_marked_and_never_cued():
+    frames, truth = fwsynth.generate(40, collapse_every=3, stance_ms=700, cycle_ms=1100)
+    pipe, pulses, steps = run(frames, fwsynth.config(cue_mode="every", calib_steps=10))
+    assert len(steps) == len(truth)
+    assert all(s["walking"] and not s["collapse"] for s in steps) and pulses == []
 
 
 def test_dropped_frames_flag_the_step():

@@ -1,0 +1,131 @@
+"""Robustness grid: runs from the foreign signal model (tests/foreign_runner.py, written apart
+from simulator/synth.py) and from the project's own generator under hard conditions (high
+collapse / engagement prevalence from the first landing, noise in newtons at every load,
+wandering preload, walking, run/walk intervals, a dead heel, 100 Hz), each through the real
+firmware with the default config (cue_mode every), scored against the truth: step F1
+counting walking steps, IC |error| p95, collapse and toe-engagement balanced accuracy over
+the landings the firmware judged (and how many it judged), walking-bit accuracy; and false
+steps per minute on standing, leaning, squatting and lifting."""
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from hardware.board_data import load_board
+from simulator.device import run_firmware, run_synth
+from simulator.recording import Recording, to_frames
+from simulator.scoring import Score, score
+from simulator.synth import generate as own_generate
+from simulator.synth import validate_scenario
+from tests.foreign_runner import CHANNELS, generate
+
+CONFIG = {"cue_mode": "every"}
+WINDOW_MS = 60
+PACE_WALK = [("run", 40, 150), ("run", 40, 190), ("walk", 30), ("run", 40, 170)]
+# name: generate() arguments (seconds 120 unless given)
+FOREIGN = {
+    "rearfoot collapse 45%": dict(strike="rearfoot", collapse_prob=0.45),
+    "rearfoot collapse 70%, toes 30%": dict(strike="rearfoot", collapse_prob=0.7, toe_prob=0.3),
+    "midfoot collapse 10%": dict(strike="midfoot", collapse_prob=0.1, toe_prob=0.1),
+    "forefoot toes 50% (habit)": dict(strike="forefoot", collapse_prob=0.3, toe_prob=0.5),
+    "forefoot toes 70%, collapse 70%": dict(strike="forefoot", collapse_prob=0.7, toe_prob=0.7),
+    "midfoot 3 N preload, 0.8 N noise": dict(strike="midfoot", collapse_prob=0.3, toe_prob=0.3,
+                                               preload_n=3, noise_n=0.8),
+    "pace 150-190 + walk, 2 N wandering, 1 N noise": dict(strike="rearfoot", collapse_prob=0.3, toe_prob=0.2,
+                                                          preload_n=2, preload_wander_n=2, noise_n=1.0,
+                                                          segments=PACE_WALK, seconds=150),
+    "run 60 s / walk 30 s": dict(strike="midfoot", collapse_prob=0.4, toe_prob=0.2,
+                                 segments=[("run", 60), ("walk", 30)], seconds=180),
+    "100 Hz rearfoot, 2 N preload, 1 N noise": dict(strike="rearfoot", collapse_prob=0.45, toe_prob=0.3,
+                                                    preload_n=2, noise_n=1.0, rate_hz=100),
+    "dead heel, 2.5 N noise, 4 N preload": dict(strike="rearfoot", collapse_prob=0.3, toe_prob=0.2,
+                                                dead=("heel",), noise_n=2.5, preload_n=4),
+}
+STILL = {"stand / lean / squat / lift, 1 N noise, 2 N preload":
+         dict(segments=[("stand", 60), ("lean", 60), ("squat", 60), ("lift", 60)], seconds=240,
+              noise_n=1.0, preload_n=2, preload_wander_n=1)}
+# the project's own generator under the same kinds of trouble: scenario fields
+OWN = {
+    "rearfoot collapse 70%, toes 30%": dict(strike="rearfoot", p_collapse=0.7, p_toe_engaged=0.3),
+    "midfoot collapse 45%, toes 50%": dict(strike="midfoot", p_collapse=0.45, p_toe_engaged=0.5),
+    "forefoot toes 70%, 1 N noise, 3 N wandering": dict(strike="forefoot", p_collapse=0.3, p_toe_engaged=0.7,
+                                                        sensors={"noise_n": 1.0, "preload_n": 3,
+                                                                 "preload_wander_n": 2}),
+    "run 60 s / walk 30 s, 0.8 N noise": dict(strike="rearfoot", p_collapse=0.4, p_toe_engaged=0.2,
+                                             segments=[{"kind": "run", "seconds": 60}, {"kind": "walk", "seconds": 30},
+                                                       {"kind": "run", "seconds": 60}, {"kind": "walk", "seconds": 30}],
+                                             sensors={"noise_n": 0.8, "preload_n": 2}),
+    "dead heel, 2.5 N noise, 4 N preload": dict(strike="rearfoot", p_collapse=0.3,
+                                                sensors={"dead": ["heel"], "noise_n": 2.5, "preload_n": 4}),
+}
+
+
+def _truth(run) -> list[dict]:
+    return [{"ic_ms": float(r["ic_ms"]), "to_ms": float(r["to_ms"]), "kind": "walk" if r["walking"] else "run",
+             "collapse": int(r["collapse"]), "toe_engaged": int(r["toe_engaged"])} for r in run.truth]
+
+
+def foreign(name: str, seed: int, still: bool = False) -> tuple[Score, float]:
+    """(score, false steps per minute) of one foreign-model case at one seed."""
+    kw = dict((STILL if still else FOREIGN)[name])
+    seconds = kw.pop("seconds", 120)
+    rate = int(kw.get("rate_hz", 200))
+    run = generate(seconds=seconds, seed=seed, **kw)
+    board = load_board()
+    frames, _ = to_frames(Recording(run.t_ms.astype(float), run.forces, CHANNELS), "newton", rate, board)
+    with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
+        result = run_firmware(frames, rate, board, CONFIG, Path(tmp))
+    t0 = float(run.t_ms[0])
+    for r in result.records:
+        r["ic_ms"] += t0
+        r["to_ms"] += t0
+    s = score(_truth(run), result.records, result.haptics, seconds, WINDOW_MS)
+    return s, (s.detected - s.matched) / (seconds / 60)
+
+
+def own(name: str, seed: int) -> Score:
+    scenario = validate_scenario({"seconds": 150, **OWN[name]}, name, name)
+    run = own_generate(scenario, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
+        result = run_synth(run, load_board(), CONFIG, Path(tmp))
+    return score(result.truth, result.records, result.haptics, run.seconds, WINDOW_MS)
+
+
+def _worst(scores: list[Score]) -> dict:
+    d = [asdict(s) for s in scores]
+    low = {k: float(np.nanmin([x[k] for x in d])) for k in ("f1", "collapse_bacc", "toe_bacc", "walk_bacc",
+                                                            "arch_coverage", "toe_coverage")}
+    low["ic_err_p95_ms"] = float(np.nanmax([x["ic_err_p95_ms"] for x in d]))
+    return low
+
+
+def _row(model: str, name: str, w: dict, seeds: tuple[int, ...]) -> tuple[str, str, str]:
+    value = (f"F1 {w['f1']:.3f}, IC p95 {w['ic_err_p95_ms']:.0f} ms, collapse {w['collapse_bacc']:.2f} "
+             f"({w['arch_coverage']:.0%} judged), toes {w['toe_bacc']:.2f} ({w['toe_coverage']:.0%} judged), "
+             f"walk {w['walk_bacc']:.2f}")
+    return (f"{model}: {name}", value, f"worst of seeds {', '.join(map(str, seeds))}")
+
+
+def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]:
+    rows = []
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        fut_f = {(n, s): pool.submit(foreign, n, s) for n in FOREIGN for s in seeds}
+        fut_s = {(n, s): pool.submit(foreign, n, s, True) for n in STILL for s in seeds}
+        fut_o = {(n, s): pool.submit(own, n, s) for n in OWN for s in seeds}
+        for n in FOREIGN:
+            rows.append(_row("foreign", n, _worst([fut_f[n, s].result()[0] for s in seeds]), seeds))
+        for n in STILL:
+            per_min = max(fut_s[n, s].result()[1] for s in seeds)
+            rows.append((f"foreign: {n}", f"{per_min:.2f} false steps / min", f"worst of seeds {seeds}"))
+        for n in OWN:
+            rows.append(_row("own", n, _worst([fut_o[n, s].result() for s in seeds]), seeds))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in robustness():
+        print(" | ".join(row))

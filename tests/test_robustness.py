@@ -1,0 +1,32 @@
+"""A sample of the robustness grid (tests/bench_robustness.py; `make bench` runs all of it):
+the issue's bars on runs from the foreign signal model and from the project's generator."""
+from __future__ import annotations
+
+import pytest
+
+from tests.bench_robustness import foreign, own
+
+
+@pytest.mark.parametrize("name, seed", [("rearfoot collapse 70%, toes 30%", 4), ("forefoot toes 50% (habit)", 5),
+                                        ("pace 150-190 + walk, 2 N wandering, 1 N noise", 6),
+                                        ("100 Hz rearfoot, 2 N preload, 1 N noise", 7)])
+def test_foreign_runs_meet_the_bars(name: str, seed: int) -> None:
+    s, _ = foreign(name, seed)
+    assert s.f1 >= 0.98 and s.ic_err_p95_ms <= 20, s
+    assert s.collapse_bacc >= 0.9 and s.toe_bacc >= 0.9, s
+    assert s.arch_coverage >= 0.3, s  # judged, not left uncertain, on a good share of landings
+
+
+def test_foreign_dead_heel_noise_and_preload() -> None:
+    s, _ = foreign("dead heel, 2.5 N noise, 4 N preload", 8)
+    assert s.f1 >= 0.95 and s.collapse_bacc >= 0.8 and s.toe_bacc >= 0.8, s
+
+
+def test_no_steps_standing_leaning_squatting_lifting() -> None:
+    _, per_min = foreign("stand / lean / squat / lift, 1 N noise, 2 N preload", 9, still=True)
+    assert per_min <= 0.25
+
+
+def test_own_generator_run_walk_intervals() -> None:
+    s = own("run 60 s / walk 30 s, 0.8 N noise", 10)
+    assert s.f1 >= 0.98 and s.walk_bacc >= 0.95 and s.collapse_bacc >= 0.9 and s.toe_bacc >= 0.9, s
