@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from host.records import DTYPE, flag
+from host.records import STEPS_DTYPE, flag
 
 BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
 CONTEXT_BOOTSTRAP = 250  # for the per-foot and secondary comparisons shown beside it
@@ -183,7 +183,7 @@ class Steps:
     def from_sessions(cls, sessions: list[tuple[object, np.ndarray]]) -> Steps:
         lens = [len(s) for _, s in sessions]
         feet = sorted({str(row.foot) for row, _ in sessions})
-        cat = np.concatenate([s for _, s in sessions]) if sessions else np.zeros(0, dtype=DTYPE)
+        cat = np.concatenate([s for _, s in sessions]) if sessions else np.zeros(0, dtype=STEPS_DTYPE)
         f4 = np.float32
         return cls(np.repeat(np.arange(len(sessions), dtype=np.int32), lens),
                    np.repeat(np.array([feet.index(str(row.foot)) for row, _ in sessions], dtype=np.int8), lens),

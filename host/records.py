@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import struct
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,16 +91,14 @@ def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
     record that passes its CRC is kept, the failing slots are listed; a damaged header is
     rebuilt from the trailer. SessionFileError (naming why) for a file that is no session,
     a future format, wrong header types, or a header whose id is not the file's."""
-    records = bytearray()
     gaps: list[int] = []
-
-    def keep(values: tuple) -> None:
-        records.extend(struct.pack(record.FORMAT, *values))
-
     try:
-        header, _, n, trailer, _ = sessionlog.scan(io.BytesIO(data), len(data), keep, gaps.append)
+        header, start, n, trailer, _ = sessionlog.scan(io.BytesIO(data), len(data), None, gaps.append)
     except sessionlog.LogError as e:
         raise SessionFileError(str(e)) from None
+    bad = set(gaps)  # the valid records, byte for byte as on the insole
+    records = b"".join(data[start + i * record.SIZE:start + (i + 1) * record.SIZE]
+                       for i in range(n + len(gaps)) if i not in bad)
     header = _check_header(header, expect_id)
     problems = []
     if trailer is None:
@@ -112,4 +109,4 @@ def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
         problems.append(f"{len(gaps)} corrupt record(s) at {', '.join(map(str, gaps[:5]))}{' ...' if len(gaps) > 5 else ''}")
     if trailer is not None and type(trailer.get("records")) is int and n < trailer["records"] - len(gaps):
         problems.append(f"{n} of the {trailer['records']} records its trailer counts")
-    return Parsed(header, bytes(records), trailer, gaps, "; ".join(problems) or None)
+    return Parsed(header, records, trailer, gaps, "; ".join(problems) or None)

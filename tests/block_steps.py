@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from firmware.core import record
-from host.records import DTYPE
+from host.records import STEPS_DTYPE
 
 STEP_MS = 706  # one foot at 170 steps/min
 CALIBRATION = 30
@@ -27,7 +27,7 @@ def block_run(minutes: float, seed: int, collapse_off: float = 0.4, ratio: float
     on = (block > 0) & (k % 2 == 1)
     engaged = rng.random(n) < np.where(on, engaged_on, engaged_off)
     collapse = rng.random(n) < collapse_off * np.where(engaged, ratio, 1.0)
-    steps = np.zeros(n, dtype=DTYPE)
+    steps = np.zeros(n, dtype=STEPS_DTYPE)
     steps["version"] = record.RECORD_VERSION
     steps["ic_ms"] = ic
     steps["stance_ms"] = 240

@@ -160,7 +160,11 @@ def test_power_cut_around_a_block_boundary_sync_loses_nothing_synced():
         sessionlog.recover(root, lambda m: None)
         for sid in sessionlog.session_ids(root):
             got = []
-            _, _, _, trailer = sessionlog.scan_path("%s/sessions/%s.acs" % (root, sid), got.append)
+            try:
+                _, _, _, trailer, _ = sessionlog.scan_path("%s/sessions/%s.acs" % (root, sid), got.append)
+            except sessionlog.LogError:  # cut before the header was synced: kept, named, empty
+                assert acked[0] == 0, cut
+                continue
             assert trailer is not None, cut
             assert got == [record.unpack(_rec(i)) for i in range(len(got))], cut
             assert len(got) >= acked[0], (cut, len(got), acked)
