@@ -172,7 +172,7 @@ def test_export_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
     from firmware.core import sessionlog
 
     f = io.BytesIO()
-    f.write(sessionlog._header_block({"session": "dev-000001", "device": "dev", "runner": "=HYPERLINK(\"x\")",
+    f.write(sessionlog._header_block({"format": sessionlog.FORMAT_VERSION, "session": "dev-000001", "device": "dev", "runner": "=HYPERLINK(\"x\")",
                                       "foot": "left"}))
     f.write(sessionlog._trailer_block(sessionlog.Summary().as_dict()))
     store = Store(tmp_path / "s.sqlite")
