@@ -138,6 +138,7 @@ class SessionResult:
     collapse_off: float
     cadence_spm: float
     verdict: str
+    damage: str | None = None  # the store's word on a session kept with what passed its CRC
 
 
 @dataclass
@@ -408,7 +409,8 @@ def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Compar
             len(np.unique(blk[has & on])), len(np.unique(blk[has & ~on])),
             float(_div(engaged[k], toe_n[k])), float(_div(collapses[k], judged_n[k])),
             c.collapse_rate_a if c else float("nan"), c.collapse_rate_b if c else float("nan"),
-            2 * 60_000 / float(np.median(np.diff(ic))) if hi - lo > 2 else float("nan"), verdict))
+            2 * 60_000 / float(np.median(np.diff(ic))) if hi - lo > 2 else float("nan"), verdict,
+            getattr(row, "damage", None)))
     return rows
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from host import analysis
+from host.text import shown
 from host.analysis import Analysis, Interval, MoreNeeded, SessionResult, Shortfall, Steps
 
 if TYPE_CHECKING:  # figures import matplotlib: only the HTML report pays for it
@@ -202,7 +203,7 @@ def _shortfall_words(s: Shortfall, a: Analysis) -> str:
 
 
 def _next_steps(a: Analysis) -> list[str]:
-    retest = f"`archcue report {a.runner} --since DATE` (DATE: the day of the new run)"
+    retest = f"`archcue report {shown(a.runner)} --since DATE` (DATE: the day of the new run)"
     engaged_short = any(s.what == "engagement" for s in a.shortfalls)
     return {
         "stabilizes": [
@@ -225,7 +226,7 @@ def _next_steps(a: Analysis) -> list[str]:
         ],
         "inconclusive": [
             "Do not change the runner's training on this result yet.",
-            f"Run the block protocol again for the minutes named above, then `archcue report {a.runner}`: it pools "
+            f"Run the block protocol again for the minutes named above, then `archcue report {shown(a.runner)}`: it pools "
             f"the blocks of every session.",
         ],
         "insufficient_data": (
@@ -300,7 +301,7 @@ def _run_lines(a: Analysis) -> list[str]:
 def _history(a: Analysis) -> list[Block]:
     t = Table(["date", "session", "foot", "minutes", "blocks", "toes engaged", "collapsed with buzz",
                "collapsed without", "verdict of this run"],
-              [[session_date(r), r.session, r.foot, f"{r.minutes:.0f}", str(r.blocks_on + r.blocks_off),
+              [[session_date(r), _session_name(r), r.foot, f"{r.minutes:.0f}", str(r.blocks_on + r.blocks_off),
                 pct(r.engaged_rate), pct(r.collapse_on), pct(r.collapse_off), SHORT[r.verdict]] for r in a.sessions])
     out: list[Block] = [("h2", f"History ({_n(len(a.sessions), 'session')}; {a.steps_used} landings judged, "
                                f"{a.steps_calibration} used to learn the runner's usual pattern)"), ("table", t)]
@@ -309,6 +310,12 @@ def _history(a: Analysis) -> list[Block]:
         out.append(("p", f"Trend per session: collapses {_pts(tr['collapse_per_session'])}, toes engaged "
                          f"{_pts(tr.get('engaged_per_session'))}."))
     return out
+
+
+def _session_name(r: SessionResult) -> str:
+    """The session id as stored (control characters escaped), and why it is damaged if it is."""
+    return shown(r.session) + (f" (damaged: {shown(r.damage)}; every record that passed its CRC is here)"
+                               if r.damage else "")
 
 
 def _n(k: int, noun: str) -> str:
@@ -333,7 +340,7 @@ def document(a: Analysis, today: str | None = None, scope: str = "") -> list[Blo
     if unknown:
         period += f", {unknown} of unknown date"
     doc: list[Block] = [
-        ("h1", f"archcue report: {a.runner}"),
+        ("h1", f"archcue report: {shown(a.runner)}"),
         ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {_n(len(a.sessions), 'session')}, {period}{scope}."),
         ("verdict", (a.verdict, f"VERDICT: {a.verdict}  --  {HEADLINES[a.verdict]}")),
     ]

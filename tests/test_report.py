@@ -191,3 +191,14 @@ def test_the_demo_hint_runs_as_printed_in_a_fresh_shell(responder_store: Path) -
                          cwd="/", timeout=120)
     assert out.returncode == 0, out.stderr
     assert "VERDICT: stabilizes" in out.stdout
+
+
+def test_a_damaged_session_is_named_in_the_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.sessionfiles import flip, record_offset, sealed_session
+
+    data = sealed_session(40)
+    bad = flip(data, record_offset(data, 20) + 9)
+    Store(tmp_path / "s.sqlite").import_session(bad, hashlib.sha256(bad).hexdigest())
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "report", "ana"]) == 0
+    out = capsys.readouterr().out
+    assert "dev1-000001 (damaged: 1 corrupt record(s) at 20; every record that passed its CRC is here)" in out
