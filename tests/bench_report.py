@@ -21,7 +21,19 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / "build" / "bench" / "verdict-runs"
+
+
+def _sources_digest() -> str:
+    """What a cached run depends on: the firmware, the simulator and the foreign model."""
+    h = hashlib.sha256()
+    for folder in ("firmware", "simulator", "hardware"):
+        for f in sorted((ROOT / folder).rglob("*.py")) + sorted((ROOT / folder).rglob("*.json")):
+            h.update(f.read_bytes())
+    h.update((ROOT / "tests" / "foreign_runner.py").read_bytes())
+    return h.hexdigest()[:12]
+
+
+CACHE = ROOT / "build" / "bench" / "verdict-runs" / _sources_digest()  # a changed firmware runs anew
 MINUTES = (15, 20, 30, 45)  # of which 10 are warm-up
 STRENGTHS = (0.35, 0.6, 0.8, 1.0)  # engaged toes cut collapses to this share; 1.0 = non-responder
 VERDICTS = ("stabilizes", "no_clear_effect", "inconclusive", "destabilizes", "insufficient_data")
