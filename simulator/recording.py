@@ -18,7 +18,7 @@ from hardware.board_data import CHANNELS
 UNITS = ("newton", "adc")
 STEP_COLUMNS = ("ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "stance_ms", "peak_total",
                 "arch_share", "toe_share", "toe_load", "ml_index", "loading_rate", "block",
-                "cue_block", "calibrated", "sensor_fault", "faults", "saturated", "dropped")
+                "cue_block", "calibrated", "sensor_fault", "faults", "saturated", "dropped") + record.STEP_NAMES
 
 
 class RecordingError(ValueError):
@@ -214,4 +214,4 @@ def _open_out(path: Path) -> TextIO:
         raise RecordingError(f"{path}: cannot write ({e.strerror})") from None
 
 
-assert set(STEP_COLUMNS) <= set(record.FIELDS) | set(record.FLAG_NAMES) | {"to_ms"}
+assert set(STEP_COLUMNS) <= set(record.FIELDS) | set(record.FLAG_NAMES) | set(record.STEP_NAMES) | {"to_ms"}
