@@ -36,7 +36,7 @@ class FakeFirmware:
         records = []
         for k in range(len(frames) // 100):
             r = {name: 0 for name in record.FIELDS}
-            r.update({name: 0 for name in record.FLAG_NAMES})
+            r.update({name: 0 for name in record.FLAG_NAMES + record.STEP_NAMES})
             r.update(ic_ms=k * 500, stance_ms=250, to_ms=k * 500 + 250, collapse=k % 2, toe_engaged=k % 3 == 0,
                      cued=k % 4 == 0, block=k)
             records.append(r)
