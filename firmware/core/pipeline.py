@@ -1,6 +1,7 @@
 # Per-frame processing: re-zero each channel during swing, sum the healthy channels,
 # detect gait events, judge the landing, decide the cue, and pack a step record into a
-# ring the app drains. process() allocates nothing (tests prove it under heap_lock).
+# RecordRing the app drains (spike evidence goes to SensorHealth). process() allocates
+# nothing (tests prove it under heap_lock).
 #
 # Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
 # out instead of dragging the zero to its troughs) and drops fast only on a clear fall
@@ -17,10 +18,11 @@ from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
-from .health import JUMP_COUNTS, REVERSAL_FRAMES, SensorHealth
+from .health import JUMP_COUNTS, SensorHealth
 from .intmath import clamp, ratio_1e4
 from .landing import NOT, UNSURE, YES, LandingJudge
 from .mp import const
+from .ring import RecordRing
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
 # gait's states and events as literals: a module attribute costs a lookup every frame
@@ -59,9 +61,7 @@ class Pipeline:
         self.load = [0] * COUNT  # re-zeroed load this frame
         self.win = [0] * COUNT  # load summed over the landing window
         self.stance = [0] * COUNT  # load summed over the stance
-        self.prev = [0] * COUNT  # last raw count, for spike detection
-        self.jump_dir = [0] * COUNT
-        self.jump_frame = [0] * COUNT
+        self.prev = [0] * COUNT  # last raw count: fast re-zeroing and spike detection
         self.frame_no = 0
         self.win_frames = 0
         self.decided = True
@@ -70,11 +70,7 @@ class Pipeline:
         self.last_to = 0
         self.dropped = 0  # frames the sampler reported missed, whole session
         self.step_dropped = False
-        self.ring = bytearray(ring_records * record.SIZE)
-        self.ring_cap = ring_records
-        self.ring_head = 0
-        self.ring_count = 0
-        self.ring_lost = 0
+        self.records = RecordRing(ring_records)
         self._clear_landing()
 
     def _clear_landing(self):
@@ -151,7 +147,7 @@ class Pipeline:
             d = c - prev[i]
             prev[i] = c
             if d > JUMP_COUNTS or d < -JUMP_COUNTS:
-                self._jump(i, d)
+                health.jump(i, d, frame_no)
         if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
             for i in range(COUNT):
                 if (mask >> i) & 1:
@@ -169,16 +165,6 @@ class Pipeline:
         elif in_window and t_ms >= g.ic_ms + self.window_ms:
             return self._decide(True)
         return 0
-
-    def _jump(self, i, d):
-        """A large frame-to-frame change; an opposite one soon after is a spike or dropout."""
-        direction = 1 if d > 0 else -1
-        if self.jump_dir[i] == -direction and self.frame_no - self.jump_frame[i] <= REVERSAL_FRAMES:
-            self.health.spikes[i] += 1
-            self.jump_dir[i] = 0
-        else:
-            self.jump_dir[i] = direction
-            self.jump_frame[i] = self.frame_no
 
     def _contact(self):
         self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
@@ -267,8 +253,9 @@ class Pipeline:
         return flags
 
     def _push_record(self, saturated):
-        if self.ring_count == self.ring_cap:
-            self.ring_lost += 1  # the app stopped draining: keep the older records
+        records = self.records
+        off = records.reserve()
+        if off < 0:
             return
         g = self.gait
         st = self.stance
@@ -279,15 +266,14 @@ class Pipeline:
             step |= record.STEP_ARCH_UNCERTAIN
         if self.engaged == UNSURE:
             step |= record.STEP_TOE_UNCERTAIN
-        slot = (self.ring_head + self.ring_count) % self.ring_cap
         record.pack_into(
-            self.ring, slot * record.SIZE, self._flags(saturated),
+            records.buf, off, self._flags(saturated),
             clamp(g.ic_ms, 0, 0x7FFFFFFF), clamp(g.to_ms - g.ic_ms, 0, 0xFFFF),
             clamp(g.peak // 10, 0, 0xFFFF), self.arch_share, self.toe_share,
             clamp(self.toe_load, 0, 0xFFFF),
             clamp(ratio_1e4(st[MET1] - st[MET5], st[MET1] + st[MET5]), -10000, 10000),
             clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask, step)
-        self.ring_count += 1
+        records.commit()
 
     def mark_dropped(self, frames):
         """The sampler missed `frames` frames (overrun); flags the current step."""
@@ -298,12 +284,4 @@ class Pipeline:
     def pop_record(self, buf):
         """Copy the oldest pending step record into buf (bytearray(record.SIZE)).
         Returns False when none is pending."""
-        if not self.ring_count:
-            return False
-        off = self.ring_head * record.SIZE
-        ring = self.ring
-        for i in range(record.SIZE):
-            buf[i] = ring[off + i]
-        self.ring_head = (self.ring_head + 1) % self.ring_cap
-        self.ring_count -= 1
-        return True
+        return self.records.pop(buf)
