@@ -6,6 +6,8 @@
 # others step) or shorted (never unloads). A noisy channel rises and falls with the steps
 # and stays in the sums (the median filter and the re-zeroing absorb noise and spikes);
 # it is only marked (`noisy`). A false verdict costs that channel, never the steps.
+from array import array
+
 from .channels import COUNT
 from .mp import const
 
@@ -25,8 +27,8 @@ NOISY = const(3)
 
 class SensorHealth:
     def __init__(self):
-        self.hi = [0] * COUNT  # stance max, raw counts
-        self.lo = [ADC_MAX] * COUNT  # swing min, raw counts
+        self.hi = array("H", [0] * COUNT)  # stance max, raw counts (arrays: the pipeline's viper loop writes them)
+        self.lo = array("H", [ADC_MAX] * COUNT)  # swing min, raw counts
         self.spikes = [0] * COUNT  # reversals this step cycle
         self.jump_dir = [0] * COUNT  # direction of the last large jump (0: none pending)
         self.jump_frame = [0] * COUNT  # ... and its frame number
