@@ -68,35 +68,35 @@ def _channels(frame, lut, base, load, stance_sum, win, prev, health, mode: int, 
     jump = int(JUMP_COUNTS)
     total = 0
     for i in range(int(COUNT)):
-        c = int(fr[i])
-        v = int(lu[c])
+        c = fr[i]
+        v = lu[c]
         # one test of the state per channel (this loop is most of the frame's cost)
         if mode & _M_STANCE:
-            if c > int(hi[i]):
+            if c > hi[i]:
                 hi[i] = c
-            x = v - (int(ba[i]) >> _FRAC)
+            x = v - (ba[i] >> _FRAC)
             if x < 0:
                 x = 0
-            st[i] = int(st[i]) + x
+            st[i] += x
             if mode & _M_WINDOW:
-                wi[i] = int(wi[i]) + x
+                wi[i] += x
         else:
-            b = int(ba[i])
+            b = ba[i]
             if mode & _M_TRACK:
                 d = (v << _FRAC) - b
-                if d < -_FAST_DROP and (int(lu[int(pv[i])]) << _FRAC) - b < -_FAST_DROP:
+                if d < -_FAST_DROP and (lu[pv[i]] << _FRAC) - b < -_FAST_DROP:
                     b += d >> 3  # a clear fall, two frames running: the foot left the ground
                 else:
                     b += d >> shift  # slow, both ways: preload, drift and noise average out
                 ba[i] = b
-            if c < int(lo[i]):
+            if c < lo[i]:
                 lo[i] = c
             x = v - (b >> _FRAC)
             if x < 0:
                 x = 0
         ld[i] = x
         total += x
-        d = c - int(pv[i])
+        d = c - pv[i]
         pv[i] = c
         if d > jump or d < -jump:
             health.jump(i, d, frame_no)
