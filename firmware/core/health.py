@@ -1,7 +1,8 @@
 # Sensor health, judged once per step from per-channel evidence gathered each frame: the
 # highest raw count during stance and the lowest during swing (the pipeline's channel loop
-# writes hi / lo directly), and spike / dropout reversals (jump()). A channel is faulty after several bad steps in a row and healthy
-# again after more good ones, so one odd step neither trips nor clears a fault.
+# writes hi / lo directly), and spike / dropout reversals (jump()). A channel is faulty
+# after several bad steps in a row and healthy again after more good ones, so one odd
+# step neither trips nor clears a fault.
 # Only unambiguous evidence excludes a channel (`mask`): open (never loads while the
 # others step) or shorted (never unloads). A noisy channel rises and falls with the steps
 # and stays in the sums (the median filter and the re-zeroing absorb noise and spikes);
@@ -27,7 +28,8 @@ NOISY = const(3)
 
 class SensorHealth:
     def __init__(self):
-        self.hi = array("H", [0] * COUNT)  # stance max, raw counts (arrays: the pipeline's viper loop writes them)
+        # arrays, not lists: the pipeline's viper loop writes them through their memory
+        self.hi = array("H", [0] * COUNT)  # stance max, raw counts
         self.lo = array("H", [ADC_MAX] * COUNT)  # swing min, raw counts
         self.spikes = [0] * COUNT  # reversals this step cycle
         self.jump_dir = [0] * COUNT  # direction of the last large jump (0: none pending)

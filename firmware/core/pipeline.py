@@ -53,8 +53,9 @@ assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED) == (gait.SWING, gait.STA
 def _channels(frame, lut, base, load, stance_sum, win, prev, health, mode: int, frame_no) -> int:
     """The per-channel loop of Pipeline.process (most of a frame's cost): re-zero or sum
     each channel, gather the sensor-health evidence; returns the summed load. Viper works
-    on machine words through the arrays' memory; every value in them is >= 0 and < 2**30
-    (tests/test_smallint.py), so the 32-bit stores neither wrap nor change sign."""
+    on machine words through the arrays' memory: frame, lut, health.hi / lo are
+    array('H'), the others array('i'). Every value in them is >= 0 and < 2**30
+    (tests/test_smallint.py), so the 32-bit loads and stores neither wrap nor change sign."""
     fr = ptr16(frame)
     lu = ptr16(lut)
     ba = ptr32(base)
