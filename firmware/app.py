@@ -109,7 +109,7 @@ def run(hal, cfg, lut, session):
     gc.collect()
     log("run ended (%s): %d steps, %d frames (%d missed by the sampler), %d records lost to a full"
         " ring, session %s; heap in use %d bytes at start, %d at end"
-        % (reason, pipe.steps, n, pipe.dropped, pipe.ring_lost, session.sid, mem_start, gc.mem_alloc()))
+        % (reason, pipe.steps, n, pipe.dropped, pipe.records.lost, session.sid, mem_start, gc.mem_alloc()))
     log("longest loop stall %d frames (%d ms); %d collections in swing, longest %d us"
         % (worst_missed, worst_missed * 1000 // cfg["rate_hz"], gcs, gc_us))
     return reason

@@ -63,12 +63,13 @@ def prepare(device: Path, board: dict, config: dict | None, compiled: bool = Fal
 
 
 def _compile(src: Path, dst: Path) -> None:
-    """src -> dst.mpy (bytecode for any port) unless it is up to date; no .py copy left to shadow it."""
+    """src -> dst.mpy unless it is up to date; no .py copy left to shadow it. Bytecode, and the
+    core's @micropython.native / viper functions as machine code for this host (the unix port)."""
     mpy = dst.with_suffix(".mpy")
     dst.unlink(missing_ok=True)
     if mpy.exists() and mpy.stat().st_mtime >= src.stat().st_mtime:
         return
-    r = subprocess.run([str(MPY_CROSS), "-o", str(mpy), str(src)], capture_output=True, text=True)
+    r = subprocess.run([str(MPY_CROSS), "-march=host", "-o", str(mpy), str(src)], capture_output=True, text=True)
     if r.returncode:
         raise FirmwareError(f"mpy-cross failed on {src}:\n{r.stderr.strip()}")
 

@@ -13,6 +13,7 @@ import importlib
 import inspect
 import sys
 import types
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +60,8 @@ for _name in ("add", "radd", "sub", "rsub", "mul", "rmul", "floordiv", "rfloordi
 def _wrap(value: object) -> object:
     if type(value) is int:
         return SmallInt(value)
-    if type(value) is list:
-        return CheckedList(value)
+    if type(value) is list or (type(value) is array and value.typecode == "i"):
+        return CheckedList(value)  # a 32-bit array would only catch 2**31 (viper's machine words index it)
     return value
 
 
@@ -172,7 +173,7 @@ def _load_firmware(monkeypatch: pytest.MonkeyPatch, clock: Clock, machine: types
     monkeypatch.setitem(sys.modules, "machine", machine)
     monkeypatch.setitem(sys.modules, "time", clock)
     mods = {name: importlib.import_module(name) for name in
-            ("app", "hal.esp32", "core.pipeline", "core.gait", "core.landing", "core.cue", "core.health",
+            ("app", "hal.esp32", "core.pipeline", "core.gait", "core.landing", "core.cue", "core.health", "core.ring",
              "core.sessionlog", "core.fsr", "core.config")}
     monkeypatch.setitem(sys.modules, "time", importlib.import_module("time"))  # pytest's own clock back
     fake_gc = types.SimpleNamespace(collect=lambda: None, mem_alloc=lambda: 0, mem_free=lambda: 0)

@@ -16,7 +16,7 @@
 #   (fraction of recent peaks) reject shuffles and standing. A stance longer than
 #   walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking 0.5-1.5 s).
 from .intmath import median_of
-from .mp import const
+from .mp import const, micropython
 
 NONE = const(0)
 CONTACT = const(1)  # initial contact confirmed this frame (ic_ms is set)
@@ -96,6 +96,7 @@ class GaitDetector:
         back = m * 16 // slope
         return back if back < _MAX_BACKDATE_X16 else _MAX_BACKDATE_X16
 
+    @micropython.native
     def update(self, total, t_ms):
         """Feed one frame's summed load (0.1 N); returns NONE, CONTACT, TOE_OFF or REJECTED."""
         x1 = self.x1

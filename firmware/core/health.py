@@ -1,11 +1,14 @@
-# Sensor health, judged once per step from per-channel evidence the pipeline gathers
-# each frame: the highest raw count during stance, the lowest during swing, and spike /
-# dropout reversals. A channel is faulty after several bad steps in a row and healthy
-# again after more good ones, so one odd step neither trips nor clears a fault.
+# Sensor health, judged once per step from per-channel evidence gathered each frame: the
+# highest raw count during stance and the lowest during swing (the pipeline's channel loop
+# writes hi / lo directly), and spike / dropout reversals (jump()). A channel is faulty
+# after several bad steps in a row and healthy again after more good ones, so one odd
+# step neither trips nor clears a fault.
 # Only unambiguous evidence excludes a channel (`mask`): open (never loads while the
 # others step) or shorted (never unloads). A noisy channel rises and falls with the steps
 # and stays in the sums (the median filter and the re-zeroing absorb noise and spikes);
 # it is only marked (`noisy`). A false verdict costs that channel, never the steps.
+from array import array
+
 from .channels import COUNT
 from .mp import const
 
@@ -25,14 +28,28 @@ NOISY = const(3)
 
 class SensorHealth:
     def __init__(self):
-        self.hi = [0] * COUNT  # stance max, raw counts
-        self.lo = [ADC_MAX] * COUNT  # swing min, raw counts
+        # arrays, not lists: the pipeline's viper loop writes them through their memory
+        self.hi = array("H", [0] * COUNT)  # stance max, raw counts
+        self.lo = array("H", [ADC_MAX] * COUNT)  # swing min, raw counts
         self.spikes = [0] * COUNT  # reversals this step cycle
+        self.jump_dir = [0] * COUNT  # direction of the last large jump (0: none pending)
+        self.jump_frame = [0] * COUNT  # ... and its frame number
         self.bad = [0] * COUNT
         self.good = [0] * COUNT
         self.kind = [0] * COUNT  # OPEN / SHORTED / NOISY while faulty, else 0
         self.mask = 0  # bit i: channel i excluded (open or shorted)
         self.noisy = 0  # bit i: channel i noisy (kept in the sums)
+
+    def jump(self, i, d, frame_no):
+        """Channel i changed by d counts (more than JUMP_COUNTS) at frame_no; an opposite
+        jump soon after is a spike or a dropout."""
+        direction = 1 if d > 0 else -1
+        if self.jump_dir[i] == -direction and frame_no - self.jump_frame[i] <= REVERSAL_FRAMES:
+            self.spikes[i] += 1
+            self.jump_dir[i] = 0
+        else:
+            self.jump_dir[i] = direction
+            self.jump_frame[i] = frame_no
 
     def _verdict(self, i):
         if self.lo[i] >= SHORT_COUNTS:

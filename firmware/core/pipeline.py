@@ -1,6 +1,7 @@
 # Per-frame processing: re-zero each channel during swing, sum the healthy channels,
 # detect gait events, judge the landing, decide the cue, and pack a step record into a
-# ring the app drains. process() allocates nothing (tests prove it under heap_lock).
+# RecordRing the app drains (spike evidence goes to SensorHealth). process() allocates
+# nothing (tests prove it under heap_lock).
 #
 # Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
 # out instead of dragging the zero to its troughs) and drops fast only on a clear fall
@@ -13,14 +14,17 @@
 # Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
 # engagement are judged on running landings only, and no cue is given while walking
 # (the walking judgment is the previous step's: a stance is only known at toe-off).
+from array import array
+
 from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
-from .health import JUMP_COUNTS, REVERSAL_FRAMES, SensorHealth
+from .health import JUMP_COUNTS, SensorHealth
 from .intmath import clamp, ratio_1e4
 from .landing import NOT, UNSURE, YES, LandingJudge
-from .mp import const
+from .mp import const, micropython, ptr16, ptr32
+from .ring import RecordRing
 
 _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
 # gait's states and events as literals: a module attribute costs a lookup every frame
@@ -35,9 +39,69 @@ _FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
+# _channels' mode: the zero's shift (low 4 bits) and the frame's state
+_M_SHIFT = const(0xF)
+_M_STANCE = const(0x10)
+_M_WINDOW = const(0x20)  # in stance, the landing window still open
+_M_TRACK = const(0x40)  # the zero tracks this frame (swing, or one loaded frame in 64)
 
 assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED) == (gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF,
                                                            gait.REJECTED)
+
+
+@micropython.viper
+def _channels(frame, lut, base, load, stance_sum, win, prev, health, mode: int, frame_no) -> int:
+    """The per-channel loop of Pipeline.process (most of a frame's cost): re-zero or sum
+    each channel, gather the sensor-health evidence; returns the summed load. Viper works
+    on machine words through the arrays' memory: frame, lut, health.hi / lo are
+    array('H'), the others array('i'). Every value in them is >= 0 and < 2**30
+    (tests/test_smallint.py), so the 32-bit loads and stores neither wrap nor change sign."""
+    fr = ptr16(frame)
+    lu = ptr16(lut)
+    ba = ptr32(base)
+    ld = ptr32(load)
+    st = ptr32(stance_sum)
+    wi = ptr32(win)
+    pv = ptr32(prev)
+    hi = ptr16(health.hi)
+    lo = ptr16(health.lo)
+    shift = mode & _M_SHIFT
+    jump = int(JUMP_COUNTS)
+    total = 0
+    for i in range(int(COUNT)):
+        c = fr[i]
+        v = lu[c]
+        # one test of the state per channel (this loop is most of the frame's cost)
+        if mode & _M_STANCE:
+            if c > hi[i]:
+                hi[i] = c
+            x = v - (ba[i] >> _FRAC)
+            if x < 0:
+                x = 0
+            st[i] += x
+            if mode & _M_WINDOW:
+                wi[i] += x
+        else:
+            b = ba[i]
+            if mode & _M_TRACK:
+                d = (v << _FRAC) - b
+                if d < -_FAST_DROP and (lu[pv[i]] << _FRAC) - b < -_FAST_DROP:
+                    b += d >> 3  # a clear fall, two frames running: the foot left the ground
+                else:
+                    b += d >> shift  # slow, both ways: preload, drift and noise average out
+                ba[i] = b
+            if c < lo[i]:
+                lo[i] = c
+            x = v - (b >> _FRAC)
+            if x < 0:
+                x = 0
+        ld[i] = x
+        total += x
+        d = c - pv[i]
+        pv[i] = c
+        if d > jump or d < -jump:
+            health.jump(i, d, frame_no)
+    return total
 
 
 class Pipeline:
@@ -55,13 +119,11 @@ class Pipeline:
         self.run_shift = shift
         self.zero_shift = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
         self.sum_mask = 0  # channels left out of the sums (see _used)
-        self.base = [0] * COUNT  # per-channel zero, 0.1 N << _FRAC, tracked during swing
-        self.load = [0] * COUNT  # re-zeroed load this frame
-        self.win = [0] * COUNT  # load summed over the landing window
-        self.stance = [0] * COUNT  # load summed over the stance
-        self.prev = [0] * COUNT  # last raw count, for spike detection
-        self.jump_dir = [0] * COUNT
-        self.jump_frame = [0] * COUNT
+        self.base = array("i", [0] * COUNT)  # per-channel zero, 0.1 N << _FRAC, tracked during swing
+        self.load = array("i", [0] * COUNT)  # re-zeroed load this frame
+        self.win = array("i", [0] * COUNT)  # load summed over the landing window
+        self.stance = array("i", [0] * COUNT)  # load summed over the stance
+        self.prev = array("i", [0] * COUNT)  # last raw count: fast re-zeroing and spike detection
         self.frame_no = 0
         self.win_frames = 0
         self.decided = True
@@ -70,11 +132,7 @@ class Pipeline:
         self.last_to = 0
         self.dropped = 0  # frames the sampler reported missed, whole session
         self.step_dropped = False
-        self.ring = bytearray(ring_records * record.SIZE)
-        self.ring_cap = ring_records
-        self.ring_head = 0
-        self.ring_count = 0
-        self.ring_lost = 0
+        self.records = RecordRing(ring_records)
         self._clear_landing()
 
     def _clear_landing(self):
@@ -92,6 +150,7 @@ class Pipeline:
         self.sum_mask = 0 if mask == _ALL else mask
         return self.sum_mask
 
+    @micropython.native
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
         Returns the haptic pulse length in ms to play now (0: none). Allocates nothing."""
@@ -102,8 +161,6 @@ class Pipeline:
         stance_sum = self.stance
         prev = self.prev
         health = self.health
-        hi = health.hi
-        lo = health.lo
         mask = self.sum_mask
         if self.frame_no == 0:
             for i in range(COUNT):
@@ -118,40 +175,14 @@ class Pipeline:
         shift = self.zero_shift
         # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
         track = state == _SWING or not frame_no & _LOADED_EVERY
-        total = 0
-        for i in range(COUNT):
-            c = frame[i]
-            v = lut[c]
-            # one test of in_stance per channel (this loop is most of the frame's cost)
-            if in_stance:
-                if c > hi[i]:
-                    hi[i] = c
-                x = v - (base[i] >> _FRAC)
-                if x < 0:
-                    x = 0
-                stance_sum[i] += x
-                if in_window:
-                    win[i] += x
-            else:
-                b = base[i]
-                if track:
-                    d = (v << _FRAC) - b
-                    if d < -_FAST_DROP and (lut[prev[i]] << _FRAC) - b < -_FAST_DROP:
-                        b += d >> 3  # a clear fall, two frames running: the foot left the ground
-                    else:
-                        b += d >> shift  # slow, both ways: preload, drift and noise average out
-                    base[i] = b
-                if c < lo[i]:
-                    lo[i] = c
-                x = v - (b >> _FRAC)
-                if x < 0:
-                    x = 0
-            load[i] = x
-            total += x
-            d = c - prev[i]
-            prev[i] = c
-            if d > JUMP_COUNTS or d < -JUMP_COUNTS:
-                self._jump(i, d)
+        mode = shift
+        if in_stance:
+            mode |= _M_STANCE
+        if in_window:
+            mode |= _M_WINDOW
+        if track:
+            mode |= _M_TRACK
+        total = _channels(frame, lut, base, load, stance_sum, win, prev, health, mode, frame_no)
         if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
             for i in range(COUNT):
                 if (mask >> i) & 1:
@@ -169,16 +200,6 @@ class Pipeline:
         elif in_window and t_ms >= g.ic_ms + self.window_ms:
             return self._decide(True)
         return 0
-
-    def _jump(self, i, d):
-        """A large frame-to-frame change; an opposite one soon after is a spike or dropout."""
-        direction = 1 if d > 0 else -1
-        if self.jump_dir[i] == -direction and self.frame_no - self.jump_frame[i] <= REVERSAL_FRAMES:
-            self.health.spikes[i] += 1
-            self.jump_dir[i] = 0
-        else:
-            self.jump_dir[i] = direction
-            self.jump_frame[i] = self.frame_no
 
     def _contact(self):
         self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
@@ -267,8 +288,9 @@ class Pipeline:
         return flags
 
     def _push_record(self, saturated):
-        if self.ring_count == self.ring_cap:
-            self.ring_lost += 1  # the app stopped draining: keep the older records
+        records = self.records
+        off = records.reserve()
+        if off < 0:
             return
         g = self.gait
         st = self.stance
@@ -279,15 +301,14 @@ class Pipeline:
             step |= record.STEP_ARCH_UNCERTAIN
         if self.engaged == UNSURE:
             step |= record.STEP_TOE_UNCERTAIN
-        slot = (self.ring_head + self.ring_count) % self.ring_cap
         record.pack_into(
-            self.ring, slot * record.SIZE, self._flags(saturated),
+            records.buf, off, self._flags(saturated),
             clamp(g.ic_ms, 0, 0x7FFFFFFF), clamp(g.to_ms - g.ic_ms, 0, 0xFFFF),
             clamp(g.peak // 10, 0, 0xFFFF), self.arch_share, self.toe_share,
             clamp(self.toe_load, 0, 0xFFFF),
             clamp(ratio_1e4(st[MET1] - st[MET5], st[MET1] + st[MET5]), -10000, 10000),
             clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask, step)
-        self.ring_count += 1
+        records.commit()
 
     def mark_dropped(self, frames):
         """The sampler missed `frames` frames (overrun); flags the current step."""
@@ -298,12 +319,4 @@ class Pipeline:
     def pop_record(self, buf):
         """Copy the oldest pending step record into buf (bytearray(record.SIZE)).
         Returns False when none is pending."""
-        if not self.ring_count:
-            return False
-        off = self.ring_head * record.SIZE
-        ring = self.ring
-        for i in range(record.SIZE):
-            buf[i] = ring[off + i]
-        self.ring_head = (self.ring_head + 1) % self.ring_cap
-        self.ring_count -= 1
-        return True
+        return self.records.pop(buf)

@@ -36,10 +36,10 @@ def main(board_path):
     m0 = _used()
     import app
     from core import config, fsr, record, sessionlog
-    from core import cue, gait, health, intmath, landing, pipeline
+    from core import cue, gait, health, intmath, landing, pipeline, ring
     from hal import esp32
 
-    modules = (app, config, fsr, record, sessionlog, cue, gait, health, intmath, landing, pipeline, esp32)
+    modules = (app, config, fsr, record, sessionlog, cue, gait, health, intmath, landing, pipeline, ring, esp32)
     code = _used() - m0
     funcs, classes, entries = _defined(modules)
     m1 = _used()
@@ -56,7 +56,7 @@ def main(board_path):
     rec = bytearray(record.SIZE)
     log_buf = bytearray(record.SIZE * sessionlog._CHUNK_RECORDS)
     data = _used() - m1
-    buffers = len(lut) * 2 + len(pipe.ring) + len(frame) * 2 + len(rec) + len(log_buf)
+    buffers = len(lut) * 2 + len(pipe.records.buf) + len(frame) * 2 + len(rec) + len(log_buf)
     print(json.dumps({"after_boot": code + data, "code": code, "data": data, "buffers": buffers,
                       "functions": funcs, "classes": classes, "entries": entries, "hal": hal is not None}))
 

@@ -211,3 +211,27 @@ def test_dropped_frames_flag_the_step():
         if pipe.pop_record(buf):
             flagged.append(record.as_dict(record.unpack(buf))["dropped"])
     assert flagged == [0, 0, 1, 0, 0] and pipe.dropped == 3
+
+
+def test_full_ring_keeps_the_older_records_and_counts_the_rest():
+    frames, truth = fwsynth.generate(20)
+    pipe = Pipeline(fwsynth.config(), fwsynth.IDENTITY_LUT, ring_records=4)
+    frame = array("H", [0] * 6)
+    n = len(frames) // 6
+    if micropython:
+        micropython.heap_lock()  # a full ring allocates nothing either
+    try:
+        for i in range(n):  # nobody drains
+            fwsynth.frame_at(frames, i, frame)
+            pipe.process(frame, i * (1000 // fwsynth.RATE))
+    finally:
+        if micropython:
+            micropython.heap_unlock()
+    assert pipe.records.lost == len(truth) - 4, (pipe.records.lost, len(truth))
+    buf = bytearray(record.SIZE)
+    kept = []
+    while pipe.pop_record(buf):
+        kept.append(record.as_dict(record.unpack(buf))["ic_ms"])
+    assert len(kept) == 4
+    for s, t in zip(kept, truth):  # the first four steps, in order
+        assert abs(s - t[0]) <= 10, (s, t[0])
