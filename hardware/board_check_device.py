@@ -177,7 +177,7 @@ def pull_peak():
     sample()
     ids = sessionlog.session_ids(".")
     if ids:
-        size = os.stat("sessions/%s%s" % (ids[-1], sessionlog.SUFFIX))[6]
+        size = os.stat(sessionlog.path(".", ids[-1]))[6]
         for off in range(0, min(size, 4 * 4096), 4096):
             sync.read(ids[-1], off, 4096)
             sample()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.core import record, sessionlog
+from firmware.core import channels, record, sessionlog
 from simulator.synth import SynthRun
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,6 +86,8 @@ def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
         "vfs.umount('/')",
         f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
         "os.chdir('/')",
+        # hal.sim imported core from the host path above: the firmware imports it afresh from "/"
+        "for _m in [m for m in sys.modules if m == 'core' or m.startswith('core.')]: del sys.modules[_m]",
         "sys.path[:] = ['', '/lib']",
         "for _f in ('boot.py', 'main.py'):",
         "    exec(open(_f).read(), {'__name__': '__main__'})",
@@ -105,8 +107,8 @@ def write_runner(simdir: Path, run: SynthRun) -> tuple | None:
 
 
 def write_frames(path: Path, counts: np.ndarray) -> None:
-    if counts.ndim != 2 or counts.shape[1] != 6:
-        raise ValueError(f"frames must be (n, 6), got {counts.shape}")
+    if counts.ndim != 2 or counts.shape[1] != channels.COUNT:
+        raise ValueError(f"frames must be (n, {channels.COUNT}), got {counts.shape}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(np.ascontiguousarray(counts, dtype="<u2").tobytes())
 
@@ -114,8 +116,7 @@ def write_frames(path: Path, counts: np.ndarray) -> None:
 def read_sessions(device: Path, ids: list[str]) -> list[dict]:
     records: list[dict] = []
     for sid in ids:
-        path = device / "sessions" / f"{sid}{sessionlog.SUFFIX}"
-        sessionlog.scan_path(str(path), lambda v: records.append(record.as_dict(v)))
+        sessionlog.scan_path(sessionlog.path(str(device), sid), lambda v: records.append(record.as_dict(v)))
     return records
 
 

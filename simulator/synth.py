@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core import fsr
+from firmware.core.channels import ARCH, COUNT, HALLUX, HEEL, MET1, MET5, TOES
 from hardware.board_data import CHANNELS, load_board
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
-HEEL, ARCH, MET1, MET5, HALLUX, TOES = range(6)
 
 # Regional load over normalised stance s in [0, 1]: (centre, width, peak newtons) per
 # channel. Heel strikers load heel -> arch -> met heads -> hallux/toes at push-off.
@@ -457,11 +457,11 @@ def _wander(n: int, peak_n: float, rate: int, rng: np.random.Generator) -> np.nd
     step = max(1, rate // 10)  # 10 Hz knots, interpolated
     knots = np.cumsum(rng.normal(0, 1, (n // step + 2, 6)), axis=0)
     kernel = np.ones(200) / 200  # 20 s at 10 Hz
-    smooth = np.stack([np.convolve(knots[:, c], kernel, mode="same") for c in range(6)], axis=1)
+    smooth = np.stack([np.convolve(knots[:, c], kernel, mode="same") for c in range(COUNT)], axis=1)
     smooth -= smooth.mean(axis=0)
     smooth *= peak_n / max(np.abs(smooth).max(), 1e-9)
     x = np.arange(n) / step
-    return np.stack([np.interp(x, np.arange(len(smooth)), smooth[:, c]) for c in range(6)], axis=1)
+    return np.stack([np.interp(x, np.arange(len(smooth)), smooth[:, c]) for c in range(COUNT)], axis=1)
 
 
 def _spikes(n: int, sensors: dict, rate: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:

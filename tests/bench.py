@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from firmware.core import sessionlog
 from hardware.board_data import load_board
 from tests import bench_report
 from simulator.synth import generate, load_scenario, scenario_names
@@ -114,7 +115,7 @@ def sync() -> list[Row]:
                 t = SerialTransport(os.path.realpath(work / "port"), timeout=2)
                 t.enter_raw_repl(soft_reset=False)
                 start = time.perf_counter()
-                data = t.fs_readfile(f"sessions/{sid}.acs")
+                data = t.fs_readfile(sessionlog.path(".", sid))
                 mp_rate = len(data) / (time.perf_counter() - start)
                 t.close()
             finally:

@@ -32,7 +32,7 @@ def _sessions(dev: Path) -> list[tuple[dict, int, dict | None]]:
 
     out = []
     for sid in sessionlog.session_ids(str(dev)):
-        header, _, n, trailer, _ = sessionlog.scan_path(str(dev / "sessions" / f"{sid}.acs"))
+        header, _, n, trailer, _ = sessionlog.scan_path(sessionlog.path(str(dev), sid))
         out.append((header, n, trailer))
     return out
 

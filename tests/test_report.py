@@ -27,10 +27,7 @@ def _store_with_run(tmp_path: Path, scenario: str, seconds: float, seed: int = 3
     work = tmp_path / f"run-{scenario}-{seed}"
     run_synth(run, load_board(), {**PROTOCOL, "runner_id": runner}, work)
     db = tmp_path / "s.sqlite"
-    store = Store(db)
-    for f in sorted((work / "device" / "sessions").glob("*.acs")):
-        data = f.read_bytes()
-        store.import_session(data, hashlib.sha256(data).hexdigest())
+    Store(db).import_device(work / "device")
     return db
 
 
