@@ -10,7 +10,7 @@ FIRMWARE_PY := $(shell find firmware -name '*.py' -not -path '*/__pycache__/*')
 export PYRIGHT_PYTHON_CACHE_DIR := $(CURDIR)/$(VENV)/pyright-cache
 export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
-.PHONY: setup demo test check bench deploy hardware clean chromium board-check
+.PHONY: setup demo test lint check bench deploy hardware clean chromium board-check
 
 setup: $(STAMP)
 
@@ -25,8 +25,12 @@ $(STAMP): requirements.txt constraints.txt requirements-stubs.txt pyproject.toml
 demo: $(STAMP)
 	$(PY) -m simulator demo
 
-test: check chromium
+test: lint check chromium
 	$(BIN)/pytest
+
+# ruff's rules and the MicroPython-specific exceptions are in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # The HTML report test renders in Debian's headless Chromium.
 chromium:

@@ -93,7 +93,9 @@ def check_board(board: dict) -> list[str]:
         errors.append(f"channels must be {', '.join(CHANNELS)} in that order, not {', '.join(names)}")
     for ch in board["channels"]:
         if chip["adc1"].get(ch["pin"]) is None:
-            errors.append(f"FSR {ch['name']} on GPIO{ch['pin']}: not an ADC1 pin (ADC2 is unusable while the radio runs)")
+            errors.append(
+                f"FSR {ch['name']} on GPIO{ch['pin']}: not an ADC1 pin (ADC2 is unusable while the radio runs)"
+            )
         elif (ch.get("adc_unit"), ch.get("adc_channel")) != (1, chip["adc1"][ch["pin"]]):
             errors.append(f"FSR {ch['name']}: GPIO{ch['pin']} is ADC1 channel {chip['adc1'][ch['pin']]}")
     bat = board["battery"]

@@ -45,7 +45,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
     print(f"insole {shown(r.device)}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
           f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
     if r.imported:
-        print(f"copied {r.bytes:,} bytes in {r.seconds:.1f} s ({r.rate / 1024:.1f} KiB/s), every file verified by SHA-256")
+        print(
+            f"copied {r.bytes:,} bytes in {r.seconds:.1f} s ({r.rate / 1024:.1f} KiB/s), every file verified by SHA-256"
+        )
     if r.config_written:
         print("config written to the insole (takes effect as it restarts)")
     if r.damaged:

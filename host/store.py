@@ -13,8 +13,9 @@
                                           byte for byte as on the insole (host/records.py
                                           decodes them with the firmware's definition)
 
-Version 1 stores (no status columns) are migrated on opening. A session is imported in one transaction, keyed by its id (device id + counter): pulling it
-again stores nothing twice, and a failed import leaves nothing behind.
+Version 1 stores (no status columns) are migrated on opening. A session is imported in one
+transaction, keyed by its id (device id + counter): pulling it again stores nothing twice,
+and a failed import leaves nothing behind.
 """
 from __future__ import annotations
 

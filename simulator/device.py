@@ -78,20 +78,23 @@ def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
               flash_stall: tuple | None = None) -> str:
     """MicroPython code that attaches the sim HAL to its host files, mounts the device
     folder as "/" and boots the firmware like a board does (boot.py, then main.py)."""
-    return "\n".join([
-        "import sys, os, vfs",
-        f"sys.path.insert(0, {str(device)!r})",
-        "from hal import sim",
-        f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, {runner!r}, {flash_stall!r})",
-        "vfs.umount('/')",
-        f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
-        "os.chdir('/')",
-        # hal.sim imported core from the host path above: the firmware imports it afresh from "/"
-        "for _m in [m for m in sys.modules if m == 'core' or m.startswith('core.')]: del sys.modules[_m]",
-        "sys.path[:] = ['', '/lib']",
-        "for _f in ('boot.py', 'main.py'):",
-        "    exec(open(_f).read(), {'__name__': '__main__'})",
-    ])
+    return "\n".join(
+        [
+            "import sys, os, vfs",
+            f"sys.path.insert(0, {str(device)!r})",
+            "from hal import sim",
+            f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, "
+            f"{runner!r}, {flash_stall!r})",
+            "vfs.umount('/')",
+            f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
+            "os.chdir('/')",
+            # hal.sim imported core from the host path above: the firmware imports it afresh from "/"
+            "for _m in [m for m in sys.modules if m == 'core' or m.startswith('core.')]: del sys.modules[_m]",
+            "sys.path[:] = ['', '/lib']",
+            "for _f in ('boot.py', 'main.py'):",
+            "    exec(open(_f).read(), {'__name__': '__main__'})",
+        ]
+    )
 
 
 def write_runner(simdir: Path, run: SynthRun) -> tuple | None:
@@ -133,7 +136,8 @@ def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str
     return pulses, patterns
 
 
-def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path, flash_stall: str | None = None) -> RunResult:
+def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path,
+              flash_stall: str | None = None) -> RunResult:
     """A synthetic run through the firmware, the runner answering its cues; result.truth
     is the per-step truth as the runner actually landed."""
     result = run_firmware(run.counts, run.rate_hz, board, config, workdir,

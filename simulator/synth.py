@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core import fsr
-from firmware.core.channels import ARCH, COUNT, HALLUX, HEEL, MET1, MET5, TOES
+from firmware.core.channels import ARCH, COUNT, HALLUX, HEEL, TOES
 from hardware.board_data import CHANNELS, load_board
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -23,9 +23,30 @@ SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 # Regional load over normalised stance s in [0, 1]: (centre, width, peak newtons) per
 # channel. Heel strikers load heel -> arch -> met heads -> hallux/toes at push-off.
 STRIKES = {
-    "rearfoot": ((0.20, 0.13, 62.0), (0.38, 0.16, 9.0), (0.66, 0.16, 46.0), (0.58, 0.18, 34.0), (0.86, 0.08, 30.0), (0.86, 0.08, 14.0)),
-    "midfoot": ((0.28, 0.14, 30.0), (0.32, 0.15, 14.0), (0.55, 0.18, 52.0), (0.48, 0.18, 40.0), (0.84, 0.09, 30.0), (0.84, 0.09, 14.0)),
-    "forefoot": ((0.35, 0.10, 1.5), (0.30, 0.14, 10.0), (0.40, 0.20, 62.0), (0.34, 0.20, 50.0), (0.80, 0.11, 32.0), (0.80, 0.11, 15.0)),
+    "rearfoot": (
+        (0.20, 0.13, 62.0),
+        (0.38, 0.16, 9.0),
+        (0.66, 0.16, 46.0),
+        (0.58, 0.18, 34.0),
+        (0.86, 0.08, 30.0),
+        (0.86, 0.08, 14.0),
+    ),
+    "midfoot": (
+        (0.28, 0.14, 30.0),
+        (0.32, 0.15, 14.0),
+        (0.55, 0.18, 52.0),
+        (0.48, 0.18, 40.0),
+        (0.84, 0.09, 30.0),
+        (0.84, 0.09, 14.0),
+    ),
+    "forefoot": (
+        (0.35, 0.10, 1.5),
+        (0.30, 0.14, 10.0),
+        (0.40, 0.20, 62.0),
+        (0.34, 0.20, 50.0),
+        (0.80, 0.11, 32.0),
+        (0.80, 0.11, 15.0),
+    ),
 }
 IMPACT = (0.07, 0.035, 0.45)  # rearfoot heel impact transient: centre, width, share of heel peak
 STANCE_DUTY = {"run": 0.37, "walk": 0.62}  # stance / stride
@@ -113,8 +134,8 @@ _DEFAULTS = {
 KINDS = ("run", "walk", "stand")
 _SEGMENT_KEYS = {"kind", "seconds", "cadence_spm", "load_scale"}
 _COMPLIANCE_KEYS = {"p", "delay_steps", "steps"}
-_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "noise_n", "preload_wander_n", "spikes_per_s", "spike_counts", "dead", "shorted",
-                "intermittent", "intermittent_per_s", "extra_noise_counts"}
+_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "noise_n", "preload_wander_n", "spikes_per_s", "spike_counts",
+                "dead", "shorted", "intermittent", "intermittent_per_s", "extra_noise_counts"}
 # numeric fields: (low, high) inclusive; None: unbounded on that side
 _RANGES = {
     "seconds": (1, 86400), "cadence_spm": (60, 260), "cadence_jitter_pct": (0, 20), "load_scale": (0.05, 5),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import resource
 import subprocess
 import sys
 import tempfile

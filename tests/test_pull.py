@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
-
 from firmware.core import sessionlog
 from host import device_link
 from host.cli import main as archcue
 from host.device_link import LinkError
 from host.pull import pull
 from host.store import Store
+from tests.helpers import wait_for
 from tests.sessionfiles import flip, record_offset, sealed_session
 
 SID = "insole-00000"  # the fixture insole's first session ids: device id + counter
@@ -284,8 +283,21 @@ def test_a_host_that_dies_mid_pull_leaves_the_insole_recording_again(tmp_path: P
     try:
         wait_for(lambda: v.steps_logged() > 1500)
         mark = v.dir / "device" / "sim_restart_at"
-        proc = subprocess.Popen([sys.executable, "-m", "host.cli", "--store", str(tmp_path / "s.sqlite"), "pull",
-                                 "--port", v.port, "--no-restart"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "host.cli",
+                "--store",
+                str(tmp_path / "s.sqlite"),
+                "pull",
+                "--port",
+                v.port,
+                "--no-restart",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(mark.exists, timeout=60)  # the pull has stopped the run and called the insole
         proc.send_signal(signal.SIGKILL)
         assert proc.wait() == -signal.SIGKILL  # it died mid-pull (a finished --no-restart pull stays stopped)

@@ -51,7 +51,9 @@ def test_two_minutes_is_not_enough(tmp_path: Path, capsys: pytest.CaptureFixture
     assert out["verdict"] == "insufficient_data" and out["shortfalls"]
 
 
-def test_json_report_carries_verdict_effects_and_counts(responder_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_report_carries_verdict_effects_and_counts(
+    responder_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert archcue(["--store", str(responder_store), "report", "ana", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "stabilizes" and out["basis"] == "blocks"

@@ -12,8 +12,8 @@ import pytest
 from host import analysis
 from host.analysis import Interval, Rule, analyse, decide, more_needed
 from host.report import DEFINITIONS, captions, effect_words, text, to_html, to_json
-from tests.helpers import Row
 from tests.block_steps import block_run
+from tests.helpers import Row
 
 BAD_WORDS = re.compile(r"nan|inf\b|-\d+(\.\d+)?%? (fewer|more|points)|\(-\)| - \||: -$", re.IGNORECASE | re.MULTILINE)
 

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.helpers import wait_for
 import serial
 
 from firmware.core import sessionlog
+from tests.helpers import wait_for
 
 MPREMOTE = Path(sys.executable).parent / "mpremote"
 

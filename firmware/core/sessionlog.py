@@ -144,8 +144,14 @@ class Summary:
         self.last_to = values[record.I_IC_MS] + values[record.I_STANCE_MS]
 
     def as_dict(self):
-        out = {"records": self.groups["all"][0], "steps": self.groups["all"][0], "cued": self.cued, "sensor_fault_steps": self.faulty,
-               "first_ic_ms": self.first_ic, "last_to_ms": self.last_to}
+        out = {
+            "records": self.groups["all"][0],
+            "steps": self.groups["all"][0],
+            "cued": self.cued,
+            "sensor_fault_steps": self.faulty,
+            "first_ic_ms": self.first_ic,
+            "last_to_ms": self.last_to,
+        }
         for name, (n, collapses, s, ss) in self.groups.items():
             mean = s / n if n else 0.0
             var = (ss - s * s / n) / (n - 1) if n > 1 else 0.0

@@ -19,8 +19,6 @@ import sys
 import time
 from array import array
 
-from core.channels import COUNT
-
 _host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False,
          "runner": None, "flash_stall": None, "stalls": None}
 _FRAMES_PER_READ = 256
@@ -241,7 +239,7 @@ class Board:
                 break
             if self.runner:
                 self.runner.at_frame(self.frame_no)
-            self.pos += COUNT
+            self.pos += 6
         return missed
 
     def flash_op(self, op, nbytes):
@@ -269,7 +267,7 @@ class Board:
             self.pos = 0
             if self.runner:
                 self.runner.frames.readinto(self.alt)
-        return self.have >= COUNT
+        return self.have >= 6
 
     def read_frame(self, frame):
         if not self._fill():
@@ -281,9 +279,9 @@ class Board:
             runner.at_frame(self.frame_no)
             if runner.engaged and self.alt is not None:
                 buf = self.alt
-        for c in range(COUNT):
+        for c in range(6):
             frame[c] = buf[p + c]
-        self.pos = p + COUNT
+        self.pos = p + 6
         return True
 
     def now_ms(self):
