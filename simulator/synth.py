@@ -17,6 +17,8 @@ import numpy as np
 from firmware.core import fsr
 from firmware.core.channels import ARCH, COUNT, HALLUX, HEEL, TOES
 from hardware.board_data import CHANNELS, load_board
+from host.command import UserError
+from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
@@ -106,7 +108,7 @@ class SynthRun:
         return len(self.t_ms) / self.rate_hz
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError):
     pass
 
 
@@ -339,8 +341,9 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
         factor = total_s / sum(seg["seconds"] for seg in segments)
         segments = [{**seg, "seconds": seg["seconds"] * factor} for seg in segments]
     total_s = sum(seg["seconds"] for seg in segments)
-    if total_s < 1 or not 50 <= rate_hz <= 1000:
-        raise ScenarioError(f"a run needs at least 1 s at 50..1000 Hz, not {total_s:g} s at {rate_hz} Hz")
+    if total_s < 1 or not RATE_MIN_HZ <= rate_hz <= RATE_MAX_HZ:
+        raise ScenarioError(f"a run needs at least 1 s at {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz, "
+                            f"not {total_s:g} s at {rate_hz} Hz")
     n = int(total_s * rate_hz)
     t = np.arange(n) * 1000.0 / rate_hz
     forces = np.zeros((2, n, 6))  # [natural, toes curled on every running landing]
