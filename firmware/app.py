@@ -5,7 +5,7 @@ import sys
 import time
 from array import array
 
-from core import config, fsr, record, sessionlog
+from core import channels, config, fsr, record, sessionlog
 from core.pipeline import Pipeline
 
 FIRMWARE_VERSION = "0.1.0"
@@ -51,7 +51,7 @@ def _header(board_name, cfg, hal):
 def run(hal, cfg, lut, session):
     """Sample until the data ends, the button stops the run, or Ctrl-C. Returns the reason."""
     pipe = Pipeline(cfg, lut)
-    frame = array("H", [0] * 6)
+    frame = array("H", [0] * channels.COUNT)
     rec = bytearray(record.SIZE)
     gc.collect()
     mem_start = gc.mem_alloc()

@@ -25,7 +25,7 @@ def _hal():
 
 
 def _path(sid, suffix=sessionlog.SUFFIX):
-    return sessionlog.session_path(ROOT, sid, suffix)
+    return sessionlog.path(ROOT, sid, suffix)
 
 
 def _watch():

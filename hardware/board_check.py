@@ -3,9 +3,9 @@
 Measures, on the insole at PORT, what decides whether the firmware keeps up there: the
 ADC read time per channel, the real pipeline's cost per frame on recorded frames, the
 stall of a session-log flush, a GC pause, the PWM call that starts a cue, the small-int
-width, the heap after boot, its peak during a pull's device calls, and the lowest free heap. It copies recorded frames and
-sends hardware/board_check_device.py with mpremote (the firmware loop is stopped, as by
-a pull; a reset starts it again). Against the virtual insole (`python -m simulator
+width, the heap after boot, its peak during a pull's device calls, and the lowest free
+heap. It copies recorded frames and sends hardware/board_check_device.py with mpremote
+(the firmware loop is stopped, as by a pull; a reset starts it again). Against the virtual insole (`python -m simulator
 serve`) the figures are the MicroPython unix port's, and the table says so."""
 from __future__ import annotations
 
@@ -60,21 +60,40 @@ def table(r: dict) -> str:
              f"unix-port figures ({r['platform']}: the virtual insole), not an ESP32's")
     adc = r["adc_us"]
     rows = [
-        ("ADC read_u16 per channel", "n/a (no ADC here)" if adc is None else
-         ", ".join(f"{v} us" for v in adc) + f" (frame: {sum(adc)} us)"),
-        (f"pipeline per frame ({r['frames']} recorded frames)", f"{r['frame_us']:.1f} us = "
-         f"{r['frame_us'] * RATE / 1e4:.1f}% CPU at {RATE} Hz, {r['frame_us'] / 10:.1f}% at 1 kHz (without ADC)"),
-        ("session-log flush (24 B append + sync)", f"median {r['flush_median_us']:,} us, longest {r['flush_max_us']:,} us"),
+        (
+            "ADC read_u16 per channel",
+            "n/a (no ADC here)" if adc is None else ", ".join(f"{v} us" for v in adc) + f" (frame: {sum(adc)} us)",
+        ),
+        (
+            f"pipeline per frame ({r['frames']} recorded frames)",
+            f"{r['frame_us']:.1f} us = "
+            f"{r['frame_us'] * RATE / 1e4:.1f}% CPU at {RATE} Hz, {r['frame_us'] / 10:.1f}% at 1 kHz (without ADC)",
+        ),
+        (
+            "session-log flush (24 B append + sync)",
+            f"median {r['flush_median_us']:,} us, longest {r['flush_max_us']:,} us",
+        ),
         ("gc.collect() pause", _us(r["gc_us"])),
-        ("calibration workload", f"{r['calib_us']:.3f} us per loop (make bench times it in the unix port: "
-         "the ratio of the two replaces the published one in the bench's ESP32 estimate)"),
+        (
+            "calibration workload",
+            f"{r['calib_us']:.3f} us per loop (make bench times it in the unix port: "
+            "the ratio of the two replaces the published one in the bench's ESP32 estimate)",
+        ),
         ("PWM on (motor duty_u16 call)", _us(r["pwm_on_us"])),
-        ("small ints", f"below 2**{r['small_int_bits']}: now_ms after a day is {DAY_MS_1KHZ:,}, "
-         f"{(1 << r['small_int_bits']) // DAY_MS_1KHZ:,}x headroom"),
-        ("heap after boot (firmware core, LUT, pipeline)", f"{r['heap_after_boot']:,} bytes in use, "
-         f"{r['free_after_boot']:,} free"),
-        ("heap in use at its highest during a pull", f"{r['pull_peak']:,} bytes (sync.py's calls: session list "
-         "with SHA-256, the newest session in 4 KiB chunks; sampled after each call)"),
+        (
+            "small ints",
+            f"below 2**{r['small_int_bits']}: now_ms after a day is {DAY_MS_1KHZ:,}, "
+            f"{(1 << r['small_int_bits']) // DAY_MS_1KHZ:,}x headroom",
+        ),
+        (
+            "heap after boot (firmware core, LUT, pipeline)",
+            f"{r['heap_after_boot']:,} bytes in use, {r['free_after_boot']:,} free",
+        ),
+        (
+            "heap in use at its highest during a pull",
+            f"{r['pull_peak']:,} bytes (sync.py's calls: session list "
+            "with SHA-256, the newest session in 4 KiB chunks; sampled after each call)",
+        ),
         ("free heap at its lowest during the check", f"{r['free_lowest']:,} bytes"),
     ]
     width = max(len(k) for k, _ in rows)

@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from firmware.core.channels import NAMES as CHANNELS  # frame order
+from firmware.core.fsr import ADC_MAX
+
 HERE = Path(__file__).resolve().parent
 BOARDS = HERE / "boards"
 DEFAULT_BOARD = "esp32_devkitc"
-# Frame order; firmware/core/channels.py numbers them the same way (HEEL=0 ... TOES=5).
-CHANNELS = ("heel", "arch", "met1", "met5", "hallux", "toes")
 
 # Pin facts per chip (ESP32 / ESP32-S3 technical reference manuals and data sheets).
 CHIPS: dict[str, dict[str, Any]] = {
@@ -92,7 +93,9 @@ def check_board(board: dict) -> list[str]:
         errors.append(f"channels must be {', '.join(CHANNELS)} in that order, not {', '.join(names)}")
     for ch in board["channels"]:
         if chip["adc1"].get(ch["pin"]) is None:
-            errors.append(f"FSR {ch['name']} on GPIO{ch['pin']}: not an ADC1 pin (ADC2 is unusable while the radio runs)")
+            errors.append(
+                f"FSR {ch['name']} on GPIO{ch['pin']}: not an ADC1 pin (ADC2 is unusable while the radio runs)"
+            )
         elif (ch.get("adc_unit"), ch.get("adc_channel")) != (1, chip["adc1"][ch["pin"]]):
             errors.append(f"FSR {ch['name']}: GPIO{ch['pin']} is ADC1 channel {chip['adc1'][ch['pin']]}")
     bat = board["battery"]
@@ -123,6 +126,6 @@ def check_board(board: dict) -> list[str]:
     curve = board["adc"]["curve_v_counts"]
     if any(b[0] <= a[0] or b[1] < a[1] for a, b in zip(curve, curve[1:])):
         errors.append("adc.curve_v_counts must rise in volts and never fall in counts")
-    if curve[0][1] != 0 or curve[-1][1] != 4095:
-        errors.append("adc.curve_v_counts must run from 0 to 4095 counts")
+    if curve[0][1] != 0 or curve[-1][1] != ADC_MAX:
+        errors.append(f"adc.curve_v_counts must run from 0 to {ADC_MAX} counts")
     return errors

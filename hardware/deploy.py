@@ -52,10 +52,15 @@ def _tool(name: str) -> str:
 MPREMOTE: str | None = None  # tests point this at a stand-in; None: the real mpremote
 
 
+def firmware_files() -> list[Path]:
+    """What goes on the board (boot.py, main.py, app.py, sync.py, core/, hal/): the one list
+    the deploy, the virtual insole and `make check` build from."""
+    return sorted(p for p in FIRMWARE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
 def modules() -> list[str]:
     """The firmware modules (not boot.py / main.py), as paths relative to firmware/."""
-    return sorted(p.relative_to(FIRMWARE).as_posix() for p in FIRMWARE.rglob("*.py")
-                  if "__pycache__" not in p.parts and p.name not in KEEP_SOURCE)
+    return [p.relative_to(FIRMWARE).as_posix() for p in firmware_files() if p.name not in KEEP_SOURCE]
 
 
 def build(board_name: str, out: Path, frozen: bool = False) -> list[Path]:
@@ -69,9 +74,9 @@ def build(board_name: str, out: Path, frozen: bool = False) -> list[Path]:
     if out.exists():
         shutil.rmtree(out)
     files = []
-    for src in sorted(FIRMWARE.rglob("*.py")):
+    for src in firmware_files():
         rel = src.relative_to(FIRMWARE)
-        if "__pycache__" in rel.parts or (frozen and rel.name not in KEEP_SOURCE):
+        if frozen and rel.name not in KEEP_SOURCE:
             continue
         dst = out / rel
         dst.parent.mkdir(parents=True, exist_ok=True)

@@ -29,30 +29,89 @@ def bom() -> str:
     dividers = sorted({o["divider_ohm"] for o in [b, *others]})
     rows = [
         ("part", "qty", "value", "package", "notes"),
-        ("microcontroller board", 1, b["title"], "module",
-         "or " + "; ".join(o["title"] for o in others) + " (see wiring.md)"),
-        ("force-sensitive resistor", 6, part["part"], "thin film, solder tab",
-         ", ".join(CHANNELS) + "; each under a rigid puck (see sensor_placement.svg)"),
-        ("FSR divider resistor", 6, " / ".join(_ohm(r) for r in dividers) + " 1%", "0603",
-         "ADC node to GND, one per FSR (FSR from 3V3 to the node)"),
+        (
+            "microcontroller board",
+            1,
+            b["title"],
+            "module",
+            "or " + "; ".join(o["title"] for o in others) + " (see wiring.md)",
+        ),
+        (
+            "force-sensitive resistor",
+            6,
+            part["part"],
+            "thin film, solder tab",
+            ", ".join(CHANNELS) + "; each under a rigid puck (see sensor_placement.svg)",
+        ),
+        (
+            "FSR divider resistor",
+            6,
+            " / ".join(_ohm(r) for r in dividers) + " 1%",
+            "0603",
+            "ADC node to GND, one per FSR (FSR from 3V3 to the node)",
+        ),
         ("N-MOSFET", 1, "AO3400A (30 V, logic-level gate)", "SOT-23", "low-side switch for the vibration motor"),
         ("flyback diode", 1, "1N4148W", "SOD-123", "across the motor, cathode to VBAT"),
         ("gate resistor", 1, "100 Ohm", "0603", "GPIO to MOSFET gate"),
         ("gate pull-down", 1, "100 kOhm", "0603", "keeps the motor off while the GPIO floats at boot"),
-        ("vibration motor", 1, "10 mm coin ERM, 3 V, ~%d mA" % p["motor_ma"], "coin, adhesive",
-         "%d ms cues by PWM at %d kHz; an LRA needs the DRV2605L" % (p["cue_ms"], b["haptic"]["pwm_hz"] // 1000)),
-        ("haptic driver (optional)", 1, "TI DRV2605L", "MSOP-10 breakout",
-         "I2C address 0x%02X; drives ERM or LRA; used instead of the MOSFET when present" % b["drv2605l"]["address"]),
-        ("push button", 1, "6 mm tactile, normally open", "THT", "start/stop, to GND (internal pull-up); held at boot = safe mode"),
+        (
+            "vibration motor",
+            1,
+            "10 mm coin ERM, 3 V, ~%d mA" % p["motor_ma"],
+            "coin, adhesive",
+            "%d ms cues by PWM at %d kHz; an LRA needs the DRV2605L" % (p["cue_ms"], b["haptic"]["pwm_hz"] // 1000),
+        ),
+        (
+            "haptic driver (optional)",
+            1,
+            "TI DRV2605L",
+            "MSOP-10 breakout",
+            "I2C address 0x%02X; drives ERM or LRA; used instead of the MOSFET when present" % b["drv2605l"]["address"],
+        ),
+        (
+            "push button",
+            1,
+            "6 mm tactile, normally open",
+            "THT",
+            "start/stop, to GND (internal pull-up); held at boot = safe mode",
+        ),
         ("status LED", 1, "green, Vf ~%.1f V" % p["led_vf"], "0603", "on while running"),
         ("LED resistor", 1, _ohm(p["led_resistor_ohm"]), "0603", "%.1f mA" % _led_ma(p, b["supply_v"])),
-        ("LiPo cell", 1, "3.7 V %d mAh, with protection circuit" % p["battery_mah"], "pouch", "in the heel-cup housing"),
-        ("charger", 1, "TP4056 module with DW01 protection", "module", "USB-C; change R_PROG from 1.2 kOhm (1 A) to 2.4 kOhm: 500 mA, 1 C for this cell"),
-        ("3.3 V regulator", 1, p["regulator"].split(" (")[0], "SOT-23", p["regulator"].split(" from ")[-1]
-         + "; the devkit's own LDO drops too much on a LiPo"),
-        ("battery divider", 2, _ohm(bat["divider_total_ohm"] // 2) + " 1%",
-         "0603", "ratio %g, cell to GPIO%d to GND" % (bat["divider_ratio"], bat["pin"])),
-        ("battery divider capacitor", 1, "100 nF", "0603", "at the battery sense pin: a low-impedance source for the ADC"),
+        (
+            "LiPo cell",
+            1,
+            "3.7 V %d mAh, with protection circuit" % p["battery_mah"],
+            "pouch",
+            "in the heel-cup housing",
+        ),
+        (
+            "charger",
+            1,
+            "TP4056 module with DW01 protection",
+            "module",
+            "USB-C; change R_PROG from 1.2 kOhm (1 A) to 2.4 kOhm: 500 mA, 1 C for this cell",
+        ),
+        (
+            "3.3 V regulator",
+            1,
+            p["regulator"].split(" (")[0],
+            "SOT-23",
+            p["regulator"].split(" from ")[-1] + "; the devkit's own LDO drops too much on a LiPo",
+        ),
+        (
+            "battery divider",
+            2,
+            _ohm(bat["divider_total_ohm"] // 2) + " 1%",
+            "0603",
+            "ratio %g, cell to GPIO%d to GND" % (bat["divider_ratio"], bat["pin"]),
+        ),
+        (
+            "battery divider capacitor",
+            1,
+            "100 nF",
+            "0603",
+            "at the battery sense pin: a low-impedance source for the ADC",
+        ),
         ("FSR connector", 6, "2-pin JST-SH 1.0 mm", "SMD", "one per FSR lead pair, so a sensor can be replaced"),
     ]
     out = io.StringIO()
@@ -73,22 +132,28 @@ def _led_ma(p: dict, supply_v: float) -> float:
 
 
 def wiring() -> str:
-    out = ["# Wiring", "",
-           "Generated from `hardware/boards/*.json` by `make hardware` (do not edit by hand).", "",
-           "Every FSR is the top half of a divider, so more force reads more volts and an open or",
-           "unplugged sensor reads 0 (which the firmware's sensor-health check reports):", "",
-           "```",
-           "3V3 ──[FSR]──┬── GPIO (ADC1, 11 dB)",
-           "             └──[Rd]── GND",
-           "",
-           "VBAT ──┬──[motor]──┬── AO3400A drain      AO3400A source ── GND",
-           "       └───|<|─────┘   1N4148W across the motor, cathode to VBAT",
-           "GPIO (PWM) ──[100 Ohm]──┬── AO3400A gate",
-           "                        └──[100 kOhm]── GND",
-           "",
-           "VBAT ──[100 kOhm]──┬── GPIO (battery sense) ──[100 nF]── GND",
-           "                   └──[100 kOhm]── GND",
-           "```", ""]
+    out = [
+        "# Wiring",
+        "",
+        "Generated from `hardware/boards/*.json` by `make hardware` (do not edit by hand).",
+        "",
+        "Every FSR is the top half of a divider, so more force reads more volts and an open or",
+        "unplugged sensor reads 0 (which the firmware's sensor-health check reports):",
+        "",
+        "```",
+        "3V3 ──[FSR]──┬── GPIO (ADC1, 11 dB)",
+        "             └──[Rd]── GND",
+        "",
+        "VBAT ──┬──[motor]──┬── AO3400A drain      AO3400A source ── GND",
+        "       └───|<|─────┘   1N4148W across the motor, cathode to VBAT",
+        "GPIO (PWM) ──[100 Ohm]──┬── AO3400A gate",
+        "                        └──[100 kOhm]── GND",
+        "",
+        "VBAT ──[100 kOhm]──┬── GPIO (battery sense) ──[100 nF]── GND",
+        "                   └──[100 kOhm]── GND",
+        "```",
+        "",
+    ]
     for name in board_names():
         b = load_board(name)
         out += [f"## {b['title']}: `--board {name}`", "",
@@ -144,7 +209,8 @@ def placement_svg() -> str:
         def pt(x: float, y: float, x0: float = x0, mirror: bool = mirror) -> tuple[float, float]:
             return x0 + ((x_max - x) if mirror else x) * s, top + (y_max - y) * s
         poly = " ".join("%.1f,%.1f" % pt(x, y) for x, y in outline)
-        e.append('<polygon points="%s" fill="#f3ece0" stroke="#6b5b45" stroke-width="2" stroke-linejoin="round"/>' % poly)
+        e.append('<polygon points="%s" fill="#f3ece0" stroke="#6b5b45" stroke-width="2" '
+                 'stroke-linejoin="round"/>' % poly)
         cx_mid = pt(x_max / 2, 0)[0]
         e.append('<text x="%.1f" y="%d" text-anchor="middle" font-size="14" font-weight="bold">%s</text>'
                  % (cx_mid, height - 40, side))
@@ -161,8 +227,10 @@ def placement_svg() -> str:
             cx, cy = pt(x, y)
             e.append('<circle cx="%.1f" cy="%.1f" r="%.1f" fill="#2b7bb9" fill-opacity="0.9" stroke="#174a70"/>'
                      % (cx, cy, r))
-            e.append('<text x="%.1f" y="%.1f" text-anchor="middle" fill="#fff" font-size="11" '
-                     'font-weight="bold">%d</text>' % (cx, cy + 4, CHANNELS.index(name)))
+            e.append(
+                '<text x="%.1f" y="%.1f" text-anchor="middle" fill="#fff" font-size="11" '
+                'font-weight="bold">%d</text>' % (cx, cy + 4, CHANNELS.index(name))
+            )
             if y > 0.85 * y_max:
                 tx, ty, anchor = cx, cy + r + 13, "middle"
             else:
@@ -227,8 +295,8 @@ def divider_ma(board: dict) -> float:
     n = 200
     for name in CHANNELS:
         peak = run["typical_peak_n"][name]
-        amps = [board["supply_v"] / (board["divider_ohm"] + fsr.fsr_ohm(peak * math.sin(math.pi * (i + 0.5) / n), board))
-                for i in range(n)]
+        loads = [peak * math.sin(math.pi * (i + 0.5) / n) for i in range(n)]
+        amps = [board["supply_v"] / (board["divider_ohm"] + fsr.fsr_ohm(load, board)) for load in loads]
         total += run["stance_fraction"] * sum(amps) / n
     return total * 1000
 
@@ -263,9 +331,11 @@ def power_section() -> str:
             "MCU (sampling, radio off)": p["mcu_note"],
             "dev board overhead": p["board_note"],
             "six FSR dividers": "half-sine stance loads of `running_load.typical_peak_n`, stance "
-                                "%d%% of the time, through the FSR model" % (100 * b["running_load"]["stance_fraction"]),
+                                "%d%% of the time, through the FSR model"
+                                % (100 * b["running_load"]["stance_fraction"]),
             "vibration motor": "%d mA x %d ms x %d cues/min" % (p["motor_ma"], p["cue_ms"], p["cues_per_min"]),
-            "status LED": "(%.1f V - %.1f V) / %s, on while running" % (b["supply_v"], p["led_vf"], _ohm(p["led_resistor_ohm"])),
+            "status LED": "(%.1f V - %.1f V) / %s, on while running"
+                          % (b["supply_v"], p["led_vf"], _ohm(p["led_resistor_ohm"])),
             "battery divider": "3.7 V / %s" % _ohm(b["battery"]["divider_total_ohm"]),
         }
         for k, v in rows.items():

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from firmware.core import channels
 from host.records import STEPS_DTYPE, flag
 
 BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
@@ -40,7 +41,7 @@ CONTEXT_BOOTSTRAP = 250  # for the per-foot and secondary comparisons shown besi
 SESSION_BOOTSTRAP = 1000  # of the pooled replicates, the ones each session's own verdict uses
 SEED = 20261124
 WINDOW_MS = 60_000
-ARCH_BIT = 1 << 1  # the arch channel's bit in the record's per-channel fault mask
+ARCH_BIT = 1 << channels.ARCH  # the arch channel's bit in the record's per-channel fault mask
 Z95, Z90 = 1.959964, 1.644854
 Z_POWER = 0.841621  # 80%: "likely" in the minutes-needed estimate
 MAX_MORE_MIN = 120  # beyond this the estimate is too close to the margin to promise a length

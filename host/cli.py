@@ -3,7 +3,6 @@ does curling the toes at landing stabilize this runner's foot loading?"""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
 import sys
@@ -23,20 +22,10 @@ def _store(args: argparse.Namespace, create: bool = False) -> Store:
     return Store(args.store, create=create)
 
 
-def _read_config(path: str) -> dict:
-    try:
-        cfg = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise UserError(f"{path}: cannot read a JSON config ({type(e).__name__}: {e})") from None
-    if not isinstance(cfg, dict):
-        raise UserError(f"{path}: a config is a JSON object, this is {type(cfg).__name__}")
-    return cfg
-
-
 def cmd_pull(args: argparse.Namespace) -> int:
-    from host.pull import check_config, pull
+    from host.pull import check_config, pull, read_config
 
-    config_file = _read_config(args.config) if args.config else None
+    config_file = read_config(args.config) if args.config else None
     check_config({**(config_file or {}), **({"runner_id": args.runner} if args.runner is not None else {})})
     port = find_port(args.port)  # after the checks: bad input is refused without an insole
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
@@ -45,7 +34,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
     print(f"insole {shown(r.device)}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
           f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
     if r.imported:
-        print(f"copied {r.bytes:,} bytes in {r.seconds:.1f} s ({r.rate / 1024:.1f} KiB/s), every file verified by SHA-256")
+        print(
+            f"copied {r.bytes:,} bytes in {r.seconds:.1f} s ({r.rate / 1024:.1f} KiB/s), every file verified by SHA-256"
+        )
     if r.config_written:
         print("config written to the insole (takes effect as it restarts)")
     if r.damaged:

@@ -9,7 +9,7 @@ import os
 import time
 from pathlib import Path
 
-from mpremote.transport import TransportError, TransportExecError
+from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 from serial.tools import list_ports
 
@@ -138,5 +138,3 @@ class Insole:
         except (OSError, TransportError):
             pass
 
-
-__all__ = ["Insole", "LinkError", "find_port", "TransportExecError"]

@@ -33,7 +33,9 @@ _FIELDS = (
     ("fault_channels_mask", "faults", 1, 0, "bit i set: channel i (heel, arch, met1, met5, hallux, toes) "
                                             "flagged faulty during this step"),
 )
-STEP_COLUMNS = ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in _FIELDS[1:]) + record.FLAG_NAMES + record.STEP_NAMES
+STEP_COLUMNS = (
+    ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in _FIELDS[1:]) + record.FLAG_NAMES + record.STEP_NAMES
+)
 SESSION_COLUMNS = ("session", "runner", "device", "foot", "started_at", "steps", "recovered", "sealed")
 README = """archcue export for runner {runner}
 

@@ -59,7 +59,7 @@ def compare(a: Analysis, s: Steps) -> bytes:
     groups = ((s.block > 0) & s.cue_block, (s.block > 0) & ~s.cue_block) if blocks else (s.engaged, ~s.engaged)
     names = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     rng = np.random.default_rng(0)
-    for x, (mask, name, color) in enumerate(zip(groups, names, (ON, OFF))):
+    for x, (mask, color) in enumerate(zip(groups, (ON, OFF))):
         rates = _per_cluster(key, s, mask) if mask.any() else np.zeros(0)
         ax.scatter(x + rng.uniform(-0.15, 0.15, len(rates)), 100 * rates, s=14, color=color, alpha=0.7)
         pooled = s.collapse[mask & s.judged].mean() if (mask & s.judged).any() else np.nan

@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from firmware.core import config as fw_config
 from host.command import UserError
@@ -43,6 +44,18 @@ class PullReport:
     @property
     def left_behind(self) -> bool:
         return bool(self.damaged or self.unreadable)
+
+
+def read_config(path: Path | str) -> dict:
+    """A config.json as a dict, not yet validated: the one reader of config files (archcue
+    pull --config, the simulator's --config)."""
+    try:
+        cfg = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        raise UserError(f"{path}: cannot read a JSON config ({type(e).__name__}: {e})") from None
+    if not isinstance(cfg, dict):
+        raise UserError(f"{path}: a config is a JSON object, this is {type(cfg).__name__}")
+    return cfg
 
 
 def check_config(cfg: dict) -> dict:

@@ -106,7 +106,9 @@ def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
     if header.get("rebuilt"):
         problems.append("header damaged (rebuilt from the trailer)")
     if gaps:
-        problems.append(f"{len(gaps)} corrupt record(s) at {', '.join(map(str, gaps[:5]))}{' ...' if len(gaps) > 5 else ''}")
+        problems.append(
+            f"{len(gaps)} corrupt record(s) at {', '.join(map(str, gaps[:5]))}{' ...' if len(gaps) > 5 else ''}"
+        )
     if trailer is not None and type(trailer.get("records")) is int and n < trailer["records"] - len(gaps):
         problems.append(f"{n} of the {trailer['records']} records its trailer counts")
     return Parsed(header, records, trailer, gaps, "; ".join(problems) or None)

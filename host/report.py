@@ -247,7 +247,8 @@ def _evidence(a: Analysis) -> list[Block]:
     la, lb = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     unit = "blocks" if blocks else "one-minute windows"
     engaged = ([["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
-                 points_words(c.engaged_rate_diff, "with the buzz")]] if blocks else [])  # else 100% vs 0% by definition
+                 points_words(c.engaged_rate_diff, "with the buzz")]]
+               if blocks else [])  # else 100% vs 0% by definition
     decide = Table(["measure", la, lb, "difference (95% interval)"], [
         ["arch collapsed", pct(c.collapse_rate_a), pct(c.collapse_rate_b), effect_words(c.collapse_ratio)],
         *engaged,

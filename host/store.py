@@ -13,11 +13,13 @@
                                           byte for byte as on the insole (host/records.py
                                           decodes them with the firmware's definition)
 
-Version 1 stores (no status columns) are migrated on opening. A session is imported in one transaction, keyed by its id (device id + counter): pulling it
-again stores nothing twice, and a failed import leaves nothing behind.
+Version 1 stores (no status columns) are migrated on opening. A session is imported in one
+transaction, keyed by its id (device id + counter): pulling it again stores nothing twice,
+and a failed import leaves nothing behind.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from firmware.core import record, sessionlog
 from host.command import UserError
 from host.records import Parsed, decode, parse_session
 
@@ -146,6 +149,16 @@ class Store:
         session with fewer than its file says is stored as damaged."""
         return self.import_parsed(parse_session(data, expect_id), sha256)
 
+    def import_device(self, device: Path) -> list[str]:
+        """Import every session file of a device folder (a simulated insole's flash) as a pull
+        does, file by file. Returns the session ids newly imported."""
+        new = []
+        for sid in sessionlog.session_ids(str(device)):
+            data = Path(sessionlog.path(str(device), sid)).read_bytes()
+            if self.import_session(data, hashlib.sha256(data).hexdigest(), sid)[1]:
+                new.append(sid)
+        return new
+
     def import_parsed(self, parsed: Parsed, sha256: str) -> tuple[str, bool]:
         header, blob, trailer = parsed.header, parsed.records, parsed.trailer
         sid = header["session"]
@@ -166,11 +179,11 @@ class Store:
             self.db.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, runner_id, header.get("device", "unknown"), header.get("foot"), header.get("rate_hz"),
-                 header.get("started_at"), _now(), sha256, len(blob) // 24,
+                 header.get("started_at"), _now(), sha256, len(blob) // record.SIZE,
                  int(bool(trailer and trailer.get("recovered"))), json.dumps(header),
                  json.dumps(trailer) if trailer is not None else None,
                  "damaged" if parsed.damage else "ok", parsed.damage, json.dumps(parsed.gaps)))
-            self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // 24, blob))
+            self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // record.SIZE, blob))
         return sid, True
 
     def runners(self) -> list[tuple[str, int, int]]:

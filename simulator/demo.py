@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _sealed(device: Path) -> bool:
     ids = sessionlog.session_ids(str(device))
-    return bool(ids) and sessionlog.scan_path(str(device / "sessions" / f"{ids[-1]}.acs"))[3] is not None
+    return bool(ids) and sessionlog.scan_path(sessionlog.path(str(device), ids[-1]))[3] is not None
 
 
 def _say(msg: str) -> None:
@@ -53,7 +53,9 @@ def run(args: argparse.Namespace) -> int:
     config = args.dir / "insole-config.json"
     config.write_text(json.dumps(PROTOCOL))
     insole_dir = args.dir / "insole"
-    _say(f"virtual insole: {args.scenario}, {args.seconds / 60:.0f} simulated minutes at {args.speed:g}x, block protocol")
+    _say(
+        f"virtual insole: {args.scenario}, {args.seconds / 60:.0f} simulated minutes at {args.speed:g}x, block protocol"
+    )
     serve = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", args.scenario,
                               "--seconds", str(args.seconds), "--speed", str(args.speed), "--seed", str(args.seed),
                               "--config", str(config), "--dir", str(insole_dir)],

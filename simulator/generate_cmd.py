@@ -5,6 +5,7 @@ import argparse
 import csv
 from pathlib import Path
 
+from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ
 from simulator.recording import UNITS, write_recording
 from simulator.synth import FEET, ScenarioError, generate, load_scenario, scenario_names
 
@@ -28,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not 50 <= args.rate <= 1000:
-        raise ScenarioError(f"--rate {args.rate} Hz: the firmware samples at 50..1000 Hz")
+    if not RATE_MIN_HZ <= args.rate <= RATE_MAX_HZ:
+        raise ScenarioError(f"--rate {args.rate} Hz: the firmware samples at {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz")
     if args.seconds is not None and args.seconds < 1:
         raise ScenarioError(f"--seconds {args.seconds:g}: a run lasts at least 1 s")
     run_ = generate(load_scenario(args.scenario), seed=args.seed, rate_hz=args.rate, seconds=args.seconds,

@@ -59,16 +59,27 @@ def draw(run, result, a: float, b: float, out: Path) -> None:
     ax.set_ylim(0, 4300)
     ax.legend(ncol=7, loc="upper left", fontsize=8)
     ax.set_title(f"{run.scenario} (seed {run.seed}): grey = true stance, dashed / dotted = detected contact / toe-off")
-    rows = (("collapse", "truth", 3), ("collapse", "firmware", 2), ("toe_engaged", "truth", 1), ("toe_engaged", "firmware", 0))
+    rows = (
+        ("collapse", "truth", 3),
+        ("collapse", "firmware", 2),
+        ("toe_engaged", "truth", 1),
+        ("toe_engaged", "firmware", 0),
+    )
     for flag, who, y in rows:
         items = result.truth if who == "truth" else result.records
         xs = [s["ic_ms"] / 1000 for s in items if a <= s["ic_ms"] / 1000 <= b and s[flag]]
-        flags.scatter(xs, [y] * len(xs), marker="s" if who == "truth" else "o", s=30,
-                      color="tab:red" if flag == "collapse" else "tab:green")
+        flags.scatter(
+            xs,
+            [y] * len(xs),
+            marker="s" if who == "truth" else "o",
+            s=30,
+            color="tab:red" if flag == "collapse" else "tab:green",
+        )
         if who == "firmware":  # steps judged before the baseline was ready carry no flags
             xs = [s["ic_ms"] / 1000 for s in items if a <= s["ic_ms"] / 1000 <= b and not s["calibrated"]]
             flags.scatter(xs, [y] * len(xs), marker="x", s=20, color="0.6")
-    flags.set_yticks([0, 1, 2, 3], ["toes: firmware", "toes: truth", "collapse: firmware", "collapse: truth"], fontsize=8)
+    flags.set_yticks([0, 1, 2, 3], ["toes: firmware", "toes: truth", "collapse: firmware", "collapse: truth"],
+                     fontsize=8)
     flags.set_ylim(-0.6, 3.6)
     flags.set_xlabel("time (s)   (grey x: firmware still calibrating its baseline)")
     flags.set_xlim(a, b)

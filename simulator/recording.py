@@ -14,6 +14,7 @@ import numpy as np
 
 from firmware.core import fsr, record
 from hardware.board_data import CHANNELS
+from host.command import UserError
 
 UNITS = ("newton", "adc")
 STEP_COLUMNS = ("ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "stance_ms", "peak_total",
@@ -21,7 +22,7 @@ STEP_COLUMNS = ("ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "stance_ms"
                 "cue_block", "calibrated", "sensor_fault", "faults", "saturated", "dropped") + record.STEP_NAMES
 
 
-class RecordingError(ValueError):
+class RecordingError(UserError):
     pass
 
 
@@ -184,7 +185,11 @@ def to_frames(rec: Recording, units: str, rate_hz: int, board: dict) -> tuple[np
     """Raw counts on the firmware's fixed sample grid. Returns (frames, resampled)."""
     grid = np.arange(rec.t_ms[0], rec.t_ms[-1] + 1e-9, 1000.0 / rate_hz)
     regular = len(grid) == len(rec.t_ms) and np.allclose(grid, rec.t_ms, atol=0.5)
-    values = rec.values if regular else np.column_stack([np.interp(grid, rec.t_ms, rec.values[:, c]) for c in range(6)])
+    values = (
+        rec.values
+        if regular
+        else np.column_stack([np.interp(grid, rec.t_ms, rec.values[:, c]) for c in range(len(CHANNELS))])
+    )
     if units == "newton":
         table_f, table_c = fsr.forward_table(board, board["fsr"]["max_force_n"], 0.05)
         values = np.interp(values, table_f, table_c)

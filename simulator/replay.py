@@ -11,7 +11,7 @@ import numpy as np
 
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from simulator.device import run_firmware
-from simulator.firmware_config import load_config
+from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ, load_config
 from simulator.recording import UNITS, RecordingError, long_gaps, read_recording, to_frames, write_steps
 
 
@@ -34,8 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.rate is not None and not 50 <= args.rate <= 1000:
-        raise RecordingError(f"--rate {args.rate} Hz is outside the firmware's 50..1000 Hz")
+    if args.rate is not None and not RATE_MIN_HZ <= args.rate <= RATE_MAX_HZ:
+        raise RecordingError(f"--rate {args.rate} Hz is outside the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz")
     _check_writable(args.out)  # before a long run, not after it
     if args.input.is_file() and args.input.stat().st_size > 8_000_000:
         print(f"reading {args.input} ({args.input.stat().st_size / 1e6:.0f} MB) ...", file=sys.stderr)
@@ -43,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
     if len(rec.t_ms) < 2:
         raise RecordingError(f"{args.input}: one sample is not a recording (need at least two data lines)")
     rate = args.rate or int(round(rec.rate_hz()))
-    if not 50 <= rate <= 1000:
+    if not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
         step = float(np.median(np.diff(rec.t_ms)))
         raise RecordingError(f"{args.input}: the median time step is {step:g} ms ({rec.rate_hz():.3g} Hz), outside "
-                             f"the firmware's 50..1000 Hz; is t_ms in milliseconds? (--rate sets the firmware's rate)")
+                             f"the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz; is t_ms in milliseconds? "
+                             "(--rate sets the firmware's rate)")
     board = load_board(args.board)
     config = load_config(args.config)
     frames, resampled = to_frames(rec, args.units, rate, board)

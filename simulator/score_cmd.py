@@ -38,8 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, help="override each scenario's duration")
     p.add_argument("--jobs", type=int, default=2, help="scenarios run in parallel (default 2)")
     p.add_argument("--out", type=Path, help="also write the table (markdown) here")
-    p.add_argument("--flash-stall", choices=MODES, default="off",
-                   help="the flash-stall model (typical / worst SPI NOR times): adds samples lost and landing windows hit")
+    p.add_argument(
+        "--flash-stall",
+        choices=MODES,
+        default="off",
+        help="the flash-stall model (typical / worst SPI NOR times): adds samples lost and landing windows hit",
+    )
     p.set_defaults(func=run)
 
 

@@ -88,8 +88,8 @@ def _raw_pair() -> tuple[int, int]:
 
 def _forward(src: int, dst: int, baud: int = 0) -> bool:
     """Copy what src has to dst; False when src is gone. Bytes nobody reads are dropped,
-    like a UART with no listener (after a short wait: a host may just be slow). With a baud rate, the copy takes as long as the line
-    would (10 bits a byte)."""
+    like a UART with no listener (after a short wait: a host may just be slow). With a baud
+    rate, the copy takes as long as the line would (10 bits a byte)."""
     try:
         data = os.read(src, 256 if baud else 4096)
     except BlockingIOError:

@@ -15,17 +15,40 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core import fsr
+from firmware.core.channels import ARCH, COUNT, HALLUX, HEEL, TOES
 from hardware.board_data import CHANNELS, load_board
+from host.command import UserError
+from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
-HEEL, ARCH, MET1, MET5, HALLUX, TOES = range(6)
 
 # Regional load over normalised stance s in [0, 1]: (centre, width, peak newtons) per
 # channel. Heel strikers load heel -> arch -> met heads -> hallux/toes at push-off.
 STRIKES = {
-    "rearfoot": ((0.20, 0.13, 62.0), (0.38, 0.16, 9.0), (0.66, 0.16, 46.0), (0.58, 0.18, 34.0), (0.86, 0.08, 30.0), (0.86, 0.08, 14.0)),
-    "midfoot": ((0.28, 0.14, 30.0), (0.32, 0.15, 14.0), (0.55, 0.18, 52.0), (0.48, 0.18, 40.0), (0.84, 0.09, 30.0), (0.84, 0.09, 14.0)),
-    "forefoot": ((0.35, 0.10, 1.5), (0.30, 0.14, 10.0), (0.40, 0.20, 62.0), (0.34, 0.20, 50.0), (0.80, 0.11, 32.0), (0.80, 0.11, 15.0)),
+    "rearfoot": (
+        (0.20, 0.13, 62.0),
+        (0.38, 0.16, 9.0),
+        (0.66, 0.16, 46.0),
+        (0.58, 0.18, 34.0),
+        (0.86, 0.08, 30.0),
+        (0.86, 0.08, 14.0),
+    ),
+    "midfoot": (
+        (0.28, 0.14, 30.0),
+        (0.32, 0.15, 14.0),
+        (0.55, 0.18, 52.0),
+        (0.48, 0.18, 40.0),
+        (0.84, 0.09, 30.0),
+        (0.84, 0.09, 14.0),
+    ),
+    "forefoot": (
+        (0.35, 0.10, 1.5),
+        (0.30, 0.14, 10.0),
+        (0.40, 0.20, 62.0),
+        (0.34, 0.20, 50.0),
+        (0.80, 0.11, 32.0),
+        (0.80, 0.11, 15.0),
+    ),
 }
 IMPACT = (0.07, 0.035, 0.45)  # rearfoot heel impact transient: centre, width, share of heel peak
 STANCE_DUTY = {"run": 0.37, "walk": 0.62}  # stance / stride
@@ -85,7 +108,7 @@ class SynthRun:
         return len(self.t_ms) / self.rate_hz
 
 
-class ScenarioError(ValueError):
+class ScenarioError(UserError):
     pass
 
 
@@ -113,8 +136,8 @@ _DEFAULTS = {
 KINDS = ("run", "walk", "stand")
 _SEGMENT_KEYS = {"kind", "seconds", "cadence_spm", "load_scale"}
 _COMPLIANCE_KEYS = {"p", "delay_steps", "steps"}
-_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "noise_n", "preload_wander_n", "spikes_per_s", "spike_counts", "dead", "shorted",
-                "intermittent", "intermittent_per_s", "extra_noise_counts"}
+_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "noise_n", "preload_wander_n", "spikes_per_s", "spike_counts",
+                "dead", "shorted", "intermittent", "intermittent_per_s", "extra_noise_counts"}
 # numeric fields: (low, high) inclusive; None: unbounded on that side
 _RANGES = {
     "seconds": (1, 86400), "cadence_spm": (60, 260), "cadence_jitter_pct": (0, 20), "load_scale": (0.05, 5),
@@ -318,8 +341,9 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
         factor = total_s / sum(seg["seconds"] for seg in segments)
         segments = [{**seg, "seconds": seg["seconds"] * factor} for seg in segments]
     total_s = sum(seg["seconds"] for seg in segments)
-    if total_s < 1 or not 50 <= rate_hz <= 1000:
-        raise ScenarioError(f"a run needs at least 1 s at 50..1000 Hz, not {total_s:g} s at {rate_hz} Hz")
+    if total_s < 1 or not RATE_MIN_HZ <= rate_hz <= RATE_MAX_HZ:
+        raise ScenarioError(f"a run needs at least 1 s at {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz, "
+                            f"not {total_s:g} s at {rate_hz} Hz")
     n = int(total_s * rate_hz)
     t = np.arange(n) * 1000.0 / rate_hz
     forces = np.zeros((2, n, 6))  # [natural, toes curled on every running landing]
@@ -457,11 +481,11 @@ def _wander(n: int, peak_n: float, rate: int, rng: np.random.Generator) -> np.nd
     step = max(1, rate // 10)  # 10 Hz knots, interpolated
     knots = np.cumsum(rng.normal(0, 1, (n // step + 2, 6)), axis=0)
     kernel = np.ones(200) / 200  # 20 s at 10 Hz
-    smooth = np.stack([np.convolve(knots[:, c], kernel, mode="same") for c in range(6)], axis=1)
+    smooth = np.stack([np.convolve(knots[:, c], kernel, mode="same") for c in range(COUNT)], axis=1)
     smooth -= smooth.mean(axis=0)
     smooth *= peak_n / max(np.abs(smooth).max(), 1e-9)
     x = np.arange(n) / step
-    return np.stack([np.interp(x, np.arange(len(smooth)), smooth[:, c]) for c in range(6)], axis=1)
+    return np.stack([np.interp(x, np.arange(len(smooth)), smooth[:, c]) for c in range(COUNT)], axis=1)
 
 
 def _spikes(n: int, sensors: dict, rate: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:

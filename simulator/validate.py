@@ -12,39 +12,25 @@ import sys
 import tempfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from firmware.core import sessionlog
 from hardware.board_data import load_board
 from host.analysis import analyse
-from host.records import decode, parse_session
+from host.store import Store
 from simulator.device import run_synth
 from simulator.synth import generate, load_scenario
 
 PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
 
 
-@dataclass
-class RunRow:  # what analysis needs of a stored session
-    id: str
-    foot: str
-    started_at: str | None = None
-
-
-def session_steps(device: Path) -> list[tuple[RunRow, object]]:
-    out = []
-    for sid in sessionlog.session_ids(str(device)):
-        header, blob, _ = parse_session((device / "sessions" / f"{sid}.acs").read_bytes())
-        out.append((RunRow(sid, header.get("foot", "right")), decode(blob)))
-    return out
-
-
 def verdict_for(scenario: str, seed: int, seconds: float) -> str:
     run = generate(load_scenario(scenario), seed=seed, seconds=seconds)
     with tempfile.TemporaryDirectory(prefix="archcue-validate-") as tmp:
         run_synth(run, load_board(), PROTOCOL, Path(tmp))
-        sessions = session_steps(Path(tmp) / "device")
+        store = Store(Path(tmp) / "s.sqlite")
+        store.import_device(Path(tmp) / "device")
+        sessions = [(s, store.steps(s.id)) for s in store.sessions()]
+        store.close()
     return analyse(f"{scenario}#{seed}", sessions).verdict
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from firmware.core import sessionlog
 from hardware.board_data import load_board
-from tests import bench_report
 from simulator.synth import generate, load_scenario, scenario_names
+from tests import bench_report
 from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
 from tests.bench_robustness import robustness
@@ -42,14 +43,26 @@ def firmware_cost() -> list[Row]:
         frames, board = _write_inputs("rearfoot_easy", 120, rate)
         env = dict(os.environ, MICROPYPATH=str(ROOT / "firmware"))
         out = subprocess.run(
-            [str(MICROPYTHON), "-X", "heapsize=8M", str(ROOT / "tests" / "mp" / "bench_pipeline.py"), str(frames), str(rate), str(board)],
-            capture_output=True, text=True, env=env, check=True,
+            [
+                str(MICROPYTHON),
+                "-X",
+                "heapsize=8M",
+                str(ROOT / "tests" / "mp" / "bench_pipeline.py"),
+                str(frames),
+                str(rate),
+                str(board),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
         how = f"MicroPython unix port, rearfoot_easy 120 s at {rate} Hz ({r['frames']} frames, {r['steps']} steps)"
         rows.append((f"core cost per 6-channel frame @ {rate} Hz", f"{r['us_per_frame']:.2f} us", how))
         rows.append((f"frame rate sustained @ {rate} Hz data", f"{1e6 / r['us_per_frame']:,.0f} frames/s", "1 / cost"))
-        rows.append((f"allocations per frame @ {rate} Hz", f"{r['bytes_per_frame']:.4f} bytes", "gc.mem_alloc delta / frames, gc disabled"))
+        rows.append((f"allocations per frame @ {rate} Hz", f"{r['bytes_per_frame']:.4f} bytes",
+                     "gc.mem_alloc delta / frames, gc disabled"))
     return rows
 
 
@@ -80,7 +93,8 @@ def virtual_insole_hour() -> list[Row]:
     mem = f"{int(m.group(1)):,} -> {int(m.group(2)):,} bytes" if m else "not reported"
     return [("virtual insole, 60 min at 200 Hz", f"{run.seconds / wall:,.0f}x real time ({wall:.1f} s)",
              f"responder, {len(result.records)} steps, unpaced; includes MicroPython start-up"),
-            ("firmware heap in use, start -> end of the hour", mem, "gc.mem_alloc() after gc.collect(), logged by the app")]
+            ("firmware heap in use, start -> end of the hour", mem,
+             "gc.mem_alloc() after gc.collect(), logged by the app")]
 
 
 def _serve(workdir: Path, baud: int) -> subprocess.Popen:
@@ -90,6 +104,11 @@ def _serve(workdir: Path, baud: int) -> subprocess.Popen:
     while not (workdir / "port").is_symlink():
         time.sleep(0.1)
     return proc
+
+
+def _of_line(rate: float, line_bps: float) -> str:
+    """A throughput as a share of the serial line's rate (none for an unthrottled pty)."""
+    return f" = {100 * rate / line_bps:.0f}% of line rate" if line_bps else ""
 
 
 def sync() -> list[Row]:
@@ -114,19 +133,19 @@ def sync() -> list[Row]:
                 t = SerialTransport(os.path.realpath(work / "port"), timeout=2)
                 t.enter_raw_repl(soft_reset=False)
                 start = time.perf_counter()
-                data = t.fs_readfile(f"sessions/{sid}.acs")
+                data = t.fs_readfile(sessionlog.path(".", sid))
                 mp_rate = len(data) / (time.perf_counter() - start)
                 t.close()
             finally:
                 proc.terminate()
                 proc.wait()
         line = f"{baud / 10 / 1024:.2f} KiB/s line" if baud else "unthrottled pty"
-        pct = (lambda r: f" = {100 * r / (baud / 10):.0f}% of line rate") if baud else (lambda r: "")
+        line_bps = baud / 10
         rows.append((f"pull throughput, archcue ({'115200 baud' if baud else 'unthrottled'})",
-                     f"{report.rate / 1024:.1f} KiB/s{pct(report.rate)}",
+                     f"{report.rate / 1024:.1f} KiB/s{_of_line(report.rate, line_bps)}",
                      f"{report.bytes:,} bytes, {line}, verified by SHA-256"))
         rows.append((f"pull throughput, mpremote fs_readfile ({'115200 baud' if baud else 'unthrottled'})",
-                     f"{mp_rate / 1024:.1f} KiB/s{pct(mp_rate)}", "same file, 256-byte repr chunks"))
+                     f"{mp_rate / 1024:.1f} KiB/s{_of_line(mp_rate, line_bps)}", "same file, 256-byte repr chunks"))
     steps_per_hour = 85 * 60  # one foot at 170 steps/min
     fs_bytes = 512 * 4096 - 200 * 1024 - 12288  # 4 MB board's filesystem less firmware and reserve
     rows.append(("step record on flash", "24 bytes", "firmware/core/record.py; + ~0.5 KB header/trailer per session"))
@@ -156,7 +175,8 @@ def real_recordings() -> list[Row]:
     running = [r for r in results if r["dataset"].startswith("fukuchi")]
     return [("real treadmill running (3 trials): step F1", f"{min(r['f1'] for r in running):.3f} (worst trial)",
              f"force-plate events; table in {BUILD / 'realdata.md'}"),
-            ("real treadmill running: IC error abs p95", f"{max(r['ic_abs_p95'] for r in running):.0f} ms (worst trial)",
+            ("real treadmill running: IC error abs p95",
+             f"{max(r['ic_abs_p95'] for r in running):.0f} ms (worst trial)",
              "detected contact (back-dated to zero load) vs the 50 N crossing")]
 
 

@@ -101,8 +101,8 @@ def cpu_estimate(work: Path) -> list[Row]:
                     best.update(m)
         rows.append((f"unix port per frame @ {rate} Hz: core + board HAL",
                      f"{r['core_us']:.2f} + {r['hal_us']:.2f} us (core as bytecode {b['core_us']:.2f} us)",
-                     f"best of 15 (core), 5 (HAL); calibration workload {r['calib_us']:.3f} / {r['calib_after_us']:.3f} us per loop "
-                     f"before / after (the spread is this machine's noise)"))
+                     f"best of 15 (core), 5 (HAL); calibration workload {r['calib_us']:.3f} / "
+                     f"{r['calib_after_us']:.3f} us per loop before / after (the spread is this machine's noise)"))
         for mhz, ratio in ((160, RATIO_160), (240, RATIO_160 / SPEEDUP_240)):
             rest = b["hal_us"] * ratio + CHANNELS * ADC_C_US
             us = b["core_us"] * ratio / NATIVE_SPEEDUP + rest
@@ -140,17 +140,27 @@ def heap(board: Path) -> list[Row]:
     other = h["data"] - h["buffers"]
     frozen = h["functions"] * FUNC_32 + h["classes"] * CLASS_32 + h["entries"] * SLOT_32
     board_kb = (frozen + h["buffers"] + other / 2) / 1024
-    return [("heap after boot, unix port (64-bit)", f"{h['after_boot'] / 1024:.1f} KB",
-             f"gc.mem_alloc(): imported code {h['code'] / 1024:.1f} KB, data {h['data'] / 1024:.1f} KB "
-             f"(byte buffers {h['buffers'] / 1024:.1f} KB)"),
-            ("heap after boot, ESP32 estimate (frozen firmware)",
-             f"{board_kb:.1f} KB = {100 * board_kb / BOARD_HEAP_KB:.0f}% of {BOARD_HEAP_KB} KB",
-             f"estimate: buffers as measured, other data halved (32-bit words and 16-byte GC blocks), code in "
-             f"flash except {h['functions']} functions, {h['classes']} classes, {h['entries']} dict entries"),
-            ("heap after boot, ESP32 estimate (.mpy on the filesystem)",
-             f"{(board_kb * 1024 - frozen + h['code'] / 2) / 1024:.1f}-{(board_kb * 1024 - frozen + h['code']) / 1024:.1f} KB",
-             "estimate: as above with the imported code in RAM, from halved (all pointers) to unchanged (all "
-             "bytecode); MicroPython's own boot allocations come on top of both (the board check includes them)")]
+    return [
+        (
+            "heap after boot, unix port (64-bit)",
+            f"{h['after_boot'] / 1024:.1f} KB",
+            f"gc.mem_alloc(): imported code {h['code'] / 1024:.1f} KB, data {h['data'] / 1024:.1f} KB "
+            f"(byte buffers {h['buffers'] / 1024:.1f} KB)",
+        ),
+        (
+            "heap after boot, ESP32 estimate (frozen firmware)",
+            f"{board_kb:.1f} KB = {100 * board_kb / BOARD_HEAP_KB:.0f}% of {BOARD_HEAP_KB} KB",
+            f"estimate: buffers as measured, other data halved (32-bit words and 16-byte GC blocks), code in "
+            f"flash except {h['functions']} functions, {h['classes']} classes, {h['entries']} dict entries",
+        ),
+        (
+            "heap after boot, ESP32 estimate (.mpy on the filesystem)",
+            f"{(board_kb * 1024 - frozen + h['code'] / 2) / 1024:.1f}-"
+            f"{(board_kb * 1024 - frozen + h['code']) / 1024:.1f} KB",
+            "estimate: as above with the imported code in RAM, from halved (all pointers) to unchanged (all "
+            "bytecode); MicroPython's own boot allocations come on top of both (the board check includes them)",
+        ),
+    ]
 
 
 def esp32() -> list[Row]:

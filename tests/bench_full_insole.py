@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from firmware.core import sessionlog
 from host.pull import pull
 from host.store import Store
 from tests.helpers import wait_for
@@ -23,16 +24,16 @@ def _serve(tmp: Path, heap_kb: int):
     proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", "rearfoot_easy", "--speed", "40",
                              "--dir", str(d), "--device-id", "insole", "--heap-kb", str(heap_kb)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: (d / "port").is_symlink() and (d / "device" / "sessions").exists())
+    wait_for(lambda: (d / "port").is_symlink() and (d / "device" / sessionlog.DIR).exists())
     return proc, d
 
 
-def _fill(sessions: Path, count: int, records: int) -> int:
+def _fill(device: Path, count: int, records: int) -> int:
     size = 0
     for k in range(count):
         sid = f"insole-{k + 100:06d}"
         data = sealed_session(records, sid=sid, device="insole")
-        (sessions / f"{sid}.acs").write_bytes(data)
+        Path(sessionlog.path(str(device), sid)).write_bytes(data)
         size += len(data)
     return size
 
@@ -41,7 +42,7 @@ def _case(count: int, records: int, heap_kb: int) -> tuple[float, float, int, in
     with tempfile.TemporaryDirectory() as tmp:
         proc, d = _serve(Path(tmp), heap_kb)
         try:
-            size = _fill(d / "device" / "sessions", count, records)
+            size = _fill(d / "device", count, records)
             store = Store(Path(tmp) / "s.sqlite")
             start = time.perf_counter()
             first = pull(store, str(d / "port"), quiet=True, restart=False)

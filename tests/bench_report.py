@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import resource
 import subprocess
 import sys
 import tempfile
@@ -89,9 +88,7 @@ def _device_steps(device: Path) -> np.ndarray:
     from host.store import Store
 
     store = Store(device.parent / "s.sqlite")
-    for f in sorted((device / "sessions").glob("*.acs")):
-        data = f.read_bytes()
-        store.import_session(data, hashlib.sha256(data).hexdigest())
+    store.import_device(device)
     [(_, steps)] = store.runner_steps(store.runners()[0][0])
     return np.array(steps)
 
@@ -134,13 +131,13 @@ def verdict_counts(model: str, runners: list[tuple[int, ...]]) -> dict[tuple[flo
     """(strength, minutes) -> verdicts over the runners, each run analysed as pulled sessions.
     A runner is one seed (one insole) or a pair of seeds worn as the left and right insole."""
     from host.analysis import analyse
-    from simulator.validate import RunRow
+    from tests.helpers import Row
 
     out: dict[tuple[float, int], Counter] = {}
     for strength in STRENGTHS:
         for minutes in MINUTES:
             out[strength, minutes] = Counter(analyse("bench", [
-                (RunRow(f"{model}-{seed}", ("right", "left")[i]), cut(run_steps(model, strength, seed), minutes))
+                (Row(f"{model}-{seed}", ("right", "left")[i]), cut(run_steps(model, strength, seed), minutes))
                 for i, seed in enumerate(seeds)], seed=seeds[0]).verdict for seeds in runners)
     return out
 
@@ -149,14 +146,14 @@ def more_minutes_check(model: str, seeds: range) -> tuple[int, int, int]:
     """Inconclusive runs (20 and 30 minutes) run on for the minutes the report named, where the
     45-minute run holds them: (inconclusive, named within reach, settled)."""
     from host.analysis import analyse
-    from simulator.validate import RunRow
+    from tests.helpers import Row
 
     inconclusive = named = settled = 0
     for strength in STRENGTHS:
         for seed in seeds:
             steps = run_steps(model, strength, seed)
             for minutes in (20, 30):
-                a = analyse("bench", [(RunRow("s", "right"), cut(steps, minutes))], seed=seed)
+                a = analyse("bench", [(Row("s", "right"), cut(steps, minutes))], seed=seed)
                 if a.verdict != "inconclusive":
                     continue
                 inconclusive += 1
@@ -164,7 +161,7 @@ def more_minutes_check(model: str, seeds: range) -> tuple[int, int, int]:
                 if more is None or minutes + more > max(MINUTES):
                     continue
                 named += 1
-                longer = analyse("bench", [(RunRow("s", "right"), cut(steps, minutes + more))], seed=seed)
+                longer = analyse("bench", [(Row("s", "right"), cut(steps, minutes + more))], seed=seed)
                 settled += longer.verdict != "inconclusive"
     return inconclusive, named, settled
 
@@ -204,7 +201,7 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
 def _big_store(path: Path, steps: int) -> tuple[str, int]:
     """Sealed sessions of ~2,550 real firmware steps each (a half-hour responder run, both feet
     alternately), imported like pulls, until `steps`."""
-    from firmware.core import sessionlog
+    from firmware.core import record, sessionlog
     from hardware.board_data import load_board
     from host.records import parse_session
     from host.store import Store
@@ -214,12 +211,12 @@ def _big_store(path: Path, steps: int) -> tuple[str, int]:
     with tempfile.TemporaryDirectory() as tmp:
         run_synth(generate(load_scenario("responder"), seed=1, seconds=1800), load_board(),
                   {**PROTOCOL, "runner_id": "bench"}, Path(tmp))
-        [src] = (Path(tmp) / "device" / "sessions").glob("*.acs")
-        header, blob, trailer = parse_session(src.read_bytes())
+        [sid] = sessionlog.session_ids(str(Path(tmp) / "device"))
+        header, blob, trailer = parse_session(Path(sessionlog.path(str(Path(tmp) / "device"), sid)).read_bytes())
     store = Store(path)
     n = 0
     while n < steps:
-        k = n // (len(blob) // 24)
+        k = n // (len(blob) // record.SIZE)
         f = io.BytesIO()
         f.write(sessionlog._header_block({**header, "session": f"bench-{k:06d}", "foot": ("left", "right")[k % 2],
                                           "started_at": f"2026-{1 + k // 300 % 12:02d}-{1 + k % 28:02d}T07:00:00"}))
@@ -227,7 +224,7 @@ def _big_store(path: Path, steps: int) -> tuple[str, int]:
         f.write(sessionlog._trailer_block(trailer))
         data = f.getvalue()
         store.import_session(data, hashlib.sha256(data).hexdigest())
-        n += len(blob) // 24
+        n += len(blob) // record.SIZE
     store.close()
     return "bench", n
 

@@ -1,12 +1,7 @@
 """Shared fixtures for the CPython tests."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-REAL_DATA = ROOT.parent / "shared" / "data" / "real"
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ def _sessions(dev: Path) -> list[tuple[dict, int, dict | None]]:
 
     out = []
     for sid in sessionlog.session_ids(str(dev)):
-        header, _, n, trailer, _ = sessionlog.scan_path(str(dev / "sessions" / f"{sid}.acs"))
+        header, _, n, trailer, _ = sessionlog.scan_path(sessionlog.path(str(dev), sid))
         out.append((header, n, trailer))
     return out
 
@@ -73,7 +73,7 @@ def test_haptic_calls_are_logged_with_virtual_time(tmp_path: Path, board: dict) 
     proc, dev = _boot(tmp_path, board, {"cue_mode": "every"}, seconds=60)
     out, _ = proc.communicate(timeout=60)
     lines = (tmp_path / "sim" / "haptics.csv").read_text().splitlines()
-    pulses = [tuple(map(int, l.split(","))) for l in lines if l.split(",")[1].isdigit()]
+    pulses = [tuple(map(int, line.split(","))) for line in lines if line.split(",")[1].isdigit()]
     assert pulses and all(0 < t < 60000 and 100 <= p <= 200 for t, p in pulses)
     [(_, n, trailer)] = _sessions(dev)
     assert trailer["cued"] == len(pulses)

@@ -44,18 +44,28 @@ def _cases(tmp: Path) -> list[tuple[str, list[str]]]:
         ("a truncated store", _archcue(str(tmp / "truncated.sqlite"), "sessions")),
         ("a bit-rotted store", _archcue(str(tmp / "rotted.sqlite"), "sessions")),
         ("a missing port", _archcue(str(tmp / "p.sqlite"), "pull", "--port", "/dev/nonexistent")),
-        ("NaN in a config", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "nan.json"), "--port", "/dev/null")),
+        (
+            "NaN in a config",
+            _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "nan.json"), "--port", "/dev/null"),
+        ),
         ("deeply nested config", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "deep.json"))),
         ("a config that is a list", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "list.json"))),
         ("a config that is not UTF-8", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "latin1.json"))),
         ("a missing config", _archcue(str(tmp / "p.sqlite"), "pull", "--config", str(tmp / "none.json"))),
         ("a control character in a runner name", _archcue(str(tmp / "p.sqlite"), "pull", "--runner", "a\x07b")),
         ("a runner name too long", _archcue(str(tmp / "p.sqlite"), "pull", "--runner", "🏃" * 33)),
-        ("simulator: unknown scenario", ["-m", "simulator", "generate", "--scenario", "nope", "--out", str(tmp / "r.csv")]),
-        ("simulator: missing replay input", ["-m", "simulator", "replay", str(tmp / "none.csv"), "--units", "adc",
-                                             "--out", str(tmp / "s.csv")]),
-        ("simulator: deeply nested config", ["-m", "simulator", "serve", "--config", str(tmp / "deep.json"),
-                                             "--dir", str(tmp / "v")]),
+        (
+            "simulator: unknown scenario",
+            ["-m", "simulator", "generate", "--scenario", "nope", "--out", str(tmp / "r.csv")],
+        ),
+        (
+            "simulator: missing replay input",
+            ["-m", "simulator", "replay", str(tmp / "none.csv"), "--units", "adc", "--out", str(tmp / "s.csv")],
+        ),
+        (
+            "simulator: deeply nested config",
+            ["-m", "simulator", "serve", "--config", str(tmp / "deep.json"), "--dir", str(tmp / "v")],
+        ),
         ("simulator: heap too small", ["-m", "simulator", "serve", "--heap-kb", "1", "--dir", str(tmp / "v")]),
     ]
 

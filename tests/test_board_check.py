@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from firmware.core import sessionlog
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +20,7 @@ def test_board_check_runs_against_the_virtual_insole(tmp_path: Path) -> None:
                              "--speed", "10", "--dir", str(tmp_path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        wait_for(lambda: (tmp_path / "port").is_symlink() and (tmp_path / "device" / "sessions").exists())
+        wait_for(lambda: (tmp_path / "port").is_symlink() and (tmp_path / "device" / sessionlog.DIR).exists())
         out = subprocess.run(["make", "-s", "board-check", f"PORT={tmp_path / 'port'}"], cwd=ROOT,
                              capture_output=True, text=True, timeout=180)
     finally:

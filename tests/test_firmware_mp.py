@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.mpdata import ensure_test_data
-
 ROOT = Path(__file__).resolve().parents[1]
 MP_DIR = ROOT / "tests" / "mp"
 MICROPYTHON = Path(sys.executable).parent / "micropython"
@@ -34,7 +32,6 @@ def _cases() -> list[tuple[str, str]]:
 def _run_module(module: str) -> tuple[dict[str, str], str]:
     env = dict(os.environ)
     env["MICROPYPATH"] = f"{ROOT / 'firmware'}:{MP_DIR}"
-    env["ARCHCUE_TESTDATA"] = str(ensure_test_data())
     proc = subprocess.run(
         [str(MICROPYTHON), "-X", "heapsize=16M", str(MP_DIR / "mprun.py"), module],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,

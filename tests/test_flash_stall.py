@@ -54,9 +54,25 @@ def test_serve_runs_the_virtual_insole_with_the_flash_stall_model(tmp_path: Path
     from tests.helpers import wait_for
 
     stalls = tmp_path / "sim" / "stalls.csv"
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", "rearfoot_easy", "--speed", "100",
-                             "--flash-stall", "worst", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "serve",
+            "--scenario",
+            "rearfoot_easy",
+            "--speed",
+            "100",
+            "--flash-stall",
+            "worst",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: stalls.exists() and len(stalls.read_text().splitlines()) >= 3)
     finally:

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
-
+from firmware.core import sessionlog
 from host import device_link
 from host.cli import main as archcue
 from host.device_link import LinkError
 from host.pull import pull
 from host.store import Store
+from tests.helpers import wait_for
 from tests.sessionfiles import flip, record_offset, sealed_session
 
 SID = "insole-00000"  # the fixture insole's first session ids: device id + counter
@@ -40,10 +40,11 @@ class Virtual:
             args += ["--config", str(tmp / f"{name}.json")]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.port = str(self.dir / "port")
-        wait_for(lambda: Path(self.port).is_symlink() and (self.dir / "device" / "sessions").exists())
+        wait_for(lambda: Path(self.port).is_symlink() and (self.dir / "device" / sessionlog.DIR).exists())
 
     def steps_logged(self) -> int:
-        return sum(f.stat().st_size for f in (self.dir / "device" / "sessions").glob("*.acs"))
+        device = str(self.dir / "device")
+        return sum(os.stat(sessionlog.path(device, sid)).st_size for sid in sessionlog.session_ids(device))
 
     def firmware_pid(self) -> int:
         out = subprocess.run(["pgrep", "-f", f"VfsPosix\\('{self.dir}/device'"], capture_output=True, text=True)
@@ -76,7 +77,7 @@ def test_pull_twice_imports_once(insole: Virtual, tmp_path: Path) -> None:
     assert first.imported == [SID + "1"] and first.config_written
     steps = store.steps(SID + "1")
     assert len(steps) > 10 and (steps["version"] == 2).all()  # step record version 2 (issue 9)
-    wait_for(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # restarted: a new run
+    wait_for(lambda: len(sessionlog.session_ids(str(insole.dir / "device"))) == 2)  # restarted: a new run
     time.sleep(1)
     second = pull(store, insole.port, quiet=True)
     assert second.already == 1 and second.imported == [SID + "2"]
@@ -132,7 +133,7 @@ def test_pull_killed_at_random_points_then_completes(insole: Virtual, tmp_path: 
 
 def test_power_cut_mid_session_is_recovered_and_pulled(insole: Virtual, tmp_path: Path) -> None:
     os.kill(insole.firmware_pid(), signal.SIGKILL)  # the battery dies mid-run
-    wait_for(lambda: len(list((insole.dir / "device" / "sessions").glob("*.acs"))) == 2)  # rebooted
+    wait_for(lambda: len(sessionlog.session_ids(str(insole.dir / "device"))) == 2)  # rebooted
     time.sleep(0.5)
     store = Store(tmp_path / "s.sqlite")
     r = pull(store, insole.port, quiet=True)
@@ -144,7 +145,7 @@ def test_clear_deletes_only_what_the_store_verified(insole: Virtual, tmp_path: P
     store = Store(tmp_path / "s.sqlite")
     r = pull(store, insole.port, clear=True, quiet=True, restart=False)
     assert r.cleared == len(r.imported) == 1
-    assert not list((insole.dir / "device" / "sessions").glob("*.acs"))
+    assert not sessionlog.session_ids(str(insole.dir / "device"))
     assert len(store.sessions()) == 1
 
 
@@ -227,7 +228,7 @@ def test_a_control_character_in_a_name_is_refused_before_anything_is_written(ins
 
 def test_bad_files_are_named_kept_and_the_good_ones_imported(insole: Virtual, tmp_path: Path,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    sessions = insole.dir / "device" / "sessions"
+    device = str(insole.dir / "device")
     middle = sealed_session(255, sid="insole-000901", device="insole")
     files = {"insole-000900": sealed_session(40, sid="insole-000900", device="insole"),  # good
              "insole-000901": flip(middle, record_offset(middle, 127) + 9),
@@ -235,21 +236,21 @@ def test_bad_files_are_named_kept_and_the_good_ones_imported(insole: Virtual, tm
              "insole-000903": b"",
              "insole-000904": sealed_session(5, sid="insole-000904", device="insole", fmt=99)}
     for sid, data in files.items():
-        (sessions / f"{sid}.acs").write_bytes(data)
+        Path(sessionlog.path(device, sid)).write_bytes(data)
     store = ["--store", str(tmp_path / "s.sqlite")]
     assert archcue(store + ["pull", "--port", insole.port, "--clear", "--no-restart"]) == 1
     out = capsys.readouterr().out
     for sid in ("insole-000901", "insole-000902", "insole-000903", "insole-000904"):
-        assert sid in out and (sessions / f"{sid}.acs").exists(), sid
+        assert sid in out and Path(sessionlog.path(device, sid)).exists(), sid
     assert "2 damaged session(s)" in out and "2 unreadable session file(s)" in out and "format 99" in out
-    assert not (sessions / "insole-000900.acs").exists()  # verified whole: cleared
+    assert not Path(sessionlog.path(device, "insole-000900")).exists()  # verified whole: cleared
     rows = {r.id: r for r in Store(tmp_path / "s.sqlite").sessions()}
     assert rows["insole-000900"].status == "ok" and rows["insole-000900"].n_steps == 40
     assert rows["insole-000901"].status == "damaged" and rows["insole-000901"].n_steps == 254
     assert rows["insole-000902"].status == "damaged" and rows["insole-000902"].n_steps == 30  # rebuilt header
     assert "insole-000903" not in rows and "insole-000904" not in rows
     assert SID + "1" in rows and rows[SID + "1"].status == "ok"  # the run the pull stopped
-    assert not list(sessions.glob("*.ok")) or all(p.stem not in files for p in sessions.glob("*.ok"))
+    assert not any(sessionlog.exists(sessionlog.path(device, sid, sessionlog.SYNCED_SUFFIX)) for sid in files)
     capsys.readouterr()
     assert archcue(store + ["sessions"]) == 0
     listing = capsys.readouterr().out
@@ -261,16 +262,16 @@ def test_many_sessions_pull_in_full_with_a_board_sized_heap(tmp_path: Path) -> N
     constant memory, so the count does not matter to the heap."""
     v = Virtual(tmp_path, heap_kb=160)
     try:
-        sessions = v.dir / "device" / "sessions"
+        device = str(v.dir / "device")
         for k in range(150):
             sid = f"insole-{k + 100:06d}"
-            (sessions / f"{sid}.acs").write_bytes(sealed_session(20, sid=sid, device="insole"))
+            Path(sessionlog.path(device, sid)).write_bytes(sealed_session(20, sid=sid, device="insole"))
         store = Store(tmp_path / "s.sqlite")
         r = pull(store, v.port, quiet=True)
         assert not r.left_behind and len(r.imported) == 151
         again = pull(store, v.port, quiet=True, restart=False)  # nothing new: listed from the markers
         assert again.already == 151 + 1 - len(again.imported) and not again.left_behind
-        assert len(list(sessions.glob("*.ok"))) >= 151
+        assert len(list(Path(device, sessionlog.DIR).glob("*" + sessionlog.SYNCED_SUFFIX))) >= 151
         other = pull(Store(tmp_path / "other.sqlite"), v.port, quiet=True, restart=False)  # a second coach's store
         assert len(other.imported) == again.on_device and not other.left_behind  # synced elsewhere: still copied
     finally:
@@ -282,14 +283,27 @@ def test_a_host_that_dies_mid_pull_leaves_the_insole_recording_again(tmp_path: P
     try:
         wait_for(lambda: v.steps_logged() > 1500)
         mark = v.dir / "device" / "sim_restart_at"
-        proc = subprocess.Popen([sys.executable, "-m", "host.cli", "--store", str(tmp_path / "s.sqlite"), "pull",
-                                 "--port", v.port, "--no-restart"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "host.cli",
+                "--store",
+                str(tmp_path / "s.sqlite"),
+                "pull",
+                "--port",
+                v.port,
+                "--no-restart",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         wait_for(mark.exists, timeout=60)  # the pull has stopped the run and called the insole
         proc.send_signal(signal.SIGKILL)
         assert proc.wait() == -signal.SIGKILL  # it died mid-pull (a finished --no-restart pull stays stopped)
-        sessions = v.dir / "device" / "sessions"
-        before = len(list(sessions.glob("*.acs")))
-        wait_for(lambda: len(list(sessions.glob("*.acs"))) > before, timeout=20)  # reset, a new run
+        device = str(v.dir / "device")
+        before = len(sessionlog.session_ids(device))
+        wait_for(lambda: len(sessionlog.session_ids(device)) > before, timeout=20)  # reset, a new run
         assert not mark.exists()
     finally:
         v.stop()

@@ -27,10 +27,7 @@ def _store_with_run(tmp_path: Path, scenario: str, seconds: float, seed: int = 3
     work = tmp_path / f"run-{scenario}-{seed}"
     run_synth(run, load_board(), {**PROTOCOL, "runner_id": runner}, work)
     db = tmp_path / "s.sqlite"
-    store = Store(db)
-    for f in sorted((work / "device" / "sessions").glob("*.acs")):
-        data = f.read_bytes()
-        store.import_session(data, hashlib.sha256(data).hexdigest())
+    Store(db).import_device(work / "device")
     return db
 
 
@@ -54,7 +51,9 @@ def test_two_minutes_is_not_enough(tmp_path: Path, capsys: pytest.CaptureFixture
     assert out["verdict"] == "insufficient_data" and out["shortfalls"]
 
 
-def test_json_report_carries_verdict_effects_and_counts(responder_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_report_carries_verdict_effects_and_counts(
+    responder_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert archcue(["--store", str(responder_store), "report", "ana", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "stabilizes" and out["basis"] == "blocks"
@@ -107,16 +106,10 @@ def test_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_a_session_with_no_steps_is_reported_not_crashed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import io
+    from tests.sessionfiles import sealed_session
 
-    from firmware.core import sessionlog
-
-    f = io.BytesIO()
-    f.write(sessionlog._header_block({"session": "dev-000001", "device": "dev", "runner": "cara", "foot": "left",
-                                            "format": 1}))
-    f.write(sessionlog._trailer_block(sessionlog.Summary().as_dict()))
-    store = Store(tmp_path / "s.sqlite")
-    store.import_session(f.getvalue(), hashlib.sha256(f.getvalue()).hexdigest())
+    data = sealed_session(0, sid="dev-000001", runner="cara", device="dev")
+    Store(tmp_path / "s.sqlite").import_session(data, hashlib.sha256(data).hexdigest())
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "report", "cara"]) == 0
     assert "insufficient_data" in capsys.readouterr().out
 
@@ -167,16 +160,10 @@ def test_since_and_session_choose_what_is_reported(responder_store: Path, capsys
 
 
 def test_export_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
-    import io
+    from tests.sessionfiles import sealed_session
 
-    from firmware.core import sessionlog
-
-    f = io.BytesIO()
-    f.write(sessionlog._header_block({"format": sessionlog.FORMAT_VERSION, "session": "dev-000001", "device": "dev", "runner": "=HYPERLINK(\"x\")",
-                                      "foot": "left"}))
-    f.write(sessionlog._trailer_block(sessionlog.Summary().as_dict()))
-    store = Store(tmp_path / "s.sqlite")
-    store.import_session(f.getvalue(), hashlib.sha256(f.getvalue()).hexdigest())
+    data = sealed_session(0, sid="dev-000001", runner='=HYPERLINK("x")', device="dev")
+    Store(tmp_path / "s.sqlite").import_session(data, hashlib.sha256(data).hexdigest())
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "export", '=HYPERLINK("x")', "--csv",
                     str(tmp_path / "out")]) == 0
     [row] = list(csv.DictReader(open(tmp_path / "out" / "sessions.csv")))

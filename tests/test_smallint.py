@@ -207,7 +207,7 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     for now_ms, true_ms in feeder.checks + [(int(hal.now_ms()), elapsed_ms)]:
         assert abs(now_ms - true_ms) <= 2, (now_ms, true_ms)
     late = []
-    sessionlog.scan_path(str(tmp_path / "sessions" / f"{session.sid}.acs"),
+    sessionlog.scan_path(sessionlog.path(str(tmp_path), session.sid),
                          lambda v: late.append(v[2]) if v[2] > (DAY_S - 10) * 1000 else None)
     assert len(late) > 5  # steps detected and logged at the end of the day
 

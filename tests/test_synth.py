@@ -24,18 +24,6 @@ def test_every_scenario_loads_and_generates(name: str) -> None:
     assert all(t["to_ms"] > t["ic_ms"] for t in run.truth)
 
 
-def test_rates_and_timing_match_the_scenario() -> None:
-    run = generate(load_scenario("rearfoot_easy"), seed=2, seconds=120)
-    ic = np.array([t["ic_ms"] for t in run.truth])
-    stride = np.median(np.diff(ic)) / 1000
-    assert 120 / stride == pytest.approx(170, rel=0.03)  # cadence counts both feet
-    stance = np.median([t["to_ms"] - t["ic_ms"] for t in run.truth])
-    assert 230 <= stance <= 290
-    collapse = np.mean([t["collapse"] for t in run.truth])
-    toes = np.mean([t["toe_engaged"] for t in run.truth])
-    assert 0.15 <= collapse <= 0.35 and 0.12 <= toes <= 0.3
-
-
 def test_forefoot_heel_barely_loads_and_faults_are_applied() -> None:
     fore = generate(load_scenario("forefoot_easy"), seed=1, seconds=20)
     rear = generate(load_scenario("rearfoot_easy"), seed=1, seconds=20)
@@ -49,14 +37,6 @@ def test_responder_engaged_steps_collapse_less() -> None:
     eng = [t["collapse"] for t in run.truth if t["toe_engaged"]]
     rel = [t["collapse"] for t in run.truth if not t["toe_engaged"]]
     assert np.mean(eng) < 0.5 * np.mean(rel)
-
-
-def test_walking_and_standing_phases() -> None:
-    run = generate(load_scenario("walk_break_and_standing"), seed=1)
-    kinds = {t["kind"] for t in run.truth}
-    assert kinds == {"run", "walk"}
-    walk = [t["to_ms"] - t["ic_ms"] for t in run.truth if t["kind"] == "walk"]
-    assert min(walk) > 600  # longer than any running stance
 
 
 def test_bad_scenarios_are_clear(tmp_path: Path) -> None:

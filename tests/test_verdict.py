@@ -12,14 +12,14 @@ import pytest
 from host import analysis
 from host.analysis import Interval, Rule, analyse, decide, more_needed
 from host.report import DEFINITIONS, captions, effect_words, text, to_html, to_json
-from simulator.validate import RunRow
 from tests.block_steps import block_run
+from tests.helpers import Row
 
 BAD_WORDS = re.compile(r"nan|inf\b|-\d+(\.\d+)?%? (fewer|more|points)|\(-\)| - \||: -$", re.IGNORECASE | re.MULTILINE)
 
 
 def _analysis(minutes: float = 30, seed: int = 1, **kw) -> analysis.Analysis:
-    return analyse("ana", [(RunRow("dev-000001", "right"), block_run(minutes, seed, **kw))])
+    return analyse("ana", [(Row("dev-000001", "right"), block_run(minutes, seed, **kw))])
 
 
 def _with_ratio(a: analysis.Analysis, est: float, lo: float, hi: float) -> analysis.Analysis:
@@ -93,7 +93,7 @@ def test_inconclusive_names_minutes_that_settle_it_in_most_seeds() -> None:
     for seed in range(40):
         long = block_run(200, seed, ratio=0.6)
         short = long[long["ic_ms"] < 20 * 60_000]
-        a = analyse("ana", [(RunRow("s", "right"), short)], seed=seed)
+        a = analyse("ana", [(Row("s", "right"), short)], seed=seed)
         if a.verdict != "inconclusive":
             continue
         assert a.more is not None
@@ -101,13 +101,13 @@ def test_inconclusive_names_minutes_that_settle_it_in_most_seeds() -> None:
             continue
         named += 1
         more = long[long["ic_ms"] < (20 + a.more.block_minutes) * 60_000]
-        settled += analyse("ana", [(RunRow("s", "right"), more)], seed=seed).verdict != "inconclusive"
+        settled += analyse("ana", [(Row("s", "right"), more)], seed=seed).verdict != "inconclusive"
     assert named >= 5 and settled >= 0.6 * named, (named, settled)
 
 
 def test_sessions_pool_blocks_and_narrow_the_interval() -> None:
-    one = [(RunRow("a", "right"), block_run(20, 1, ratio=0.6))]
-    two = one + [(RunRow("b", "right"), block_run(20, 2, ratio=0.6))]
+    one = [(Row("a", "right"), block_run(20, 1, ratio=0.6))]
+    two = one + [(Row("b", "right"), block_run(20, 2, ratio=0.6))]
     a1, a2 = analyse("ana", one), analyse("ana", two)
     assert a2.primary.clusters_a == 2 * a1.primary.clusters_a
     w = lambda a: np.log(a.primary.collapse_ratio.high / a.primary.collapse_ratio.low)  # noqa: E731
@@ -152,7 +152,7 @@ def test_json_carries_the_five_verdicts_and_the_numbers(base: analysis.Analysis)
 
 
 def _steps(a: analysis.Analysis) -> analysis.Steps:
-    return analysis.Steps.from_sessions([(RunRow("dev-000001", "right"), block_run(30, 1))])
+    return analysis.Steps.from_sessions([(Row("dev-000001", "right"), block_run(30, 1))])
 
 
 def test_html_has_every_text_line_captions_and_definitions(base: analysis.Analysis) -> None:
@@ -175,7 +175,7 @@ def test_html_has_every_text_line_captions_and_definitions(base: analysis.Analys
 
 
 def test_observational_report_says_so_and_drops_the_engaged_row() -> None:
-    a = analyse("ana", [(RunRow("s", "right"), block_run(30, 1, ratio=0.5, blocks=False))])
+    a = analyse("ana", [(Row("s", "right"), block_run(30, 1, ratio=0.5, blocks=False))])
     assert a.basis == "engagement"
     out = text(a)
     assert "No block ran" in out and "not on a controlled comparison" in out

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.helpers import wait_for
 import serial
 
 from firmware.core import sessionlog
+from tests.helpers import wait_for
 
 MPREMOTE = Path(sys.executable).parent / "mpremote"
 
@@ -27,7 +26,7 @@ def insole(tmp_path: Path) -> Iterator[tuple[Path, subprocess.Popen]]:
                              "--speed", "10", "--dir", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     link = tmp_path / "port"
-    wait_for(lambda: link.is_symlink() and (tmp_path / "device" / "sessions").exists())
+    wait_for(lambda: link.is_symlink() and (tmp_path / "device" / sessionlog.DIR).exists())
     time.sleep(1.5)  # let it log a few steps
     yield tmp_path, proc
     if proc.poll() is None:
@@ -46,7 +45,7 @@ def _mpremote(link: Path, *args: str) -> str:
 
 
 def _sealed(device: Path) -> list[tuple[int, dict | None]]:
-    return [sessionlog.scan_path(str(device / "sessions" / f"{s}.acs"))[2:4]
+    return [sessionlog.scan_path(sessionlog.path(str(device), s))[2:4]
             for s in sessionlog.session_ids(str(device))]
 
 

@@ -8,3 +8,4 @@ MET5 = const(3)
 HALLUX = const(4)
 TOES = const(5)
 COUNT = const(6)
+NAMES = ("heel", "arch", "met1", "met5", "hallux", "toes")  # index i names channel i

@@ -50,6 +50,18 @@ FIELDS = (
     "crc",
     "step",  # decoded from the top bits of block / faults (see above), not a stored field
 )
+# Positions in FIELDS (and in an unpack() tuple) of the fields code reads by number: the one
+# place those numbers are written (host code reads fields by name). Exported only where
+# another module needs one: an exported const stays in the module's dict on the board heap,
+# a private one compiles away (and the board check runs at that heap's edge).
+_I_VERSION = const(0)
+I_FLAGS = const(1)
+I_IC_MS = const(2)
+I_STANCE_MS = const(3)
+I_ARCH_SHARE = const(5)
+I_BLOCK = const(10)
+_I_FAULTS = const(11)
+_I_CRC = const(12)
 
 FLAG_COLLAPSE = const(0x01)  # arch collapsed at landing
 FLAG_TOE_ENGAGED = const(0x02)  # toes loaded early in stance
@@ -133,15 +145,16 @@ def unpack(buf, off=0):
     if len(buf) - off < SIZE:
         raise RecordError("truncated record: %d of %d bytes" % (len(buf) - off, SIZE))
     values = struct.unpack_from(FORMAT, buf, off)
-    if values[0] not in _VERSIONS:
-        raise RecordError("unknown record version %d" % values[0])
-    if crc16(buf, off, off + BODY) != values[-1]:
+    version = values[_I_VERSION]
+    if version not in _VERSIONS:
+        raise RecordError("unknown record version %d" % version)
+    if crc16(buf, off, off + BODY) != values[_I_CRC]:
         raise RecordError("record CRC mismatch")
-    block = values[10]
-    faults = values[11]
-    if values[0] == 1:
+    block = values[I_BLOCK]
+    faults = values[_I_FAULTS]
+    if version == 1:
         return values + (0,)
-    return values[:10] + (block & BLOCK_MASK, faults & FAULT_MASK, values[12], step_bits(block, faults))
+    return values[:I_BLOCK] + (block & BLOCK_MASK, faults & FAULT_MASK, values[_I_CRC], step_bits(block, faults))
 
 
 def as_dict(values):

@@ -33,9 +33,6 @@ DIR = "sessions"
 COUNTER = DIR + "/counter"
 ENOSPC = 28
 _CHUNK_RECORDS = 32  # records buffered in RAM between writes
-_FLAGS = 1
-_ARCH_SHARE = 5
-_BLOCK = 10
 
 
 class LogError(ValueError):
@@ -133,22 +130,28 @@ class Summary:
 
     def add(self, values):
         """values: record.unpack() tuple of one step."""
-        flags = values[_FLAGS]
-        share = values[_ARCH_SHARE]
+        flags = values[record.I_FLAGS]
+        share = values[record.I_ARCH_SHARE]
         collapse = 1 if flags & record.FLAG_COLLAPSE else 0
         self._add("all", collapse, share)
         self._add("engaged" if flags & record.FLAG_TOE_ENGAGED else "not_engaged", collapse, share)
-        if values[_BLOCK]:  # protocol block: on/off comparison only inside blocks
+        if values[record.I_BLOCK]:  # protocol block: on/off comparison only inside blocks
             self._add("cue_on" if flags & record.FLAG_CUE_BLOCK else "cue_off", collapse, share)
         self.cued += 1 if flags & record.FLAG_CUED else 0
         self.faulty += 1 if flags & record.FLAG_SENSOR_FAULT else 0
         if self.first_ic < 0:
-            self.first_ic = values[2]
-        self.last_to = values[2] + values[3]
+            self.first_ic = values[record.I_IC_MS]
+        self.last_to = values[record.I_IC_MS] + values[record.I_STANCE_MS]
 
     def as_dict(self):
-        out = {"records": self.groups["all"][0], "steps": self.groups["all"][0], "cued": self.cued, "sensor_fault_steps": self.faulty,
-               "first_ic_ms": self.first_ic, "last_to_ms": self.last_to}
+        out = {
+            "records": self.groups["all"][0],
+            "steps": self.groups["all"][0],
+            "cued": self.cued,
+            "sensor_fault_steps": self.faulty,
+            "first_ic_ms": self.first_ic,
+            "last_to_ms": self.last_to,
+        }
         for name, (n, collapses, s, ss) in self.groups.items():
             mean = s / n if n else 0.0
             var = (ss - s * s / n) / (n - 1) if n > 1 else 0.0
@@ -230,7 +233,8 @@ def session_ids(root):
     return sorted(iter_ids(root))
 
 
-def session_path(root, sid, suffix=SUFFIX):
+def path(root, sid, suffix=SUFFIX):
+    """The one spelling of a session file's path (suffix: SUFFIX or SYNCED_SUFFIX)."""
     return "%s/%s/%s%s" % (root, DIR, sid, suffix)
 
 
@@ -285,14 +289,14 @@ def recover(root, log=print):
     is left as it is, for the host to report. Returns the ids sealed."""
     open_ids = []  # a few at most (one per power cut): collected first, the folder is not changed while listed
     for sid in iter_ids(root):
-        if not is_sealed(session_path(root, sid)):
+        if not is_sealed(path(root, sid)):
             open_ids.append(sid)
     sealed = []
     for sid in open_ids:
-        path = session_path(root, sid)
+        fname = path(root, sid)
         summary = Summary()
         try:
-            header, data_start, n, _, bad = scan_path(path, summary.add)
+            header, data_start, n, _, bad = scan_path(fname, summary.add)
         except LogError as e:
             log("session %s unreadable (%s): kept for the host" % (sid, e))
             continue
@@ -300,7 +304,7 @@ def recover(root, log=print):
         info["recovered"] = True
         info["bad_records"] = bad
         try:
-            with open(path, "ab") as f:  # after any torn tail: the reader stops before it
+            with open(fname, "ab") as f:  # after any torn tail: the reader stops before it
                 f.write(_trailer_block(info))
         except OSError as e:  # the flash is full past its reserve: the host can still read it unsealed
             log("session %s not sealed (%s)" % (sid, e))
@@ -314,7 +318,7 @@ def reclaim(root, log=print):
     """Delete the oldest session the host has verified; False if none may go."""
     oldest = None
     for sid in iter_ids(root):
-        if exists(session_path(root, sid, SYNCED_SUFFIX)) and (oldest is None or _counter_of(sid) < _counter_of(oldest)):
+        if exists(path(root, sid, SYNCED_SUFFIX)) and (oldest is None or _counter_of(sid) < _counter_of(oldest)):
             oldest = sid
     if oldest is None:
         return False
@@ -326,10 +330,10 @@ def reclaim(root, log=print):
 def remove(root, sid):
     """Delete a session: its synced marker first, so a cut in between leaves at worst an
     unmarked session (the host marks it again), never a marker without its session."""
-    marker = session_path(root, sid, SYNCED_SUFFIX)
+    marker = path(root, sid, SYNCED_SUFFIX)
     if exists(marker):
         os.remove(marker)
-    os.remove(session_path(root, sid))
+    os.remove(path(root, sid))
 
 
 def free_bytes(root):
@@ -395,7 +399,7 @@ class SessionLog:
         while free_bytes(root) < 2 * reserve and reclaim(root, log):
             pass
         self.sid = next_session_id(root, device_id)
-        self.path = "%s/%s/%s%s" % (root, DIR, self.sid, SUFFIX)
+        self.path = path(root, self.sid)
         header = dict(header)
         header["format"] = FORMAT_VERSION
         header["session"] = self.sid

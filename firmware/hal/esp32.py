@@ -7,6 +7,8 @@ import time
 import machine
 from machine import ADC, PWM, WDT, Pin
 
+from core.channels import COUNT
+
 _PATTERNS = {  # (on ms, off ms) pairs, played by service() without blocking
     "ready": ((60, 80), (60, 0)),
     "flash_full": ((300, 150), (300, 150), (300, 0)),
@@ -67,7 +69,7 @@ class Board:
 
     def read_frame(self, frame):
         adcs = self.adcs
-        for c in range(6):
+        for c in range(COUNT):
             frame[c] = adcs[c].read_u16() >> 4
         return True
 

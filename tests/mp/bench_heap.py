@@ -35,8 +35,7 @@ def main(board_path):
     sys.modules["machine"] = Machine
     m0 = _used()
     import app
-    from core import config, fsr, record, sessionlog
-    from core import cue, gait, health, intmath, landing, pipeline, ring
+    from core import config, cue, fsr, gait, health, intmath, landing, pipeline, record, ring, sessionlog
     from hal import esp32
 
     modules = (app, config, fsr, record, sessionlog, cue, gait, health, intmath, landing, pipeline, ring, esp32)

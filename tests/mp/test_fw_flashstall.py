@@ -161,7 +161,7 @@ def test_power_cut_around_a_block_boundary_sync_loses_nothing_synced():
         for sid in sessionlog.session_ids(root):
             got = []
             try:
-                _, _, _, trailer, _ = sessionlog.scan_path("%s/sessions/%s.acs" % (root, sid), got.append)
+                _, _, _, trailer, _ = sessionlog.scan_path(sessionlog.path(root, sid), got.append)
             except sessionlog.LogError:  # cut before the header was synced: kept, named, empty
                 assert acked[0] == 0, cut
                 continue

@@ -38,7 +38,7 @@ def _rec(i):
 
 def _read(root, sid):
     got = []
-    header, _, n, trailer, _ = sessionlog.scan_path("%s/sessions/%s.acs" % (root, sid), got.append)
+    header, _, n, trailer, _ = sessionlog.scan_path(sessionlog.path(root, sid), got.append)
     return header, got, trailer
 
 
@@ -86,7 +86,7 @@ def test_a_corrupt_record_costs_only_itself():
     sessionlog.recover(root, lambda m: None)
     slots = []
     got = []
-    _, _, n, trailer, n_bad = sessionlog.scan_path("%s/sessions/%s.acs" % (root, s.sid), got.append, slots.append)
+    _, _, n, trailer, n_bad = sessionlog.scan_path(sessionlog.path(root, s.sid), got.append, slots.append)
     assert got == [record.unpack(_rec(i)) for i in list(range(10)) + [11]]
     assert (n, n_bad, slots) == (11, 1, [10]) and trailer["steps"] == 11 and trailer["bad_records"] == 1
 
@@ -95,7 +95,7 @@ def test_session_ids_never_repeat_even_without_counter_file():
     root, _ = _fresh_root()
     a = _log_session(root, 1)
     a.close()
-    os.remove(root + "/sessions/counter")
+    os.remove(root + "/" + sessionlog.COUNTER)
     b = _log_session(root, 1)
     b.close()
     assert a.sid != b.sid and b.sid.endswith("000002")
@@ -122,7 +122,7 @@ def test_reclaim_removes_only_synced_sessions():
         s.close()
         ids.append(s.sid)
     assert not sessionlog.reclaim(root, lambda m: None)  # nothing verified by the host yet
-    with open("%s/sessions/%s.ok" % (root, ids[1]), "w") as f:
+    with open(sessionlog.path(root, ids[1], sessionlog.SYNCED_SUFFIX), "w") as f:
         f.write("")
     assert sessionlog.reclaim(root, lambda m: None)
     assert sessionlog.session_ids(root) == [ids[0], ids[2]]
@@ -249,7 +249,7 @@ def test_power_cut_while_marking_synced_or_deleting_or_reclaiming():
     def mark_check(root, ids, done):
         for sid in ids:
             _whole(root, sid, 30)  # marking never touches a session
-        marked = [sessionlog.exists("%s/sessions/%s.ok" % (root, sid)) for sid in ids]
+        marked = [sessionlog.exists(sessionlog.path(root, sid, sessionlog.SYNCED_SUFFIX)) for sid in ids]
         assert not marked[2] and (marked[:2] == [True, True] or not done)
 
     def remove(root, ids):
@@ -265,7 +265,7 @@ def test_power_cut_while_marking_synced_or_deleting_or_reclaiming():
 
     def reclaim_setup(root):
         ids = _three(root)
-        with open("%s/sessions/%s.ok" % (root, ids[0]), "w") as f:
+        with open(sessionlog.path(root, ids[0], sessionlog.SYNCED_SUFFIX), "w") as f:
             f.write("")
         return ids
 
@@ -275,7 +275,7 @@ def test_power_cut_while_marking_synced_or_deleting_or_reclaiming():
     def reclaim_check(root, ids, done):
         _whole(root, ids[1], 30)  # unverified sessions are never reclaimed
         _whole(root, ids[2], 30)
-        assert sessionlog.exists("%s/sessions/%s.acs" % (root, ids[0])) != done or not done
+        assert sessionlog.exists(sessionlog.path(root, ids[0])) != done or not done
 
     cuts = _cut_sweep(flash, _three, mark, mark_check)
     cuts += _cut_sweep(flash, _three, remove, remove_check)
@@ -358,6 +358,6 @@ def test_a_bit_flipped_on_flash_costs_one_record():
     sessionlog.recover(root, lambda m: None)
     slots = []
     got = []
-    _, _, n, trailer, bad = sessionlog.scan_path("%s/sessions/%s.acs" % (root, sid), got.append, slots.append)
+    _, _, n, trailer, bad = sessionlog.scan_path(sessionlog.path(root, sid), got.append, slots.append)
     assert trailer is not None and (n, bad, slots) == (99, 1, [57])
     assert got == [record.unpack(_rec(i)) for i in range(100) if i != 57]
