@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from host import analysis
-from host.text import shown
 from host.analysis import Analysis, Interval, MoreNeeded, SessionResult, Shortfall, Steps
+from host.text import shown
 
 if TYPE_CHECKING:  # figures import matplotlib: only the HTML report pays for it
     from host.figures import Figure
@@ -226,8 +226,8 @@ def _next_steps(a: Analysis) -> list[str]:
         ],
         "inconclusive": [
             "Do not change the runner's training on this result yet.",
-            f"Run the block protocol again for the minutes named above, then `archcue report {shown(a.runner)}`: it pools "
-            f"the blocks of every session.",
+            f"Run the block protocol again for the minutes named above, then "
+            f"`archcue report {shown(a.runner)}`: it pools the blocks of every session.",
         ],
         "insufficient_data": (
             ["Check the buzz is felt: the runner stands, you tap the insole's button or run `archcue pull` "
