@@ -63,9 +63,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         start = time.monotonic()
         expected = args.seconds / args.speed
+        patience = 60 + 10 * expected  # a busy machine runs slower than asked, not 10x slower
         while not _sealed(insole_dir / "device"):
             if serve.poll() is not None:
                 raise RuntimeError("the virtual insole stopped unexpectedly")
+            if time.monotonic() - start > patience:
+                raise RuntimeError(f"the virtual insole sealed no session in {patience:.0f} s; run `python -m "
+                                   f"simulator serve --scenario {args.scenario}` and connect to its port to see why")
             done = min(1.0, (time.monotonic() - start) / expected)
             if sys.stderr.isatty():
                 print(f"\r[demo] running: {done * args.seconds / 60:4.0f} of {args.seconds / 60:.0f} min", end="",
