@@ -131,7 +131,9 @@ class VirtualInsole:
                  log=print, flash_stall: str = "off", heap_kb: int = DEFAULT_HEAP_KB,
                  pull_idle_s: float | None = None):
         self.flash_stall = None if flash_stall == "off" else (flash_stall, str(workdir / "sim" / "stalls.csv"))
-        self.heap_kb = heap_kb
+        # the simulated runner's step schedule is the simulator's, not the board's: the heap grows by
+        # what the sim HAL holds of it (read, then copied into an array), so the firmware keeps heap_kb
+        self.heap_kb = heap_kb + (-(-2 * os.path.getsize(runner[1]) // 1024) if runner else 0)
         self.pull_idle_s = pull_idle_s
         self.baud = baud
         self.runner = runner
