@@ -11,8 +11,8 @@ from pathlib import Path
 
 from host.command import UserError, dispatch
 from host.device_link import find_port
-from host.store import DEFAULT_STORE, Store, StoreError
-from host.text import shown
+from host.store import DEFAULT_STORE, UNASSIGNED, Store, StoreError
+from host.text import check_name, shown
 
 USER_ERRORS = (UserError,)
 
@@ -27,12 +27,16 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
     config_file = read_config(args.config) if args.config else None
     check_config({**(config_file or {}), **({"runner_id": args.runner} if args.runner is not None else {})})
+    if args.runner is not None:
+        check_name("runner", args.runner)  # it names sessions in the store too: an empty one is refused
     port = find_port(args.port)  # after the checks: bad input is refused without an insole
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
              config_file=config_file, restart=not args.no_restart)
     print(f"insole {shown(r.device)}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
           f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
+    for sid, runner in r.placed:
+        print(f"  {shown(sid)} -> {shown(runner)}")
     if r.imported:
         print(
             f"copied {r.bytes:,} bytes in {r.seconds:.1f} s ({r.rate / 1024:.1f} KiB/s), every file verified by SHA-256"
@@ -77,6 +81,26 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
               f"{shown(s.started_at or '-'):<20} {shown(note)}")
     return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    check_name("runner", args.runner)
+    store = _store(args)
+    for sid, old, new in store.assign(args.session, args.runner, args.foot):
+        print(f"{shown(sid)}: {shown(old)} -> {shown(new)}" + (f" ({args.foot} foot)" if args.foot else ""))
+    return 0
+
+
+def _pooling_warning(sessions: list) -> str:
+    """Sessions no one named may be several runners' runs: say so when they come from more
+    than one insole or day."""
+    devices = {row.device for row, _ in sessions}
+    days = {(row.started_at or "?")[:10] for row, _ in sessions}
+    if len(devices) < 2 and len(days) < 2:
+        return ""
+    return (f"warning: '{UNASSIGNED}' pools {len(sessions)} sessions from {len(devices)} insole(s) over "
+            f"{len(days)} day(s), possibly of different runners; place them with `archcue assign SESSION... "
+            "--runner NAME`\n")
 
 
 def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
@@ -137,6 +161,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = _report_format(args)
     _, sessions = _runner_sessions(args)
     sessions, scope = _select(args, sessions)
+    if args.runner == UNASSIGNED:
+        sys.stderr.write(_pooling_warning(sessions))
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100), steps=steps)
@@ -184,11 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
                                    "in the store.")
     p.add_argument("--port", help="serial port (default: the single ESP32 USB device plugged in)")
     p.add_argument("--clear", action="store_true", help="delete sessions from the insole once verified in the store")
-    p.add_argument("--runner", help="write this runner id to the insole (used by its next sessions)")
-    p.add_argument("--foot", choices=("left", "right"), help="write which foot this insole is on")
+    p.add_argument("--runner", help="store the sessions this pull imports that name no runner under this "
+                                    "runner, and write it to the insole (its next sessions carry it)")
+    p.add_argument("--foot", choices=("left", "right"),
+                   help="which foot this insole is on: for the same sessions, and written to the insole")
     p.add_argument("--config", help="write this config.json to the insole (validated first)")
     p.add_argument("--no-restart", action="store_true", help="leave the insole at its REPL afterwards")
     p.set_defaults(func=cmd_pull)
+    p = sub.add_parser("assign", help="move sessions to a runner (and foot), all or none",
+                       description="Place sessions under a runner, e.g. the ones pulled before the insole "
+                                   "knew its runner. One transaction: an unknown session id moves nothing. "
+                                   "Each move is kept in the session's history in the store.")
+    p.add_argument("session", nargs="+", metavar="SESSION")
+    p.add_argument("--runner", required=True)
+    p.add_argument("--foot", choices=("left", "right"), help="also say which foot these sessions were on")
+    p.set_defaults(func=cmd_assign)
     p = sub.add_parser("runners", help="list runners with their sessions and steps")
     p.set_defaults(func=cmd_runners)
     p = sub.add_parser("sessions", help="list sessions, of one runner or all")

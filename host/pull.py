@@ -29,6 +29,7 @@ class PullReport:
     port: str
     on_device: int = 0
     imported: list[str] = field(default_factory=list)
+    placed: list[tuple[str, str]] = field(default_factory=list)  # (session, runner) per session imported
     already: int = 0
     cleared: int = 0
     bytes: int = 0
@@ -95,15 +96,18 @@ def _fetch(insole: Insole, sid: str, size: int, sha: str, progress: Progress, ch
     return bytes(data)
 
 
-def _take(store: Store, report: PullReport, sid: str, data: bytes, sha: str) -> None:
-    """Import one fetched file; a file the host cannot read is noted and never stops the pull."""
+def _take(store: Store, report: PullReport, sid: str, data: bytes, sha: str,
+          runner: str | None, foot: str | None) -> None:
+    """Import one fetched file; a file the host cannot read is noted and never stops the pull.
+    A session that carries no runner goes to the runner the coach named on this pull."""
     try:
         parsed = parse_session(data, expect_id=sid)
     except SessionFileError as e:
         report.unreadable.append((sid, str(e)))
         return
-    store.import_parsed(parsed, sha)
+    store.import_parsed(parsed, sha, runner, foot)
     report.imported.append(sid)
+    report.placed.append((sid, store.runner_of(sid)))
     report.bytes += len(data)
     if parsed.damage:
         report.damaged.append((sid, parsed.damage))
@@ -131,7 +135,7 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
         progress = Progress(sum(size for _, size, _ in todo), stream=_Null() if quiet else sys.stderr)
         start = time.perf_counter()
         for sid, size, sha in todo:
-            _take(store, report, sid, _fetch(insole, sid, size, sha, progress, chunk_size), sha)
+            _take(store, report, sid, _fetch(insole, sid, size, sha, progress, chunk_size), sha, runner, foot)
         report.already = report.on_device - len(todo)
         report.seconds = time.perf_counter() - start
         if todo:

@@ -1,4 +1,4 @@
-"""The coach's store: SQLite, one file. Schema version 2:
+"""The coach's store: SQLite, one file. Schema version 3:
 
     meta(key, value)                      schema_version
     runners(id, name, created_at)         one per runner id written to the insoles
@@ -32,9 +32,15 @@ from firmware.core import record, sessionlog
 from host.command import UserError
 from host.records import Parsed, decode, parse_session
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+UNASSIGNED = "unassigned"  # the runner of sessions no one named
 DEFAULT_STORE = Path.home() / ".archcue" / "archcue.sqlite"
 
+_ASSIGNMENTS = """
+CREATE TABLE IF NOT EXISTS assignments (
+    session_id TEXT NOT NULL, at TEXT NOT NULL, from_runner TEXT,
+    to_runner TEXT NOT NULL, from_foot TEXT, to_foot TEXT, how TEXT NOT NULL);
+"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runners (
@@ -51,13 +57,14 @@ CREATE TABLE IF NOT EXISTS steps (
     session_id TEXT PRIMARY KEY REFERENCES sessions(id), n_steps INTEGER NOT NULL,
     records BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id);
-"""
+""" + _ASSIGNMENTS
 _MIGRATE_1_TO_2 = """
 ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
 ALTER TABLE sessions ADD COLUMN damage TEXT;
 ALTER TABLE sessions ADD COLUMN gaps_json TEXT;
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
 """
+_MIGRATE_2_TO_3 = _ASSIGNMENTS + "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
 
 
 class StoreError(UserError):
@@ -98,7 +105,9 @@ class Store:
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a readable archcue store ({e})") from None
         if version == 1:
-            self.db.executescript("BEGIN;" + _MIGRATE_1_TO_2 + "COMMIT;")  # all or nothing
+            self.db.executescript("BEGIN;" + _MIGRATE_1_TO_2 + _MIGRATE_2_TO_3 + "COMMIT;")  # all or nothing
+        elif version == 2:
+            self.db.executescript("BEGIN;" + _MIGRATE_2_TO_3 + "COMMIT;")
         elif version != SCHEMA_VERSION:
             raise StoreError(f"{self.path}: schema version {version}, this archcue reads {SCHEMA_VERSION}")
 
@@ -112,7 +121,7 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:  # made by archcue before this one, killed between its tables and its version
             columns = {r[1] for r in self.db.execute("PRAGMA table_info(sessions)")}
-            row = ("2" if "status" in columns else "1",)
+            row = ("3" if "assignments" in tables else "2" if "status" in columns else "1",)
             with self.db:
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", row)
         try:
@@ -159,16 +168,24 @@ class Store:
                 new.append(sid)
         return new
 
-    def import_parsed(self, parsed: Parsed, sha256: str) -> tuple[str, bool]:
+    def import_parsed(self, parsed: Parsed, sha256: str, runner: str | None = None,
+                      foot: str | None = None) -> tuple[str, bool]:
+        """runner/foot: where the coach said a session that carries no runner goes (pull
+        --runner); recorded in its history. A session that names its runner keeps it."""
         header, blob, trailer = parsed.header, parsed.records, parsed.trailer
         sid = header["session"]
         old = self.db.execute("SELECT sha256, summary_json, status FROM sessions WHERE id = ?", (sid,)).fetchone()
         if old is not None and (old[0] == sha256 or (old[1] is not None and old[2] == "ok")):
             return sid, False
-        runner = header.get("runner") or "unassigned"
+        prior = self.db.execute("SELECT to_runner, to_foot FROM assignments WHERE session_id = ? "
+                                "ORDER BY rowid DESC LIMIT 1", (sid,)).fetchone()
+        placed = not header.get("runner") and runner is not None and prior is None
+        if prior is not None:  # a better copy of a session the coach already placed stays where it was put
+            runner, foot = prior
+        elif not placed:
+            runner, foot = header.get("runner") or UNASSIGNED, header.get("foot")
         with self.db:  # one transaction: all of it or nothing
-            self.db.execute("INSERT OR IGNORE INTO runners (name, created_at) VALUES (?, ?)", (runner, _now()))
-            runner_id = self.db.execute("SELECT id FROM runners WHERE name = ?", (runner,)).fetchone()[0]
+            runner_id = self._runner_id(runner)
             self.db.execute(
                 "INSERT INTO devices (id, board, firmware, last_seen) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET board = excluded.board, firmware = excluded.firmware, "
@@ -178,13 +195,52 @@ class Store:
             self.db.execute("DELETE FROM sessions WHERE id = ?", (sid,))
             self.db.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (sid, runner_id, header.get("device", "unknown"), header.get("foot"), header.get("rate_hz"),
+                (sid, runner_id, header.get("device", "unknown"), foot or header.get("foot"), header.get("rate_hz"),
                  header.get("started_at"), _now(), sha256, len(blob) // record.SIZE,
                  int(bool(trailer and trailer.get("recovered"))), json.dumps(header),
                  json.dumps(trailer) if trailer is not None else None,
                  "damaged" if parsed.damage else "ok", parsed.damage, json.dumps(parsed.gaps)))
             self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // record.SIZE, blob))
+            if placed:
+                self._record(sid, None, runner, header.get("foot"), foot or header.get("foot"), "pull --runner")
         return sid, True
+
+    def _runner_id(self, name: str) -> int:
+        self.db.execute("INSERT OR IGNORE INTO runners (name, created_at) VALUES (?, ?)", (name, _now()))
+        return self.db.execute("SELECT id FROM runners WHERE name = ?", (name,)).fetchone()[0]
+
+    def _record(self, sid: str, old: str | None, new: str, old_foot: str | None, new_foot: str | None,
+                how: str) -> None:
+        self.db.execute("INSERT INTO assignments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (sid, _now(), old, new, old_foot, new_foot, how))
+
+    def assign(self, session_ids: list[str], runner: str, foot: str | None = None) -> list[tuple[str, str, str]]:
+        """Move sessions to a runner (and foot), all in one transaction or none: a session
+        id not in the store refuses the lot. Each move goes into the session's history;
+        a runner left with no session is dropped. Returns (session, from runner, to runner)."""
+        rows = {r[0]: r[1:] for r in self.db.execute(
+            f"SELECT s.id, r.name, s.foot FROM sessions s JOIN runners r ON r.id = s.runner_id "
+            f"WHERE s.id IN ({', '.join('?' * len(session_ids))})", session_ids)}
+        missing = [sid for sid in session_ids if sid not in rows]
+        if missing:
+            raise StoreError(f"no session {', '.join(missing)} in {self.path}; nothing was moved "
+                             "(see `archcue sessions`)")
+        moves = []
+        with self.db:
+            runner_id = self._runner_id(runner)
+            for sid in dict.fromkeys(session_ids):
+                old, old_foot = rows[sid]
+                new_foot = foot or old_foot
+                self.db.execute("UPDATE sessions SET runner_id = ?, foot = ? WHERE id = ?", (runner_id, new_foot, sid))
+                self._record(sid, old, runner, old_foot, new_foot, "assign")
+                moves.append((sid, old, runner))
+            self.db.execute("DELETE FROM runners WHERE id NOT IN (SELECT runner_id FROM sessions)")
+        return moves
+
+    def history(self, session_id: str) -> list[tuple[str, str | None, str, str | None, str | None, str]]:
+        """(at, from runner, to runner, from foot, to foot, how) per move of a session, oldest first."""
+        return self.db.execute("SELECT at, from_runner, to_runner, from_foot, to_foot, how FROM assignments "
+                               "WHERE session_id = ? ORDER BY rowid", (session_id,)).fetchall()
 
     def runners(self) -> list[tuple[str, int, int]]:
         """(name, sessions, steps) per runner."""
@@ -203,6 +259,10 @@ class Store:
         rows = self.db.execute(sql + " ORDER BY s.id", args).fetchall()
         return [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None,
                            r[8], r[9]) for r in rows]
+
+    def runner_of(self, session_id: str) -> str:
+        return self.db.execute("SELECT r.name FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",
+                               (session_id,)).fetchone()[0]
 
     def runner_exists(self, runner: str) -> bool:
         return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None
