@@ -33,6 +33,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
              config_file=config_file, restart=not args.no_restart)
+    if r.stopped_run:
+        print(f"the insole was recording: run stopped and saved, {r.stopped_run[1]} steps "
+              f"(session {shown(r.stopped_run[0])})")
     print(f"insole {shown(r.device)}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
           f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
     for sid, runner in r.placed:

@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -61,11 +62,15 @@ def _ports_found() -> str:
     return f"ports found: {', '.join(ports)}" if ports else "no serial ports found"
 
 
+_RUN_ENDED = re.compile(r"run ended \(interrupted\): (\d+) steps\b.*?session (\S+?);")  # firmware/app.py's log
+
+
 class Insole:
     """An archcue insole in the raw REPL, its firmware loop stopped (Ctrl-C seals the run)."""
 
     def __init__(self, port: str):
         self.port = port
+        self.stopped_run: tuple[str, int] | None = None  # (session, steps) of the run this link stopped
         try:
             self.t = SerialTransport(port, baudrate=BAUD, timeout=2)  # a silent port must not hang us
         except TransportError as e:
@@ -79,9 +84,23 @@ class Insole:
             raise LinkError(f"{port}: a MicroPython board, but not running archcue firmware "
                             "(no sync module); deploy it with `make deploy PORT=...`") from None
 
+    def _interrupt(self) -> None:
+        """Ctrl-C, and read what the firmware says as it stops up to the REPL prompt: a run
+        in progress logs "run ended (interrupted): N steps, ... session ID;" as it seals.
+        An insole already at its REPL answers nothing more and costs the idle timeout."""
+        try:
+            self.t.serial.write(b"\r\x03")
+            said = self.t.read_until(1, b">>> ", timeout=2).decode(errors="replace")
+        except (TransportError, OSError):
+            return  # the raw REPL's own attempts below say what is wrong
+        found = _RUN_ENDED.search(said)
+        if found:
+            self.stopped_run = (found.group(2), int(found.group(1)))
+
     def _enter_raw_repl(self, attempts: int = 3) -> None:
         """Interrupt the firmware and enter the raw REPL. A board still booting (or a run
         ending at that moment) can miss the first Ctrl-C / Ctrl-A: try again."""
+        self._interrupt()
         for _ in range(attempts):
             try:
                 with contextlib.redirect_stdout(io.StringIO()):  # mpremote prints what it got

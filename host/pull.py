@@ -35,6 +35,7 @@ class PullReport:
     bytes: int = 0
     seconds: float = 0.0
     config_written: bool = False
+    stopped_run: tuple[str, int] | None = None  # (session, steps): the insole was recording, the pull stopped it
     damaged: list[tuple[str, str]] = field(default_factory=list)  # stored incomplete; kept on the insole
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # not imported; kept on the insole
 
@@ -117,7 +118,7 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
          config_file: dict | None = None, set_clock: bool = True, restart: bool = True,
          quiet: bool = False, chunk_size: int = CHUNK) -> PullReport:
     insole = Insole(port)
-    report = PullReport(device=insole.info["device"], port=port)
+    report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run)
     try:
         cfg = _new_config(insole.info["config"], runner, foot, config_file)  # validated before any write
         if set_clock:
