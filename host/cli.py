@@ -27,8 +27,6 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
     config_file = read_config(args.config) if args.config else None
     check_config({**(config_file or {}), **({"runner_id": args.runner} if args.runner is not None else {})})
-    if args.runner is not None:
-        check_name("runner", args.runner)  # it names sessions in the store too: an empty one is refused
     port = find_port(args.port)  # after the checks: bad input is refused without an insole
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
@@ -79,6 +77,11 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     print(f"{'session':<24} {'runner':<14} {'foot':<6} {'steps':>6}  {'started':<20} note")
     for s in rows:
         note = "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")
+        moves = store.history(s.id)
+        if moves:
+            at, was, _, _, _, how = moves[-1]
+            moved = f"placed by {how} {at}" if was is None else f"moved from {was} by {how} {at}"
+            note = f"{moved}; {note}" if note else moved
         if s.status == "damaged":
             note = f"DAMAGED: {s.damage}" + (f"; {note}" if note else "")
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "

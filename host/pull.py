@@ -100,13 +100,14 @@ def _fetch(insole: Insole, sid: str, size: int, sha: str, progress: Progress, ch
 def _take(store: Store, report: PullReport, sid: str, data: bytes, sha: str,
           runner: str | None, foot: str | None) -> None:
     """Import one fetched file; a file the host cannot read is noted and never stops the pull.
-    A session that carries no runner goes to the runner the coach named on this pull."""
+    A session that carries no runner goes to the runner the coach named on this pull (an
+    empty --runner only clears the insole's)."""
     try:
         parsed = parse_session(data, expect_id=sid)
     except SessionFileError as e:
         report.unreadable.append((sid, str(e)))
         return
-    store.import_parsed(parsed, sha, runner, foot)
+    store.import_parsed(parsed, sha, runner or None, foot)
     report.imported.append(sid)
     report.placed.append((sid, store.runner_of(sid)))
     report.bytes += len(data)
@@ -136,7 +137,7 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
         progress = Progress(sum(size for _, size, _ in todo), stream=_Null() if quiet else sys.stderr)
         start = time.perf_counter()
         for sid, size, sha in todo:
-            _take(store, report, sid, _fetch(insole, sid, size, sha, progress, chunk_size), sha, runner, foot)
+            _take(store, report, sid, _fetch(insole, sid, size, sha, progress, chunk_size), sha, runner or None, foot)
         report.already = report.on_device - len(todo)
         report.seconds = time.perf_counter() - start
         if todo:

@@ -203,6 +203,7 @@ class Store:
             self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // record.SIZE, blob))
             if placed:
                 self._record(sid, None, runner, header.get("foot"), foot or header.get("foot"), "pull --runner")
+            self._drop_empty_runners()  # the copy replaced may have been under another runner
         return sid, True
 
     def _runner_id(self, name: str) -> int:
@@ -234,8 +235,11 @@ class Store:
                 self.db.execute("UPDATE sessions SET runner_id = ?, foot = ? WHERE id = ?", (runner_id, new_foot, sid))
                 self._record(sid, old, runner, old_foot, new_foot, "assign")
                 moves.append((sid, old, runner))
-            self.db.execute("DELETE FROM runners WHERE id NOT IN (SELECT runner_id FROM sessions)")
+            self._drop_empty_runners()
         return moves
+
+    def _drop_empty_runners(self) -> None:
+        self.db.execute("DELETE FROM runners WHERE id NOT IN (SELECT runner_id FROM sessions)")
 
     def history(self, session_id: str) -> list[tuple[str, str | None, str, str | None, str | None, str]]:
         """(at, from runner, to runner, from foot, to foot, how) per move of a session, oldest first."""
