@@ -7,7 +7,9 @@ from pathlib import Path
 
 from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ
 from simulator.recording import UNITS, write_recording
-from simulator.synth import FEET, ScenarioError, generate, load_scenario, scenario_names
+from simulator.errors import ScenarioError
+from simulator.scenario import load_scenario, scenario_names
+from simulator.synth import FEET, generate
 
 TRUTH_COLUMNS = ("ic_ms", "to_ms", "kind", "strike", "collapse", "toe_engaged")
 

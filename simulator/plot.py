@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from hardware.board_data import CHANNELS, load_board  # noqa: E402
 from simulator.device import run_synth  # noqa: E402
-from simulator.synth import generate, load_scenario, scenario_names  # noqa: E402
+from simulator.scenario import load_scenario, scenario_names  # noqa: E402
+from simulator.synth import generate  # noqa: E402
 
 COLORS = ("#8c564b", "#1f77b4", "#2ca02c", "#17becf", "#d62728", "#ff7f0e")
 

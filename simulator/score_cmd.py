@@ -14,7 +14,10 @@ from hardware.board_data import load_board
 from simulator.device import run_synth
 from simulator.flashstall import MODES, StallEffect, stall_effect
 from simulator.scoring import Score, score
-from simulator.synth import generate, load_scenario, scenario_names
+from simulator.scenario import load_scenario, scenario_names
+
+# scenarios whose faults hide what the firmware is asked to see (a dead heel hides a heel
+from simulator.synth import generate
 
 # scenarios whose faults hide what the firmware is asked to see (a dead heel hides a heel
 # striker's contact); they are held to "no false cues", not to every bar

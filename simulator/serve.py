@@ -31,7 +31,8 @@ from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from simulator import device
 from simulator.errors import ConfigError
 from simulator.firmware_config import load_config
-from simulator.synth import generate, load_scenario, scenario_names
+from simulator.scenario import load_scenario, scenario_names
+from simulator.synth import generate
 
 DEFAULT_DIR = device.ROOT / "build" / "virtual-insole"
 # The unix port's heap that stands for the ESP32's ~110 KB (shared/notes/esp32_numbers.md).

@@ -18,7 +18,8 @@ from hardware.board_data import load_board
 from host.analysis import analyse
 from host.store import Store
 from simulator.device import run_synth
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
 

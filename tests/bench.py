@@ -14,7 +14,8 @@ import numpy as np
 
 from firmware.core import sessionlog
 from hardware.board_data import load_board
-from simulator.synth import generate, load_scenario, scenario_names
+from simulator.scenario import load_scenario, scenario_names
+from simulator.synth import generate
 from tests import bench_report
 from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole

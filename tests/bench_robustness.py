@@ -20,7 +20,7 @@ from simulator.device import run_firmware, run_synth
 from simulator.recording import Recording, to_frames
 from simulator.scoring import Score, score
 from simulator.synth import generate as own_generate
-from simulator.synth import validate_scenario
+from simulator.scenario import validate_scenario
 from tests.foreign_runner import CHANNELS, generate
 
 CONFIG = {"cue_mode": "every"}

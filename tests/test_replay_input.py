@@ -16,7 +16,8 @@ from firmware.core import fsr, record
 from simulator import replay
 from simulator.__main__ import main
 from simulator.recording import STEP_COLUMNS, read_recording
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 HEADER = "t_ms,heel,arch,met1,met5,hallux,toes\n"
 

@@ -16,7 +16,8 @@ from hardware.board_data import load_board
 from host.cli import main as archcue
 from host.store import Store
 from simulator.device import run_synth
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 from simulator.validate import PROTOCOL, verdicts
 
 CHROMIUM = shutil.which("chromium")
