@@ -68,7 +68,7 @@ def firmware_cost() -> list[Row]:
 
 
 def detection() -> list[Row]:
-    from simulator.score_cmd import score_all, table
+    from simulator.scoring import score_all, table
 
     results = score_all(scenario_names(), seed=1, seconds=None, jobs=2)
     (BUILD / "score.md").write_text(table(results) + "\n")
