@@ -31,7 +31,8 @@ class BoardCheckError(RuntimeError):
 
 
 def _frames(path: Path) -> None:
-    from simulator.synth import generate, load_scenario
+    from simulator.scenario import load_scenario
+    from simulator.synth import generate
 
     run = generate(load_scenario("rearfoot_easy"), seed=1, rate_hz=RATE, seconds=SECONDS)
     path.write_bytes(run.counts.astype("<u2").tobytes())

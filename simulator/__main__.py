@@ -5,10 +5,10 @@ import argparse
 import sys
 
 from host.command import dispatch
-from simulator import demo, generate_cmd, plot, realdata, replay, score_cmd, serve, validate
+from simulator.commands import demo, generate, plot, realdata, replay, score, serve, validate
 from simulator.errors import USER_ERRORS
 
-COMMANDS = (generate_cmd, replay, realdata, score_cmd, plot, serve, validate, demo)
+COMMANDS = (generate, replay, realdata, score, plot, serve, validate, demo)
 
 
 def main(argv: list[str] | None = None) -> int:

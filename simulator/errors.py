@@ -9,4 +9,8 @@ class ConfigError(UserError):
     pass
 
 
+class ScenarioError(UserError):
+    pass
+
+
 USER_ERRORS = (UserError, BoardError)

@@ -1,8 +1,6 @@
-"""python -m simulator plot: channels, truth and what the firmware decided, on one figure."""
+"""Channels, truth and what the firmware decided, on one figure (python -m simulator plot)."""
 from __future__ import annotations
 
-import argparse
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -10,33 +8,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from hardware.board_data import CHANNELS, load_board  # noqa: E402
-from simulator.device import run_synth  # noqa: E402
-from simulator.synth import generate, load_scenario, scenario_names  # noqa: E402
+from hardware.board_data import CHANNELS  # noqa: E402
 
 COLORS = ("#8c564b", "#1f77b4", "#2ca02c", "#17becf", "#d62728", "#ff7f0e")
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("plot", help="plot a stretch of a scenario: channels, truth, detections, cues",
-                       description="Run a scenario through the firmware and draw the six channels with the "
-                                   "true and detected contacts, collapse / toe flags and cues.")
-    p.add_argument("--scenario", required=True, help=f"one of: {', '.join(scenario_names())}")
-    p.add_argument("--seconds", default="40:50", help="window A:B in seconds (default 40:50, after calibration)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--cue-mode", default="every", choices=("off", "every", "faded", "blocks"))
-    p.add_argument("--out", type=Path, required=True, help="PNG to write")
-    p.set_defaults(func=run)
-
-
-def _window(text: str) -> tuple[float, float]:
-    try:
-        a, b = (float(x) for x in text.split(":"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seconds wants A:B, got {text!r}") from None
-    if not 0 <= a < b:
-        raise argparse.ArgumentTypeError(f"--seconds wants 0 <= A < B, got {text!r}")
-    return a, b
 
 
 def draw(run, result, a: float, b: float, out: Path) -> None:
@@ -86,14 +60,3 @@ def draw(run, result, a: float, b: float, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
-
-
-def run(args: argparse.Namespace) -> int:
-    a, b = _window(args.seconds)
-    scenario = load_scenario(args.scenario)
-    run_ = generate(scenario, seed=args.seed, seconds=max(b + 1, 30.0))
-    with tempfile.TemporaryDirectory(prefix="archcue-plot-") as tmp:
-        result = run_synth(run_, load_board(), {"cue_mode": args.cue_mode, "warmup_s": 0}, Path(tmp))
-    draw(run_, result, a, b, args.out)
-    print(f"wrote {args.out}")
-    return 0

@@ -20,7 +20,6 @@ Every recording runs with the firmware's default config (walking included: no ov
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import tempfile
 from dataclasses import dataclass
@@ -150,14 +149,3 @@ def table(rows: list[dict]) -> str:
                    f"{r['f1']:.3f} | {r['ic_err_median']:+.0f} / {r['ic_abs_p95']:.0f} | "
                    f"{r['to_err_median']:+.0f} / {r['to_abs_p95']:.0f} |")
     return "\n".join(out)
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("realdata", help="replay the real recordings in ../shared/data/real and score them",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    print(table([replay(ds) for ds in all_datasets()]))
-    return 0

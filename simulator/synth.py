@@ -1,26 +1,22 @@
 """The synthetic runner: regional plantar forces per stance for one foot, through the FSR
 model and the ESP32 ADC to raw counts, with ground truth for every step.
 
-A scenario (simulator/scenarios/NAME.json, fields in scenarios/README.md) sets the gait,
+A scenario (loaded and checked by simulator/scenario.py) sets the gait,
 the latent step states (arch collapse, toe engagement, responder effect, fatigue), the
 phases of the run (running, walking, standing) and sensor trouble. Everything is drawn
 from one seeded numpy Generator: the same scenario and seed give identical arrays.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from firmware.core import fsr
 from firmware.core.channels import ARCH, COUNT, HALLUX, HEEL, TOES
 from hardware.board_data import CHANNELS, load_board
-from host.command import UserError
+from simulator.errors import ScenarioError
 from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ
-
-SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 
 # Regional load over normalised stance s in [0, 1]: (centre, width, peak newtons) per
 # channel. Heel strikers load heel -> arch -> met heads -> hallux/toes at push-off.
@@ -63,6 +59,7 @@ TOE_REST = ((0.35, 0.20, 1.1), (0.35, 0.20, 0.5), 0.4)
 COLLAPSE_GAIN = (2.1, 0.2)
 STAND_LOAD = (26.0, 5.0, 14.0, 10.0, 3.0, 2.0)  # newtons per site, standing on one foot share
 FEET = ("right", "left")
+KINDS = ("run", "walk", "stand")  # what a scenario segment can be
 
 
 @dataclass
@@ -108,168 +105,11 @@ class SynthRun:
         return len(self.t_ms) / self.rate_hz
 
 
-class ScenarioError(UserError):
-    pass
-
-
-def scenario_names() -> list[str]:
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))
-
-
-_DEFAULTS = {
-    "description": "",
-    "seconds": 180,
-    "strike": "rearfoot",
-    "cadence_spm": 170.0,
-    "cadence_jitter_pct": 1.5,
-    "load_scale": 1.0,
-    "segments": None,
-    "p_collapse": 0.25,
-    "p_collapse_end": None,
-    "p_toe_engaged": 0.2,
-    "responder_factor": 1.0,
-    "responder_spread_factor": 1.0,
-    "arch_spread": 0.10,
-    "cue_compliance": None,
-    "sensors": {},
-}
-KINDS = ("run", "walk", "stand")
-_SEGMENT_KEYS = {"kind", "seconds", "cadence_spm", "load_scale"}
-_COMPLIANCE_KEYS = {"p", "delay_steps", "steps"}
-_SENSOR_KEYS = {"preload_n", "drift_n_per_min", "noise_n", "preload_wander_n", "spikes_per_s", "spike_counts",
-                "dead", "shorted", "intermittent", "intermittent_per_s", "extra_noise_counts"}
-# numeric fields: (low, high) inclusive; None: unbounded on that side
-_RANGES = {
-    "seconds": (1, 86400), "cadence_spm": (60, 260), "cadence_jitter_pct": (0, 20), "load_scale": (0.05, 5),
-    "p_collapse": (0, 1), "p_collapse_end": (0, 1), "p_toe_engaged": (0, 1), "responder_factor": (0, 10),
-    "responder_spread_factor": (0, 10), "arch_spread": (0, 1),
-}
-_SENSOR_RANGES = {"preload_n": (0, 100), "drift_n_per_min": (-10, 10), "noise_n": (0, 20), "preload_wander_n": (0, 20),
-                  "spikes_per_s": (0, 100),
-                  "spike_counts": (0, fsr.ADC_MAX), "intermittent_per_s": (0, 100)}
-
-
-def load_scenario(name_or_path: str) -> dict:
-    """A scenario by name (simulator/scenarios/NAME.json) or path, validated, with defaults."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = SCENARIO_DIR / f"{name_or_path}.json"
-    if not path.is_file():
-        raise ScenarioError(f"unknown scenario {name_or_path!r}; known: {', '.join(scenario_names())}")
-    try:
-        raw = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ScenarioError(f"{path}: not valid JSON ({e})") from None
-    return validate_scenario(raw, str(path), path.stem)
-
-
-def validate_scenario(raw: object, where: str = "scenario", name: str = "custom") -> dict:
-    """Check a scenario's fields (types, ranges, channel names) and fill in the defaults;
-    the first problem raises ScenarioError naming the field."""
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{where}: a scenario is a JSON object {{...}}, not {type(raw).__name__}")
-    unknown = set(raw) - set(_DEFAULTS)
-    if unknown:
-        raise ScenarioError(f"{where}: unknown fields {', '.join(sorted(unknown))}")
-    scenario = {**_DEFAULTS, **raw, "name": name}
-    if not isinstance(scenario["description"], str):
-        raise ScenarioError(f"{where}: description must be text")
-    if scenario["strike"] not in STRIKES:
-        raise ScenarioError(f"{where}: strike must be one of {', '.join(STRIKES)}")
-    for key, (lo, hi) in _RANGES.items():
-        if not (key == "p_collapse_end" and scenario[key] is None):
-            _number(where, key, scenario[key], lo, hi)
-    if scenario["segments"] is not None:
-        _check_segments(where, scenario["segments"])
-    if scenario["cue_compliance"] is not None:
-        _check_compliance(where, scenario["cue_compliance"])
-    _check_sensors(where, scenario["sensors"])
-    return scenario
-
-
-def _number(where: str, key: str, value: object, lo: float | None, hi: float | None,
-            integer: bool = False) -> None:
-    kinds = (int,) if integer else (int, float)
-    if not isinstance(value, kinds) or isinstance(value, bool) or value != value:  # bool is an int; NaN
-        raise ScenarioError(f"{where}: {key} must be {'an integer' if integer else 'a number'}, not {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise ScenarioError(f"{where}: {key} = {value!r} is outside {lo}..{hi}")
-
-
-def _check_segments(where: str, segments: object) -> None:
-    if not isinstance(segments, list) or not segments:
-        raise ScenarioError(f"{where}: segments must be a non-empty list of {{\"kind\": ..., \"seconds\": ...}}")
-    for i, seg in enumerate(segments):
-        at = f"segments[{i}]"
-        if not isinstance(seg, dict):
-            raise ScenarioError(f"{where}: {at} must be an object like {{\"kind\": \"run\", \"seconds\": 60}}")
-        bad = set(seg) - _SEGMENT_KEYS
-        if bad:
-            raise ScenarioError(f"{where}: {at}: unknown fields {', '.join(sorted(bad))}")
-        if seg.get("kind") not in KINDS:
-            raise ScenarioError(f"{where}: {at}.kind must be one of {', '.join(KINDS)}, not {seg.get('kind')!r}")
-        if "seconds" not in seg:
-            raise ScenarioError(f"{where}: {at}.seconds is missing")
-        _number(where, f"{at}.seconds", seg["seconds"], 0.5, 86400)
-        for key in ("cadence_spm", "load_scale"):
-            if key in seg:
-                _number(where, f"{at}.{key}", seg[key], *_RANGES[key])
-
-
-def _check_compliance(where: str, comp: object) -> None:
-    if not isinstance(comp, dict):
-        raise ScenarioError(f"{where}: cue_compliance must be an object like {{\"p\": 0.9, \"steps\": 4}}")
-    bad = set(comp) - _COMPLIANCE_KEYS
-    if bad:
-        raise ScenarioError(f"{where}: cue_compliance: unknown fields {', '.join(sorted(bad))}")
-    if "p" not in comp:
-        raise ScenarioError(f"{where}: cue_compliance.p is missing")
-    _number(where, "cue_compliance.p", comp["p"], 0, 1)
-    _number(where, "cue_compliance.delay_steps", comp.get("delay_steps", 1), 0, 20, integer=True)
-    _number(where, "cue_compliance.steps", comp.get("steps", 3), 1, 100, integer=True)
-
-
-def _check_sensors(where: str, sensors: object) -> None:
-    if not isinstance(sensors, dict):
-        raise ScenarioError(f"{where}: sensors must be an object")
-    bad = set(sensors) - _SENSOR_KEYS
-    if bad:
-        raise ScenarioError(f"{where}: unknown sensor fields {', '.join(sorted(bad))}")
-    for key in ("preload_n", "drift_n_per_min"):  # one number for all channels, or one per channel
-        if key in sensors:
-            value = sensors[key]
-            if isinstance(value, list):
-                if len(value) != 6:
-                    raise ScenarioError(f"{where}: sensors.{key} needs 6 values ({', '.join(CHANNELS)}), "
-                                        f"not {len(value)}")
-                for ch, v in zip(CHANNELS, value):
-                    _number(where, f"sensors.{key}[{ch}]", v, *_SENSOR_RANGES[key])
-            else:
-                _number(where, f"sensors.{key}", value, *_SENSOR_RANGES[key])
-    for key in ("noise_n", "preload_wander_n", "spikes_per_s", "spike_counts", "intermittent_per_s"):
-        if key in sensors:
-            _number(where, f"sensors.{key}", sensors[key], *_SENSOR_RANGES[key])
-    for key in ("dead", "shorted", "intermittent"):
-        names = sensors.get(key, [])
-        if not isinstance(names, list):
-            raise ScenarioError(f"{where}: sensors.{key} must be a list of channel names")
-        for ch in names:
-            if ch not in CHANNELS:
-                raise ScenarioError(f"{where}: sensors.{key}: {ch!r} is not a channel ({', '.join(CHANNELS)})")
-    noise = sensors.get("extra_noise_counts", {})
-    if not isinstance(noise, dict):
-        raise ScenarioError(f"{where}: sensors.extra_noise_counts must be an object {{\"channel\": counts rms}}")
-    for ch, sigma in noise.items():
-        if ch not in CHANNELS:
-            raise ScenarioError(f"{where}: sensors.extra_noise_counts: {ch!r} is not a channel ({', '.join(CHANNELS)})")
-        _number(where, f"sensors.extra_noise_counts.{ch}", sigma, 0, fsr.ADC_MAX)
-
-
 def _segments(scenario: dict, seconds: float) -> list[dict]:
     segs = scenario["segments"] or [{"kind": "run", "seconds": seconds}]
     out = []
     for seg in segs:
-        if seg.get("kind") not in ("run", "walk", "stand"):
+        if seg.get("kind") not in KINDS:
             raise ScenarioError(f"segment kind must be run, walk or stand: {seg}")
         out.append(seg)
     return out

@@ -7,7 +7,6 @@ effect out), never `stabilizes`; a short run `insufficient_data`. The power tabl
 responder strengths and run lengths is in `make bench` (tests/bench_report.py)."""
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 from collections import Counter
@@ -18,7 +17,8 @@ from hardware.board_data import load_board
 from host.analysis import analyse
 from host.store import Store
 from simulator.device import run_synth
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
 
@@ -47,20 +47,3 @@ def verdicts(scenario: str, seeds: range, seconds: float, jobs: int = 2) -> Coun
     if tty:
         print(file=sys.stderr)
     return out
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="count verdicts over many seeds of a scenario",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scenario", action="append", help="default: responder and non_responder")
-    p.add_argument("--seeds", type=int, default=40)
-    p.add_argument("--seconds", type=float, default=1800, help="run length (default a half hour)")
-    p.add_argument("--jobs", type=int, default=2)
-    p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    for name in args.scenario or ["responder", "non_responder"]:
-        counts = verdicts(name, range(1, args.seeds + 1), args.seconds, args.jobs)
-        print(f"{name}: " + ", ".join(f"{v} {n}/{args.seeds}" for v, n in counts.most_common()))
-    return 0

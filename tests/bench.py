@@ -14,7 +14,8 @@ import numpy as np
 
 from firmware.core import sessionlog
 from hardware.board_data import load_board
-from simulator.synth import generate, load_scenario, scenario_names
+from simulator.scenario import load_scenario, scenario_names
+from simulator.synth import generate
 from tests import bench_report
 from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
@@ -67,7 +68,7 @@ def firmware_cost() -> list[Row]:
 
 
 def detection() -> list[Row]:
-    from simulator.score_cmd import score_all, table
+    from simulator.scoring import score_all, table
 
     results = score_all(scenario_names(), seed=1, seconds=None, jobs=2)
     (BUILD / "score.md").write_text(table(results) + "\n")

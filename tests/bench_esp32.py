@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 from hardware.board_data import load_board
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 MICROPYTHON = Path(sys.executable).parent / "micropython"

@@ -45,7 +45,8 @@ def _own_steps(strength: float, seed: int, seconds: float) -> np.ndarray:
     `strength` (the non-responder scenario for 1.0), the runner answering the insole's cues."""
     from hardware.board_data import load_board
     from simulator.device import run_synth
-    from simulator.synth import generate, load_scenario
+    from simulator.scenario import load_scenario
+    from simulator.synth import generate
 
     scenario = load_scenario("non_responder" if strength >= 1 else "responder")
     if strength < 1:
@@ -206,7 +207,8 @@ def _big_store(path: Path, steps: int) -> tuple[str, int]:
     from host.records import parse_session
     from host.store import Store
     from simulator.device import run_synth
-    from simulator.synth import generate, load_scenario
+    from simulator.scenario import load_scenario
+    from simulator.synth import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         run_synth(generate(load_scenario("responder"), seed=1, seconds=1800), load_board(),

@@ -18,9 +18,9 @@ import numpy as np
 from hardware.board_data import load_board
 from simulator.device import run_firmware, run_synth
 from simulator.recording import Recording, to_frames
+from simulator.scenario import validate_scenario
 from simulator.scoring import Score, score
 from simulator.synth import generate as own_generate
-from simulator.synth import validate_scenario
 from tests.foreign_runner import CHANNELS, generate
 
 CONFIG = {"cue_mode": "every"}

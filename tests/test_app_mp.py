@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from simulator import device
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 
 def _boot(tmp_path: Path, board: dict, config: object, seconds: float = 20, speed: float = 0.0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.score_cmd import score_scenario
+from simulator.scoring import score_scenario
 
 # bars: F1 >= 0.99 (walking steps count), IC p95 <= 20 ms, collapse / toe balanced accuracy >= 0.9
 # over the landings judged (not walking, not uncertain)

@@ -10,7 +10,8 @@ import pytest
 
 from simulator.device import run_synth
 from simulator.flashstall import stall_effect
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 
 @pytest.fixture(scope="module")

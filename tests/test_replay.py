@@ -10,7 +10,8 @@ import pytest
 
 from simulator.__main__ import main
 from simulator.recording import write_recording
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 GOOD_HEADER = "t_ms,heel,arch,met1,met5,hallux,toes\n"
 

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from firmware.core import fsr, record
-from simulator import replay
 from simulator.__main__ import main
+from simulator.commands import replay
 from simulator.recording import STEP_COLUMNS, read_recording
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 HEADER = "t_ms,heel,arch,met1,met5,hallux,toes\n"
 

@@ -16,7 +16,8 @@ from hardware.board_data import load_board
 from host.cli import main as archcue
 from host.store import Store
 from simulator.device import run_synth
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 from simulator.validate import PROTOCOL, verdicts
 
 CHROMIUM = shutil.which("chromium")
@@ -171,7 +172,7 @@ def test_export_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
 
 
 def test_the_demo_hint_runs_as_printed_in_a_fresh_shell(responder_store: Path) -> None:
-    from simulator.demo import hint
+    from simulator.commands.demo import hint
 
     line = hint(responder_store, "ana")
     out = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", "bash", "-c", line], capture_output=True, text=True,

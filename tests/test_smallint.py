@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.synth import generate, load_scenario
+from simulator.scenario import load_scenario
+from simulator.synth import generate
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
 LIMIT = 1 << 30  # MicroPython's small ints on a 32-bit port: -2**30 .. 2**30 - 1

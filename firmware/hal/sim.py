@@ -53,7 +53,7 @@ def set_clock(y, mo, d, h, mi, s):
         f.write('"%04d-%02d-%02dT%02d:%02d:%02d"' % (y, mo, d, h, mi, s))
 
 
-RESTART_FILE = "sim_restart_at"  # the bridge (simulator/serve.py) reboots the firmware at this time
+RESTART_FILE = "sim_restart_at"  # the bridge (simulator/virtual_insole.py) reboots the firmware at this time
 
 
 def watch_pull(seconds):

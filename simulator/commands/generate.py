@@ -5,9 +5,11 @@ import argparse
 import csv
 from pathlib import Path
 
+from simulator.errors import ScenarioError
 from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ
 from simulator.recording import UNITS, write_recording
-from simulator.synth import FEET, ScenarioError, generate, load_scenario, scenario_names
+from simulator.scenario import load_scenario, scenario_names
+from simulator.synth import FEET, generate
 
 TRUTH_COLUMNS = ("ic_ms", "to_ms", "kind", "strike", "collapse", "toe_engaged")
 

@@ -1,20 +1,7 @@
-"""python -m simulator serve: a virtual insole behind a serial port.
-
-The firmware (app + core + simulator HAL) runs in the MicroPython unix port on one
-pseudo-terminal; a bridge copies bytes between it and a second pseudo-terminal, the
-"USB port" a host opens (both raw, as a board's USB CDC is). The port path changes from
-run to run, so a stable link to it is kept (default build/virtual-insole/port).
-
-    mpremote connect build/virtual-insole/port resume fs ls
-    mpremote connect build/virtual-insole/port resume exec "print(1 + 1)"
-
-Ctrl-C from the host stops the firmware loop (the session is sealed) and leaves the REPL;
-a soft reset (Ctrl-D at the REPL) boots the firmware again, as on a board. The unix port
-exits on a soft reset, so the bridge restarts it. SIGINT/SIGTERM shut everything down.
-"""
+"""The virtual insole behind `python -m simulator serve` (see simulator/commands/serve.py):
+the firmware in the MicroPython unix port on one pseudo-terminal, bridged to a second one."""
 from __future__ import annotations
 
-import argparse
 import errno
 import fcntl
 import os
@@ -22,16 +9,11 @@ import pty
 import select
 import signal
 import subprocess
-import sys
 import time
 import tty
 from pathlib import Path
 
-from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from simulator import device
-from simulator.errors import ConfigError
-from simulator.firmware_config import load_config
-from simulator.synth import generate, load_scenario, scenario_names
 
 DEFAULT_DIR = device.ROOT / "build" / "virtual-insole"
 # The unix port's heap that stands for the ESP32's ~110 KB (shared/notes/esp32_numbers.md).
@@ -45,30 +27,6 @@ DEFAULT_DIR = device.ROOT / "build" / "virtual-insole"
 # same objects: the unix heap is 1.19x to 1.50x larger, 1.33x central, and
 # 110 KB x 1.33 = 146 KB, rounded down to 144 KB.
 DEFAULT_HEAP_KB = 144
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="a virtual insole behind a serial port (mpremote and archcue pull work)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scenario", default="responder", help=f"one of: {', '.join(scenario_names())}")
-    p.add_argument("--speed", type=float, default=1.0, help="virtual time per wall-clock second (default 1: real time)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--seconds", type=float, help="override the scenario's duration")
-    p.add_argument("--board", default=DEFAULT_BOARD, choices=board_names())
-    p.add_argument("--config", type=Path, help="config.json for the insole (default: the firmware defaults)")
-    p.add_argument("--device-id", default="sim0001", help="the insole's id, e.g. to serve a left and a right one")
-    p.add_argument("--baud", type=int, default=0,
-                   help="throttle the port to this line rate, e.g. 115200 (default: unthrottled)")
-    p.add_argument("--heap-kb", type=int, default=DEFAULT_HEAP_KB,
-                   help=f"MicroPython heap in KB (default {DEFAULT_HEAP_KB}: stands for the board's ~110 KB)")
-    p.add_argument("--pull-idle-s", type=float,
-                   help="reboot after this long without a host call mid-pull (default: the firmware's own, 60 s)")
-    p.add_argument("--dir", type=Path, default=DEFAULT_DIR, help=f"work folder (default {DEFAULT_DIR})")
-    p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
-    p.add_argument("--flash-stall", choices=("off", "typical", "worst"), default="off",
-                   help="stall the sampler for the flash's erase/program times (SPI NOR datasheet figures), "
-                        "as an ESP32 does; stalls logged to DIR/sim/stalls.csv")
-    p.set_defaults(func=run)
 
 
 def _die_with_parent() -> None:
@@ -220,36 +178,3 @@ class VirtualInsole:
                 pass
         if self.link.is_symlink():
             self.link.unlink()
-
-
-def run(args: argparse.Namespace) -> int:
-    if not 32 <= args.heap_kb <= 65536:
-        raise ConfigError(f"--heap-kb {args.heap_kb}: expected 32 to 65536")
-    board = load_board(args.board)
-    config = load_config(args.config)
-    scenario = load_scenario(args.scenario)
-    synth = generate(scenario, seed=args.seed, seconds=args.seconds)
-    workdir = args.dir
-    device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz}, compiled=True)
-    (workdir / "device" / "sim_id").write_text(args.device_id)
-    device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
-    runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
-    insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
-                           log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True),
-                           flash_stall=args.flash_stall, heap_kb=args.heap_kb, pull_idle_s=args.pull_idle_s)
-
-    def stop(signum: int, frame: object) -> None:
-        insole.stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    insole.publish()
-    print(f"virtual insole: {scenario['name']}, {synth.seconds / 60:.1f} min at {args.speed:g}x on {insole.port}",
-          flush=True)
-    print(f"port link: {insole.link}  (try: mpremote connect {insole.link} resume fs ls)", flush=True)
-    try:
-        insole.run()
-    finally:
-        insole.close()
-    print("virtual insole stopped", file=sys.stderr)
-    return 0
