@@ -9,3 +9,4 @@ HALLUX = const(4)
 TOES = const(5)
 COUNT = const(6)
 NAMES = ("heel", "arch", "met1", "met5", "hallux", "toes")  # index i names channel i
+ADC_MAX = const(4095)  # every channel is read by the 12-bit ADC: its ceiling (saturation)

@@ -12,7 +12,8 @@
 # Runs on MicroPython and CPython; floats are fine here: nothing in this module is per-sample.
 from array import array
 
-ADC_MAX = 4095
+from .channels import ADC_MAX
+
 LUT_SCALE = 10  # LUT entries are in 0.1 N
 LUT_CAP = 65535  # array('H') ceiling
 

@@ -9,12 +9,11 @@
 # it is only marked (`noisy`). A false verdict costs that channel, never the steps.
 from array import array
 
-from .channels import COUNT
+from .channels import ADC_MAX, COUNT
 from .mp import const
 
 OPEN_COUNTS = const(30)  # stance maximum at or below this: open lead / dead sensor
 SHORT_COUNTS = const(4000)  # swing minimum at or above this: shorted / saturated
-ADC_MAX = const(4095)
 JUMP_COUNTS = const(400)  # a frame-to-frame change this large is a candidate spike
 REVERSAL_FRAMES = const(10)  # ... a spike if an opposite jump follows within this many frames
 SPIKES_BAD = const(2)  # spikes in one step cycle that make the step bad for a channel
