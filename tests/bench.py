@@ -14,6 +14,7 @@ import numpy as np
 
 from firmware.core import sessionlog
 from hardware.board_data import load_board
+from simulator.device import MICROPYTHON, ROOT
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
 from tests import bench_report
@@ -21,9 +22,7 @@ from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
 from tests.bench_robustness import robustness
 
-ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "bench"
-MICROPYTHON = Path(sys.executable).parent / "micropython"
 
 Row = tuple[str, str, str]  # (measure, value, how)
 

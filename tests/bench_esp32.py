@@ -8,16 +8,14 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 from hardware.board_data import load_board
+from simulator.device import MICROPYTHON, ROOT
 from simulator.scenario import load_scenario
 from simulator.synth import generate
 
-ROOT = Path(__file__).resolve().parents[1]
-MICROPYTHON = Path(sys.executable).parent / "micropython"
 Row = tuple[str, str, str]
 
 # ESP32 time / unix-port time for MicroPython bytecode. misc_pystone (integer arithmetic,

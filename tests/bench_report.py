@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+from simulator.device import ROOT
 
 
 def _sources_digest() -> str:

@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 from firmware.core import sessionlog
+from simulator.device import ROOT
 from tests.helpers import wait_for
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_board_check_runs_against_the_virtual_insole(tmp_path: Path) -> None:

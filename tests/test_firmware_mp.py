@@ -9,15 +9,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from functools import cache
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from simulator.device import MICROPYTHON, ROOT
+
 MP_DIR = ROOT / "tests" / "mp"
-MICROPYTHON = Path(sys.executable).parent / "micropython"
 
 
 def _cases() -> list[tuple[str, str]]:

@@ -12,8 +12,8 @@ import pytest
 
 from firmware.core import fsr
 from hardware.board_data import CHANNELS, board_names, load_board
+from simulator.device import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 BOARDS = [load_board(n) for n in board_names()]
 IDS = [b["name"] for b in BOARDS]
 # Round-trip tolerance over the useful range: 1% + 0.05 N (integer counts quantise the load;

@@ -11,8 +11,7 @@ import pytest
 
 from hardware import board_data, deploy
 from hardware.board_data import CHANNELS, CHIPS, BoardError, board_names, check_board, load_board, used_pins
-
-ROOT = Path(__file__).resolve().parents[1]
+from simulator.device import ROOT
 
 
 def test_both_profiles_exist_default_first() -> None:
