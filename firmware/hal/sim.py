@@ -105,14 +105,6 @@ class _Runner:
         self.prompt_to = current + self.delay + self.steps - 1
 
 
-def _ctz(i):
-    n = 0
-    while not i & 1:
-        i >>= 1
-        n += 1
-    return n
-
-
 class FlashStall:
     """Erases and programs LittleFS (MicroPython's VfsLfs2: 128-byte program cache) issues
     for appends to one file, read from lfs2.c: the first write after a sync erases a fresh
@@ -142,9 +134,12 @@ class FlashStall:
         self.progs += 1  # the new directory entry
 
     def _new_block(self):
+        # imported here: attach() builds the model before the device folder (and core) is mounted
+        from core.sessionlog import block_capacity
+
         self.erases += 1
         self.index += 1
-        self.off = 4 * (_ctz(self.index) + 1)  # skip-list pointers, in the program cache
+        self.off = self.block - block_capacity(self.index, self.block)  # skip-list pointers, in the cache
 
     def write(self, n):
         cache = self._CACHE
