@@ -11,6 +11,7 @@ from pathlib import Path
 
 from host.command import UserError, dispatch
 from host.device_link import find_port
+from host.notes import Note
 from host.store import DEFAULT_STORE, UNASSIGNED, Store, StoreError
 from host.text import check_name, shown
 
@@ -71,6 +72,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if args.runner and not store.runner_exists(args.runner):
         raise StoreError(f"no runner {shown(args.runner)!r} in {args.store} (see `archcue runners`)")
     rows = store.sessions(args.runner)
+    notes = store.notes([s.id for s in rows])
     if not rows:
         print("no sessions in the store yet")
         return 0
@@ -84,6 +86,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             note = f"{moved}; {note}" if note else moved
         if s.status == "damaged":
             note = f"DAMAGED: {s.damage}" + (f"; {note}" if note else "")
+        if s.id in notes:
+            note = note_words(notes[s.id]) + (f"; {note}" if note else "")
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
               f"{shown(s.started_at or '-'):<20} {shown(note)}")
     return 0
@@ -95,6 +99,34 @@ def cmd_assign(args: argparse.Namespace) -> int:
     for sid, old, new in store.assign(args.session, args.runner, args.foot):
         print(f"{shown(sid)}: {shown(old)} -> {shown(new)}" + (f" ({args.foot} foot)" if args.foot else ""))
     return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    from host import notes
+
+    values = dict(pain_during=notes.pain("--pain-during", args.pain_during),
+                  pain_after=notes.pain("--pain-after", args.pain_after), knee=notes.knee(args.knee),
+                  drill=notes.drill(args.drill))
+    if all(v is None for v in values.values()):
+        raise UserError("nothing to note: give --pain-during, --pain-after, --knee and/or --drill")
+    for n in _store(args).add_note(args.session, **values):
+        print(f"{shown(n.session)}: {note_words(n)}")
+    return 0
+
+
+def note_words(n: Note) -> str:
+    """'pain 3 during, 5 after (right knee); drill toe-curl', as `note` and `sessions` print it."""
+    def score(v: int | None) -> str:
+        return "?" if v is None else str(v)
+    parts = []
+    if n.pain_during is not None or n.pain_after is not None:
+        parts.append(f"pain {score(n.pain_during)} during, {score(n.pain_after)} after"
+                     + (f" ({n.knee} knee)" if n.knee else ""))
+    elif n.knee:
+        parts.append(f"{n.knee} knee")
+    if n.drill is not None:
+        parts.append(f"drill {shown(n.drill)}")
+    return "; ".join(parts)
 
 
 def _pooling_warning(sessions: list) -> str:
@@ -165,15 +197,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not 0 < args.margin < 100:
         raise UserError(f"--margin {args.margin:g}: give a percent between 0 and 100 (default 15)")
     fmt = _report_format(args)
-    _, sessions = _runner_sessions(args)
+    store, sessions = _runner_sessions(args)
     sessions, scope = _select(args, sessions)
+    notes = store.notes([row.id for row, _ in sessions])
     if args.runner == UNASSIGNED:
         sys.stderr.write(_pooling_warning(sessions))
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100), steps=steps)
-    out = {"text": lambda: text(a, scope=scope), "json": lambda: to_json(a),
-           "html": lambda: to_html(a, steps, scope=scope)}[fmt]()
+    out = {"text": lambda: text(a, scope=scope, notes=notes), "json": lambda: to_json(a, notes),
+           "html": lambda: to_html(a, steps, scope=scope, notes=notes)}[fmt]()
     if args.out:
         try:
             write_atomic(Path(args.out), lambda f: f.write(out))
@@ -188,13 +221,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from host.export import export_csv
 
-    _, sessions = _runner_sessions(args)
+    store, sessions = _runner_sessions(args)
     sessions, _ = _select(args, sessions)
+    history = store.note_history([row.id for row, _ in sessions])
     try:
-        steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv))
+        steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv), history)
     except OSError as e:
         raise UserError(f"--csv {args.csv}: cannot write ({e.strerror or e}); no half-written file left") from None
-    print(f"wrote {steps_path}, {sessions_path} and README.txt (units) in {Path(args.csv)}")
+    print(f"wrote {steps_path}, {sessions_path}, notes.csv and README.txt (units) in {Path(args.csv)}")
     return 0
 
 
@@ -231,6 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", required=True)
     p.add_argument("--foot", choices=("left", "right"), help="also say which foot these sessions were on")
     p.set_defaults(func=cmd_assign)
+    p = sub.add_parser("note", help="note the runner's knee pain and the drill tried, per session",
+                       description="The runner's side of the question: knee pain during and after the run "
+                                   "(0 none to 10 worst), which knee, and the drill tried (toe-curl, hips-core, "
+                                   "none, or your own words). Give any of them; a later note adds to or "
+                                   "overrides an earlier one field by field, and every note is kept. Several "
+                                   "sessions (both insoles of one run) are noted together, all or none.")
+    p.add_argument("session", nargs="+", metavar="SESSION")
+    p.add_argument("--pain-during", metavar="N", help="knee pain during the run, 0-10")
+    p.add_argument("--pain-after", metavar="N", help="knee pain after the run (e.g. the next morning), 0-10")
+    p.add_argument("--knee", metavar="left|right|both", help="which knee hurts")
+    p.add_argument("--drill", metavar="NAME", help="toe-curl, hips-core, none, or a name of your own")
+    p.set_defaults(func=cmd_note)
     p = sub.add_parser("runners", help="list runners with their sessions and steps")
     p.set_defaults(func=cmd_runners)
     p = sub.add_parser("sessions", help="list sessions, of one runner or all")
