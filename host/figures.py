@@ -171,11 +171,11 @@ def all_figures(a: Analysis, s: Steps, captions: dict[str, str]) -> list[Figure]
 
 
 
-def pain_over_time(dates: list[str], during: list[int | None], after: list[int | None], drills: list[str | None],
-                   caption: str) -> Figure:
+def pain_over_time(started: list[str | None], during: list[int | None], after: list[int | None],
+                   drills: list[str | None], caption: str) -> Figure:
     """Knee pain run by run (archcue note), 0-10, each run's drill marked under its point."""
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
-    x = np.arange(len(dates))
+    x = np.arange(len(started))
     for scores, style, color, label in ((during, "o-", OFF, "pain during"), (after, "s--", "#264653", "pain after")):
         y = np.array([np.nan if v is None else v for v in scores], dtype=float)
         ok = np.isfinite(y)
@@ -183,7 +183,7 @@ def pain_over_time(dates: list[str], during: list[int | None], after: list[int |
     for i, d in enumerate(drills):
         ax.text(i, -1.6, d if d is not None else "", ha="center", fontsize=7, rotation=20)
     ticks = x[np.unique(np.linspace(0, len(x) - 1, min(len(x), MAX_TICKS)).round().astype(int))]
-    ax.set_xticks(ticks, [dates[i] for i in ticks], fontsize=7, rotation=30)
+    ax.set_xticks(ticks, [_date(started[i]) for i in ticks], fontsize=7, rotation=30)
     ax.set_ylim(-2.5, 10.5)
     ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel("knee pain (0-10)")

@@ -10,6 +10,7 @@ one run) count as one run when drills are compared."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from host.command import UserError
@@ -61,6 +62,10 @@ def drill(value: str | None) -> str | None:
     return key if key in DRILLS else value
 
 
+def knee_words(k: str) -> str:
+    return "both knees" if k == "both" else f"{k} knee"
+
+
 def check_knee_named(pain_scores: list[int | None], known_knee: str | None) -> None:
     """Pain above 0 says nothing useful without the knee: refuse it until one is named."""
     if known_knee is None and any(p for p in pain_scores):
@@ -79,7 +84,7 @@ def merged(older: Note | None, newer: Note) -> Note:
 NOTE_COLUMNS = ("session", "entry", "at", "pain_during", "pain_after", "knee", "drill")  # a stored note row
 
 
-def standing(rows: list[tuple]) -> dict[str, Note]:
+def standing(rows: Sequence[tuple]) -> dict[str, Note]:
     """Each session's note as it stands, from its stored rows (NOTE_COLUMNS) oldest first."""
     out: dict[str, Note] = {}
     for sid, entry, at, during, after, knee_, drill_ in rows:

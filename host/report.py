@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from host import analysis
 from host.analysis import Analysis, Interval, MoreNeeded, SessionResult, Shortfall, Steps
-from host.notes import DrillSummary, Note, by_drill
+from host.notes import DrillSummary, Note, by_drill, runs
 from host.text import shown
 
 if TYPE_CHECKING:  # figures import matplotlib: only the HTML report pays for it
@@ -547,10 +547,11 @@ def pain_section(a: Analysis, notes: dict[str, Note]) -> list[Block]:
     out: list[Block] = [("h2", f"Knee pain and drills ({_n(len(noted), 'session')} noted by the coach)"),
                         ("p", "Pain as the runner reported it, 0 (none) to 10 (worst), beside what the insole "
                               "measured in the same run."), ("table", t)]
-    if len(noted) >= 2:
-        caption = _pain_caption([n for _, n in noted])
-        out.append(("pain_figure", ([session_date(r)[:10] for r, _ in noted], [n.pain_during for _, n in noted],
-                                    [n.pain_after for _, n in noted], [n.drill for _, n in noted], caption)))
+    started = {r.session: r.started_at for r, _ in noted}
+    by_run = [run[0] for run in runs([n for _, n in noted])]  # one point per run, not per insole
+    if len(by_run) >= 2:
+        out.append(("pain_figure", ([started[n.session] for n in by_run], [n.pain_during for n in by_run],
+                                    [n.pain_after for n in by_run], [n.drill for n in by_run], _pain_caption(by_run))))
     drills = by_drill([n for _, n in noted])
     if drills:
         out += [("h2", "Drills compared (pain per run; the two insoles of a run noted together count once)"),
