@@ -11,7 +11,7 @@ from pathlib import Path
 
 from host.command import UserError, dispatch
 from host.device_link import find_port
-from host.notes import Note, knee_words
+from host.notes import Note
 from host.store import DEFAULT_STORE, UNASSIGNED, Store, StoreError
 from host.text import check_name, shown
 
@@ -118,12 +118,13 @@ def note_words(n: Note) -> str:
     """'pain 3 during, 5 after (right knee); drill toe-curl', as `note` and `sessions` print it."""
     def score(v: int | None) -> str:
         return "?" if v is None else str(v)
+    knee = "both knees" if n.knee == "both" else f"{n.knee} knee"
     parts = []
     if n.pain_during is not None or n.pain_after is not None:
         parts.append(f"pain {score(n.pain_during)} during, {score(n.pain_after)} after"
-                     + (f" ({knee_words(n.knee)})" if n.knee else ""))
+                     + (f" ({knee})" if n.knee else ""))
     elif n.knee:
-        parts.append(knee_words(n.knee))
+        parts.append(knee)
     if n.drill is not None:
         parts.append(f"drill {shown(n.drill)}")
     return "; ".join(parts)

@@ -38,8 +38,8 @@ def pain(option: str, value: str | None) -> int | None:
     if value is None:
         return None
     v = value.strip()
-    if not (v.isascii() and v.isdigit()) or int(v) > PAIN_MAX:
-        raise UserError(f"{option} {shown(value)!r}: give a whole number from 0 (no pain) to {PAIN_MAX} (worst "
+    if not (v.isascii() and v.isdigit() and len(v) <= 2) or int(v) > PAIN_MAX:  # int() of 5000 digits raises
+        raise UserError(f"{option} {shown(value[:20])!r}: give a whole number from 0 (no pain) to {PAIN_MAX} (worst "
                         "imaginable)")
     return int(v)
 
@@ -57,13 +57,9 @@ def drill(value: str | None) -> str | None:
     words, checked as names are."""
     if value is None:
         return None
-    value = check_name("--drill", value.strip())
-    key = value.casefold().replace(" ", "-").replace("_", "-")
-    return key if key in DRILLS else value
-
-
-def knee_words(k: str) -> str:
-    return "both knees" if k == "both" else f"{k} knee"
+    name = check_name("--drill", value.strip())
+    key = name.casefold().replace(" ", "-").replace("_", "-")
+    return key if key in DRILLS else name
 
 
 def check_knee_named(pain_scores: list[int | None], known_knee: str | None) -> None:

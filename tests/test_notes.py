@@ -52,6 +52,7 @@ def _note_rows(path: Path) -> int:
     (["--pain-during", "-1", "--knee", "left"], "--pain-during '-1'"),
     (["--pain-during", "three", "--knee", "left"], "--pain-during 'three'"),
     (["--pain-during", "٣", "--knee", "left"], "--pain-during '٣'"),  # a digit, but not one a coach types
+    (["--pain-during", "9" * 5000, "--knee", "left"], "give a whole number"),  # past int()'s digit limit
     (["--knee", "middle"], "--knee 'middle': give left, right or both"),
     (["--drill", "a\x1bb"], "--drill a\\x1bb: contains control character"),
     (["--drill", "x" * 33], "33 characters, at most 32"),
