@@ -122,7 +122,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"figures", payload)
+Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"figures"|"pain_figure", payload)
 
 
 def rule_text(rule: analysis.Rule) -> str:
