@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from hardware.board_data import load_board
-from simulator.device import ROOT, run_firmware
-from simulator.recording import Recording, to_frames
+from host.engine import run_firmware
+from host.recording import Recording, to_frames
+from simulator.device import ROOT
 from simulator.scoring import match_steps
 
 REAL = ROOT.parent / "shared" / "data" / "real"

@@ -14,7 +14,8 @@ import numpy as np
 
 from firmware.core import sessionlog
 from hardware.board_data import load_board
-from simulator.device import MICROPYTHON, ROOT
+from host.engine import MICROPYTHON
+from simulator.device import ROOT
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
 from tests import bench_report

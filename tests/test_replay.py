@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from host.recording import write_recording
 from simulator.__main__ import main
-from simulator.recording import write_recording
 from simulator.scenario import load_scenario
 from simulator.synth import generate
 
