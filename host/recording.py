@@ -1,5 +1,6 @@
-"""Recordings on disk: the replay input (CSV: t_ms plus any of the six channel columns,
-in newtons or raw ADC counts) and the steps output (one CSV row per detected step).
+"""Recordings on disk: the replay input, also `archcue import --format csv` (CSV: t_ms plus any
+of the six channel columns, in newtons or raw ADC counts), and the steps output (one CSV row
+per detected step).
 
 Input errors name the file, line and column, because researchers feed this their own data.
 """
@@ -43,7 +44,7 @@ def read_recording(path: Path, units: str) -> Recording:
     path = Path(path)
     if units not in UNITS:
         raise RecordingError(f"--units must be one of {', '.join(UNITS)}, not {units!r}")
-    header, header_line, rows, lines = _rows(path, _read_text(path))
+    header, header_line, rows, lines = _rows(path, read_text(path))
     _check_header(path, header, header_line)
     present = tuple(c for c in CHANNELS if c in header)
     for row, line in zip(rows, lines):
@@ -64,7 +65,7 @@ def read_recording(path: Path, units: str) -> Recording:
     return Recording(table[:, header.index("t_ms")].copy(), values, present)
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as e:
