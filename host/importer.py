@@ -75,7 +75,7 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     found = _stored(store_path, device)
     if found is not None:
         return found
-    watch = _Progress(rec.t_ms[-1] - rec.t_ms[0], progress) if progress else None
+    watch = RunProgress(rec.t_ms[-1] - rec.t_ms[0], progress) if progress else None
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
         run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, Path(tmp), note, progress=watch)
         if watch:
@@ -190,7 +190,7 @@ def _reseal(header: dict, records: bytes, device: str, started_at: str | None, p
     return Path(log.path)
 
 
-class _Progress:
+class RunProgress:
     """The firmware's progress through the recording on one terminal line (a tty only)."""
 
     def __init__(self, total_ms: float, stream: TextIO = sys.stderr):
