@@ -153,6 +153,14 @@ def test_missing_input_and_unwritable_output(tmp_path: Path, fake: FakeFirmware,
     assert fake.calls == 0  # refused before a (possibly long) firmware run
 
 
+def test_bad_config_is_refused_before_the_run(tmp_path: Path, fake: FakeFirmware,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.json"
+    config.write_text('{"max_stance_ms": "long"}')
+    assert _run(tmp_path, _write(tmp_path, GOOD), "newton", "--config", str(config)) == 2
+    assert f"{config}: max_stance_ms: expected int" in capsys.readouterr().err and fake.calls == 0
+
+
 def test_sample_rate_that_is_not_milliseconds(tmp_path: Path, fake: FakeFirmware,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     src = _write(tmp_path, HEADER + "0,1,2,3,4,5,6\n0.005,1,2,3,4,5,6\n0.010,1,2,3,4,5,6\n")  # seconds
