@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hardware.board_data import CHANNELS
+from firmware.core.channels import NAMES as CHANNELS
 from host.recording import Recording, RecordingError, read_text
 
 SIDES = ("left", "right")

@@ -14,7 +14,7 @@ from typing import Callable, TextIO
 import numpy as np
 
 from firmware.core import fsr, record
-from hardware.board_data import CHANNELS
+from firmware.core.channels import NAMES as CHANNELS
 from host.command import UserError
 
 UNITS = ("newton", "adc")
