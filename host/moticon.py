@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core.channels import NAMES as CHANNELS
-from host.recording import Recording, RecordingError, read_text
+from host.recording import Recording, RecordingError, is_number, read_text
 
 SIDES = ("left", "right")
 REGIONS = {"heel": (1, 2, 3, 4), "arch": (7,), "met1": (9,), "met5": (13,), "hallux": (14,), "toes": (15, 16)}
@@ -47,16 +47,8 @@ class Export:
         try:
             return np.array([float(c) if c else np.nan for c in cells])
         except ValueError:
-            i = next(i for i, c in enumerate(cells) if c and not _is_number(c))
+            i = next(i for i, c in enumerate(cells) if c and not is_number(c))
             raise RecordingError(f"{self.path}:{self.lines[i]}: column {name}: {cells[i]!r} is not a number") from None
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-        return True
-    except ValueError:
-        return False
 
 
 def pressure_column(side: str, cell: int) -> str:

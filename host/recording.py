@@ -102,7 +102,7 @@ def _rows(path: Path, text: str) -> tuple[list[str], int, list[list[str]], list[
 def _check_header(path: Path, header: list[str], line: int) -> None:
     where = f"{path}:{line}"
     if "t_ms" not in header:
-        if all(_is_number(c) for c in header):
+        if all(is_number(c) for c in header):
             raise RecordingError(f"{where}: no header line (expected t_ms and channel names, found numbers)")
         sep = next((s for s in (";", "\t", "|") if s in ",".join(header)), None)
         hint = f"; cells must be separated by commas, not {sep!r}" if sep else ""
@@ -120,7 +120,7 @@ def _check_header(path: Path, header: list[str], line: int) -> None:
         raise RecordingError(f"{where}: no channel columns; give at least one of {', '.join(CHANNELS)}")
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
     try:
         float(cell)
         return True
@@ -132,7 +132,7 @@ def _find_bad_cell(header: list[str], rows: list[list[str]]) -> tuple[int, str]:
     """(row index, message) of the first cell that is not a number."""
     for k, row in enumerate(rows):
         for col, cell in zip(header, row):
-            if not _is_number(cell):
+            if not is_number(cell):
                 return k, f"column {col}: {cell.strip()!r} is not a number"
     raise AssertionError("numpy rejected a table whose cells all parse")
 
