@@ -15,7 +15,7 @@ from firmware.core import sessionlog
 from host import engine, importer, moticon
 from host.cli import main
 from host.recording import read_recording, to_frames, write_recording
-from host.records import parse_session
+from host.records import flag, parse_session
 from host.store import Store
 from simulator.__main__ import main as simulator
 from simulator.device import ROOT
@@ -170,6 +170,30 @@ def test_replay_and_import_share_the_engine(tmp_path: Path, run_csv: Path) -> No
     [row] = Store(store).sessions("ana")
     steps = Store(store).steps(row.id)
     assert np.array_equal(replayed[:, 0] - 5000, steps["ic_ms"])
+
+
+def test_the_configs_block_protocol_runs_on_an_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A short block protocol (30 s warm-up, 20 s blocks) of the foreign model: the firmware
+    numbers the blocks, buzzes only in cue-on ones, and the report compares blocks."""
+    from tests.foreign_runner import Protocol
+    from tests.foreign_runner import generate as foreign
+
+    protocol = Protocol(warmup_s=30, block_s=20, collapse_engaged=0.45 * 0.35)
+    foreign(seconds=190, rate_hz=200, strike="rearfoot", protocol=protocol, seed=4).write_csv(tmp_path / "run.csv")
+    config = tmp_path / "blocks.json"
+    config.write_text('{"cue_mode": "blocks", "warmup_s": 30, "block_s": 20}')
+    store = tmp_path / "s.sqlite"
+    assert _archcue(store, "import", str(tmp_path / "run.csv"), "--units", "newton", "--config", str(config),
+                    "--runner", "ana") == 0
+    [row] = Store(store).sessions("ana")
+    steps = Store(store).steps(row.id)
+    on = flag(steps, "cue_block")
+    assert set(steps["block"][steps["ic_ms"] > 31_000]) == set(range(1, 9))
+    assert steps["block"][steps["ic_ms"] < 29_000].max() == 0
+    assert set(steps["block"][on]) == {2, 4, 6, 8}
+    capsys.readouterr()
+    assert _archcue(store, "report", "ana", "--format", "json") == 0
+    assert '"basis": "blocks"' in capsys.readouterr().out
 
 
 # --- failures leave the store as it was ---------------------------------------------------
