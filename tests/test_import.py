@@ -55,21 +55,23 @@ def run_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @needs_real
 def test_every_moticon_recording_imports_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = tmp_path / "s.sqlite"
-    for k, export in enumerate(EXPORTS):
-        foot = ("left", "right")[k % 2]
-        assert _archcue(store, "import", str(export), "--format", "moticon", "--foot", foot, "--runner", "ana") == 0
-    assert len(Store(store).sessions("ana")) == len(EXPORTS)
-    before = _rows(store)
-    for k, export in enumerate(EXPORTS):  # again: nothing added, even under another name
-        foot = ("left", "right")[k % 2]
-        assert _archcue(store, "import", str(export), "--format", "moticon", "--foot", foot, "--runner", "bo") == 0
-        assert "already in the store" in capsys.readouterr().out
-    assert _rows(store) == before
+    for export in EXPORTS:
+        for foot in moticon.SIDES:
+            assert _archcue(store, "import", str(export), "--format", "moticon", "--foot", foot,
+                            "--runner", "ana") == 0
     rows = Store(store).sessions("ana")
-    assert all(r.n_steps > 0 for r in rows) and {r.foot for r in rows} == {"left", "right"}
+    assert len(rows) == 2 * len(EXPORTS) and all(r.n_steps > 0 for r in rows)
+    assert sorted(r.foot for r in rows) == sorted(moticon.SIDES * len(EXPORTS))
+    before = _rows(store)
+    for export in EXPORTS:  # again: nothing added, even under another name
+        for foot in moticon.SIDES:
+            assert _archcue(store, "import", str(export), "--format", "moticon", "--foot", foot,
+                            "--runner", "bo") == 0
+            assert "already in the store" in capsys.readouterr().out
+    assert _rows(store) == before
     assert _archcue(store, "sessions") == 0
     listing = capsys.readouterr().out
-    assert all(f"imported from {p.name} (moticon)" in listing for p in EXPORTS)
+    assert all(listing.count(f"imported from {p.name} (moticon)") == 2 for p in EXPORTS)
     assert "2023-09-27T10:21:14" in listing  # the export's own start time
 
 
