@@ -31,7 +31,7 @@ from host import engine, moticon
 from host.command import UserError
 from host.pull import read_config
 from host.recording import Recording, read_recording
-from host.records import parse_session
+from host.records import Parsed, parse_session
 from host.store import Store
 from host.text import check_name
 
@@ -70,28 +70,34 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     data = _read(opts.source)
     config = _config(opts)
     rec, exported_at = _recording(opts, units)
-    foot = config["foot"]
-    device = f"{opts.format}-{_identity(data, opts, units, foot, config)[:8]}"
+    device = f"{opts.format}-{_identity(data, opts, units, config)[:8]}"
     found = _stored(store_path, device)
     if found is not None:
         return found
-    watch = RunProgress(rec.t_ms[-1] - rec.t_ms[0], progress) if progress else None
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
-        run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, Path(tmp), note, progress=watch)
-        if watch:
-            watch.finish()
-        sid, = run.result.sessions
-        parsed = parse_session(Path(sessionlog.path(str(Path(tmp) / "device"), sid)).read_bytes(), sid)
-        if parsed.damage:
-            raise UserError(f"{opts.source}: the firmware's session is damaged ({parsed.damage}); nothing imported")
-        if not parsed.records:
-            raise UserError(f"{opts.source}: the firmware found no steps in {run.frames / run.rate_hz:.0f} s of the "
-                            f"{foot} foot; nothing imported (are --format, --units and --foot right?)")
         provenance = {"file": opts.source.name, "sha256": hashlib.sha256(data).hexdigest(), "format": opts.format,
                       "units": units}
-        sealed = _reseal(parsed.header, parsed.records, device, started_at or exported_at, provenance,
+        session = _run(rec, opts, units, config, Path(tmp), note, progress)
+        sealed = _reseal(session.header, session.records, device, started_at or exported_at, provenance,
                          Path(tmp) / "import")
         return _store(store_path, sealed.read_bytes(), sealed.stem, started_at or exported_at)
+
+
+def _run(rec: Recording, opts: Options, units: str, config: dict, work: Path, note: Callable[[str], None],
+         progress: TextIO | None) -> Parsed:
+    """The firmware's session over the recording, as the simulated insole sealed it."""
+    watch = RunProgress(rec.t_ms[-1] - rec.t_ms[0], progress) if progress else None
+    run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, work, note, progress=watch)
+    if watch:
+        watch.finish()
+    sid, = run.result.sessions
+    parsed = parse_session(Path(sessionlog.path(str(work / "device"), sid)).read_bytes(), sid)
+    if parsed.damage:
+        raise UserError(f"{opts.source}: the firmware's session is damaged ({parsed.damage}); nothing imported")
+    if not parsed.records:
+        raise UserError(f"{opts.source}: the firmware found no steps in {run.frames / run.rate_hz:.0f} s of the "
+                        f"{config['foot']} foot; nothing imported (are --format, --units and --foot right?)")
+    return parsed
 
 
 def _store(store_path: Path, blob: bytes, sid: str, started_at: str | None) -> Imported:
@@ -158,10 +164,10 @@ def _config(opts: Options) -> dict:
     return cfg
 
 
-def _identity(data: bytes, opts: Options, units: str, foot: str, config: dict) -> str:
+def _identity(data: bytes, opts: Options, units: str, config: dict) -> str:
     """What makes the steps: the file's content and how it is run (not the runner's name)."""
     settings = fw_config.validate({k: v for k, v in config.items() if k != "runner_id"})[0]
-    key = [hashlib.sha256(data).hexdigest(), opts.format, units, foot, opts.rate, settings]
+    key = [hashlib.sha256(data).hexdigest(), opts.format, units, opts.rate, settings]  # settings hold the foot
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
