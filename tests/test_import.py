@@ -161,6 +161,12 @@ def test_csv_import_is_the_firmwares_session_with_provenance(tmp_path: Path, run
     assert row.summary == own.trailer | {"data_start": row.summary["data_start"],
                                          "header": row.summary["header"]}  # the same summary, sealed again
     assert trailer is not None
+    before = _rows(store)
+    assert _archcue(store, "import", str(run_csv), "--units", "newton", "--runner", "ana", "--foot", "left",
+                    "--started-at", "2026-11-29T07:30") == 0
+    assert f"already in the store as session {row.id} (ana, {row.n_steps} steps): nothing added" in \
+        capsys.readouterr().out
+    assert _rows(store) == before
 
 
 def test_replay_and_import_share_the_engine(tmp_path: Path, run_csv: Path) -> None:

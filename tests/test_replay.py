@@ -43,3 +43,15 @@ def test_absent_channels_and_resampling(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["replay", str(src), "--units", "newton", "--rate", "200", "--out", str(out)]) == 0
     assert "resampled" in capsys.readouterr().err
     assert abs(len(_steps(out)) - len(run.truth)) <= 1
+
+
+def test_the_engine_reports_progress_and_stops_a_run_that_overstays(tmp_path: Path, board: dict) -> None:
+    """progress(ms) follows the session log as it grows; a run past its timeout is killed."""
+    from host import engine
+
+    run = generate(load_scenario("rearfoot_easy"), seed=1, seconds=60)
+    seen: list[int] = []
+    engine.run_firmware(run.counts, run.rate_hz, board, None, tmp_path / "a", speed=20, progress=seen.append)
+    assert seen and seen == sorted(seen) and 0 < seen[-1] <= 60_000
+    with pytest.raises(engine.FirmwareError, match="took longer than 1 s"):
+        engine.run_firmware(run.counts, run.rate_hz, board, None, tmp_path / "b", speed=1, timeout=1)
