@@ -56,6 +56,23 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return 1 if r.left_behind else 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from host.importer import Options, import_recording
+
+    opts = Options(args.recording, args.runner, args.foot, args.format, args.units, args.rate, args.config,
+                   args.started_at)
+    r = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
+    if not r.new:
+        print(f"{args.recording} is already in the store as session {shown(r.session)} ({shown(r.runner)}, "
+              f"{r.steps} steps): nothing added" + ("" if r.runner == args.runner else
+                                                      f"; `archcue assign {r.session} --runner ...` moves it"))
+        return 0
+    print(f"imported {args.recording} ({args.format}): session {shown(r.session)} -> {shown(r.runner)}, "
+          f"{r.steps} steps, started {r.started_at or 'at an unknown time (--started-at sets it)'}")
+    print(f"next: archcue report {shown(r.runner)}")
+    return 0
+
+
 def cmd_runners(args: argparse.Namespace) -> int:
     rows = _store(args).runners()
     if not rows:
@@ -84,6 +101,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             at, was, _, _, _, how = moves[-1]
             moved = f"placed by {how} {at}" if was is None else f"moved from {was} by {how} {at}"
             note = f"{moved}; {note}" if note else moved
+        source = store.header(s.id).get("imported")
+        if source:
+            note = f"imported from {source.get('file')} ({source.get('format')})" + (f"; {note}" if note else "")
         if s.status == "damaged":
             note = f"DAMAGED: {s.damage}" + (f"; {note}" if note else "")
         if s.id in notes:
@@ -278,6 +298,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--knee", metavar="left|right|both", help="which knee hurts")
     p.add_argument("--drill", metavar="NAME", help="toe-curl, hips-core, none, or a name of your own")
     p.set_defaults(func=cmd_note)
+    p = sub.add_parser(
+        "import", help="run a recording from another device through the firmware into the store",
+        description="Run a recording (a lab CSV, or a Moticon OpenGo text export) through the insole's own\n"
+                    "firmware with your config (its block protocol included) and store the session under\n"
+                    "RUNNER as if an insole had recorded it: `archcue report RUNNER` then covers it. The\n"
+                    "session keeps the file's name and SHA-256; importing the same file the same way again\n"
+                    "adds nothing. A file with an error is refused whole (FILE:LINE: what is wrong) and the\n"
+                    "store is left as it was.",
+        epilog="examples: archcue import run.csv --runner ana --units newton --config blocks.json\n"
+               "          archcue import 230927_102114.txt --format moticon --foot left --runner ana",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("recording", type=Path, metavar="RECORDING")
+    p.add_argument("--runner", required=True, help="whose run this is")
+    p.add_argument("--foot", choices=("left", "right"),
+                   help="which foot: for moticon, which side of the export to import (required); "
+                        "for csv, the foot it was on (default: the config's, else right)")
+    p.add_argument("--format", choices=("csv", "moticon"), default="csv",
+                   help="csv (default): a header with t_ms and any of heel, arch, met1, met5, hallux, toes; "
+                        "moticon: an OpenGo text export, 16 cells per foot mapped to the six regions")
+    p.add_argument("--units", choices=("newton", "adc"),
+                   help="csv only, required: forces in newtons, or the insole's raw ADC counts (0..4095)")
+    p.add_argument("--rate", type=int, metavar="HZ", help="firmware sample rate (default: the recording's own)")
+    p.add_argument("--config", type=Path, metavar="C.json",
+                   help="the insole config to run with, e.g. {\"cue_mode\": \"blocks\"} (default: the "
+                        "firmware's defaults, which are the block protocol)")
+    p.add_argument("--started-at", metavar="ISO", help="when the run started, e.g. 2026-11-29T07:30 (default: "
+                                                        "the Moticon export's start time; unknown for csv)")
+    p.set_defaults(func=cmd_import)
     p = sub.add_parser("runners", help="list runners with their sessions and steps")
     p.set_defaults(func=cmd_runners)
     p = sub.add_parser("sessions", help="list sessions, of one runner or all")

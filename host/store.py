@@ -285,6 +285,10 @@ class Store:
         return self.db.execute("SELECT r.name FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",
                                (session_id,)).fetchone()[0]
 
+    def header(self, session_id: str) -> dict:
+        """The session's header as the insole (or `archcue import`) wrote it."""
+        return json.loads(self.db.execute("SELECT header_json FROM sessions WHERE id = ?", (session_id,)).fetchone()[0])
+
     def runner_exists(self, runner: str) -> bool:
         return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None
 
