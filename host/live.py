@@ -156,7 +156,8 @@ def _pct(value: int) -> str:
     return f"{value / 100:.1f}%"
 
 
-def _clock(ms: int) -> str:
+def minutes(ms: int) -> str:
+    """ms since the run started as m:ss.s, as the view shows times."""
     s = ms / 1000
     return f"{int(s // 60)}:{s % 60:04.1f}"
 
@@ -170,7 +171,7 @@ def _row(landing: Landing) -> list[str]:
         collapse = ("yes" if d["flags"] & record.FLAG_COLLAPSE else "no") if judged(s)[0] else "?"
         toes = ("yes" if d["flags"] & record.FLAG_TOE_ENGAGED else "no") if toe_judged(s)[0] else "?"
     block = "warm-up" if d["block"] == 0 else f"{d['block']} {'on' if d['flags'] & record.FLAG_CUE_BLOCK else 'off'}"
-    return [str(landing.recorded), _clock(d["ic_ms"]), f"{d['stance_ms']} ms", _pct(d["arch_share"]),
+    return [str(landing.recorded), minutes(d["ic_ms"]), f"{d['stance_ms']} ms", _pct(d["arch_share"]),
             _pct(d["toe_share"]), collapse, toes, "buzz" if d["flags"] & record.FLAG_CUED else "", block]
 
 
@@ -198,10 +199,10 @@ def _protocol(state: LiveState) -> str:
     if mode != "blocks":
         return f"protocol: cue mode {shown(mode)} (no blocks)"
     if block == 0:
-        return f"protocol: warm-up, no buzz ({_clock(max(0, warmup_s * 1000 - t))} left)"
+        return f"protocol: warm-up, no buzz ({minutes(max(0, warmup_s * 1000 - t))} left)"
     on = "buzz ON" if flag(s, "cue_block")[0] else "buzz off"
     left = warmup_s * 1000 + block * block_s * 1000 - t
-    return f"protocol: block {block}, {on} ({_clock(max(0, left))} left)"
+    return f"protocol: block {block}, {on} ({minutes(max(0, left))} left)"
 
 
 def _health(state: LiveState) -> str:

@@ -1,0 +1,340 @@
+"""archcue live, end to end and against the board's consoles.
+
+1. The real board HAL (hal/esp32.py) and the stream (core/live.py) under CPython, against
+   models of what an ESP32's console does when its transmit buffer is full (it cannot be
+   run here; MicroPython's ESP32 port, read for the models: the UART REPL writes into a
+   128-byte FIFO and waits in 10 ms RTOS ticks while it is full, draining at 115200 baud
+   whether or not a host reads; native USB CDC (TinyUSB) waits up to 500 ms per chunk
+   while a host holds the port open and does not read its 256-byte buffer; poll() reports
+   stdout always writable). A host that reads, one that is slow, one that stops: the
+   insole never waits. A naive writer in the same models does wait: the models can fail.
+2. The virtual insole under tmux: `archcue live` in a pane (send-keys / capture-pane),
+   Ctrl-C leaving the run going, a host that stops reading (Ctrl-Z), the view within one
+   step of the insole, and the session pulled afterwards complete."""
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import types
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import serial
+
+from firmware.core import config, record, sessionlog
+from host.live import minutes, parse
+from host.store import Store
+from tests.helpers import wait_for
+
+FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
+UART_FIFO, UART_US_PER_BYTE, RTOS_TICK_US = 128, 1e6 * 10 / 115200, 10_000
+CDC_BUFFER, CDC_TIMEOUT_US = 256, 500_000
+
+
+class Clock:
+    """`time` for the board HAL, in microseconds the test moves."""
+
+    def __init__(self) -> None:
+        self.us = 0
+
+    def ticks_us(self) -> int:
+        return self.us
+
+    def ticks_ms(self) -> int:
+        return self.us // 1000
+
+    def ticks_add(self, t: int, d: int) -> int:
+        return t + d
+
+    def ticks_diff(self, a: int, b: int) -> int:
+        return a - b
+
+
+class Console:
+    """The board's stdout/stdin as MicroPython's ESP32 port makes them, over one transport.
+    uart: bytes leave the FIFO at the line rate (a bridge drops what no host reads);
+    cdc: bytes leave only as the host reads. A write that does not fit waits, as the port's
+    does; every wait is recorded."""
+
+    def __init__(self, clock: Clock, kind: str) -> None:
+        self.clock, self.kind = clock, kind
+        self.queued = 0.0  # bytes in the transmit buffer
+        self.at = 0  # when `queued` was last brought up to date
+        self.waits: list[int] = []  # us the writer was held, per write that had to wait
+        self.unread = b""  # what reached the host and it has not read yet
+        self.host_bytes = deque()  # bytes the host sent: "L", "+", ...
+        self.buffer = self  # sys.stdout.buffer / sys.stdin.buffer
+
+    def _drain(self) -> None:
+        if self.kind == "uart":
+            self.queued = max(0.0, self.queued - (self.clock.us - self.at) / UART_US_PER_BYTE)
+        self.at = self.clock.us
+
+    def write(self, buf: bytes) -> int:
+        self._drain()
+        room = UART_FIFO if self.kind == "uart" else CDC_BUFFER
+        if self.queued + len(buf) > room:
+            if self.kind == "uart":  # the FIFO drains by itself: wait in RTOS ticks until it fits
+                need = (self.queued + len(buf) - room) * UART_US_PER_BYTE
+                wait = int(-(-need // RTOS_TICK_US) * RTOS_TICK_US)
+            else:  # only a reading host frees room: the port gives up after its timeout
+                wait = CDC_TIMEOUT_US
+            self.waits.append(wait)
+            self.clock.us += wait
+            self._drain()
+        self.queued = min(self.queued + len(buf), room)
+        self.unread += bytes(buf)
+        return len(buf)
+
+    def host_reads(self) -> int:
+        """The host reads all that reached it and acknowledges each line; returns lines read."""
+        if self.kind == "cdc":
+            self._drain()
+            self.queued = 0.0
+        *lines, self.unread = self.unread.split(b"\n")
+        for line in lines:
+            if parse(line):
+                self.host_bytes.append(ord("+"))
+        return len(lines)
+
+    def readinto(self, buf: bytearray) -> int:
+        buf[0] = self.host_bytes.popleft()
+        return 1
+
+
+class Poll:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def register(self, *args) -> None:
+        pass
+
+    def ipoll(self, timeout: int) -> list:
+        return [(self.console, 1)] if self.console.host_bytes else []
+
+
+def _board(monkeypatch: pytest.MonkeyPatch, board: dict, console: Console, clock: Clock):
+    """The real hal/esp32.py Board, its console on `console`, its clock on `clock`."""
+    machine = types.ModuleType("machine")
+    for name in ("ADC", "PWM", "WDT", "Pin", "Timer", "I2C", "RTC"):
+        setattr(machine, name, object)
+    monkeypatch.setitem(sys.modules, "machine", machine)
+    monkeypatch.syspath_prepend(str(FIRMWARE))
+    for name in [n for n in sys.modules if n in ("core", "hal") or n.startswith(("core.", "hal."))]:
+        monkeypatch.delitem(sys.modules, name)
+    esp32 = importlib.import_module("hal.esp32")
+    monkeypatch.setattr(esp32, "time", clock)
+    monkeypatch.setattr(esp32, "sys", types.SimpleNamespace(stdout=console, stdin=console))
+    monkeypatch.setattr(esp32, "select", types.SimpleNamespace(poll=lambda: Poll(console), POLLIN=1))
+    hal = esp32.Board.__new__(esp32.Board)  # only the console part: no pins in CPython
+    hal.console_in = esp32.select.poll()
+    hal.inbyte = bytearray(1)
+    hal.tx_idle_at = clock.ticks_us()
+    hal.battery_mv = lambda: 3900
+    return hal, importlib.import_module("core.live")
+
+
+def _records(n: int) -> list[bytearray]:
+    out = []
+    for i in range(n):
+        buf = bytearray(record.SIZE)
+        record.pack_into(buf, 0, record.FLAG_CALIBRATED, 500 * i, 250, 1500, 3000, 800, 20, 0, 2000, 0, 0)
+        out.append(buf)
+    return out
+
+
+def _run(hal, stream, console: Console, clock: Clock, reading, burst: int = 1, naive: bool = False) -> int:
+    """Two minutes of running, a step every 350 ms (`burst` records at once, as after a
+    flash stall); reading(i) says whether the host reads before step i. Returns lines read."""
+    read = 0
+    console.host_bytes.append(ord("L"))
+    stream.poll()
+    for i, rec in enumerate(_records(340)):
+        clock.us += 350_000
+        if reading(i):
+            read += console.host_reads()
+        stream.poll()
+        for _ in range(burst):
+            if naive:
+                console.write(stream.line)
+            else:
+                stream.step(rec, clock.us // 1000)
+    return read + console.host_reads()
+
+
+HOSTS = {
+    "reads": lambda i: True,
+    "slow (every 5 s)": lambda i: i % 14 == 0,
+    "stops after 20 s": lambda i: i < 57,
+    "stops, comes back": lambda i: i < 57 or i > 200,
+}
+
+
+@pytest.mark.parametrize("kind", ["uart", "cdc"])
+@pytest.mark.parametrize("host", list(HOSTS))
+@pytest.mark.parametrize("burst", [1, 3])
+def test_the_board_never_waits_on_its_console(monkeypatch, board, kind: str, host: str, burst: int) -> None:
+    clock = Clock()
+    console = Console(clock, kind)
+    hal, live = _board(monkeypatch, board, console, clock)
+    cfg, _ = config.validate({})
+    stream = live.Live(hal, "aabbcc-000001", cfg)
+    read = _run(hal, stream, console, clock, HOSTS[host], burst)
+    assert console.waits == []  # the sampler was never held
+    assert stream.sent + stream.dropped == 340 * burst
+    if host == "reads" and burst == 1:
+        assert stream.dropped == 0 and read == 341
+    if host.startswith("stops"):
+        assert stream.dropped > 100  # counted, not waited for
+    if host == "stops, comes back":
+        assert read > 57 + 100  # the stream resumed
+
+
+@pytest.mark.parametrize("kind", ["uart", "cdc"])
+def test_the_models_catch_a_writer_that_ignores_them(monkeypatch, board, kind: str) -> None:
+    clock = Clock()
+    console = Console(clock, kind)
+    hal, live = _board(monkeypatch, board, console, clock)
+    cfg, _ = config.validate({})
+    stream = live.Live(hal, "aabbcc-000001", cfg)
+    _run(hal, stream, console, clock, HOSTS["stops after 20 s"], burst=3, naive=True)
+    assert console.waits and max(console.waits) >= RTOS_TICK_US
+
+
+def test_the_run_end_line_waits_for_no_uart(monkeypatch, board) -> None:
+    """Records left in the ring at the run's end go out in one burst with the end line:
+    the UART's FIFO cannot take all of it at once, so the HAL declines the rest."""
+    clock = Clock()
+    console = Console(clock, "uart")
+    hal, live = _board(monkeypatch, board, console, clock)
+    cfg, _ = config.validate({})
+    stream = live.Live(hal, "aabbcc-000001", cfg)
+    console.host_bytes.append(ord("L"))
+    stream.poll()
+    clock.us += 350_000
+    console.host_reads()
+    stream.poll()
+    for rec in _records(2):
+        stream.step(rec, clock.us // 1000)
+    stream.end()
+    assert console.waits == [] and stream.sent == 2 and not stream.on
+
+
+ARCHCUE = Path(sys.executable).parent / "archcue"
+COUNTS = re.compile(r"steps recorded (\d+) · shown (\d+)(?: · (\d+) not shown)?")
+
+
+class Pane:
+    """A tmux server of its own, one interactive shell in a 110 x 40 pane."""
+
+    def __init__(self, folder: Path) -> None:
+        self.socket = str(folder / "tmux.sock")
+        self._tmux("new-session", "-d", "-x", "110", "-y", "40", "env PS1='$ ' bash --norc --noprofile -i")
+
+    def _tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-S", self.socket, *args], check=True, capture_output=True,
+                              text=True, timeout=10).stdout
+
+    def keys(self, *keys: str) -> None:
+        self._tmux("send-keys", *keys)
+
+    def text(self) -> str:
+        return self._tmux("capture-pane", "-p")
+
+    def counts(self) -> tuple[int, int, int]:
+        """(recorded, shown, not shown) as the view says last."""
+        found = COUNTS.findall(self.text())
+        assert found, self.text()
+        recorded, shown, missing = found[-1]
+        return int(recorded), int(shown), int(missing or 0)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[tuple[Path, int]]:
+    """A virtual insole (responder at 2x) and the pid of its firmware process."""
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", "responder", "--speed", "2",
+                             "--seconds", "400", "--dir", str(tmp_path / "vi")],
+                            stdout=log, stderr=log, start_new_session=True)
+    booted = re.compile(r"firmware booted \(power on\), pid (\d+)")
+    wait_for(lambda: booted.search((tmp_path / "serve.log").read_text()) is not None, timeout=60)
+    pid = int(booted.search((tmp_path / "serve.log").read_text()).group(1))
+    wait_for(lambda: (tmp_path / "vi" / "device" / sessionlog.DIR).exists())
+    yield tmp_path / "vi", pid
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed (make setup installs it)")
+def test_live_view_in_tmux(served: tuple[Path, int], tmp_path: Path) -> None:
+    vi, firmware = served
+    link, store = vi / "port", tmp_path / "store.sqlite"
+    command = f"{ARCHCUE} --store {store} live --port {link}"
+    pane = Pane(tmp_path)
+    try:
+        pane.keys(command, "Enter")
+        wait_for(lambda: "warm-up" in pane.text() and pane.counts()[1] >= 3)
+        session = re.search(r"session (\S+) ·", pane.text()).group(1)
+
+        # Ctrl-C closes the view only: the run goes on, in the same session, unsealed
+        pane.keys("C-c")
+        wait_for(lambda: "live view closed; the insole goes on recording" in pane.text())
+        before = pane.counts()[0]
+        path = sessionlog.path(str(vi / "device"), session)
+        assert sessionlog.scan_path(path)[3] is None  # no trailer: still recording
+        pane.keys("clear", "Enter", command, "Enter")
+        wait_for(lambda: "steps recorded" in pane.text() and pane.counts()[0] > before + 2)
+        assert f"session {session} ·" in pane.text()
+
+        # a host that stops reading (Ctrl-Z), then reads again: the insole recorded every
+        # step meanwhile, sent what the credits allowed, and says how many it dropped
+        pane.keys("C-z")
+        time.sleep(4)  # ~8 s of running, ~12 steps
+        pane.keys("fg", "Enter")
+        wait_for(lambda: pane.counts()[2] >= 5)
+        recorded, shown, missing = pane.counts()
+        wait_for(lambda: pane.counts()[1] >= shown + 10)  # the stream flows again
+
+        # within one step: freeze the insole, look at the view, then stop the run
+        os.kill(firmware, signal.SIGSTOP)
+        time.sleep(0.2)
+        frozen = pane.counts()[0]
+        with serial.Serial(str(link), timeout=1) as port:
+            port.write(b"\x03")  # Ctrl-C on the USB line: the run ends, its session sealed
+        os.kill(firmware, signal.SIGCONT)
+        wait_for(lambda: sessionlog.scan_path(path)[3] is not None)
+        wait_for(lambda: "the run ended" in pane.text())
+        final = pane.text()
+    finally:
+        pane.close()
+    header, _, n, trailer, _ = sessionlog.scan_path(path)
+    assert n - 1 <= frozen <= n and trailer["steps"] == n
+    assert f"the run ended: session {session}, {n} steps recorded" in final
+
+    pulled = subprocess.run([str(ARCHCUE), "--store", str(store), "pull", "--port", str(link)],
+                            capture_output=True, text=True, timeout=120)
+    assert pulled.returncode == 0, pulled.stderr
+    [(row, steps)] = Store(store).runner_steps("unassigned")
+    assert row.id == session and row.status == "ok" and len(steps) == n
+    shown_rows = re.findall(r"^\s*(\d+)\s+(\d+:\d\d\.\d)\s+(\d+) ms", final, re.M)
+    assert len(shown_rows) >= 10
+    for index, clock, stance in shown_rows:  # the view's landings are the stored records
+        stored = steps[int(index) - 1]
+        assert (minutes(int(stored["ic_ms"])), int(stored["stance_ms"])) == (clock, int(stance))
+    assert missing > 0 and recorded - shown >= missing
+    assert max(steps["ic_ms"][1:] - steps["ic_ms"][:-1]) < 2000  # recorded all along, read or not
