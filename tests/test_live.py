@@ -39,23 +39,26 @@ UART_FIFO, UART_US_PER_BYTE, RTOS_TICK_US = 128, 1e6 * 10 / 115200, 10_000
 CDC_BUFFER, CDC_TIMEOUT_US = 256, 500_000
 
 
+TICKS = 1 << 30  # the ESP32 port's ticks period
+
+
 class Clock:
-    """`time` for the board HAL, in microseconds the test moves."""
+    """`time` for the board HAL, in microseconds the test moves; ticks wrap as the board's."""
 
     def __init__(self) -> None:
         self.us = 0
 
     def ticks_us(self) -> int:
-        return self.us
+        return self.us % TICKS
 
     def ticks_ms(self) -> int:
-        return self.us // 1000
+        return self.us // 1000 % TICKS
 
     def ticks_add(self, t: int, d: int) -> int:
-        return t + d
+        return (t + d) % TICKS
 
     def ticks_diff(self, a: int, b: int) -> int:
-        return a - b
+        return (a - b + TICKS // 2) % TICKS - TICKS // 2
 
 
 class Console:
@@ -226,6 +229,24 @@ def test_the_run_end_line_waits_for_no_uart(monkeypatch, board) -> None:
         stream.step(rec, clock.us // 1000)
     stream.end()
     assert console.waits == [] and stream.sent == 2 and not stream.on
+
+
+def test_a_long_pause_does_not_silence_the_stream(monkeypatch, board) -> None:
+    """Nine minutes without a step (ticks_diff reaches only half the 2**30 us ticks period):
+    the next landing still goes out."""
+    clock = Clock()
+    console = Console(clock, "uart")
+    hal, live = _board(monkeypatch, board, console, clock)
+    cfg, _ = config.validate({})
+    stream = live.Live(hal, "aabbcc-000001", cfg)
+    console.host_bytes.append(ord("L"))
+    stream.poll()
+    for pause_s in (1, 540, 700, 1000):
+        clock.us += pause_s * 1_000_000
+        console.host_reads()
+        stream.poll()
+        stream.step(_records(1)[0], clock.us // 1000)
+    assert stream.sent == 4 and stream.dropped == 0 and console.waits == []
 
 
 ARCHCUE = Path(sys.executable).parent / "archcue"

@@ -167,7 +167,7 @@ class Board:
     def console_write(self, buf):
         now = time.ticks_us()
         queued = time.ticks_diff(self.tx_idle_at, now)  # us of bytes still in the FIFO
-        if queued < 0:
+        if queued < 0 or queued > _TX_FIFO * _US_PER_BYTE:  # drained; or so long ago the ticks wrapped
             queued = 0
         n = len(buf)
         if queued // _US_PER_BYTE + n > _TX_FIFO:
