@@ -180,14 +180,15 @@ def _rates(state: LiveState) -> str:
         return "rates: after a few landings"
     steps = np.concatenate(list(state.recent))
     span_min = max(1.0, float(steps["ic_ms"][-1] - steps["ic_ms"][0])) / 60000
+    per_min = (len(steps) - 1) / len(steps) / span_min  # n landings span n - 1 step times
     j, tj = judged(steps), toe_judged(steps)
     collapses = int((flag(steps, "collapse") & j).sum())
     engaged = int((flag(steps, "toe_engaged") & tj).sum())
     cues = int(flag(steps, "cued").sum())
     share = f" ({collapses / j.sum():.0%} of {int(j.sum())} judged)" if j.sum() else " (none judged yet)"
     toes = f"{engaged / tj.sum():.0%}" if tj.sum() else "?"
-    return (f"last minute: {len(steps) / span_min:.0f} steps/min, {collapses / span_min:.1f} collapses/min"
-            f"{share}, toes engaged {toes}, {cues / span_min:.1f} buzzes/min")
+    return (f"last minute: {len(steps) * per_min:.0f} steps/min, {collapses * per_min:.1f} collapses/min"
+            f"{share}, toes engaged {toes}, {cues * per_min:.1f} buzzes/min")
 
 
 def _protocol(state: LiveState) -> str:

@@ -14,13 +14,17 @@
 from __future__ import annotations
 
 import importlib
+import io
 import os
+import pty
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+import tty
 import types
 from collections import deque
 from collections.abc import Iterator
@@ -28,9 +32,12 @@ from pathlib import Path
 
 import pytest
 import serial
+from rich.console import Console as RichConsole
 
 from firmware.core import config, record, sessionlog
-from host.live import minutes, parse
+from host import cli
+from host import live as host_live
+from host.live import LiveState, minutes, parse, render
 from host.store import Store
 from tests.helpers import wait_for
 
@@ -359,3 +366,93 @@ def test_live_view_in_tmux(served: tuple[Path, int], tmp_path: Path) -> None:
         assert (minutes(int(stored["ic_ms"])), int(stored["stance_ms"])) == (clock, int(stance))
     assert missing > 0 and recorded - shown >= missing
     assert max(steps["ic_ms"][1:] - steps["ic_ms"][:-1]) < 2000  # recorded all along, read or not
+
+
+# --- the host's end, against a stand-in insole on a pseudo-terminal -----------------------
+
+def _step_line(recorded: int, rec: bytes, dropped: int = 0, battery: int = 3900) -> bytes:
+    return b"#S" + rec.hex().encode() + b"%04x%04x%04x\n" % (recorded & 0xFFFF, dropped, battery)
+
+
+HELLO = b'#H ["sim0001-000002", 200, "blocks", 600, 60, "left", "Zo\\u00eb\\u001b[31m", 3910]\n'
+
+
+def test_parse_takes_the_insole_lines_and_nothing_else() -> None:
+    rec = bytes(_records(3)[2])
+    assert parse(_step_line(70000, rec, 3, 3850)) == ("step", rec, 70000 & 0xFFFF, 3, 3850)
+    assert parse(HELLO)[1][6] == "Zo\u00eb\x1b[31m"
+    assert parse(b"#E 002a\r\n") == ("end", 42)
+    for junk in (b"archcue: run ended (interrupted): 12 steps", b"#S" + b"zz" * 30, _step_line(1, rec)[:-5],
+                 b'#H ["too", "short"]', b"#H {not json", b"#E 00zz", b"\xff\xfe#S", b""):
+        assert parse(junk) is None, junk
+
+
+def test_the_view_counts_what_it_missed_and_unwraps_the_16_bit_count() -> None:
+    state = LiveState()
+    state.apply(parse(HELLO))
+    recs = _records(4)
+    for recorded, rec in ((65534, recs[0]), (65535, recs[1]), (65536 + 3, recs[2])):  # three lost in between
+        state.apply(parse(_step_line(recorded, bytes(rec))))
+    assert state.recorded == 65539 and state.received == 3
+    text = _rendered(state)
+    assert "steps recorded 65539 · shown 3 · 3 not shown" in text
+    assert "Zoë\\x1b[31m, left foot" in text  # the insole's strings shown escaped
+    assert "battery 3.90 V" in text and "warm-up" in text
+
+
+def _rendered(state: LiveState) -> str:
+    console = RichConsole(width=110, record=True, file=io.StringIO())
+    console.print(render(state, "/dev/ttyUSB0"))
+    return console.export_text()
+
+
+def test_the_view_names_the_block_the_rates_and_a_sensor_left_out() -> None:
+    state = LiveState()
+    state.apply(parse(HELLO))
+    for i in range(60):  # a minute in block 1 (cue on), every third landing collapsed, arch sensor out late
+        buf = bytearray(record.SIZE)
+        flags = record.FLAG_CALIBRATED | record.FLAG_CUE_BLOCK | (record.FLAG_COLLAPSE if i % 3 == 0 else 0)
+        record.pack_into(buf, 0, flags, 600_000 + 60_000 + 1000 * i, 250, 1500, 3000, 800, 20, 0, 2000, 2,
+                         0b10 if i == 59 else 0)
+        state.apply(parse(_step_line(i + 1, bytes(buf))))
+    text = _rendered(state)
+    assert "block 2, buzz ON (0:01.0 left)" in text  # 60 s blocks after a 600 s warm-up: 660-720 s
+    assert "sensors: arch left out" in text
+    assert "60 steps/min" in text and "20.0 collapses/min (34% of 59 judged)" in text
+
+
+@pytest.fixture()
+def fake_insole() -> Iterator[tuple[int, str]]:
+    """A pseudo-terminal: the test writes the insole's side on `master`."""
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    yield master, os.ttyname(slave)
+    for fd in (master, slave):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def test_an_insole_that_does_not_answer_is_one_line_error(fake_insole, monkeypatch, capsys) -> None:
+    master, port = fake_insole
+    monkeypatch.setattr(host_live, "HELLO_RETRY_S", 0.1)
+    monkeypatch.setattr(host_live, "GIVE_UP_S", 0.5)
+    assert cli.main(["live", "--port", port]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not answer a live request; is it recording?" in err
+    asked = os.read(master, 100)
+    assert asked.count(b"L") >= 3 and b"\x03" not in asked  # asked again, never interrupted the insole
+
+
+def test_a_lost_link_is_one_line_error(fake_insole, capsys) -> None:
+    master, port = fake_insole
+    os.write(master, HELLO + _step_line(1, bytes(_records(1)[0])))
+    threading.Timer(0.5, os.close, [master]).start()  # unplugged
+    assert cli.main(["live", "--port", port]) == 1
+    assert "link lost" in capsys.readouterr().err
+
+
+def test_a_port_that_is_not_there_is_one_line_error(tmp_path, capsys) -> None:
+    assert cli.main(["live", "--port", str(tmp_path / "ttyUSB9")]) == 1
+    assert "no such port" in capsys.readouterr().err
