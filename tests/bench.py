@@ -20,6 +20,7 @@ from simulator.synth import generate
 from tests import bench_report
 from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
+from tests.bench_live import live
 from tests.bench_robustness import robustness
 
 BUILD = ROOT / "build" / "bench"
@@ -191,6 +192,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("detection", detection),
     ("esp32", esp32),
     ("robustness", robustness),
+    ("live view", live),
 ]
 
 
