@@ -7,7 +7,7 @@
 #   "l"  stop the stream (the run goes on)
 #   "+"  the host has read one more line (a credit, see below)
 # Insole -> host, one line each:
-#   #H [session, rate_hz, cue_mode, warmup_s, block_s, foot, runner, battery_mv]   JSON, < 128 bytes
+#   #H [session, rate_hz, cue_mode, warmup_s, block_s, foot, runner, battery_mv]   JSON, <= HELLO_MAX
 #   #S <48 hex: the 24-byte step record><4 hex: steps recorded><4 hex: lines dropped><4 hex: battery mV>
 #   #E <4 hex: steps recorded>   the run ended (button, Ctrl-C, end of data)
 #
@@ -29,7 +29,7 @@ from .mp import const, micropython
 START = const(76)  # "L"
 STOP = const(108)  # "l"
 CREDIT = const(43)  # "+"
-WINDOW = const(2)  # lines in flight: 2 x LINE + the hello < 256 bytes
+WINDOW = const(2)  # unread lines at most: 2 x HELLO_MAX + the end line < 256 bytes
 HELLO_MAX = const(120)  # bytes, newline included
 # A step line's fields (where each starts; the host parses them from here too)
 REC_AT = const(2)  # the record, 2 hex digits a byte
