@@ -161,12 +161,22 @@ def _records(n: int) -> list[bytearray]:
     return out
 
 
-def _run(hal, stream, console: Console, clock: Clock, reading, burst: int = 1, naive: bool = False) -> int:
+def _streaming(monkeypatch: pytest.MonkeyPatch, board: dict, kind: str) -> tuple:
+    """(clock, console, stream): the board HAL on a `kind` console, a host that asked for the stream."""
+    clock = Clock()
+    console = Console(clock, kind)
+    hal, live = _board(monkeypatch, board, console, clock)
+    cfg, _ = config.validate({})
+    stream = live.Live(hal, "aabbcc-000001", cfg)
+    console.host_bytes.append(ord("L"))
+    stream.poll()
+    return clock, console, stream
+
+
+def _run(stream, console: Console, clock: Clock, reading, burst: int = 1, naive: bool = False) -> int:
     """Two minutes of running, a step every 350 ms (`burst` records at once, as after a
     flash stall); reading(i) says whether the host reads before step i. Returns lines read."""
     read = 0
-    console.host_bytes.append(ord("L"))
-    stream.poll()
     for i, rec in enumerate(_records(340)):
         clock.us += 350_000
         if reading(i):
@@ -192,12 +202,8 @@ HOSTS = {
 @pytest.mark.parametrize("host", list(HOSTS))
 @pytest.mark.parametrize("burst", [1, 3])
 def test_the_board_never_waits_on_its_console(monkeypatch, board, kind: str, host: str, burst: int) -> None:
-    clock = Clock()
-    console = Console(clock, kind)
-    hal, live = _board(monkeypatch, board, console, clock)
-    cfg, _ = config.validate({})
-    stream = live.Live(hal, "aabbcc-000001", cfg)
-    read = _run(hal, stream, console, clock, HOSTS[host], burst)
+    clock, console, stream = _streaming(monkeypatch, board, kind)
+    read = _run(stream, console, clock, HOSTS[host], burst)
     assert console.waits == []  # the sampler was never held
     assert stream.sent + stream.dropped == 340 * burst
     if host == "reads" and burst == 1:
@@ -210,25 +216,15 @@ def test_the_board_never_waits_on_its_console(monkeypatch, board, kind: str, hos
 
 @pytest.mark.parametrize("kind", ["uart", "cdc"])
 def test_the_models_catch_a_writer_that_ignores_them(monkeypatch, board, kind: str) -> None:
-    clock = Clock()
-    console = Console(clock, kind)
-    hal, live = _board(monkeypatch, board, console, clock)
-    cfg, _ = config.validate({})
-    stream = live.Live(hal, "aabbcc-000001", cfg)
-    _run(hal, stream, console, clock, HOSTS["stops after 20 s"], burst=3, naive=True)
+    clock, console, stream = _streaming(monkeypatch, board, kind)
+    _run(stream, console, clock, HOSTS["stops after 20 s"], burst=3, naive=True)
     assert console.waits and max(console.waits) >= RTOS_TICK_US
 
 
 def test_the_run_end_line_waits_for_no_uart(monkeypatch, board) -> None:
     """Records left in the ring at the run's end go out in one burst with the end line:
     the UART's FIFO cannot take all of it at once, so the HAL declines the rest."""
-    clock = Clock()
-    console = Console(clock, "uart")
-    hal, live = _board(monkeypatch, board, console, clock)
-    cfg, _ = config.validate({})
-    stream = live.Live(hal, "aabbcc-000001", cfg)
-    console.host_bytes.append(ord("L"))
-    stream.poll()
+    clock, console, stream = _streaming(monkeypatch, board, "uart")
     clock.us += 350_000
     console.host_reads()
     stream.poll()
@@ -241,13 +237,7 @@ def test_the_run_end_line_waits_for_no_uart(monkeypatch, board) -> None:
 def test_a_long_pause_does_not_silence_the_stream(monkeypatch, board) -> None:
     """Nine minutes without a step (ticks_diff reaches only half the 2**30 us ticks period):
     the next landing still goes out."""
-    clock = Clock()
-    console = Console(clock, "uart")
-    hal, live = _board(monkeypatch, board, console, clock)
-    cfg, _ = config.validate({})
-    stream = live.Live(hal, "aabbcc-000001", cfg)
-    console.host_bytes.append(ord("L"))
-    stream.poll()
+    clock, console, stream = _streaming(monkeypatch, board, "uart")
     for pause_s in (1, 540, 700, 1000):
         clock.us += pause_s * 1_000_000
         console.host_reads()
