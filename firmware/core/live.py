@@ -38,6 +38,7 @@ DROPPED_AT = const(54)
 BATTERY_AT = const(58)
 LINE = const(63)  # newline included
 _HEX = b"0123456789abcdef"
+_BYTES_PER_POLL = const(8)  # a poll every 50 ms: 160 bytes/s, far above a host's 2 credits a step
 _BATTERY_EVERY_MS = const(60000)  # the battery ADC read allocates on the board: once a minute
 
 
@@ -91,8 +92,9 @@ class Live:
         self.line = line
 
     def poll(self):
-        """Act on every byte the host sent (never waits for one)."""
-        while True:
+        """Act on the bytes the host sent (never waits for one); a host that floods the
+        console is read a few bytes a call, so it cannot hold the loop either."""
+        for _ in range(_BYTES_PER_POLL):
             c = self.hal.console_byte()
             if c < 0:
                 return

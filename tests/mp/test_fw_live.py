@@ -173,3 +173,14 @@ def test_the_step_path_allocates_nothing():
         if micropython:
             micropython.heap_unlock()
     assert console.writes == 61 and stream.dropped == 0 and stream.sent == 60
+
+
+def test_a_flooding_host_is_read_a_few_bytes_a_poll():
+    console = Console()
+    stream = _started(console)
+    console.send(b"x" * 40)
+    stream.poll()
+    assert console.pos_in == 8 and console.n_in == 40  # the rest waits for the next polls
+    for _ in range(5):
+        stream.poll()
+    assert console.n_in == 0 and stream.on
