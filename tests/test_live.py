@@ -267,12 +267,19 @@ class Pane:
     def text(self) -> str:
         return self._tmux("capture-pane", "-p")
 
-    def counts(self) -> tuple[int, int, int]:
-        """(recorded, shown, not shown) as the view says last."""
-        found = COUNTS.findall(self.text())
-        assert found, self.text()
-        recorded, shown, missing = found[-1]
-        return int(recorded), int(shown), int(missing or 0)
+    def counts(self, until=lambda recorded, shown, missing: True) -> tuple[int, int, int]:
+        """(recorded, shown, not shown) as the view says last, once `until` holds for them
+        (the screen may be between two states when it is read: keys sent, not yet acted on)."""
+        seen = []
+
+        def read() -> bool:
+            found = COUNTS.findall(self.text())
+            if found:
+                seen.append(tuple(int(v or 0) for v in found[-1]))
+            return bool(found) and until(*seen[-1])
+
+        wait_for(read)
+        return seen[-1]
 
     def close(self) -> None:
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True, timeout=10)
@@ -306,7 +313,7 @@ def test_live_view_in_tmux(served: tuple[Path, int], tmp_path: Path) -> None:
     pane = Pane(tmp_path)
     try:
         pane.keys(command, "Enter")
-        wait_for(lambda: "warm-up" in pane.text() and pane.counts()[1] >= 3)
+        pane.counts(until=lambda recorded, shown, missing: shown >= 3)
         session = re.search(r"session (\S+) ·", pane.text()).group(1)
 
         # Ctrl-C closes the view only: the run goes on, in the same session, unsealed
@@ -315,8 +322,10 @@ def test_live_view_in_tmux(served: tuple[Path, int], tmp_path: Path) -> None:
         before = pane.counts()[0]
         path = sessionlog.path(str(vi / "device"), session)
         assert sessionlog.scan_path(path)[3] is None  # no trailer: still recording
-        pane.keys("clear", "Enter", command, "Enter")
-        wait_for(lambda: "steps recorded" in pane.text() and pane.counts()[0] > before + 2)
+        pane.keys("clear", "Enter")
+        wait_for(lambda: "steps recorded" not in pane.text())
+        pane.keys(command, "Enter")
+        pane.counts(until=lambda recorded, shown, missing: recorded > before + 2)
         assert f"session {session} ·" in pane.text()
 
         # a host that stops reading (Ctrl-Z), then reads again: the insole recorded every
@@ -324,9 +333,8 @@ def test_live_view_in_tmux(served: tuple[Path, int], tmp_path: Path) -> None:
         pane.keys("C-z")
         time.sleep(4)  # ~8 s of running, ~12 steps
         pane.keys("fg", "Enter")
-        wait_for(lambda: pane.counts()[2] >= 5)
-        recorded, shown, missing = pane.counts()
-        wait_for(lambda: pane.counts()[1] >= shown + 10)  # the stream flows again
+        recorded, shown, missing = pane.counts(until=lambda recorded, shown, missing: missing >= 5)
+        pane.counts(until=lambda recorded, now_shown, missing: now_shown >= shown + 10)  # the stream flows again
 
         # within one step: freeze the insole, look at the view, then stop the run
         os.kill(firmware, signal.SIGSTOP)
