@@ -30,6 +30,7 @@ from host.text import shown
 SHOWN = 12  # landings listed
 HELLO_RETRY_S = 1.5  # ask again when the insole has not answered (it may be starting its run)
 GIVE_UP_S = 10.0
+RESYNC_S = 5.0  # silent this long after the hello: ask again (a runner standing still costs a hello)
 
 
 def parse(line: bytes) -> tuple | None:
@@ -43,8 +44,9 @@ def parse(line: bytes) -> tuple | None:
         if line.startswith(b"#S") and len(line) == wire.LINE - 1:
             fields = [line[a:b] for a, b in ((wire.SEQ_AT, wire.DROPPED_AT), (wire.DROPPED_AT, wire.BATTERY_AT),
                                              (wire.BATTERY_AT, len(line)))]
-            return ("step", bytes.fromhex(line[wire.REC_AT:wire.SEQ_AT].decode("ascii")),
-                    *(int(f, 16) for f in fields))
+            rec = bytes.fromhex(line[wire.REC_AT:wire.SEQ_AT].decode("ascii"))
+            record.unpack(rec)  # its CRC: a line garbled on the way is dropped here
+            return ("step", rec, *(int(f, 16) for f in fields))
         if line.startswith(b"#E ") and len(line) == 7:
             return ("end", int(line[3:], 16))
     except (ValueError, UnicodeDecodeError):
@@ -69,7 +71,7 @@ class LiveLink:
     def events(self) -> Iterator[tuple | None]:
         """Parsed lines as they come (each acknowledged), None about every 0.2 s of silence."""
         self._write(bytes([wire.START]))
-        first = asked = time.monotonic()
+        first = asked = heard = time.monotonic()
         answered = False
         while True:
             try:
@@ -79,18 +81,24 @@ class LiveLink:
             self.pending += data
             *lines, self.pending = self.pending.split(b"\n")
             for line in lines:
+                if line.startswith(b"#"):  # each line the insole sent cost it a credit, even one garbled here
+                    self._write(bytes([wire.CREDIT]))
+                    heard = time.monotonic()
                 event = parse(line)
                 if event:
-                    self._write(bytes([wire.CREDIT]))
                     answered = answered or event[0] == "hello"
                     yield event
-            if not answered and time.monotonic() - asked > HELLO_RETRY_S:
-                if time.monotonic() - first > GIVE_UP_S:
+            now = time.monotonic()
+            if not answered and now - asked > HELLO_RETRY_S:
+                if now - first > GIVE_UP_S:
                     raise LinkError(f"{self.port}: the insole does not answer a live request; is it recording? "
                                     "(one left at its REPL by `archcue pull --no-restart` records again after "
                                     "`archcue pull` or a reset)")
                 self._write(bytes([wire.START]))
-                asked = time.monotonic()
+                asked = now
+            elif answered and now - max(heard, asked) > RESYNC_S:
+                self._write(bytes([wire.START]))  # credits lost with a line split on the way: start afresh
+                asked = now
             if not data:
                 yield None
 

@@ -445,12 +445,48 @@ def test_an_insole_that_does_not_answer_is_one_line_error(fake_insole, monkeypat
 
 def test_a_lost_link_is_one_line_error(fake_insole, capsys) -> None:
     master, port = fake_insole
-    os.write(master, HELLO + _step_line(1, bytes(_records(1)[0])))
-    threading.Timer(0.5, os.close, [master]).start()  # unplugged
+    threading.Timer(0.3, os.write, [master, HELLO + _step_line(1, bytes(_records(1)[0]))]).start()
+    threading.Timer(0.8, os.close, [master]).start()  # unplugged mid-stream
     assert cli.main(["live", "--port", port]) == 1
-    assert "link lost" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "link lost" in err and "sim0001-000002" in out
 
 
 def test_a_port_that_is_not_there_is_one_line_error(tmp_path, capsys) -> None:
     assert cli.main(["live", "--port", str(tmp_path / "ttyUSB9")]) == 1
     assert "no such port" in capsys.readouterr().err
+
+
+def test_a_garbled_line_is_skipped_and_still_acknowledged(fake_insole) -> None:
+    master, port = fake_insole
+    good = bytearray(_step_line(2, bytes(_records(2)[1])))
+    bad = bytearray(_step_line(1, bytes(_records(1)[0])))
+    bad[10] = ord("f") if bad[10] != ord("f") else ord("e")  # a flipped digit: the record's CRC fails
+    link = host_live.LiveLink(port)  # opening the port flushes what waits in it: the insole speaks after
+    os.write(master, HELLO + bytes(bad) + bytes(good))
+    events = []
+    try:
+        for event in link.events():
+            events += [event] if event else []
+            if len(events) == 2:
+                break
+    finally:
+        link.stop()
+    assert [e[0] for e in events] == ["hello", "step"] and events[1][2] == 2
+    assert os.read(master, 100) == b"L+++l"  # a credit back for each of the three lines, then stop
+
+
+def test_a_silent_stream_is_asked_again(fake_insole, monkeypatch) -> None:
+    """Credits lost with a line split on the way would silence the stream: after RESYNC_S
+    without a line the host starts it afresh (the insole resets its credits on "L")."""
+    master, port = fake_insole
+    monkeypatch.setattr(host_live, "RESYNC_S", 0.5)
+    link = host_live.LiveLink(port)
+    os.write(master, HELLO)
+    try:
+        for _, event in zip(range(8), link.events()):  # ~1.5 s, the hello then silence
+            pass
+    finally:
+        link.stop()
+    sent = os.read(master, 100)
+    assert sent.startswith(b"L+L") and sent.endswith(b"l") and set(sent) == set(b"L+l")
