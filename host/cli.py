@@ -73,6 +73,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    from host.live import watch
+
+    return watch(find_port(args.port))
+
+
 def cmd_runners(args: argparse.Namespace) -> int:
     rows = _store(args).runners()
     if not rows:
@@ -326,6 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--started-at", metavar="ISO", help="when the run started, e.g. 2026-11-29T07:30 (default: "
                                                         "the Moticon export's start time; unknown for csv)")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("live", help="watch the insole's landings while it records (Ctrl-C leaves it recording)",
+                       description="While the insole records (on a treadmill, say), show each landing as it "
+                                   "happens: time, stance, arch and toe share of the load, collapse, toes "
+                                   "engaged, buzz; the rates over the last minute, the protocol block and the "
+                                   "time left in it, sensor health, battery and the session id. Ctrl-C closes "
+                                   "the view and leaves the insole recording, its session untouched; "
+                                   "`archcue pull` afterwards stops the run and copies it. A view that falls "
+                                   "behind skips landings (it says how many), the insole never waits for it.")
+    p.add_argument("--port", help="serial port (default: the single ESP32 USB device plugged in)")
+    p.set_defaults(func=cmd_live)
     p = sub.add_parser("runners", help="list runners with their sessions and steps")
     p.set_defaults(func=cmd_runners)
     p = sub.add_parser("sessions", help="list sessions, of one runner or all")

@@ -22,6 +22,7 @@ from tests import bench_report
 from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
 from tests.bench_import import rows as import_bar
+from tests.bench_live import live
 from tests.bench_robustness import robustness
 
 BUILD = ROOT / "build" / "bench"
@@ -194,6 +195,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("esp32", esp32),
     ("robustness", robustness),
     ("archcue import (foreign runs)", import_bar),
+    ("live view", live),
 ]
 
 
