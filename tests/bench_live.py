@@ -5,7 +5,8 @@ import json
 import os
 import subprocess
 
-from simulator.device import MICROPYTHON, ROOT
+from host.engine import MICROPYTHON
+from simulator.device import ROOT
 from tests.bench_esp32 import RATIO_160, SPEEDUP_240
 
 Row = tuple[str, str, str]
