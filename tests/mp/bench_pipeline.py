@@ -8,6 +8,7 @@ import time
 from array import array
 
 from core import config, fsr
+from core.channels import COUNT
 from core.pipeline import Pipeline
 
 PASSES = 5
@@ -19,8 +20,8 @@ def main(path, rate, board_path):
     with open(board_path) as f:
         lut = fsr.build_lut(json.load(f))
     cfg, _ = config.validate({"rate_hz": rate, "cue_mode": "every"})
-    n = len(frames) // 6
-    frame = array("H", [0] * 6)
+    n = len(frames) // COUNT
+    frame = array("H", [0] * COUNT)
     buf = bytearray(24)
     period_us = 1000000 // rate
     best = None
@@ -32,8 +33,8 @@ def main(path, rate, board_path):
         alloc0 = gc.mem_alloc()
         t0 = time.ticks_us()
         for i in range(n):
-            k = i * 6
-            for c in range(6):
+            k = i * COUNT
+            for c in range(COUNT):
                 frame[c] = frames[k + c]
             pipe.process(frame, i * period_us // 1000)
             if pipe.pop_record(buf):
@@ -41,8 +42,8 @@ def main(path, rate, board_path):
         t1 = time.ticks_us()
         alloc1 = gc.mem_alloc()
         for i in range(n):  # the same loop without the pipeline: harness overhead
-            k = i * 6
-            for c in range(6):
+            k = i * COUNT
+            for c in range(COUNT):
                 frame[c] = frames[k + c]
             i * period_us // 1000
             pipe.pop_record(buf)
