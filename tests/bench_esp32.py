@@ -44,7 +44,7 @@ SPEEDUP_240 = 1.35
 # machine code); two int() casts of constants stay (a few us on the board, pessimistic).
 NATIVE_SPEEDUP = 1.23
 _DIRECTIVE = re.compile(r"^[ \t]*@micropython\.(native|viper)[ \t]*$", re.M)
-_PTR_CAST = re.compile(r"\bptr(16|32)\(")
+_PTR_CAST = re.compile(r"(?<!def )\bptr(16|32)\(")
 # One ADC1 conversion in the driver (the Python call is in the HAL figure): MicroPython's
 # esp32 port turns read_u16(), read() and read_uv() alike into one ESP-IDF
 # adc_oneshot_read() (ports/esp32/adc.c: lock, critical section, channel setup, a polled
