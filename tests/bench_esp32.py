@@ -108,7 +108,8 @@ def cpu_estimate(work: Path) -> list[Row]:
         rows.append((f"unix port per frame @ {rate} Hz: core + board HAL",
                      f"{r['core_us']:.2f} + {r['hal_us']:.2f} us (as bytecode {b['core_us']:.2f} + "
                      f"{b['hal_us']:.2f} us)",
-                     f"best of 15 (core); HAL loaded and bare loops each at their best of 60 passes; calibration "
+                     f"core: each 200-frame chunk at its best of 15 passes; HAL: loaded and bare loops each at "
+                     f"their best of 60 passes; calibration "
                      f"workload {r['calib_us']:.3f} / {r['calib_after_us']:.3f} us per loop before / after (the "
                      f"spread is this machine's noise)"))
         for mhz, ratio in ((160, RATIO_160), (240, RATIO_160 / SPEEDUP_240)):

@@ -1,7 +1,8 @@
 # The unix-port figures behind `make bench`'s ESP32 estimate, in one MicroPython process:
 # a fixed calibration workload (before and after), the core's cost per frame
-# (bench_pipeline.py, best of 15 passes) and the board HAL's per-frame work (hal/esp32.py on a
-# stand-in `machine` whose methods are C builtins: the calls are real, the hardware is not).
+# (bench_pipeline.py: each 200-frame chunk at its best of 15 passes) and the board HAL's
+# per-frame work (hal/esp32.py on a stand-in `machine` whose methods are C builtins: the
+# calls are real, the hardware is not).
 # Usage: micropython bench_esp32_frame.py FRAMES.bin RATE_HZ BOARD.json
 # Prints one JSON line: calib_us, calib_after_us, core_us, hal_us.
 import json
@@ -18,7 +19,6 @@ PASSES = 5
 CALIB_LOOPS = 2000
 HAL_PASSES = 60  # short passes: the quietest of many shows through a shared machine's load
 HAL_FRAMES = 500
-CORE_RUNS = 3  # x bench_pipeline's 5 passes: the machine is shared, the best is the least disturbed
 
 
 def best_calibration_us():
@@ -63,8 +63,7 @@ def main(path, rate, board_path):
     with open(board_path) as f:
         board = json.load(f)
     calib = best_calibration_us()
-    core = min((bench_pipeline.main(path, rate, board_path) for _ in range(CORE_RUNS)),
-               key=lambda r: r["us_per_frame"])
+    core = bench_pipeline.main(path, rate, board_path)
     hal = hal_us(board, rate)
     print(json.dumps({"calib_us": calib, "calib_after_us": best_calibration_us(), "core_us": core["us_per_frame"],
                       "hal_us": hal, "frames": core["frames"]}))
