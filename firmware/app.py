@@ -65,19 +65,19 @@ def run(hal, cfg, lut, session):
     warned_full = False
     reason = "end of data"
     hal.led("running")
+    hal.start()
     try:
         while True:
-            missed = hal.wait_next_sample()
+            missed = hal.sample(frame)  # the frame's one HAL call (it also ends pulses)
             if missed:
+                if missed < 0:
+                    break
                 pipe.mark_dropped(missed)
                 if missed > worst_missed:
                     worst_missed = missed
-            if not hal.read_frame(frame):
-                break
-            pulse = pipe.process(frame, hal.now_ms())
+            pulse = pipe.process(frame, hal.ms)
             if pulse:
                 hal.haptic(pulse)  # first thing after the decision: cue latency matters
-            hal.service()
             n += 1
             if n % every:
                 continue
@@ -154,18 +154,18 @@ def main():
 def _wait_for_start(hal):
     """After the button stopped a run: idle until it is released and pressed again.
     Returns False on Ctrl-C (stay stopped, at the REPL)."""
+    frame = array("H", [0] * channels.COUNT)
     try:
         while hal.button_pressed():
-            _idle_tick(hal)
+            _idle_tick(hal, frame)
         while not hal.button_pressed():
-            _idle_tick(hal)
+            _idle_tick(hal, frame)
     except KeyboardInterrupt:
         return False
     return True
 
 
-def _idle_tick(hal):
-    hal.wait_next_sample()  # paces the wait at the sample rate instead of spinning
+def _idle_tick(hal, frame):
+    hal.sample(frame)  # paces the wait at the sample rate and blinks the LED
     hal.wdt_feed()
-    hal.service()
     hal.check_interrupt()

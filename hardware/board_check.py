@@ -66,6 +66,15 @@ def table(r: dict) -> str:
             "n/a (no ADC here)" if adc is None else ", ".join(f"{v} us" for v in adc) + f" (frame: {sum(adc)} us)",
         ),
         (
+            "ADC read() / read_uv(), first channel",
+            "n/a (no ADC here)" if adc is None else " / ".join(f"{v} us" for v in r["adc_first_us"]),
+        ),
+        (
+            "HAL sample() per frame (six reads included)",
+            "n/a (no board HAL here)" if r["sample_us"] is None else
+            f"{r['sample_us']} us = {r['sample_us'] / 10:.1f}% CPU at 1 kHz",
+        ),
+        (
             f"pipeline per frame ({r['frames']} recorded frames)",
             f"{r['frame_us']:.1f} us = "
             f"{r['frame_us'] * RATE / 1e4:.1f}% CPU at {RATE} Hz, {r['frame_us'] / 10:.1f}% at 1 kHz (without ADC)",

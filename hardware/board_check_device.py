@@ -70,17 +70,34 @@ def calibration(loops):
 
 
 def adc_us(board):
+    """read_u16() per channel (the HAL's call), then read() and read_uv() on the first: the
+    port's three reads share one driver conversion; this shows what each adds on top."""
     try:
         from machine import ADC, Pin
     except ImportError:
-        return None
+        return None, None
     if not hasattr(ADC, "read_u16"):
+        return None, None
+    adcs = [ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB) for ch in board["channels"]]
+    return [best_us(adc.read_u16) for adc in adcs], [best_us(adcs[0].read), best_us(adcs[0].read_uv)]
+
+
+def sample_us(board):
+    """The board HAL's per-frame call, Board.sample(), with its wait for the tick skipped:
+    the six conversions and the HAL's Python together (best of REPEAT). None without a
+    board HAL (the unix port has no machine.ADC)."""
+    try:
+        from hal import esp32
+    except ImportError:
         return None
-    out = []
-    for ch in board["channels"]:
-        read = ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB).read_u16
-        out.append(best_us(read))
-    return out
+    hal = esp32.Board(board, 1000)
+    frame = array("H", [0] * len(board["channels"]))
+
+    def one():
+        hal.due = time.ticks_add(time.ticks_us(), -hal.period_us)  # the tick is now
+        hal.sample(frame)
+
+    return best_us(one)
 
 
 def pwm_us(board):
@@ -101,13 +118,17 @@ def pwm_us(board):
 def frame_us(pipe, frames):
     """Mean cost of Pipeline.process per frame over the recorded frames, less the loop (the
     bare loop's best of three: a busy host slowing one pass must not make the cost negative)."""
-    n = len(frames) // 12  # 6 x uint16 LE per frame
-    frame = array("H", [0] * 6)
-    rec = bytearray(24)
+    from core import record
+    from core.channels import COUNT
+
+    size = 2 * COUNT  # uint16 LE per channel
+    n = len(frames) // size
+    frame = array("H", [0] * COUNT)
+    rec = bytearray(record.SIZE)
     t0 = time.ticks_us()
     for i in range(n):
-        k = i * 12
-        for c in range(6):
+        k = i * size
+        for c in range(COUNT):
             frame[c] = frames[k + 2 * c] | frames[k + 2 * c + 1] << 8
         pipe.process(frame, i * 5)
         pipe.pop_record(rec)
@@ -116,8 +137,8 @@ def frame_us(pipe, frames):
     for _ in range(3):
         t1 = time.ticks_us()
         for i in range(n):
-            k = i * 12
-            for c in range(6):
+            k = i * size
+            for c in range(COUNT):
                 frame[c] = frames[k + 2 * c] | frames[k + 2 * c + 1] << 8
             pipe.pop_record(rec)
         bare = min(bare, time.ticks_diff(time.ticks_us(), t1))
@@ -210,12 +231,15 @@ def main():
     after_boot = gc.mem_alloc() - frames_bytes
     free_boot = gc.mem_free() + frames_bytes
     mark()
+    adc, adc_first = adc_us(board)
     out = {
+        "adc_us": adc,
+        "adc_first_us": adc_first,
+        "sample_us": sample_us(board),
         "platform": sys.platform,
         "freq_mhz": None,
-        "adc_us": adc_us(board),
         "frame_us": frame_us(pipe, frames),
-        "frames": len(frames) // 12,
+        "frames": len(frames) // (2 * len(board["channels"])),
         "pwm_on_us": pwm_us(board),
         "small_int_bits": small_int_bits(),
         "calib_us": best_us(lambda: calibration(CALIB_LOOPS), 5) / CALIB_LOOPS,

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from firmware.core.channels import COUNT
 from hardware.board_data import load_board
 from host.engine import MICROPYTHON
 from simulator.device import ROOT
@@ -37,18 +38,25 @@ SPEEDUP_240 = 1.35
 # section 1.4), so the estimate times the same core as bytecode (decorators stripped) and
 # divides by the one clean native/bytecode measurement on a microcontroller: pystone on a
 # PYBv1.0 (Thumb-2), 3,078 native (micropython d4d53e9e11) against 2,405-2,496 bytecode
-# (f2040bfc7e), 1.23-1.28x; 1.23 taken. Viper's gain on the channel loop is larger on the
-# devices where it was measured (2-10x, anecdotal) but unknown here: not counted. As
-# bytecode the viper loop also makes eleven calls a frame the machine code does not (the
-# ptr16/ptr32 stand-ins and two int() casts: 0.5-0.8 us on the unix port), so the bytecode
-# figure is somewhat pessimistic.
+# (f2040bfc7e), 1.23-1.28x; 1.23 taken, for the core and for the HAL's native sample().
+# Viper's gain on the channel loop is larger on the devices where it was measured (2-10x,
+# anecdotal) but unknown here: not counted. In the bytecode copy the viper casts
+# ptr16(x) / ptr32(x) become plain (x), as bytecode would be written (they are no calls in
+# machine code); two int() casts of constants stay (a few us on the board, pessimistic).
 NATIVE_SPEEDUP = 1.23
 _DIRECTIVE = re.compile(r"^[ \t]*@micropython\.(native|viper)[ \t]*$", re.M)
-# One ADC1 conversion in the driver (the Python call is in the HAL figure): 15-40 us in
-# published measurements (Arduino analogRead through the IDF driver 54 us, low-level
-# register reads ~10 us; notes section 2), 25 us central [estimate].
+_NATIVE = re.compile(r"^[ \t]*@micropython\.native[ \t]*$", re.M)
+_PTR_CAST = re.compile(r"(?<!def )\bptr(16|32)\(")
+# One ADC1 conversion in the driver (the Python call is in the HAL figure): MicroPython's
+# esp32 port turns read_u16(), read() and read_uv() alike into one ESP-IDF
+# adc_oneshot_read() (ports/esp32/adc.c: lock, critical section, channel setup, a polled
+# SAR conversion), read_uv() adding a calibration curve on top; so no cheaper read exists
+# through machine.ADC (read() only saves the Python `>> 4`: ~4 us a frame here). Published
+# times: ~35 us a sample through MicroPython 1.15 (micropython issue #7495), 36.8 us for
+# IDF 3 adc1_get_raw at 240 MHz (labfruits "ESP32 ADC speed"), 54 us through Arduino's IDF
+# driver against 9.5 us with direct register access (arduino-esp32 issue #7689), ~10 us
+# low-level (simplefoc docs issue #29); notes section 2. 15-40 us, 25 central [estimate].
 ADC_C_US = 25
-CHANNELS = 6
 # The 32-bit board's heap from the unix port's (64-bit): byte buffers keep their size,
 # other objects are pointer-sized words and 32-byte GC blocks that halve to 4 bytes and
 # 16-byte blocks. Frozen bytecode (hardware/manifest.py) stays in flash: only the
@@ -58,6 +66,7 @@ FUNC_32 = 16
 CLASS_32 = 64
 SLOT_32 = 8 * 4 // 3
 BOARD_HEAP_KB = 110  # ESP32 without PSRAM: MicroPython's heap
+BAR_HZ = 1000  # issue 10's CPU bar: <= 50% at 240 MHz at this rate
 
 
 def _mp(script: str, *args: str, heap: str = "8M", firmware: Path = ROOT / "firmware") -> dict:
@@ -76,43 +85,65 @@ def _inputs(work: Path, rate: int) -> tuple[Path, Path]:
     return frames, board
 
 
-def _as_bytecode(work: Path) -> Path:
-    """A copy of firmware/ with the native / viper directives removed: the same code as
-    bytecode (core/mp.py's ptr16 / ptr32 stand-ins make the viper function run as is)."""
-    out = work / "firmware-bytecode"
+def _as_bytecode(work: Path, viper: bool = False) -> Path:
+    """A copy of firmware/ as bytecode: the native directives removed and, unless `viper`,
+    the viper ones too with their pointer casts dropped (as bytecode would be written)."""
+    out = work / ("firmware-viper" if viper else "firmware-bytecode")
     for src in (ROOT / "firmware").rglob("*.py"):
         dst = out / src.relative_to(ROOT / "firmware")
         dst.parent.mkdir(parents=True, exist_ok=True)
-        dst.write_text(_DIRECTIVE.sub("", src.read_text()))
+        text = _NATIVE.sub("", src.read_text())
+        dst.write_text(text if viper else _PTR_CAST.sub("(", _DIRECTIVE.sub("", text)))
     return out
+
+
+def _viper_needed(b: dict, v: dict, rate: int) -> Row:
+    """The gain over bytecode the viper channel loop needs on xtensawin for 50% CPU at 240 MHz."""
+    ratio = RATIO_160 / SPEEDUP_240
+    loop = b["core_us"] - v["core_us"]  # less the loop's x64 machine code: a lower bound
+    rest = (b["core_us"] - loop + b["hal_us"]) * ratio / NATIVE_SPEEDUP + COUNT * ADC_C_US
+    room = 0.5e6 / rate - rest
+    need = f"the viper channel loop {loop * ratio / room:.1f}x faster than as bytecode" if room > 0 else \
+        "out of reach even with a free channel loop"
+    return (f"ESP32 @ 240 MHz, {rate} Hz: 50% CPU needs", need,
+            f"estimate: the loop is {loop:.2f} of the core's {b['core_us']:.2f} us as bytecode in the unix port (the "
+            f"bytecode build less the one with only the viper loop compiled); the rest as above. No published "
+            f"figure gives viper's gain on xtensawin: the board check's pipeline per frame measures it")
 
 
 def cpu_estimate(work: Path) -> list[Row]:
     rows: list[Row] = []
     bytecode = _as_bytecode(work)
+    viper = _as_bytecode(work, viper=True)
     for rate in (200, 1000):
         frames, board = _inputs(work, rate)
         r: dict = {}
         b: dict = {}
-        for _ in range(2):  # alternately, so both builds see the same machine load; the best of each
-            for best, firmware in ((r, ROOT / "firmware"), (b, bytecode)):
+        v: dict = {}
+        for _ in range(2):  # alternately, so the builds see the same machine load; the best of each
+            for best, firmware in ((r, ROOT / "firmware"), (b, bytecode), (v, viper)):
                 m = _mp("bench_esp32_frame.py", str(frames), str(rate), str(board), firmware=firmware)
                 if not best or m["core_us"] < best["core_us"]:
                     best.update(m)
         rows.append((f"unix port per frame @ {rate} Hz: core + board HAL",
-                     f"{r['core_us']:.2f} + {r['hal_us']:.2f} us (core as bytecode {b['core_us']:.2f} us)",
-                     f"best of 15 (core), 5 (HAL); calibration workload {r['calib_us']:.3f} / "
-                     f"{r['calib_after_us']:.3f} us per loop before / after (the spread is this machine's noise)"))
+                     f"{r['core_us']:.2f} + {r['hal_us']:.2f} us (as bytecode {b['core_us']:.2f} + "
+                     f"{b['hal_us']:.2f} us)",
+                     f"core: each 200-frame chunk at its best of 15 passes; HAL: loaded and bare loops each at "
+                     f"their best of 60 passes; calibration "
+                     f"workload {r['calib_us']:.3f} / {r['calib_after_us']:.3f} us per loop before / after (the "
+                     f"spread is this machine's noise)"))
         for mhz, ratio in ((160, RATIO_160), (240, RATIO_160 / SPEEDUP_240)):
-            rest = b["hal_us"] * ratio + CHANNELS * ADC_C_US
-            us = b["core_us"] * ratio / NATIVE_SPEEDUP + rest
-            bytecode_us = b["core_us"] * ratio + rest
-            as_unix_us = r["core_us"] * ratio + rest
+            adc = COUNT * ADC_C_US
+            bytecode_us = (b["core_us"] + b["hal_us"]) * ratio
+            us = bytecode_us / NATIVE_SPEEDUP + adc
+            as_unix_us = (r["core_us"] + r["hal_us"]) * ratio + adc
             rows.append((f"ESP32 estimate @ {mhz} MHz, {rate} Hz", f"{us:,.0f} us/frame = {us * rate / 1e4:.0f}% CPU",
-                         f"estimate: (core as bytecode / {NATIVE_SPEEDUP} native gain + HAL) x {ratio:.0f} (pystone "
-                         f"ratio, range {RATIO_RANGE}) + {CHANNELS} x {ADC_C_US} us ADC conversions; frame budget "
-                         f"{1e6 / rate:,.0f} us. No native gain at all: {bytecode_us * rate / 1e4:.0f}%; if "
+                         f"estimate: (core + HAL as bytecode) / {NATIVE_SPEEDUP} native gain x {ratio:.0f} (pystone "
+                         f"ratio, range {RATIO_RANGE}) + {COUNT} x {ADC_C_US} us ADC conversions; frame budget "
+                         f"{1e6 / rate:,.0f} us. No native gain at all: {(bytecode_us + adc) * rate / 1e4:.0f}%; if "
                          f"xtensawin kept the unix port's native gain (unknown): {as_unix_us * rate / 1e4:.0f}%"))
+        if rate == BAR_HZ:
+            rows.append(_viper_needed(b, v, rate))
     return rows
 
 

@@ -35,5 +35,6 @@ def test_board_check_runs_against_the_virtual_insole(tmp_path: Path) -> None:
     assert "small ints" in text and "below 2**62" in text  # the unix port's 63-bit small ints
     assert re.search(r"heap after boot .*\s[\d,]+ bytes in use", text), text
     assert re.search(r"heap in use at its highest during a pull\s+[\d,]+ bytes", text), text
-    assert "ADC read_u16 per channel" in text and "n/a" in text  # no ADC in the unix port
+    assert "ADC read_u16 per channel" in text and "n/a (no ADC here)" in text  # no ADC in the unix port
+    assert re.search(r"HAL sample\(\) per frame .*\s+n/a \(no board HAL here\)", text), text
     assert not (tmp_path / "device" / "bc_frames.bin").exists()  # the check leaves nothing behind

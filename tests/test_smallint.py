@@ -129,7 +129,7 @@ class Feeder:
         return int(self.counts[self.frame % len(self.counts), channel]) << 4
 
 
-def _fake_machine(feeder: Feeder, pins: list[int]) -> types.ModuleType:
+def fake_machine(feeder: Feeder, pins: list[int]) -> types.ModuleType:
     m = types.ModuleType("machine")
 
     class Pin:
@@ -193,8 +193,8 @@ class HostConsole:
         return len(buf)
 
 
-def _load_firmware(monkeypatch: pytest.MonkeyPatch, clock: Clock, machine: types.ModuleType,
-                   console: HostConsole | None = None) -> dict:
+def load_firmware(monkeypatch: pytest.MonkeyPatch, clock: Clock, machine: types.ModuleType,
+                  console: HostConsole | None = None) -> dict:
     """Import the firmware against the fakes; every firmware class stores SmallInts."""
     console = console or HostConsole()
     monkeypatch.syspath_prepend(str(FIRMWARE))
@@ -222,7 +222,7 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     clock = Clock()
     feeder = Feeder(counts, clock)
     console = HostConsole()
-    fw = _load_firmware(monkeypatch, clock, _fake_machine(feeder, [ch["pin"] for ch in board["channels"]]), console)
+    fw = load_firmware(monkeypatch, clock, fake_machine(feeder, [ch["pin"] for ch in board["channels"]]), console)
     cfg, errors = fw["core.config"].validate({"rate_hz": RATE, "cue_mode": "every"})
     assert not errors
     hal = fw["hal.esp32"].Board(board, RATE)
@@ -250,10 +250,10 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
 @pytest.mark.parametrize("mhz", [None, 160])
 def test_the_board_hal_sets_the_cpu_clock_from_board_data(monkeypatch, board, mhz) -> None:
     clock = Clock()
-    machine = _fake_machine(Feeder(np.zeros((1, 6), dtype=np.uint16), clock), [ch["pin"] for ch in board["channels"]])
+    machine = fake_machine(Feeder(np.zeros((1, 6), dtype=np.uint16), clock), [ch["pin"] for ch in board["channels"]])
     set_to = []
     machine.freq = lambda hz=None: set_to.append(hz)
-    fw = _load_firmware(monkeypatch, clock, machine)
+    fw = load_firmware(monkeypatch, clock, machine)
     data = dict(board)
     if mhz is None:
         data.pop("cpu_mhz", None)  # absent: the HAL's default

@@ -45,8 +45,8 @@ def _mpremote(link: Path, *args: str) -> str:
 
 
 def _sealed(device: Path) -> list[tuple[int, dict | None]]:
-    return [sessionlog.scan_path(sessionlog.path(str(device), s))[2:4]
-            for s in sessionlog.session_ids(str(device))]
+    scans = [sessionlog.scan_path(sessionlog.path(str(device), s)) for s in sessionlog.session_ids(str(device))]
+    return [(s.records, s.trailer) for s in scans]
 
 
 def test_mpremote_lists_copies_and_runs_code(insole: tuple[Path, subprocess.Popen], tmp_path: Path) -> None:

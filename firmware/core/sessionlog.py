@@ -21,6 +21,7 @@ import json
 import os
 import struct
 from binascii import crc32
+from collections import namedtuple
 
 from . import record
 
@@ -176,13 +177,16 @@ def _locate(f, size):
     return header, trailer["data_start"], trailer, end
 
 
+# What scan() finds: `records` CRC-valid records between data_start and the trailer (None
+# if unsealed), `bad` slots that failed their CRC.
+Scan = namedtuple("Scan", ("header", "data_start", "records", "trailer", "bad"))
+
+
 def scan(f, size, on_record=None, on_bad=None):
-    """Read a session file of `size` bytes. Returns (header, data_start, n_records, trailer,
-    n_bad): n_records CRC-valid 24-byte records between data_start and the trailer (None
-    if unsealed). Records are fixed-size with their own CRC, so a corrupt one costs only
-    itself: on_record(values) is called for every valid record, on_bad(slot) for every
-    24-byte slot that fails its CRC. A partial record at the end (a torn write) is not a
-    slot. LogError if the file is no session."""
+    """Read a session file of `size` bytes into a Scan. Records are fixed-size with their
+    own CRC, so a corrupt one costs only itself: on_record(values) is called for every
+    valid record, on_bad(slot) for every 24-byte slot that fails its CRC. A partial record
+    at the end (a torn write) is not a slot. LogError if the file is no session."""
     header, data_start, trailer, end = _locate(f, size)
     f.seek(data_start)
     buf = bytearray(record.SIZE)
@@ -200,7 +204,7 @@ def scan(f, size, on_record=None, on_bad=None):
         n += 1
         if on_record:
             on_record(values)
-    return header, data_start, n, trailer, bad
+    return Scan(header, data_start, n, trailer, bad)
 
 
 def scan_path(path, on_record=None, on_bad=None):

@@ -2,12 +2,15 @@
 # implementations with the same methods: esp32.Board (the insole) and sim.Board (the
 # simulator, which feeds recorded or synthetic frames on a virtual clock).
 #
-#   wait_next_sample() -> int   block until the next sample tick; returns ticks missed
-#   read_frame(frame) -> bool   fill array('H', 6) with raw 12-bit counts; False: no more
-#   now_ms() -> int             ms since the run started (sample clock)
-#   haptic(pulse_ms)            start a pulse and return at once; service() ends it
+#   start()                     a run begins: the sample grid starts now
+#   sample(frame) -> int        the one call a frame: block until the next sample tick, fill
+#                               array('H', channels.COUNT) with raw 12-bit counts, end pulses
+#                               and step patterns that fell due; returns ticks missed, -1
+#                               when the data has ended (simulator)
+#   ms                          the sample clock in ms (an attribute: read every frame)
+#   now_ms() -> int             the same, as a call
+#   haptic(pulse_ms)            start a pulse and return at once; sample() ends it
 #   pattern(name)               a distinct non-blocking pattern: "ready", "flash_full", "fault"
-#   service()                   called every frame: ends pulses, steps patterns
 #   button_pressed() -> bool    debounced start/stop button
 #   led(state)                  "idle", "running", "fault", "safe"
 #   battery_mv() -> int

@@ -5,19 +5,22 @@
 import select
 import sys
 import time
+from time import ticks_add, ticks_diff, ticks_us  # sample()'s calls: one lookup each, not two
 
 import machine
 from machine import ADC, PWM, WDT, Pin
 
-from core.channels import COUNT
+from core.mp import micropython
 
-_PATTERNS = {  # (on ms, off ms) pairs, played by service() without blocking
+_PATTERNS = {  # (on ms, off ms) pairs, played by _service() without blocking
     "ready": ((60, 80), (60, 0)),
     "flash_full": ((300, 150), (300, 150), (300, 0)),
     "fault": ((40, 60), (40, 60), (40, 60), (40, 0)),
 }
 _LED_BLINK_MS = {"idle": 1000, "running": 0, "fault": 150, "safe": 500}
 _DEBOUNCE_MS = 30
+_IDLE_WAKE_MS = 60000  # nothing pending: look again after this long anyway
+
 # The console on MicroPython's ESP32 port: stdout goes to the UART REPL (UART0 behind the
 # board's USB bridge: a write into its 128-byte FIFO waits in 10 ms RTOS ticks while the
 # FIFO is full; the FIFO drains at the line rate whether or not the host reads, the bridge
@@ -33,23 +36,28 @@ class Board:
     def __init__(self, board, rate_hz):
         # MicroPython's ESP32 port boots at 160 MHz; the sampler needs the headroom of 240
         machine.freq(board.get("cpu_mhz", 240) * 1000000)
-        self.adcs = [ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB) for ch in board["channels"]]
+        adcs = [ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB) for ch in board["channels"]]
+        # sample() reads channel by channel, unrolled, through these bound methods (no
+        # per-frame method lookup); unpacking six fails at boot on a board with another count
+        self.r0, self.r1, self.r2, self.r3, self.r4, self.r5 = [adc.read_u16 for adc in adcs]
         self.period_us = 1000000 // rate_hz
-        self.start = time.ticks_us()
-        self.due = self.start
+        self.step_ms, self.step_us = divmod(self.period_us, 1000)
+        self.due = ticks_us()
         # Sample-clock time as whole ms + leftover us: every value stays below 2**30 (an
         # ESP32 small int) for 12 days, where samples * period_us passed it after 17.9 min.
+        # Pulses, patterns and the LED run on this clock too (ms is read as an attribute).
         self.ms = 0
         self.us = 0
+        self.wake = 0  # sample-clock ms when _service() has something to do
         hap = board["haptic"]
         self.motor = PWM(Pin(hap["pin"]), freq=hap["pwm_hz"], duty_u16=0)
         self.motor_duty = hap["duty_pct"] * 65535 // 100
         self.drv = _drv2605l(board.get("drv2605l"))
-        self.pulse_end = time.ticks_ms()
+        self.pulse_end = 0
         self.pulsing = False
         self.steps = ()  # pattern being played: (on, off) pairs
         self.step_i = 0
-        self.next_at = self.pulse_end  # when the next pattern pulse starts
+        self.next_at = 0  # when the next pattern pulse starts
         btn = board["button"]
         self.button = Pin(btn["pin"], Pin.IN, Pin.PULL_UP if btn["active_low"] else Pin.PULL_DOWN)
         self.button_active = 0 if btn["active_low"] else 1
@@ -67,26 +75,50 @@ class Board:
         self.inbyte = bytearray(1)
         self.tx_idle_at = time.ticks_us()  # when the UART FIFO has sent all we wrote
 
-    def wait_next_sample(self):
-        """Sleep until the next tick of a fixed grid; count ticks lost to an overrun."""
-        self.due = time.ticks_add(self.due, self.period_us)
-        late = time.ticks_diff(time.ticks_us(), self.due)
+    def start(self):
+        """A run begins: the sample grid starts now (the boot and the session's opening
+        are not frames the sampler missed)."""
+        self.due = ticks_us()
+
+    @micropython.native
+    def sample(self, frame):
+        """The run loop's one HAL call a frame: wait for the next tick of a fixed grid, read
+        the channels into frame (array('H'), 12-bit counts), then do what fell due (a
+        pulse's end, a pattern's next pulse, the LED). Returns the ticks missed before this
+        one (an overrun: the grid skips them)."""
+        period = self.period_us
+        due = ticks_add(self.due, period)
+        late = ticks_diff(ticks_us(), due)
         missed = 0
-        if late > self.period_us:
-            missed = late // self.period_us
-            self.due = time.ticks_add(self.due, missed * self.period_us)
-        while time.ticks_diff(self.due, time.ticks_us()) > 0:
-            pass
-        us = self.us + (1 + missed) * self.period_us  # missed * period < 2**29: ticks_diff's range
-        self.ms += us // 1000
-        self.us = us % 1000
+        if late > period:
+            missed = late // period  # missed * period < 2**29: ticks_diff's range
+            due = ticks_add(due, missed * period)
+            self._skip(missed * period)
+        while late < 0:  # idle until the tick
+            late = ticks_diff(ticks_us(), due)
+        self.due = due
+        us = self.us + self.step_us
+        ms = self.ms + self.step_ms
+        if us >= 1000:
+            us -= 1000
+            ms += 1
+        self.us = us
+        self.ms = ms
+        frame[0] = self.r0() >> 4
+        frame[1] = self.r1() >> 4
+        frame[2] = self.r2() >> 4
+        frame[3] = self.r3() >> 4
+        frame[4] = self.r4() >> 4
+        frame[5] = self.r5() >> 4
+        if ms >= self.wake:
+            self._service(ms)
         return missed
 
-    def read_frame(self, frame):
-        adcs = self.adcs
-        for c in range(COUNT):
-            frame[c] = adcs[c].read_u16() >> 4
-        return True
+    def _skip(self, us):
+        """The sample clock moves over the skipped ticks."""
+        us += self.us
+        self.ms += us // 1000
+        self.us = us % 1000
 
     def now_ms(self):
         return self.ms
@@ -97,31 +129,43 @@ class Board:
             return
         self.motor.duty_u16(self.motor_duty)
         self.pulsing = True
-        self.pulse_end = time.ticks_add(time.ticks_ms(), pulse_ms)
+        self.pulse_end = self.ms + pulse_ms
+        self.wake = self.ms  # the next sample sets the wake-up
 
     def pattern(self, name):
         self.steps = _PATTERNS[name]
         self.step_i = 0
-        self._next_step()
+        self._next_step(self.ms)
 
-    def _next_step(self):
+    def _next_step(self, ms):
         if self.step_i >= len(self.steps):
             self.steps = ()
             return
         on, off = self.steps[self.step_i]
         self.step_i += 1
         self.haptic(on)
-        self.next_at = time.ticks_add(self.pulse_end, off)
+        self.next_at = ms + on + off
 
-    def service(self):
-        now = time.ticks_ms()
-        if self.pulsing and time.ticks_diff(now, self.pulse_end) >= 0:
+    def _service(self, ms):
+        """What is due at sample-clock ms: end a pulse, start a pattern's next pulse, set the
+        LED; then when to look again."""
+        if self.pulsing and ms >= self.pulse_end:
             self.motor.duty_u16(0)
             self.pulsing = False
-        if self.steps and not self.pulsing and time.ticks_diff(now, self.next_at) >= 0:
-            self._next_step()
+        if self.steps and not self.pulsing and ms >= self.next_at:
+            self._next_step(ms)
         blink = _LED_BLINK_MS[self.led_state]
-        self.led_pin.value(1 if blink == 0 else (time.ticks_diff(now, 0) // blink) & 1)
+        wake = ms + _IDLE_WAKE_MS
+        if blink:
+            self.led_pin.value((ms // blink) & 1)
+            wake = (ms // blink + 1) * blink
+        else:
+            self.led_pin.value(1)
+        if self.pulsing and self.pulse_end < wake:
+            wake = self.pulse_end
+        if self.steps and self.next_at < wake:
+            wake = self.next_at
+        self.wake = wake
 
     def button_pressed(self):
         v = self.button.value()
@@ -133,6 +177,7 @@ class Board:
 
     def led(self, state):
         self.led_state = state
+        self.wake = self.ms
 
     def battery_mv(self):
         return int(self.battery.read_uv() * self.battery_ratio // 1000)

@@ -1,4 +1,4 @@
-# Simulator HAL: frames come from a binary file (little-endian uint16, 6 per frame, in
+# Simulator HAL: frames come from a binary file (little-endian uint16, one per channel in
 # channel order) on a virtual sample clock, optionally paced to real time x speed.
 # Haptic calls are logged with their virtual time. The simulator's bootstrap calls
 # attach() before it mounts the device folder as "/", so these host files stay reachable.
@@ -203,11 +203,15 @@ class Board:
         if mode:
             t = board["flash"]
             self.flash = FlashStall(t["sector_erase_us"][mode], t["page_program_us"][mode])
-        self.buf = array("H", bytearray(12 * _FRAMES_PER_READ))
+        # imported here: attach() runs before the device folder (and core) is mounted
+        from core.channels import COUNT
+
+        self.count = COUNT
+        self.buf = array("H", bytearray(2 * COUNT * _FRAMES_PER_READ))
         self.have = 0
         self.pos = 0
         self.runner = _Runner(_host["runner"]) if _host["runner"] else None
-        self.alt = array("H", bytearray(12 * _FRAMES_PER_READ)) if self.runner else None
+        self.alt = array("H", bytearray(2 * COUNT * _FRAMES_PER_READ)) if self.runner else None
         self.pulse_end = -1
         self.t0 = time.ticks_ms()
         self.poller = None
@@ -238,14 +242,19 @@ class Board:
                 break
             if self.runner:
                 self.runner.at_frame(self.frame_no)
-            self.pos += 6
+            self.pos += self.count
         return missed
 
     def flash_op(self, op, nbytes):
         if self.flash:
             self.stall_us += self.flash.op(op, nbytes)
 
-    def wait_next_sample(self):
+    def start(self):
+        pass  # the virtual clock has no gap to skip
+
+    def sample(self, frame):
+        """The next frame on the virtual clock (paced to real time x speed); -1 when the
+        data has ended, else the frames a flash stall cost (their data skipped)."""
         if self.frame_no < 0:
             self.stall_us = 0  # the session's header: written before sampling starts
         missed = self._stalled() if self.stall_us else 0
@@ -256,6 +265,21 @@ class Board:
             wait = due - time.ticks_diff(time.ticks_ms(), self.t0)
             if wait > 0:
                 time.sleep_ms(wait)
+        if not self._fill():
+            return -1
+        p = self.pos
+        buf = self.buf
+        runner = self.runner
+        if runner:
+            runner.at_frame(self.frame_no)
+            if runner.engaged and self.alt is not None:
+                buf = self.alt
+        count = self.count
+        for c in range(count):
+            frame[c] = buf[p + c]
+        self.pos = p + count
+        if self.pulse_end >= 0 and self.ms >= self.pulse_end:
+            self.pulse_end = -1
         return missed
 
     def _fill(self):
@@ -266,39 +290,20 @@ class Board:
             self.pos = 0
             if self.runner:
                 self.runner.frames.readinto(self.alt)
-        return self.have >= 6
-
-    def read_frame(self, frame):
-        if not self._fill():
-            return False
-        p = self.pos
-        buf = self.buf
-        runner = self.runner
-        if runner:
-            runner.at_frame(self.frame_no)
-            if runner.engaged and self.alt is not None:
-                buf = self.alt
-        for c in range(6):
-            frame[c] = buf[p + c]
-        self.pos = p + 6
-        return True
+        return self.have >= self.count
 
     def now_ms(self):
         return self.ms
 
     def haptic(self, pulse_ms):
-        t = self.now_ms()
+        t = self.ms
         self.pulse_end = t + pulse_ms
         _host["haptics"].write("%d,%d\n" % (t, pulse_ms))
         if self.runner:
             self.runner.cued()
 
     def pattern(self, name):
-        _host["haptics"].write("%d,%s\n" % (self.now_ms(), name))
-
-    def service(self):
-        if self.pulse_end >= 0 and self.now_ms() >= self.pulse_end:
-            self.pulse_end = -1
+        _host["haptics"].write("%d,%s\n" % (self.ms, name))
 
     def button_pressed(self):
         return _host["button_held"]

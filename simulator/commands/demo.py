@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _sealed(device: Path) -> bool:
     ids = sessionlog.session_ids(str(device))
-    return bool(ids) and sessionlog.scan_path(sessionlog.path(str(device), ids[-1]))[3] is not None
+    return bool(ids) and sessionlog.scan_path(sessionlog.path(str(device), ids[-1])).trailer is not None
 
 
 def _say(msg: str) -> None:

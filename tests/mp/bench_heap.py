@@ -35,7 +35,7 @@ def main(board_path):
     sys.modules["machine"] = Machine
     m0 = _used()
     import app
-    from core import config, cue, fsr, gait, health, intmath, landing, pipeline, record, ring, sessionlog
+    from core import channels, config, cue, fsr, gait, health, intmath, landing, pipeline, record, ring, sessionlog
     from hal import esp32
 
     modules = (app, config, fsr, record, sessionlog, cue, gait, health, intmath, landing, pipeline, ring, esp32)
@@ -51,7 +51,7 @@ def main(board_path):
     pipe = pipeline.Pipeline(cfg, lut)
     from array import array
 
-    frame = array("H", [0] * 6)
+    frame = array("H", [0] * channels.COUNT)
     rec = bytearray(record.SIZE)
     log_buf = bytearray(record.SIZE * sessionlog._CHUNK_RECORDS)
     data = _used() - m1

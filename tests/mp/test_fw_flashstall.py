@@ -1,23 +1,14 @@
 # The simulator's flash-stall model against a real LittleFS: the erases and programs
 # FlashStall predicts for the session log's appends and syncs are those VfsLfs2 issues on
 # an emulated 4 MB flash (MicroPython only: CPython has no VfsLfs2).
-import sys
+
+from littlefs import HEADER, MICROPYTHON, needs_littlefs
 
 from core import record, sessionlog
 
-MICROPYTHON = sys.implementation.name == "micropython"
 if MICROPYTHON:
     import flashsim
     from hal import sim
-
-HEADER = {"firmware": "test", "board": "esp32_devkitc", "foot": "left", "runner": "r1", "rate_hz": 200}
-
-
-def _needs_littlefs():
-    if not MICROPYTHON:
-        import pytest
-
-        pytest.skip("needs vfs.VfsLfs2 (MicroPython); runs in tests/test_firmware_mp.py")
 
 
 class _Counting(flashsim.BlockDevice if MICROPYTHON else object):
@@ -80,7 +71,7 @@ def _measure(n, flush_every, flush_ms):
 
 
 def test_model_counts_match_littlefs_with_frequent_syncs():
-    _needs_littlefs()
+    needs_littlefs()
     real_e, real_p, model_e, model_p = _measure(400, 10, 10**9)
     print("frequent syncs: real %d erases %d progs, model %d erases %d progs" % (real_e, real_p, model_e, model_p))
     assert real_e == model_e, (real_e, model_e)
@@ -88,7 +79,7 @@ def test_model_counts_match_littlefs_with_frequent_syncs():
 
 
 def test_model_counts_match_littlefs_with_block_aligned_syncs():
-    _needs_littlefs()
+    needs_littlefs()
     real_e, real_p, model_e, model_p = _measure(1200, 0, 60000)
     print("block-aligned syncs: real %d erases %d progs, model %d erases %d progs" % (real_e, real_p, model_e, model_p))
     assert real_e == model_e, (real_e, model_e)
@@ -98,7 +89,7 @@ def test_model_counts_match_littlefs_with_block_aligned_syncs():
 def test_block_aligned_syncs_cost_no_extra_erase():
     """Syncs at block ends only: the file is durable block by block, and every erase is one
     a new block needs anyway (no copy of a partial block)."""
-    _needs_littlefs()
+    needs_littlefs()
     root = _mount()
     syncs = []
     s = sessionlog.SessionLog(root, "aabbcc", HEADER, flush_ms=10**9, log=lambda m: None,
@@ -140,7 +131,7 @@ def _boundary_run(flash, root, cut_at, n, acked):
 
 
 def test_power_cut_around_a_block_boundary_sync_loses_nothing_synced():
-    _needs_littlefs()
+    needs_littlefs()
     flash = flashsim.Flash(block_count=32)
     blank = bytearray(flash.data)
     n = 190  # the first block boundary of the file falls inside record ~145
@@ -161,7 +152,7 @@ def test_power_cut_around_a_block_boundary_sync_loses_nothing_synced():
         for sid in sessionlog.session_ids(root):
             got = []
             try:
-                _, _, _, trailer, _ = sessionlog.scan_path(sessionlog.path(root, sid), got.append)
+                trailer = sessionlog.scan_path(sessionlog.path(root, sid), got.append).trailer
             except sessionlog.LogError:  # cut before the header was synced: kept, named, empty
                 assert acked[0] == 0, cut
                 continue

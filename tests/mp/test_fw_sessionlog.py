@@ -1,23 +1,13 @@
 # Session log on a real LittleFS (vfs.VfsLfs2 over an emulated flash device) under
 # MicroPython; on CPython the same logic runs on a temporary folder.
 import os
-import sys
+
+from littlefs import HEADER, MICROPYTHON, needs_littlefs
 
 from core import record, sessionlog
 
-MICROPYTHON = sys.implementation.name == "micropython"
 if MICROPYTHON:
     import flashsim
-
-HEADER = {"firmware": "test", "board": "esp32_devkitc", "foot": "left", "runner": "r1", "rate_hz": 200}
-
-
-def _needs_littlefs():
-    """Skip under CPython: the test needs LittleFS on an emulated flash device."""
-    if not MICROPYTHON:
-        import pytest
-
-        pytest.skip("needs vfs.VfsLfs2 (MicroPython); runs in tests/test_firmware_mp.py")
 
 
 def _fresh_root(blocks=512):
@@ -102,7 +92,7 @@ def test_session_ids_never_repeat_even_without_counter_file():
 
 
 def test_flash_full_stops_logging_without_crashing():
-    _needs_littlefs()
+    needs_littlefs()
     root, _ = _fresh_root(blocks=16)  # 64 KB of flash
     msgs = []
     s = _log_session(root, 4000, log=msgs.append)
@@ -151,7 +141,7 @@ def _power_cut_run(flash, root, cut_at, n):
 
 
 def test_power_cut_at_every_write_loses_nothing_flushed():
-    _needs_littlefs()
+    needs_littlefs()
     flash = flashsim.Flash()
     root = flashsim.power_up(flash)
     blank = bytearray(flash.data)
@@ -236,7 +226,7 @@ def _three(root):
 
 
 def test_power_cut_while_marking_synced_or_deleting_or_reclaiming():
-    _needs_littlefs()
+    needs_littlefs()
     import sync
 
     sync._watch = lambda: None  # the pull deadline belongs to the HAL, not to this flash
@@ -284,7 +274,7 @@ def test_power_cut_while_marking_synced_or_deleting_or_reclaiming():
 
 
 def test_power_cut_while_writing_the_config_falls_back_to_the_last_good():
-    _needs_littlefs()
+    needs_littlefs()
     from core import config
 
     flash = flashsim.Flash(block_count=64)
@@ -319,7 +309,7 @@ def test_a_torn_config_falls_back_to_the_last_good_one():
 
 
 def test_power_cut_with_the_flash_full_keeps_what_was_sealed():
-    _needs_littlefs()
+    needs_littlefs()
     flash = flashsim.Flash(block_count=16)
 
     def setup(root):
@@ -343,7 +333,7 @@ def test_power_cut_with_the_flash_full_keeps_what_was_sealed():
 
 
 def test_a_bit_flipped_on_flash_costs_one_record():
-    _needs_littlefs()
+    needs_littlefs()
     flash = flashsim.Flash(block_count=64)
     root = flashsim.power_up(flash)
     sid = _sealed(root, 100)
