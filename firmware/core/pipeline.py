@@ -211,9 +211,14 @@ class Pipeline:
     def _contact(self, total, t_ms):
         self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
+        mask = self.sum_mask
+        held = 0
         for i in range(COUNT):
             self.stance[i] = load[i]
             self.win[i] = load[i]  # what a stance ended before the window opened is judged on
+            if not (mask >> i) & 1:
+                held += self.base[i] >> _FRAC
+        self.gait.held = held
         self.win_frames = 1
         self.decided = False
         self.win_open = False
