@@ -251,7 +251,8 @@ class Pipeline:
         for i in range(COUNT):
             self.win[i] = load[i]
         self.win_frames = 1
-        self.win_end = t_ms + self.window_ms * 3 // 4
+        end = t_ms + self.window_ms * 3 // 4
+        self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
     def _decide(self, may_cue):
         """Judge the landing from the window sums; returns the cue pulse (ms)."""
