@@ -20,7 +20,7 @@ from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
-from .health import JUMP_COUNTS, SensorHealth
+from .health import JUMP_COUNTS, SHORT_COUNTS, SensorHealth
 from .intmath import clamp, ratio_1e4
 from .landing import NOT, UNSURE, YES, LandingJudge
 from .mp import const, micropython, ptr16, ptr32
@@ -216,7 +216,7 @@ class Pipeline:
         for i in range(COUNT):
             self.stance[i] = load[i]
             self.win[i] = load[i]  # what a stance ended before the window opened is judged on
-            if not (mask >> i) & 1:
+            if not (mask >> i) & 1 and self.prev[i] < SHORT_COUNTS:  # a shorted lead holds no load
                 held += self.base[i] >> _FRAC
         self.gait.held = held
         self.win_frames = 1
