@@ -27,7 +27,7 @@
 # when its share is clearly above the floor (floor x ratio), as rare engagements are.
 # A fixed baseline (config) replaces the fit by `share >= baseline x ratio`.
 from .intmath import ilog2_x32
-from .mp import const
+from .mp import const, micropython
 
 NOT = const(0)  # judged: not collapsed / not engaged
 YES = const(1)
@@ -77,6 +77,7 @@ class ShareModel:
             return YES if share >= self.floor_yes else NOT
         return UNSURE
 
+    @micropython.native
     def add(self, share):
         """One running landing's share: slide the window and refit."""
         if self.fixed:
@@ -106,6 +107,7 @@ class ShareModel:
         if self.n >= self.n_min:
             self._fit()
 
+    @micropython.native  # once per step over up to 64 landings: most of a step's judging cost
     def _fit(self):
         srt = self.sorted
         n = self.n
