@@ -17,10 +17,11 @@
 # both models spread wider than a gaussian (skew, a few outliers), so the test's margin is
 # taken from them, not from theory.
 # A landing above the midpoint of the two cluster means is a collapse (an engagement).
-# Once established, a split is kept while no new one is accepted as long as the landings
-# below it stay where they were (their mean within a quarter of the gap): a runner who
-# stops collapsing (the cue working) leaves one cluster, which alone cannot tell, but the
-# normal landings still sit where the split found them.
+# Once established, a split is kept while no new one is accepted, as long as some landings
+# of the window lie below it: a runner who stops collapsing (the cue working) leaves one
+# cluster, which alone cannot tell, but the normal landings still sit where the split
+# found them. (A kept split that the window's landings all rise above is dropped; a level
+# that moves with landings on both sides passes through accepted splits, which replace it.)
 # One cluster means the data cannot tell normal from collapsed: the judgment is
 # "uncertain" (flag 0 and the record says so), except for the toes when that cluster sits
 # at or below the physical floor (relaxed toes carry ~nothing): then a landing is engaged
@@ -36,7 +37,6 @@ _MIN_VAR = const(4)  # variance floor, (1/32 octave)^2: quantised or very steady
 _MIN_SIDE = const(3)  # landings in the upper cluster, at least
 _WINDOW_MAX = const(64)  # the window grows to this many landings
 _SMALL_N = const(1800)  # the separation test's small-window term, x100: 18 / (n - 20) SDs
-_HOLD_DRIFT = const(4)  # a kept split's lower cluster moves at most gap / this
 
 
 class ShareModel:
@@ -60,8 +60,6 @@ class ShareModel:
         self.n = 0
         self.head = 0
         self.cut = 0  # log threshold between the clusters (0: one cluster)
-        self.ref_lo = 0  # the kept split's lower-cluster mean and gap, when it was found
-        self.ref_gap = 0
         self.state = UNSURE  # the judgment while there is one cluster
 
     def ready(self):
@@ -123,18 +121,10 @@ class ShareModel:
         lo_min = n >> 2  # the normal (relaxed) cluster holds >= 25%: prevalence up to ~70%
         best = 0
         cut = 0
-        lo_mean = 0
-        gap_best = 0
-        old = self.cut
-        kept_lo = -1  # mean of the landings below the kept split (-1: none below it)
-        if old > srt[n - 1]:
-            kept_lo = base + s1 // n
         for k in range(1, n):
             x = srt[k - 1] - base
             l1 += x
             l2 += x * x
-            if srt[k - 1] < old <= srt[k]:
-                kept_lo = base + l1 // k
             if k < lo_min or n - k < _MIN_SIDE or srt[k] == srt[k - 1]:
                 continue
             h1 = s1 - l1
@@ -153,15 +143,11 @@ class ShareModel:
             if score > best:
                 best = score
                 cut = base + ((ml + mh + 1) >> 1)
-                lo_mean = base + ml
-                gap_best = gap
         sep = self.sep_x100 + _SMALL_N // ((n if n > 25 else 25) - 20)
         if best >= (sep * sep >> 4) * 256 // 625:  # (sep / 100)^2 x 256, in small ints
             self.cut = cut
-            self.ref_lo = lo_mean
-            self.ref_gap = gap_best
-        elif old and (kept_lo < 0 or abs(kept_lo - self.ref_lo) * _HOLD_DRIFT > self.ref_gap):
-            self.cut = 0  # the landings below the split moved (or none is left): it no longer holds
+        elif self.cut <= base:
+            self.cut = 0  # every landing is above the kept split: it no longer tells anything
         # one cluster: physically unloaded (toes below the floor) or undecidable
         self.state = NOT if self.floor and srt[n * 3 // 4] <= self.floor_log else UNSURE
 
