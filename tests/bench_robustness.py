@@ -114,13 +114,14 @@ def own(name: str, seed: int) -> Score:
     return _own_run(OWN[name], seed)[0]
 
 
-def false_collapses(model: str, strike: str, seed: int) -> tuple[int, int, int]:
+def false_collapses(model: str, strike: str, seed: int, **fields) -> tuple[int, int, int]:
     """(collapse flags, landings judged for collapse, running landings) of a run with no
-    collapse at all: every flag is false. Judged as host.analysis.judged counts them."""
+    collapse at all: every flag is false. Judged as host.analysis.judged counts them.
+    fields: more generate() arguments (foreign) or scenario fields (own)."""
     if model == "foreign":
-        _, records = _foreign_run({**ZERO_FOREIGN, "strike": strike}, seed)
+        _, records = _foreign_run({**ZERO_FOREIGN, "strike": strike, **fields}, seed)
     else:
-        _, records = _own_run({**ZERO_OWN, "strike": strike}, seed)
+        _, records = _own_run({**ZERO_OWN, "strike": strike, **fields}, seed)
     running = [r for r in records if r["calibrated"] and not r["walking"]]
     judged = [r for r in running if not r["arch_uncertain"] and not (r["faults"] >> ARCH) & 1]
     return sum(r["collapse"] for r in judged), len(judged), len([r for r in records if not r["walking"]])
