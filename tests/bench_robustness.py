@@ -5,7 +5,9 @@ wandering preload, walking, run/walk intervals, a dead heel, 100 Hz), each throu
 firmware with the default config (cue_mode every), scored against the truth: step F1
 counting walking steps, IC |error| p95, collapse and toe-engagement balanced accuracy over
 the landings the firmware judged (and how many it judged), walking-bit accuracy; false
-steps per minute on standing, leaning, squatting and lifting (over STILL_SEEDS); and false
+steps per minute on standing, leaning, squatting and lifting (over STILL_SEEDS); the share
+of landings judged in 10-minute runs (LONG: the first 30 running landings are never judged,
+which weighs on a 2-minute run, not on a session); and false
 collapses at 0% prevalence (every strike, both models, noise and preload): flags among
 the landings judged, and how many were judged."""
 from __future__ import annotations
@@ -51,6 +53,9 @@ FOREIGN = {
 STILL = {"stand / lean / squat / lift, 1 N noise, 2 N preload":
          dict(segments=[("stand", 60), ("lean", 60), ("squat", 60), ("lift", 60)], seconds=240,
               noise_n=1.0, preload_n=2, preload_wander_n=1)}
+# sessions are long: the share of landings judged once the first minutes are past
+LONG = ("rearfoot collapse 45%", "midfoot 3 N preload, 0.8 N noise", "run 60 s / walk 30 s")
+LONG_SECONDS = 600
 STILL_SEEDS = tuple(range(1, 13))  # 48 minutes: a rate of one false step per 4 minutes needs a long exposure
 STRIKES = ("rearfoot", "midfoot", "forefoot")
 ZERO_SEEDS = (1, 2, 3, 4)
@@ -110,6 +115,11 @@ def _own_run(fields: dict, seed: int) -> tuple[Score, list[dict]]:
     return score(result.truth, result.records, result.haptics, run.seconds, WINDOW_MS), result.records
 
 
+def long_run(name: str, seed: int) -> Score:
+    """A foreign-model case run for LONG_SECONDS."""
+    return _foreign_run({**FOREIGN[name], "seconds": LONG_SECONDS}, seed)[0]
+
+
 def own(name: str, seed: int) -> Score:
     return _own_run(OWN[name], seed)[0]
 
@@ -150,6 +160,7 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
         fut_o = {(n, s): pool.submit(own, n, s) for n in OWN for s in seeds}
         fut_z = {(m, k, s): pool.submit(false_collapses, m, k, s) for m in ("foreign", "own") for k in STRIKES
                  for s in ZERO_SEEDS}
+        fut_l = {(n, s): pool.submit(long_run, n, s) for n in LONG for s in seeds[:2]}
         for n in FOREIGN:
             rows.append(_row("foreign", n, _worst([fut_f[n, s].result()[0] for s in seeds]), seeds))
         for n in STILL:
@@ -158,6 +169,9 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
             rows.append((f"foreign: {n}", f"{sum(per_min) * each:.0f} false steps in {len(per_min) * each:.0f} min "
                          f"({sum(per_min) / len(per_min):.3f} / min; worst seed {max(per_min):.2f} / min)",
                          f"seeds {STILL_SEEDS[0]}-{STILL_SEEDS[-1]}"))
+        for n in LONG:
+            rows.append(_row(f"foreign {LONG_SECONDS // 60} min", n, _worst([fut_l[n, s].result() for s in seeds[:2]]),
+                             seeds[:2]))
         for n in OWN:
             rows.append(_row("own", n, _worst([fut_o[n, s].result() for s in seeds]), seeds))
         for m in ("foreign", "own"):
