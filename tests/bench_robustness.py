@@ -4,8 +4,12 @@ collapse / engagement prevalence from the first landing, noise in newtons at eve
 wandering preload, walking, run/walk intervals, a dead heel, 100 Hz), each through the real
 firmware with the default config (cue_mode every), scored against the truth: step F1
 counting walking steps, IC |error| p95, collapse and toe-engagement balanced accuracy over
-the landings the firmware judged (and how many it judged), walking-bit accuracy; and false
-steps per minute on standing, leaning, squatting and lifting."""
+the landings the firmware judged (and how many it judged), walking-bit accuracy; false
+steps per minute on standing, leaning, squatting and lifting (over STILL_SEEDS); the share
+of landings judged in 10-minute runs (LONG: the first 30 running landings are never judged,
+which weighs on a 2-minute run, not on a session); and false
+collapses at 0% prevalence (every strike, both models, noise and preload): flags among
+the landings judged, and how many were judged."""
 from __future__ import annotations
 
 import tempfile
@@ -15,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from firmware.core.channels import ARCH
 from hardware.board_data import load_board
 from host.engine import run_firmware
 from host.recording import Recording, to_frames
@@ -49,6 +54,15 @@ FOREIGN = {
 STILL = {"stand / lean / squat / lift, 1 N noise, 2 N preload":
          dict(segments=[("stand", 60), ("lean", 60), ("squat", 60), ("lift", 60)], seconds=240,
               noise_n=1.0, preload_n=2, preload_wander_n=1)}
+# sessions are long: the share of landings judged once the first minutes are past
+LONG = ("rearfoot collapse 45%", "midfoot 3 N preload, 0.8 N noise", "run 60 s / walk 30 s")
+LONG_SECONDS = 600
+STILL_SEEDS = tuple(range(1, 13))  # 48 minutes: a rate of one false step per 4 minutes needs a long exposure
+STRIKES = ("rearfoot", "midfoot", "forefoot")
+ZERO_SEEDS = (1, 2, 3, 4)
+# 0% collapse prevalence (toes 30%, 0.8 N noise, 2 N preload): every collapse flag is false
+ZERO_FOREIGN = dict(collapse_prob=0.0, toe_prob=0.3, noise_n=0.8, preload_n=2)
+ZERO_OWN = dict(p_collapse=0.0, p_toe_engaged=0.3, sensors={"noise_n": 0.8, "preload_n": 2})
 # the project's own generator under the same kinds of trouble: scenario fields
 OWN = {
     "rearfoot collapse 70%, toes 30%": dict(strike="rearfoot", p_collapse=0.7, p_toe_engaged=0.3),
@@ -73,6 +87,13 @@ def _truth(run) -> list[dict]:
 def foreign(name: str, seed: int, still: bool = False) -> tuple[Score, float]:
     """(score, false steps per minute) of one foreign-model case at one seed."""
     kw = dict((STILL if still else FOREIGN)[name])
+    s, _ = _foreign_run(kw, seed)
+    return s, (s.detected - s.matched) / (kw.get("seconds", 120) / 60)
+
+
+def _foreign_run(kw: dict, seed: int) -> tuple[Score, list[dict]]:
+    """(score, step records) of a foreign-model run with generate() arguments kw."""
+    kw = dict(kw)
     seconds = kw.pop("seconds", 120)
     rate = int(kw.get("rate_hz", 200))
     run = generate(seconds=seconds, seed=seed, **kw)
@@ -84,16 +105,37 @@ def foreign(name: str, seed: int, still: bool = False) -> tuple[Score, float]:
     for r in result.records:
         r["ic_ms"] += t0
         r["to_ms"] += t0
-    s = score(_truth(run), result.records, result.haptics, seconds, WINDOW_MS)
-    return s, (s.detected - s.matched) / (seconds / 60)
+    return score(_truth(run), result.records, result.haptics, seconds, WINDOW_MS), result.records
 
 
-def own(name: str, seed: int) -> Score:
-    scenario = validate_scenario({"seconds": 150, **OWN[name]}, name, name)
+def _own_run(fields: dict, seed: int) -> tuple[Score, list[dict]]:
+    scenario = validate_scenario({"seconds": 150, **fields}, "robustness", "robustness")
     run = own_generate(scenario, seed=seed)
     with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
         result = run_synth(run, load_board(), CONFIG, Path(tmp))
-    return score(result.truth, result.records, result.haptics, run.seconds, WINDOW_MS)
+    return score(result.truth, result.records, result.haptics, run.seconds, WINDOW_MS), result.records
+
+
+def long_run(name: str, seed: int) -> Score:
+    """A foreign-model case run for LONG_SECONDS."""
+    return _foreign_run({**FOREIGN[name], "seconds": LONG_SECONDS}, seed)[0]
+
+
+def own(name: str, seed: int) -> Score:
+    return _own_run(OWN[name], seed)[0]
+
+
+def false_collapses(model: str, strike: str, seed: int, **fields) -> tuple[int, int, int]:
+    """(collapse flags, landings judged for collapse, running landings) of a run with no
+    collapse at all: every flag is false. Judged as host.analysis.judged counts them.
+    fields: more generate() arguments (foreign) or scenario fields (own)."""
+    if model == "foreign":
+        _, records = _foreign_run({**ZERO_FOREIGN, "strike": strike, **fields}, seed)
+    else:
+        _, records = _own_run({**ZERO_OWN, "strike": strike, **fields}, seed)
+    running = [r for r in records if r["calibrated"] and not r["walking"]]
+    judged = [r for r in running if not r["arch_uncertain"] and not (r["faults"] >> ARCH) & 1]
+    return sum(r["collapse"] for r in judged), len(judged), len([r for r in records if not r["walking"]])
 
 
 def _worst(scores: list[Score]) -> dict:
@@ -115,15 +157,30 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
     rows = []
     with ProcessPoolExecutor(max_workers=2) as pool:
         fut_f = {(n, s): pool.submit(foreign, n, s) for n in FOREIGN for s in seeds}
-        fut_s = {(n, s): pool.submit(foreign, n, s, True) for n in STILL for s in seeds}
+        fut_s = {(n, s): pool.submit(foreign, n, s, True) for n in STILL for s in STILL_SEEDS}
         fut_o = {(n, s): pool.submit(own, n, s) for n in OWN for s in seeds}
+        fut_z = {(m, k, s): pool.submit(false_collapses, m, k, s) for m in ("foreign", "own") for k in STRIKES
+                 for s in ZERO_SEEDS}
+        fut_l = {(n, s): pool.submit(long_run, n, s) for n in LONG for s in seeds[:2]}
         for n in FOREIGN:
             rows.append(_row("foreign", n, _worst([fut_f[n, s].result()[0] for s in seeds]), seeds))
         for n in STILL:
-            per_min = max(fut_s[n, s].result()[1] for s in seeds)
-            rows.append((f"foreign: {n}", f"{per_min:.2f} false steps / min", f"worst of seeds {seeds}"))
+            per_min = [fut_s[n, s].result()[1] for s in STILL_SEEDS]
+            each = STILL[n]["seconds"] / 60
+            rows.append((f"foreign: {n}", f"{sum(per_min) * each:.0f} false steps in {len(per_min) * each:.0f} min "
+                         f"({sum(per_min) / len(per_min):.3f} / min; worst seed {max(per_min):.2f} / min)",
+                         f"seeds {STILL_SEEDS[0]}-{STILL_SEEDS[-1]}"))
+        for n in LONG:
+            rows.append(_row(f"foreign {LONG_SECONDS // 60} min", n, _worst([fut_l[n, s].result() for s in seeds[:2]]),
+                             seeds[:2]))
         for n in OWN:
             rows.append(_row("own", n, _worst([fut_o[n, s].result() for s in seeds]), seeds))
+        for m in ("foreign", "own"):
+            got = [fut_z[m, k, s].result() for k in STRIKES for s in ZERO_SEEDS]
+            flagged, judged, running = (sum(x[i] for x in got) for i in range(3))
+            rows.append((f"{m}: 0% collapse (toes 30%, 0.8 N noise, 2 N preload)",
+                         f"{flagged} false collapses of {judged} landings judged ({judged / running:.0%} of {running})",
+                         f"strikes {', '.join(STRIKES)} x seeds {ZERO_SEEDS[0]}-{ZERO_SEEDS[-1]}"))
     return rows
 
 

@@ -19,7 +19,9 @@ def test_detection_bars(name: str) -> None:
     assert s.ic_err_p95_ms <= 20 and s.to_err_p95_ms <= 30, s
     assert s.collapse_bacc >= 0.9 and s.toe_bacc >= 0.9, s
     assert s.cue_after_ic_p95_ms <= 80, s  # the cue lands in the same stance
-    assert s.cue_after_decision_max_ms <= 5, s  # within one frame (5 ms) of the window's end
+    # the window ends window_ms (60) after contact, later only when it opened late (a slow rise):
+    # then 3/4 of it after it opened, at most 45 ms later; the cue comes in the deciding frame
+    assert s.cue_after_decision_max_ms <= 45 + 5, s
 
 
 @pytest.mark.parametrize("name", ["dead_heel", "shorted_toes", "intermittent_met5", "noise_spikes"])

@@ -21,9 +21,9 @@ SCHEMA = {
     "walk_stance_ms": (int, 100, 3000, 420),  # a longer stance is a walking step
     # landing analysis (see core/landing.py: a two-cluster fit over a sliding window)
     "landing_window_ms": (int, 20, 200, 60),  # loading phase analysed after contact
-    "calib_steps": (int, 10, 64, 30),  # running landings in the window (judging starts when full)
+    "calib_steps": (int, 10, 64, 30),  # running landings before judging starts (the window grows to 64)
     "collapse_ratio_pct": (int, 100, 500, 120),  # collapsed / normal arch share, at least
-    "collapse_sep_x10": (int, 0, 100, 22),  # cluster gap >= 2 x this / 10 pooled SDs
+    "collapse_sep_x10": (int, 0, 100, 21),  # cluster gap >= 2 x this / 10 (+ 18 / (n - 20)) pooled SDs
     "toe_ratio_pct": (int, 100, 1000, 150),  # engaged / relaxed toe share, at least
     "toe_sep_x10": (int, 0, 100, 20),  # the same for the toe share
     "toe_min_share": (int, 0, 10000, 500),  # toe share floor (1e-4): below, the toes carry ~nothing

@@ -13,7 +13,9 @@
 #   Back-dating never reaches past the first loaded sample (the last frame at or below a
 #   tenth of the contact threshold): a slow rise (walking) would otherwise jump tens of ms.
 # - A refractory period after toe-off, a minimum and maximum stance, and a minimum peak
-#   (fraction of recent peaks) reject shuffles and standing. A stance longer than
+#   (fraction of recent peaks) reject shuffles and standing. A peak below half the load the
+#   re-zeroing held at contact is weight shifting on a foot that never left the ground (a
+#   session started standing: the zero is the standing load until the foot first lifts). A stance longer than
 #   walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking 0.5-1.5 s).
 from .intmath import median_of
 from .mp import const, micropython
@@ -71,6 +73,7 @@ class GaitDetector:
         self.quiet_ms = 0  # last swing frame at or below the quiet level
         self.level = 0  # mean filtered total of swing frames that are not a contact
         self.walking = False
+        self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
         self.ic_ms = 0
         self.to_ms = 0
         self.pending_to = 0
@@ -184,7 +187,8 @@ class GaitDetector:
 
     def _finish(self):
         stance = self.to_ms - self.ic_ms
-        if stance < self.min_stance or stance > self.max_stance or self.peak < self.floor * _PEAK_OVER_FLOOR:
+        if (stance < self.min_stance or stance > self.max_stance or self.peak < self.floor * _PEAK_OVER_FLOOR
+                or self.peak * 2 < self.held):
             return REJECTED
         if self.peak * 100 < self.median_peak * self.min_peak_frac:
             if stance <= self.walk_stance:  # a running-length stance: the level may have changed

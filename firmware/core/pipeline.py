@@ -20,7 +20,7 @@ from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
-from .health import JUMP_COUNTS, SensorHealth
+from .health import JUMP_COUNTS, SHORT_COUNTS, SensorHealth
 from .intmath import clamp, ratio_1e4
 from .landing import NOT, UNSURE, YES, LandingJudge
 from .mp import const, micropython, ptr16, ptr32
@@ -126,7 +126,10 @@ class Pipeline:
         self.prev = array("i", [0] * COUNT)  # last raw count: fast re-zeroing and spike detection
         self.frame_no = 0
         self.win_frames = 0
+        self.win_open = False  # the landing window has opened (see _open_window)
+        self.win_end = 0
         self.decided = True
+        self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
         self.steps = 0
         self.streak = 0  # consecutive accepted steps: walking and standing give none
         self.last_to = 0
@@ -148,6 +151,7 @@ class Pipeline:
         """Channels left out of the sums: the excluded ones, unless that is all of them."""
         mask = self.health.mask
         self.sum_mask = 0 if mask == _ALL else mask
+        self.toe_in = _TOE_BITS & ~self.sum_mask
         return self.sum_mask
 
     @micropython.native
@@ -171,7 +175,7 @@ class Pipeline:
         g = self.gait
         state = g.state
         in_stance = state == _STANCE
-        in_window = in_stance and not self.decided
+        in_window = in_stance and self.win_open and not self.decided
         shift = self.zero_shift
         # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
         track = state == _SWING or not frame_no & _LOADED_EVERY
@@ -191,30 +195,64 @@ class Pipeline:
             self.win_frames += 1
         event = g.update(total, t_ms)
         if event == _CONTACT:
-            return self._contact()
+            return self._contact(total, t_ms)
         if event == _TOE_OFF:
             self._toe_off()
         elif event == _REJECTED:
             self.decided = True
             self.streak = 0
-        elif in_window and t_ms >= g.ic_ms + self.window_ms:
-            return self._decide(True)
+        elif in_window:
+            if t_ms >= self.win_end:
+                return self._decide(True)
+        elif in_stance and not self.decided:
+            self._open_window(total, t_ms)
         return 0
 
-    def _contact(self):
+    def _contact(self, total, t_ms):
         self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
+        mask = self.sum_mask
+        held = 0
         for i in range(COUNT):
-            self.win[i] = load[i]
             self.stance[i] = load[i]
+            self.win[i] = load[i]  # what a stance ended before the window opened is judged on
+            if not (mask >> i) & 1 and self.prev[i] < SHORT_COUNTS:  # a shorted lead holds no load
+                held += self.base[i] >> _FRAC
+        self.gait.held = held
         self.win_frames = 1
         self.decided = False
+        self.win_open = False
         if self.gait.ic_ms - self.last_to > _STREAK_GAP_MS:
             self.streak = 0
         self.step_dropped = False
         self._clear_landing()
         self.cue.at_landing(self.gait.ic_ms)
+        self._open_window(total, t_ms)
         return 0
+
+    def _open_window(self, total, t_ms):
+        """Open the landing window once the load behind the toes is past the contact
+        threshold (or the window's length after contact). The shares are taken over that
+        load's loading phase: curled toes load early and, when the heel reads little (a dead
+        heel sensor), would otherwise pull the window earlier and raise the arch's share on
+        every engaged landing. The window closes window_ms after contact, and never less than
+        3/4 of that after it opened: a contact found late on a slow rise (back-dated) must
+        not leave a window of two or three noisy frames."""
+        load = self.load
+        toe_in = self.toe_in
+        if toe_in & (1 << HALLUX):
+            total -= load[HALLUX]
+        if toe_in & (1 << TOES):
+            total -= load[TOES]
+        g = self.gait
+        if total <= g.on and t_ms < g.ic_ms + self.window_ms:
+            return
+        self.win_open = True
+        for i in range(COUNT):
+            self.win[i] = load[i]
+        self.win_frames = 1
+        end = t_ms + self.window_ms * 3 // 4
+        self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
     def _decide(self, may_cue):
         """Judge the landing from the window sums; returns the cue pulse (ms)."""

@@ -60,8 +60,9 @@ I_IC_MS = const(2)
 I_STANCE_MS = const(3)
 I_ARCH_SHARE = const(5)
 I_BLOCK = const(10)
-_I_FAULTS = const(11)
+I_FAULTS = const(11)
 _I_CRC = const(12)
+I_STEP = const(13)
 
 FLAG_COLLAPSE = const(0x01)  # arch collapsed at landing
 FLAG_TOE_ENGAGED = const(0x02)  # toes loaded early in stance
@@ -151,7 +152,7 @@ def unpack(buf, off=0):
     if crc16(buf, off, off + BODY) != values[_I_CRC]:
         raise RecordError("record CRC mismatch")
     block = values[I_BLOCK]
-    faults = values[_I_FAULTS]
+    faults = values[I_FAULTS]
     if version == 1:
         return values + (0,)
     return values[:I_BLOCK] + (block & BLOCK_MASK, faults & FAULT_MASK, values[_I_CRC], step_bits(block, faults))

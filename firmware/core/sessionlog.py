@@ -24,6 +24,7 @@ from binascii import crc32
 from collections import namedtuple
 
 from . import record
+from .channels import ARCH
 
 FORMAT_VERSION = 1
 HEADER_MAGIC = b"ACS1"
@@ -109,7 +110,12 @@ def _seal_info(summary, header, data_start):
 
 
 class Summary:
-    """Running counts, means and variances of the arch share per comparison group."""
+    """Running counts, means and variances of the arch share per comparison group, over the
+    landings the host's analysis judges (host.analysis.judged / toe_judged): calibrated
+    running landings with a certain collapse judgment and a healthy arch channel; the
+    engagement groups also need a certain toe judgment. Walking and uncertain landings are
+    counted in `steps` (every record: the host checks it against the records it reads)
+    and `walking`, never in a group."""
 
     GROUPS = ("all", "engaged", "not_engaged", "cue_on", "cue_off")
 
@@ -117,6 +123,8 @@ class Summary:
         self.groups = {}
         for g in self.GROUPS:
             self.groups[g] = [0, 0, 0, 0]  # n, collapses, sum, sum of squares
+        self.steps = 0
+        self.walking = 0
         self.cued = 0
         self.faulty = 0
         self.first_ic = -1
@@ -132,22 +140,30 @@ class Summary:
     def add(self, values):
         """values: record.unpack() tuple of one step."""
         flags = values[record.I_FLAGS]
-        share = values[record.I_ARCH_SHARE]
-        collapse = 1 if flags & record.FLAG_COLLAPSE else 0
-        self._add("all", collapse, share)
-        self._add("engaged" if flags & record.FLAG_TOE_ENGAGED else "not_engaged", collapse, share)
-        if values[record.I_BLOCK]:  # protocol block: on/off comparison only inside blocks
-            self._add("cue_on" if flags & record.FLAG_CUE_BLOCK else "cue_off", collapse, share)
+        step = values[record.I_STEP]
+        self.steps += 1
+        self.walking += step & record.STEP_WALKING
         self.cued += 1 if flags & record.FLAG_CUED else 0
         self.faulty += 1 if flags & record.FLAG_SENSOR_FAULT else 0
         if self.first_ic < 0:
             self.first_ic = values[record.I_IC_MS]
         self.last_to = values[record.I_IC_MS] + values[record.I_STANCE_MS]
+        if (not flags & record.FLAG_CALIBRATED or step & (record.STEP_WALKING | record.STEP_ARCH_UNCERTAIN)
+                or (values[record.I_FAULTS] >> ARCH) & 1):
+            return  # not judged for collapse
+        share = values[record.I_ARCH_SHARE]
+        collapse = 1 if flags & record.FLAG_COLLAPSE else 0
+        self._add("all", collapse, share)
+        if not step & record.STEP_TOE_UNCERTAIN:
+            self._add("engaged" if flags & record.FLAG_TOE_ENGAGED else "not_engaged", collapse, share)
+        if values[record.I_BLOCK]:  # protocol block: on/off comparison only inside blocks
+            self._add("cue_on" if flags & record.FLAG_CUE_BLOCK else "cue_off", collapse, share)
 
     def as_dict(self):
         out = {
-            "records": self.groups["all"][0],
-            "steps": self.groups["all"][0],
+            "records": self.steps,
+            "steps": self.steps,
+            "walking": self.walking,
             "cued": self.cued,
             "sensor_fault_steps": self.faulty,
             "first_ic_ms": self.first_ic,

@@ -4,7 +4,7 @@ import os
 
 from littlefs import HEADER, MICROPYTHON, needs_littlefs
 
-from core import record, sessionlog
+from core import channels, record, sessionlog
 
 if MICROPYTHON:
     import flashsim
@@ -19,10 +19,12 @@ def _fresh_root(blocks=512):
     return tempfile.mkdtemp(), None
 
 
-def _rec(i):
+def _rec(i, step=0, faults=0, calibrated=True):
     buf = bytearray(record.SIZE)
     flags = (record.FLAG_COLLAPSE if i % 3 == 0 else 0) | (record.FLAG_CUE_BLOCK if i % 2 else 0)
-    record.pack_into(buf, 0, flags, 1000 + 700 * i, 250, 1500, 2000 + i % 50, 300, 40, 0, 3000, 1 + i // 40, 0)
+    flags |= (record.FLAG_TOE_ENGAGED if i % 5 == 0 else 0) | (record.FLAG_CALIBRATED if calibrated else 0)
+    record.pack_into(buf, 0, flags, 1000 + 700 * i, 250, 1500, 2000 + i % 50, 300, 40, 0, 3000, 1 + i // 40, faults,
+                     step)
     return buf
 
 
@@ -49,6 +51,24 @@ def test_round_trip_with_summary():
     assert [record.unpack(_rec(i)) for i in range(50)] == got
     assert trailer["steps"] == 50 and trailer["all"]["collapses"] == 17
     assert trailer["cue_on"]["n"] == 25 and trailer["cue_off"]["n"] == 25
+    assert trailer["engaged"]["n"] == 10 and trailer["not_engaged"]["n"] == 40
+
+
+def test_summary_groups_hold_only_the_landings_the_host_judges():
+    # as host.analysis.judged / toe_judged: walking, uncertain, uncalibrated landings and a
+    # faulty arch count as steps (the host checks the record count), never in a group
+    s = sessionlog.Summary()
+    judged = [_rec(i) for i in range(12)]
+    not_judged = [_rec(0, record.STEP_WALKING), _rec(3, record.STEP_ARCH_UNCERTAIN), _rec(6, calibrated=False),
+                  _rec(9, faults=1 << channels.ARCH)]
+    toe_unsure = _rec(12, record.STEP_TOE_UNCERTAIN)
+    for buf in judged + not_judged + [toe_unsure]:
+        s.add(record.unpack(buf))
+    out = s.as_dict()
+    assert out["steps"] == out["records"] == 17 and out["walking"] == 1
+    assert out["all"]["n"] == 13 and out["all"]["collapses"] == 5  # i = 0, 3, 6, 9 and 12
+    assert out["engaged"]["n"] + out["not_engaged"]["n"] == 12  # the toe-uncertain one is left out
+    assert out["cue_on"]["n"] + out["cue_off"]["n"] == 13
 
 
 def test_torn_tail_is_dropped_and_session_sealed():
