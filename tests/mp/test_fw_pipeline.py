@@ -4,6 +4,7 @@ from array import array
 
 import fwsynth
 from core import record
+from core.channels import ARCH, COUNT, HEEL, MET5
 from core.pipeline import Pipeline
 
 try:
@@ -16,11 +17,11 @@ def run(frames, cfg, last=None):
     """Feed frames like the app does (draining records as they come); returns the
     pipeline, the cues [(t_ms, pulse_ms)] and the decoded step records."""
     pipe = Pipeline(cfg, fwsynth.IDENTITY_LUT)
-    frame = array("H", [0] * 6)
+    frame = array("H", [0] * COUNT)
     buf = bytearray(record.SIZE)
     pulses = []
     steps = []
-    n = len(frames) // 6 if last is None else last
+    n = len(frames) // COUNT if last is None else last
     period = 1000 // fwsynth.RATE
     for i in range(n):
         fwsynth.frame_at(frames, i, frame)
@@ -81,23 +82,23 @@ def test_forefoot_strike_without_heel():
 
 
 def test_standing_is_not_a_step():
-    frames = array("H", [900] * (6 * 200 * 10))  # 10 s of steady load
+    frames = array("H", [900] * (COUNT * 200 * 10))  # 10 s of steady load
     _, pulses, steps = run(frames, fwsynth.config())
     assert steps == [] and pulses == []
 
 
 def test_single_frame_spikes_are_not_steps():
     frames, truth = fwsynth.generate(40)
-    for i in range(100, len(frames) // 6, 37):  # spikes everywhere, stance or swing
-        frames[i * 6 + (i % 6)] = 4095
+    for i in range(100, len(frames) // COUNT, 37):  # spikes everywhere, stance or swing
+        frames[i * COUNT + (i % COUNT)] = 4095
     _, _, steps = run(frames, fwsynth.config())
     assert len(steps) == len(truth)
 
 
 def test_dead_heel_is_flagged_and_steps_continue():
     frames, truth = fwsynth.generate(50)
-    for i in range(len(frames) // 6):
-        frames[i * 6] = 0
+    for i in range(len(frames) // COUNT):
+        frames[i * COUNT + HEEL] = 0
     pipe, _, steps = run(frames, fwsynth.config())
     assert len(steps) == len(truth)
     assert steps[-1]["faults"] == 1 and steps[-1]["sensor_fault"]
@@ -106,8 +107,8 @@ def test_dead_heel_is_flagged_and_steps_continue():
 
 def test_shorted_arch_is_flagged_and_never_cues():
     frames, truth = fwsynth.generate(80)
-    for i in range(len(frames) // 6):
-        frames[i * 6 + 1] = 4095
+    for i in range(len(frames) // COUNT):
+        frames[i * COUNT + ARCH] = 4095
     pipe, pulses, steps = run(frames, fwsynth.config(cue_mode="every"))
     assert len(steps) == len(truth)
     assert steps[-1]["faults"] == 2 and pipe.health.kind[1] == 2  # SHORTED
@@ -117,10 +118,10 @@ def test_shorted_arch_is_flagged_and_never_cues():
 def test_per_frame_path_allocates_nothing():
     frames, truth = fwsynth.generate(100, collapse_every=4, toes_every=5)
     cfg = fwsynth.config(cue_mode="every", cue_every_steps=1, calib_steps=20)
-    n = len(frames) // 6
+    n = len(frames) // COUNT
     warm = n // 2  # calibration done, thresholds adapted: steady state
     pipe, _, _ = run(frames, cfg, last=warm)
-    frame = array("H", [0] * 6)
+    frame = array("H", [0] * COUNT)
     buf = bytearray(record.SIZE)
     pulses = 0
     popped = 0
@@ -128,8 +129,8 @@ def test_per_frame_path_allocates_nothing():
         micropython.heap_lock()
     try:
         for i in range(warm, n):
-            for c in range(6):
-                frame[c] = frames[i * 6 + c]
+            for c in range(COUNT):
+                frame[c] = frames[i * COUNT + c]
             if pipe.process(frame, i * 5):
                 pulses += 1
             if pipe.pop_record(buf):
@@ -145,8 +146,8 @@ def test_intermittent_lead_is_marked_noisy_but_kept():
     for t in truth:  # met5 drops out twice in every stance
         for at in (t[0] + 100, t[0] + 160):
             i = at // 5
-            frames[i * 6 + 3] = 0
-            frames[(i + 1) * 6 + 3] = 0
+            frames[i * COUNT + MET5] = 0
+            frames[(i + 1) * COUNT + MET5] = 0
     pipe, _, steps = run(frames, fwsynth.config())
     assert len(steps) == len(truth)
     assert pipe.health.kind[3] == 3 and pipe.health.noisy == 1 << 3  # NOISY: marked ...
@@ -158,11 +159,11 @@ def test_every_channel_excluded_keeps_detecting():
     pipe = Pipeline(fwsynth.config(cue_mode="every", calib_steps=10), fwsynth.IDENTITY_LUT)
     pipe.health.mask = 0x3F  # every channel judged faulty (injected: a false verdict on all)
     pipe.health.end_step = lambda: False  # ... that sticks for this run
-    frame = array("H", [0] * 6)
+    frame = array("H", [0] * COUNT)
     buf = bytearray(record.SIZE)
     steps = []
     cued = 0
-    for i in range(len(frames) // 6):
+    for i in range(len(frames) // COUNT):
         fwsynth.frame_at(frames, i, frame)
         cued += pipe.process(frame, i * 5)
         if pipe.pop_record(buf):
@@ -200,10 +201,10 @@ def test_walking_steps_are_marked_and_never_cued():
 def test_dropped_frames_flag_the_step():
     frames, truth = fwsynth.generate(5)
     pipe = Pipeline(fwsynth.config(), fwsynth.IDENTITY_LUT)
-    frame = array("H", [0] * 6)
+    frame = array("H", [0] * COUNT)
     buf = bytearray(record.SIZE)
     flagged = []
-    for i in range(len(frames) // 6):
+    for i in range(len(frames) // COUNT):
         fwsynth.frame_at(frames, i, frame)
         pipe.process(frame, i * 5)
         if i * 5 == truth[2][0] + 50:
@@ -216,8 +217,8 @@ def test_dropped_frames_flag_the_step():
 def test_full_ring_keeps_the_older_records_and_counts_the_rest():
     frames, truth = fwsynth.generate(20)
     pipe = Pipeline(fwsynth.config(), fwsynth.IDENTITY_LUT, ring_records=4)
-    frame = array("H", [0] * 6)
-    n = len(frames) // 6
+    frame = array("H", [0] * COUNT)
+    n = len(frames) // COUNT
     if micropython:
         micropython.heap_lock()  # a full ring allocates nothing either
     try:
