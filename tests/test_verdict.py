@@ -210,3 +210,50 @@ def test_observational_report_says_so_and_drops_the_engaged_row() -> None:
     out = text(a)
     assert "No block ran" in out and "not on a controlled comparison" in out
     assert "toes engaged  100%" not in out and "> arch collapsed" in out
+
+
+def _pair(minutes: float = 30, ratio: float = 0.6, left_ratio: float | None = None, collapse_left: float = 0.4,
+          start_left: str | None = "2026-11-24T07:00:04") -> list:
+    """A two-insole run: right and left sessions of the same minutes (independent landings)."""
+    return [(Row("r-000001", "right", "2026-11-24T07:00:00"), block_run(minutes, 1, ratio=ratio)),
+            (Row("l-000001", "left", start_left),
+             block_run(minutes, 2, ratio=ratio if left_ratio is None else left_ratio, collapse_off=collapse_left))]
+
+
+def test_two_insoles_of_one_run_count_each_minute_once() -> None:
+    paired = analyse("ana", _pair())
+    assert paired.primary.clusters_a == 10  # 10 cue-on minutes, both feet in each
+    assert paired.primary.steps_a == 2 * 850
+    apart = analyse("ana", _pair(start_left="2026-11-24T09:00:00"))  # two runs on one day
+    assert apart.primary.clusters_a == 20
+    undated = analyse("ana", _pair(start_left=None))  # no clock: cannot be paired
+    assert undated.primary.clusters_a == 20
+
+
+def test_a_late_insole_is_matched_by_time_not_block_number() -> None:
+    """The left insole switched on a minute later: its block k is the right's block k + 1 in
+    time, so they share a cluster key (each in the condition its own insole ran)."""
+    runs = [(Row("r", "right", "2026-11-24T07:00:00"), block_run(40, 1)),
+            (Row("l", "left", "2026-11-24T07:01:00"), block_run(39, 2))]
+    s = analysis.Steps.from_sessions(runs)
+    assert s.shift_blocks.tolist() == [0, 1] and s.runs.tolist() == [0, 0] and s.shift_ms.tolist() == [0, 60_000]
+    keys, left = s.block_keys(), s.foot == s.feet.index("left")
+    assert set(keys[left & (s.block == 5)]) == set(keys[~left & (s.block == 6)])
+    win = s.window_keys()
+    assert set(win[left & (s.ic_ms < 60_000)]) == set(win[~left & (s.ic_ms >= 60_000) & (s.ic_ms < 120_000)])
+
+
+def test_per_foot_verdicts_and_the_asymmetry_line() -> None:
+    a = analyse("ana", _pair(45, ratio=0.5, left_ratio=1.0, collapse_left=0.6))
+    assert a.per_foot_verdict["right"] == "stabilizes" and a.per_foot_verdict["left"] != "stabilizes"
+    d = a.asymmetry
+    assert d is not None and d.runs == 1 and d.windows == 45
+    assert d.diff.low > 0 and d.left_rate > d.right_rate  # the left collapses more: shown, with an interval
+    out = text(a)
+    assert "left foot alone: " in out and "right foot alone: steadies" in out
+    assert re.search(r"Left against right, over 45 minutes .* the left \d+ points more often \(95% interval", out)
+    page = to_html(a, analysis.Steps.from_sessions(_pair(45, ratio=0.5, left_ratio=1.0, collapse_left=0.6)))
+    assert "<b>Left and right foot.</b>" in page
+    same = analyse("ana", _pair(45)).asymmetry
+    assert same is not None and same.diff.low < 0 < same.diff.high
+    assert analyse("ana", _pair(start_left=None)).asymmetry is None  # no shared minutes known
