@@ -140,7 +140,8 @@ def verdict_counts(model: str, runners: list[tuple[int, ...]]) -> dict[tuple[flo
     for strength in STRENGTHS:
         for minutes in MINUTES:
             out[strength, minutes] = Counter(analyse("bench", [
-                (Row(f"{model}-{seed}", ("right", "left")[i], PAIRED_START), cut(run_steps(model, strength, seed), minutes))
+                (Row(f"{model}-{seed}", ("right", "left")[i], PAIRED_START),
+                 cut(run_steps(model, strength, seed), minutes))
                 for i, seed in enumerate(seeds)], seed=seeds[0]).verdict for seeds in runners)
     return out
 
