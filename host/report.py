@@ -169,25 +169,30 @@ def _explain(a: Analysis) -> list[str]:
     }[a.verdict]
     out = no_block + [shown + " " + verdict]
     if a.more is not None:
-        out.append(_more_words(a.more, m))
+        out.append(_more_words(a.more, m, c))
     if c.basis != "blocks":
         out.append("This rests on landings the runner chose to engage, not on a controlled comparison: confirm "
                    "with the block protocol.")
     return out
 
 
-def _more_words(more: MoreNeeded, margin: str) -> str:
+def _more_words(more: MoreNeeded, margin: str, c: analysis.Comparison) -> str:
     goal = {"stabilizes": "show whether the arch really collapses less often with the buzz",
             "destabilizes": "show whether the arch really collapses more often with the buzz",
             "no_clear_effect": f"rule out a change of {margin} from curling"}[more.toward]
     method = ("(estimated from how the interval narrows with more blocks, taking today's estimate as the truth; "
               "blocks from every session pool, so a second run adds to this one)")
+    moved = ""
+    if more.toward == "no_clear_effect" and c.basis == "blocks":  # curling's interval is the buzz's, divided
+        moved = (f" Ruling an effect out takes long when the buzz moves the toes on few landings (here about "
+                 f"{round(100 * c.engaged_rate_diff.estimate)} in 100): rehearsing the curl so that more buzzes are "
+                 f"answered shortens it.")
     if more.block_minutes is None:
         return (f"More than {analysis.MAX_MORE_MIN} more minutes of blocks would be needed to {goal} {method}: the "
-                f"estimate sits close to the {margin} margin, so the change is about that size and a longer run is "
-                f"unlikely to settle on which side of the margin it lies.")
+                f"estimate sits close to the {margin} margin, or is known only roughly, so a longer run is unlikely "
+                f"to settle on which side of the margin it lies.{moved}")
     return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: for example another "
-            f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).")
+            f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).{moved}")
 
 
 def _no_block_words(a: Analysis) -> str:

@@ -254,6 +254,11 @@ def test_per_foot_verdicts_and_the_asymmetry_line() -> None:
     assert re.search(r"Left against right, over 45 minutes .* the left \d+ points more often \(95% interval", out)
     page = to_html(a, analysis.Steps.from_sessions(_pair(45, ratio=0.5, left_ratio=1.0, collapse_left=0.6)))
     assert "<b>Left and right foot.</b>" in page
+    import json
+
+    out = json.loads(to_json(a))
+    assert out["per_foot_verdict"]["right"] == "stabilizes" and out["asymmetry"]["diff"]["low"] > 0
+    assert out["primary"]["curling_ratio_90"]["high"] is not None
     same = analyse("ana", _pair(45)).asymmetry
     assert same is not None and same.diff.low < 0 < same.diff.high
     assert analyse("ana", _pair(start_left=None)).asymmetry is None  # no shared minutes known
