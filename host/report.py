@@ -168,6 +168,11 @@ def _explain(a: Analysis) -> list[str]:
                         f"change and a change of {m} or more.",
     }[a.verdict]
     out = no_block + [shown + " " + verdict]
+    b90, mm = c.collapse_ratio_90, a.rule.margin
+    if a.verdict == "inconclusive" and c.basis == "blocks" and 1 - mm < b90.low and b90.high < 1 + mm:
+        out.append(f"The buzz as given made no difference that matters (a change of {m} from the buzz is ruled "
+                   f"out), but it moved the toes on only some landings, so a change of {m} from curling itself is "
+                   f"not ruled out yet: do not look elsewhere on this run alone.")
     if a.more is not None:
         out.append(_more_words(a.more, m, c))
     if c.basis != "blocks":
