@@ -280,18 +280,15 @@ def _runs(rows: list, steps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, 
     runs, shift_ms, shift_blocks = np.arange(m, dtype=np.int64), np.zeros(m, np.int64), np.zeros(m, np.int64)
     dated = sorted((t, i) for i, t in enumerate(_start_ms(getattr(r, "started_at", None)) for r in rows)
                    if t is not None)
-    head, feet = -1, set()  # the current run's first session, and the feet it holds
+    head, start, feet = -1, 0, set()  # the current run: its first session, start and feet
     for t, i in dated:
         foot = str(rows[i].foot)
-        if head >= 0 and foot in ("left", "right") and foot not in feet and t - shift_ms[head] <= PAIR_MS:
-            runs[i], shift_ms[i] = head, t - shift_ms[head]
-            shift_blocks[i] = round(shift_ms[i] / _block_ms(steps[i]))
+        if head >= 0 and foot in ("left", "right") and foot not in feet and t - start <= PAIR_MS:
+            runs[i], shift_ms[i] = head, t - start
+            shift_blocks[i] = round((t - start) / _block_ms(steps[i]))
             feet.add(foot)
         else:
-            head, feet, shift_ms[i] = i, {foot}, t  # the run's start, until its members are shifted
-    for i in range(m):  # shift_ms held the head's own start: a head is 0 after its run's start
-        if runs[i] == i:
-            shift_ms[i] = 0
+            head, start, feet = i, t, {foot}
     return runs, shift_ms, shift_blocks
 
 
@@ -431,7 +428,8 @@ def _curling(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
 def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, rng: np.random.Generator,
             reps: int = BOOTSTRAP, per_session: bool = False) -> tuple[Comparison, dict[int, Comparison]]:
     """Condition a against b with cluster-bootstrap intervals; with per_session, the same for
-    each session that holds both conditions (its share of the same replicates)."""
+    each run (one session, or both insoles of one run) that holds both conditions (its share
+    of the same replicates)."""
     (ca, sa_), (cb, sb_) = _clusters(keys_a, a), _clusters(keys_b, b)
     keep = SESSION_BOOTSTRAP if per_session else 0
     (ua, ra_, qa, pa), (ub, rb_, qb, pb) = _bootstrap(ca, sa_, rng, reps, keep), _bootstrap(cb, sb_, rng, reps, keep)
