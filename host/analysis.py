@@ -167,6 +167,7 @@ class SessionResult:
     cadence_spm: float
     verdict: str
     damage: str | None = None  # the store's word on a session kept with what passed its CRC
+    run: str = ""  # the id of its run's first session: the other insole of a pair names the same
 
 
 @dataclass
@@ -558,7 +559,7 @@ def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Compar
             float(_div(engaged[k], toe_n[k])), float(_div(collapses[k], judged_n[k])),
             float(rate_on[k]), float(rate_off[k]),
             2 * 60_000 / float(np.median(np.diff(ic))) if hi - lo > 2 else float("nan"), verdict,
-            getattr(row, "damage", None)))
+            getattr(row, "damage", None), str(sessions[int(s.runs[k])][0].id)))
     return rows
 
 

@@ -96,7 +96,7 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
                edgecolor="white", linewidth=0.5)
         r = a.sessions[i]
         ax.axvline(offset, color="k", lw=1, ls="--")
-        ax.text(offset + 0.3, 1.02, _date(r.started_at), transform=ax.get_xaxis_transform(),
+        ax.text(offset + 0.3, 1.02, f"{_date(r.started_at)} {r.foot}", transform=ax.get_xaxis_transform(),
                 fontsize=8, va="bottom")
         offset += float(t[-1]) + 2
     ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")

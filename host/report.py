@@ -330,6 +330,11 @@ def _steadier(ratio: float) -> str:
 def _run_lines(a: Analysis) -> list[str]:
     out = []
     for r in a.sessions:
+        pair = [o for o in a.sessions if o.run == r.run and o is not r]
+        if pair and r.session == r.run:  # said once, at the run's first session
+            out.append(f"{shown(r.session)} ({r.foot} foot) and " + ", ".join(
+                f"{shown(o.session)} ({o.foot} foot)" for o in pair) + ": the two insoles of one run, matched "
+                "minute by minute (a minute of both feet counts once).")
         if r.blocks_on + r.blocks_off:
             out.append(f"{r.session} ({session_date(r)}): {r.minutes:.0f} minutes: {r.warmup_min:.0f} warm-up, "
                        f"then {r.blocks_off} blocks without and {r.blocks_on} with the buzz.")
@@ -528,7 +533,7 @@ def captions(a: Analysis) -> dict[str, str]:
                          f"{pct(last.collapse_off)} in blocks without, after a {last.warmup_min:.0f}-minute warm-up.")
     else:
         out["blocks"] = "No block ran in the last run: the whole run counts as warm-up (grey)."
-    if len(a.sessions) >= 2:
+    if len({r.run for r in a.sessions}) >= 2:  # over runs: the two insoles of one run are no trend
         first, last2 = a.sessions[0], a.sessions[-1]
         out["trend"] = (f"Collapses went from {pct(first.collapse_rate)} of landings in the first session to "
                         f"{pct(last2.collapse_rate)} in the last; toes engaged from {pct(first.engaged_rate)} to "

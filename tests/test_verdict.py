@@ -251,6 +251,8 @@ def test_per_foot_verdicts_and_the_asymmetry_line() -> None:
     assert d.diff.low > 0 and d.left_rate > d.right_rate  # the left collapses more: shown, with an interval
     out = text(a)
     assert "left foot alone: " in out and "right foot alone: steadies" in out
+    assert "r-000001 (right foot) and l-000001 (left foot): the two insoles of one run" in out
+    assert "trend" not in captions(a) and {r.run for r in a.sessions} == {"r-000001"}  # one run, no trend
     assert re.search(r"Left against right, over 45 minutes .* the left \d+ points more often \(95% interval", out)
     page = to_html(a, analysis.Steps.from_sessions(_pair(45, ratio=0.5, left_ratio=1.0, collapse_left=0.6)))
     assert "<b>Left and right foot.</b>" in page
