@@ -9,9 +9,9 @@ PORT ?=
 export PYRIGHT_PYTHON_CACHE_DIR := $(CURDIR)/$(VENV)/pyright-cache
 export PYRIGHT_PYTHON_IGNORE_WARNINGS := 1
 
-.PHONY: setup demo test lint check bench deploy hardware clean chromium board-check
+.PHONY: setup demo test lint check bench deploy hardware clean chromium board-check tmux
 
-setup: $(STAMP)
+setup: $(STAMP) tmux
 
 $(STAMP): requirements.txt constraints.txt requirements-stubs.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ $(STAMP): requirements.txt constraints.txt requirements-stubs.txt pyproject.toml
 demo: $(STAMP)
 	$(PY) -m simulator demo
 
-test: lint check chromium
+test: lint check chromium tmux
 	$(BIN)/pytest
 
 # ruff's rules and the MicroPython-specific exceptions are in pyproject.toml.
@@ -34,6 +34,13 @@ lint: $(STAMP)
 # The HTML report test renders in Debian's headless Chromium.
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# The live view's end-to-end test drives `archcue live` in tmux. Debian 12's version, pinned;
+# another release's own tmux where that one is not offered.
+TMUX_DEB := 3.3a-3
+tmux:
+	@command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		tmux=$(TMUX_DEB) >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 
 # The deploy's own build (every module through mpy-cross for the board's arch; boot.py and
 # main.py go on as source) and a type check against the MicroPython ESP32 stubs

@@ -6,6 +6,7 @@ import time
 from array import array
 
 from core import channels, config, fsr, record, sessionlog
+from core.live import Live
 from core.pipeline import Pipeline
 
 FIRMWARE_VERSION = "0.1.0"
@@ -51,6 +52,7 @@ def _header(board_name, cfg, hal):
 def run(hal, cfg, lut, session):
     """Sample until the data ends, the button stops the run, or Ctrl-C. Returns the reason."""
     pipe = Pipeline(cfg, lut)
+    live = Live(hal, session.sid, cfg)  # archcue live: a line per step while a host asks
     frame = array("H", [0] * channels.COUNT)
     rec = bytearray(record.SIZE)
     gc.collect()
@@ -82,6 +84,7 @@ def run(hal, cfg, lut, session):
             stepped = False
             while pipe.pop_record(rec):
                 session.append(rec)
+                live.step(rec, hal.now_ms())
                 stepped = True
             # A record is pushed at toe-off: the foot is in swing and its next contact is
             # hundreds of ms away, the one moment a flash stall or a GC pause hides no
@@ -92,7 +95,7 @@ def run(hal, cfg, lut, session):
                 gcs += 1
                 gc_us = max(gc_us, time.ticks_diff(time.ticks_us(), t0))
             hal.wdt_feed()
-            hal.check_interrupt()
+            live.poll()  # the host's bytes; a Ctrl-C the port does not catch raises here
             if session.full and not warned_full:
                 warned_full = True
                 hal.pattern("flash_full")
@@ -104,7 +107,9 @@ def run(hal, cfg, lut, session):
     finally:
         while pipe.pop_record(rec):
             session.append(rec)
+            live.step(rec, hal.now_ms())
         session.close()
+        live.end()
         hal.led("idle")
     gc.collect()
     log("run ended (%s): %d steps, %d frames (%d missed by the sampler), %d records lost to a full"
@@ -112,6 +117,9 @@ def run(hal, cfg, lut, session):
         % (reason, pipe.steps, n, pipe.dropped, pipe.records.lost, session.sid, mem_start, gc.mem_alloc()))
     log("longest loop stall %d frames (%d ms); %d collections in swing, longest %d us"
         % (worst_missed, worst_missed * 1000 // cfg["rate_hz"], gcs, gc_us))
+    if live.sent or live.dropped:
+        log("live view: %d step lines sent, %d dropped (the host read too slowly or not at all)"
+            % (live.sent, live.dropped))
     return reason
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from host.command import UserError, dispatch
 from host.device_link import find_port
+from host.notes import Note
 from host.store import DEFAULT_STORE, UNASSIGNED, Store, StoreError
 from host.text import check_name, shown
 
@@ -55,6 +56,29 @@ def cmd_pull(args: argparse.Namespace) -> int:
     return 1 if r.left_behind else 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from host.importer import Options, import_recording
+
+    opts = Options(args.recording, args.runner, args.foot, args.format, args.units, args.rate, args.config,
+                   args.started_at)
+    r = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
+    if not r.new:
+        print(f"{args.recording} is already in the store as session {shown(r.session)} ({shown(r.runner)}, "
+              f"{r.steps} steps): nothing added" + ("" if r.runner == args.runner else
+                                                      f"; `archcue assign {r.session} --runner ...` moves it"))
+        return 0
+    print(f"imported {args.recording} ({args.format}): session {shown(r.session)} -> {shown(r.runner)}, "
+          f"{r.steps} steps, started {r.started_at or 'at an unknown time (--started-at sets it)'}")
+    print(f"next: archcue report {shown(r.runner)}")
+    return 0
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    from host.live import watch
+
+    return watch(find_port(args.port))
+
+
 def cmd_runners(args: argparse.Namespace) -> int:
     rows = _store(args).runners()
     if not rows:
@@ -71,6 +95,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if args.runner and not store.runner_exists(args.runner):
         raise StoreError(f"no runner {shown(args.runner)!r} in {args.store} (see `archcue runners`)")
     rows = store.sessions(args.runner)
+    notes = store.notes([s.id for s in rows])
     if not rows:
         print("no sessions in the store yet")
         return 0
@@ -82,8 +107,13 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             at, was, _, _, _, how = moves[-1]
             moved = f"placed by {how} {at}" if was is None else f"moved from {was} by {how} {at}"
             note = f"{moved}; {note}" if note else moved
+        source = store.header(s.id).get("imported")
+        if source:
+            note = f"imported from {source.get('file')} ({source.get('format')})" + (f"; {note}" if note else "")
         if s.status == "damaged":
             note = f"DAMAGED: {s.damage}" + (f"; {note}" if note else "")
+        if s.id in notes:
+            note = note_words(notes[s.id]) + (f"; {note}" if note else "")
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
               f"{shown(s.started_at or '-'):<20} {shown(note)}")
     return 0
@@ -95,6 +125,35 @@ def cmd_assign(args: argparse.Namespace) -> int:
     for sid, old, new in store.assign(args.session, args.runner, args.foot):
         print(f"{shown(sid)}: {shown(old)} -> {shown(new)}" + (f" ({args.foot} foot)" if args.foot else ""))
     return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    from host import notes
+
+    values = dict(pain_during=notes.pain("--pain-during", args.pain_during),
+                  pain_after=notes.pain("--pain-after", args.pain_after), knee=notes.knee(args.knee),
+                  drill=notes.drill(args.drill))
+    if all(v is None for v in values.values()):
+        raise UserError("nothing to note: give --pain-during, --pain-after, --knee and/or --drill")
+    for n in _store(args).add_note(args.session, **values):
+        print(f"{shown(n.session)}: {note_words(n)}")
+    return 0
+
+
+def note_words(n: Note) -> str:
+    """'pain 3 during, 5 after (right knee); drill toe-curl', as `note` and `sessions` print it."""
+    def score(v: int | None) -> str:
+        return "?" if v is None else str(v)
+    knee = "both knees" if n.knee == "both" else f"{n.knee} knee"
+    parts = []
+    if n.pain_during is not None or n.pain_after is not None:
+        parts.append(f"pain {score(n.pain_during)} during, {score(n.pain_after)} after"
+                     + (f" ({knee})" if n.knee else ""))
+    elif n.knee:
+        parts.append(knee)
+    if n.drill is not None:
+        parts.append(f"drill {shown(n.drill)}")
+    return "; ".join(parts)
 
 
 def _pooling_warning(sessions: list) -> str:
@@ -165,15 +224,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not 0 < args.margin < 100:
         raise UserError(f"--margin {args.margin:g}: give a percent between 0 and 100 (default 15)")
     fmt = _report_format(args)
-    _, sessions = _runner_sessions(args)
+    store, sessions = _runner_sessions(args)
     sessions, scope = _select(args, sessions)
+    notes = store.notes([row.id for row, _ in sessions])
     if args.runner == UNASSIGNED:
         sys.stderr.write(_pooling_warning(sessions))
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100), steps=steps)
-    out = {"text": lambda: text(a, scope=scope), "json": lambda: to_json(a),
-           "html": lambda: to_html(a, steps, scope=scope)}[fmt]()
+    out = {"text": lambda: text(a, scope=scope, notes=notes), "json": lambda: to_json(a, notes),
+           "html": lambda: to_html(a, steps, scope=scope, notes=notes)}[fmt]()
     if args.out:
         try:
             write_atomic(Path(args.out), lambda f: f.write(out))
@@ -188,13 +248,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from host.export import export_csv
 
-    _, sessions = _runner_sessions(args)
+    store, sessions = _runner_sessions(args)
     sessions, _ = _select(args, sessions)
+    history = store.note_history([row.id for row, _ in sessions])
     try:
-        steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv))
+        steps_path, sessions_path = export_csv(args.runner, sessions, Path(args.csv), history)
     except OSError as e:
         raise UserError(f"--csv {args.csv}: cannot write ({e.strerror or e}); no half-written file left") from None
-    print(f"wrote {steps_path}, {sessions_path} and README.txt (units) in {Path(args.csv)}")
+    print(f"wrote {steps_path}, {sessions_path}, notes.csv and README.txt (units) in {Path(args.csv)}")
     return 0
 
 
@@ -231,6 +292,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", required=True)
     p.add_argument("--foot", choices=("left", "right"), help="also say which foot these sessions were on")
     p.set_defaults(func=cmd_assign)
+    p = sub.add_parser("note", help="note the runner's knee pain and the drill tried, per session",
+                       description="The runner's side of the question: knee pain during and after the run "
+                                   "(0 none to 10 worst), which knee, and the drill tried (toe-curl, hips-core, "
+                                   "none, or your own words). Give any of them; a later note adds to or "
+                                   "overrides an earlier one field by field, and every note is kept. Several "
+                                   "sessions (both insoles of one run) are noted together, all or none.")
+    p.add_argument("session", nargs="+", metavar="SESSION")
+    p.add_argument("--pain-during", metavar="N", help="knee pain during the run, 0-10")
+    p.add_argument("--pain-after", metavar="N", help="knee pain after the run (e.g. the next morning), 0-10")
+    p.add_argument("--knee", metavar="left|right|both", help="which knee hurts")
+    p.add_argument("--drill", metavar="NAME", help="toe-curl, hips-core, none, or a name of your own")
+    p.set_defaults(func=cmd_note)
+    p = sub.add_parser(
+        "import", help="run a recording from another device through the firmware into the store",
+        description="Run a recording (a lab CSV, or a Moticon OpenGo text export) through the insole's own\n"
+                    "firmware with your config (its block protocol included) and store the session under\n"
+                    "RUNNER as if an insole had recorded it: `archcue report RUNNER` then covers it. The\n"
+                    "session keeps the file's name and SHA-256; importing the same file the same way again\n"
+                    "adds nothing. A file with an error is refused whole (FILE:LINE: what is wrong) and the\n"
+                    "store is left as it was.",
+        epilog="examples: archcue import run.csv --runner ana --units newton --config blocks.json\n"
+               "          archcue import 230927_102114.txt --format moticon --foot left --runner ana",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("recording", type=Path, metavar="RECORDING")
+    p.add_argument("--runner", required=True, help="whose run this is")
+    p.add_argument("--foot", choices=("left", "right"),
+                   help="which foot: for moticon, which side of the export to import (required); "
+                        "for csv, the foot it was on (default: the config's, else right)")
+    p.add_argument("--format", choices=("csv", "moticon"), default="csv",
+                   help="csv (default): a header with t_ms and any of heel, arch, met1, met5, hallux, toes; "
+                        "moticon: an OpenGo text export, 16 cells per foot mapped to the six regions")
+    p.add_argument("--units", choices=("newton", "adc"),
+                   help="csv only, required: forces in newtons, or the insole's raw ADC counts (0..4095)")
+    p.add_argument("--rate", type=int, metavar="HZ", help="firmware sample rate (default: the recording's own)")
+    p.add_argument("--config", type=Path, metavar="C.json",
+                   help="the insole config to run with, e.g. {\"cue_mode\": \"blocks\"} (default: the "
+                        "firmware's defaults, which are the block protocol)")
+    p.add_argument("--started-at", metavar="ISO", help="when the run started, e.g. 2026-11-29T07:30 (default: "
+                                                        "the Moticon export's start time; unknown for csv)")
+    p.set_defaults(func=cmd_import)
+    p = sub.add_parser("live", help="watch the insole's landings while it records (Ctrl-C leaves it recording)",
+                       description="While the insole records (on a treadmill, say), show each landing as it "
+                                   "happens: time, stance, arch and toe share of the load, collapse, toes "
+                                   "engaged, buzz; the rates over the last minute, the protocol block and the "
+                                   "time left in it, sensor health, battery and the session id. Ctrl-C closes "
+                                   "the view and leaves the insole recording, its session untouched; "
+                                   "`archcue pull` afterwards stops the run and copies it. A view that falls "
+                                   "behind skips landings (it says how many), the insole never waits for it.")
+    p.add_argument("--port", help="serial port (default: the single ESP32 USB device plugged in)")
+    p.set_defaults(func=cmd_live)
     p = sub.add_parser("runners", help="list runners with their sessions and steps")
     p.set_defaults(func=cmd_runners)
     p = sub.add_parser("sessions", help="list sessions, of one runner or all")

@@ -10,6 +10,7 @@ import re
 import time
 from pathlib import Path
 
+import serial
 from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 from serial.tools import list_ports
@@ -60,6 +61,16 @@ _PERMISSION_HINT = ("on Linux, add yourself to the group that owns the port (usu
 def _ports_found() -> str:
     ports = sorted(p.device for p in list_ports.comports())
     return f"ports found: {', '.join(ports)}" if ports else "no serial ports found"
+
+
+def open_serial(port: str) -> serial.Serial:
+    """The port as a plain serial line (archcue live: no REPL, the run goes on). Opened as
+    mpremote opens it, so a board is not reset by it."""
+    try:
+        return serial.Serial(port, baudrate=BAUD, timeout=0.2, write_timeout=2)
+    except serial.SerialException as e:
+        hint = f"; {_PERMISSION_HINT}" if "ermission" in str(e) else ""
+        raise LinkError(f"{port}: cannot open ({e}){hint}") from None
 
 
 _RUN_ENDED = re.compile(r"run ended \(interrupted\): (\d+) steps\b.*?session (\S+?);")  # firmware/app.py's log

@@ -9,12 +9,13 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from firmware.core import record
+from host.notes import NOTE_COLUMNS, standing
 from host.records import flag
 
 # (column, record field, scale to the unit, decimals, meaning)
@@ -36,7 +37,8 @@ _FIELDS = (
 STEP_COLUMNS = (
     ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in _FIELDS[1:]) + record.FLAG_NAMES + record.STEP_NAMES
 )
-SESSION_COLUMNS = ("session", "runner", "device", "foot", "started_at", "steps", "recovered", "sealed")
+SESSION_COLUMNS = ("session", "runner", "device", "foot", "started_at", "steps", "recovered", "sealed",
+                   "pain_during", "pain_after", "knee", "drill")
 README = """archcue export for runner {runner}
 
 steps.csv: one row per landing detected by the insole.
@@ -50,6 +52,15 @@ steps.csv: one row per landing detected by the insole.
 sessions.csv: one row per session.
   started_at              insole clock at the start (empty: clock not set before that run)
   steps, recovered, sealed   landings; 1 if recovered after a power cut; 1 if the run ended cleanly
+  pain_during, pain_after knee pain the runner reported, 0 (none) to 10 (worst); empty: not noted
+  knee, drill             which knee (left, right, both); the drill tried (toe-curl, hips-core,
+                          none, or the coach's own words): the session's note as it stands,
+                          each field the latest value given with `archcue note`
+
+notes.csv: every note as written (archcue note keeps them all), oldest first.
+  session, entry, at      the session; the note's number (sessions noted in one command share
+                          it: the two insoles of one run); when it was written (computer clock)
+  pain_during ... drill   the values that note gave; empty: not given in that note
 
 Text cells that begin with = + - @ are prefixed with ' so spreadsheets do not run them.
 """
@@ -87,8 +98,16 @@ def _step_table(steps: np.ndarray) -> list[np.ndarray]:
     return cols
 
 
-def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: Path) -> tuple[Path, Path]:
+def _note_cells(values: tuple) -> list[object]:
+    """A note's values as CSV cells: empty for not given, the drill's free text made safe."""
+    return ["" if v is None else safe_cell(v) for v in values]
+
+
+def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: Path,
+               note_rows: Sequence[tuple] = ()) -> tuple[Path, Path]:
+    """note_rows: the exported sessions' notes as stored (host.notes.NOTE_COLUMNS), oldest first."""
     folder.mkdir(parents=True, exist_ok=True)
+    notes = standing(note_rows)
     steps_path, sessions_path = folder / "steps.csv", folder / "sessions.csv"
 
     def steps_csv(f: io.TextIOBase) -> None:
@@ -103,12 +122,20 @@ def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: P
         w = csv.writer(f)
         w.writerow(SESSION_COLUMNS)
         for row, steps in sessions:
+            n = notes.get(str(row.id))
             w.writerow([safe_cell(str(x)) for x in (row.id, row.runner, row.device, row.foot, row.started_at or "")]
-                       + [len(steps), int(row.recovered), int(row.summary is not None)])
+                       + [len(steps), int(row.recovered), int(row.summary is not None)]
+                       + _note_cells((n.pain_during, n.pain_after, n.knee, n.drill) if n else (None,) * 4))
+
+    def notes_csv(f: io.TextIOBase) -> None:
+        w = csv.writer(f)
+        w.writerow(NOTE_COLUMNS)
+        w.writerows(_note_cells(r) for r in note_rows)
 
     fields = "\n".join(f"  {c:<24}{meaning}" for c, _, _, _, meaning in _FIELDS)
     write_atomic(steps_path, steps_csv)
     write_atomic(sessions_path, sessions_csv)
+    write_atomic(folder / "notes.csv", notes_csv)
     write_atomic(folder / "README.txt", lambda f: f.write(README.format(
         runner=runner, fields=fields, flags=", ".join(record.FLAG_NAMES + record.STEP_NAMES))))
     return steps_path, sessions_path

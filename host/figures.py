@@ -196,3 +196,23 @@ def all_figures(a: Analysis, s: Steps, captions: dict[str, str]) -> list[Figure]
     figs.append(Figure("insole", "Load on the insole at landing", captions["insole"], insole_map(a, s)))
     return figs
 
+
+def pain_over_time(started: list[str | None], during: list[int | None], after: list[int | None],
+                   drills: list[str | None], caption: str) -> Figure:
+    """Knee pain run by run (archcue note), 0-10, the drill written under each dated run."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    x = np.arange(len(started))
+    for scores, style, color, label in ((during, "o-", OFF, "pain during"), (after, "s--", "#264653", "pain after")):
+        y = np.array([np.nan if v is None else v for v in scores], dtype=float)
+        ok = np.isfinite(y)
+        ax.plot(x[ok], y[ok], style, color=color, label=label)
+    ticks = x[np.unique(np.linspace(0, len(x) - 1, min(len(x), MAX_TICKS)).round().astype(int))]
+    for i in ticks:  # the drill of each dated run, as many as stay readable
+        ax.text(i, -1.6, drills[i] or "", ha="center", fontsize=7, rotation=20)
+    ax.set_xticks(ticks, [_date(started[i]) for i in ticks], fontsize=7, rotation=30)
+    ax.set_ylim(-2.5, 10.5)
+    ax.set_yticks(range(0, 11, 2))
+    ax.set_ylabel("knee pain (0-10)")
+    ax.set_title("Knee pain run by run (drill under each run)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    return Figure("pain", "Knee pain over the runs", caption, _png(fig))

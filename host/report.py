@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from host import analysis
 from host.analysis import Analysis, Interval, MoreNeeded, SessionResult, Shortfall, Steps
+from host.notes import DrillSummary, Note, by_drill, runs
 from host.text import shown
 
 if TYPE_CHECKING:  # figures import matplotlib: only the HTML report pays for it
@@ -126,7 +127,7 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"figures", payload)
+Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"figures"|"pain_figure", payload)
 
 
 def rule_text(rule: analysis.Rule) -> str:
@@ -379,7 +380,8 @@ SHORT = {"stabilizes": "steadies", "destabilizes": "unsettles", "no_clear_effect
          "inconclusive": "not decided", "insufficient_data": "not enough data"}
 
 
-def document(a: Analysis, today: str | None = None, scope: str = "") -> list[Block]:
+def document(a: Analysis, today: str | None = None, scope: str = "",
+             notes: dict[str, Note] | None = None) -> list[Block]:
     dates = sorted(r.started_at for r in a.sessions if r.started_at)
     unknown = sum(1 for r in a.sessions if not r.started_at)
     period = (f"runs from {dates[0][:10]} to {dates[-1][:10]}" if dates else "no dated runs")
@@ -398,6 +400,7 @@ def document(a: Analysis, today: str | None = None, scope: str = "") -> list[Blo
     doc.append(("figures", None))
     if a.sessions:
         doc += _history(a)
+        doc += pain_section(a, notes or {})
     doc += [("h2", "How to read this"), ("p", rule_text(a.rule)),
             ("p", f"The protocol: {PROTOCOL_WORDS}.")]
     return doc
@@ -406,9 +409,9 @@ def document(a: Analysis, today: str | None = None, scope: str = "") -> list[Blo
 # ----------------------------------------------------------------------------------------- text
 
 
-def text(a: Analysis, today: str | None = None, scope: str = "") -> str:
+def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None) -> str:
     lines: list[str] = []
-    for kind, body in document(a, today, scope):
+    for kind, body in document(a, today, scope, notes):
         if kind == "h1":
             lines += [str(body), "=" * len(str(body)), ""]
         elif kind == "h2":
@@ -439,7 +442,7 @@ def _text_table(t: Table) -> list[str]:
 # ----------------------------------------------------------------------------------------- JSON
 
 
-def to_json(a: Analysis) -> str:
+def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
     def clean(o: object) -> object:
         if isinstance(o, float) and not math.isfinite(o):
             return None
@@ -454,6 +457,7 @@ def to_json(a: Analysis) -> str:
     out["headline"] = HEADLINES[a.verdict]  # type: ignore[index]
     out["rule_text"] = rule_text(a.rule)  # type: ignore[index]
     out["landings"] = {"total": a.steps_total, "judged": a.steps_used}  # type: ignore[index]
+    out["notes"] = clean(pain_json(a, notes or {}))  # type: ignore[index]
     return json.dumps(out, indent=2)
 
 
@@ -472,13 +476,14 @@ for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)n++;}
 document.body.setAttribute('data-figures-rendered',n+'/'+i.length);});"""
 
 
-def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "") -> str:
-    from host.figures import all_figures
+def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "",
+            notes: dict[str, Note] | None = None) -> str:
+    from host.figures import all_figures, pain_over_time
 
     e = html.escape
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
              f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"]
-    for kind, body in document(a, today, scope):
+    for kind, body in document(a, today, scope, notes):
         if kind == "h1":
             parts.append(f"<h1>{e(str(body))}</h1>")
         elif kind == "h2":
@@ -496,6 +501,8 @@ def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = ""
                 f"<dt>{e(t)}</dt><dd>{e(d)}</dd>" for t, d in body) + "</dl>")  # type: ignore[union-attr]
         elif kind == "figures":
             parts += [_figure(f) for f in all_figures(a, steps, captions(a))]
+        elif kind == "pain_figure":
+            parts.append(_figure(pain_over_time(*body)))  # type: ignore[misc]
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -546,3 +553,76 @@ def captions(a: Analysis) -> dict[str, str]:
                      f"{pct(c.arch_mean_b)} otherwise; the drawing shows each sensor's share of the whole landing "
                      f"load (the arch's share of the whole load is smaller than its share behind the toes).")
     return out
+
+
+# ----------------------------------------------------------------------------------------- pain and drills
+# The runner's side (archcue note): pain beside each run's loading verdict, pain over the runs,
+# and drills side by side when more than one was tried. Numbers from host/notes.py.
+
+NOTE_HINT = ("archcue note SESSION --pain-during N --pain-after N --knee left|right|both "
+             "--drill toe-curl|hips-core|none|NAME")
+
+
+def _score(v: int | None) -> str:
+    return "-" if v is None else f"{v}/10"
+
+
+def _range(mean: float, span: tuple[int, int] | None) -> str:
+    if span is None:
+        return "not noted"
+    return f"{mean:.1f}" + (f" ({span[0]} to {span[1]})" if span[0] != span[1] else "")
+
+
+def drill_caveat(drills: list[DrillSummary]) -> str:
+    few = [d.drill for d in drills if d.runs < 3]
+    return ("A comparison, not a proof: one runner, pain as the runner reported it, drills chosen rather than "
+            "assigned at random, and pain also moves with training load, sleep, shoes and time; so this cannot "
+            "show that a drill caused a change. Use it to choose what to try next, and keep noting."
+            + (f" Fewer than 3 runs with {', '.join(shown(f) for f in few)}: too few to compare yet." if few else ""))
+
+
+def pain_section(a: Analysis, notes: dict[str, Note]) -> list[Block]:
+    noted = [(r, notes[r.session]) for r in a.sessions if r.session in notes]
+    if not noted:
+        return [("h2", "Knee pain and drills"),
+                ("p", f"No pain or drill noted for these runs yet. After a run: `{NOTE_HINT}`.")]
+    t = Table(["date", "session", "loading verdict of this run", "arch collapsed", "pain during", "pain after",
+               "knee", "drill"],
+              [[session_date(r), shown(r.session), SHORT[r.verdict], pct(r.collapse_rate), _score(n.pain_during),
+                _score(n.pain_after), n.knee or "-", shown(n.drill) if n.drill is not None else "-"]
+               for r, n in noted])
+    out: list[Block] = [("h2", f"Knee pain and drills ({_n(len(noted), 'session')} noted by the coach)"),
+                        ("p", "Pain as the runner reported it, 0 (none) to 10 (worst), beside what the insole "
+                              "measured in the same run."), ("table", t)]
+    started = {r.session: r.started_at for r, _ in noted}
+    by_run = [run[0] for run in runs([n for _, n in noted])]  # one point per run, not per insole
+    if len(by_run) >= 2:
+        out.append(("pain_figure", ([started[n.session] for n in by_run], [n.pain_during for n in by_run],
+                                    [n.pain_after for n in by_run], [n.drill for n in by_run], _pain_caption(by_run))))
+    drills = by_drill([n for _, n in noted])
+    if drills:
+        out += [("h2", "Drills compared (pain per run; the two insoles of a run noted together count once)"),
+                ("table", Table(["drill", "runs", "pain during", "pain after"],
+                                [[shown(d.drill), str(d.runs), _range(d.during_mean, d.during_range),
+                                  _range(d.after_mean, d.after_range)] for d in drills],
+                                notes=["mean over runs, lowest to highest in brackets"])),
+                ("p", drill_caveat(drills))]
+    return out
+
+
+def _pain_caption(noted: list[Note]) -> str:
+    def first_last(scores: list[int | None], when: str) -> str:
+        v = [x for x in scores if x is not None]
+        return f"pain {when} went from {v[0]} to {v[-1]}" if len(v) >= 2 else ""
+    said = [w for w in (first_last([n.pain_during for n in noted], "during"),
+                        first_last([n.pain_after for n in noted], "after")) if w]
+    return ("Over the noted runs, " + " and ".join(said) + " out of 10." if said else
+            "Too few pain scores to draw a line yet.")
+
+
+def pain_json(a: Analysis, notes: dict[str, Note]) -> dict:
+    """The notes of the reported sessions (as they stand) and the drill comparison, if any."""
+    noted = [asdict(notes[r.session]) for r in a.sessions if r.session in notes]
+    drills = by_drill([notes[r.session] for r in a.sessions if r.session in notes])
+    return {"sessions": noted, "drills": [asdict(d) for d in drills],
+            "caveat": drill_caveat(drills) if drills else None}

@@ -1,4 +1,4 @@
-"""The coach's store: SQLite, one file. Schema version 3:
+"""The coach's store: SQLite, one file. Schema version 4:
 
     meta(key, value)                      schema_version
     runners(id, name, created_at)         one per runner id written to the insoles
@@ -12,9 +12,17 @@
     steps(session_id, n_steps, records)   the session's verified 24-byte step records,
                                           byte for byte as on the insole (host/records.py
                                           decodes them with the firmware's definition)
+    assignments(session_id, at, from_runner, to_runner, from_foot, to_foot, how)
+                                          each session's moves between runners
+    notes(session_id, entry, at, pain_during, pain_after, knee, drill)
+                                          the coach's notes (archcue note), a history: every
+                                          note is kept, and a session's note is, field by
+                                          field, the latest value given (host/notes.py); entry
+                                          numbers the command (sessions noted together); no
+                                          foreign key, so a note outlives a re-import
 
-Version 1 stores (no status columns) are migrated on opening. A session is imported in one
-transaction, keyed by its id (device id + counter): pulling it again stores nothing twice,
+Version 1, 2 and 3 stores are migrated on opening, in one transaction. A session is imported
+in one transaction, keyed by its id (device id + counter): pulling it again stores nothing twice,
 and a failed import leaves nothing behind.
 """
 from __future__ import annotations
@@ -30,9 +38,10 @@ import numpy as np
 
 from firmware.core import record, sessionlog
 from host.command import UserError
+from host.notes import Note, check_knee_named, merged, standing
 from host.records import Parsed, decode, parse_session
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 UNASSIGNED = "unassigned"  # the runner of sessions no one named
 DEFAULT_STORE = Path.home() / ".archcue" / "archcue.sqlite"
 
@@ -40,6 +49,12 @@ _ASSIGNMENTS = """
 CREATE TABLE IF NOT EXISTS assignments (
     session_id TEXT NOT NULL, at TEXT NOT NULL, from_runner TEXT,
     to_runner TEXT NOT NULL, from_foot TEXT, to_foot TEXT, how TEXT NOT NULL);
+"""
+_NOTES = """
+CREATE TABLE IF NOT EXISTS notes (
+    session_id TEXT NOT NULL, entry INTEGER NOT NULL, at TEXT NOT NULL,
+    pain_during INTEGER, pain_after INTEGER, knee TEXT, drill TEXT);
+CREATE INDEX IF NOT EXISTS notes_by_session ON notes(session_id);
 """
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,7 +72,7 @@ CREATE TABLE IF NOT EXISTS steps (
     session_id TEXT PRIMARY KEY REFERENCES sessions(id), n_steps INTEGER NOT NULL,
     records BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id);
-""" + _ASSIGNMENTS
+""" + _ASSIGNMENTS + _NOTES
 _MIGRATE_1_TO_2 = """
 ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
 ALTER TABLE sessions ADD COLUMN damage TEXT;
@@ -65,6 +80,9 @@ ALTER TABLE sessions ADD COLUMN gaps_json TEXT;
 UPDATE meta SET value = '2' WHERE key = 'schema_version';
 """
 _MIGRATE_2_TO_3 = _ASSIGNMENTS + "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
+_MIGRATE_3_TO_4 = _NOTES + "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
+_MIGRATIONS = {1: _MIGRATE_1_TO_2 + _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4, 2: _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4,
+               3: _MIGRATE_3_TO_4}
 
 
 class StoreError(UserError):
@@ -104,10 +122,8 @@ class Store:
             version = self._version(create)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a readable archcue store ({e})") from None
-        if version == 1:
-            self.db.executescript("BEGIN;" + _MIGRATE_1_TO_2 + _MIGRATE_2_TO_3 + "COMMIT;")  # all or nothing
-        elif version == 2:
-            self.db.executescript("BEGIN;" + _MIGRATE_2_TO_3 + "COMMIT;")
+        if version in _MIGRATIONS:
+            self.db.executescript("BEGIN;" + _MIGRATIONS[version] + "COMMIT;")  # all or nothing
         elif version != SCHEMA_VERSION:
             raise StoreError(f"{self.path}: schema version {version}, this archcue reads {SCHEMA_VERSION}")
 
@@ -121,7 +137,8 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:  # made by archcue before this one, killed between its tables and its version
             columns = {r[1] for r in self.db.execute("PRAGMA table_info(sessions)")}
-            row = ("3" if "assignments" in tables else "2" if "status" in columns else "1",)
+            row = ("4" if "notes" in tables else "3" if "assignments" in tables else "2" if "status" in columns
+                   else "1",)
             with self.db:
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", row)
         try:
@@ -268,6 +285,10 @@ class Store:
         return self.db.execute("SELECT r.name FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",
                                (session_id,)).fetchone()[0]
 
+    def header(self, session_id: str) -> dict:
+        """The session's header as the insole (or `archcue import`) wrote it."""
+        return json.loads(self.db.execute("SELECT header_json FROM sessions WHERE id = ?", (session_id,)).fetchone()[0])
+
     def runner_exists(self, runner: str) -> bool:
         return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None
 
@@ -280,3 +301,39 @@ class Store:
     def runner_steps(self, runner: str) -> list[tuple[SessionRow, np.ndarray]]:
         """Every session of a runner with its steps, oldest first."""
         return [(s, self.steps(s.id)) for s in self.sessions(runner)]
+
+    # ------------------------------------------------------------------------------ the coach's notes
+
+    def add_note(self, session_ids: list[str], pain_during: int | None = None, pain_after: int | None = None,
+                 knee: str | None = None, drill: str | None = None) -> list[Note]:
+        """Note pain / knee / drill on sessions, one transaction for all or none: an unknown
+        session id, or a pain above 0 with no knee named (now or before), refuses the lot.
+        Returns each session's note as it now stands."""
+        missing = [sid for sid in session_ids if not self.has_session(sid)]
+        if missing:
+            raise StoreError(f"no session {', '.join(missing)} in {self.path}; nothing was noted "
+                             "(see `archcue sessions`)")
+        before = self.notes(session_ids)
+        sids = list(dict.fromkeys(session_ids))
+        with self.db:
+            entry = self.db.execute("SELECT COALESCE(MAX(entry), 0) + 1 FROM notes").fetchone()[0]
+            now = [merged(before.get(sid), Note(sid, pain_during, pain_after, knee, drill, _now(), entry))
+                   for sid in sids]
+            for n in now:
+                check_knee_named([n.pain_during, n.pain_after], n.knee)  # raises inside: nothing written
+                self.db.execute("INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (n.session, entry, n.at, pain_during, pain_after, knee, drill))
+        return now
+
+    def notes(self, session_ids: list[str] | None = None) -> dict[str, Note]:
+        """Each noted session's note as it stands (the history merged, oldest first)."""
+        return standing(self.note_history(session_ids))
+
+    def note_history(self, session_ids: list[str] | None = None) -> list[tuple]:
+        """Every note as written, oldest first: rows of host.notes.NOTE_COLUMNS."""
+        rows = self.db.execute("SELECT session_id, entry, at, pain_during, pain_after, knee, drill FROM notes "
+                               "ORDER BY rowid").fetchall()  # what a coach typed: small, filtered here
+        if session_ids is None:
+            return rows
+        wanted = set(session_ids)  # not SQL IN (...): a report may cover more sessions than SQLite's variables
+        return [r for r in rows if r[0] in wanted]

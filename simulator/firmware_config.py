@@ -7,8 +7,6 @@ from firmware.core import config as fw_config
 from host.pull import read_config
 from simulator.errors import ConfigError
 
-RATE_MIN_HZ, RATE_MAX_HZ = fw_config.SCHEMA["rate_hz"][1:3]  # the rates the firmware accepts
-
 
 def load_config(path: Path | None, **overrides: object) -> dict:
     """The config a run uses: the file (if any) plus overrides, rejected with every reason

@@ -9,10 +9,9 @@ dataset's own events. None is a running insole, so each mapping is an assumption
                    the FSR's range). Events: the README's 50 N / 30 N thresholds on the
                    filtered force, so a contact back-dated to zero load reads a few ms
                    early. Flight is as short as 71 ms (two feet on one plate).
-  moticon_insole   a 16-sensor pressure insole, walking (100 Hz): pressures (N/cm2) times an
-                   FSR's 1.27 cm2 area, heel = mean S1-S4, arch = S7, met1 = S9, met5 = S13,
-                   hallux = S14, toes = mean S15-S16 (the README's inferred layout). Events:
-                   the vendor software's heel strikes and toe-offs.
+  moticon_insole   a 16-sensor pressure insole, walking (100 Hz), mapped as `archcue import
+                   --format moticon` maps it (host/moticon.py: the README's inferred layout).
+                   Events: the vendor software's heel strikes and toe-offs.
   gaitpdb_controls an 8-sensor force insole, walking (100 Hz): heel = L1, arch = L2, met1 = L6,
                    met5 = L7, hallux = L8 (no lesser-toes sensor). No events: reference
                    contacts from the insole's total force crossing 10% of its 95th percentile.
@@ -28,12 +27,13 @@ from pathlib import Path
 import numpy as np
 
 from hardware.board_data import load_board
-from simulator.device import ROOT, run_firmware
-from simulator.recording import Recording, to_frames
+from host.engine import run_firmware
+from host.moticon import read_export, recording, side_rows
+from host.recording import Recording, to_frames
+from simulator.device import ROOT
 from simulator.scoring import match_steps
 
 REAL = ROOT.parent / "shared" / "data" / "real"
-FSR_AREA_CM2 = 1.27
 DEFAULT: dict = {}  # the firmware's default config, for every recording
 
 
@@ -62,26 +62,12 @@ def fukuchi(trial: str) -> Dataset:
 
 
 def moticon(file: str, side: str = "right") -> Dataset:
-    path = REAL / "moticon_insole" / file
-    rows = [line.rstrip("\n").split("\t") for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
-            if line and not line.startswith("#")]
-    first = 1 if side == "left" else 26  # pressure 1 column
-    events_col = 52 if side == "left" else 51
+    export = read_export(REAL / "moticon_insole" / file)
+    rec = recording(export, side)  # the mapping `archcue import --format moticon` uses
+    codes = export.column(f"{side} steps[]")[side_rows(export, side)]
     strike, off = (11, 15) if side == "left" else (21, 25)
-    t, p, ic, to = [], [], [], []
-    for r in rows:
-        cells = r[first:first + 16]
-        if len(r) <= events_col or any(c == "" for c in cells):
-            continue
-        t.append(float(r[0]) * 1000)
-        p.append([float(c) for c in cells])
-        code = r[events_col].strip()
-        if code:
-            (ic if int(float(code)) == strike else to if int(float(code)) == off else []).append(t[-1])
-    s = np.array(p) * FSR_AREA_CM2
-    forces = np.column_stack([s[:, 0:4].mean(1), s[:, 6], s[:, 8], s[:, 12], s[:, 13], s[:, 14:16].mean(1)])
-    return Dataset(f"moticon {file[:-4]} {side}", np.array(t), np.clip(forces, 0, None), np.array(ic), np.array(to),
-                   DEFAULT, "vendor software events")
+    return Dataset(f"moticon {file[:-4]} {side}", rec.t_ms, rec.values, rec.t_ms[codes == strike],
+                   rec.t_ms[codes == off], DEFAULT, "vendor software events")
 
 
 def gaitpdb(file: str) -> Dataset:

@@ -13,9 +13,10 @@ import time
 import tty
 from pathlib import Path
 
-from simulator import device
+from host import engine
+from simulator.device import ROOT
 
-DEFAULT_DIR = device.ROOT / "build" / "virtual-insole"
+DEFAULT_DIR = ROOT / "build" / "virtual-insole"
 # The unix port's heap that stands for the ESP32's ~110 KB (shared/notes/esp32_numbers.md).
 # The unix port is 64-bit: pointers and object headers are twice the board's, GC blocks
 # 32 bytes instead of 16, while byte payloads (the LUT, buffers, bytecode, strings) keep
@@ -128,9 +129,9 @@ class VirtualInsole:
     def _boot(self) -> int:
         (self.device / "sim_restart_at").unlink(missing_ok=True)
         fw_master, fw_slave = _raw_pair()
-        code = device.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
+        code = engine.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
                                 interactive=True, runner=self.runner, flash_stall=self.flash_stall)
-        self.proc = subprocess.Popen([str(device.MICROPYTHON), "-X", f"heapsize={self.heap_kb}K", "-i", "-c", code],
+        self.proc = subprocess.Popen([str(engine.MICROPYTHON), "-X", f"heapsize={self.heap_kb}K", "-i", "-c", code],
                                      stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
                                      start_new_session=True, preexec_fn=_die_with_parent,
                                      env={**os.environ, "MICROPYPATH": ""})

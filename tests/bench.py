@@ -14,12 +14,15 @@ import numpy as np
 
 from firmware.core import sessionlog
 from hardware.board_data import load_board
-from simulator.device import MICROPYTHON, ROOT
+from host.engine import MICROPYTHON
+from simulator.device import ROOT
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
 from tests import bench_report
 from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
+from tests.bench_import import rows as import_bar
+from tests.bench_live import live
 from tests.bench_robustness import robustness
 
 BUILD = ROOT / "build" / "bench"
@@ -191,6 +194,8 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("detection", detection),
     ("esp32", esp32),
     ("robustness", robustness),
+    ("archcue import (foreign runs)", import_bar),
+    ("live view", live),
 ]
 
 

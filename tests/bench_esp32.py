@@ -12,7 +12,8 @@ import tempfile
 from pathlib import Path
 
 from hardware.board_data import load_board
-from simulator.device import MICROPYTHON, ROOT
+from host.engine import MICROPYTHON
+from simulator.device import ROOT
 from simulator.scenario import load_scenario
 from simulator.synth import generate
 

@@ -71,8 +71,8 @@ def _foreign_steps(strength: float, seed: int, seconds: float) -> np.ndarray:
     """The independent signal model, rendered to newtons, replayed through the firmware with
     the engine `simulator replay` uses (the CSV it reads, the same frames and firmware run)."""
     from hardware.board_data import load_board
-    from simulator.device import run_firmware
-    from simulator.recording import read_recording, to_frames
+    from host.engine import run_firmware
+    from host.recording import read_recording, to_frames
     from tests.foreign_runner import generate
 
     run = generate(seconds=seconds, rate_hz=200, strike="rearfoot", protocol=foreign_protocol(strength), seed=seed)

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from hardware.board_data import load_board
-from simulator.device import run_firmware, run_synth
-from simulator.recording import Recording, to_frames
+from host.engine import run_firmware
+from host.recording import Recording, to_frames
+from simulator.device import run_synth
 from simulator.scenario import validate_scenario
 from simulator.scoring import Score, score
 from simulator.synth import generate as own_generate

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator import device
+from host import engine
 from simulator.scenario import load_scenario
 from simulator.synth import generate
 
@@ -18,12 +18,12 @@ def _boot(tmp_path: Path, board: dict, config: object, seconds: float = 20, spee
           button_held: bool = False) -> tuple[subprocess.Popen, Path]:
     dev, sim = tmp_path / "device", tmp_path / "sim"
     dev.mkdir(parents=True, exist_ok=True)
-    device.prepare(dev, board, None)
+    engine.prepare(dev, board, None)
     (dev / "config.json").write_text(config if isinstance(config, str) else json.dumps(config))
     run = generate(load_scenario("rearfoot_easy"), seed=1, seconds=seconds)
-    device.write_frames(sim / "frames.bin", run.counts)
-    code = device.bootstrap(dev, sim / "frames.bin", sim / "haptics.csv", speed, button_held=button_held)
-    proc = subprocess.Popen([str(device.MICROPYTHON), "-c", code], stdout=subprocess.PIPE,
+    engine.write_frames(sim / "frames.bin", run.counts)
+    code = engine.bootstrap(dev, sim / "frames.bin", sim / "haptics.csv", speed, button_held=button_held)
+    proc = subprocess.Popen([str(engine.MICROPYTHON), "-c", code], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
     return proc, dev
 

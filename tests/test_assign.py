@@ -11,7 +11,7 @@ import pytest
 
 from host.cli import main as archcue
 from host.records import parse_session
-from host.store import Store, StoreError
+from host.store import SCHEMA_VERSION, Store, StoreError
 from tests.helpers import wait_for
 from tests.sessionfiles import sealed_session
 from tests.test_pull import SID, Virtual
@@ -82,7 +82,7 @@ def test_a_version_2_store_gains_the_history_on_opening(tmp_path: Path) -> None:
     store.db.executescript("DROP TABLE assignments; UPDATE meta SET value = '2' WHERE key = 'schema_version';")
     store.close()
     store = Store(path, create=False)
-    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == "3"
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
     store.assign(["dev1-000001"], "alice")
     assert store.history("dev1-000001")[0][1:3] == ("unassigned", "alice")
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM assignments").fetchone()[0] == 1

@@ -13,7 +13,8 @@ from functools import cache
 
 import pytest
 
-from simulator.device import MICROPYTHON, ROOT
+from host.engine import MICROPYTHON
+from simulator.device import ROOT
 
 MP_DIR = ROOT / "tests" / "mp"
 

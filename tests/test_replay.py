@@ -1,60 +1,16 @@
-"""Replay: every input error is named with its line; valid input runs the real firmware."""
+"""Replay through the real firmware (input errors and options: tests/test_replay_input.py, with a
+stand-in for the firmware)."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from host.recording import write_recording
 from simulator.__main__ import main
-from simulator.recording import write_recording
 from simulator.scenario import load_scenario
 from simulator.synth import generate
-
-GOOD_HEADER = "t_ms,heel,arch,met1,met5,hallux,toes\n"
-
-
-def _replay(tmp_path: Path, text: str, units: str = "newton", *extra: str) -> tuple[int, str]:
-    src = tmp_path / "in.csv"
-    src.write_text(text)
-    out = tmp_path / "steps.csv"
-    proc = subprocess.run([sys.executable, "-m", "simulator", "replay", str(src), "--units", units,
-                           "--out", str(out), *extra], capture_output=True, text=True)
-    return proc.returncode, proc.stderr
-
-
-@pytest.mark.parametrize("text,units,message", [
-    ("", "newton", "empty file"),
-    ("0,1,2,3,4,5,6\n5,1,2,3,4,5,6\n", "newton", ":1: no header line"),
-    ("time,heel\n0,1\n", "newton", ":1: no t_ms column"),
-    ("t_ms,heel,ankle\n0,1,2\n", "newton", ":1: unknown column(s) ankle"),
-    ("t_ms\n0\n5\n", "newton", ":1: no channel columns"),
-    (GOOD_HEADER, "newton", "no data lines"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,two,3,4,5,6\n", "newton", ":3: column arch: 'two' is not a number"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,2,3\n", "newton", ":3: 4 cells, the header has 7"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,2,3,4,5,6\n4,1,2,3,4,5,6\n", "newton", ":4: time goes backwards"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n0,1,2,3,4,5,6\n", "newton", ":3: time repeats"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,-2,3,4,5,6\n", "newton", ":3: column arch: negative force"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,4096,3,4,5,6\n", "adc", ":3: column arch: '4096' is not an ADC count"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,2.5,3,4,5,6\n", "adc", ":3: column arch: '2.5' is not an ADC count"),
-    (GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,nan,3,4,5,6\n", "newton", ":3: column arch: 'nan' is not a finite number"),
-])
-def test_bad_input_is_named_with_its_line(tmp_path: Path, text: str, units: str, message: str) -> None:
-    code, err = _replay(tmp_path, text, units)
-    assert code == 2
-    assert message in err and "Traceback" not in err
-
-
-def test_missing_file_and_bad_config(tmp_path: Path) -> None:
-    assert main(["replay", str(tmp_path / "nope.csv"), "--units", "adc", "--out", str(tmp_path / "o.csv")]) == 2
-    src = tmp_path / "in.csv"
-    src.write_text(GOOD_HEADER + "0,1,2,3,4,5,6\n5,1,2,3,4,5,6\n")
-    cfg = tmp_path / "config.json"
-    cfg.write_text('{"max_stance_ms": "long"}')
-    code, err = _replay(tmp_path, src.read_text(), "newton", "--config", str(cfg))
-    assert code == 2 and "max_stance_ms: expected int" in err
 
 
 def _steps(path: Path) -> list[dict]:
@@ -87,3 +43,15 @@ def test_absent_channels_and_resampling(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["replay", str(src), "--units", "newton", "--rate", "200", "--out", str(out)]) == 0
     assert "resampled" in capsys.readouterr().err
     assert abs(len(_steps(out)) - len(run.truth)) <= 1
+
+
+def test_the_engine_reports_progress_and_stops_a_run_that_overstays(tmp_path: Path, board: dict) -> None:
+    """progress(ms) follows the session log as it grows; a run past its timeout is killed."""
+    from host import engine
+
+    run = generate(load_scenario("rearfoot_easy"), seed=1, seconds=60)
+    seen: list[int] = []
+    engine.run_firmware(run.counts, run.rate_hz, board, None, tmp_path / "a", speed=20, progress=seen.append)
+    assert seen and seen == sorted(seen) and 0 < seen[-1] <= 60_000
+    with pytest.raises(engine.FirmwareError, match="took longer than 1 s"):
+        engine.run_firmware(run.counts, run.rate_hz, board, None, tmp_path / "b", speed=1, timeout=1)

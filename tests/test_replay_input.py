@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from firmware.core import fsr, record
+from host import engine
+from host.recording import STEP_COLUMNS, read_recording
 from simulator.__main__ import main
-from simulator.commands import replay
-from simulator.recording import STEP_COLUMNS, read_recording
 from simulator.scenario import load_scenario
 from simulator.synth import generate
 
@@ -23,7 +23,7 @@ HEADER = "t_ms,heel,arch,met1,met5,hallux,toes\n"
 
 
 class FakeFirmware:
-    """Stands in for simulator.device.run_firmware: keeps what it was given, returns
+    """Stands in for host.engine.run_firmware: keeps what it was given, returns
     one step record per 100 frames."""
 
     def __init__(self) -> None:
@@ -32,7 +32,7 @@ class FakeFirmware:
         self.calls = 0
 
     def __call__(self, frames: np.ndarray, rate_hz: int, board: dict, config: dict | None,
-                 workdir: Path) -> SimpleNamespace:
+                 workdir: Path, **_: object) -> SimpleNamespace:
         self.frames, self.rate, self.calls = frames, rate_hz, self.calls + 1
         records = []
         for k in range(len(frames) // 100):
@@ -47,7 +47,7 @@ class FakeFirmware:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> FakeFirmware:
     f = FakeFirmware()
-    monkeypatch.setattr(replay, "run_firmware", f)
+    monkeypatch.setattr(engine, "run_firmware", f)
     return f
 
 
@@ -151,6 +151,14 @@ def test_missing_input_and_unwritable_output(tmp_path: Path, fake: FakeFirmware,
     assert main(["replay", str(src), "--units", "adc", "--out", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
     assert fake.calls == 0  # refused before a (possibly long) firmware run
+
+
+def test_bad_config_is_refused_before_the_run(tmp_path: Path, fake: FakeFirmware,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.json"
+    config.write_text('{"max_stance_ms": "long"}')
+    assert _run(tmp_path, _write(tmp_path, GOOD), "newton", "--config", str(config)) == 2
+    assert f"{config}: max_stance_ms: expected int" in capsys.readouterr().err and fake.calls == 0
 
 
 def test_sample_rate_that_is_not_milliseconds(tmp_path: Path, fake: FakeFirmware,

@@ -14,6 +14,7 @@ import inspect
 import sys
 import types
 from array import array
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -166,16 +167,46 @@ def _fake_machine(feeder: Feeder, pins: list[int]) -> types.ModuleType:
     return m
 
 
-def _load_firmware(monkeypatch: pytest.MonkeyPatch, clock: Clock, machine: types.ModuleType) -> dict:
+class HostConsole:
+    """The USB console's other end (select.poll and stdin/stdout for the board HAL): it asks
+    for the live stream and acknowledges every line, so the stream runs through the day."""
+
+    def __init__(self) -> None:
+        self.inbox = deque(b"L")
+        self.lines = 0
+        self.buffer = self
+
+    def register(self, *args) -> None:
+        pass
+
+    def ipoll(self, timeout: int) -> list:
+        return [(self, 1)] if self.inbox else []
+
+    def readinto(self, buf: bytearray) -> int:
+        buf[0] = self.inbox.popleft()
+        return 1
+
+    def write(self, buf: bytes) -> int:
+        n = bytes(buf).count(b"\n")
+        self.lines += n
+        self.inbox.extend(b"+" * n)
+        return len(buf)
+
+
+def _load_firmware(monkeypatch: pytest.MonkeyPatch, clock: Clock, machine: types.ModuleType,
+                   console: HostConsole | None = None) -> dict:
     """Import the firmware against the fakes; every firmware class stores SmallInts."""
+    console = console or HostConsole()
     monkeypatch.syspath_prepend(str(FIRMWARE))
     for name in [n for n in sys.modules if n in ("app", "core", "hal") or n.startswith(("core.", "hal."))]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "machine", machine)
     monkeypatch.setitem(sys.modules, "time", clock)
+    monkeypatch.setitem(sys.modules, "select", types.SimpleNamespace(poll=lambda: console, POLLIN=1))
     mods = {name: importlib.import_module(name) for name in
             ("app", "hal.esp32", "core.pipeline", "core.gait", "core.landing", "core.cue", "core.health", "core.ring",
-             "core.sessionlog", "core.fsr", "core.config")}
+             "core.sessionlog", "core.fsr", "core.config", "core.live")}
+    monkeypatch.setattr(mods["hal.esp32"], "sys", types.SimpleNamespace(stdin=console, stdout=console))
     monkeypatch.setitem(sys.modules, "time", importlib.import_module("time"))  # pytest's own clock back
     fake_gc = types.SimpleNamespace(collect=lambda: None, mem_alloc=lambda: 0, mem_free=lambda: 0)
     monkeypatch.setattr(mods["app"], "gc", fake_gc)
@@ -190,7 +221,8 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     counts = generate(load_scenario("rearfoot_easy"), seed=1, rate_hz=RATE, seconds=30).counts
     clock = Clock()
     feeder = Feeder(counts, clock)
-    fw = _load_firmware(monkeypatch, clock, _fake_machine(feeder, [ch["pin"] for ch in board["channels"]]))
+    console = HostConsole()
+    fw = _load_firmware(monkeypatch, clock, _fake_machine(feeder, [ch["pin"] for ch in board["channels"]]), console)
     cfg, errors = fw["core.config"].validate({"rate_hz": RATE, "cue_mode": "every"})
     assert not errors
     hal = fw["hal.esp32"].Board(board, RATE)
@@ -211,6 +243,8 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     sessionlog.scan_path(sessionlog.path(str(tmp_path), session.sid),
                          lambda v: late.append(v[2]) if v[2] > (DAY_S - 10) * 1000 else None)
     assert len(late) > 5  # steps detected and logged at the end of the day
+    n_steps = sessionlog.scan_path(sessionlog.path(str(tmp_path), session.sid))[2]
+    assert console.lines == 1 + n_steps + 1  # ... and streamed live all day: hello, every step, the end
 
 
 @pytest.mark.parametrize("mhz", [None, 160])

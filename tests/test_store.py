@@ -11,7 +11,7 @@ import pytest
 
 from firmware.core import record, sessionlog
 from host.records import SessionFileError, flag, parse_session
-from host.store import Store, StoreError
+from host.store import SCHEMA_VERSION, Store, StoreError
 from tests.sessionfiles import flip, record_offset, sealed_session
 
 
@@ -156,7 +156,7 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     store = Store(path, create=False)
     [row] = store.sessions()
     assert row.status == "ok" and store.verified("dev1-000001", "abc")
-    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == "3"
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
     data = sealed_session(3, sid="dev1-000002")
     store.import_session(data, _sha(data))
     assert len(store.sessions()) == 2
@@ -187,4 +187,5 @@ def test_a_store_whose_creation_was_cut_before_its_version_opens(tmp_path: Path)
     store = Store(path, create=False)
     data = sealed_session(3)
     store.import_session(data, _sha(data))
-    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == "3" and len(store.sessions()) == 1
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
+    assert len(store.sessions()) == 1

@@ -15,6 +15,10 @@
 #   device_id() -> str          stable id for session names
 #   clock_iso() -> str | None   wall-clock time if the host set it, else None
 #   check_interrupt()           raise KeyboardInterrupt on a host Ctrl-C (where not automatic)
+#   console_byte() -> int       the next byte the host sent on the USB console, -1 if none;
+#                               never waits (a Ctrl-C raises, as check_interrupt)
+#   console_write(buf) -> bool  write all of buf to the console only if that cannot wait on
+#                               the transport (False: nothing written); see core/live.py
 #   flash_op(op, nbytes)        the session log's flash writes and syncs (sessionlog.OPEN,
 #                               WRITE, SYNC): a no-op on the board, whose flash stalls by
 #                               itself; the simulator's flash-stall model

@@ -2,6 +2,8 @@
 # schedule advances by whole periods from a fixed origin), a PWM haptic motor behind a
 # MOSFET (or a DRV2605L on I2C) whose pulses never block sampling, a debounced button,
 # a status LED, battery sense and the watchdog. Pins come from /board.json.
+import select
+import sys
 import time
 
 import machine
@@ -16,6 +18,15 @@ _PATTERNS = {  # (on ms, off ms) pairs, played by service() without blocking
 }
 _LED_BLINK_MS = {"idle": 1000, "running": 0, "fault": 150, "safe": 500}
 _DEBOUNCE_MS = 30
+# The console on MicroPython's ESP32 port: stdout goes to the UART REPL (UART0 behind the
+# board's USB bridge: a write into its 128-byte FIFO waits in 10 ms RTOS ticks while the
+# FIFO is full; the FIFO drains at the line rate whether or not the host reads, the bridge
+# drops what nobody reads) and/or native USB CDC (TinyUSB: 256-byte buffer, a write waits up
+# to 500 ms while a host holds the port open and does not read). poll() reports stdout
+# always writable there, so console_write() keeps to the UART's drain itself, and
+# core/live.py's credits keep the unread lines within the USB buffer.
+_TX_FIFO = 128  # bytes (SOC_UART_FIFO_LEN)
+_US_PER_BYTE = 87  # 10 bits at the REPL's 115200 baud
 
 
 class Board:
@@ -51,6 +62,10 @@ class Board:
         self.battery_ratio = bat["divider_ratio"]
         self.wdt_ms = board.get("wdt_ms", 5000)
         self.wdt = None  # started by the first feed: safe mode must not be reset by it
+        self.console_in = select.poll()
+        self.console_in.register(sys.stdin, select.POLLIN)
+        self.inbyte = bytearray(1)
+        self.tx_idle_at = time.ticks_us()  # when the UART FIFO has sent all we wrote
 
     def wait_next_sample(self):
         """Sleep until the next tick of a fixed grid; count ticks lost to an overrun."""
@@ -142,6 +157,24 @@ class Board:
 
     def check_interrupt(self):
         pass  # USB Ctrl-C raises KeyboardInterrupt by itself on the board
+
+    def console_byte(self):
+        for _ in self.console_in.ipoll(0):
+            sys.stdin.buffer.readinto(self.inbyte)  # one byte is there: no wait
+            return self.inbyte[0]
+        return -1
+
+    def console_write(self, buf):
+        now = time.ticks_us()
+        queued = time.ticks_diff(self.tx_idle_at, now)  # us of bytes still in the FIFO
+        if queued < 0 or queued > _TX_FIFO * _US_PER_BYTE:  # drained; or so long ago the ticks wrapped
+            queued = 0
+        n = len(buf)
+        if queued // _US_PER_BYTE + n > _TX_FIFO:
+            return False
+        sys.stdout.buffer.write(buf)
+        self.tx_idle_at = time.ticks_add(now, queued + n * _US_PER_BYTE)
+        return True
 
     def flash_op(self, op, nbytes):
         pass  # the real flash stalls the CPU by itself

@@ -211,9 +211,13 @@ class Board:
         self.pulse_end = -1
         self.t0 = time.ticks_ms()
         self.poller = None
+        self.out_poller = None
+        self.inbyte = bytearray(1)
         if _host["interactive"]:
             self.poller = select.poll()
             self.poller.register(sys.stdin, select.POLLIN)
+            self.out_poller = select.poll()
+            self.out_poller.register(sys.stdout, select.POLLOUT)
         self.led_state = "idle"
 
     def _advance(self):
@@ -320,10 +324,26 @@ class Board:
             return None
 
     def check_interrupt(self):
+        while self.console_byte() >= 0:
+            pass
+
+    def console_byte(self):
         """A host Ctrl-C arrives as a byte on the raw serial line, as on a board's USB."""
-        if self.poller and self.poller.poll(0):
-            if sys.stdin.buffer.read(1) == b"\x03":
-                raise KeyboardInterrupt
+        if self.poller:
+            for _ in self.poller.ipoll(0):
+                sys.stdin.buffer.readinto(self.inbyte)
+                if self.inbyte[0] == 3:
+                    raise KeyboardInterrupt
+                return self.inbyte[0]
+        return -1
+
+    def console_write(self, buf):
+        """The pseudo-terminal says whether it has room (unlike the board's stdout)."""
+        if self.out_poller:
+            for _ in self.out_poller.ipoll(0):
+                sys.stdout.buffer.write(buf)
+                return True
+        return False
 
     def close(self):
         self.pulse_end = -1

@@ -5,9 +5,9 @@ import argparse
 import csv
 from pathlib import Path
 
+from host.engine import RATE_MAX_HZ, RATE_MIN_HZ
+from host.recording import UNITS, write_recording
 from simulator.errors import ScenarioError
-from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ
-from simulator.recording import UNITS, write_recording
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import FEET, generate
 

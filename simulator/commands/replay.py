@@ -7,12 +7,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
-from simulator.device import run_firmware
-from simulator.firmware_config import RATE_MAX_HZ, RATE_MIN_HZ, load_config
-from simulator.recording import UNITS, RecordingError, long_gaps, read_recording, to_frames, write_steps
+from host import engine
+from host.recording import UNITS, RecordingError, read_recording, write_steps
+from simulator.firmware_config import load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,40 +32,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.rate is not None and not RATE_MIN_HZ <= args.rate <= RATE_MAX_HZ:
-        raise RecordingError(f"--rate {args.rate} Hz is outside the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz")
+    engine.check_rate(args.rate)
     _check_writable(args.out)  # before a long run, not after it
     if args.input.is_file() and args.input.stat().st_size > 8_000_000:
         print(f"reading {args.input} ({args.input.stat().st_size / 1e6:.0f} MB) ...", file=sys.stderr)
     rec = read_recording(args.input, args.units)
-    if len(rec.t_ms) < 2:
-        raise RecordingError(f"{args.input}: one sample is not a recording (need at least two data lines)")
-    rate = args.rate or int(round(rec.rate_hz()))
-    if not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
-        step = float(np.median(np.diff(rec.t_ms)))
-        raise RecordingError(f"{args.input}: the median time step is {step:g} ms ({rec.rate_hz():.3g} Hz), outside "
-                             f"the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz; is t_ms in milliseconds? "
-                             "(--rate sets the firmware's rate)")
     board = load_board(args.board)
     config = load_config(args.config)
-    frames, resampled = to_frames(rec, args.units, rate, board)
-    if resampled:
-        print(f"note: the input's sample times are irregular or not {rate} Hz: resampled {len(rec.t_ms)} samples "
-              f"onto the firmware's {rate} Hz grid ({len(frames)} frames) by linear interpolation", file=sys.stderr)
-    n_gaps, longest = long_gaps(rec, rate)
-    if n_gaps:
-        print(f"note: {n_gaps} gap(s) in t_ms longer than 4 sample periods (longest {longest:g} ms) were bridged "
-              f"by straight lines", file=sys.stderr)
-    print(f"replaying {len(frames)} frames ({len(frames) / rate:.0f} s at {rate} Hz, channels: "
-          f"{', '.join(rec.present)}) through the firmware ...", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="archcue-replay-") as tmp:
-        result = run_firmware(frames, rate, board, config, args.keep or Path(tmp))
-    t0 = int(round(rec.t_ms[0]))
-    for r in result.records:  # back to the recording's own time base
-        r["ic_ms"] += t0
-        r["to_ms"] += t0
-    write_steps(args.out, result.records)
-    steps = result.records
+        run = engine.replay(rec, args.input, args.units, args.rate, board, config, args.keep or Path(tmp),
+                            note=lambda text: print(text, file=sys.stderr))
+    steps = run.result.records
+    for r in steps:  # back to the recording's own time base
+        r["ic_ms"] += run.t0_ms
+        r["to_ms"] += run.t0_ms
+    write_steps(args.out, steps)
     print(f"{len(steps)} steps, {sum(r['collapse'] for r in steps)} collapses, "
           f"{sum(r['toe_engaged'] for r in steps)} toe engagements, {sum(r['cued'] for r in steps)} cues "
           f"-> {args.out}")

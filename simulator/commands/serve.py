@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
-from simulator import device
+from host import engine
+from simulator.device import write_runner
 from simulator.errors import ConfigError
 from simulator.firmware_config import load_config
 from simulator.scenario import load_scenario, scenario_names
@@ -60,10 +61,10 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     synth = generate(scenario, seed=args.seed, seconds=args.seconds)
     workdir = args.dir
-    device.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz}, compiled=True)
+    engine.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz}, compiled=True)
     (workdir / "device" / "sim_id").write_text(args.device_id)
-    device.write_frames(workdir / "sim" / "frames.bin", synth.counts)
-    runner = device.write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
+    engine.write_frames(workdir / "sim" / "frames.bin", synth.counts)
+    runner = write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
     insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
                            log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True),
                            flash_stall=args.flash_stall, heap_kb=args.heap_kb, pull_idle_s=args.pull_idle_s)

@@ -1,5 +1,6 @@
-"""Recordings on disk: the replay input (CSV: t_ms plus any of the six channel columns,
-in newtons or raw ADC counts) and the steps output (one CSV row per detected step).
+"""Recordings on disk: the replay input, also `archcue import --format csv` (CSV: t_ms plus any
+of the six channel columns, in newtons or raw ADC counts), and the steps output (one CSV row
+per detected step).
 
 Input errors name the file, line and column, because researchers feed this their own data.
 """
@@ -13,7 +14,7 @@ from typing import Callable, TextIO
 import numpy as np
 
 from firmware.core import fsr, record
-from hardware.board_data import CHANNELS
+from firmware.core.channels import NAMES as CHANNELS
 from host.command import UserError
 
 UNITS = ("newton", "adc")
@@ -43,7 +44,7 @@ def read_recording(path: Path, units: str) -> Recording:
     path = Path(path)
     if units not in UNITS:
         raise RecordingError(f"--units must be one of {', '.join(UNITS)}, not {units!r}")
-    header, header_line, rows, lines = _rows(path, _read_text(path))
+    header, header_line, rows, lines = _rows(path, read_text(path))
     _check_header(path, header, header_line)
     present = tuple(c for c in CHANNELS if c in header)
     for row, line in zip(rows, lines):
@@ -64,7 +65,7 @@ def read_recording(path: Path, units: str) -> Recording:
     return Recording(table[:, header.index("t_ms")].copy(), values, present)
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -101,7 +102,7 @@ def _rows(path: Path, text: str) -> tuple[list[str], int, list[list[str]], list[
 def _check_header(path: Path, header: list[str], line: int) -> None:
     where = f"{path}:{line}"
     if "t_ms" not in header:
-        if all(_is_number(c) for c in header):
+        if all(is_number(c) for c in header):
             raise RecordingError(f"{where}: no header line (expected t_ms and channel names, found numbers)")
         sep = next((s for s in (";", "\t", "|") if s in ",".join(header)), None)
         hint = f"; cells must be separated by commas, not {sep!r}" if sep else ""
@@ -119,7 +120,7 @@ def _check_header(path: Path, header: list[str], line: int) -> None:
         raise RecordingError(f"{where}: no channel columns; give at least one of {', '.join(CHANNELS)}")
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
     try:
         float(cell)
         return True
@@ -131,7 +132,7 @@ def _find_bad_cell(header: list[str], rows: list[list[str]]) -> tuple[int, str]:
     """(row index, message) of the first cell that is not a number."""
     for k, row in enumerate(rows):
         for col, cell in zip(header, row):
-            if not _is_number(cell):
+            if not is_number(cell):
                 return k, f"column {col}: {cell.strip()!r} is not a number"
     raise AssertionError("numpy rejected a table whose cells all parse")
 

