@@ -11,25 +11,49 @@ flags collapse per landing against the runner's own baseline, so the rate is com
 across runners and shoes. The coefficient of variation (CV) of the arch share (the design
 brief's suggestion) is reported but does not decide: when landings are a mix of collapsed
 and normal ones it barely moves as collapses become rarer. Intervals are percentile
-intervals of a bootstrap over blocks (or windows), stratified by session: consecutive steps
+intervals of a bootstrap over blocks (or windows), stratified by run: consecutive steps
 are correlated, and a per-step test would overstate certainty. Several sessions pool: every
-block of every session is a cluster, collapse rates are ratios of sums, so a session weighs
-by its judged landings. Seeded: the same store gives the same report.
+block of every run is a cluster, collapse rates are ratios of sums, so a session weighs by
+its judged landings. Seeded: the same store gives the same report.
 
-VERDICT RULE (margin m, default 15%; on the log of the collapse ratio)
+VERDICT RULE (margin m, default 15%)
+Two effects are estimated from the same randomized blocks and the same bootstrap replicates:
+  the buzz's effect  B = collapse rate with the buzz / without it (the randomized contrast);
+  curling's effect   C = collapse rate of curled / uncurled landings among the landings the
+                     buzz made curl (instrumental variable, the complier ratio of Wald/CACE:
+                     C = [P(collapse, curled | buzz) - P(collapse, curled | no buzz)] /
+                         [P(collapse, uncurled | no buzz) - P(collapse, uncurled | buzz)]).
+The buzz changes toe engagement on only some landings, so B is C diluted (60% vs 15%
+engagement: a curling effect of 40% shows as a buzz effect of about 19%). C answers the
+runner's question; B is the causal anchor (it needs no assumption beyond randomization).
+C assumes the buzz acts on collapses only through the toes (no effect of the buzz itself).
   insufficient_data  fewer than min_steps landings or min_blocks blocks in either condition,
                      fewer than min_collapses collapses in both conditions together, or
                      (blocks) toes not engaged at least min_engaged_diff more often when cued
-  stabilizes         the 95% interval entirely below 1 and the estimate at most 1 - m
-  destabilizes       the 95% interval entirely above 1 and the estimate at least 1 + m
-  no_clear_effect    the 90% interval inside (1 - m, 1 + m): an effect as large as the margin
-                     is ruled out (two one-sided tests at 5%, the equivalence-trial convention)
+                     (a runner whose toes did not answer the buzz gets no curling verdict)
+  stabilizes         B's 95% interval entirely below 1 and C at most 1 - m
+  destabilizes       B's 95% interval entirely above 1 and C at least 1 + m
+  no_clear_effect    C's 90% interval inside (1 - m, 1 + m): a curling effect as large as the
+                     margin is ruled out (two one-sided tests at 5%, the equivalence convention)
   inconclusive       otherwise, with the minutes of blocks likely to settle it (more_needed)
+Without blocks (observational: engaged vs not-engaged landings) C is the collapse ratio itself.
+
+Intervals: percentile intervals of the cluster bootstrap, stretched about the estimate (on the
+log scale for ratios) by the few-clusters correction t(df) / z * sqrt(k / (k - 1)), k the
+blocks per condition and df = k_on + k_off - 2: a bootstrap over k clusters underestimates
+the variance by (k - 1) / k and the normal quantile ignores that it is estimated. Measured on
+drawn null runs (300 seeds each), the uncorrected 95% interval missed 1 in 12%, 9% and 7% of
+runs of 20, 30 and 45 minutes, the corrected one in 5-6%.
+
+Two insoles: left and right sessions that started within PAIR_MS of each other are one run;
+their blocks are matched by time, and a block of both feet is one cluster (the two feet's
+landings of the same minutes are not independent evidence).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
@@ -45,6 +69,7 @@ ARCH_BIT = 1 << channels.ARCH  # the arch channel's bit in the record's per-chan
 Z95, Z90 = 1.959964, 1.644854
 Z_POWER = 0.841621  # 80%: "likely" in the minutes-needed estimate
 MAX_MORE_MIN = 120  # beyond this the estimate is too close to the margin to promise a length
+PAIR_MS = 5 * 60_000  # a left and a right session started this close together are one run (two insoles)
 VERDICTS = ("stabilizes", "destabilizes", "no_clear_effect", "inconclusive", "insufficient_data")
 
 
@@ -96,8 +121,10 @@ class Comparison:
     arch_cv_ratio: Interval
     collapse_rate_a: float
     collapse_rate_b: float
-    collapse_ratio: Interval  # 95%
-    collapse_ratio_90: Interval  # 90%, for ruling an effect out
+    collapse_ratio: Interval  # 95%: the buzz's effect (blocks) or engaged vs not (observational)
+    collapse_ratio_90: Interval
+    curling_ratio: Interval  # 95%: curling's effect (see the module's rule)
+    curling_ratio_90: Interval  # 90%, for ruling an effect out
     collapse_rate_diff: Interval
     engaged_rate_a: float
     engaged_rate_b: float
@@ -140,6 +167,19 @@ class SessionResult:
     cadence_spm: float
     verdict: str
     damage: str | None = None  # the store's word on a session kept with what passed its CRC
+    run: str = ""  # the id of its run's first session: the other insole of a pair names the same
+
+
+@dataclass
+class Asymmetry:
+    """Collapse rates of the left and right foot over the minutes both insoles recorded."""
+    left_rate: float
+    right_rate: float
+    diff: Interval  # left - right, 95%, a bootstrap over one-minute windows of both feet
+    left_steps: int
+    right_steps: int
+    windows: int
+    runs: int
 
 
 @dataclass
@@ -156,6 +196,8 @@ class Analysis:
     primary: Comparison | None
     secondary: Comparison | None
     per_foot: dict[str, Comparison | None] = field(default_factory=dict)
+    per_foot_verdict: dict[str, str] = field(default_factory=dict)  # each foot's own verdict, same rule
+    asymmetry: Asymmetry | None = None  # with left and right sessions of the same run
     sessions: list[SessionResult] = field(default_factory=list)
     trend: dict[str, float | None] = field(default_factory=dict)
 
@@ -180,6 +222,11 @@ class Steps:
     loading_rate: np.ndarray  # N/s
     ml: np.ndarray
     stance_ms: np.ndarray
+    # per session, not per step: its run (the first session's index) and its start after the
+    # run's start, in ms and in blocks (left and right insoles of one run, matched by time)
+    runs: np.ndarray
+    shift_ms: np.ndarray
+    shift_blocks: np.ndarray
 
     @classmethod
     def from_sessions(cls, sessions: list[tuple[object, np.ndarray]]) -> Steps:
@@ -193,41 +240,91 @@ class Steps:
                    (cat["toe_share"] / f4(1e4)).astype(f4), flag(cat, "collapse"), flag(cat, "toe_engaged"),
                    flag(cat, "cue_block"), cat["block"].astype(np.int16), judged(cat), toe_judged(cat),
                    cat["loading_rate"].astype(f4) * f4(10), (cat["ml_index"] / f4(1e4)).astype(f4),
-                   cat["stance_ms"].astype(f4))
+                   cat["stance_ms"].astype(f4), *_runs([row for row, _ in sessions], [s for _, s in sessions]))
 
     def subset(self, mask: np.ndarray) -> Steps:
-        return Steps(**{k: (v if k == "feet" else v[mask]) for k, v in self.__dict__.items()})
+        return Steps(**{k: (v if k in _PER_SESSION else v[mask]) for k, v in self.__dict__.items()})
+
+    def block_keys(self) -> np.ndarray:
+        """Cluster key of each step's block: its run and its block counted from the run's start."""
+        return self.runs[self.session] * _SESSION_KEY + self.block + self.shift_blocks[self.session]
+
+    def window_keys(self) -> np.ndarray:
+        """Cluster key of each step's one-minute window, counted from the run's start."""
+        return self.runs[self.session] * _SESSION_KEY + (self.ic_ms + self.shift_ms[self.session]) // WINDOW_MS
 
 
-_STATS = ("n", "arch", "arch2", "collapse", "n_toe", "engaged")  # per-cluster sums the bootstrap needs
+_PER_SESSION = {"feet", "runs", "shift_ms", "shift_blocks"}
+
+
+def _start_ms(started_at: str | None) -> int | None:
+    try:
+        return int(datetime.fromisoformat(str(started_at)).timestamp() * 1000) if started_at else None
+    except ValueError:
+        return None
+
+
+def _block_ms(steps: np.ndarray) -> float:
+    """A session's block length: the median gap between block starts (60 s if one block)."""
+    has = steps["block"] > 0
+    blocks, first = np.unique(steps["block"][has], return_index=True)
+    if len(blocks) < 2:
+        return 60_000.0
+    return float(np.median(np.diff(steps["ic_ms"][has][first]) / np.diff(blocks)))
+
+
+def _runs(rows: list, steps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair sessions by time: a left and a right session whose insole clocks started within
+    PAIR_MS of each other are one run. Undated sessions, and a foot's second session, are runs
+    of their own. Returns per session: its run, and its start after the run's in ms and blocks."""
+    m = len(rows)
+    runs, shift_ms, shift_blocks = np.arange(m, dtype=np.int64), np.zeros(m, np.int64), np.zeros(m, np.int64)
+    dated = sorted((t, i) for i, t in enumerate(_start_ms(getattr(r, "started_at", None)) for r in rows)
+                   if t is not None)
+    head, start, feet = -1, 0, set()  # the current run: its first session, start and feet
+    for t, i in dated:
+        foot = str(rows[i].foot)
+        if head >= 0 and foot in ("left", "right") and foot not in feet and t - start <= PAIR_MS:
+            runs[i], shift_ms[i] = head, t - start
+            shift_blocks[i] = round((t - start) / _block_ms(steps[i]))
+            feet.add(foot)
+        else:
+            head, start, feet = i, t, {foot}
+    return runs, shift_ms, shift_blocks
+
+
+# per-cluster sums the bootstrap needs; *_both: landings judged for the arch and the toes
+_STATS = ("n", "arch", "arch2", "collapse", "n_toe", "engaged", "n_both", "collapse_curled", "collapse_uncurled")
 _BOOT_CHUNK = 250  # bootstrap replicates per matrix product: bounds memory for many clusters
 # (int32 indices: b x clusters stays below 2**31 up to ~8 million blocks)
 
 
 def _clusters(keys: np.ndarray, s: Steps) -> tuple[np.ndarray, np.ndarray]:
-    """(clusters, len(_STATS)) sums per cluster (block or window), and each cluster's session."""
+    """(clusters, len(_STATS)) sums per cluster (block or window), and each cluster's run."""
     uniq, inv = np.unique(keys, return_inverse=True)
     j, t = s.judged, s.toe_judged
+    both = j & t
     cols = (lambda: j, lambda: s.arch * j, lambda: s.arch * s.arch * j, lambda: s.collapse & j, lambda: t,
-            lambda: s.engaged & t)  # made one at a time: a million steps x 6 float columns is memory
+            lambda: s.engaged & t, lambda: both, lambda: s.collapse & s.engaged & both,
+            lambda: s.collapse & ~s.engaged & both)  # one at a time: a million steps x 9 float columns is memory
     return (np.column_stack([np.bincount(inv, weights=c(), minlength=len(uniq)) for c in cols]),
             uniq // _SESSION_KEY)
 
 
-_SESSION_KEY = 100_000  # cluster key = session * _SESSION_KEY + block (or window)
+_SESSION_KEY = 100_000  # cluster key = run * _SESSION_KEY + block (or window), matched by time across feet
 
 
 def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, reps: int,
                per_stratum: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sums over clusters resampled with replacement inside their session. Returns the strata
-    (sessions, sorted), the pooled replicate sums (reps, len(_STATS)), the first `per_stratum`
+    """Sums over clusters resampled with replacement inside their run. Returns the strata
+    (runs, sorted), the pooled replicate sums (reps, len(_STATS)), the first `per_stratum`
     replicates' sums per stratum (per_stratum, strata, len(_STATS); float32 to bound memory)
     and the point sums per stratum (strata, len(_STATS))."""
     k = len(stats)
     order = np.argsort(strata, kind="stable")
     stats, strata = stats[order], strata[order]
     uniq, start, size = np.unique(strata, return_index=True, return_counts=True)
-    first = np.repeat(start, size).astype(np.int32)  # each slot draws from its own session's clusters
+    first = np.repeat(start, size).astype(np.int32)  # each slot draws from its own run's clusters
     width = np.repeat(size, size).astype(np.float32)
     pooled = np.empty((reps, stats.shape[1]))
     per = np.empty((min(per_stratum, reps), len(uniq), stats.shape[1]), dtype=np.float32)
@@ -239,7 +336,7 @@ def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, 
         counts = np.bincount(idx.ravel(), minlength=b * k).reshape(b, k).astype(np.float64)
         pooled[begin:begin + b] = counts @ stats  # float: BLAS, not an integer loop
         keep = min(b, len(per) - begin)
-        for j in range(stats.shape[1] if keep > 0 else 0):  # per-session sums of counts x cluster sums
+        for j in range(stats.shape[1] if keep > 0 else 0):  # per-run sums of counts x cluster sums
             per[begin:begin + keep, :, j] = np.add.reduceat(counts[:keep] * stats[:, j], start, axis=1)
     return uniq, pooled, per, np.add.reduceat(stats, start, axis=0)
 
@@ -250,14 +347,41 @@ def _cv(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
     return np.sqrt(var) / np.where(mean > 0, mean, np.nan)
 
 
-def _interval(samples: np.ndarray, estimate: float, level: float = 0.95) -> Interval:
-    """Percentile interval; replicates with no events on either side have no ratio and are
-    left out, a side with none only (ratio 0 or infinite) stays in."""
+def _t(z: float, df: float) -> float:
+    """Student's t quantile from the normal one (Cornish-Fisher, 3 terms: within 0.2% of the
+    table from 4 degrees of freedom; numpy has no t distribution and scipy is not needed)."""
+    return (z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
+            + (3 * z ** 7 + 19 * z ** 5 + 17 * z ** 3 - 15 * z) / (384 * df ** 3))
+
+
+def stretch(k_a: int, k_b: int, level: float) -> float:
+    """The few-clusters correction (module doc): how much wider than the bootstrap's own
+    percentiles an interval over k_a and k_b clusters must be."""
+    k = min(k_a, k_b)
+    if k < 2:
+        return math.inf
+    z = Z95 if level == 0.95 else Z90
+    return _t(z, max(k_a + k_b - 2, 4)) / z * math.sqrt(k / (k - 1))
+
+
+def _interval(samples: np.ndarray, estimate: float, level: float = 0.95, widen: float = 1.0,
+              log: bool = True) -> Interval:
+    """Percentile interval stretched about the estimate by `widen` (on the log scale for a
+    ratio). Replicates with no ratio (nan) are left out; a side with no events (ratio 0 or
+    infinite) stays in and stays at 0 or infinity."""
     samples = samples[~np.isnan(samples)]
-    if not len(samples):
+    if not len(samples) or not math.isfinite(estimate) or (log and estimate <= 0):
         return Interval(float(estimate), float("nan"), float("nan"))
     tail = 50 * (1 - level)
     lo, hi = np.percentile(samples, [tail, 100 - tail], method="inverted_cdf")
+    if not math.isfinite(widen):
+        return Interval(float(estimate), float("nan"), float("nan"))
+    if log:
+        e = math.log(estimate)
+        with np.errstate(divide="ignore"):
+            lo, hi = np.exp(e + widen * (np.log([lo, hi]) - e))
+    else:
+        lo, hi = estimate + widen * (lo - estimate), estimate + widen * (hi - estimate)
     return Interval(float(estimate), float(lo), float(hi))
 
 
@@ -269,27 +393,44 @@ def _div(a: np.ndarray | float, b: np.ndarray | float) -> np.ndarray | float:
 def _from_sums(basis: str, pa: np.ndarray, pb: np.ndarray, ba: np.ndarray, bb: np.ndarray, ka: int, kb: int,
                loading_cv_ratio: float = float("nan"), ml_sd_ratio: float = float("nan")) -> Comparison:
     """A comparison from point sums (len(_STATS)) and replicate sums (reps, len(_STATS))."""
-    n, arch, arch2, col, nt, eng = range(len(_STATS))
+    n, arch, arch2, col, nt, eng = range(6)
+    w95, w90 = stretch(ka, kb, 0.95), stretch(ka, kb, 0.90)
     cv_a, cv_b = float(_cv(pa[n], pa[arch], pa[arch2])), float(_cv(pb[n], pb[arch], pb[arch2]))
     ra, rb = float(_div(pa[col], pa[n])), float(_div(pb[col], pb[n]))
     sa, sb = _div(ba[:, col], ba[:, n]), _div(bb[:, col], bb[:, n])
     ea, eb = float(_div(pa[eng], pa[nt])), float(_div(pb[eng], pb[nt]))
     ratio, ratio_samples = float(_div(ra, rb)), _div(sa, sb)
+    curl, curl_samples = float(_curling(pa, pb)), _curling(ba, bb)
     return Comparison(
         basis, int(pa[n]), int(pb[n]), ka, kb, int(pa[col]), int(pb[col]),
         float(_div(pa[arch], pa[n])), float(_div(pb[arch], pb[n])), cv_a, cv_b,
         _interval(_div(_cv(ba[:, n], ba[:, arch], ba[:, arch2]), _cv(bb[:, n], bb[:, arch], bb[:, arch2])),
-                  float(_div(cv_a, cv_b))),
-        ra, rb, _interval(ratio_samples, ratio), _interval(ratio_samples, ratio, 0.90),
-        _interval(sa - sb, ra - rb), ea, eb,
-        _interval(_div(ba[:, eng], ba[:, nt]) - _div(bb[:, eng], bb[:, nt]), ea - eb),
+                  float(_div(cv_a, cv_b)), widen=w95),
+        ra, rb, _interval(ratio_samples, ratio, widen=w95), _interval(ratio_samples, ratio, 0.90, w90),
+        _interval(curl_samples, curl, widen=w95), _interval(curl_samples, curl, 0.90, w90),
+        _interval(sa - sb, ra - rb, widen=w95, log=False), ea, eb,
+        _interval(_div(ba[:, eng], ba[:, nt]) - _div(bb[:, eng], bb[:, nt]), ea - eb, widen=w95, log=False),
         loading_cv_ratio, ml_sd_ratio)
+
+
+def _curling(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
+    """Curling's effect, the complier ratio (module doc), from sums of condition a (cued) and b,
+    points (len(_STATS)) or replicates (reps, len(_STATS)). Compared within one condition
+    (engaged vs not), it is the plain collapse ratio. A negative numerator (fewer curled
+    collapses with the buzz than without, by chance) is a ratio of 0; where the denominator
+    is not positive the uncurled rate of those landings is unknown: no ratio (nan)."""
+    n, col_curled, col_uncurled = (_STATS.index(k) for k in ("n_both", "collapse_curled", "collapse_uncurled"))
+    num = _div(a[..., col_curled], a[..., n]) - _div(b[..., col_curled], b[..., n])
+    den = _div(b[..., col_uncurled], b[..., n]) - _div(a[..., col_uncurled], a[..., n])
+    with np.errstate(invalid="ignore"):
+        return np.where(den > 0, _div(np.maximum(num, 0), np.where(den > 0, den, 1)), np.nan)
 
 
 def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, rng: np.random.Generator,
             reps: int = BOOTSTRAP, per_session: bool = False) -> tuple[Comparison, dict[int, Comparison]]:
     """Condition a against b with cluster-bootstrap intervals; with per_session, the same for
-    each session that holds both conditions (its share of the same replicates)."""
+    each run (one session, or both insoles of one run) that holds both conditions (its share
+    of the same replicates)."""
     (ca, sa_), (cb, sb_) = _clusters(keys_a, a), _clusters(keys_b, b)
     keep = SESSION_BOOTSTRAP if per_session else 0
     (ua, ra_, qa, pa), (ub, rb_, qb, pb) = _bootstrap(ca, sa_, rng, reps, keep), _bootstrap(cb, sb_, rng, reps, keep)
@@ -316,14 +457,14 @@ def _block_comparison(s: Steps, rng: np.random.Generator,
     on, off = inside & s.cue_block, inside & ~s.cue_block
     if not on.any() or not off.any():
         return None, {}
-    key = s.session.astype(np.int64) * _SESSION_KEY + s.block  # a block belongs to its session
+    key = s.block_keys()  # a block belongs to its run: both feet's landings of one block are one cluster
     return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", rng, reps, reps == BOOTSTRAP)
 
 
 def _engagement_comparison(s: Steps, rng: np.random.Generator,
                            reps: int = BOOTSTRAP) -> tuple[Comparison | None, dict[int, Comparison]]:
     """Engaged vs not-engaged landings inside the same one-minute windows (both flags judged)."""
-    key = s.session.astype(np.int64) * _SESSION_KEY + s.ic_ms // WINDOW_MS
+    key = s.window_keys()
     usable = s.judged & s.toe_judged
     eng, rel = usable & s.engaged, usable & ~s.engaged
     both = np.intersect1d(key[eng], key[rel])  # matched windows only: like with like
@@ -354,12 +495,12 @@ def shortfalls(c: Comparison | None, rule: Rule) -> list[Shortfall]:
 
 def decide(c: Comparison, rule: Rule) -> str:
     """The verdict from a comparison that has enough data (see the module's rule)."""
-    r, r90, m = c.collapse_ratio, c.collapse_ratio_90, rule.margin
-    if r.high < 1 and r.estimate <= 1 - m:
+    b, curl, c90, m = c.collapse_ratio, c.curling_ratio.estimate, c.curling_ratio_90, rule.margin
+    if b.high < 1 and curl <= 1 - m:
         return "stabilizes"
-    if r.low > 1 and r.estimate >= 1 + m:
+    if b.low > 1 and curl >= 1 + m:
         return "destabilizes"
-    if r90.low > 1 - m and r90.high < 1 + m:
+    if c90.low > 1 - m and c90.high < 1 + m:
         return "no_clear_effect"
     return "inconclusive"
 
@@ -369,16 +510,20 @@ def more_needed(c: Comparison, rule: Rule, block_s: float = 60) -> MoreNeeded:
     width on the log scale shrinks as 1 / sqrt(blocks per condition) (blocks are the
     bootstrap's units); taking the current estimate as the truth, find the number of blocks
     at which the deciding test would pass with 80% probability: |distance to the bound| =
-    (z_test + z_80%) x standard error. The bound is 1 (with the estimate beyond the margin)
-    or the nearer margin (with the estimate inside it)."""
-    r, m = c.collapse_ratio, rule.margin
+    (z_test + z_80%) x standard error. With curling's effect beyond the margin the test is
+    the buzz's interval clearing 1; inside it, curling's 90% interval clearing the nearer
+    margin. The interval's few-clusters stretch (module doc) is kept: the estimate errs long."""
+    m = rule.margin
     k = min(c.clusters_a, c.clusters_b)
-    est = math.log(max(r.estimate, 1e-9))
-    se = (math.log(max(r.high, 1e-9)) - math.log(max(r.low, 1e-9))) / (2 * Z95)
-    if est <= math.log(1 - m) or est >= math.log(1 + m):
-        toward, gap, z = ("stabilizes" if est < 0 else "destabilizes"), abs(est), Z95
+    curl = math.log(max(c.curling_ratio.estimate, 1e-9))
+    if curl <= math.log(1 - m) or curl >= math.log(1 + m):
+        r, z = c.collapse_ratio, Z95
+        est = math.log(max(r.estimate, 1e-9))
+        toward, gap = ("stabilizes" if curl < 0 else "destabilizes"), abs(est)
     else:
-        toward, gap, z = "no_clear_effect", min(est - math.log(1 - m), math.log(1 + m) - est), Z90
+        r, z, est = c.curling_ratio_90, Z90, curl
+        toward, gap = "no_clear_effect", min(est - math.log(1 - m), math.log(1 + m) - est)
+    se = (math.log(max(r.high, 1e-9)) - math.log(max(r.low, 1e-9))) / (2 * z)
     if not (se > 0 and gap > 0 and math.isfinite(se)):
         return MoreNeeded(None, toward, k)
     blocks = k * (se * (z + Z_POWER) / gap) ** 2
@@ -388,13 +533,16 @@ def more_needed(c: Comparison, rule: Rule, block_s: float = 60) -> MoreNeeded:
 
 
 def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Comparison]) -> list[SessionResult]:
-    """A row per session: its length, protocol, rates and its own verdict (from its share of
-    the pooled bootstrap's replicates), all from per-session sums (no loop over steps)."""
+    """A row per session: its length, protocol, rates and its run's verdict (from the run's share
+    of the pooled bootstrap's replicates: both insoles of a run share it), all from
+    per-session sums (no loop over steps)."""
     m = len(sessions)
     i, j, t = s.session, s.judged, s.toe_judged
     count = lambda w: np.bincount(i, weights=w, minlength=m)  # noqa: E731
     steps, judged_n, toe_n = count(None), count(j), count(t)
     collapses, engaged = count(s.collapse & j), count(s.engaged & t)
+    on, off = j & (s.block > 0) & s.cue_block, j & (s.block > 0) & ~s.cue_block
+    rate_on, rate_off = _div(count(s.collapse & on), count(on)), _div(count(s.collapse & off), count(off))
     bounds = np.searchsorted(i, np.arange(m + 1))  # steps are stored session by session
     rows = []
     for k, (row, _) in enumerate(sessions):
@@ -402,16 +550,16 @@ def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Compar
         ic, blk, on = s.ic_ms[lo:hi], s.block[lo:hi], s.cue_block[lo:hi]
         minutes = float(ic[-1] - ic[0]) / 60_000 if hi - lo > 1 else 0.0
         has = blk > 0
-        c = per.get(k)
+        c = per.get(int(s.runs[k]))
         verdict = "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule)
         rows.append(SessionResult(
             str(row.id), str(row.foot), getattr(row, "started_at", None), int(steps[k]), minutes,
             float(ic[has][0] - ic[0]) / 60_000 if has.any() else float("nan"),
             len(np.unique(blk[has & on])), len(np.unique(blk[has & ~on])),
             float(_div(engaged[k], toe_n[k])), float(_div(collapses[k], judged_n[k])),
-            c.collapse_rate_a if c else float("nan"), c.collapse_rate_b if c else float("nan"),
+            float(rate_on[k]), float(rate_off[k]),
             2 * 60_000 / float(np.median(np.diff(ic))) if hi - lo > 2 else float("nan"), verdict,
-            getattr(row, "damage", None)))
+            getattr(row, "damage", None), str(sessions[int(s.runs[k])][0].id)))
     return rows
 
 
@@ -441,9 +589,38 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule =
     short = shortfalls(primary, rule)
     verdict = "insufficient_data" if short or primary is None else decide(primary, rule)
     more = more_needed(primary, rule) if verdict == "inconclusive" and primary is not None else None
-    per_foot = ({foot: by_foot(s.subset(s.foot == i), rng, CONTEXT_BOOTSTRAP)[0] for i, foot in enumerate(s.feet)}
+    per_foot = ({foot: by_foot(s.subset(s.foot == i), rng, SESSION_BOOTSTRAP)[0] for i, foot in enumerate(s.feet)}
                 if len(s.feet) > 1 else {})
+    foot_verdicts = {f: "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule)
+                     for f, c in per_foot.items()}
     rows = _session_results(s, sessions, rule, per_session)
     used = int(s.judged.sum())
     return Analysis(runner, verdict, primary.basis if primary else "none", rule, short, more, int(len(s.ic_ms)),
-                    used, int(len(s.ic_ms)) - used, primary, secondary, per_foot, rows, _trend(rows))
+                    used, int(len(s.ic_ms)) - used, primary, secondary, per_foot, foot_verdicts, asymmetry(s, rng),
+                    rows, _trend(rows))
+
+
+def asymmetry(s: Steps, rng: np.random.Generator, reps: int = SESSION_BOOTSTRAP) -> Asymmetry | None:
+    """Left minus right collapse rate over the one-minute windows both feet of a run recorded
+    (warm-up and blocks alike). A window of both feet is one cluster, so the interval counts
+    each minute once; windows resampled inside their run, with the few-clusters stretch."""
+    if not {"left", "right"} <= set(s.feet):
+        return None
+    left, right = s.feet.index("left"), s.feet.index("right")
+    key = s.window_keys()
+    j = s.judged
+    both = np.intersect1d(key[j & (s.foot == left)], key[j & (s.foot == right)])
+    use = j & np.isin(key, both)
+    if not use.any():
+        return None
+    uniq, inv = np.unique(key[use], return_inverse=True)
+    foot, col = s.foot[use], s.collapse[use]
+    stats = np.column_stack([np.bincount(inv, weights=w, minlength=len(uniq)) for w in
+                             (foot == left, col & (foot == left), foot == right, col & (foot == right))])
+    _, boot, _, point = _bootstrap(stats, uniq // _SESSION_KEY, rng, reps)
+    point = point.sum(0)
+    rate = lambda x: _div(x[..., 1], x[..., 0]) - _div(x[..., 3], x[..., 2])  # noqa: E731
+    k = len(uniq)
+    return Asymmetry(float(_div(point[1], point[0])), float(_div(point[3], point[2])),
+                     _interval(rate(boot), float(rate(point)), widen=stretch(k, k, 0.95), log=False),
+                     int(point[0]), int(point[2]), k, len(np.unique(uniq // _SESSION_KEY)))

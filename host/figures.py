@@ -96,7 +96,7 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
                edgecolor="white", linewidth=0.5)
         r = a.sessions[i]
         ax.axvline(offset, color="k", lw=1, ls="--")
-        ax.text(offset + 0.3, 1.02, _date(r.started_at), transform=ax.get_xaxis_transform(),
+        ax.text(offset + 0.3, 1.02, f"{_date(r.started_at)} {r.foot}", transform=ax.get_xaxis_transform(),
                 fontsize=8, va="bottom")
         offset += float(t[-1]) + 2
     ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
@@ -161,11 +161,38 @@ def insole_map(a: Analysis, s: Steps) -> bytes:
     return _png(fig)
 
 
+def feet(a: Analysis, s: Steps) -> bytes:
+    """Left and right: each foot's collapse rate with and without the buzz, over the minutes both
+    insoles recorded, with the left-minus-right difference and its interval in the title."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    inside = s.judged & (s.block > 0)
+    for x, foot in enumerate(("left", "right")):
+        mine = s.foot == s.feet.index(foot)
+        for dx, (label, mask, color) in zip((-0.18, 0.18), (("with buzz", inside & s.cue_block, ON),
+                                                             ("without buzz", inside & ~s.cue_block, OFF))):
+            m = mask & mine
+            rate = float(s.collapse[m].mean()) if m.any() else 0.0
+            ax.bar(x + dx, 100 * rate, width=0.34, color=color, label=label if x == 0 else None)
+            ax.text(x + dx, 100 * rate, f"{100 * rate:.0f}%", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks([0, 1], ["left foot", "right foot"])
+    ax.set_ylabel("landings with the arch collapsed")
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    d = a.asymmetry.diff if a.asymmetry else None
+    ax.set_title("Left and right foot" + (f" (left - right, all minutes: {100 * d.estimate:+.0f} points, "
+                                          f"95% {100 * d.low:+.0f} to {100 * d.high:+.0f})"
+                                          if d and np.isfinite([d.estimate, d.low, d.high]).all() else ""),
+                 fontsize=10)
+    return _png(fig)
+
+
 def all_figures(a: Analysis, s: Steps, captions: dict[str, str]) -> list[Figure]:
     figs = [Figure("compare", "The comparison the verdict rests on", captions["compare"], compare(a, s)),
             Figure("blocks", "Collapses block by block over the runs", captions["blocks"], blocks_over_time(a, s))]
     if "trend" in captions:
         figs.append(Figure("trend", "Session by session", captions["trend"], session_trend(a)))
+    if "feet" in captions:
+        figs.append(Figure("feet", "Left and right foot", captions["feet"], feet(a, s)))
     figs.append(Figure("insole", "Load on the insole at landing", captions["insole"], insole_map(a, s)))
     return figs
 

@@ -36,8 +36,13 @@ PROTOCOL_WORDS = ("fit the insoles, run steady and easy for at least 30 minutes:
 DEFINITIONS = {
     "arch collapsed": "the share of landings on which the arch took clearly more of the load than is usual for "
                       "this runner (the insole learns the usual from the first 30 landings of each run). "
-                      "Fewer is steadier. This row decides the verdict.",
+                      "Fewer is steadier. With the buzz against without, this row shows whether the buzz "
+                      "changed anything; with curling's effect it decides the verdict.",
     "toes engaged": "the share of landings on which the toes pressed into the ground more than usual.",
+    "curling's effect": "the change in collapses on the landings whose toes curled because of the buzz: the "
+                        "buzz's change in collapses divided by its change in toe engagement (the buzz is the "
+                        "only thing that differs between blocks, so this is cause, not coincidence). This row "
+                        "decides whether an effect the size of the margin is ruled out.",
     "landings judged": "landings counted in this comparison; the first 30 of each run set the runner's usual "
                        "pattern and are not judged.",
     "blocks": "the one-minute stretches after the warm-up, alternating without and with the buzz.",
@@ -130,11 +135,14 @@ def rule_text(rule: analysis.Rule) -> str:
     return (f"How the verdict is decided: at least {rule.min_steps} judged landings and {rule.min_blocks} blocks in "
             f"each condition, at least {rule.min_collapses} collapses in all, and the toes engaged at least "
             f"{100 * rule.min_engaged_diff:.0f} points more often with the buzz; otherwise 'not enough data'. Then, "
-            f"comparing how often the arch collapsed with and without the buzz (blocks resampled 2000 times): "
-            f"'steadies' when collapses fall by at least {m} and the 95% interval shows fewer collapses; "
-            f"'unsettles' when they rise by at least {m} and the interval shows more; 'no difference that "
-            f"matters' only when the 90% interval excludes a change of {m} either way (the margin); otherwise "
-            f"'not decided yet', with the minutes of blocks likely to settle it.")
+            f"two effects are measured on the same blocks (resampled 2000 times; with two insoles a minute of "
+            f"both feet counts once): the buzz's effect on how often the arch collapsed, and curling's effect, "
+            f"the buzz's effect divided among the landings the buzz made curl (an instrumental-variable "
+            f"estimate: it assumes the buzz changes collapses only through the toes). 'Steadies' when the buzz's "
+            f"95% interval shows fewer collapses and curling cuts them by at least {m}; 'unsettles' the same the "
+            f"other way; 'no difference that matters' only when curling's 90% interval excludes a change of {m} "
+            f"either way (the margin); otherwise 'not decided yet', with the minutes of blocks likely to settle "
+            f"it.")
 
 
 def _explain(a: Analysis) -> list[str]:
@@ -146,39 +154,51 @@ def _explain(a: Analysis) -> list[str]:
     how = ("With the buzz (cue-on blocks) compared with without it (cue-off blocks)" if c.basis == "blocks" else
            "On landings where the toes engaged, compared with other landings in the same minutes")
     shown = (f"{how}, the arch collapsed on {pct(c.collapse_rate_a)} versus {pct(c.collapse_rate_b)} of landings: "
-             f"{effect_words(c.collapse_ratio, label='95% interval: ')}. The toes engaged on "
-             f"{pct(c.engaged_rate_a)} versus "
-             f"{pct(c.engaged_rate_b)} of landings.")
+             f"{effect_words(c.collapse_ratio, label='95% interval: ')}.")
+    if c.basis == "blocks":
+        shown += (f" The toes engaged on {pct(c.engaged_rate_a)} versus {pct(c.engaged_rate_b)} of landings, so the "
+                  f"buzz changed what the toes did on about {pct(c.engaged_rate_diff.estimate)} of landings; on "
+                  f"those, curling itself meant {effect_words(c.curling_ratio, label='95% interval: ')}.")
     m = f"{100 * a.rule.margin:.0f}%"
     verdict = {
         "stabilizes": "Curling the toes at landing steadies this runner's arch.",
         "destabilizes": "Curling the toes at landing makes this runner's arch collapse more often.",
-        "no_clear_effect": f"A change of {m} or more is ruled out: toe curling makes no difference that matters "
-                           f"to this runner's arch.",
-        "inconclusive": f"This run was too short to decide: the interval still allows both no change and a change "
-                        f"of {m} or more.",
+        "no_clear_effect": f"A change of {m} or more from curling is ruled out: toe curling makes no difference "
+                           f"that matters to this runner's arch.",
+        "inconclusive": f"This run was too short to decide: the interval of curling's effect still allows both no "
+                        f"change and a change of {m} or more.",
     }[a.verdict]
     out = no_block + [shown + " " + verdict]
+    b90, mm = c.collapse_ratio_90, a.rule.margin
+    if a.verdict == "inconclusive" and c.basis == "blocks" and 1 - mm < b90.low and b90.high < 1 + mm:
+        out.append(f"The buzz as given made no difference that matters (a change of {m} from the buzz is ruled "
+                   f"out), but it moved the toes on only some landings, so a change of {m} from curling itself is "
+                   f"not ruled out yet: do not look elsewhere on this run alone.")
     if a.more is not None:
-        out.append(_more_words(a.more, m))
+        out.append(_more_words(a.more, m, c))
     if c.basis != "blocks":
         out.append("This rests on landings the runner chose to engage, not on a controlled comparison: confirm "
                    "with the block protocol.")
     return out
 
 
-def _more_words(more: MoreNeeded, margin: str) -> str:
-    goal = {"stabilizes": "show whether the arch really collapses less often",
-            "destabilizes": "show whether the arch really collapses more often",
-            "no_clear_effect": f"rule out a change of {margin}"}[more.toward]
+def _more_words(more: MoreNeeded, margin: str, c: analysis.Comparison) -> str:
+    goal = {"stabilizes": "show whether the arch really collapses less often with the buzz",
+            "destabilizes": "show whether the arch really collapses more often with the buzz",
+            "no_clear_effect": f"rule out a change of {margin} from curling"}[more.toward]
     method = ("(estimated from how the interval narrows with more blocks, taking today's estimate as the truth; "
               "blocks from every session pool, so a second run adds to this one)")
+    moved = ""
+    if more.toward == "no_clear_effect" and c.basis == "blocks":  # curling's interval is the buzz's, divided
+        moved = (f" Ruling an effect out takes long when the buzz moves the toes on few landings (here about "
+                 f"{round(100 * c.engaged_rate_diff.estimate)} in 100): rehearsing the curl so that more buzzes are "
+                 f"answered shortens it.")
     if more.block_minutes is None:
         return (f"More than {analysis.MAX_MORE_MIN} more minutes of blocks would be needed to {goal} {method}: the "
-                f"estimate sits close to the {margin} margin, so the change is about that size and a longer run is "
-                f"unlikely to settle on which side of the margin it lies.")
+                f"estimate sits close to the {margin} margin, or is known only roughly, so a longer run is unlikely "
+                f"to settle on which side of the margin it lies.{moved}")
     return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: for example another "
-            f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).")
+            f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).{moved}")
 
 
 def _no_block_words(a: Analysis) -> str:
@@ -253,9 +273,10 @@ def _evidence(a: Analysis) -> list[Block]:
     decide = Table(["measure", la, lb, "difference (95% interval)"], [
         ["arch collapsed", pct(c.collapse_rate_a), pct(c.collapse_rate_b), effect_words(c.collapse_ratio)],
         *engaged,
+        *([["curling's effect", "", "", effect_words(c.curling_ratio)]] if blocks else []),
         ["landings judged", str(c.steps_a), str(c.steps_b), ""],
         [unit, str(c.clusters_a), str(c.clusters_b), ""],
-    ], marked={0}, notes=["> marks the row that decides the verdict."])
+    ], marked={0, 2} if blocks else {0}, notes=["> marks the rows that decide the verdict."])
     other = Table(["measure", la, lb, "difference"], [
         ["arch share", pct(c.arch_mean_a), pct(c.arch_mean_b), ""],
         ["arch share variability", pct(c.arch_cv_a), pct(c.arch_cv_b), _steadier(c.arch_cv_ratio.estimate)],
@@ -265,18 +286,37 @@ def _evidence(a: Analysis) -> list[Block]:
     basis = "controlled block protocol" if blocks else "observational: the runner chose when to engage"
     out: list[Block] = [("h2", f"Evidence: {la} vs {lb} ({basis})"), ("table", decide),
                         ("h2", "Other measures (they do not decide the verdict)"), ("table", other)]
-    extra = [f"{foot} foot alone: {effect_words(fc.collapse_ratio)}, over {fc.steps_a + fc.steps_b} landings."
+    extra = [f"{foot} foot alone: {SHORT[a.per_foot_verdict.get(foot, 'insufficient_data')]}; curling "
+             f"{effect_words(fc.curling_ratio)}, over {fc.steps_a + fc.steps_b} landings."
              for foot, fc in a.per_foot.items() if fc is not None and len(a.per_foot) > 1]
+    if a.asymmetry is not None:
+        extra.append(asymmetry_words(a.asymmetry))
     if a.secondary is not None:
         s = a.secondary
         extra.append(f"Landings with the toes engaged vs not, in the same minutes (observational): the arch collapsed "
                      f"on {pct(s.collapse_rate_a)} versus {pct(s.collapse_rate_b)}: {effect_words(s.collapse_ratio)}.")
     if extra:
         out.append(("list", extra))
-    terms = ["arch collapsed", "toes engaged", "landings judged", unit, "arch share", "arch share variability",
+    terms = ["arch collapsed", "toes engaged", *(["curling's effect"] if blocks else []), "landings judged", unit,
+             "arch share", "arch share variability",
              "loading-rate variability", "inside-outside sway"]
     out.append(("defs", [(t, DEFINITIONS[t]) for t in terms]))
     return out
+
+
+def asymmetry_words(s: analysis.Asymmetry) -> str:
+    """Left against right, in points, with its interval and what it rests on."""
+    d = s.diff
+    def one(x: float) -> str:
+        p = round(100 * abs(x))
+        return "as often" if p == 0 else f"{p} points {'more often' if x > 0 else 'less often'}"
+    if not math.isfinite(d.estimate):
+        return "Left against right: n/a."
+    between = (f" (95% interval: between {one(d.low)} and {one(d.high)})" if math.isfinite(d.low)
+               and math.isfinite(d.high) else "")
+    return (f"Left against right, over {s.windows} minutes both insoles recorded: the left arch collapsed on "
+            f"{pct(s.left_rate)} of landings, the right on {pct(s.right_rate)}: the left {one(d.estimate)}"
+            f"{between}.")
 
 
 def _steadier(ratio: float) -> str:
@@ -291,6 +331,11 @@ def _steadier(ratio: float) -> str:
 def _run_lines(a: Analysis) -> list[str]:
     out = []
     for r in a.sessions:
+        pair = [o for o in a.sessions if o.run == r.run and o is not r]
+        if pair and r.session == r.run:  # said once, at the run's first session
+            out.append(f"{shown(r.session)} ({r.foot} foot) and " + ", ".join(
+                f"{shown(o.session)} ({o.foot} foot)" for o in pair) + ": the two insoles of one run, matched "
+                "minute by minute (a minute of both feet counts once).")
         if r.blocks_on + r.blocks_off:
             out.append(f"{r.session} ({session_date(r)}): {r.minutes:.0f} minutes: {r.warmup_min:.0f} warm-up, "
                        f"then {r.blocks_off} blocks without and {r.blocks_on} with the buzz.")
@@ -495,11 +540,13 @@ def captions(a: Analysis) -> dict[str, str]:
                          f"{pct(last.collapse_off)} in blocks without, after a {last.warmup_min:.0f}-minute warm-up.")
     else:
         out["blocks"] = "No block ran in the last run: the whole run counts as warm-up (grey)."
-    if len(a.sessions) >= 2:
+    if len({r.run for r in a.sessions}) >= 2:  # over runs: the two insoles of one run are no trend
         first, last2 = a.sessions[0], a.sessions[-1]
         out["trend"] = (f"Collapses went from {pct(first.collapse_rate)} of landings in the first session to "
                         f"{pct(last2.collapse_rate)} in the last; toes engaged from {pct(first.engaged_rate)} to "
                         f"{pct(last2.engaged_rate)}.")
+    if a.asymmetry is not None:
+        out["feet"] = asymmetry_words(a.asymmetry) + " Bars: blocks with and without the buzz, each foot alone."
     out["insole"] = ("Too few landings to compare where the load sits." if c is None else
                      f"The arch carried {pct(c.arch_mean_a)} of the load behind the toes "
                      f"{'with the buzz' if c.basis == 'blocks' else 'with the toes engaged'} and "

@@ -38,6 +38,7 @@ STRENGTHS = (0.35, 0.6, 0.8, 1.0)  # engaged toes cut collapses to this share; 1
 VERDICTS = ("stabilizes", "no_clear_effect", "inconclusive", "destabilizes", "insufficient_data")
 PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
 Row = tuple[str, str, str]
+PAIRED_START = "2026-11-24T07:00:00"  # both insoles of a two-insole runner start together
 
 
 def _own_steps(strength: float, seed: int, seconds: float) -> np.ndarray:
@@ -130,7 +131,8 @@ def _simulate(job: tuple[str, float, int]) -> None:
 
 def verdict_counts(model: str, runners: list[tuple[int, ...]]) -> dict[tuple[float, int], Counter]:
     """(strength, minutes) -> verdicts over the runners, each run analysed as pulled sessions.
-    A runner is one seed (one insole) or a pair of seeds worn as the left and right insole."""
+    A runner is one seed (one insole) or a pair of seeds worn as the left and right insole of
+    one run (the same start: their blocks are the same minutes, one cluster each)."""
     from host.analysis import analyse
     from tests.helpers import Row
 
@@ -138,7 +140,8 @@ def verdict_counts(model: str, runners: list[tuple[int, ...]]) -> dict[tuple[flo
     for strength in STRENGTHS:
         for minutes in MINUTES:
             out[strength, minutes] = Counter(analyse("bench", [
-                (Row(f"{model}-{seed}", ("right", "left")[i]), cut(run_steps(model, strength, seed), minutes))
+                (Row(f"{model}-{seed}", ("right", "left")[i], PAIRED_START),
+                 cut(run_steps(model, strength, seed), minutes))
                 for i, seed in enumerate(seeds)], seed=seeds[0]).verdict for seeds in runners)
     return out
 

@@ -190,3 +190,32 @@ def test_a_damaged_session_is_named_in_the_history(tmp_path: Path, capsys: pytes
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "report", "ana"]) == 0
     out = capsys.readouterr().out
     assert "dev1-000001 (damaged: 1 corrupt record(s) at 20; every record that passed its CRC is here)" in out
+
+
+def test_a_two_insole_run_pairs_by_time_with_per_foot_verdicts_and_asymmetry(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Left and right insoles of one run through the firmware, their clocks set by an earlier
+    pull (a few seconds apart): one run, a verdict per foot, the asymmetry line and figure."""
+    db = tmp_path / "s.sqlite"
+    for foot, seed, clock in (("right", 5, "2026-11-24T07:00:00"), ("left", 6, "2026-11-24T07:00:05")):
+        work = tmp_path / foot
+        (work / "device").mkdir(parents=True)
+        (work / "device" / "sim_clock.json").write_text(f'"{clock}"')  # as set_clock() leaves it
+        (work / "device" / "sim_id").write_text(f"sim-{foot}")  # two insoles
+        run_synth(generate(load_scenario("responder"), seed=seed, seconds=900), load_board(),
+                  {**PROTOCOL, "warmup_s": 180, "runner_id": "ana", "foot": foot}, work)
+        Store(db).import_device(work / "device")
+    assert archcue(["--store", str(db), "report", "ana", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert sorted((s["foot"], s["started_at"]) for s in out["sessions"]) == [
+        ("left", "2026-11-24T07:00:05"), ("right", "2026-11-24T07:00:00")]
+    assert out["primary"]["clusters_a"] == 6  # 12 minutes of blocks, each minute of both feet once
+    assert set(out["per_foot_verdict"]) == {"left", "right"} and out["verdict"] == "stabilizes"
+    asym = out["asymmetry"]
+    assert asym["runs"] == 1 and asym["windows"] >= 14 and asym["diff"]["low"] < asym["diff"]["estimate"]
+    assert archcue(["--store", str(db), "report", "ana"]) == 0
+    text_out = capsys.readouterr().out
+    assert "left foot alone: " in text_out and "Left against right, over " in text_out
+    page = tmp_path / "r.html"
+    assert archcue(["--store", str(db), "report", "ana", "--out", str(page)]) == 0
+    assert "<b>Left and right foot.</b>" in page.read_text()
