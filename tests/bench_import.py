@@ -2,7 +2,9 @@
 block protocol, open loop) written as newton CSVs and imported as a coach would
 (`archcue import RUN.csv --format csv --units newton --config blocks.json`), then
 `archcue report --format json`. A strong responder (engaged toes cut collapses to 35%) should
-come out `stabilizes`, a non-responder `no_clear_effect`.
+come out `stabilizes`, a non-responder `no_clear_effect`. One run of 30-45 minutes cannot rule
+out a 15% effect of curling for a non-responder (see the README's power table), so the bench also
+imports four 45-minute runs of one non-responder on four days and reports the pooled verdict.
 
     PYTHONPATH=. .venv/bin/python -m tests.bench_import [SEEDS]   (default 10 seeds)
 """
@@ -24,14 +26,18 @@ BLOCKS = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}  # the firmware'
 RUNNERS = {"strong responder (35%)": 0.35, "non-responder": 1.0}
 MINUTES = (30, 45)
 
+
+POOLED_RUNS = 4  # 45-minute runs of one non-responder, one a day
 Row = tuple[str, str, str]
 
 
-def verdict(store: Path, csv_path: Path, config: Path, runner: str) -> str:
-    """Import one run and return its report's verdict (both through the archcue command line)."""
+def verdict(store: Path, csv_path: Path, config: Path, runner: str, started_at: str | None = None) -> str:
+    """Import one run and return its report's verdict, over every run of the runner in the store
+    (both through the archcue command line)."""
+    when = ["--started-at", started_at] if started_at else []
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = archcue(["--store", str(store), "import", str(csv_path), "--format", "csv", "--units", "newton",
-                        "--config", str(config), "--runner", runner])
+                        "--config", str(config), "--runner", runner, *when])
     if code:
         raise RuntimeError(f"archcue import {csv_path} exited {code}")
     out = io.StringIO()
@@ -63,12 +69,41 @@ def import_bar(seeds: range = range(1, 11)) -> dict[tuple[str, int], Counter]:
     return counts
 
 
+def pooled_bar(seeds: range) -> Counter:
+    """Verdicts for non-responders who each ran POOLED_RUNS 45-minute runs on as many days, all
+    imported for one runner: the report pools their blocks."""
+    counts: Counter = Counter()
+    with tempfile.TemporaryDirectory(prefix="archcue-bench-import-") as tmp:
+        work = Path(tmp)
+        config = work / "blocks.json"
+        config.write_text(json.dumps(BLOCKS))
+        for seed in seeds:
+            for day in range(POOLED_RUNS):
+                run = generate(seconds=45 * 60, rate_hz=200, strike="rearfoot", protocol=foreign_protocol(1.0),
+                               seed=1000 * day + seed)
+                csv_path = work / f"run-{seed}-{day}.csv"
+                run.write_csv(csv_path)
+                v = verdict(work / f"pooled-{seed}.sqlite", csv_path, config, "bench", f"2026-11-{day + 1:02d}T07:00")
+                csv_path.unlink()
+                print(f"\r[bench] import: non-responder {seed}, {day + 1} runs: {v}          ", end="",
+                      file=sys.stderr, flush=True)
+            counts[v] += 1
+    print(file=sys.stderr)
+    return counts
+
+
 def rows(seeds: range = range(1, 11)) -> list[Row]:
     counts = import_bar(seeds)
+    pooled_seeds = range(seeds.start, seeds.start + max(1, len(seeds) // 2))
+    pooled = pooled_bar(pooled_seeds)
+    how = f"--format csv --units newton --config {json.dumps(BLOCKS)}"
     return [(f"archcue import, foreign {name}, {minutes} min",
              ", ".join(f"{v} {n}/{len(seeds)}" for v, n in counts[name, minutes].most_common()),
-             f"seeds {seeds.start}-{seeds.stop - 1}, --format csv --units newton --config {json.dumps(BLOCKS)}")
-            for name in RUNNERS for minutes in MINUTES]
+             f"seeds {seeds.start}-{seeds.stop - 1}, {how}")
+            for name in RUNNERS for minutes in MINUTES] + [
+        (f"archcue import, foreign non-responder, {POOLED_RUNS} runs of 45 min on {POOLED_RUNS} days",
+         ", ".join(f"{v} {n}/{len(pooled_seeds)}" for v, n in pooled.most_common()),
+         f"{len(pooled_seeds)} runners, each run imported with {how} --started-at DAY; the report pools them")]
 
 
 if __name__ == "__main__":
