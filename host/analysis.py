@@ -342,9 +342,11 @@ def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, 
 
 
 def _cv(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
-    mean = s1 / n
-    var = np.maximum(s2 - s1 * s1 / n, 0) / np.maximum(n - 1, 1)
-    return np.sqrt(var) / np.where(mean > 0, mean, np.nan)
+    """Coefficient of variation per replicate; NaN where a replicate drew no landings."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / n
+        var = np.maximum(s2 - s1 * s1 / n, 0) / np.maximum(n - 1, 1)
+        return np.sqrt(var) / np.where(mean > 0, mean, np.nan)
 
 
 def _t(z: float, df: float) -> float:
