@@ -61,7 +61,7 @@ from firmware.core import channels
 from host.records import STEPS_DTYPE, flag
 
 BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
-CONTEXT_BOOTSTRAP = 250  # for the per-foot and secondary comparisons shown beside it
+CONTEXT_BOOTSTRAP = 250  # for the secondary comparison shown beside it
 SESSION_BOOTSTRAP = 1000  # of the pooled replicates, the ones each session's own verdict uses
 SEED = 20261124
 WINDOW_MS = 60_000
@@ -453,18 +453,18 @@ def _sums(v: np.ndarray) -> tuple[float, float, float]:
     return float(len(v)), float(v.sum()), float((v * v).sum())
 
 
-def _block_comparison(s: Steps, rng: np.random.Generator,
-                      reps: int = BOOTSTRAP) -> tuple[Comparison | None, dict[int, Comparison]]:
+def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
+                      per_session: bool = False) -> tuple[Comparison | None, dict[int, Comparison]]:
     inside = (s.judged | s.toe_judged) & (s.block > 0)
     on, off = inside & s.cue_block, inside & ~s.cue_block
     if not on.any() or not off.any():
         return None, {}
     key = s.block_keys()  # a block belongs to its run: both feet's landings of one block are one cluster
-    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", rng, reps, reps == BOOTSTRAP)
+    return compare(s.subset(on), s.subset(off), key[on], key[off], "blocks", rng, reps, per_session)
 
 
-def _engagement_comparison(s: Steps, rng: np.random.Generator,
-                           reps: int = BOOTSTRAP) -> tuple[Comparison | None, dict[int, Comparison]]:
+def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
+                           per_session: bool = False) -> tuple[Comparison | None, dict[int, Comparison]]:
     """Engaged vs not-engaged landings inside the same one-minute windows (both flags judged)."""
     key = s.window_keys()
     usable = s.judged & s.toe_judged
@@ -474,7 +474,7 @@ def _engagement_comparison(s: Steps, rng: np.random.Generator,
     rel &= np.isin(key, both)
     if not eng.any() or not rel.any():
         return None, {}
-    return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement", rng, reps, reps == BOOTSTRAP)
+    return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement", rng, reps, per_session)
 
 
 def shortfalls(c: Comparison | None, rule: Rule) -> list[Shortfall]:
@@ -505,6 +505,11 @@ def decide(c: Comparison, rule: Rule) -> str:
     if c90.low > 1 - m and c90.high < 1 + m:
         return "no_clear_effect"
     return "inconclusive"
+
+
+def verdict_of(c: Comparison | None, rule: Rule) -> str:
+    """The verdict of a comparison that may be missing or short of data."""
+    return "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule)
 
 
 def more_needed(c: Comparison, rule: Rule, block_s: float = 60) -> MoreNeeded:
@@ -553,7 +558,7 @@ def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Compar
         minutes = float(ic[-1] - ic[0]) / 60_000 if hi - lo > 1 else 0.0
         has = blk > 0
         c = per.get(int(s.runs[k]))
-        verdict = "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule)
+        verdict = verdict_of(c, rule)
         rows.append(SessionResult(
             str(row.id), str(row.foot), getattr(row, "started_at", None), int(steps[k]), minutes,
             float(ic[has][0] - ic[0]) / 60_000 if has.any() else float("nan"),
@@ -582,19 +587,19 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule =
     """sessions: [(SessionRow, structured step array)] of one runner, oldest first."""
     rng = np.random.default_rng(seed)
     s = steps if steps is not None else Steps.from_sessions(sessions)
-    primary, per_session = _block_comparison(s, rng)
+    primary, per_session = _block_comparison(s, rng, per_session=True)
     if primary is not None:  # the verdict rests on blocks; the rest is context, fewer replicates
         secondary, _ = _engagement_comparison(s, rng, CONTEXT_BOOTSTRAP)
         by_foot = _block_comparison
     else:
-        (primary, per_session), secondary, by_foot = _engagement_comparison(s, rng), None, _engagement_comparison
+        (primary, per_session), secondary = _engagement_comparison(s, rng, per_session=True), None
+        by_foot = _engagement_comparison
     short = shortfalls(primary, rule)
     verdict = "insufficient_data" if short or primary is None else decide(primary, rule)
     more = more_needed(primary, rule) if verdict == "inconclusive" and primary is not None else None
     per_foot = ({foot: by_foot(s.subset(s.foot == i), rng, SESSION_BOOTSTRAP)[0] for i, foot in enumerate(s.feet)}
                 if len(s.feet) > 1 else {})
-    foot_verdicts = {f: "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule)
-                     for f, c in per_foot.items()}
+    foot_verdicts = {f: verdict_of(c, rule) for f, c in per_foot.items()}
     rows = _session_results(s, sessions, rule, per_session)
     used = int(s.judged.sum())
     return Analysis(runner, verdict, primary.basis if primary else "none", rule, short, more, int(len(s.ic_ms)),

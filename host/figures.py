@@ -17,7 +17,7 @@ from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.patches import Circle, Patch, Polygon  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from host.analysis import WINDOW_MS, Analysis, Steps  # noqa: E402
+from host.analysis import Analysis, Steps  # noqa: E402
 
 INSOLE = json.loads((Path(__file__).resolve().parents[1] / "hardware" / "fsr.json").read_text())["insole"]
 ON, OFF, WARM = "#2a9d8f", "#e76f51", "0.75"
@@ -35,6 +35,11 @@ class Figure:
 
 def _date(started_at: str | None) -> str:
     return started_at[:10] if started_at else "date unknown"
+
+
+def _ticks(n: int) -> np.ndarray:
+    """Indices of at most MAX_TICKS of n evenly spread items, first and last included."""
+    return np.unique(np.linspace(0, n - 1, min(n, MAX_TICKS)).round().astype(int))
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -55,7 +60,7 @@ def compare(a: Analysis, s: Steps) -> bytes:
     """The comparison the verdict rests on: each block's collapse rate, with and without the buzz."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     blocks = a.basis == "blocks"
-    key = s.session.astype(np.int64) * 100_000 + (s.block if blocks else s.ic_ms // WINDOW_MS)
+    key = s.block_keys() if blocks else s.window_keys()  # the analysis's clusters: a block of both feet is one
     groups = ((s.block > 0) & s.cue_block, (s.block > 0) & ~s.cue_block) if blocks else (s.engaged, ~s.engaged)
     names = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     rng = np.random.default_rng(0)
@@ -114,7 +119,7 @@ def session_trend(a: Analysis) -> bytes:
     x = np.arange(len(a.sessions))
     ax.plot(x, [100 * r.engaged_rate for r in a.sessions], "o-", color=ON, label="toes engaged")
     ax.plot(x, [100 * r.collapse_rate for r in a.sessions], "s-", color=OFF, label="arch collapsed")
-    ticks = x[np.unique(np.linspace(0, len(x) - 1, min(len(x), MAX_TICKS)).round().astype(int))]
+    ticks = _ticks(len(x))
     ax.set_xticks(ticks, [_date(a.sessions[i].started_at) for i in ticks], fontsize=7, rotation=30)
     ax.set_ylabel("share of landings")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
@@ -206,7 +211,7 @@ def pain_over_time(started: list[str | None], during: list[int | None], after: l
         y = np.array([np.nan if v is None else v for v in scores], dtype=float)
         ok = np.isfinite(y)
         ax.plot(x[ok], y[ok], style, color=color, label=label)
-    ticks = x[np.unique(np.linspace(0, len(x) - 1, min(len(x), MAX_TICKS)).round().astype(int))]
+    ticks = _ticks(len(x))
     for i in ticks:  # the drill of each dated run, as many as stay readable
         ax.text(i, -1.6, drills[i] or "", ha="center", fontsize=7, rotation=20)
     ax.set_xticks(ticks, [_date(started[i]) for i in ticks], fontsize=7, rotation=30)
