@@ -26,6 +26,16 @@ def log(msg):
     print("archcue:", msg)
 
 
+def _drain(pipe, rec, session, live, hal):
+    """Every record the pipeline holds, to the session log and the live stream; True if any."""
+    any_ = False
+    while pipe.pop_record(rec):
+        session.append(rec)
+        live.step(rec, hal.now_ms())
+        any_ = True
+    return any_
+
+
 def _make_hal(board, rate):
     if sys.platform == "esp32":
         from hal import esp32
@@ -81,11 +91,7 @@ def run(hal, cfg, lut, session):
             n += 1
             if n % every:
                 continue
-            stepped = False
-            while pipe.pop_record(rec):
-                session.append(rec)
-                live.step(rec, hal.now_ms())
-                stepped = True
+            stepped = _drain(pipe, rec, session, live, hal)
             # A record is pushed at toe-off: the foot is in swing and its next contact is
             # hundreds of ms away, the one moment a flash stall or a GC pause hides no
             # landing. Every flash write and sync happens here, never inside a stance.
@@ -105,9 +111,7 @@ def run(hal, cfg, lut, session):
     except KeyboardInterrupt:
         reason = "interrupted"
     finally:
-        while pipe.pop_record(rec):
-            session.append(rec)
-            live.step(rec, hal.now_ms())
+        _drain(pipe, rec, session, live, hal)
         session.close()
         live.end()
         hal.led("idle")

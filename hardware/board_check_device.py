@@ -156,8 +156,6 @@ def flush_us():
             f.write(rec)
             f.flush()
             times.append(time.ticks_diff(time.ticks_us(), t0))
-    import os
-
     os.remove(LOG)
     times.sort()
     return times[len(times) // 2], times[-1]
@@ -185,8 +183,6 @@ def pull_peak():
     """The insole's side of a pull (sync.py, as `archcue pull` calls it): the session
     list with SHA-256, then the newest session read in 4 KiB chunks. Returns the heap in
     use at its highest, sampled after each call (GC on, as in a pull)."""
-    import os
-
     import sync
     from core import sessionlog
 

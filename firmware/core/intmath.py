@@ -35,18 +35,6 @@ def median_of(src, n, scratch):
     return (scratch[(n >> 1) - 1] + scratch[n >> 1]) >> 1
 
 
-def lower_mad_of(src, n, center, scratch):
-    """Median absolute deviation of the values at or below center: the spread of the
-    ordinary steps, blind to the upward outliers (collapses, curled toes) a baseline
-    window may hold."""
-    k = 0
-    for i in range(n):
-        if src[i] <= center:
-            scratch[k] = center - src[i]
-            k += 1
-    return median_of(scratch, k, scratch)
-
-
 def clamp(v, low, high):
     return low if v < low else (high if v > high else v)
 

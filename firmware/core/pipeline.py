@@ -258,7 +258,7 @@ class Pipeline:
         """Judge the landing from the window sums; returns the cue pulse (ms)."""
         self.decided = True
         win = self.win
-        mask = self._used()
+        mask = self.sum_mask  # current: _used() runs whenever the health mask changes
         total = 0
         for i in range(COUNT):
             if not (mask >> i) & 1:
@@ -266,10 +266,11 @@ class Pipeline:
         excluded = self.health.mask  # no judgment (and no cue) on an excluded arch or toes
         arch_ok = not (excluded >> ARCH) & 1
         toes_ok = (excluded & _TOE_BITS) != _TOE_BITS
+        toe_in = self.toe_in
         toe_sum = 0
-        if not (mask >> HALLUX) & 1:
+        if toe_in & (1 << HALLUX):
             toe_sum += win[HALLUX]
-        if not (mask >> TOES) & 1:
+        if toe_in & (1 << TOES):
             toe_sum += win[TOES]
         judge = self.judge
         # the arch's share of the load behind the toes: curled toes add load, and must not
