@@ -29,7 +29,7 @@ from firmware.core import record, sessionlog
 from hardware.board_data import load_board
 from host import engine, moticon
 from host.command import UserError
-from host.pull import read_config
+from host.pull import load_config
 from host.recording import Recording, read_recording
 from host.records import Parsed, parse_session
 from host.store import Store
@@ -68,14 +68,15 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     engine.check_rate(opts.rate)
     started_at = _iso(opts.started_at) if opts.started_at else None
     data = _read(opts.source)
+    digest = hashlib.sha256(data).hexdigest()
     config = _config(opts)
     rec, exported_at = _recording(opts, units)
-    device = f"{opts.format}-{_identity(data, opts, units, config)[:8]}"
+    device = f"{opts.format}-{_identity(digest, opts, units, config)[:8]}"
     found = _stored(store_path, device)
     if found is not None:
         return found
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
-        provenance = {"file": opts.source.name, "sha256": hashlib.sha256(data).hexdigest(), "format": opts.format,
+        provenance = {"file": opts.source.name, "sha256": digest, "format": opts.format,
                       "units": units}
         session = _run(rec, opts, units, config, Path(tmp), note, progress)
         sealed = _reseal(session.header, session.records, device, started_at or exported_at, provenance,
@@ -156,18 +157,15 @@ def _recording(opts: Options, units: str) -> tuple[Recording, str | None]:
 def _config(opts: Options) -> dict:
     """The coach's config (validated as a pull validates it) with the runner and the foot
     (--foot, else the config's, else the firmware's default)."""
-    cfg = read_config(opts.config) if opts.config else {}
-    cfg.update(runner_id=opts.runner, foot=opts.foot or cfg.get("foot") or fw_config.defaults()["foot"])
-    _, errors = fw_config.validate(cfg)
-    if errors:
-        raise UserError(f"{opts.config}: " + "; ".join(errors))
+    cfg = load_config(opts.config, runner_id=opts.runner, foot=opts.foot)
+    cfg.setdefault("foot", fw_config.defaults()["foot"])
     return cfg
 
 
-def _identity(data: bytes, opts: Options, units: str, config: dict) -> str:
-    """What makes the steps: the file's content and how it is run (not the runner's name)."""
+def _identity(digest: str, opts: Options, units: str, config: dict) -> str:
+    """What makes the steps: the file's content (its SHA-256) and how it is run (not the runner's name)."""
     settings = fw_config.validate({k: v for k, v in config.items() if k != "runner_id"})[0]
-    key = [hashlib.sha256(data).hexdigest(), opts.format, units, opts.rate, settings]  # settings hold the foot
+    key = [digest, opts.format, units, opts.rate, settings]  # settings hold the foot
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 

@@ -60,6 +60,18 @@ def read_config(path: Path | str) -> dict:
     return cfg
 
 
+def load_config(path: Path | None, **overrides: object) -> dict:
+    """The config a firmware run uses (simulator replay/serve, archcue import): the file (if
+    any) plus overrides, refused with every reason if anything is invalid (on the host we
+    refuse; the insole itself falls back)."""
+    raw = read_config(path) if path is not None else {}
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    _, errors = fw_config.validate(raw)
+    if errors:
+        raise UserError(f"{path or 'config'}: " + "; ".join(errors))
+    return raw
+
+
 def check_config(cfg: dict) -> dict:
     """What the host will write to the insole, checked first: every setting against the
     firmware's schema, every string (the insole hands them back in its headers) as a name."""
@@ -143,8 +155,8 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
         if todo:
             progress.finish()
         fetched = {sid for sid, _, _ in todo}
-        report.damaged += [(sid, store.damage(sid) or "") for sid, _, sha, _ in listing
-                           if sid not in fetched and store.damage(sid)]
+        report.damaged += [(sid, why) for sid, _, sha, _ in listing
+                           if sid not in fetched and (why := store.damage(sid))]
         verified = [(sid, sha) for sid, _, sha, _ in listing if store.verified(sid, sha)]
         marked = {sid for sid, _, _, synced in listing if synced}
         unmarked = [sid for sid, _ in verified if sid not in marked]

@@ -5,7 +5,7 @@ import argparse
 import csv
 from pathlib import Path
 
-from host.engine import RATE_MAX_HZ, RATE_MIN_HZ
+from host.engine import check_rate
 from host.recording import UNITS, write_recording
 from simulator.errors import ScenarioError
 from simulator.scenario import load_scenario, scenario_names
@@ -31,8 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not RATE_MIN_HZ <= args.rate <= RATE_MAX_HZ:
-        raise ScenarioError(f"--rate {args.rate} Hz: the firmware samples at {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz")
+    check_rate(args.rate)
     if args.seconds is not None and args.seconds < 1:
         raise ScenarioError(f"--seconds {args.seconds:g}: a run lasts at least 1 s")
     run_ = generate(load_scenario(args.scenario), seed=args.seed, rate_hz=args.rate, seconds=args.seconds,

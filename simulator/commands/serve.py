@@ -21,9 +21,9 @@ from pathlib import Path
 
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from host import engine
+from host.pull import load_config
 from simulator.device import write_runner
 from simulator.errors import ConfigError
-from simulator.firmware_config import load_config
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
 from simulator.virtual_insole import DEFAULT_DIR, DEFAULT_HEAP_KB, VirtualInsole
