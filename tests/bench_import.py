@@ -31,40 +31,54 @@ POOLED_RUNS = 4  # 45-minute runs of one non-responder, one a day
 Row = tuple[str, str, str]
 
 
-def verdict(store: Path, csv_path: Path, config: Path, runner: str, started_at: str | None = None) -> str:
-    """Import one run and return its report's verdict, over every run of the runner in the store
-    (both through the archcue command line)."""
-    when = ["--started-at", started_at] if started_at else []
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = archcue(["--store", str(store), "import", str(csv_path), "--format", "csv", "--units", "newton",
-                        "--config", str(config), "--runner", runner, *when])
-    if code:
-        raise RuntimeError(f"archcue import {csv_path} exited {code}")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        archcue(["--store", str(store), "report", runner, "--format", "json"])
-    return json.loads(out.getvalue())["verdict"]
+class Workspace:
+    """A temporary folder with the blocks config, where foreign runs are written as CSVs and
+    imported as a coach would."""
+
+    def __init__(self, tmp: str) -> None:
+        self.work = Path(tmp)
+        self.config = self.work / "blocks.json"
+        self.config.write_text(json.dumps(BLOCKS))
+
+    def import_run(self, store: str, strength: float, seed: int, minutes: int, started_at: str | None = None) -> None:
+        """One run of the foreign model through `archcue import` into the store."""
+        run = generate(seconds=minutes * 60, rate_hz=200, strike="rearfoot", protocol=foreign_protocol(strength),
+                       seed=seed)
+        csv_path = self.work / "run.csv"
+        run.write_csv(csv_path)
+        when = ["--started-at", started_at] if started_at else []
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = archcue(["--store", str(self.work / store), "import", str(csv_path), "--format", "csv",
+                            "--units", "newton", "--config", str(self.config), "--runner", "bench", *when])
+        csv_path.unlink()
+        if code:
+            raise RuntimeError(f"archcue import (strength {strength:g}, seed {seed}) exited {code}")
+
+    def verdict(self, store: str) -> str:
+        """The report's verdict over every run in the store (`archcue report --format json`)."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            archcue(["--store", str(self.work / store), "report", "bench", "--format", "json"])
+        return json.loads(out.getvalue())["verdict"]
+
+
+def _progress(text: str) -> None:
+    print(f"\r[bench] import: {text}          ", end="", file=sys.stderr, flush=True)
 
 
 def import_bar(seeds: range = range(1, 11)) -> dict[tuple[str, int], Counter]:
     """(runner, minutes) -> verdict counts over the seeds, one insole per run."""
     counts: dict[tuple[str, int], Counter] = {(name, m): Counter() for name in RUNNERS for m in MINUTES}
     with tempfile.TemporaryDirectory(prefix="archcue-bench-import-") as tmp:
-        work = Path(tmp)
-        config = work / "blocks.json"
-        config.write_text(json.dumps(BLOCKS))
+        ws = Workspace(tmp)
         for name, strength in RUNNERS.items():
             for seed in seeds:
                 for minutes in MINUTES:
-                    run = generate(seconds=minutes * 60, rate_hz=200, strike="rearfoot",
-                                   protocol=foreign_protocol(strength), seed=seed)
-                    csv_path = work / f"run-{strength:g}-{seed}-{minutes}.csv"
-                    run.write_csv(csv_path)
-                    v = verdict(work / f"s-{strength:g}-{seed}-{minutes}.sqlite", csv_path, config, "bench")
+                    store = f"s-{strength:g}-{seed}-{minutes}.sqlite"
+                    ws.import_run(store, strength, seed, minutes)
+                    v = ws.verdict(store)
                     counts[name, minutes][v] += 1
-                    csv_path.unlink()
-                    print(f"\r[bench] import: {name}, seed {seed}, {minutes} min: {v}          ", end="",
-                          file=sys.stderr, flush=True)
+                    _progress(f"{name}, seed {seed}, {minutes} min: {v}")
     print(file=sys.stderr)
     return counts
 
@@ -74,20 +88,13 @@ def pooled_bar(seeds: range) -> Counter:
     imported for one runner: the report pools their blocks."""
     counts: Counter = Counter()
     with tempfile.TemporaryDirectory(prefix="archcue-bench-import-") as tmp:
-        work = Path(tmp)
-        config = work / "blocks.json"
-        config.write_text(json.dumps(BLOCKS))
+        ws = Workspace(tmp)
         for seed in seeds:
+            store = f"pooled-{seed}.sqlite"
             for day in range(POOLED_RUNS):
-                run = generate(seconds=45 * 60, rate_hz=200, strike="rearfoot", protocol=foreign_protocol(1.0),
-                               seed=1000 * day + seed)
-                csv_path = work / f"run-{seed}-{day}.csv"
-                run.write_csv(csv_path)
-                v = verdict(work / f"pooled-{seed}.sqlite", csv_path, config, "bench", f"2026-11-{day + 1:02d}T07:00")
-                csv_path.unlink()
-                print(f"\r[bench] import: non-responder {seed}, {day + 1} runs: {v}          ", end="",
-                      file=sys.stderr, flush=True)
-            counts[v] += 1
+                ws.import_run(store, 1.0, 1000 * day + seed, 45, f"2026-11-{day + 1:02d}T07:00")
+                _progress(f"non-responder {seed}, {day + 1} runs imported")
+            counts[ws.verdict(store)] += 1
     print(file=sys.stderr)
     return counts
 
