@@ -19,10 +19,10 @@ from collections import Counter
 from pathlib import Path
 
 from host.cli import main as archcue
+from simulator.validate import PROTOCOL
 from tests.bench_report import foreign_protocol
 from tests.foreign_runner import generate
 
-BLOCKS = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}  # the firmware's protocol, spelled out
 RUNNERS = {"strong responder (35%)": 0.35, "non-responder": 1.0}
 MINUTES = (30, 45)
 
@@ -38,7 +38,7 @@ class Workspace:
     def __init__(self, tmp: str) -> None:
         self.work = Path(tmp)
         self.config = self.work / "blocks.json"
-        self.config.write_text(json.dumps(BLOCKS))
+        self.config.write_text(json.dumps(PROTOCOL))
 
     def import_run(self, store: str, strength: float, seed: int, minutes: int, started_at: str | None = None) -> None:
         """One run of the foreign model through `archcue import` into the store."""
@@ -103,7 +103,7 @@ def rows(seeds: range = range(1, 11)) -> list[Row]:
     counts = import_bar(seeds)
     pooled_seeds = range(seeds.start, seeds.start + max(1, len(seeds) // 2))
     pooled = pooled_bar(pooled_seeds)
-    how = f"--format csv --units newton --config {json.dumps(BLOCKS)}"
+    how = f"--format csv --units newton --config {json.dumps(PROTOCOL)}"
     return [(f"archcue import, foreign {name}, {minutes} min",
              ", ".join(f"{v} {n}/{len(seeds)}" for v, n in counts[name, minutes].most_common()),
              f"seeds {seeds.start}-{seeds.stop - 1}, {how}")

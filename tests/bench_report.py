@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator.device import ROOT
+from simulator.validate import PROTOCOL  # the firmware's block protocol: 10 min warm-up, 1 min blocks
 
 
 def _sources_digest() -> str:
@@ -36,7 +37,6 @@ CACHE = ROOT / "build" / "bench" / "verdict-runs" / _sources_digest()  # a chang
 MINUTES = (15, 20, 30, 45)  # of which 10 are warm-up
 STRENGTHS = (0.35, 0.6, 0.8, 1.0)  # engaged toes cut collapses to this share; 1.0 = non-responder
 VERDICTS = ("stabilizes", "no_clear_effect", "inconclusive", "destabilizes", "insufficient_data")
-PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
 Row = tuple[str, str, str]
 PAIRED_START = "2026-11-24T07:00:00"  # both insoles of a two-insole runner start together
 
@@ -63,8 +63,8 @@ def foreign_protocol(strength: float):
     and 15% of cue-off landings, as in issue 14)."""
     from tests.foreign_runner import Protocol
 
-    return Protocol(warmup_s=600, block_s=60, toe_prob_on=0.6, toe_prob_off=0.15, collapse_relaxed=0.45,
-                    collapse_engaged=0.45 * strength)
+    return Protocol(warmup_s=PROTOCOL["warmup_s"], block_s=PROTOCOL["block_s"], toe_prob_on=0.6, toe_prob_off=0.15,
+                    collapse_relaxed=0.45, collapse_engaged=0.45 * strength)
 
 
 def _foreign_steps(strength: float, seed: int, seconds: float) -> np.ndarray:
