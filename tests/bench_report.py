@@ -202,13 +202,12 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
     return rows
 
 
-def _big_store(path: Path, steps: int) -> tuple[str, int]:
-    """Sealed sessions of ~2,550 real firmware steps each (a half-hour responder run, both feet
-    alternately), imported like pulls, until `steps`."""
-    from firmware.core import record, sessionlog
+def _one_session() -> tuple[dict, bytes, dict]:
+    """A sealed session of ~2,550 real firmware steps (a half-hour responder run): header,
+    records, trailer."""
+    from firmware.core import sessionlog
     from hardware.board_data import load_board
     from host.records import parse_session
-    from host.store import Store
     from simulator.device import run_synth
     from simulator.scenario import load_scenario
     from simulator.synth import generate
@@ -218,6 +217,16 @@ def _big_store(path: Path, steps: int) -> tuple[str, int]:
                   {**PROTOCOL, "runner_id": "bench"}, Path(tmp))
         [sid] = sessionlog.session_ids(str(Path(tmp) / "device"))
         header, blob, trailer = parse_session(Path(sessionlog.path(str(Path(tmp) / "device"), sid)).read_bytes())
+    return header, blob, trailer
+
+
+def _big_store(path: Path, steps: int, session: tuple[dict, bytes, dict]) -> tuple[str, int]:
+    """Copies of one session (both feet alternately, dated apart), imported like pulls, until
+    `steps`."""
+    from firmware.core import record, sessionlog
+    from host.store import Store
+
+    header, blob, trailer = session
     store = Store(path)
     n = 0
     while n < steps:
@@ -252,10 +261,11 @@ def report_scale(sizes: tuple[int, ...] = (1_000_000, 3_000_000)) -> list[Row]:
     """archcue report (text, JSON, HTML) on 1 M and 3 M steps: time and peak memory."""
     rows: list[Row] = []
     peaks: dict[tuple[str, int], int] = {}
+    session = _one_session()  # one firmware run serves every size
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             db = Path(tmp) / f"{size}.sqlite"
-            runner, n = _big_store(db, size)
+            runner, n = _big_store(db, size, session)
             for fmt, ext in (("text", "txt"), ("json", "json"), ("html", "html")):
                 wall, inside, rss = min(_report_run(db, runner, fmt, Path(tmp) / f"r.{ext}") for _ in range(2))
                 peaks[fmt, n] = rss
