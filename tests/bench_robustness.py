@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from firmware.core import config as fw_config
 from firmware.core.channels import ARCH
 from hardware.board_data import load_board
 from host.engine import run_firmware
@@ -30,7 +31,7 @@ from simulator.synth import generate as own_generate
 from tests.foreign_runner import CHANNELS, generate
 
 CONFIG = {"cue_mode": "every"}
-WINDOW_MS = 60
+WINDOW_MS = fw_config.defaults()["landing_window_ms"]  # the firmware's landing window, as scored
 PACE_WALK = [("run", 40, 150), ("run", 40, 190), ("walk", 30), ("run", 40, 170)]
 # name: generate() arguments (seconds 120 unless given)
 FOREIGN = {
