@@ -141,13 +141,9 @@ def _board(monkeypatch: pytest.MonkeyPatch, board: dict, console: Console, clock
     monkeypatch.syspath_prepend(str(FIRMWARE))
     for name in [n for n in sys.modules if n in ("core", "hal") or n.startswith(("core.", "hal."))]:
         monkeypatch.delitem(sys.modules, name)
-    ticks = {name: getattr(clock, name) for name in ("ticks_add", "ticks_diff", "ticks_us")}
-    with monkeypatch.context() as m:  # the board's `from time import ticks_*`, for the import only
-        m.setitem(sys.modules, "time", types.SimpleNamespace(**vars(time), **ticks))
-        esp32 = importlib.import_module("hal.esp32")
-    monkeypatch.setattr(esp32, "time", clock)
-    for name, fn in ticks.items():
-        monkeypatch.setattr(esp32, name, fn)
+    monkeypatch.setitem(sys.modules, "time", clock)  # the board's time, `from time import ticks_*` too
+    esp32 = importlib.import_module("hal.esp32")
+    monkeypatch.setitem(sys.modules, "time", time)  # pytest's own clock back, as test_smallint does
     monkeypatch.setattr(esp32, "sys", types.SimpleNamespace(stdout=console, stdin=console))
     monkeypatch.setattr(esp32, "select", types.SimpleNamespace(poll=lambda: Poll(console), POLLIN=1))
     hal = esp32.Board.__new__(esp32.Board)  # only the console part: no pins in CPython
