@@ -3,7 +3,6 @@ board-sized heap (--heap-kb 160), then a pull with nothing new over ~2 MB of sea
 sessions (the listing must not re-read every record)."""
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -11,21 +10,10 @@ from pathlib import Path
 from firmware.core import sessionlog
 from host.pull import pull
 from host.store import Store
-from tests.helpers import wait_for
+from tests.helpers import Virtual
 from tests.sessionfiles import sealed_session
 
 Row = tuple[str, str, str]
-
-
-def _serve(tmp: Path, heap_kb: int):
-    import subprocess
-
-    d = tmp / "insole"
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", "rearfoot_easy", "--speed", "40",
-                             "--dir", str(d), "--device-id", "insole", "--heap-kb", str(heap_kb)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for(lambda: (d / "port").is_symlink() and (d / "device" / sessionlog.DIR).exists())
-    return proc, d
 
 
 def _fill(device: Path, count: int, records: int) -> int:
@@ -40,7 +28,8 @@ def _fill(device: Path, count: int, records: int) -> int:
 
 def _case(count: int, records: int, heap_kb: int) -> tuple[float, float, int, int]:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, d = _serve(Path(tmp), heap_kb)
+        insole = Virtual(Path(tmp), heap_kb=heap_kb)
+        d = insole.dir
         try:
             size = _fill(d / "device", count, records)
             store = Store(Path(tmp) / "s.sqlite")
@@ -53,8 +42,7 @@ def _case(count: int, records: int, heap_kb: int) -> tuple[float, float, int, in
             assert not again.imported and not first.left_behind
             return full, nothing_new, len(first.imported), size
         finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+            insole.stop()
 
 
 def full_insole() -> list[Row]:

@@ -1,9 +1,16 @@
 """Small helpers shared by the end-to-end tests."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from firmware.core import sessionlog
 
 
 @dataclass
@@ -22,3 +29,33 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
             return
         time.sleep(0.1)
     raise TimeoutError("condition not reached")
+
+
+class Virtual:
+    """`python -m simulator serve` in the background: a virtual insole behind a pty at .port."""
+
+    def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0,
+                 name: str = "insole", config: dict | None = None, heap_kb: int = 0, pull_idle_s: float = 0):
+        self.dir = tmp / name
+        args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
+                "--dir", str(self.dir), "--device-id", name] + (["--baud", str(baud)] if baud else [])
+        args += ["--heap-kb", str(heap_kb)] if heap_kb else []
+        args += ["--pull-idle-s", str(pull_idle_s)] if pull_idle_s else []
+        if config:
+            (tmp / f"{name}.json").write_text(json.dumps(config))
+            args += ["--config", str(tmp / f"{name}.json")]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.port = str(self.dir / "port")
+        wait_for(lambda: Path(self.port).is_symlink() and (self.dir / "device" / sessionlog.DIR).exists())
+
+    def steps_logged(self) -> int:
+        device = str(self.dir / "device")
+        return sum(os.stat(sessionlog.path(device, sid)).st_size for sid in sessionlog.session_ids(device))
+
+    def firmware_pid(self) -> int:
+        out = subprocess.run(["pgrep", "-f", f"VfsPosix\\('{self.dir}/device'"], capture_output=True, text=True)
+        return int(out.stdout.split()[0])
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=15)

@@ -12,9 +12,9 @@ import pytest
 from host.cli import main as archcue
 from host.records import parse_session
 from host.store import SCHEMA_VERSION, Store, StoreError
-from tests.helpers import wait_for
+from tests.helpers import Virtual, wait_for
 from tests.sessionfiles import sealed_session
-from tests.test_pull import SID, Virtual
+from tests.test_pull import SID
 
 
 def _put(store: Store, sid: str, named: str = "", device: str = "dev1", **where: str) -> None:

@@ -2,7 +2,6 @@
 MicroPython, mpremote's transport, the SQLite store."""
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -21,38 +20,10 @@ from host.cli import main as archcue
 from host.device_link import LinkError
 from host.pull import pull
 from host.store import Store
-from tests.helpers import wait_for
+from tests.helpers import Virtual, wait_for
 from tests.sessionfiles import flip, record_offset, sealed_session
 
 SID = "insole-00000"  # the fixture insole's first session ids: device id + counter
-
-
-class Virtual:
-    def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0,
-                 name: str = "insole", config: dict | None = None, heap_kb: int = 0, pull_idle_s: float = 0):
-        self.dir = tmp / name
-        args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
-                "--dir", str(self.dir), "--device-id", name] + (["--baud", str(baud)] if baud else [])
-        args += ["--heap-kb", str(heap_kb)] if heap_kb else []
-        args += ["--pull-idle-s", str(pull_idle_s)] if pull_idle_s else []
-        if config:
-            (tmp / f"{name}.json").write_text(json.dumps(config))
-            args += ["--config", str(tmp / f"{name}.json")]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.port = str(self.dir / "port")
-        wait_for(lambda: Path(self.port).is_symlink() and (self.dir / "device" / sessionlog.DIR).exists())
-
-    def steps_logged(self) -> int:
-        device = str(self.dir / "device")
-        return sum(os.stat(sessionlog.path(device, sid)).st_size for sid in sessionlog.session_ids(device))
-
-    def firmware_pid(self) -> int:
-        out = subprocess.run(["pgrep", "-f", f"VfsPosix\\('{self.dir}/device'"], capture_output=True, text=True)
-        return int(out.stdout.split()[0])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=15)
 
 
 @pytest.fixture()
