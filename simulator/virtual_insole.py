@@ -28,6 +28,7 @@ DEFAULT_DIR = ROOT / "build" / "virtual-insole"
 # same objects: the unix heap is 1.19x to 1.50x larger, 1.33x central, and
 # 110 KB x 1.33 = 146 KB, rounded down to 144 KB.
 DEFAULT_HEAP_KB = 144
+_LOOK_S = 0.2  # the pull deadline is looked at this often (a file read), not per chunk moved
 
 
 def _die_with_parent() -> None:
@@ -144,15 +145,18 @@ class VirtualInsole:
             fw = self._boot()
             boots += 1
             self.log(f"firmware booted ({'soft reset' if boots > 1 else 'power on'}), pid {self.proc.pid}")
+            look = 0.0  # when to look at the pull deadline next: not on every chunk a pull moves
             while not self.stopping:
                 ready, _, _ = select.select([fw, self.host_master], [], [], 0.2)
                 if fw in ready and not _forward(fw, self.host_master, self.baud):
                     break  # the firmware process ended (soft reset at the REPL, or a crash)
                 if self.host_master in ready:
                     _forward(self.host_master, fw, self.baud)
-                if self._pull_abandoned():
-                    self.log("the host went silent mid-pull: reset, as the board's timer does")
-                    break
+                if time.monotonic() >= look:
+                    look = time.monotonic() + _LOOK_S
+                    if self._pull_abandoned():
+                        self.log("the host went silent mid-pull: reset, as the board's timer does")
+                        break
                 if self.proc.poll() is not None:
                     while _forward(fw, self.host_master) and select.select([fw], [], [], 0)[0]:
                         pass
