@@ -90,6 +90,14 @@ def cmd_runners(args: argparse.Namespace) -> int:
     return 0
 
 
+def _last_move(moves: list[tuple]) -> str:
+    """A session's latest move between runners (Store.history), in words; "" if never moved."""
+    if not moves:
+        return ""
+    at, was, _, _, _, how = moves[-1]
+    return f"placed by {how} {at}" if was is None else f"moved from {was} by {how} {at}"
+
+
 def cmd_sessions(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.runner and not store.runner_exists(args.runner):
@@ -101,19 +109,13 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         return 0
     print(f"{'session':<24} {'runner':<14} {'foot':<6} {'steps':>6}  {'started':<20} note")
     for s in rows:
-        note = "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")
-        moves = store.history(s.id)
-        if moves:
-            at, was, _, _, _, how = moves[-1]
-            moved = f"placed by {how} {at}" if was is None else f"moved from {was} by {how} {at}"
-            note = f"{moved}; {note}" if note else moved
         source = store.header(s.id).get("imported")
-        if source:
-            note = f"imported from {source.get('file')} ({source.get('format')})" + (f"; {note}" if note else "")
-        if s.status == "damaged":
-            note = f"DAMAGED: {s.damage}" + (f"; {note}" if note else "")
-        if s.id in notes:
-            note = note_words(notes[s.id]) + (f"; {note}" if note else "")
+        parts = [note_words(notes[s.id]) if s.id in notes else "",  # most telling first
+                 f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
+                 f"imported from {source.get('file')} ({source.get('format')})" if source else "",
+                 _last_move(store.history(s.id)),
+                 "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")]
+        note = "; ".join(p for p in parts if p)
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
               f"{shown(s.started_at or '-'):<20} {shown(note)}")
     return 0
