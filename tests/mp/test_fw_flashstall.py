@@ -2,7 +2,7 @@
 # FlashStall predicts for the session log's appends and syncs are those VfsLfs2 issues on
 # an emulated 4 MB flash (MicroPython only: CPython has no VfsLfs2).
 
-from littlefs import HEADER, MICROPYTHON, needs_littlefs
+from littlefs import HEADER, MICROPYTHON, cut_sweep, needs_littlefs
 
 from core import record, sessionlog
 
@@ -106,56 +106,44 @@ def test_block_aligned_syncs_cost_no_extra_erase():
     assert got <= blocks + 1, (got, blocks)  # + at most one metadata compaction
 
 
-def _boundary_run(flash, root, cut_at, n, acked):
-    """Log n records with syncs only at block ends (a record straddles each); power dies
-    at flash op cut_at. acked[0]: records wholly on flash at the last completed sync."""
-    flash.cut_at = cut_at
-    holder = []
+def _boundary_log(root, state):
+    """Log n records with syncs only at block ends (a record straddles each).
+    state["acked"]: records wholly on flash at the last completed sync; state["full"]: that
+    count at the end of the run power never cut (the sweep's first)."""
+    state["acked"] = 0
 
     def hook(op, nbytes):
         if op == sessionlog.SYNC and holder:
             s = holder[0]
-            acked[0] = (s.size - s.data_start) // record.SIZE
+            state["acked"] = (s.size - s.data_start) // record.SIZE
 
-    try:
-        s = sessionlog.SessionLog(root, "aabbcc", HEADER, flush_ms=10**9, log=lambda m: None, flash=hook)
-        s.data_start = s.size
-        holder.append(s)
-        for i in range(n):
-            s.append(_rec(i))
-        return False
-    except flashsim.PowerCut:
-        return True
-    finally:
-        flash.cut_at = 0
+    holder = []
+    s = sessionlog.SessionLog(root, "aabbcc", HEADER, flush_ms=10**9, log=lambda m: None, flash=hook)
+    s.data_start = s.size
+    holder.append(s)
+    for i in range(state["n"]):
+        s.append(_rec(i))
+    state.setdefault("full", state["acked"])
+
+
+def _nothing_synced_lost(root, state, done):
+    assert not done  # every cut falls inside the run
+    for sid in sessionlog.session_ids(root):
+        got = []
+        try:
+            trailer = sessionlog.scan_path(sessionlog.path(root, sid), got.append).trailer
+        except sessionlog.LogError:  # cut before the header was synced: kept, named, empty
+            assert state["acked"] == 0
+            continue
+        assert trailer is not None
+        assert got == [record.unpack(_rec(i)) for i in range(len(got))]
+        assert len(got) >= state["acked"], (len(got), state)
 
 
 def test_power_cut_around_a_block_boundary_sync_loses_nothing_synced():
     needs_littlefs()
-    flash = flashsim.Flash(block_count=32)
-    blank = bytearray(flash.data)
     n = 190  # the first block boundary of the file falls inside record ~145
-    root = flashsim.power_up(flash)
-    flash.ops = 0
-    acked = [0]
-    _boundary_run(flash, root, 0, n, acked)
-    total, full = flash.ops, acked[0]
-    assert full > 100, full  # the run did sync at a block boundary
-    print("block-boundary power cuts tested:", total)
-    for cut in range(1, total + 1):
-        flash.data[:] = blank
-        root = flashsim.power_up(flash)
-        acked = [0]
-        assert _boundary_run(flash, root, cut, n, acked), cut
-        root = flashsim.power_up(flash)
-        sessionlog.recover(root, lambda m: None)
-        for sid in sessionlog.session_ids(root):
-            got = []
-            try:
-                trailer = sessionlog.scan_path(sessionlog.path(root, sid), got.append).trailer
-            except sessionlog.LogError:  # cut before the header was synced: kept, named, empty
-                assert acked[0] == 0, cut
-                continue
-            assert trailer is not None, cut
-            assert got == [record.unpack(_rec(i)) for i in range(len(got))], cut
-            assert len(got) >= acked[0], (cut, len(got), acked)
+    state = {"n": n}
+    cuts = cut_sweep(flashsim.Flash(block_count=32), lambda root: state, _boundary_log, _nothing_synced_lost)
+    assert state["full"] > 100, state  # the run did sync at a block boundary
+    print("block-boundary power cuts tested:", cuts)

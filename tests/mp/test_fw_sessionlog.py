@@ -2,7 +2,7 @@
 # MicroPython; on CPython the same logic runs on a temporary folder.
 import os
 
-from littlefs import HEADER, MICROPYTHON, needs_littlefs
+from littlefs import HEADER, MICROPYTHON, cut_sweep, needs_littlefs
 
 from core import channels, record, sessionlog
 
@@ -204,38 +204,6 @@ def _sealed(root, n):
     return s.sid
 
 
-def _cut_sweep(flash, setup, action, check, samples=0):
-    """Power dies at every flash program/erase of action() (or at `samples` of them spread
-    evenly), after setup() on a fresh flash; check(root, state, done) runs on the flash as
-    it comes back."""
-    flash.data[:] = b"\xff" * len(flash.data)
-    root = flashsim.power_up(flash)
-    state = setup(root)
-    image = bytearray(flash.data)
-    flash.ops = 0
-    action(root, state)
-    total = flash.ops
-    cuts = 0
-    for cut in range(1, total + 1, max(1, total // samples) if samples else 1):
-        flash.data[:] = image
-        root = flashsim.power_up(flash)
-        flash.cut_at = cut
-        done = False
-        try:
-            action(root, state)
-            done = True
-        except flashsim.PowerCut:
-            pass
-        finally:
-            flash.cut_at = 0
-        root = flashsim.power_up(flash)
-        sessionlog.recover(root, lambda m: None)
-        check(root, state, done)
-        cuts += 1
-    assert total > 0 and cuts > 0
-    return cuts
-
-
 def _whole(root, sid, n):
     _, got, trailer = _read(root, sid)
     assert trailer is not None and got == [record.unpack(_rec(i)) for i in range(n)], sid
@@ -287,9 +255,9 @@ def test_power_cut_while_marking_synced_or_deleting_or_reclaiming():
         _whole(root, ids[2], 30)
         assert sessionlog.exists(sessionlog.path(root, ids[0])) != done or not done
 
-    cuts = _cut_sweep(flash, _three, mark, mark_check)
-    cuts += _cut_sweep(flash, _three, remove, remove_check)
-    cuts += _cut_sweep(flash, reclaim_setup, reclaim, reclaim_check)
+    cuts = cut_sweep(flash, _three, mark, mark_check)
+    cuts += cut_sweep(flash, _three, remove, remove_check)
+    cuts += cut_sweep(flash, reclaim_setup, reclaim, reclaim_check)
     print("power cuts while marking, deleting, reclaiming:", cuts)
 
 
@@ -313,7 +281,7 @@ def test_power_cut_while_writing_the_config_falls_back_to_the_last_good():
         assert cfg["cue_every_steps"] in (5, 7), (cfg, errors)
         assert cfg["cue_every_steps"] == 7 or not done
 
-    print("power cuts while writing the config:", _cut_sweep(flash, setup, write, check))
+    print("power cuts while writing the config:", cut_sweep(flash, setup, write, check))
 
 
 def test_a_torn_config_falls_back_to_the_last_good_one():
@@ -349,7 +317,7 @@ def test_power_cut_with_the_flash_full_keeps_what_was_sealed():
                     continue  # cut before its header reached flash
                 assert got == [record.unpack(_rec(i)) for i in range(len(got))]
 
-    print("power cuts with the flash full:", _cut_sweep(flash, setup, fill, check, samples=12))
+    print("power cuts with the flash full:", cut_sweep(flash, setup, fill, check, samples=12))
 
 
 def test_a_bit_flipped_on_flash_costs_one_record():
