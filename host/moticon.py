@@ -87,16 +87,21 @@ def _start_time(comments: list[str]) -> str | None:
     return None
 
 
-def side_rows(export: Export, side: str) -> np.ndarray:
+def _cells(export: Export, side: str) -> np.ndarray:
+    """The side's 16 pressure cells (N/cm²), column c - 1 for cell c; NaN where blank."""
+    return np.column_stack([export.column(pressure_column(side, c)) for c in range(1, 17)])
+
+
+def side_rows(export: Export, side: str, cells: np.ndarray | None = None) -> np.ndarray:
     """The rows where every pressure cell of this side was recorded (blank rows are dropped:
     the replay bridges them as it does any gap)."""
-    cells = np.column_stack([export.column(pressure_column(side, c)) for c in range(1, 17)])
-    return ~np.isnan(cells).any(axis=1)
+    return ~np.isnan(_cells(export, side) if cells is None else cells).any(axis=1)
 
 
 def recording(export: Export, side: str) -> Recording:
     """One foot's six regions in newtons, on the export's own clock (ms)."""
-    keep = side_rows(export, side)
+    pressure = _cells(export, side)
+    keep = side_rows(export, side, pressure)
     if not keep.any():
         raise RecordingError(f"{export.path}: the {side} foot's pressure cells are blank on every line "
                              f"(try --foot {SIDES[1 - SIDES.index(side)]})")
@@ -105,9 +110,9 @@ def recording(export: Export, side: str) -> Recording:
     bad = np.flatnonzero(~np.isfinite(t_ms) | np.concatenate([[False], np.diff(t_ms) <= 0]))
     if len(bad):
         raise RecordingError(f"{export.path}:{lines[bad[0]]}: column time: not after the line before it")
-    forces = np.column_stack([
-        np.column_stack([export.column(pressure_column(side, c))[keep] for c in cells]).mean(axis=1)
-        for cells in REGIONS.values()]) * FSR_AREA_CM2
+    pressure = pressure[keep]
+    forces = np.column_stack([pressure[:, [c - 1 for c in cells]].mean(axis=1)
+                              for cells in REGIONS.values()]) * FSR_AREA_CM2
     negative = np.flatnonzero((forces < 0).any(axis=1))
     if len(negative):
         raise RecordingError(f"{export.path}:{lines[negative[0]]}: a negative {side} pressure")
