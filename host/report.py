@@ -96,11 +96,16 @@ def effect_words(r: Interval, what: str = "collapses", label: str = "") -> str:
     return f"{head} ({label}between {_change(r.low)} and {_change(r.high)})"
 
 
+def _points(x: float, same: str, more: str, less: str) -> str:
+    """A difference of two rates in percentage points, its sign as words."""
+    p = round(100 * abs(x))
+    return same if p == 0 else f"{p} points {more if x > 0 else less}"
+
+
 def points_words(d: Interval, when: str) -> str:
     """An engaged-rate difference in percentage points, signs as words."""
     def one(x: float) -> str:
-        p = round(100 * abs(x))
-        return "no difference" if p == 0 else f"{p} points {'more' if x > 0 else 'less'}"
+        return _points(x, "no difference", "more", "less")
     if not math.isfinite(d.estimate):
         return "n/a"
     if not (math.isfinite(d.low) and math.isfinite(d.high)):
@@ -308,8 +313,7 @@ def asymmetry_words(s: analysis.Asymmetry) -> str:
     """Left against right, in points, with its interval and what it rests on."""
     d = s.diff
     def one(x: float) -> str:
-        p = round(100 * abs(x))
-        return "as often" if p == 0 else f"{p} points {'more often' if x > 0 else 'less often'}"
+        return _points(x, "as often", "more often", "less often")
     if not math.isfinite(d.estimate):
         return "Left against right: n/a."
     between = (f" (95% interval: between {one(d.low)} and {one(d.high)})" if math.isfinite(d.low)
