@@ -91,7 +91,7 @@ def cmd_runners(args: argparse.Namespace) -> int:
 
 
 def _last_move(moves: list[tuple]) -> str:
-    """A session's latest move between runners (Store.history), in words; "" if never moved."""
+    """A session's latest move between runners (Store.histories), in words; "" if never moved."""
     if not moves:
         return ""
     at, was, _, _, _, how = moves[-1]
@@ -103,17 +103,18 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if args.runner and not store.runner_exists(args.runner):
         raise StoreError(f"no runner {shown(args.runner)!r} in {args.store} (see `archcue runners`)")
     rows = store.sessions(args.runner)
-    notes = store.notes([s.id for s in rows])
     if not rows:
         print("no sessions in the store yet")
         return 0
+    ids = [s.id for s in rows]  # a query each for notes, headers and moves, however many sessions
+    notes, headers, moves = store.notes(ids), store.headers(ids), store.histories(ids)
     print(f"{'session':<24} {'runner':<14} {'foot':<6} {'steps':>6}  {'started':<20} note")
     for s in rows:
-        source = store.header(s.id).get("imported")
+        source = headers[s.id].get("imported")
         parts = [note_words(notes[s.id]) if s.id in notes else "",  # most telling first
                  f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
                  f"imported from {source.get('file')} ({source.get('format')})" if source else "",
-                 _last_move(store.history(s.id)),
+                 _last_move(moves.get(s.id, [])),
                  "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")]
         note = "; ".join(p for p in parts if p)
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "

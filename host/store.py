@@ -103,6 +103,9 @@ class SessionRow:
     damage: str | None = None
 
 
+Move = tuple[str, str | None, str, str | None, str | None, str]  # at, from/to runner, from/to foot, how
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -258,10 +261,16 @@ class Store:
     def _drop_empty_runners(self) -> None:
         self.db.execute("DELETE FROM runners WHERE id NOT IN (SELECT runner_id FROM sessions)")
 
-    def history(self, session_id: str) -> list[tuple[str, str | None, str, str | None, str | None, str]]:
-        """(at, from runner, to runner, from foot, to foot, how) per move of a session, oldest first."""
-        return self.db.execute("SELECT at, from_runner, to_runner, from_foot, to_foot, how FROM assignments "
-                               "WHERE session_id = ? ORDER BY rowid", (session_id,)).fetchall()
+    def histories(self, session_ids: list[str]) -> dict[str, list[Move]]:
+        """Each moved session's moves, oldest first; a session never moved has no entry. One query
+        for any number of sessions."""
+        wanted = set(session_ids)  # filtered here, not SQL IN (...): see note_history
+        moves: dict[str, list[Move]] = {}
+        for sid, *move in self.db.execute("SELECT session_id, at, from_runner, to_runner, from_foot, to_foot, how "
+                                          "FROM assignments ORDER BY rowid"):
+            if sid in wanted:
+                moves.setdefault(sid, []).append(tuple(move))
+        return moves
 
     def runners(self) -> list[tuple[str, int, int]]:
         """(name, sessions, steps) per runner."""
@@ -285,9 +294,11 @@ class Store:
         return self.db.execute("SELECT r.name FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",
                                (session_id,)).fetchone()[0]
 
-    def header(self, session_id: str) -> dict:
-        """The session's header as the insole (or `archcue import`) wrote it."""
-        return json.loads(self.db.execute("SELECT header_json FROM sessions WHERE id = ?", (session_id,)).fetchone()[0])
+    def headers(self, session_ids: list[str]) -> dict[str, dict]:
+        """Each session's header as the insole (or `archcue import`) wrote it, in one query."""
+        wanted = set(session_ids)  # filtered here, not SQL IN (...): see note_history
+        return {sid: json.loads(text) for sid, text in self.db.execute("SELECT id, header_json FROM sessions")
+                if sid in wanted}
 
     def runner_exists(self, runner: str) -> bool:
         return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None

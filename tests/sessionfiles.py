@@ -4,9 +4,12 @@ from __future__ import annotations
 from firmware.core import record, sessionlog
 
 
-def sealed_session(n: int, sid: str = "dev1-000001", runner: str = "ana", fmt: int = 1, device: str = "dev1") -> bytes:
-    """A sealed session of n records; the trailer repeats the header's identity, as the firmware's."""
-    header = {"session": sid, "device": device, "runner": runner, "foot": "left", "rate_hz": 200, "format": fmt}
+def sealed_session(n: int, sid: str = "dev1-000001", runner: str = "ana", fmt: int = 1, device: str = "dev1",
+                   extra: dict | None = None, recovered: bool = False) -> bytes:
+    """A sealed session of n records; the trailer repeats the header's identity, as the firmware's.
+    extra: more header fields (started_at, imported, ...); recovered: sealed by recovery after a power cut."""
+    header = {"session": sid, "device": device, "runner": runner, "foot": "left", "rate_hz": 200, "format": fmt,
+              **(extra or {})}
     head = sessionlog._header_block(header)
     summary = sessionlog.Summary()
     body = bytearray()
@@ -15,7 +18,10 @@ def sealed_session(n: int, sid: str = "dev1-000001", runner: str = "ana", fmt: i
         record.pack_into(buf, 0, 0, 1000 + 700 * i, 250, 1500, 2000, 300, 40, 0, 3000, 0, 0)
         body += buf
         summary.add(record.unpack(buf))
-    return head + bytes(body) + sessionlog._trailer_block(sessionlog._seal_info(summary, header, len(head)))
+    info = sessionlog._seal_info(summary, header, len(head))
+    if recovered:
+        info["recovered"] = True
+    return head + bytes(body) + sessionlog._trailer_block(info)
 
 
 def flip(data: bytes, at: int) -> bytes:

@@ -52,14 +52,14 @@ def test_pull_runner_places_the_new_sessions_and_assign_moves_them(tmp_path: Pat
     assert archcue(store + ["report", "alice"]) == 1  # its only session moved: the runner is gone
     assert "no runner 'alice'" in capsys.readouterr().err
     s = Store(tmp_path / "s.sqlite")
-    assert [(h[1], h[2], h[4], h[5]) for h in s.history(SID + "1")] == [
+    assert [(h[1], h[2], h[4], h[5]) for h in s.histories([SID + "1"])[SID + "1"]] == [
         (None, "alice", "left", "pull --runner"), ("alice", "bob", "right", "assign")]
 
 
 def test_a_session_that_names_its_runner_keeps_it(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     _put(store, "dev1-000001", named="ana", runner="alice")
-    assert store.runner_of("dev1-000001") == "ana" and store.history("dev1-000001") == []
+    assert store.runner_of("dev1-000001") == "ana" and store.histories(["dev1-000001"]) == {}
 
 
 def test_assign_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,7 +68,7 @@ def test_assign_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[
     _put(store, "dev1-000002")
     with pytest.raises(StoreError, match="dev1-000009"):
         store.assign(["dev1-000001", "dev1-000009"], "alice")
-    assert {s.runner for s in store.sessions()} == {"unassigned"} and store.history("dev1-000001") == []
+    assert {s.runner for s in store.sessions()} == {"unassigned"} and store.histories(["dev1-000001"]) == {}
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "assign", "dev1-000001", "--runner", "a\x1bb"]) == 1
     assert "control character" in capsys.readouterr().err
     store.assign(["dev1-000001", "dev1-000002"], "alice")
@@ -84,7 +84,7 @@ def test_a_version_2_store_gains_the_history_on_opening(tmp_path: Path) -> None:
     store = Store(path, create=False)
     assert store.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
     store.assign(["dev1-000001"], "alice")
-    assert store.history("dev1-000001")[0][1:3] == ("unassigned", "alice")
+    assert store.histories(["dev1-000001"])["dev1-000001"][0][1:3] == ("unassigned", "alice")
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM assignments").fetchone()[0] == 1
 
 

@@ -1,0 +1,102 @@
+"""`archcue sessions`: every kind of session on its line (notes, damage, provenance of an import,
+moves between runners, recovery, unsealed), in a number of store queries that does not grow
+with the sessions listed."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from host.cli import main as archcue
+from host.records import parse_session
+from host.store import Store
+from tests.sessionfiles import flip, record_offset, sealed_session
+
+IMPORTED = {"imported": {"file": "lab run.csv", "format": "csv", "units": "newton", "sha256": "ab" * 32}}
+
+
+def _put(store: Store, sid: str, data: bytes, **where: str) -> None:
+    store.import_parsed(parse_session(data, sid), hashlib.sha256(data).hexdigest(), **where)
+
+
+def _mixed_store(path: Path, groups: int = 1) -> None:
+    """`groups` sets of eight sessions, one of each kind the listing words."""
+    store = Store(path)
+    for g in range(groups):
+        dev, imp = f"dev{g + 1}", f"imp{g + 1}"
+        _put(store, f"{dev}-000001", sealed_session(20, f"{dev}-000001", device=dev))
+        unsealed = sealed_session(20, f"{dev}-000002", device=dev)
+        _put(store, f"{dev}-000002", unsealed[:record_offset(unsealed, 20)])
+        damaged = sealed_session(20, f"{dev}-000003", device=dev, extra={"started_at": "2026-11-02T07:00:00"})
+        _put(store, f"{dev}-000003", flip(damaged, record_offset(damaged, 4) + 3))
+        _put(store, f"{dev}-000004", sealed_session(20, f"{dev}-000004", device=dev, recovered=True))
+        _put(store, f"{dev}-000005", sealed_session(20, f"{dev}-000005", runner="", device=dev),
+             runner="bob", foot="right")
+        _put(store, f"{dev}-000006", sealed_session(20, f"{dev}-000006", device=dev))
+        store.assign([f"{dev}-000006"], "bob", "right")
+        _put(store, f"{imp}-000001", sealed_session(20, f"{imp}-000001", runner="carol", device=imp,
+                                                    extra={"started_at": "2026-11-03T07:30:00", **IMPORTED}))
+        damaged = sealed_session(20, f"{imp}-000002", runner="carol", device=imp, extra=IMPORTED)
+        _put(store, f"{imp}-000002", flip(damaged, record_offset(damaged, 0) + 3))
+        store.assign([f"{imp}-000002"], "ana")
+        store.add_note([f"{dev}-000001", f"{imp}-000002"], pain_during=3, knee="left", drill="toe-curl")
+        store.add_note([f"{dev}-000003"], pain_after=0)
+    store.close()
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("host.store._now", lambda: "2026-11-29T08:00:00")
+
+
+# the listing as archcue printed it before its queries were batched, byte for byte
+WHOLE = """\
+session                  runner         foot    steps  started              note
+dev1-000001              ana            left       20  -                    pain 3 during, ? after (left knee); drill toe-curl
+dev1-000002              ana            left       20  -                    DAMAGED: not sealed (the insole could not seal it); not sealed
+dev1-000003              ana            left       19  2026-11-02T07:00:00  pain ? during, 0 after; DAMAGED: 1 corrupt record(s) at 4
+dev1-000004              ana            left       20  -                    recovered after a power cut
+dev1-000005              bob            right      20  -                    placed by pull --runner 2026-11-29T08:00:00
+dev1-000006              bob            right      20  -                    moved from ana by assign 2026-11-29T08:00:00
+imp1-000001              carol          left       20  2026-11-03T07:30:00  imported from lab run.csv (csv)
+imp1-000002              ana            left       19  -                    pain 3 during, ? after (left knee); drill toe-curl; DAMAGED: 1 corrupt record(s) at 0; imported from lab run.csv (csv); moved from carol by assign 2026-11-29T08:00:00
+"""
+
+
+def test_every_kind_of_session_has_its_words(tmp_path: Path, frozen: None,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    _mixed_store(tmp_path / "s.sqlite")
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions"]) == 0
+    assert capsys.readouterr().out == WHOLE
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions", "ana"]) == 0
+    head, *lines = WHOLE.splitlines(keepends=True)
+    assert capsys.readouterr().out == head + "".join(line for line in lines if line.split()[1] == "ana")
+
+
+def _statements(path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """The SQL statements `archcue sessions` runs on the store at path."""
+    run: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs) -> sqlite3.Connection:
+        db = connect(*args, **kwargs)
+        db.set_trace_callback(run.append)
+        return db
+
+    with monkeypatch.context() as m:
+        m.setattr(sqlite3, "connect", traced)
+        assert archcue(["--store", str(path), "sessions"]) == 0
+    capsys.readouterr()
+    return run
+
+
+def test_the_listing_costs_the_same_queries_for_8_or_24_sessions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _mixed_store(tmp_path / "few.sqlite")
+    _mixed_store(tmp_path / "more.sqlite", groups=3)
+    few, more = _statements(tmp_path / "few.sqlite", monkeypatch, capsys), \
+        _statements(tmp_path / "more.sqlite", monkeypatch, capsys)
+    assert len(Store(tmp_path / "more.sqlite").sessions()) == 24
+    assert few == more
