@@ -24,6 +24,7 @@ from tests.bench_full_insole import full_insole
 from tests.bench_import import rows as import_bar
 from tests.bench_live import live
 from tests.bench_robustness import robustness
+from tests.bench_sessions import sessions_listing
 
 BUILD = ROOT / "build" / "bench"
 
@@ -196,6 +197,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("esp32", esp32),
     ("robustness", robustness),
     ("archcue import (foreign runs)", import_bar),
+    ("sessions listing", sessions_listing),
     ("live view", live),
 ]
 

@@ -21,7 +21,7 @@ def _put(store: Store, sid: str, data: bytes, **where: str) -> None:
     store.import_parsed(parse_session(data, sid), hashlib.sha256(data).hexdigest(), **where)
 
 
-def _mixed_store(path: Path, groups: int = 1) -> None:
+def mixed_store(path: Path, groups: int = 1) -> None:
     """`groups` sets of eight sessions, one of each kind the listing words."""
     store = Store(path)
     for g in range(groups):
@@ -76,7 +76,7 @@ WHOLE = "".join(line + "\n" for line in (
 
 def test_every_kind_of_session_has_its_words(tmp_path: Path, frozen: None,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    _mixed_store(tmp_path / "s.sqlite")
+    mixed_store(tmp_path / "s.sqlite")
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions"]) == 0
     assert capsys.readouterr().out == WHOLE
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions", "ana"]) == 0
@@ -103,8 +103,8 @@ def _statements(path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 
 def test_the_listing_costs_the_same_queries_for_8_or_24_sessions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    _mixed_store(tmp_path / "few.sqlite")
-    _mixed_store(tmp_path / "more.sqlite", groups=3)
+    mixed_store(tmp_path / "few.sqlite")
+    mixed_store(tmp_path / "more.sqlite", groups=3)
     few, more = _statements(tmp_path / "few.sqlite", monkeypatch, capsys), \
         _statements(tmp_path / "more.sqlite", monkeypatch, capsys)
     assert len(Store(tmp_path / "more.sqlite").sessions()) == 24
