@@ -10,6 +10,7 @@ session logs on "flash") is the firmware's own.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -153,7 +154,8 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
                                        flash_stall=stall_spec)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir,
                             env={**os.environ, "MICROPYPATH": ""})
-    stdout, stderr = _wait(proc, timeout, lambda: progress(_logged_ms(device, before)) if progress else None)
+    log = LogFollower(device, before)
+    stdout, stderr = _wait(proc, timeout, lambda: progress(log.logged_ms()) if progress else None)
     output = stdout + stderr
     if proc.returncode != 0:
         raise FirmwareError(f"firmware exited with {proc.returncode}:\n{output}")
@@ -183,15 +185,45 @@ def _wait(proc: subprocess.Popen, timeout: float, tick: Callable[[], None]) -> t
             proc.communicate()
 
 
-def _logged_ms(device: Path, before: set[str]) -> int:
-    """How far (ms of run time) the session being written has got: the last contact time in
-    its records (written in batches, so this trails the run by a few seconds)."""
-    last = [0]
-    for sid in sessionlog.session_ids(str(device)):
-        if sid not in before:
-            sessionlog.scan_path(sessionlog.path(str(device), sid),
-                                 lambda v: last.__setitem__(0, v[record.I_IC_MS]))
-    return last[0]
+class LogFollower:
+    """How far (ms of run time) the sessions a run is writing have got: the last contact time in
+    their records (written in batches, so this trails the run by a few seconds). Each call reads
+    only what was appended since the last one: rescanning the whole growing file (a CRC per
+    record) once a second would cost a long import time quadratic in its length."""
+
+    def __init__(self, device: Path, before: set[str]) -> None:
+        self.device, self.before = str(device), before
+        self.heads: dict[str, bytes] = {}  # session -> its header block, which the reader needs first
+        self.read: dict[str, int] = {}  # session -> the file offset up to which its records are read
+        self.last: dict[str, int] = {}  # session -> contact time of its last CRC-valid record
+
+    def logged_ms(self) -> int:
+        """The last contact time of the newest session with a valid record so far; 0 before any."""
+        last = 0
+        for sid in sessionlog.session_ids(self.device):
+            if sid not in self.before:
+                self._follow(sid)
+                last = self.last.get(sid, last)
+        return last
+
+    def _follow(self, sid: str) -> None:
+        """Reads the records appended to a session since the last call, by the firmware's own
+        reader fed the header block and the new bytes: whole 24-byte slots only, up to the
+        trailer if the session is sealed by now (so a record being written is read next time)."""
+        head, offset = self.heads.get(sid, b""), self.read.get(sid, 0)
+        with open(sessionlog.path(self.device, sid), "rb") as f:
+            f.seek(offset)
+            data = head + f.read()
+
+        def on_record(values: tuple) -> None:
+            self.last[sid] = values[record.I_IC_MS]
+
+        try:
+            found = sessionlog.scan(io.BytesIO(data), len(data), on_record)
+        except sessionlog.LogError:
+            return  # the file made but its header not written yet: nothing logged
+        self.heads[sid] = data[:found.data_start]
+        self.read[sid] = offset - len(head) + found.data_start + (found.records + found.bad) * record.SIZE
 
 
 @dataclass
