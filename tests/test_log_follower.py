@@ -16,15 +16,13 @@ N = 60
 
 def _whole_file_ms(device: Path, before: set[str]) -> int:
     """The figure from a scan of each new whole file (0 while a file has no readable header)."""
-    last = 0
+    values: list[int] = []  # every valid record's contact time, file by file
     for sid in [s for s in sessionlog.session_ids(str(device)) if s not in before]:
-        values: list[int] = []
         try:
             sessionlog.scan_path(sessionlog.path(str(device), sid), lambda v: values.append(v[record.I_IC_MS]))
         except sessionlog.LogError:
             pass
-        last = values[-1] if values else last
-    return last
+    return values[-1] if values else 0
 
 
 def _session(sid: str) -> bytes:
