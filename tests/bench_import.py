@@ -7,6 +7,7 @@ out a 15% effect of curling for a non-responder (see the README's power table), 
 imports four 45-minute runs of one non-responder on four days and reports the pooled verdict.
 
     PYTHONPATH=. .venv/bin/python -m tests.bench_import [SEEDS]   (default 10 seeds)
+    PYTHONPATH=. .venv/bin/python -m tests.bench_import cost [MINUTES]   (one import's cost only: 45)
 """
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ import io
 import json
 import sys
 import tempfile
+import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from host.cli import main as archcue
@@ -42,17 +45,26 @@ class Workspace:
 
     def import_run(self, store: str, strength: float, seed: int, minutes: int, started_at: str | None = None) -> None:
         """One run of the foreign model through `archcue import` into the store."""
+        csv_path = self.write_run(strength, seed, minutes)
+        self.import_csv(store, csv_path, started_at)
+        csv_path.unlink()
+
+    def write_run(self, strength: float, seed: int, minutes: int) -> Path:
+        """One run of the foreign model as a newton CSV."""
         run = generate(seconds=minutes * 60, rate_hz=200, strike="rearfoot", protocol=foreign_protocol(strength),
                        seed=seed)
         csv_path = self.work / "run.csv"
         run.write_csv(csv_path)
+        return csv_path
+
+    def import_csv(self, store: str, csv_path: Path, started_at: str | None = None) -> None:
+        """`archcue import` of a run's CSV into the store, as a coach would."""
         when = ["--started-at", started_at] if started_at else []
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = archcue(["--store", str(self.work / store), "import", str(csv_path), "--format", "csv",
                             "--units", "newton", "--config", str(self.config), "--runner", "bench", *when])
-        csv_path.unlink()
         if code:
-            raise RuntimeError(f"archcue import (strength {strength:g}, seed {seed}) exited {code}")
+            raise RuntimeError(f"archcue import of {csv_path.name} into {store} exited {code}")
 
     def verdict(self, store: str) -> str:
         """The report's verdict over every run in the store (`archcue report --format json`)."""
@@ -99,7 +111,40 @@ def pooled_bar(seeds: range) -> Counter:
     return counts
 
 
+def import_cost(minutes: int = 45) -> Row:
+    """What one import costs archcue's own process (the firmware runs in a child process), and
+    the part of it that grows with the run: the progress line's reads of the session log, once
+    a second (engine._wait's tick, timed)."""
+    from host import engine
+
+    looks: list[float] = []
+    wait = engine._wait
+
+    def timed(proc, timeout: float, tick: Callable[[], None]) -> tuple[str, str]:
+        def timed_tick() -> None:
+            start = time.perf_counter()
+            tick()
+            looks.append(time.perf_counter() - start)
+        return wait(proc, timeout, timed_tick)
+
+    with tempfile.TemporaryDirectory(prefix="archcue-bench-import-") as tmp:
+        ws = Workspace(tmp)
+        csv_path = ws.write_run(1.0, 1, minutes)
+        wall, cpu = time.perf_counter(), time.process_time()
+        engine._wait = timed
+        try:
+            ws.import_csv("cost.sqlite", csv_path)
+        finally:
+            engine._wait = wait
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return (f"archcue import, {minutes} min run: progress reads", f"{sum(looks) * 1000:.0f} ms in {len(looks)} "
+            f"looks (last {looks[-1] * 1000:.1f} ms); archcue's own CPU {cpu:.2f} s in {wall:.1f} s",
+            "the progress line reads the session log once a second while the firmware runs; CPU: the import "
+            "process (CSV read, resampling, progress, sealing, store), not the firmware's child process")
+
+
 def rows(seeds: range = range(1, 11)) -> list[Row]:
+    cost = import_cost()
     counts = import_bar(seeds)
     pooled_seeds = range(seeds.start, seeds.start + max(1, len(seeds) // 2))
     pooled = pooled_bar(pooled_seeds)
@@ -110,10 +155,13 @@ def rows(seeds: range = range(1, 11)) -> list[Row]:
             for name in RUNNERS for minutes in MINUTES] + [
         (f"archcue import, foreign non-responder, {POOLED_RUNS} runs of 45 min on {POOLED_RUNS} days",
          ", ".join(f"{v} {n}/{len(pooled_seeds)}" for v, n in pooled.most_common()),
-         f"{len(pooled_seeds)} runners, each run imported with {how} --started-at DAY; the report pools them")]
+         f"{len(pooled_seeds)} runners, each run imported with {how} --started-at DAY; the report pools them"),
+        cost]
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:2] == ["cost"]:  # only one import's cost
+    print(" | ".join(import_cost(*map(int, sys.argv[2:3]))))
+elif __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     for row in rows(range(1, n + 1)):
         print(" | ".join(row))
