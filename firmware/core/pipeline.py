@@ -327,29 +327,42 @@ class Pipeline:
         end = t_ms - k * g.period_us // 1000 + self.window_ms * 3 // 4
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
-    def _decide(self, may_cue):
-        """Judge the landing from the window sums; returns the cue pulse (ms)."""
-        self.decided = True
-        win = self.win
+    def _total(self, sums):
+        """The sum of per-channel sums over the channels in the sums."""
         mask = self.sum_mask  # current: _used() runs whenever the health mask changes
         total = 0
         for i in range(COUNT):
             if not (mask >> i) & 1:
-                total += win[i]
-        excluded = self.health.mask  # no judgment (and no cue) on an excluded arch or toes
-        arch_ok = not (excluded >> ARCH) & 1
-        toes_ok = (excluded & _TOE_BITS) != _TOE_BITS
+                total += sums[i]
+        return total
+
+    def _toes(self, sums):
+        """The toes' part of _total(sums)."""
         toe_in = self.toe_in
         toe_sum = 0
         if toe_in & (1 << HALLUX):
-            toe_sum += win[HALLUX]
+            toe_sum += sums[HALLUX]
         if toe_in & (1 << TOES):
-            toe_sum += win[TOES]
+            toe_sum += sums[TOES]
+        return toe_sum
+
+    def _decide(self, may_cue):
+        """Judge the landing from the window sums; returns the cue pulse (ms)."""
+        self.decided = True
+        win = self.win
+        total = self._total(win)
+        toe_sum = self._toes(win)
+        excluded = self.health.mask  # no judgment (and no cue) on an excluded arch or toes
+        arch_ok = not (excluded >> ARCH) & 1
+        toes_ok = (excluded & _TOE_BITS) != _TOE_BITS
         judge = self.judge
         # the arch's share of the load behind the toes: curled toes add load, and must not
         # hide a collapse by diluting the arch's share
         self.arch_share = ratio_1e4(win[ARCH], total - toe_sum) if arch_ok else 0
-        self.toe_share = ratio_1e4(toe_sum, total)
+        # with a channel excluded the window is placed for the arch (_place_window), after
+        # most of the early load curled toes add: their share is the stance's so far
+        sums = self.stance if self.sum_mask else win
+        self.toe_share = ratio_1e4(self._toes(sums), self._total(sums))
         self.toe_load = toe_sum // self.win_frames
         self.calibrated = judge.ready()
         self.collapse = judge.collapsed(self.arch_share) if arch_ok else UNSURE
