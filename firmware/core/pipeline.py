@@ -44,8 +44,8 @@ _M_SHIFT = const(0xF)
 _M_STANCE = const(0x10)
 _M_WINDOW = const(0x20)  # in stance, the landing window still open
 _M_TRACK = const(0x40)  # the zero tracks this frame (swing, or one loaded frame in 64)
-_HIST = const(16)  # frames of per-channel load kept while a channel is excluded (see _place_window)
-_HIST_MASK = const(15)
+_HIST = const(32)  # frames of per-channel load kept while a channel is excluded (see _place_window)
+_HIST_MASK = const(31)
 _RISE_FRAMES = const(4)  # ... the window opens where the load behind the toes, meaned over this many, passes contact
 
 assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED) == (gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF,
@@ -135,6 +135,8 @@ class Pipeline:
         self.hist = array("i", [0] * (_HIST * COUNT))
         self.hist_behind = array("i", [0] * _HIST)
         self.hist_at = 0  # slot of the next frame
+        self.swing_behind = 0  # load behind the toes just before contact (noise), x8, averaged over landings
+        self.by_load = False  # this landing's window is placed by _place_window
         self.decided = True
         self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
         self.steps = 0
@@ -254,13 +256,27 @@ class Pipeline:
         self.step_dropped = False
         self._clear_landing()
         self.cue.at_landing(self.gait.ic_ms)
-        if self.sum_mask:
-            g = self.gait
-            back = (t_ms - g.ic_ms) * 1000 // g.period_us  # frames since the back-dated contact
-            self._place_window(t_ms, back if back < _HIST - _RISE_FRAMES else _HIST - _RISE_FRAMES)
+        self.by_load = self.sum_mask and self._noisy(t_ms)
+        if self.by_load:
+            back = (t_ms - self.gait.ic_ms) * 1000 // self.gait.period_us  # frames since the back-dated contact
+            self._place_window(t_ms, back if back < _HIST // 2 else _HIST // 2)
         else:
             self._open_window(total, t_ms)
         return 0
+
+    def _noisy(self, t_ms):
+        """Whether noise alone lifts the load behind the toes near the contact threshold:
+        its mean over the _HIST // 2 frames before the back-dated contact (swing: rectified
+        noise, about its SD), averaged over landings, reaches a quarter of the threshold."""
+        hb = self.hist_behind
+        back = (t_ms - self.gait.ic_ms) * 1000 // self.gait.period_us
+        start = self.hist_at - 1 - (back if back < _HIST // 2 else _HIST // 2 - 1)
+        pre = 0
+        for j in range(1, _HIST // 2 + 1):
+            pre += hb[(start - j) & _HIST_MASK]
+        pre = pre // (_HIST // 2)
+        self.swing_behind += pre - (self.swing_behind >> 3)
+        return self.swing_behind >> 1 > self.gait.on
 
     def _open_window(self, total, t_ms):
         """Open the landing window once the load behind the toes is past the contact
@@ -270,7 +286,7 @@ class Pipeline:
         every engaged landing. The window closes window_ms after contact, and never less than
         3/4 of that after it opened: a contact found late on a slow rise (back-dated) must
         not leave a window of two or three noisy frames."""
-        if self.sum_mask:
+        if self.by_load:
             self._place_window(t_ms, 0)
             return
         load = self.load
@@ -361,7 +377,7 @@ class Pipeline:
         self.arch_share = ratio_1e4(win[ARCH], total - toe_sum) if arch_ok else 0
         # with a channel excluded the window is placed for the arch (_place_window), after
         # most of the early load curled toes add: their share is the stance's so far
-        sums = self.stance if self.sum_mask else win
+        sums = self.stance if self.by_load else win
         self.toe_share = ratio_1e4(self._toes(sums), self._total(sums))
         self.toe_load = toe_sum // self.win_frames
         self.calibrated = judge.ready()
