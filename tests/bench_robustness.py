@@ -26,10 +26,10 @@ from firmware.core.channels import ARCH
 from hardware.board_data import load_board
 from host.engine import run_firmware
 from host.recording import Recording, to_frames
+from simulator import synth
 from simulator.device import run_synth
 from simulator.scenario import validate_scenario
 from simulator.scoring import Score, score
-from simulator import synth
 from simulator.synth import generate as own_generate
 from tests.foreign_runner import CHANNELS, generate
 
