@@ -256,21 +256,24 @@ class Pipeline:
         self.step_dropped = False
         self._clear_landing()
         self.cue.at_landing(self.gait.ic_ms)
-        self.by_load = self.sum_mask and self._noisy(t_ms)
+        back = (t_ms - self.gait.ic_ms) * 1000 // self.gait.period_us  # frames since the back-dated contact
+        if back >= _HIST // 2:
+            back = _HIST // 2 - 1
+        self.by_load = self.sum_mask != 0 and self._noisy(back)
         if self.by_load:
-            back = (t_ms - self.gait.ic_ms) * 1000 // self.gait.period_us  # frames since the back-dated contact
-            self._place_window(t_ms, back if back < _HIST // 2 else _HIST // 2)
+            self._place_window(t_ms, back)
         else:
             self._open_window(total, t_ms)
         return 0
 
-    def _noisy(self, t_ms):
-        """Whether noise alone lifts the load behind the toes near the contact threshold:
-        its mean over the _HIST // 2 frames before the back-dated contact (swing: rectified
-        noise, about its SD), averaged over landings, reaches a quarter of the threshold."""
+    def _noisy(self, back):
+        """Whether noise alone lifts the load behind the toes near the contact threshold (a
+        channel excluded): its mean over the _HIST // 2 frames before the back-dated contact,
+        `back` frames ago (swing: rectified noise, about its SD), averaged over landings,
+        reaches a quarter of the threshold. Only then does the window's jitter dominate a
+        landing's share noise; below it the window opens as with every channel in."""
         hb = self.hist_behind
-        back = (t_ms - self.gait.ic_ms) * 1000 // self.gait.period_us
-        start = self.hist_at - 1 - (back if back < _HIST // 2 else _HIST // 2 - 1)
+        start = self.hist_at - 1 - back
         pre = 0
         for j in range(1, _HIST // 2 + 1):
             pre += hb[(start - j) & _HIST_MASK]
@@ -306,15 +309,17 @@ class Pipeline:
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
     def _place_window(self, t_ms, back):
-        """_open_window's rule while a channel is excluded (the heel, most often). The load
-        behind the toes is then thinner and rises later and slower than the total, and noise
-        moves the frame where it passes the contact threshold, and with it the window, by
-        tens of ms; the shares change fast there, so that jitter was most of a landing's
-        share noise (a dead heel at 2.5 N noise: 0.30 octave, against a collapse's 1.1).
-        Two changes place the window by load instead: the load behind the toes is meaned
-        over _RISE_FRAMES frames, and the window may open on any frame since the back-dated
-        contact (`back` frames ago, from the history), not only from the frame contact was
-        confirmed on, which noise delays most when the load rises slowly."""
+        """_open_window's rule when a channel is excluded (the heel, most often) and noise
+        is high (_noisy). The load behind the toes is then thinner and rises later and slower
+        than the total, and noise moves the frame where it passes the contact threshold, and
+        with it the window, by tens of ms; the shares change fast there, so that jitter was
+        most of a landing's share noise (own model, dead heel, 2.5 N: 0.30 octave against a
+        collapse's 1.03, so the two clusters were 2.6 SDs apart and never split). The window
+        is placed by load instead: the load behind the toes is meaned over _RISE_FRAMES
+        frames, and the window may open on any frame since the back-dated contact (`back`
+        frames ago, from the history), not only from the frame contact was confirmed on,
+        which noise delays most when the load rises slowly (0.20 octave, 3.9 SDs:
+        tests/bench_robustness.py, share_noise)."""
         g = self.gait
         hb = self.hist_behind
         newest = self.hist_at - 1
