@@ -107,6 +107,28 @@ def _channels(frame, lut, base, load, stance_sum, win, prev, health, mode: int, 
     return total
 
 
+@micropython.viper
+def _excluded(load, hist, behind, at: int, mask: int, toe_in: int, total: int) -> int:
+    """A channel is excluded: take it out of this frame's sum (returned) and keep the
+    frame's loads, and the load behind the toes, in slot `at` of the history the landing
+    window is placed on (Pipeline._place_window). Arrays as in _channels."""
+    ld = ptr32(load)
+    hi = ptr32(hist)
+    pos = at * int(COUNT)
+    for i in range(int(COUNT)):
+        x = ld[i]
+        if (mask >> i) & 1:
+            total -= x
+        hi[pos + i] = x
+    b = total
+    if toe_in & (1 << int(HALLUX)):
+        b -= ld[int(HALLUX)]
+    if toe_in & (1 << int(TOES)):
+        b -= ld[int(TOES)]
+    ptr32(behind)[at] = b
+    return total
+
+
 class Pipeline:
     def __init__(self, cfg, lut, ring_records=64):
         self.lut = lut
@@ -197,7 +219,9 @@ class Pipeline:
             mode |= _M_TRACK
         total = _channels(frame, lut, base, load, stance_sum, win, prev, health, mode, frame_no)
         if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
-            total = self._excluded(total)
+            at = self.hist_at
+            total = _excluded(load, self.hist, self.hist_behind, at, mask, self.toe_in, total)
+            self.hist_at = (at + 1) & _HIST_MASK
         if in_window:
             self.win_frames += 1
         event = g.update(total, t_ms)
@@ -214,28 +238,6 @@ class Pipeline:
         elif in_stance and not self.decided:
             self._open_window(total, t_ms)
         return 0
-
-    def _excluded(self, total):
-        """A channel is excluded: take it out of this frame's sum and keep the frame's loads in
-        the history the landing window is placed on (_place_window). Returns the sum."""
-        mask = self.sum_mask
-        load = self.load
-        hist = self.hist
-        at = self.hist_at
-        pos = at * COUNT
-        for i in range(COUNT):
-            if (mask >> i) & 1:
-                total -= load[i]
-            hist[pos + i] = load[i]
-        behind = total
-        toe_in = self.toe_in
-        if toe_in & (1 << HALLUX):
-            behind -= load[HALLUX]
-        if toe_in & (1 << TOES):
-            behind -= load[TOES]
-        self.hist_behind[at] = behind
-        self.hist_at = (at + 1) & _HIST_MASK
-        return total
 
     def _contact(self, total, t_ms):
         self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
