@@ -9,7 +9,9 @@ steps per minute on standing, leaning, squatting and lifting (over STILL_SEEDS);
 of landings judged in 10-minute runs (LONG: the first 30 running landings are never judged,
 which weighs on a 2-minute run, not on a session); and false
 collapses at 0% prevalence (every strike, both models, noise and preload): flags among
-the landings judged, and how many were judged."""
+the landings judged, and how many were judged; and the arch share's noise per landing
+(SHARE_NOISE: the same landings re-measured under fresh sensor noise) against the
+collapsed / normal difference, with the heel healthy and dead."""
 from __future__ import annotations
 
 import tempfile
@@ -24,6 +26,7 @@ from firmware.core.channels import ARCH
 from hardware.board_data import load_board
 from host.engine import run_firmware
 from host.recording import Recording, to_frames
+from simulator import synth
 from simulator.device import run_synth
 from simulator.scenario import validate_scenario
 from simulator.scoring import Score, score
@@ -78,6 +81,13 @@ OWN = {
     "dead heel, 2.5 N noise, 4 N preload": dict(strike="rearfoot", p_collapse=0.3,
                                                 sensors={"dead": ["heel"], "noise_n": 2.5, "preload_n": 4}),
 }
+# the arch share's noise: one own-model runner (rearfoot, 30% collapse, 4 N preload), its
+# landings re-measured under NOISE_SEEDS' sensor noise
+SHARE_NOISE = {f"heel {heel}, {noise} N noise": dict(strike="rearfoot", p_collapse=0.3, sensors={
+    "noise_n": noise, "preload_n": 4, **({"dead": ["heel"]} if heel == "dead" else {})})
+    for heel in ("healthy", "dead") for noise in (0.4, 2.5)}
+NOISE_SEEDS = (101, 102, 103, 104, 105, 106)
+SKIP_LANDINGS = 12  # the first landings: a dead channel is excluded after a few steps
 
 
 def _truth(run) -> list[dict]:
@@ -115,6 +125,41 @@ def _own_run(fields: dict, seed: int) -> tuple[Score, list[dict]]:
     with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
         result = run_synth(run, load_board(), CONFIG, Path(tmp))
     return score(result.truth, result.records, result.haptics, run.seconds, WINDOW_MS), result.records
+
+
+def _remeasured_shares(name: str, seed: int, noise_seed: int) -> dict[int, tuple[float, int]]:
+    """truth landing index -> (log2 arch share, collapsed) of the running landings of a
+    SHARE_NOISE runner whose forces are measured under the sensor noise of noise_seed."""
+    scenario = validate_scenario({"seconds": 150, **SHARE_NOISE[name]}, "robustness", "robustness")
+    run = own_generate(scenario, seed=seed)
+    board = load_board()
+    forces = run.forces.astype(float)
+    counts, _ = synth._to_counts(np.stack([forces, forces]), scenario, board, run.rate_hz,
+                                 np.random.default_rng(noise_seed))
+    with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
+        records = run_firmware(counts, run.rate_hz, board, CONFIG, Path(tmp)).records
+    ic = np.array([t["ic_ms"] for t in run.truth], float)
+    out = {}
+    for r in records[SKIP_LANDINGS:]:
+        j = int(np.argmin(np.abs(ic - r["ic_ms"])))
+        if abs(ic[j] - r["ic_ms"]) <= WINDOW_MS and run.truth[j]["kind"] == "run" and r["arch_share"]:
+            out[j] = (float(np.log2(r["arch_share"] / 1e4)), int(run.truth[j]["collapse"]))
+    return out
+
+
+def share_noise(measured: list[dict[int, tuple[float, int]]]) -> dict[str, float]:
+    """In octaves: the collapsed minus normal mean arch share (gap), the SD of a landing's
+    share over the re-measurements (noise), the pooled within-class SD of one measurement
+    (spread: noise and the runner's own variation), and gap / spread."""
+    common = sorted(set.intersection(*(set(m) for m in measured)))
+    shares = np.array([[m[j][0] for m in measured] for j in common])
+    collapsed = np.array([measured[0][j][1] for j in common]) == 1
+    mean = shares.mean(axis=1)
+    one = shares[:, 0]
+    gap = mean[collapsed].mean() - mean[~collapsed].mean()
+    spread = np.sqrt((one[collapsed].var() * collapsed.sum() + one[~collapsed].var() * (~collapsed).sum()) / len(one))
+    noise = np.sqrt(np.mean(shares.var(axis=1, ddof=1)))
+    return {"gap": gap, "noise": noise, "spread": spread, "sds": gap / spread, "landings": len(common)}
 
 
 def long_run(name: str, seed: int) -> Score:
@@ -163,6 +208,7 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
         fut_z = {(m, k, s): pool.submit(false_collapses, m, k, s) for m in ("foreign", "own") for k in STRIKES
                  for s in ZERO_SEEDS}
         fut_l = {(n, s): pool.submit(long_run, n, s) for n in LONG for s in seeds[:2]}
+        fut_n = {(n, k): pool.submit(_remeasured_shares, n, seeds[0], k) for n in SHARE_NOISE for k in NOISE_SEEDS}
         for n in FOREIGN:
             rows.append(_row("foreign", n, _worst([fut_f[n, s].result()[0] for s in seeds]), seeds))
         for n in STILL:
@@ -182,6 +228,12 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
             rows.append((f"{m}: 0% collapse (toes 30%, 0.8 N noise, 2 N preload)",
                          f"{flagged} false collapses of {judged} landings judged ({judged / running:.0%} of {running})",
                          f"strikes {', '.join(STRIKES)} x seeds {ZERO_SEEDS[0]}-{ZERO_SEEDS[-1]}"))
+        for n in SHARE_NOISE:
+            m = share_noise([fut_n[n, k].result() for k in NOISE_SEEDS])
+            rows.append((f"own: arch share, {n}",
+                         f"collapse gap {m['gap']:.2f} octave, per-landing noise SD {m['noise']:.2f}, "
+                         f"within-class SD {m['spread']:.2f}: {m['sds']:.1f} SDs ({m['landings']} landings)",
+                         f"seed {seeds[0]}, re-measured under noise seeds {NOISE_SEEDS[0]}-{NOISE_SEEDS[-1]}"))
     return rows
 
 

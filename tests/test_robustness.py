@@ -24,6 +24,14 @@ def test_foreign_dead_heel_noise_and_preload() -> None:
     assert s.f1 >= 0.95 and s.collapse_bacc >= 0.8 and s.toe_bacc >= 0.8, s
 
 
+def test_own_dead_heel_noise_and_preload() -> None:
+    # the window placed by load (pipeline._place_window): before, the arch share's noise
+    # hid the split and every landing was left uncertain (nothing judged)
+    s = own("dead heel, 2.5 N noise, 4 N preload", 12)
+    assert s.f1 >= 0.95 and s.collapse_bacc >= 0.8 and s.toe_bacc >= 0.8, s
+    assert s.arch_coverage >= 0.2, s
+
+
 def test_no_steps_standing_leaning_squatting_lifting() -> None:
     _, per_min = foreign("stand / lean / squat / lift, 1 N noise, 2 N preload", 9, still=True)
     assert per_min <= 0.25
@@ -39,7 +47,9 @@ def test_own_generator_run_walk_intervals() -> None:
     # a dead heel with curled toes on half the landings: the toes once moved the landing window
     # and raised the arch's share on every curled landing, which split as "collapses"
     ("own", "rearfoot", {"p_toe_engaged": 0.5, "sensors": {"dead": ["heel"], "noise_n": 1.0, "preload_n": 2}}),
-    ("foreign", "rearfoot", {"toe_prob": 0.5, "dead": ("heel",), "noise_n": 1.0})])
+    ("foreign", "rearfoot", {"toe_prob": 0.5, "dead": ("heel",), "noise_n": 1.0}),
+    # the same noise and preload as the dead-heel bar, where the window is placed by load
+    ("own", "rearfoot", {"sensors": {"dead": ["heel"], "noise_n": 2.5, "preload_n": 4}})])
 def test_no_false_collapses_without_collapse(model: str, strike: str, fields: dict) -> None:
     flagged, judged, _ = false_collapses(model, strike, 11, **fields)
     assert flagged <= judged // 50, (flagged, judged)  # at most 2% of the landings judged

@@ -115,8 +115,8 @@ def test_shorted_arch_is_flagged_and_never_cues():
     assert pulses == [] and not any(s["collapse"] for s in steps)
 
 
-def test_per_frame_path_allocates_nothing():
-    frames, truth = fwsynth.generate(100, collapse_every=4, toes_every=5)
+def _locked_steady_state(frames):
+    """Run the second half of frames under heap_lock; returns (pipeline, cues, records)."""
     cfg = fwsynth.config(cue_mode="every", cue_every_steps=1, calib_steps=20)
     n = len(frames) // COUNT
     warm = n // 2  # calibration done, thresholds adapted: steady state
@@ -138,7 +138,22 @@ def test_per_frame_path_allocates_nothing():
     finally:
         if micropython:
             micropython.heap_unlock()
+    return pipe, pulses, popped
+
+
+def test_per_frame_path_allocates_nothing():
+    frames, truth = fwsynth.generate(100, collapse_every=4, toes_every=5)
+    _, pulses, popped = _locked_steady_state(frames)
     assert pulses > 5 and popped > 40, (pulses, popped)  # cues and records happened locked
+
+
+def test_per_frame_path_allocates_nothing_with_a_channel_excluded():
+    # an excluded channel keeps a frame history and places the landing window on it
+    frames, truth = fwsynth.generate(100, collapse_every=4, toes_every=5)
+    for i in range(len(frames) // COUNT):
+        frames[i * COUNT + HEEL] = 0
+    pipe, _, popped = _locked_steady_state(frames)
+    assert pipe.sum_mask == 1 << HEEL and popped > 40, (pipe.sum_mask, popped)
 
 
 def test_intermittent_lead_is_marked_noisy_but_kept():
