@@ -15,6 +15,7 @@ from host.report import DEFINITIONS, captions, effect_words, text, to_html, to_j
 from tests.block_steps import block_run
 from tests.helpers import Row
 
+COMPLIER = Rule(equivalence="complier")
 BAD_WORDS = re.compile(r"nan|inf\b|-\d+(\.\d+)?%? (fewer|more|points)|\(-\)| - \||: -$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -27,14 +28,20 @@ def _levels(est: float, lo: float, hi: float) -> tuple[Interval, Interval]:
 
 
 def _with_ratio(a: analysis.Analysis, est: float, lo: float, hi: float,
-                curl: tuple[float, float, float] | None = None) -> analysis.Analysis:
-    """The same analysis with the buzz's collapse ratio and curling's ratio (the buzz's own,
-    unless given) replaced at both interval levels, and re-decided."""
-    (b95, b90), (c95, c90) = _levels(est, lo, hi), _levels(*(curl or (est, lo, hi)))
+                curl: tuple[float, float, float] | None = None, at: tuple[float, float, float] | None = None,
+                rule: Rule | None = None) -> analysis.Analysis:
+    """The same analysis with the buzz's collapse ratio, curling's ratio and the as-treated
+    ratio (both the buzz's own, unless given) replaced at both interval levels, and re-decided
+    (under `rule` if given)."""
+    rule = rule or a.rule
+    (b95, b90), (c95, c90), (t95, t90) = (_levels(est, lo, hi), _levels(*(curl or (est, lo, hi))),
+                                          _levels(*(at or (est, lo, hi))))
     c = dataclasses.replace(a.primary, collapse_ratio=b95, collapse_ratio_90=b90, curling_ratio=c95,
                             curling_ratio_90=c90)
-    v = decide(c, a.rule)
-    return dataclasses.replace(a, primary=c, verdict=v, more=more_needed(c, a.rule) if v == "inconclusive" else None)
+    t = dataclasses.replace(a.as_treated, collapse_ratio=t95, collapse_ratio_90=t90)
+    v = decide(c, rule, t)
+    return dataclasses.replace(a, rule=rule, primary=c, as_treated=t, verdict=v,
+                               more=more_needed(c, rule, t) if v == "inconclusive" else None)
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +61,57 @@ def base() -> analysis.Analysis:
     ((0.95, 0.90, 0.99), (0.90, 0.87, 0.93), "no_clear_effect"),  # real and small: the margin ruled out
     ((0.90, 0.82, 1.01), (0.75, 0.55, 1.02), "inconclusive"),  # large on the curling scale, buzz not shown
 ])
-def test_each_answer_is_earned(base: analysis.Analysis, buzz: tuple, curl: tuple, verdict: str) -> None:
-    assert _with_ratio(base, *buzz, curl=curl).verdict == verdict
+def test_the_complier_option_decides_on_curling_alone(base: analysis.Analysis, buzz: tuple, curl: tuple,
+                                                      verdict: str) -> None:
+    """equivalence="complier": the rule before the as-treated comparison (whatever it shows)."""
+    for at in ((1.0, 0.98, 1.02), (0.5, 0.4, 0.6), (1.6, 1.4, 1.8)):
+        assert _with_ratio(base, *buzz, curl=curl, at=at, rule=COMPLIER).verdict == verdict
+
+
+@pytest.mark.parametrize("buzz, curl, at, verdict", [
+    # a non-responder: both the buzz's and the as-treated 90% intervals inside the margin, though curling's
+    # (the buzz's, divided by the engagement difference) is far wider
+    ((1.00, 0.90, 1.10), (1.00, 0.70, 1.40), (1.00, 0.90, 1.10), "no_clear_effect"),
+    # curled landings collapse 30% less often: never "no difference", however flat the buzz looks
+    ((0.97, 0.91, 1.04), (0.93, 0.78, 1.10), (0.70, 0.60, 0.82), "inconclusive"),
+    ((1.00, 0.96, 1.04), (1.00, 0.90, 1.10), (0.78, 0.70, 0.86), "inconclusive"),
+    # the as-treated interval inside, the buzz's not: not ruled out either
+    ((0.95, 0.80, 1.12), (0.88, 0.55, 1.30), (1.00, 0.93, 1.07), "inconclusive"),
+    # both analyses agree on an effect
+    ((0.81, 0.72, 0.92), (0.58, 0.40, 0.80), (0.60, 0.50, 0.72), "stabilizes"),
+    ((1.45, 1.20, 1.80), (2.00, 1.40, 2.80), (1.50, 1.20, 1.90), "destabilizes"),
+    # ... or do not: the buzz's effect alone is not enough
+    ((0.81, 0.72, 0.92), (0.58, 0.40, 0.80), (0.95, 0.85, 1.06), "inconclusive"),
+    ((1.45, 1.20, 1.80), (2.00, 1.40, 2.80), (1.10, 0.95, 1.30), "inconclusive"),
+])
+def test_no_difference_needs_the_buzz_and_the_as_treated_comparison(base: analysis.Analysis, buzz: tuple,
+                                                                    curl: tuple, at: tuple, verdict: str) -> None:
+    a = _with_ratio(base, *buzz, curl=curl, at=at)
+    assert a.rule.equivalence == "itt+as-treated" and a.verdict == verdict
+    if verdict == "inconclusive":
+        assert a.more is not None
+
+
+def test_no_as_treated_comparison_rules_nothing_out(base: analysis.Analysis) -> None:
+    a = _with_ratio(base, 1.00, 0.96, 1.04)
+    assert a.verdict == "no_clear_effect"
+    assert decide(a.primary, a.rule, None) == "inconclusive"
+    assert more_needed(a.primary, a.rule, None).block_minutes is None
 
 
 def test_the_margin_is_configurable(base: analysis.Analysis) -> None:
+    def as_treated(c: analysis.Comparison) -> analysis.Comparison:  # here: curling's numbers
+        return dataclasses.replace(c, collapse_ratio=c.curling_ratio, collapse_ratio_90=c.curling_ratio_90)
     c = dataclasses.replace(base.primary, collapse_ratio=Interval(0.90, 0.82, 0.98),
+                            collapse_ratio_90=Interval(0.90, 0.84, 0.97),
                             curling_ratio=Interval(0.80, 0.70, 0.92), curling_ratio_90=Interval(0.80, 0.72, 0.90))
-    assert decide(c, Rule(margin=0.15)) == "stabilizes"
-    assert decide(c, Rule(margin=0.25)) == "inconclusive"
-    flat = dataclasses.replace(c, collapse_ratio=Interval(0.99, 0.94, 1.05), curling_ratio=Interval(0.97, 0.86, 1.1),
-                               curling_ratio_90=Interval(0.97, 0.88, 1.08))
-    assert decide(flat, Rule(margin=0.15)) == "no_clear_effect"
-    assert decide(flat, Rule(margin=0.10)) == "inconclusive"
+    flat = dataclasses.replace(c, collapse_ratio=Interval(0.99, 0.94, 1.05), collapse_ratio_90=Interval(0.99, 0.95, 1.04),
+                               curling_ratio=Interval(0.97, 0.86, 1.1), curling_ratio_90=Interval(0.97, 0.88, 1.08))
+    for equivalence in analysis.EQUIVALENCE:
+        assert decide(c, Rule(margin=0.15, equivalence=equivalence), as_treated(c)) == "stabilizes"
+        assert decide(c, Rule(margin=0.25, equivalence=equivalence), as_treated(c)) == "inconclusive"
+        assert decide(flat, Rule(margin=0.15, equivalence=equivalence), as_treated(flat)) == "no_clear_effect"
+        assert decide(flat, Rule(margin=0.10, equivalence=equivalence), as_treated(flat)) == "inconclusive"
 
 
 def test_no_collapse_in_either_condition_is_not_enough_data() -> None:
