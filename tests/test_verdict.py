@@ -105,8 +105,9 @@ def test_the_margin_is_configurable(base: analysis.Analysis) -> None:
     c = dataclasses.replace(base.primary, collapse_ratio=Interval(0.90, 0.82, 0.98),
                             collapse_ratio_90=Interval(0.90, 0.84, 0.97),
                             curling_ratio=Interval(0.80, 0.70, 0.92), curling_ratio_90=Interval(0.80, 0.72, 0.90))
-    flat = dataclasses.replace(c, collapse_ratio=Interval(0.99, 0.94, 1.05), collapse_ratio_90=Interval(0.99, 0.95, 1.04),
-                               curling_ratio=Interval(0.97, 0.86, 1.1), curling_ratio_90=Interval(0.97, 0.88, 1.08))
+    flat = dataclasses.replace(c, collapse_ratio=Interval(0.99, 0.94, 1.05),
+                               collapse_ratio_90=Interval(0.99, 0.95, 1.04), curling_ratio=Interval(0.97, 0.86, 1.1),
+                               curling_ratio_90=Interval(0.97, 0.88, 1.08))
     for equivalence in analysis.EQUIVALENCE:
         assert decide(c, Rule(margin=0.15, equivalence=equivalence), as_treated(c)) == "stabilizes"
         assert decide(c, Rule(margin=0.25, equivalence=equivalence), as_treated(c)) == "inconclusive"
@@ -138,9 +139,38 @@ def test_a_run_that_ends_in_the_warm_up_says_no_block_ran() -> None:
 def test_the_truth_decides_on_clear_data() -> None:
     assert _analysis(45, ratio=0.35).verdict == "stabilizes"
     assert _analysis(45, ratio=1.8, collapse_off=0.25).verdict == "destabilizes"
-    # ruling out a 15% curling effect when the buzz moves the toes on 45 landings in 100 takes
-    # long: here a 150-minute run (70 blocks a condition; two insoles halve it)
-    verdicts = [_analysis(150, seed, ratio=1.0).verdict for seed in range(6)]
+
+
+def _inside(r: Interval, m: float = 0.15) -> bool:
+    return 1 - m < r.low and r.high < 1 + m
+
+
+def test_a_non_responder_is_no_difference_when_both_intervals_are_inside() -> None:
+    runs = [analyse("ana", [(Row("s", "right"), block_run(45, seed))], seed=seed) for seed in range(8)]
+    assert sum(a.verdict == "no_clear_effect" for a in runs) >= 5, [a.verdict for a in runs]
+    for a in runs:
+        both = _inside(a.primary.collapse_ratio_90) and _inside(a.as_treated.collapse_ratio_90)
+        assert (a.verdict == "no_clear_effect") == both and a.verdict in ("no_clear_effect", "inconclusive")
+
+
+def test_a_curling_effect_the_buzz_hides_is_never_no_difference() -> None:
+    """Toes engaged on 30% vs 15% of landings, curled landings collapsing 30% less often: the
+    buzz's effect (about 4%) is inside the margin in most runs, the as-treated one is not."""
+    runs = [analyse("ana", [(Row("s", "right"), block_run(45, seed, ratio=0.7, engaged_on=0.3))], seed=seed)
+            for seed in range(8)]
+    assert sum(_inside(a.primary.collapse_ratio_90) for a in runs) >= 4
+    assert all(a.as_treated.collapse_ratio.estimate < 0.8 for a in runs)
+    assert "no_clear_effect" not in [a.verdict for a in runs]
+
+
+def test_the_complier_option_rules_curling_out_only_on_long_runs() -> None:
+    """The previous rule: ruling out a 15% curling effect when the buzz moves the toes on 45
+    landings in 100 takes a 150-minute run (70 blocks a condition; two insoles halve it)."""
+    short = [analyse("ana", [(Row("s", "right"), block_run(45, seed))], COMPLIER, seed=seed).verdict
+             for seed in range(4)]
+    assert "no_clear_effect" not in short, short
+    verdicts = [analyse("ana", [(Row("s", "right"), block_run(150, seed))], COMPLIER, seed=seed).verdict
+                for seed in range(6)]
     assert "stabilizes" not in verdicts and verdicts.count("no_clear_effect") >= 4, verdicts
 
 
@@ -162,11 +192,12 @@ def test_the_interval_has_its_nominal_coverage_with_few_blocks() -> None:
     assert misses <= 10, misses
 
 
-def test_inconclusive_names_minutes_that_settle_it_in_most_seeds() -> None:
+@pytest.mark.parametrize("ratio", [0.6, 1.0])  # toward stabilizes; toward no_clear_effect (both 90% intervals)
+def test_inconclusive_names_minutes_that_settle_it_in_most_seeds(ratio: float) -> None:
     """Run each inconclusive 20-minute run on for the minutes it named: most settle."""
     named = settled = 0
     for seed in range(40):
-        long = block_run(200, seed, ratio=0.6)
+        long = block_run(200, seed, ratio=ratio)
         short = long[long["ic_ms"] < 20 * 60_000]
         a = analyse("ana", [(Row("s", "right"), short)], seed=seed)
         if a.verdict != "inconclusive":
@@ -178,6 +209,16 @@ def test_inconclusive_names_minutes_that_settle_it_in_most_seeds() -> None:
         more = long[long["ic_ms"] < (20 + a.more.block_minutes) * 60_000]
         settled += analyse("ana", [(Row("s", "right"), more)], seed=seed).verdict != "inconclusive"
     assert named >= 5 and settled >= 0.6 * named, (named, settled)
+
+
+def test_the_minutes_to_rule_out_follow_the_slower_interval(base: analysis.Analysis) -> None:
+    both = _with_ratio(base, 1.02, 0.86, 1.20, at=(1.0, 0.82, 1.22))
+    only_at = _with_ratio(base, 1.0, 0.95, 1.05, at=(1.0, 0.82, 1.22))  # the buzz's interval already inside
+    only_b = _with_ratio(base, 1.02, 0.86, 1.20, at=(1.0, 0.97, 1.03))
+    for a in (both, only_at, only_b):
+        assert a.verdict == "inconclusive" and a.more.toward == "no_clear_effect" and a.more.block_minutes > 0
+    assert both.more.block_minutes == max(only_at.more.block_minutes, only_b.more.block_minutes)
+    assert only_at.more.block_minutes > only_b.more.block_minutes  # the wider interval needs longer
 
 
 def test_sessions_pool_blocks_and_narrow_the_interval() -> None:
@@ -224,6 +265,25 @@ def test_json_carries_the_five_verdicts_and_the_numbers(base: analysis.Analysis)
     assert out["verdict"] == "inconclusive" and out["more"]["block_minutes"] > 0
     assert set(out["verdicts"]) == set(analysis.VERDICTS) and out["rule"]["margin"] == 0.15
     assert out["primary"]["collapse_ratio_90"]["low"] is not None
+    assert out["rule"]["equivalence"] == "itt+as-treated"
+    t = out["as_treated"]  # curled vs not curled landings in the same minutes, the numbers it decides on
+    assert t["basis"] == "engagement" and t["clusters_a"] > 0
+    assert t["collapse_ratio_90"]["low"] < t["collapse_ratio_90"]["high"] < t["collapse_ratio"]["high"]
+
+
+def test_no_difference_names_its_assumption_in_a_coachs_words(base: analysis.Analysis) -> None:
+    a = _with_ratio(base, 1.00, 0.90, 1.10, curl=(1.00, 0.70, 1.40), at=(1.02, 0.92, 1.12))
+    assert a.verdict == "no_clear_effect"
+    out = text(a)
+    assert ("This leans on one assumption: that the runner did not curl the toes mostly on landings that were going "
+            "to collapse anyway") in out
+    assert "ruled out both with the buzz against without it (about as many collapses (90% interval: " in out
+    assert ("on curled against uncurled landings (2% more collapses (90% interval: between 6% fewer and 10% "
+            "more))") in out
+    complier = _with_ratio(base, 1.00, 0.90, 1.10, curl=(1.00, 0.88, 1.12), rule=COMPLIER)
+    assert complier.verdict == "no_clear_effect" and "leans on one assumption" not in text(complier)
+    for v in (_with_ratio(base, 0.81, 0.72, 0.92, curl=(0.58, 0.40, 0.80)), _with_ratio(base, 1.0, 0.8, 1.2)):
+        assert v.verdict != "no_clear_effect" and "leans on one assumption" not in text(v)
 
 
 def _steps(a: analysis.Analysis) -> analysis.Steps:
