@@ -189,9 +189,9 @@ def _explain(a: Analysis) -> list[str]:
     verdict = {
         "stabilizes": "Curling the toes at landing steadies this runner's arch.",
         "destabilizes": "Curling the toes at landing makes this runner's arch collapse more often.",
-        "no_clear_effect": (f"A change of {m} or more is ruled out both with the buzz against without it "
-                            f"({effect_words(c.collapse_ratio_90, label='90% interval: ')}) and on curled against "
-                            f"uncurled landings ({effect_words(t.collapse_ratio_90, label='90% interval: ')}): toe "
+        "no_clear_effect": (f"A change of {m} or more is ruled out both ways: with the buzz against without it, "
+                            f"{effect_words(c.collapse_ratio_90, label='90% interval: ')}; on curled against "
+                            f"uncurled landings, {effect_words(t.collapse_ratio_90, label='90% interval: ')}. Toe "
                             f"curling makes no difference that matters to this runner's arch." if both and t else
                             f"A change of {m} or more from curling is ruled out: toe curling makes no difference "
                             f"that matters to this runner's arch."),
