@@ -203,11 +203,11 @@ def _explain(a: Analysis) -> list[str]:
         out.append(assumption_words(c))
     b90, mm = c.collapse_ratio_90, a.rule.margin
     if a.verdict == "inconclusive" and c.basis == "blocks" and 1 - mm < b90.low and b90.high < 1 + mm:
-        rest = ("on curled against uncurled landings in the same minutes a change of {m} is not ruled out yet" if both
-                else "so a change of {m} from curling itself is not ruled out yet").format(m=m)
+        rest = (f"on curled against uncurled landings in the same minutes a change of {m} is not ruled out yet" if both
+                else f"it moved the toes on only some landings, so a change of {m} from curling itself is not ruled "
+                     f"out yet")
         out.append(f"The buzz as given made no difference that matters (a change of {m} from the buzz is ruled "
-                   f"out), but it moved the toes on only some landings, {rest}: do not look elsewhere on this run "
-                   f"alone.")
+                   f"out), but {rest}: do not look elsewhere on this run alone.")
     if a.more is not None:
         out.append(_more_words(a.more, m, c, both))
     if c.basis != "blocks":

@@ -284,6 +284,10 @@ def test_no_difference_names_its_assumption_in_a_coachs_words(base: analysis.Ana
     assert complier.verdict == "no_clear_effect" and "leans on one assumption" not in text(complier)
     for v in (_with_ratio(base, 0.81, 0.72, 0.92, curl=(0.58, 0.40, 0.80)), _with_ratio(base, 1.0, 0.8, 1.2)):
         assert v.verdict != "no_clear_effect" and "leans on one assumption" not in text(v)
+    hidden = _with_ratio(base, 1.00, 0.96, 1.04, curl=(1.00, 0.90, 1.10), at=(0.78, 0.70, 0.86))
+    assert hidden.verdict == "inconclusive" and ("made no difference that matters (a change of 15% from the buzz is "
+                                                 "ruled out), but on curled against uncurled landings in the same "
+                                                 "minutes a change of 15% is not ruled out yet") in text(hidden)
 
 
 def _steps(a: analysis.Analysis) -> analysis.Steps:
