@@ -317,7 +317,11 @@ def _runs(rows: list, steps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, 
 
 # per-cluster sums the bootstrap needs; *_both: landings judged for the arch and the toes
 _STATS = ("n", "arch", "arch2", "collapse", "n_toe", "engaged", "n_both", "collapse_curled", "collapse_uncurled")
-_BOOT_CHUNK = 250  # bootstrap replicates per matrix product: bounds memory for many clusters
+_AS_TREATED_STATS = ("n", "collapse")  # all a verdict reads of the as-treated comparison (its collapse ratio)
+_BOOT_CHUNK = 250  # bootstrap replicates per matrix product at most ...
+_BOOT_CELLS = 1 << 20  # ... and at most this many replicate x cluster counts (8 MB as float64): bounds memory
+# for many clusters (a million steps hold ~12,000 one-minute windows). The draws come from the generator in the
+# same order whatever the chunk, so the replicates do not depend on it.
 # (int32 indices: b x clusters stays below 2**31 up to ~8 million blocks)
 
 
@@ -337,11 +341,12 @@ _SESSION_KEY = 100_000  # cluster key = run * _SESSION_KEY + block (or window), 
 
 
 def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, reps: int,
-               per_stratum: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               per_stratum: int = 0, per_cols: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                                np.ndarray]:
     """Sums over clusters resampled with replacement inside their run. Returns the strata
     (runs, sorted), the pooled replicate sums (reps, len(_STATS)), the first `per_stratum`
-    replicates' sums per stratum (per_stratum, strata, len(_STATS); float32 to bound memory)
-    and the point sums per stratum (strata, len(_STATS))."""
+    replicates' sums per stratum (per_stratum, strata, len(_STATS); float32 to bound memory;
+    only the columns `per_cols`, the rest nan) and the point sums per stratum (strata, len(_STATS))."""
     k = len(stats)
     order = np.argsort(strata, kind="stable")
     stats, strata = stats[order], strata[order]
@@ -349,16 +354,17 @@ def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, 
     first = np.repeat(start, size).astype(np.int32)  # each slot draws from its own run's clusters
     width = np.repeat(size, size).astype(np.float32)
     pooled = np.empty((reps, stats.shape[1]))
-    per = np.empty((min(per_stratum, reps), len(uniq), stats.shape[1]), dtype=np.float32)
-    for begin in range(0, reps, _BOOT_CHUNK):
-        b = min(_BOOT_CHUNK, reps - begin)
+    per = np.full((min(per_stratum, reps), len(uniq), stats.shape[1]), np.nan, dtype=np.float32)
+    chunk = max(1, min(_BOOT_CHUNK, _BOOT_CELLS // max(k, 1)))
+    for begin in range(0, reps, chunk):
+        b = min(chunk, reps - begin)
         idx = (rng.random((b, k), dtype=np.float32) * width).astype(np.int32)  # 32-bit: half the memory traffic
         idx += first
         idx += (np.arange(b, dtype=np.int32) * k)[:, None]
         counts = np.bincount(idx.ravel(), minlength=b * k).reshape(b, k).astype(np.float64)
         pooled[begin:begin + b] = counts @ stats  # float: BLAS, not an integer loop
         keep = min(b, len(per) - begin)
-        for j in range(stats.shape[1] if keep > 0 else 0):  # per-run sums of counts x cluster sums
+        for j in per_cols if keep > 0 else ():  # per-run sums of counts x cluster sums
             per[begin:begin + keep, :, j] = np.add.reduceat(counts[:keep] * stats[:, j], start, axis=1)
     return uniq, pooled, per, np.add.reduceat(stats, start, axis=0)
 
@@ -451,13 +457,14 @@ def _curling(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
 
 
 def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, rng: np.random.Generator,
-            reps: int = BOOTSTRAP, per_session: bool = False) -> tuple[Comparison, dict[int, Comparison]]:
-    """Condition a against b with cluster-bootstrap intervals; with per_session, the same for
-    each run (one session, or both insoles of one run) that holds both conditions (its share
-    of the same replicates)."""
+            reps: int = BOOTSTRAP, per_session: tuple[str, ...] = ()) -> tuple[Comparison, dict[int, Comparison]]:
+    """Condition a against b with cluster-bootstrap intervals; with per_session (the _STATS a
+    run's verdict reads), the same for each run (one session, or both insoles of one run) that
+    holds both conditions (its share of the same replicates; what it does not read is nan)."""
     (ca, sa_), (cb, sb_) = _clusters(keys_a, a), _clusters(keys_b, b)
-    keep = SESSION_BOOTSTRAP if per_session else 0
-    (ua, ra_, qa, pa), (ub, rb_, qb, pb) = _bootstrap(ca, sa_, rng, reps, keep), _bootstrap(cb, sb_, rng, reps, keep)
+    keep, cols = (SESSION_BOOTSTRAP if per_session else 0), tuple(_STATS.index(k) for k in per_session)
+    (ua, ra_, qa, pa), (ub, rb_, qb, pb) = (_bootstrap(ca, sa_, rng, reps, keep, cols),
+                                            _bootstrap(cb, sb_, rng, reps, keep, cols))
     pooled = _from_sums(basis, pa.sum(0), pb.sum(0), ra_, rb_, len(ca), len(cb),
                         float(_div(_cv(*_sums(a.loading_rate)), _cv(*_sums(b.loading_rate)))),
                         float(np.std(a.ml) / np.std(b.ml)) if len(a.ml) > 1 and np.std(b.ml) > 0 else float("nan"))
@@ -476,7 +483,7 @@ def _sums(v: np.ndarray) -> tuple[float, float, float]:
 
 
 def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
-                      per_session: bool = False) -> tuple[Comparison | None, dict[int, Comparison]]:
+                      per_session: tuple[str, ...] = ()) -> tuple[Comparison | None, dict[int, Comparison]]:
     inside = (s.judged | s.toe_judged) & (s.block > 0)
     on, off = inside & s.cue_block, inside & ~s.cue_block
     if not on.any() or not off.any():
@@ -486,7 +493,7 @@ def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
 
 
 def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
-                           per_session: bool = False) -> tuple[Comparison | None, dict[int, Comparison]]:
+                           per_session: tuple[str, ...] = ()) -> tuple[Comparison | None, dict[int, Comparison]]:
     """Engaged vs not-engaged landings inside the same one-minute windows (both flags judged)."""
     key = s.window_keys()
     usable = s.judged & s.toe_judged
@@ -657,12 +664,12 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule =
     """sessions: [(SessionRow, structured step array)] of one runner, oldest first."""
     rng = np.random.default_rng(seed)
     s = steps if steps is not None else Steps.from_sessions(sessions)
-    primary, per_session = _block_comparison(s, rng, per_session=True)
+    primary, per_session = _block_comparison(s, rng, per_session=_STATS)
     if primary is not None:  # the verdict rests on blocks, and by default on the as-treated comparison too
-        as_treated, at_session = _engagement_comparison(s, rng, per_session=True)
+        as_treated, at_session = _engagement_comparison(s, rng, per_session=_AS_TREATED_STATS)
         by_foot = _block_comparison
     else:
-        (primary, per_session), as_treated, at_session = _engagement_comparison(s, rng, per_session=True), None, {}
+        (primary, per_session), as_treated, at_session = _engagement_comparison(s, rng, per_session=_STATS), None, {}
         by_foot = _engagement_comparison
     short = shortfalls(primary, rule)
     verdict = "insufficient_data" if short or primary is None else decide(primary, rule, as_treated)
