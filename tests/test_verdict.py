@@ -151,6 +151,8 @@ def test_a_non_responder_is_no_difference_when_both_intervals_are_inside() -> No
     for a in runs:
         both = _inside(a.primary.collapse_ratio_90) and _inside(a.as_treated.collapse_ratio_90)
         assert (a.verdict == "no_clear_effect") == both and a.verdict in ("no_clear_effect", "inconclusive")
+    # each run's own verdict (history table) reads its share of both comparisons' replicates
+    assert sum(a.sessions[0].verdict == "no_clear_effect" for a in runs) >= 4
 
 
 def test_a_curling_effect_the_buzz_hides_is_never_no_difference() -> None:
