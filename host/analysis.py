@@ -102,6 +102,10 @@ class Rule:
     min_engaged_diff: float = 0.10
     equivalence: str = EQUIVALENCE[0]
 
+    def __post_init__(self) -> None:
+        if self.equivalence not in EQUIVALENCE:  # a misspelt basis must not fall back to either rule unseen
+            raise ValueError(f"equivalence {self.equivalence!r}: one of {', '.join(EQUIVALENCE)}")
+
 
 def _running(steps: np.ndarray) -> np.ndarray:
     """Calibrated running landings (walking steps are counted, never judged)."""

@@ -92,6 +92,11 @@ def test_no_difference_needs_the_buzz_and_the_as_treated_comparison(base: analys
         assert a.more is not None
 
 
+def test_an_unknown_equivalence_basis_is_refused() -> None:
+    with pytest.raises(ValueError, match="'itt': one of itt\\+as-treated, complier"):
+        Rule(equivalence="itt")
+
+
 def test_no_as_treated_comparison_rules_nothing_out(base: analysis.Analysis) -> None:
     a = _with_ratio(base, 1.00, 0.96, 1.04)
     assert a.verdict == "no_clear_effect"
