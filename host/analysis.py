@@ -27,16 +27,36 @@ The buzz changes toe engagement on only some landings, so B is C diluted (60% vs
 engagement: a curling effect of 40% shows as a buzz effect of about 19%). C answers the
 runner's question; B is the causal anchor (it needs no assumption beyond randomization).
 C assumes the buzz acts on collapses only through the toes (no effect of the buzz itself).
+A third comparison, as-treated (A), asks the runner's question directly:
+  A = collapse rate of curled / uncurled landings inside the same one-minute windows (warm-up
+      and blocks of both conditions: the windows hold pace and fatigue alike; landings with
+      both flags judged, windows that hold both kinds), same bootstrap and stretch as B.
+A assumes curling is not chosen on landings that would collapse anyway (or stay steady
+anyway). Nothing randomizes that: the buzz follows a collapsed landing and asks for a curl on
+the next few, and a runner may curl unasked when the foot feels unsteady; if collapses come in
+runs, curled landings meet more of them and A leans toward "no help".
+Why A is asked (rule `equivalence`, default "itt+as-treated"): B alone is biased toward "no
+difference" by the landings the buzz did not move (non-compliance), and C rules out the margin
+only with about 5x the blocks (its interval is B's divided by the engagement difference, ~0.45).
+Equivalence trials claim "no difference" only when both the intention-to-treat and the
+per-protocol / as-treated analyses show it (CONSORT extension for non-inferiority and
+equivalence trials, Piaggio et al., JAMA 2012;308:2594): a small curling effect hides in B's
+dilution but not in A, and a bias of A's assumption does not pass B. With "complier" the rule
+is C's alone, as before (no assumption about when the runner curls; far more minutes).
   insufficient_data  fewer than min_steps landings or min_blocks blocks in either condition,
                      fewer than min_collapses collapses in both conditions together, or
                      (blocks) toes not engaged at least min_engaged_diff more often when cued
                      (a runner whose toes did not answer the buzz gets no curling verdict)
-  stabilizes         B's 95% interval entirely below 1 and C at most 1 - m
-  destabilizes       B's 95% interval entirely above 1 and C at least 1 + m
-  no_clear_effect    C's 90% interval inside (1 - m, 1 + m): a curling effect as large as the
-                     margin is ruled out (two one-sided tests at 5%, the equivalence convention)
+  stabilizes         B's 95% interval entirely below 1 and C at most 1 - m; by default also
+                     A's 95% interval entirely below 1 (both analyses agree: no new number)
+  destabilizes       the same, above 1 and C at least 1 + m
+  no_clear_effect    by default (itt+as-treated): B's and A's 90% intervals both inside
+                     (1 - m, 1 + m); with equivalence "complier": C's 90% interval inside it.
+                     An effect as large as the margin is ruled out (two one-sided tests at 5%,
+                     the equivalence convention)
   inconclusive       otherwise, with the minutes of blocks likely to settle it (more_needed)
-Without blocks (observational: engaged vs not-engaged landings) C is the collapse ratio itself.
+Without blocks (observational: engaged vs not-engaged landings) the comparison is A itself, and
+B and C are its collapse ratio.
 
 Intervals: percentile intervals of the cluster bootstrap, stretched about the estimate (on the
 log scale for ratios) by the few-clusters correction t(df) / z * sqrt(k / (k - 1)), k the
@@ -60,8 +80,7 @@ import numpy as np
 from firmware.core import channels
 from host.records import STEPS_DTYPE, flag
 
-BOOTSTRAP = 2000  # replicates for the comparison a verdict rests on
-CONTEXT_BOOTSTRAP = 250  # for the secondary comparison shown beside it
+BOOTSTRAP = 2000  # replicates for each comparison a verdict rests on
 SESSION_BOOTSTRAP = 1000  # of the pooled replicates, the ones each session's own verdict uses
 SEED = 20261124
 WINDOW_MS = 60_000
@@ -71,6 +90,7 @@ Z_POWER = 0.841621  # 80%: "likely" in the minutes-needed estimate
 MAX_MORE_MIN = 120  # beyond this the estimate is too close to the margin to promise a length
 PAIR_MS = 5 * 60_000  # a left and a right session started this close together are one run (two insoles)
 VERDICTS = ("stabilizes", "destabilizes", "no_clear_effect", "inconclusive", "insufficient_data")
+EQUIVALENCE = ("itt+as-treated", "complier")  # what no_clear_effect rests on (module doc), the default first
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,11 @@ class Rule:
     min_blocks: int = 3
     min_collapses: int = 10
     min_engaged_diff: float = 0.10
+    equivalence: str = EQUIVALENCE[0]
+
+    def __post_init__(self) -> None:
+        if self.equivalence not in EQUIVALENCE:  # a misspelt basis must not fall back to either rule unseen
+            raise ValueError(f"equivalence {self.equivalence!r}: one of {', '.join(EQUIVALENCE)}")
 
 
 def _running(steps: np.ndarray) -> np.ndarray:
@@ -194,8 +219,9 @@ class Analysis:
     steps_used: int  # judged
     steps_calibration: int  # not judged: the baseline's first landings (and unusable sensors)
     primary: Comparison | None
-    secondary: Comparison | None
+    as_treated: Comparison | None  # with blocks: curled vs not curled landings in the same minutes
     per_foot: dict[str, Comparison | None] = field(default_factory=dict)
+    per_foot_as_treated: dict[str, Comparison | None] = field(default_factory=dict)
     per_foot_verdict: dict[str, str] = field(default_factory=dict)  # each foot's own verdict, same rule
     asymmetry: Asymmetry | None = None  # with left and right sessions of the same run
     sessions: list[SessionResult] = field(default_factory=list)
@@ -295,7 +321,11 @@ def _runs(rows: list, steps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, 
 
 # per-cluster sums the bootstrap needs; *_both: landings judged for the arch and the toes
 _STATS = ("n", "arch", "arch2", "collapse", "n_toe", "engaged", "n_both", "collapse_curled", "collapse_uncurled")
-_BOOT_CHUNK = 250  # bootstrap replicates per matrix product: bounds memory for many clusters
+_AS_TREATED_STATS = ("n", "collapse")  # all a verdict reads of the as-treated comparison (its collapse ratio)
+_BOOT_CHUNK = 250  # bootstrap replicates per matrix product at most ...
+_BOOT_CELLS = 1 << 20  # ... and at most this many replicate x cluster counts (8 MB as float64): bounds memory
+# for many clusters (a million steps hold ~12,000 one-minute windows). The draws come from the generator in the
+# same order whatever the chunk, so the replicates do not depend on it.
 # (int32 indices: b x clusters stays below 2**31 up to ~8 million blocks)
 
 
@@ -315,11 +345,12 @@ _SESSION_KEY = 100_000  # cluster key = run * _SESSION_KEY + block (or window), 
 
 
 def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, reps: int,
-               per_stratum: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               per_stratum: int = 0, per_cols: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                                np.ndarray]:
     """Sums over clusters resampled with replacement inside their run. Returns the strata
     (runs, sorted), the pooled replicate sums (reps, len(_STATS)), the first `per_stratum`
-    replicates' sums per stratum (per_stratum, strata, len(_STATS); float32 to bound memory)
-    and the point sums per stratum (strata, len(_STATS))."""
+    replicates' sums per stratum (per_stratum, strata, len(_STATS); float32 to bound memory;
+    only the columns `per_cols`, the rest nan) and the point sums per stratum (strata, len(_STATS))."""
     k = len(stats)
     order = np.argsort(strata, kind="stable")
     stats, strata = stats[order], strata[order]
@@ -327,16 +358,17 @@ def _bootstrap(stats: np.ndarray, strata: np.ndarray, rng: np.random.Generator, 
     first = np.repeat(start, size).astype(np.int32)  # each slot draws from its own run's clusters
     width = np.repeat(size, size).astype(np.float32)
     pooled = np.empty((reps, stats.shape[1]))
-    per = np.empty((min(per_stratum, reps), len(uniq), stats.shape[1]), dtype=np.float32)
-    for begin in range(0, reps, _BOOT_CHUNK):
-        b = min(_BOOT_CHUNK, reps - begin)
+    per = np.full((min(per_stratum, reps), len(uniq), stats.shape[1]), np.nan, dtype=np.float32)
+    chunk = max(1, min(_BOOT_CHUNK, _BOOT_CELLS // max(k, 1)))
+    for begin in range(0, reps, chunk):
+        b = min(chunk, reps - begin)
         idx = (rng.random((b, k), dtype=np.float32) * width).astype(np.int32)  # 32-bit: half the memory traffic
         idx += first
         idx += (np.arange(b, dtype=np.int32) * k)[:, None]
         counts = np.bincount(idx.ravel(), minlength=b * k).reshape(b, k).astype(np.float64)
         pooled[begin:begin + b] = counts @ stats  # float: BLAS, not an integer loop
         keep = min(b, len(per) - begin)
-        for j in range(stats.shape[1] if keep > 0 else 0):  # per-run sums of counts x cluster sums
+        for j in per_cols if keep > 0 else ():  # per-run sums of counts x cluster sums
             per[begin:begin + keep, :, j] = np.add.reduceat(counts[:keep] * stats[:, j], start, axis=1)
     return uniq, pooled, per, np.add.reduceat(stats, start, axis=0)
 
@@ -429,13 +461,14 @@ def _curling(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
 
 
 def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, rng: np.random.Generator,
-            reps: int = BOOTSTRAP, per_session: bool = False) -> tuple[Comparison, dict[int, Comparison]]:
-    """Condition a against b with cluster-bootstrap intervals; with per_session, the same for
-    each run (one session, or both insoles of one run) that holds both conditions (its share
-    of the same replicates)."""
+            reps: int = BOOTSTRAP, per_session: tuple[str, ...] = ()) -> tuple[Comparison, dict[int, Comparison]]:
+    """Condition a against b with cluster-bootstrap intervals; with per_session (the _STATS a
+    run's verdict reads), the same for each run (one session, or both insoles of one run) that
+    holds both conditions (its share of the same replicates; what it does not read is nan)."""
     (ca, sa_), (cb, sb_) = _clusters(keys_a, a), _clusters(keys_b, b)
-    keep = SESSION_BOOTSTRAP if per_session else 0
-    (ua, ra_, qa, pa), (ub, rb_, qb, pb) = _bootstrap(ca, sa_, rng, reps, keep), _bootstrap(cb, sb_, rng, reps, keep)
+    keep, cols = (SESSION_BOOTSTRAP if per_session else 0), tuple(_STATS.index(k) for k in per_session)
+    (ua, ra_, qa, pa), (ub, rb_, qb, pb) = (_bootstrap(ca, sa_, rng, reps, keep, cols),
+                                            _bootstrap(cb, sb_, rng, reps, keep, cols))
     pooled = _from_sums(basis, pa.sum(0), pb.sum(0), ra_, rb_, len(ca), len(cb),
                         float(_div(_cv(*_sums(a.loading_rate)), _cv(*_sums(b.loading_rate)))),
                         float(np.std(a.ml) / np.std(b.ml)) if len(a.ml) > 1 and np.std(b.ml) > 0 else float("nan"))
@@ -454,7 +487,7 @@ def _sums(v: np.ndarray) -> tuple[float, float, float]:
 
 
 def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
-                      per_session: bool = False) -> tuple[Comparison | None, dict[int, Comparison]]:
+                      per_session: tuple[str, ...] = ()) -> tuple[Comparison | None, dict[int, Comparison]]:
     inside = (s.judged | s.toe_judged) & (s.block > 0)
     on, off = inside & s.cue_block, inside & ~s.cue_block
     if not on.any() or not off.any():
@@ -464,7 +497,7 @@ def _block_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
 
 
 def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTSTRAP,
-                           per_session: bool = False) -> tuple[Comparison | None, dict[int, Comparison]]:
+                           per_session: tuple[str, ...] = ()) -> tuple[Comparison | None, dict[int, Comparison]]:
     """Engaged vs not-engaged landings inside the same one-minute windows (both flags judged)."""
     key = s.window_keys()
     usable = s.judged & s.toe_judged
@@ -495,53 +528,102 @@ def shortfalls(c: Comparison | None, rule: Rule) -> list[Shortfall]:
     return out
 
 
-def decide(c: Comparison, rule: Rule) -> str:
-    """The verdict from a comparison that has enough data (see the module's rule)."""
-    b, curl, c90, m = c.collapse_ratio, c.curling_ratio.estimate, c.curling_ratio_90, rule.margin
-    if b.high < 1 and curl <= 1 - m:
+def _inside(r: Interval, m: float) -> bool:
+    """The interval lies inside (1 - m, 1 + m): a change as large as the margin is ruled out."""
+    return 1 - m < r.low and r.high < 1 + m
+
+
+def _clear(r: Interval, side: int) -> bool:
+    """The interval lies entirely below (side -1) or above (side 1) no change."""
+    return r.high < 1 if side < 0 else r.low > 1
+
+
+def _asks_as_treated(c: Comparison, rule: Rule) -> bool:
+    """Whether the rule asks the as-treated comparison to agree. Without blocks the comparison
+    is as-treated itself, so nothing more is asked."""
+    return rule.equivalence != "complier" and c.basis == "blocks"
+
+
+def decide(c: Comparison, rule: Rule, as_treated: Comparison | None = None) -> str:
+    """The verdict from a comparison that has enough data (see the module's rule); as_treated:
+    curled vs not curled landings in the same minutes, which the default rule also asks."""
+    b, curl, m = c.collapse_ratio, c.curling_ratio.estimate, rule.margin
+    asks, t = _asks_as_treated(c, rule), as_treated
+    def agree(side: int) -> bool:
+        return not asks or (t is not None and _clear(t.collapse_ratio, side))
+    if _clear(b, -1) and curl <= 1 - m and agree(-1):
         return "stabilizes"
-    if b.low > 1 and curl >= 1 + m:
+    if _clear(b, 1) and curl >= 1 + m and agree(1):
         return "destabilizes"
-    if c90.low > 1 - m and c90.high < 1 + m:
-        return "no_clear_effect"
-    return "inconclusive"
-
-
-def verdict_of(c: Comparison | None, rule: Rule) -> str:
-    """The verdict of a comparison that may be missing or short of data."""
-    return "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule)
-
-
-def more_needed(c: Comparison, rule: Rule, block_s: float = 60) -> MoreNeeded:
-    """Minutes of blocks likely to settle an inconclusive comparison. Method: the interval's
-    width on the log scale shrinks as 1 / sqrt(blocks per condition) (blocks are the
-    bootstrap's units); taking the current estimate as the truth, find the number of blocks
-    at which the deciding test would pass with 80% probability: |distance to the bound| =
-    (z_test + z_80%) x standard error. With curling's effect beyond the margin the test is
-    the buzz's interval clearing 1; inside it, curling's 90% interval clearing the nearer
-    margin. The interval's few-clusters stretch (module doc) is kept: the estimate errs long."""
-    m = rule.margin
-    k = min(c.clusters_a, c.clusters_b)
-    curl = math.log(max(c.curling_ratio.estimate, 1e-9))
-    if curl <= math.log(1 - m) or curl >= math.log(1 + m):
-        r, z = c.collapse_ratio, Z95
-        est = math.log(max(r.estimate, 1e-9))
-        toward, gap = ("stabilizes" if curl < 0 else "destabilizes"), abs(est)
+    if asks:
+        ruled_out = _inside(c.collapse_ratio_90, m) and t is not None and _inside(t.collapse_ratio_90, m)
     else:
-        r, z, est = c.curling_ratio_90, Z90, curl
-        toward, gap = "no_clear_effect", min(est - math.log(1 - m), math.log(1 + m) - est)
-    se = (math.log(max(r.high, 1e-9)) - math.log(max(r.low, 1e-9))) / (2 * z)
+        ruled_out = _inside(c.curling_ratio_90, m)
+    return "no_clear_effect" if ruled_out else "inconclusive"
+
+
+def verdict_of(c: Comparison | None, rule: Rule, as_treated: Comparison | None = None) -> str:
+    """The verdict of a comparison that may be missing or short of data."""
+    return "insufficient_data" if c is None or shortfalls(c, rule) else decide(c, rule, as_treated)
+
+
+def _log(x: float) -> float:
+    return math.log(max(x, 1e-9))
+
+
+def _extra_minutes(r: Interval, z: float, gap: float, units: int, unit_min: float) -> float:
+    """Minutes after which an interval over `units` clusters (its width on the log scale
+    shrinking as 1 / sqrt(clusters), `unit_min` minutes of blocks adding one) would clear a
+    bound `gap` away from the estimate with 80% probability; inf when it cannot be told."""
+    se = (_log(r.high) - _log(r.low)) / (2 * z)
     if not (se > 0 and gap > 0 and math.isfinite(se)):
+        return math.inf
+    return max(0.0, units * (se * (z + Z_POWER) / gap) ** 2 - units) * unit_min
+
+
+def more_needed(c: Comparison, rule: Rule, as_treated: Comparison | None = None, block_s: float = 60) -> MoreNeeded:
+    """Minutes of blocks likely to settle an inconclusive comparison. Method: an interval's
+    width on the log scale shrinks as 1 / sqrt(clusters) (blocks per condition, or one-minute
+    windows for the as-treated comparison: the bootstrap's units); taking the current
+    estimates as the truth, find the clusters at which each deciding test would pass with 80%
+    probability: |distance to the bound| = (z_test + z_80%) x standard error, and take the
+    slowest test. With curling's effect beyond the margin the tests are the buzz's 95% interval
+    clearing 1 (and, by default, the as-treated one clearing it the same way); inside it, the
+    90% intervals clearing the nearer margin: by default the buzz's and the as-treated one,
+    with the complier option curling's. The few-clusters stretch (module doc) is kept: the
+    estimate errs long."""
+    m, k = rule.margin, min(c.clusters_a, c.clusters_b)
+    asks, t = _asks_as_treated(c, rule), as_treated
+    per_block = 2 * block_s / 60  # minutes of blocks that add a block to each condition
+    window = WINDOW_MS / 60_000  # ... and a window to the as-treated comparison
+    curl = _log(c.curling_ratio.estimate)
+    def to_margin(est: float) -> float:
+        return min(est - math.log(1 - m), math.log(1 + m) - est)
+    if curl <= math.log(1 - m) or curl >= math.log(1 + m):
+        side = -1 if curl < 0 else 1
+        toward = "stabilizes" if side < 0 else "destabilizes"
+        minutes = [_extra_minutes(c.collapse_ratio, Z95, abs(_log(c.collapse_ratio.estimate)), k, per_block)]
+        if asks:
+            minutes.append(math.inf if t is None else _extra_minutes(
+                t.collapse_ratio, Z95, side * _log(t.collapse_ratio.estimate), min(t.clusters_a, t.clusters_b), window))
+    elif asks:
+        toward = "no_clear_effect"
+        minutes = [_extra_minutes(c.collapse_ratio_90, Z90, to_margin(_log(c.collapse_ratio.estimate)), k, per_block),
+                   math.inf if t is None else _extra_minutes(t.collapse_ratio_90, Z90, to_margin(
+                       _log(t.collapse_ratio.estimate)), min(t.clusters_a, t.clusters_b), window)]
+    else:
+        toward, minutes = "no_clear_effect", [_extra_minutes(c.curling_ratio_90, Z90, to_margin(curl), k, per_block)]
+    need = max(minutes)
+    if not math.isfinite(need):
         return MoreNeeded(None, toward, k)
-    blocks = k * (se * (z + Z_POWER) / gap) ** 2
-    minutes = max(0.0, blocks - k) * 2 * block_s / 60
-    more = int(5 * math.ceil(max(minutes, 1) / 5))  # whole 5-minute steps: an estimate, not a promise
+    more = int(5 * math.ceil(max(need, 1) / 5))  # whole 5-minute steps: an estimate, not a promise
     return MoreNeeded(more if more <= MAX_MORE_MIN else None, toward, k)
 
 
-def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Comparison]) -> list[SessionResult]:
+def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Comparison],
+                     as_treated: dict[int, Comparison]) -> list[SessionResult]:
     """A row per session: its length, protocol, rates and its run's verdict (from the run's share
-    of the pooled bootstrap's replicates: both insoles of a run share it), all from
+    of the pooled bootstraps' replicates: both insoles of a run share it), all from
     per-session sums (no loop over steps)."""
     m = len(sessions)
     i, j, t = s.session, s.judged, s.toe_judged
@@ -557,8 +639,7 @@ def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Compar
         ic, blk, on = s.ic_ms[lo:hi], s.block[lo:hi], s.cue_block[lo:hi]
         minutes = float(ic[-1] - ic[0]) / 60_000 if hi - lo > 1 else 0.0
         has = blk > 0
-        c = per.get(int(s.runs[k]))
-        verdict = verdict_of(c, rule)
+        verdict = verdict_of(per.get(int(s.runs[k])), rule, as_treated.get(int(s.runs[k])))
         rows.append(SessionResult(
             str(row.id), str(row.foot), getattr(row, "started_at", None), int(steps[k]), minutes,
             float(ic[has][0] - ic[0]) / 60_000 if has.any() else float("nan"),
@@ -587,24 +668,26 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule =
     """sessions: [(SessionRow, structured step array)] of one runner, oldest first."""
     rng = np.random.default_rng(seed)
     s = steps if steps is not None else Steps.from_sessions(sessions)
-    primary, per_session = _block_comparison(s, rng, per_session=True)
-    if primary is not None:  # the verdict rests on blocks; the rest is context, fewer replicates
-        secondary, _ = _engagement_comparison(s, rng, CONTEXT_BOOTSTRAP)
+    primary, per_session = _block_comparison(s, rng, per_session=_STATS)
+    if primary is not None:  # the verdict rests on blocks, and by default on the as-treated comparison too
+        as_treated, at_session = _engagement_comparison(s, rng, per_session=_AS_TREATED_STATS)
         by_foot = _block_comparison
     else:
-        (primary, per_session), secondary = _engagement_comparison(s, rng, per_session=True), None
+        (primary, per_session), as_treated, at_session = _engagement_comparison(s, rng, per_session=_STATS), None, {}
         by_foot = _engagement_comparison
     short = shortfalls(primary, rule)
-    verdict = "insufficient_data" if short or primary is None else decide(primary, rule)
-    more = more_needed(primary, rule) if verdict == "inconclusive" and primary is not None else None
-    per_foot = ({foot: by_foot(s.subset(s.foot == i), rng, SESSION_BOOTSTRAP)[0] for i, foot in enumerate(s.feet)}
-                if len(s.feet) > 1 else {})
-    foot_verdicts = {f: verdict_of(c, rule) for f, c in per_foot.items()}
-    rows = _session_results(s, sessions, rule, per_session)
+    verdict = "insufficient_data" if short or primary is None else decide(primary, rule, as_treated)
+    more = more_needed(primary, rule, as_treated) if verdict == "inconclusive" and primary is not None else None
+    feet = list(enumerate(s.feet)) if len(s.feet) > 1 else []
+    per_foot = {foot: by_foot(s.subset(s.foot == i), rng, SESSION_BOOTSTRAP)[0] for i, foot in feet}
+    foot_at = {foot: _engagement_comparison(s.subset(s.foot == i), rng, SESSION_BOOTSTRAP)[0]
+               for i, foot in feet if as_treated is not None}
+    foot_verdicts = {f: verdict_of(c, rule, foot_at.get(f)) for f, c in per_foot.items()}
+    rows = _session_results(s, sessions, rule, per_session, at_session)
     used = int(s.judged.sum())
     return Analysis(runner, verdict, primary.basis if primary else "none", rule, short, more, int(len(s.ic_ms)),
-                    used, int(len(s.ic_ms)) - used, primary, secondary, per_foot, foot_verdicts, asymmetry(s, rng),
-                    rows, _trend(rows))
+                    used, int(len(s.ic_ms)) - used, primary, as_treated, per_foot, foot_at, foot_verdicts,
+                    asymmetry(s, rng), rows, _trend(rows))
 
 
 def asymmetry(s: Steps, rng: np.random.Generator, reps: int = SESSION_BOOTSTRAP) -> Asymmetry | None:

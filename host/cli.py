@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from host.analysis import EQUIVALENCE
 from host.command import UserError, dispatch
 from host.device_link import find_port
 from host.notes import Note
@@ -234,7 +235,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stderr.write(_pooling_warning(sessions))
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
-    a = analyse(args.runner, sessions, Rule(margin=args.margin / 100), steps=steps)
+    a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)
     out = {"text": lambda: text(a, scope=scope, notes=notes), "json": lambda: to_json(a, notes),
            "html": lambda: to_html(a, steps, scope=scope, notes=notes)}[fmt]()
     if args.out:
@@ -361,6 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write to this file instead of the terminal (written whole or not at all)")
     p.add_argument("--margin", type=float, default=15, metavar="PCT",
                    help="smallest change in collapses that matters, either way (default %(default)g%%)")
+    p.add_argument("--equivalence", choices=EQUIVALENCE, default=EQUIVALENCE[0],
+                   help="what 'no difference that matters' must show: the buzz's effect and curled vs uncurled "
+                        "landings in the same minutes (itt+as-treated, default), or curling's effect among the "
+                        "landings the buzz made curl (complier: no assumption about when the runner curls, far "
+                        "more minutes)")
     _selection_options(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("export", help="a runner's steps and sessions as CSV")

@@ -42,7 +42,14 @@ DEFINITIONS = {
     "curling's effect": "the change in collapses on the landings whose toes curled because of the buzz: the "
                         "buzz's change in collapses divided by its change in toe engagement (the buzz is the "
                         "only thing that differs between blocks, so this is cause, not coincidence). This row "
-                        "decides whether an effect the size of the margin is ruled out.",
+                        "decides whether the effect reaches the margin (with the equivalence option 'complier', "
+                        "also whether one that large is ruled out).",
+    "curled vs not curled": "the change in collapses on landings with the toes engaged against landings without, "
+                            "inside the same one-minute windows (warm-up and blocks alike). It asks the runner's "
+                            "question directly, but the runner, not the insole, chose which landings to curl on: "
+                            "it holds only if the toes did not curl mostly on landings that were going to collapse "
+                            "anyway (or mostly on ones that were not). By default it must agree with the buzz's "
+                            "effect for every verdict but 'not decided yet'.",
     "landings judged": "landings counted in this comparison; the first 30 of each run set the runner's usual "
                        "pattern and are not judged.",
     "blocks": "the one-minute stretches after the warm-up, alternating without and with the buzz.",
@@ -137,17 +144,25 @@ Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"fi
 
 def rule_text(rule: analysis.Rule) -> str:
     m = f"{100 * rule.margin:.0f}%"
+    if rule.equivalence == "complier":
+        decides = (f"'Steadies' when the buzz's 95% interval shows fewer collapses and curling cuts them by at least "
+                   f"{m}; 'unsettles' the same the other way; 'no difference that matters' only when curling's 90% "
+                   f"interval excludes a change of {m} either way (the margin, equivalence option 'complier')")
+    else:
+        decides = (f"A third comparison, curled against uncurled landings in the same minutes (as-treated), assumes "
+                   f"the runner did not curl mostly on landings that would have collapsed anyway. 'Steadies' when the "
+                   f"buzz's 95% interval shows fewer collapses, curling cuts them by at least {m}, and the as-treated "
+                   f"95% interval agrees; 'unsettles' the same the other way; 'no difference that matters' only when "
+                   f"both the buzz's and the as-treated 90% intervals exclude a change of {m} either way (the margin; "
+                   f"as equivalence trials ask of both their intention-to-treat and as-treated analyses)")
     return (f"How the verdict is decided: at least {rule.min_steps} judged landings and {rule.min_blocks} blocks in "
             f"each condition, at least {rule.min_collapses} collapses in all, and the toes engaged at least "
             f"{100 * rule.min_engaged_diff:.0f} points more often with the buzz; otherwise 'not enough data'. Then, "
             f"two effects are measured on the same blocks (resampled 2000 times; with two insoles a minute of "
             f"both feet counts once): the buzz's effect on how often the arch collapsed, and curling's effect, "
             f"the buzz's effect divided among the landings the buzz made curl (an instrumental-variable "
-            f"estimate: it assumes the buzz changes collapses only through the toes). 'Steadies' when the buzz's "
-            f"95% interval shows fewer collapses and curling cuts them by at least {m}; 'unsettles' the same the "
-            f"other way; 'no difference that matters' only when curling's 90% interval excludes a change of {m} "
-            f"either way (the margin); otherwise 'not decided yet', with the minutes of blocks likely to settle "
-            f"it.")
+            f"estimate: it assumes the buzz changes collapses only through the toes). {decides}; otherwise 'not "
+            f"decided yet', with the minutes of blocks likely to settle it.")
 
 
 def _explain(a: Analysis) -> list[str]:
@@ -160,48 +175,71 @@ def _explain(a: Analysis) -> list[str]:
            "On landings where the toes engaged, compared with other landings in the same minutes")
     shown = (f"{how}, the arch collapsed on {pct(c.collapse_rate_a)} versus {pct(c.collapse_rate_b)} of landings: "
              f"{effect_words(c.collapse_ratio, label='95% interval: ')}.")
+    t = a.as_treated if c.basis == "blocks" else None
     if c.basis == "blocks":
         shown += (f" The toes engaged on {pct(c.engaged_rate_a)} versus {pct(c.engaged_rate_b)} of landings, so the "
                   f"buzz changed what the toes did on about {pct(c.engaged_rate_diff.estimate)} of landings; on "
                   f"those, curling itself meant {effect_words(c.curling_ratio, label='95% interval: ')}.")
+    if t is not None:
+        shown += (f" On landings with the toes curled, against uncurled ones in the same minutes, the arch collapsed "
+                  f"on {pct(t.collapse_rate_a)} versus {pct(t.collapse_rate_b)}: "
+                  f"{effect_words(t.collapse_ratio, label='95% interval: ')}.")
     m = f"{100 * a.rule.margin:.0f}%"
+    both = a.rule.equivalence != "complier" and t is not None
     verdict = {
         "stabilizes": "Curling the toes at landing steadies this runner's arch.",
         "destabilizes": "Curling the toes at landing makes this runner's arch collapse more often.",
-        "no_clear_effect": f"A change of {m} or more from curling is ruled out: toe curling makes no difference "
-                           f"that matters to this runner's arch.",
-        "inconclusive": f"This run was too short to decide: the interval of curling's effect still allows both no "
-                        f"change and a change of {m} or more.",
+        "no_clear_effect": (f"A change of {m} or more is ruled out both ways: with the buzz against without it, "
+                            f"{effect_words(c.collapse_ratio_90, label='90% interval: ')}; on curled against "
+                            f"uncurled landings, {effect_words(t.collapse_ratio_90, label='90% interval: ')}. Toe "
+                            f"curling makes no difference that matters to this runner's arch." if both and t else
+                            f"A change of {m} or more from curling is ruled out: toe curling makes no difference "
+                            f"that matters to this runner's arch."),
+        "inconclusive": f"This run was too short to decide: the evidence still allows both no change and a change of "
+                        f"{m} or more from curling.",
     }[a.verdict]
     out = no_block + [shown + " " + verdict]
+    if a.verdict == "no_clear_effect" and both:
+        out.append(assumption_words(c))
     b90, mm = c.collapse_ratio_90, a.rule.margin
     if a.verdict == "inconclusive" and c.basis == "blocks" and 1 - mm < b90.low and b90.high < 1 + mm:
+        rest = (f"on curled against uncurled landings in the same minutes a change of {m} is not ruled out yet" if both
+                else f"it moved the toes on only some landings, so a change of {m} from curling itself is not ruled "
+                     f"out yet")
         out.append(f"The buzz as given made no difference that matters (a change of {m} from the buzz is ruled "
-                   f"out), but it moved the toes on only some landings, so a change of {m} from curling itself is "
-                   f"not ruled out yet: do not look elsewhere on this run alone.")
+                   f"out), but {rest}: do not look elsewhere on this run alone.")
     if a.more is not None:
-        out.append(_more_words(a.more, m, c))
+        out.append(_more_words(a.more, m, c, both))
     if c.basis != "blocks":
         out.append("This rests on landings the runner chose to engage, not on a controlled comparison: confirm "
                    "with the block protocol.")
     return out
 
 
-def _more_words(more: MoreNeeded, margin: str, c: analysis.Comparison) -> str:
+def assumption_words(c: analysis.Comparison) -> str:
+    """What a no_clear_effect on curled against uncurled landings assumes, in a coach's words."""
+    return (f"This leans on one assumption: that the runner did not curl the toes mostly on landings that were going "
+            f"to collapse anyway (or mostly on ones that were not). The buzz decided the curl on only about "
+            f"{round(100 * c.engaged_rate_diff.estimate)} landings in 100, so the run cannot check it. If the runner "
+            f"says they curled mainly when the foot felt unsteady, treat this as 'not decided yet': `--equivalence "
+            f"complier` asks the buzz alone, without this assumption, and needs many more minutes.")
+
+
+def _more_words(more: MoreNeeded, margin: str, c: analysis.Comparison, both: bool) -> str:
     goal = {"stabilizes": "show whether the arch really collapses less often with the buzz",
             "destabilizes": "show whether the arch really collapses more often with the buzz",
             "no_clear_effect": f"rule out a change of {margin} from curling"}[more.toward]
-    method = ("(estimated from how the interval narrows with more blocks, taking today's estimate as the truth; "
+    method = ("(estimated from how the intervals narrow with more blocks, taking today's estimates as the truth; "
               "blocks from every session pool, so a second run adds to this one)")
     moved = ""
-    if more.toward == "no_clear_effect" and c.basis == "blocks":  # curling's interval is the buzz's, divided
+    if more.toward == "no_clear_effect" and c.basis == "blocks" and not both:  # curling's interval: the buzz's, divided
         moved = (f" Ruling an effect out takes long when the buzz moves the toes on few landings (here about "
                  f"{round(100 * c.engaged_rate_diff.estimate)} in 100): rehearsing the curl so that more buzzes are "
                  f"answered shortens it.")
     if more.block_minutes is None:
         return (f"More than {analysis.MAX_MORE_MIN} more minutes of blocks would be needed to {goal} {method}: the "
                 f"estimate sits close to the {margin} margin, or is known only roughly, so a longer run is unlikely "
-                f"to settle on which side of the margin it lies.{moved}")
+                f"to settle on which side of the margin it lies (or the comparisons point different ways).{moved}")
     return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: for example another "
             f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).{moved}")
 
@@ -270,6 +308,8 @@ def _evidence(a: Analysis) -> list[Block]:
     if c is None:
         return []
     blocks = c.basis == "blocks"
+    t = a.as_treated if blocks else None
+    asks = t is not None and a.rule.equivalence != "complier"
     la, lb = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     unit = "blocks" if blocks else "one-minute windows"
     engaged = ([["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
@@ -279,9 +319,10 @@ def _evidence(a: Analysis) -> list[Block]:
         ["arch collapsed", pct(c.collapse_rate_a), pct(c.collapse_rate_b), effect_words(c.collapse_ratio)],
         *engaged,
         *([["curling's effect", "", "", effect_words(c.curling_ratio)]] if blocks else []),
+        *([["curled vs not curled", "", "", effect_words(t.collapse_ratio)]] if t is not None else []),
         ["landings judged", str(c.steps_a), str(c.steps_b), ""],
         [unit, str(c.clusters_a), str(c.clusters_b), ""],
-    ], marked={0, 2} if blocks else {0}, notes=["> marks the rows that decide the verdict."])
+    ], marked=({0, 2, 3} if asks else {0, 2}) if blocks else {0}, notes=["> marks the rows that decide the verdict."])
     other = Table(["measure", la, lb, "difference"], [
         ["arch share", pct(c.arch_mean_a), pct(c.arch_mean_b), ""],
         ["arch share variability", pct(c.arch_cv_a), pct(c.arch_cv_b), _steadier(c.arch_cv_ratio.estimate)],
@@ -296,13 +337,10 @@ def _evidence(a: Analysis) -> list[Block]:
              for foot, fc in a.per_foot.items() if fc is not None and len(a.per_foot) > 1]
     if a.asymmetry is not None:
         extra.append(asymmetry_words(a.asymmetry))
-    if a.secondary is not None:
-        s = a.secondary
-        extra.append(f"Landings with the toes engaged vs not, in the same minutes (observational): the arch collapsed "
-                     f"on {pct(s.collapse_rate_a)} versus {pct(s.collapse_rate_b)}: {effect_words(s.collapse_ratio)}.")
     if extra:
         out.append(("list", extra))
-    terms = ["arch collapsed", "toes engaged", *(["curling's effect"] if blocks else []), "landings judged", unit,
+    terms = ["arch collapsed", "toes engaged", *(["curling's effect"] if blocks else []),
+             *(["curled vs not curled"] if t is not None else []), "landings judged", unit,
              "arch share", "arch share variability",
              "loading-rate variability", "inside-outside sway"]
     out.append(("defs", [(t, DEFINITIONS[t]) for t in terms]))

@@ -2,8 +2,8 @@
 block protocol, open loop) written as newton CSVs and imported as a coach would
 (`archcue import RUN.csv --format csv --units newton --config blocks.json`), then
 `archcue report --format json`. A strong responder (engaged toes cut collapses to 35%) should
-come out `stabilizes`, a non-responder `no_clear_effect`. One run of 30-45 minutes cannot rule
-out a 15% effect of curling for a non-responder (see the README's power table), so the bench also
+come out `stabilizes`, a non-responder `no_clear_effect`. One run of 30-45 minutes does not always
+rule out a 15% effect for a non-responder (see the README's power table), so the bench also
 imports four 45-minute runs of one non-responder on four days and reports the pooled verdict.
 
     PYTHONPATH=. .venv/bin/python -m tests.bench_import [SEEDS]   (default 10 seeds)

@@ -129,35 +129,40 @@ def _simulate(job: tuple[str, float, int]) -> None:
     run_steps(*job)
 
 
-def verdict_counts(model: str, runners: list[tuple[int, ...]]) -> dict[tuple[float, int], Counter]:
-    """(strength, minutes) -> verdicts over the runners, each run analysed as pulled sessions.
-    A runner is one seed (one insole) or a pair of seeds worn as the left and right insole of
-    one run (the same start: their blocks are the same minutes, one cluster each)."""
+def analyse_cut(model: str, strength: float, seeds: tuple[int, ...], minutes: float):
+    """The verdict on the first `minutes` of a runner's run, analysed as pulled sessions. A
+    runner is one seed (one insole) or a pair of seeds worn as the left and right insole of one
+    run (the same start: their blocks are the same minutes, one cluster each)."""
     from host.analysis import analyse
     from tests.helpers import Row
 
-    out: dict[tuple[float, int], Counter] = {}
-    for strength in STRENGTHS:
-        for minutes in MINUTES:
-            out[strength, minutes] = Counter(analyse("bench", [
-                (Row(f"{model}-{seed}", ("right", "left")[i], PAIRED_START),
-                 cut(run_steps(model, strength, seed), minutes))
-                for i, seed in enumerate(seeds)], seed=seeds[0]).verdict for seeds in runners)
-    return out
+    return analyse("bench", [(Row(f"{model}-{seed}", ("right", "left")[i], PAIRED_START),
+                              cut(run_steps(model, strength, seed), minutes)) for i, seed in enumerate(seeds)],
+                   seed=seeds[0])
 
 
-def more_minutes_check(model: str, seeds: range) -> tuple[int, int, int]:
+Analysed = dict[tuple[float, int], list]  # (strength, minutes) -> one Analysis per runner
+
+
+def verdict_runs(model: str, runners: list[tuple[int, ...]]) -> Analysed:
+    return {(strength, minutes): [analyse_cut(model, strength, seeds, minutes) for seeds in runners]
+            for strength in STRENGTHS for minutes in MINUTES}
+
+
+def more_minutes_check(model: str, seeds: range, analysed: Analysed | None = None) -> tuple[int, int, int]:
     """Inconclusive runs (20 and 30 minutes) run on for the minutes the report named, where the
-    45-minute run holds them: (inconclusive, named within reach, settled)."""
-    from host.analysis import analyse
-    from tests.helpers import Row
+    45-minute run holds them: (inconclusive, named within reach, settled). `analysed`: the
+    one-insole runs verdict_runs already analysed (seed by seed, in `seeds` order), reused."""
+    def verdict_at(strength: float, i: int, minutes: int):
+        if analysed is not None and (strength, minutes) in analysed:
+            return analysed[strength, minutes][i]
+        return analyse_cut(model, strength, (seeds[i],), minutes)
 
     inconclusive = named = settled = 0
     for strength in STRENGTHS:
-        for seed in seeds:
-            steps = run_steps(model, strength, seed)
+        for i in range(len(seeds)):
             for minutes in (20, 30):
-                a = analyse("bench", [(Row("s", "right"), cut(steps, minutes))], seed=seed)
+                a = verdict_at(strength, i, minutes)
                 if a.verdict != "inconclusive":
                     continue
                 inconclusive += 1
@@ -165,8 +170,7 @@ def more_minutes_check(model: str, seeds: range) -> tuple[int, int, int]:
                 if more is None or minutes + more > max(MINUTES):
                     continue
                 named += 1
-                longer = analyse("bench", [(Row("s", "right"), cut(steps, minutes + more))], seed=seed)
-                settled += longer.verdict != "inconclusive"
+                settled += verdict_at(strength, i, minutes + more).verdict != "inconclusive"
     return inconclusive, named, settled
 
 
@@ -180,9 +184,13 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
     md = []
     half = len(seeds) // 2
     for model in MODELS:
+        one: Analysed = {}
         for insoles, runners in (("one insole", [(s,) for s in seeds]),
                                  ("two insoles", [(s, s + half) for s in seeds[:half]])):
-            counts = verdict_counts(model, runners)
+            analysed = verdict_runs(model, runners)
+            if len(runners[0]) == 1:
+                one = analysed
+            counts = {key: Counter(a.verdict for a in runs) for key, runs in analysed.items()}
             md += [f"\n{model} model, {insoles}, {len(runners)} runners (runs per verdict)\n",
                    "| runner | run (min) | " + " | ".join(VERDICTS) + " |", "|---|---|" + "---|" * len(VERDICTS)]
             for (strength, minutes), c in counts.items():
@@ -192,7 +200,7 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
                              ", ".join(f"{v} {c[v]}/{len(runners)}" for v in VERDICTS if c[v]),
                              "first minutes of 45-minute block-protocol runs through the firmware (10 min warm-up)"
                              + ("; two insoles = two seeds as left and right" if len(runners[0]) > 1 else "")))
-        inc, named, settled = more_minutes_check(model, seeds)
+        inc, named, settled = more_minutes_check(model, seeds, one)
         rows.append((f"'more minutes' check, {model} model", f"{settled}/{named} settled",
                      f"of {inc} inconclusive 20/30-minute runs, {named} named minutes within the 45-minute run; "
                      f"run on that long, {settled} reached a verdict"))

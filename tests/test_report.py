@@ -127,6 +127,19 @@ def test_out_extension_decides_the_format_or_is_refused(responder_store: Path, t
     assert archcue(base + ["--margin", "0"]) == 1
 
 
+def test_the_equivalence_basis_is_a_report_option(responder_store: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--store", str(responder_store), "report", "ana", "--format", "json"]
+    for basis in ("itt+as-treated", "complier"):
+        assert archcue(base + ["--equivalence", basis]) == 0
+        assert json.loads(capsys.readouterr().out)["rule"]["equivalence"] == basis
+    assert archcue(base) == 0
+    assert json.loads(capsys.readouterr().out)["rule"]["equivalence"] == "itt+as-treated"
+    with pytest.raises(SystemExit):
+        archcue(base + ["--equivalence", "itt"])
+    assert "invalid choice: 'itt'" in capsys.readouterr().err
+
+
 def test_a_failed_write_leaves_the_old_file_and_no_part(responder_store: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:

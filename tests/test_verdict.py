@@ -15,6 +15,7 @@ from host.report import DEFINITIONS, captions, effect_words, text, to_html, to_j
 from tests.block_steps import block_run
 from tests.helpers import Row
 
+COMPLIER = Rule(equivalence="complier")
 BAD_WORDS = re.compile(r"nan|inf\b|-\d+(\.\d+)?%? (fewer|more|points)|\(-\)| - \||: -$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -27,14 +28,20 @@ def _levels(est: float, lo: float, hi: float) -> tuple[Interval, Interval]:
 
 
 def _with_ratio(a: analysis.Analysis, est: float, lo: float, hi: float,
-                curl: tuple[float, float, float] | None = None) -> analysis.Analysis:
-    """The same analysis with the buzz's collapse ratio and curling's ratio (the buzz's own,
-    unless given) replaced at both interval levels, and re-decided."""
-    (b95, b90), (c95, c90) = _levels(est, lo, hi), _levels(*(curl or (est, lo, hi)))
+                curl: tuple[float, float, float] | None = None, at: tuple[float, float, float] | None = None,
+                rule: Rule | None = None) -> analysis.Analysis:
+    """The same analysis with the buzz's collapse ratio, curling's ratio and the as-treated
+    ratio (both the buzz's own, unless given) replaced at both interval levels, and re-decided
+    (under `rule` if given)."""
+    rule = rule or a.rule
+    (b95, b90), (c95, c90), (t95, t90) = (_levels(est, lo, hi), _levels(*(curl or (est, lo, hi))),
+                                          _levels(*(at or (est, lo, hi))))
     c = dataclasses.replace(a.primary, collapse_ratio=b95, collapse_ratio_90=b90, curling_ratio=c95,
                             curling_ratio_90=c90)
-    v = decide(c, a.rule)
-    return dataclasses.replace(a, primary=c, verdict=v, more=more_needed(c, a.rule) if v == "inconclusive" else None)
+    t = dataclasses.replace(a.as_treated, collapse_ratio=t95, collapse_ratio_90=t90)
+    v = decide(c, rule, t)
+    return dataclasses.replace(a, rule=rule, primary=c, as_treated=t, verdict=v,
+                               more=more_needed(c, rule, t) if v == "inconclusive" else None)
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +61,63 @@ def base() -> analysis.Analysis:
     ((0.95, 0.90, 0.99), (0.90, 0.87, 0.93), "no_clear_effect"),  # real and small: the margin ruled out
     ((0.90, 0.82, 1.01), (0.75, 0.55, 1.02), "inconclusive"),  # large on the curling scale, buzz not shown
 ])
-def test_each_answer_is_earned(base: analysis.Analysis, buzz: tuple, curl: tuple, verdict: str) -> None:
-    assert _with_ratio(base, *buzz, curl=curl).verdict == verdict
+def test_the_complier_option_decides_on_curling_alone(base: analysis.Analysis, buzz: tuple, curl: tuple,
+                                                      verdict: str) -> None:
+    """equivalence="complier": the rule before the as-treated comparison (whatever it shows)."""
+    for at in ((1.0, 0.98, 1.02), (0.5, 0.4, 0.6), (1.6, 1.4, 1.8)):
+        assert _with_ratio(base, *buzz, curl=curl, at=at, rule=COMPLIER).verdict == verdict
+
+
+@pytest.mark.parametrize("buzz, curl, at, verdict", [
+    # a non-responder: both the buzz's and the as-treated 90% intervals inside the margin, though curling's
+    # (the buzz's, divided by the engagement difference) is far wider
+    ((1.00, 0.90, 1.10), (1.00, 0.70, 1.40), (1.00, 0.90, 1.10), "no_clear_effect"),
+    # curled landings collapse 30% less often: never "no difference", however flat the buzz looks
+    ((0.97, 0.91, 1.04), (0.93, 0.78, 1.10), (0.70, 0.60, 0.82), "inconclusive"),
+    ((1.00, 0.96, 1.04), (1.00, 0.90, 1.10), (0.78, 0.70, 0.86), "inconclusive"),
+    # the as-treated interval inside, the buzz's not: not ruled out either
+    ((0.95, 0.80, 1.12), (0.88, 0.55, 1.30), (1.00, 0.93, 1.07), "inconclusive"),
+    # both analyses agree on an effect
+    ((0.81, 0.72, 0.92), (0.58, 0.40, 0.80), (0.60, 0.50, 0.72), "stabilizes"),
+    ((1.45, 1.20, 1.80), (2.00, 1.40, 2.80), (1.50, 1.20, 1.90), "destabilizes"),
+    # ... or do not: the buzz's effect alone is not enough
+    ((0.81, 0.72, 0.92), (0.58, 0.40, 0.80), (0.95, 0.85, 1.06), "inconclusive"),
+    ((1.45, 1.20, 1.80), (2.00, 1.40, 2.80), (1.10, 0.95, 1.30), "inconclusive"),
+])
+def test_no_difference_needs_the_buzz_and_the_as_treated_comparison(base: analysis.Analysis, buzz: tuple,
+                                                                    curl: tuple, at: tuple, verdict: str) -> None:
+    a = _with_ratio(base, *buzz, curl=curl, at=at)
+    assert a.rule.equivalence == "itt+as-treated" and a.verdict == verdict
+    if verdict == "inconclusive":
+        assert a.more is not None
+
+
+def test_an_unknown_equivalence_basis_is_refused() -> None:
+    with pytest.raises(ValueError, match="'itt': one of itt\\+as-treated, complier"):
+        Rule(equivalence="itt")
+
+
+def test_no_as_treated_comparison_rules_nothing_out(base: analysis.Analysis) -> None:
+    a = _with_ratio(base, 1.00, 0.96, 1.04)
+    assert a.verdict == "no_clear_effect"
+    assert decide(a.primary, a.rule, None) == "inconclusive"
+    assert more_needed(a.primary, a.rule, None).block_minutes is None
 
 
 def test_the_margin_is_configurable(base: analysis.Analysis) -> None:
+    def as_treated(c: analysis.Comparison) -> analysis.Comparison:  # here: curling's numbers
+        return dataclasses.replace(c, collapse_ratio=c.curling_ratio, collapse_ratio_90=c.curling_ratio_90)
     c = dataclasses.replace(base.primary, collapse_ratio=Interval(0.90, 0.82, 0.98),
+                            collapse_ratio_90=Interval(0.90, 0.84, 0.97),
                             curling_ratio=Interval(0.80, 0.70, 0.92), curling_ratio_90=Interval(0.80, 0.72, 0.90))
-    assert decide(c, Rule(margin=0.15)) == "stabilizes"
-    assert decide(c, Rule(margin=0.25)) == "inconclusive"
-    flat = dataclasses.replace(c, collapse_ratio=Interval(0.99, 0.94, 1.05), curling_ratio=Interval(0.97, 0.86, 1.1),
+    flat = dataclasses.replace(c, collapse_ratio=Interval(0.99, 0.94, 1.05),
+                               collapse_ratio_90=Interval(0.99, 0.95, 1.04), curling_ratio=Interval(0.97, 0.86, 1.1),
                                curling_ratio_90=Interval(0.97, 0.88, 1.08))
-    assert decide(flat, Rule(margin=0.15)) == "no_clear_effect"
-    assert decide(flat, Rule(margin=0.10)) == "inconclusive"
+    for equivalence in analysis.EQUIVALENCE:
+        assert decide(c, Rule(margin=0.15, equivalence=equivalence), as_treated(c)) == "stabilizes"
+        assert decide(c, Rule(margin=0.25, equivalence=equivalence), as_treated(c)) == "inconclusive"
+        assert decide(flat, Rule(margin=0.15, equivalence=equivalence), as_treated(flat)) == "no_clear_effect"
+        assert decide(flat, Rule(margin=0.10, equivalence=equivalence), as_treated(flat)) == "inconclusive"
 
 
 def test_no_collapse_in_either_condition_is_not_enough_data() -> None:
@@ -93,9 +144,40 @@ def test_a_run_that_ends_in_the_warm_up_says_no_block_ran() -> None:
 def test_the_truth_decides_on_clear_data() -> None:
     assert _analysis(45, ratio=0.35).verdict == "stabilizes"
     assert _analysis(45, ratio=1.8, collapse_off=0.25).verdict == "destabilizes"
-    # ruling out a 15% curling effect when the buzz moves the toes on 45 landings in 100 takes
-    # long: here a 150-minute run (70 blocks a condition; two insoles halve it)
-    verdicts = [_analysis(150, seed, ratio=1.0).verdict for seed in range(6)]
+
+
+def _inside(r: Interval, m: float = 0.15) -> bool:
+    return 1 - m < r.low and r.high < 1 + m
+
+
+def test_a_non_responder_is_no_difference_when_both_intervals_are_inside() -> None:
+    runs = [analyse("ana", [(Row("s", "right"), block_run(45, seed))], seed=seed) for seed in range(8)]
+    assert sum(a.verdict == "no_clear_effect" for a in runs) >= 5, [a.verdict for a in runs]
+    for a in runs:
+        both = _inside(a.primary.collapse_ratio_90) and _inside(a.as_treated.collapse_ratio_90)
+        assert (a.verdict == "no_clear_effect") == both and a.verdict in ("no_clear_effect", "inconclusive")
+    # each run's own verdict (history table) reads its share of both comparisons' replicates
+    assert sum(a.sessions[0].verdict == "no_clear_effect" for a in runs) >= 4
+
+
+def test_a_curling_effect_the_buzz_hides_is_never_no_difference() -> None:
+    """Toes engaged on 30% vs 15% of landings, curled landings collapsing 30% less often: the
+    buzz's effect (about 4%) is inside the margin in most runs, the as-treated one is not."""
+    runs = [analyse("ana", [(Row("s", "right"), block_run(45, seed, ratio=0.7, engaged_on=0.3))], seed=seed)
+            for seed in range(8)]
+    assert sum(_inside(a.primary.collapse_ratio_90) for a in runs) >= 4
+    assert all(a.as_treated.collapse_ratio.estimate < 0.8 for a in runs)
+    assert "no_clear_effect" not in [a.verdict for a in runs]
+
+
+def test_the_complier_option_rules_curling_out_only_on_long_runs() -> None:
+    """The previous rule: ruling out a 15% curling effect when the buzz moves the toes on 45
+    landings in 100 takes a 150-minute run (70 blocks a condition; two insoles halve it)."""
+    short = [analyse("ana", [(Row("s", "right"), block_run(45, seed))], COMPLIER, seed=seed).verdict
+             for seed in range(4)]
+    assert "no_clear_effect" not in short, short
+    verdicts = [analyse("ana", [(Row("s", "right"), block_run(150, seed))], COMPLIER, seed=seed).verdict
+                for seed in range(6)]
     assert "stabilizes" not in verdicts and verdicts.count("no_clear_effect") >= 4, verdicts
 
 
@@ -117,11 +199,12 @@ def test_the_interval_has_its_nominal_coverage_with_few_blocks() -> None:
     assert misses <= 10, misses
 
 
-def test_inconclusive_names_minutes_that_settle_it_in_most_seeds() -> None:
+@pytest.mark.parametrize("ratio", [0.6, 1.0])  # toward stabilizes; toward no_clear_effect (both 90% intervals)
+def test_inconclusive_names_minutes_that_settle_it_in_most_seeds(ratio: float) -> None:
     """Run each inconclusive 20-minute run on for the minutes it named: most settle."""
     named = settled = 0
     for seed in range(40):
-        long = block_run(200, seed, ratio=0.6)
+        long = block_run(200, seed, ratio=ratio)
         short = long[long["ic_ms"] < 20 * 60_000]
         a = analyse("ana", [(Row("s", "right"), short)], seed=seed)
         if a.verdict != "inconclusive":
@@ -133,6 +216,16 @@ def test_inconclusive_names_minutes_that_settle_it_in_most_seeds() -> None:
         more = long[long["ic_ms"] < (20 + a.more.block_minutes) * 60_000]
         settled += analyse("ana", [(Row("s", "right"), more)], seed=seed).verdict != "inconclusive"
     assert named >= 5 and settled >= 0.6 * named, (named, settled)
+
+
+def test_the_minutes_to_rule_out_follow_the_slower_interval(base: analysis.Analysis) -> None:
+    both = _with_ratio(base, 1.02, 0.86, 1.20, at=(1.0, 0.82, 1.22))
+    only_at = _with_ratio(base, 1.0, 0.95, 1.05, at=(1.0, 0.82, 1.22))  # the buzz's interval already inside
+    only_b = _with_ratio(base, 1.02, 0.86, 1.20, at=(1.0, 0.97, 1.03))
+    for a in (both, only_at, only_b):
+        assert a.verdict == "inconclusive" and a.more.toward == "no_clear_effect" and a.more.block_minutes > 0
+    assert both.more.block_minutes == max(only_at.more.block_minutes, only_b.more.block_minutes)
+    assert only_at.more.block_minutes > only_b.more.block_minutes  # the wider interval needs longer
 
 
 def test_sessions_pool_blocks_and_narrow_the_interval() -> None:
@@ -179,6 +272,29 @@ def test_json_carries_the_five_verdicts_and_the_numbers(base: analysis.Analysis)
     assert out["verdict"] == "inconclusive" and out["more"]["block_minutes"] > 0
     assert set(out["verdicts"]) == set(analysis.VERDICTS) and out["rule"]["margin"] == 0.15
     assert out["primary"]["collapse_ratio_90"]["low"] is not None
+    assert out["rule"]["equivalence"] == "itt+as-treated"
+    t = out["as_treated"]  # curled vs not curled landings in the same minutes, the numbers it decides on
+    assert t["basis"] == "engagement" and t["clusters_a"] > 0
+    assert t["collapse_ratio_90"]["low"] < t["collapse_ratio_90"]["high"] < t["collapse_ratio"]["high"]
+
+
+def test_no_difference_names_its_assumption_in_a_coachs_words(base: analysis.Analysis) -> None:
+    a = _with_ratio(base, 1.00, 0.90, 1.10, curl=(1.00, 0.70, 1.40), at=(1.02, 0.92, 1.12))
+    assert a.verdict == "no_clear_effect"
+    out = text(a)
+    assert ("This leans on one assumption: that the runner did not curl the toes mostly on landings that were going "
+            "to collapse anyway") in out
+    assert "ruled out both ways: with the buzz against without it, about as many collapses (90% interval: " in out
+    assert ("on curled against uncurled landings, 2% more collapses (90% interval: between 6% fewer and 10% "
+            "more).") in out
+    complier = _with_ratio(base, 1.00, 0.90, 1.10, curl=(1.00, 0.88, 1.12), rule=COMPLIER)
+    assert complier.verdict == "no_clear_effect" and "leans on one assumption" not in text(complier)
+    for v in (_with_ratio(base, 0.81, 0.72, 0.92, curl=(0.58, 0.40, 0.80)), _with_ratio(base, 1.0, 0.8, 1.2)):
+        assert v.verdict != "no_clear_effect" and "leans on one assumption" not in text(v)
+    hidden = _with_ratio(base, 1.00, 0.96, 1.04, curl=(1.00, 0.90, 1.10), at=(0.78, 0.70, 0.86))
+    assert hidden.verdict == "inconclusive" and ("made no difference that matters (a change of 15% from the buzz is "
+                                                 "ruled out), but on curled against uncurled landings in the same "
+                                                 "minutes a change of 15% is not ruled out yet") in text(hidden)
 
 
 def _steps(a: analysis.Analysis) -> analysis.Steps:
