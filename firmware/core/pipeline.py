@@ -208,6 +208,7 @@ class Pipeline:
             self._open_window(total, t_ms)
         return 0
 
+    @micropython.native
     def _contact(self, total, t_ms):
         self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
@@ -230,6 +231,7 @@ class Pipeline:
         self._open_window(total, t_ms)
         return 0
 
+    @micropython.native
     def _open_window(self, total, t_ms):
         """Open the landing window once the load behind the toes is past the contact
         threshold (or the window's length after contact). The shares are taken over that
@@ -254,6 +256,7 @@ class Pipeline:
         end = t_ms + self.window_ms * 3 // 4
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
+    @micropython.native
     def _decide(self, may_cue):
         """Judge the landing from the window sums; returns the cue pulse (ms)."""
         self.decided = True
@@ -287,6 +290,7 @@ class Pipeline:
         self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share))
         return self.pulse
 
+    @micropython.native
     def _toe_off(self):
         if not self.decided:
             self._decide(False)  # stance shorter than the window: too late to cue
@@ -306,6 +310,7 @@ class Pipeline:
         self.streak = 0 if walking else self.streak + 1
         self.last_to = self.gait.to_ms
 
+    @micropython.native
     def _flags(self, saturated):
         flags = 0
         if self.collapse == YES:
@@ -326,6 +331,7 @@ class Pipeline:
             flags |= record.FLAG_DROPPED
         return flags
 
+    @micropython.native
     def _push_record(self, saturated):
         records = self.records
         off = records.reserve()
