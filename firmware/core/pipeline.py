@@ -20,6 +20,7 @@ from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
+from .gait import step as gait_step
 from .health import JUMP_COUNTS, SHORT_COUNTS, SensorHealth
 from .intmath import clamp, ratio_1e4
 from .landing import NOT, UNSURE, YES, LandingJudge
@@ -33,6 +34,8 @@ _STANCE = const(1)
 _CONTACT = const(1)
 _TOE_OFF = const(2)
 _REJECTED = const(3)
+_MORE = const(4)
+_STATE = const(4)  # the state's index in the gait's array
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
@@ -45,8 +48,8 @@ _M_STANCE = const(0x10)
 _M_WINDOW = const(0x20)  # in stance, the landing window still open
 _M_TRACK = const(0x40)  # the zero tracks this frame (swing, or one loaded frame in 64)
 
-assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED) == (gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF,
-                                                           gait.REJECTED)
+assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _STATE) == (
+    gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE, gait.STATE)
 
 
 @micropython.viper
@@ -172,8 +175,8 @@ class Pipeline:
                 prev[i] = frame[i]
         frame_no = self.frame_no + 1
         self.frame_no = frame_no
-        g = self.gait
-        state = g.state
+        gs = self.gait.s
+        state = gs[_STATE]
         in_stance = state == _STANCE
         in_window = in_stance and self.win_open and not self.decided
         shift = self.zero_shift
@@ -193,7 +196,9 @@ class Pipeline:
                     total -= load[i]
         if in_window:
             self.win_frames += 1
-        event = g.update(total, t_ms)
+        event = gait_step(gs, total, t_ms)  # the frame's rest, when more is needed: gait.more()
+        if event == _MORE:
+            event = self.gait.more(t_ms)
         if event == _CONTACT:
             return self._contact(total, t_ms)
         if event == _TOE_OFF:
