@@ -106,7 +106,9 @@ def step(state, total: int, t_ms: int) -> int:
         if m > on and m > level * _OVER_SWING and t_ms >= s[_CONTACT_OK]:
             s[_COUNT] += 1
             if s[_COUNT] >= 2:
-                s[_SLOPE] = (m - m2) >> 1
+                s[_SLOPE] = 0  # a fall: no back-dating (as _edge_ms has it)
+                if m > m2:
+                    s[_SLOPE] = (m - m2) >> 1
                 return MORE  # more() confirms the contact
         else:
             s[_COUNT] = 0
