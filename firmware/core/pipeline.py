@@ -35,33 +35,43 @@ _CONTACT = const(1)
 _TOE_OFF = const(2)
 _REJECTED = const(3)
 _MORE = const(4)
-_STATE = const(4)  # the state's index in the gait's array
+_G_STATE = const(4)  # the state's index in the gait's array
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
-# _channels' mode: the zero's shift (low 4 bits) and the frame's state
-_M_SHIFT = const(0xF)
-_M_STANCE = const(0x10)
-_M_WINDOW = const(0x20)  # in stance, the landing window still open
-_M_TRACK = const(0x40)  # the zero tracks this frame (swing, or one loaded frame in 64)
+# The pipeline's per-frame state, one array('i') that _channels (viper) reads and writes
+# as machine words (every value >= 0: see gait.py)
+_F_FRAME = const(0)  # frames processed
+_F_SHIFT = const(1)  # the zero's tracking shift
+_F_MASK = const(2)  # channels left out of the sums (see _used)
+_F_WIN = const(3)  # the landing window: _W_DECIDED, _W_WAIT (stance, not yet open) or _W_OPEN
+_F_WFRAMES = const(4)  # frames in the open window
+_F_FIELDS = const(5)
+_W_DECIDED = const(0)  # judged (or no stance yet)
+_W_WAIT = const(1)
+_W_OPEN = const(2)
+# _channels' answer: the summed load << 2, and what the frame's end must look at
+_T_WINDOW = const(1)  # in the open window: is it over?
+_T_WAIT = const(2)  # in stance, the window not yet open: does it open?
 _JUMP_SQ = const(160000)  # JUMP_COUNTS squared
 
-assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _STATE) == (
+assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE) == (
     gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE, gait.STATE)
 assert _JUMP_SQ == JUMP_COUNTS * JUMP_COUNTS
 
 
 @micropython.viper
-def _channels(frame, bufs, mode: int, frame_no) -> int:
-    """The per-channel loop of Pipeline.process (most of a frame's cost): re-zero or sum
-    each channel, gather the sensor-health evidence; returns the summed load. bufs is
-    Pipeline.bufs. Viper works on machine words through the arrays' memory: frame, lut,
-    health.hi / lo are array('H'), the others array('i'). Every value in them is >= 0 and
-    < 2**30 (tests/test_smallint.py), so the 32-bit loads and stores neither wrap nor
-    change sign."""
+def _channels(frame, bufs, state, gait_state) -> int:
+    """Most of Pipeline.process: the frame's mode from the gait's state and the window's,
+    then per channel re-zero or sum, gather the sensor-health evidence. Returns the summed
+    load of the healthy channels << 2 | _T_* bits. bufs is Pipeline.bufs, state
+    Pipeline.fs, gait_state GaitDetector.s. Viper works on machine words through the
+    arrays' memory: frame, lut, health.hi / lo are array('H'), the others array('i'). Every
+    value in them is >= 0 and < 2**30 (tests/test_smallint.py), so the 32-bit loads and
+    stores neither wrap nor change sign."""
     fr = ptr16(frame)
     lu = ptr16(bufs[0])
     ba = ptr32(bufs[1])
@@ -72,24 +82,38 @@ def _channels(frame, bufs, mode: int, frame_no) -> int:
     health = bufs[6]
     hi = ptr16(health.hi)
     lo = ptr16(health.lo)
-    shift = mode & _M_SHIFT
+    f = ptr32(state)
+    n = int(COUNT)
+    frame_no = f[_F_FRAME]
+    if frame_no == 0:  # the first frame: the zero starts at its load
+        for i in range(n):
+            ba[i] = lu[fr[i]] << _FRAC
+            pv[i] = fr[i]
+    frame_no += 1
+    f[_F_FRAME] = frame_no
+    gait = ptr32(gait_state)[_G_STATE]
+    stance = gait == _STANCE
+    window = stance and f[_F_WIN] == _W_OPEN
+    # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
+    track = gait == _SWING or (frame_no & _LOADED_EVERY) == 0
+    shift = f[_F_SHIFT]
     total = 0
-    for i in range(int(COUNT)):
+    for i in range(n):
         c = fr[i]
         v = lu[c]
         # one test of the state per channel (this loop is most of the frame's cost)
-        if mode & _M_STANCE:
+        if stance:
             if c > hi[i]:
                 hi[i] = c
             x = v - (ba[i] >> _FRAC)
             if x < 0:
                 x = 0
             st[i] += x
-            if mode & _M_WINDOW:
+            if window:
                 wi[i] += x
         else:
             b = ba[i]
-            if mode & _M_TRACK:
+            if track:
                 d = (v << _FRAC) - b
                 if d < -_FAST_DROP and (lu[pv[i]] << _FRAC) - b < -_FAST_DROP:
                     b += d >> 3  # a clear fall, two frames running: the foot left the ground
@@ -107,6 +131,17 @@ def _channels(frame, bufs, mode: int, frame_no) -> int:
         pv[i] = c
         if d * d > _JUMP_SQ:  # |d| > JUMP_COUNTS in one test (|d| < 2**12: no overflow)
             health.jump(i, d, frame_no)
+    mask = f[_F_MASK]
+    if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
+        for i in range(n):
+            if (mask >> i) & 1:
+                total -= ld[i]
+    total <<= 2
+    if window:
+        f[_F_WFRAMES] += 1
+        return total | _T_WINDOW
+    if stance and f[_F_WIN] == _W_WAIT:
+        return total | _T_WAIT
     return total
 
 
@@ -123,18 +158,14 @@ class Pipeline:
         while (1 << shift) < cfg["rate_hz"] * 2:
             shift += 1
         self.run_shift = shift
-        self.zero_shift = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
-        self.sum_mask = 0  # channels left out of the sums (see _used)
+        self.fs = array("i", [0] * _F_FIELDS)
+        self.fs[_F_SHIFT] = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
         self.base = array("i", [0] * COUNT)  # per-channel zero, 0.1 N << _FRAC, tracked during swing
         self.load = array("i", [0] * COUNT)  # re-zeroed load this frame
         self.win = array("i", [0] * COUNT)  # load summed over the landing window
         self.stance = array("i", [0] * COUNT)  # load summed over the stance
         self.prev = array("i", [0] * COUNT)  # last raw count: fast re-zeroing and spike detection
-        self.frame_no = 0
-        self.win_frames = 0
-        self.win_open = False  # the landing window has opened (see _open_window)
         self.win_end = 0
-        self.decided = True
         self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
         self.steps = 0
         self.streak = 0  # consecutive accepted steps: walking and standing give none
@@ -144,6 +175,7 @@ class Pipeline:
         self.records = RecordRing(ring_records)
         # what _channels works on, in one tuple: one lookup a frame instead of seven
         self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, self.health)
+        self.gs = self.gait.s  # the gait's state array (one lookup a frame)
         self._clear_landing()
 
     def _clear_landing(self):
@@ -158,42 +190,18 @@ class Pipeline:
     def _used(self):
         """Channels left out of the sums: the excluded ones, unless that is all of them."""
         mask = self.health.mask
-        self.sum_mask = 0 if mask == _ALL else mask
-        self.toe_in = _TOE_BITS & ~self.sum_mask
-        return self.sum_mask
+        used = 0 if mask == _ALL else mask
+        self.fs[_F_MASK] = used
+        self.toe_in = _TOE_BITS & ~used
+        return used
 
     @micropython.native
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
         Returns the haptic pulse length in ms to play now (0: none). Allocates nothing."""
-        mask = self.sum_mask
-        frame_no = self.frame_no
-        if not frame_no:
-            self._first(frame)
-        frame_no += 1
-        self.frame_no = frame_no
-        gs = self.gait.s
-        state = gs[_STATE]
-        in_stance = state == _STANCE
-        in_window = in_stance and self.win_open and not self.decided
-        shift = self.zero_shift
-        # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
-        track = state == _SWING or not frame_no & _LOADED_EVERY
-        mode = shift
-        if in_stance:
-            mode |= _M_STANCE
-        if in_window:
-            mode |= _M_WINDOW
-        if track:
-            mode |= _M_TRACK
-        total = _channels(frame, self.bufs, mode, frame_no)
-        if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
-            load = self.load
-            for i in range(COUNT):
-                if (mask >> i) & 1:
-                    total -= load[i]
-        if in_window:
-            self.win_frames += 1
+        gs = self.gs
+        r = _channels(frame, self.bufs, self.fs, gs)
+        total = r >> 2
         event = gait_step(gs, total, t_ms)  # the frame's rest, when more is needed: gait.more()
         if event == _MORE:
             event = self.gait.more(t_ms)
@@ -202,26 +210,21 @@ class Pipeline:
         if event == _TOE_OFF:
             self._toe_off()
         elif event == _REJECTED:
-            self.decided = True
+            self.fs[_F_WIN] = _W_DECIDED
             self.streak = 0
-        elif in_window:
+        elif r & _T_WINDOW:
             if t_ms >= self.win_end:
                 return self._decide(True)
-        elif in_stance and not self.decided:
+        elif r & _T_WAIT:
             self._open_window(total, t_ms)
         return 0
 
-    def _first(self, frame):
-        """The first frame: the zero starts at its load."""
-        for i in range(COUNT):
-            self.base[i] = self.lut[frame[i]] << _FRAC
-            self.prev[i] = frame[i]
-
     @micropython.native
     def _contact(self, total, t_ms):
-        self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
+        fs = self.fs
+        fs[_F_SHIFT] = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
-        mask = self.sum_mask
+        mask = fs[_F_MASK]
         held = 0
         for i in range(COUNT):
             self.stance[i] = load[i]
@@ -229,9 +232,8 @@ class Pipeline:
             if not (mask >> i) & 1 and self.prev[i] < SHORT_COUNTS:  # a shorted lead holds no load
                 held += self.base[i] >> _FRAC
         self.gait.held = held
-        self.win_frames = 1
-        self.decided = False
-        self.win_open = False
+        fs[_F_WFRAMES] = 1
+        fs[_F_WIN] = _W_WAIT
         if self.gait.ic_ms - self.last_to > _STREAK_GAP_MS:
             self.streak = 0
         self.step_dropped = False
@@ -258,19 +260,20 @@ class Pipeline:
         g = self.gait
         if total <= g.on and t_ms < g.ic_ms + self.window_ms:
             return
-        self.win_open = True
+        self.fs[_F_WIN] = _W_OPEN
         for i in range(COUNT):
             self.win[i] = load[i]
-        self.win_frames = 1
+        self.fs[_F_WFRAMES] = 1
         end = t_ms + self.window_ms * 3 // 4
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
     @micropython.native
     def _decide(self, may_cue):
         """Judge the landing from the window sums; returns the cue pulse (ms)."""
-        self.decided = True
+        fs = self.fs
+        fs[_F_WIN] = _W_DECIDED
         win = self.win
-        mask = self.sum_mask  # current: _used() runs whenever the health mask changes
+        mask = fs[_F_MASK]  # current: _used() runs whenever the health mask changes
         total = 0
         for i in range(COUNT):
             if not (mask >> i) & 1:
@@ -289,7 +292,7 @@ class Pipeline:
         # hide a collapse by diluting the arch's share
         self.arch_share = ratio_1e4(win[ARCH], total - toe_sum) if arch_ok else 0
         self.toe_share = ratio_1e4(toe_sum, total)
-        self.toe_load = toe_sum // self.win_frames
+        self.toe_load = toe_sum // fs[_F_WFRAMES]
         self.calibrated = judge.ready()
         self.collapse = judge.collapsed(self.arch_share) if arch_ok else UNSURE
         self.engaged = judge.toes_engaged(self.toe_share) if toes_ok else UNSURE
@@ -301,7 +304,7 @@ class Pipeline:
 
     @micropython.native
     def _toe_off(self):
-        if not self.decided:
+        if self.fs[_F_WIN] != _W_DECIDED:
             self._decide(False)  # stance shorter than the window: too late to cue
         health = self.health
         saturated = health.saturated()
