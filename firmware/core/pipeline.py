@@ -80,8 +80,8 @@ def _channels(frame, bufs, state, gait_state) -> int:
     wi = ptr32(bufs[4])
     pv = ptr32(bufs[5])
     health = bufs[6]
-    hi = ptr16(health.hi)
-    lo = ptr16(health.lo)
+    hi = ptr16(bufs[7])
+    lo = ptr16(bufs[8])
     f = ptr32(state)
     n = int(COUNT)
     frame_no = f[_F_FRAME]
@@ -173,8 +173,9 @@ class Pipeline:
         self.dropped = 0  # frames the sampler reported missed, whole session
         self.step_dropped = False
         self.records = RecordRing(ring_records)
-        # what _channels works on, in one tuple: one lookup a frame instead of seven
-        self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, self.health)
+        # what _channels works on, in one tuple: one lookup a frame instead of nine
+        h = self.health
+        self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, h, h.hi, h.lo)
         self.gs = self.gait.s  # the gait's state array (one lookup a frame)
         self._clear_landing()
 
