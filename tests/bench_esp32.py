@@ -39,10 +39,11 @@ SPEEDUP_240 = 1.35
 # divides by the one clean native/bytecode measurement on a microcontroller: pystone on a
 # PYBv1.0 (Thumb-2), 3,078 native (micropython d4d53e9e11) against 2,405-2,496 bytecode
 # (f2040bfc7e), 1.23-1.28x; 1.23 taken, for the core and for the HAL's native sample().
-# Viper's gain on the channel loop is larger on the devices where it was measured (2-10x,
-# anecdotal) but unknown here: not counted. In the bytecode copy the viper casts
-# ptr16(x) / ptr32(x) become plain (x), as bytecode would be written (they are no calls in
-# machine code); two int() casts of constants stay (a few us on the board, pessimistic).
+# Viper's gain (the channel loop with the frame's mode, the gait's step, ilog2) is larger on
+# the devices where it was measured (2-10x, anecdotal) but unknown here: not counted. In
+# the bytecode copy the viper casts ptr16(x) / ptr32(x) become plain (x), as bytecode would
+# be written (they are no calls in machine code); one int() cast of a constant a frame
+# stays (pessimistic).
 NATIVE_SPEEDUP = 1.23
 _DIRECTIVE = re.compile(r"^[ \t]*@micropython\.(native|viper)[ \t]*$", re.M)
 _NATIVE = re.compile(r"^[ \t]*@micropython\.native[ \t]*$", re.M)
@@ -98,17 +99,18 @@ def _as_bytecode(work: Path, viper: bool = False) -> Path:
 
 
 def _viper_needed(b: dict, v: dict, rate: int) -> Row:
-    """The gain over bytecode the viper channel loop needs on xtensawin for 50% CPU at 240 MHz."""
+    """The gain over bytecode the viper functions (channel loop, gait step) need on xtensawin for
+    50% CPU at 240 MHz."""
     ratio = RATIO_160 / SPEEDUP_240
     loop = b["core_us"] - v["core_us"]  # less the loop's x64 machine code: a lower bound
     rest = (b["core_us"] - loop + b["hal_us"]) * ratio / NATIVE_SPEEDUP + COUNT * ADC_C_US
     room = 0.5e6 / rate - rest
-    need = f"the viper channel loop {loop * ratio / room:.1f}x faster than as bytecode" if room > 0 else \
-        "out of reach even with a free channel loop"
+    need = f"the viper code {loop * ratio / room:.1f}x faster than as bytecode" if room > 0 else \
+        "out of reach even with free viper code"
     return (f"ESP32 @ 240 MHz, {rate} Hz: 50% CPU needs", need,
-            f"estimate: the loop is {loop:.2f} of the core's {b['core_us']:.2f} us as bytecode in the unix port (the "
-            f"bytecode build less the one with only the viper loop compiled); the rest as above. No published "
-            f"figure gives viper's gain on xtensawin: the board check's pipeline per frame measures it")
+            f"estimate: the viper code is {loop:.2f} of the core's {b['core_us']:.2f} us as bytecode in the unix port "
+            f"(the bytecode build less the one with only the viper functions compiled); the rest as above. No "
+            f"published figure gives viper's gain on xtensawin: the board check's pipeline per frame measures it")
 
 
 def cpu_estimate(work: Path) -> list[Row]:

@@ -17,13 +17,16 @@
 #   re-zeroing held at contact is weight shifting on a foot that never left the ground (a
 #   session started standing: the zero is the standing load until the foot first lifts). A stance longer than
 #   walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking 0.5-1.5 s).
+from array import array
+
 from .intmath import median_of
-from .mp import const, micropython
+from .mp import const, micropython, ptr32
 
 NONE = const(0)
 CONTACT = const(1)  # initial contact confirmed this frame (ic_ms is set)
 TOE_OFF = const(2)  # a step ended and was accepted (to_ms, peak set)
 REJECTED = const(3)  # a candidate stance ended but was not a step
+MORE = const(4)  # step()'s answer when the frame needs GaitDetector.more()
 
 SWING = const(0)
 STANCE = const(1)
@@ -36,61 +39,163 @@ _WARM_FRAMES = const(64)  # frames before the first contact (the pipeline's zero
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
 _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
+# The detector's per-frame state, one array('i') that step() (viper) reads and writes as
+# machine words: an attribute costs a dictionary lookup even in machine code. Index STATE
+# is public: the pipeline reads the state every frame. Viper loads them zero-extended on a
+# 64-bit port, so every value viper reads is kept >= 0 (and < 2**30, tests/test_smallint.py).
+_X1 = const(0)  # raw totals of the last two frames (median filter input)
+_X2 = const(1)
+_M = const(2)  # filtered total, this frame
+_PREV = const(3)  # ... the frame before
+STATE = const(4)
+_ON = const(5)  # contact threshold
+_LEVEL = const(6)  # mean filtered total of swing frames that are not a contact
+_COUNT = const(7)  # consecutive frames beyond the active threshold
+_QUIET = const(8)  # last swing frame at or below the quiet level
+_CONTACT_OK = const(9)  # the refractory period's end: the earliest t_ms of a contact
+_PEAK = const(10)
+_MAX_RISE = const(11)
+_RISING = const(12)  # 1 while in the loading phase
+_IC = const(13)  # ic_ms
+_OFF_NOW = const(14)  # toe-off threshold of this stance
+_M2 = const(15)  # filtered total two frames back (swing)
+_SLOPE = const(16)  # the contact's slope over two frames (less noisy than over one)
+_WARM = const(17)  # config, fixed: t_ms of the end of the warm-up
+_FLOOR = const(18)
+_REFRACT = const(19)
+_MAX_STANCE = const(20)
+_FIELDS = const(21)
+
+
+@micropython.viper
+def step(state, total: int, t_ms: int) -> int:
+    """Feed one frame's summed load (0.1 N) to a GaitDetector's state array: the frames
+    where nothing but the filter, the swing level and the stance's peak move (all but a
+    few per step) are done here; returns NONE, or MORE when GaitDetector.more() must
+    finish the frame (contact, toe-off, a rejected or aborted stance)."""
+    s = ptr32(state)
+    x1 = s[_X1]
+    x2 = s[_X2]
+    s[_X2] = x1
+    s[_X1] = total
+    if x1 < x2:  # median of (x2, x1, total)
+        x = x1
+        x1 = x2
+        x2 = x
+    m = x1
+    if total < x1:
+        m = total
+    if m < x2:
+        m = x2
+    prev = s[_M]
+    s[_PREV] = prev
+    s[_M] = m
+    phase = s[STATE]
+    if phase == SWING:
+        m2 = s[_M2]  # two frames back: the contact's slope over two frames is less noisy
+        s[_M2] = prev
+        on = s[_ON]
+        level = s[_LEVEL]
+        if t_ms < s[_WARM]:  # learn the swing level before the first contact
+            s[_LEVEL] = level + ((m - level) >> 3)
+            return NONE
+        if m <= s[_FLOOR] + level * _OVER_SWING:  # the swing's own level (noise), not a contact
+            s[_LEVEL] = level + ((m - level) >> 5)
+            if m * 10 <= on:  # quiet frames sit below the noise cap
+                s[_QUIET] = t_ms
+        if m > on and m > level * _OVER_SWING and t_ms >= s[_CONTACT_OK]:
+            s[_COUNT] += 1
+            if s[_COUNT] >= 2:
+                s[_SLOPE] = 0  # a fall: no back-dating (as _edge_ms has it)
+                if m > m2:
+                    s[_SLOPE] = (m - m2) >> 1
+                return MORE  # more() confirms the contact
+        else:
+            s[_COUNT] = 0
+        return NONE
+    if phase == STANCE:
+        peak = s[_PEAK]
+        if m > peak:
+            s[_PEAK] = m
+        elif s[_RISING] and m < peak * 9 // 10:
+            s[_RISING] = 0  # loading phase over: keep the steepest rise seen
+        if s[_RISING] and m - prev > s[_MAX_RISE]:
+            s[_MAX_RISE] = m - prev
+        if t_ms - s[_IC] <= s[_MAX_STANCE] and s[_COUNT] == 0 and m >= s[_OFF_NOW]:
+            return NONE
+        return MORE
+    if m < s[_OFF_NOW]:  # LOADED: wait until the foot is unloaded
+        s[STATE] = SWING
+        s[_COUNT] = 0
+        s[_CONTACT_OK] = t_ms + s[_REFRACT]
+    return NONE
 
 
 class GaitDetector:
     def __init__(self, cfg):
         rate = cfg["rate_hz"]
         self.period_us = 1000000 // rate
-        self.warm_ms = _WARM_FRAMES * 1000 // rate  # from the session's start (t_ms 0)
         self.ic_frac = cfg["ic_frac_pct"]
         self.to_frac = cfg["to_frac_pct"]
-        self.floor = cfg["ic_floor"]
         self.min_peak_frac = cfg["min_peak_frac_pct"]
-        self.refractory = cfg["refractory_ms"]
         self.min_stance = cfg["min_stance_ms"]
-        self.max_stance = cfg["max_stance_ms"]
         self.walk_stance = cfg["walk_stance_ms"]
         self.peaks = [0] * _PEAKS
         self.scratch = [0] * _PEAKS
+        s = array("i", [0] * _FIELDS)
+        s[_WARM] = _WARM_FRAMES * 1000 // rate  # from the session's start (t_ms 0)
+        s[_FLOOR] = cfg["ic_floor"]
+        s[_REFRACT] = cfg["refractory_ms"]
+        s[_MAX_STANCE] = cfg["max_stance_ms"]
+        self.s = s
         self.reset()
 
     def reset(self):
-        self.state = SWING
+        s = self.s
+        for i in range(_WARM):
+            s[i] = 0
+        s[STATE] = SWING
         self.n_peaks = 0
         self.peak_head = 0
         self.low_peaks = 0
         self.median_peak = 0
-        self.on = self.floor
-        self.off = self.floor * 7 // 10
-        self.off_now = self.off
-        self.x1 = 0  # raw totals of the last two frames (median filter input)
-        self.x2 = 0
-        self.m = 0  # filtered total, previous frame
-        self.m2 = 0  # ... and the frame before
-        self.count = 0  # consecutive frames beyond the active threshold
-        self.last_to = -1000000
-        self.quiet_ms = 0  # last swing frame at or below the quiet level
-        self.level = 0  # mean filtered total of swing frames that are not a contact
+        floor = s[_FLOOR]
+        s[_ON] = floor
+        self.off = floor * 7 // 10
+        s[_OFF_NOW] = self.off
         self.walking = False
         self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
-        self.ic_ms = 0
         self.to_ms = 0
         self.pending_to = 0
         self.below_ms = 0  # first frame below the toe-off threshold
-        self.peak = 0
-        self.max_rise = 0
-        self.rising = False
+
+    # what the pipeline and the tests read, per step
+    @property
+    def state(self):
+        return self.s[STATE]
+
+    @property
+    def on(self):
+        return self.s[_ON]
+
+    @property
+    def ic_ms(self):
+        return self.s[_IC]
+
+    @property
+    def peak(self):
+        return self.s[_PEAK]
 
     def _thresholds(self):
         med = self.median_peak
-        self.on = max(self.floor, med * self.ic_frac // 100)
-        self.off = max(self.floor * 7 // 10, med * self.to_frac // 100)
+        floor = self.s[_FLOOR]
+        self.s[_ON] = max(floor, med * self.ic_frac // 100)
+        self.off = max(floor * 7 // 10, med * self.to_frac // 100)
 
     def _set_off(self):
         """The toe-off threshold for this stance, kept above twice the swing level (noise)."""
-        noise = self.level * 2
-        self.off_now = self.off if self.off > noise else noise
+        noise = self.s[_LEVEL] * 2
+        self.s[_OFF_NOW] = self.off if self.off > noise else noise
 
     def _edge_ms(self, m, slope):
         """Frames (x16) from the zero crossing of a straight edge to the current value."""
@@ -99,98 +204,66 @@ class GaitDetector:
         back = m * 16 // slope
         return back if back < _MAX_BACKDATE_X16 else _MAX_BACKDATE_X16
 
-    @micropython.native
     def update(self, total, t_ms):
         """Feed one frame's summed load (0.1 N); returns NONE, CONTACT, TOE_OFF or REJECTED."""
-        x1 = self.x1
-        x2 = self.x2
-        # median of (x2, x1, total)
-        if x1 < x2:
-            x1, x2 = x2, x1
-        m = total if total < x1 else x1
-        if m < x2:
-            m = x2
-        self.x2 = self.x1
-        self.x1 = total
-        prev = self.m
-        self.m = m
-        state = self.state
-        if state == SWING:
-            m2 = self.m2  # two frames back: the contact's slope over two frames is less noisy
-            self.m2 = prev
-            on = self.on
-            level = self.level
-            if t_ms < self.warm_ms:  # learn the swing level before the first contact
-                self.level = level + ((m - level) >> 3)
-                return NONE
-            if m <= self.floor + level * _OVER_SWING:  # the swing's own level (noise), not a contact
-                self.level = level + ((m - level) >> 5)
-                if m * 10 <= on:  # quiet frames sit below the noise cap
-                    self.quiet_ms = t_ms
-            if m > on and m > level * _OVER_SWING and t_ms - self.last_to >= self.refractory:
-                self.count += 1
-                if self.count >= 2:
-                    return self._contact(m, prev, m2, t_ms)
-            else:
-                self.count = 0
-            return NONE
-        if state == STANCE:
-            return self._stance(m, prev, t_ms)
-        if m < self.off_now:  # LOADED: wait until the foot is unloaded
-            self.state = SWING
-            self.count = 0
-            self.last_to = t_ms
-        return NONE
+        event = step(self.s, total, t_ms)
+        return event if event != MORE else self.more(t_ms)
 
-    def _contact(self, m, prev, m2, t_ms):
+    def more(self, t_ms):
+        """The rest of a frame step() answered MORE for."""
+        if self.s[STATE] == SWING:
+            return self._contact(t_ms)
+        return self._stance(t_ms)
+
+    def _contact(self, t_ms):
+        s = self.s
+        m = s[_M]
         # m is two frames past the threshold crossing; the filter adds one frame of delay
-        frames_x16 = 16 + self._edge_ms(m, (m - m2) >> 1)
+        frames_x16 = 16 + self._edge_ms(m, s[_SLOPE])
         ic = t_ms - frames_x16 * self.period_us // 16000
-        self.ic_ms = ic if ic > self.quiet_ms else self.quiet_ms
-        self.state = STANCE
+        s[_IC] = ic if ic > s[_QUIET] else s[_QUIET]
+        s[STATE] = STANCE
         self._set_off()  # the swing level is frozen until the next swing
-        self.count = 0
-        self.peak = m
-        self.max_rise = m - prev
-        self.rising = True
+        s[_COUNT] = 0
+        s[_PEAK] = m
+        rise = m - s[_PREV]
+        s[_MAX_RISE] = rise if rise > 0 else 0  # a fall reads as no rise, as the record has it
+        s[_RISING] = 1
         return CONTACT
 
-    def _stance(self, m, prev, t_ms):
-        if m > self.peak:
-            self.peak = m
-        elif self.rising and m < self.peak * 9 // 10:
-            self.rising = False  # loading phase over: keep the steepest rise seen
-        if self.rising and m - prev > self.max_rise:
-            self.max_rise = m - prev
-        if t_ms - self.ic_ms > self.max_stance:
-            self.state = LOADED
+    def _stance(self, t_ms):
+        """A stance frame past step()'s bookkeeping (peak, loading phase)."""
+        s = self.s
+        m = s[_M]
+        if t_ms - s[_IC] > s[_MAX_STANCE]:
+            s[STATE] = LOADED
             return REJECTED
-        if self.count == 0:
-            if m >= self.off_now:
-                return NONE
+        if s[_COUNT] == 0:
             # first frame below: extrapolate the falling edge to zero, less the filter delay
-            self.count = 1
-            frames_x16 = self._edge_ms(m, prev - m) - 16
+            s[_COUNT] = 1
+            frames_x16 = self._edge_ms(m, s[_PREV] - m) - 16
             self.pending_to = t_ms + frames_x16 * self.period_us // 16000
             self.below_ms = t_ms
             return NONE
-        if m > self.on and m > self.level * _OVER_SWING:
-            self.count = 0  # loaded again: a dip between heel and forefoot loading (walking)
+        if m > s[_ON] and m > s[_LEVEL] * _OVER_SWING:
+            s[_COUNT] = 0  # loaded again: a dip between heel and forefoot loading (walking)
             return NONE
         if t_ms - self.below_ms < _TO_HOLD_MS:
             return NONE  # noise above the toe-off threshold does not cancel it, a new load does
-        self.state = SWING
-        self.count = 0
-        self.last_to = self.below_ms
+        s[STATE] = SWING
+        s[_COUNT] = 0
+        s[_CONTACT_OK] = self.below_ms + s[_REFRACT]
         self.to_ms = self.pending_to
         return self._finish()
 
     def _finish(self):
-        stance = self.to_ms - self.ic_ms
-        if (stance < self.min_stance or stance > self.max_stance or self.peak < self.floor * _PEAK_OVER_FLOOR
-                or self.peak * 2 < self.held):
+        s = self.s
+        peak = s[_PEAK]
+        stance = self.to_ms - s[_IC]
+        if (stance < self.min_stance or stance > s[_MAX_STANCE] or peak < s[_FLOOR] * _PEAK_OVER_FLOOR
+                or peak * 2 < self.held):
             return REJECTED
-        if self.peak * 100 < self.median_peak * self.min_peak_frac:
+        if peak * 100 < self.median_peak * self.min_peak_frac:
             if stance <= self.walk_stance:  # a running-length stance: the level may have changed
                 self.low_peaks += 1
             if self.low_peaks >= _LOW_PEAK_RESET:
@@ -201,7 +274,7 @@ class GaitDetector:
             return REJECTED
         self.low_peaks = 0
         self.walking = stance > self.walk_stance
-        self.peaks[self.peak_head] = self.peak
+        self.peaks[self.peak_head] = peak
         self.peak_head = (self.peak_head + 1) % _PEAKS
         if self.n_peaks < _PEAKS:
             self.n_peaks += 1
@@ -211,4 +284,4 @@ class GaitDetector:
 
     def rise_per_s(self):
         """Steepest rise of the filtered total during loading, in 0.1 N per second."""
-        return self.max_rise * (1000000 // self.period_us)
+        return self.s[_MAX_RISE] * (1000000 // self.period_us)

@@ -10,7 +10,7 @@
 from array import array
 
 from .channels import ADC_MAX, COUNT
-from .mp import const
+from .mp import const, micropython
 
 OPEN_COUNTS = const(30)  # stance maximum at or below this: open lead / dead sensor
 SHORT_COUNTS = const(4000)  # swing minimum at or above this: shorted / saturated
@@ -59,6 +59,7 @@ class SensorHealth:
             return NOISY
         return 0
 
+    @micropython.native
     def end_step(self):
         """Judge each channel on the step just finished; returns True if the mask changed."""
         old = self.mask
@@ -85,6 +86,7 @@ class SensorHealth:
             self.spikes[i] = 0
         return self.mask != old
 
+    @micropython.native
     def saturated(self):
         """Some healthy channel reached the ADC ceiling during the last stance."""
         for i in range(COUNT):

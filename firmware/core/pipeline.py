@@ -20,6 +20,7 @@ from . import gait, record
 from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
+from .gait import step as gait_step
 from .health import JUMP_COUNTS, SHORT_COUNTS, SensorHealth
 from .intmath import clamp, ratio_1e4
 from .landing import NOT, UNSURE, YES, LandingJudge
@@ -33,60 +34,90 @@ _STANCE = const(1)
 _CONTACT = const(1)
 _TOE_OFF = const(2)
 _REJECTED = const(3)
+_MORE = const(4)
+_G_STATE = const(4)  # the state's index in the gait's array
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
-# _channels' mode: the zero's shift (low 4 bits) and the frame's state
-_M_SHIFT = const(0xF)
-_M_STANCE = const(0x10)
-_M_WINDOW = const(0x20)  # in stance, the landing window still open
-_M_TRACK = const(0x40)  # the zero tracks this frame (swing, or one loaded frame in 64)
+# The pipeline's per-frame state, one array('i') that _channels (viper) reads and writes
+# as machine words (every value >= 0: see gait.py)
+_F_FRAME = const(0)  # frames processed
+_F_SHIFT = const(1)  # the zero's tracking shift
+_F_MASK = const(2)  # channels left out of the sums (see _used)
+_F_WIN = const(3)  # the landing window: _W_DECIDED, _W_WAIT (stance, not yet open) or _W_OPEN
+_F_WFRAMES = const(4)  # frames in the open window
+_F_FIELDS = const(5)
+_W_DECIDED = const(0)  # judged (or no stance yet)
+_W_WAIT = const(1)
+_W_OPEN = const(2)
+# _channels' answer: the summed load << 2, and what the frame's end must look at
+_T_WINDOW = const(1)  # in the open window: is it over?
+_T_WAIT = const(2)  # in stance, the window not yet open: does it open?
+_T_EXCLUDED = const(4)  # a channel is left out of the sums: keep the frame's history
+_JUMP_SQ = const(160000)  # JUMP_COUNTS squared
 _HIST = const(32)  # frames of per-channel load kept while a channel is excluded (see _place_window)
 _HIST_MASK = const(31)
 _RISE_FRAMES = const(4)  # ... the window opens where the load behind the toes, meaned over this many, passes contact
 
-assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED) == (gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF,
-                                                           gait.REJECTED)
+assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE) == (
+    gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE, gait.STATE)
+assert _JUMP_SQ == JUMP_COUNTS * JUMP_COUNTS
 
 
 @micropython.viper
-def _channels(frame, lut, base, load, stance_sum, win, prev, health, mode: int, frame_no) -> int:
-    """The per-channel loop of Pipeline.process (most of a frame's cost): re-zero or sum
-    each channel, gather the sensor-health evidence; returns the summed load. Viper works
-    on machine words through the arrays' memory: frame, lut, health.hi / lo are
-    array('H'), the others array('i'). Every value in them is >= 0 and < 2**30
-    (tests/test_smallint.py), so the 32-bit loads and stores neither wrap nor change sign."""
+def _channels(frame, bufs, state, gait_state) -> int:
+    """Most of Pipeline.process: the frame's mode from the gait's state and the window's,
+    then per channel re-zero or sum, gather the sensor-health evidence. Returns the summed
+    load of the healthy channels << 3 | _T_* bits. bufs is Pipeline.bufs, state
+    Pipeline.fs, gait_state GaitDetector.s. Viper works on machine words through the
+    arrays' memory: frame, lut, health.hi / lo are array('H'), the others array('i'). Every
+    value in them is >= 0 and < 2**30 (tests/test_smallint.py), so the 32-bit loads and
+    stores neither wrap nor change sign."""
     fr = ptr16(frame)
-    lu = ptr16(lut)
-    ba = ptr32(base)
-    ld = ptr32(load)
-    st = ptr32(stance_sum)
-    wi = ptr32(win)
-    pv = ptr32(prev)
-    hi = ptr16(health.hi)
-    lo = ptr16(health.lo)
-    shift = mode & _M_SHIFT
-    jump = int(JUMP_COUNTS)
+    lu = ptr16(bufs[0])
+    ba = ptr32(bufs[1])
+    ld = ptr32(bufs[2])
+    st = ptr32(bufs[3])
+    wi = ptr32(bufs[4])
+    pv = ptr32(bufs[5])
+    health = bufs[6]
+    hi = ptr16(bufs[7])
+    lo = ptr16(bufs[8])
+    f = ptr32(state)
+    n = int(COUNT)
+    frame_no = f[_F_FRAME]
+    if frame_no == 0:  # the first frame: the zero starts at its load
+        for i in range(n):
+            ba[i] = lu[fr[i]] << _FRAC
+            pv[i] = fr[i]
+    frame_no += 1
+    f[_F_FRAME] = frame_no
+    gait = ptr32(gait_state)[_G_STATE]
+    stance = gait == _STANCE
+    window = stance and f[_F_WIN] == _W_OPEN
+    # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
+    track = gait == _SWING or (frame_no & _LOADED_EVERY) == 0
+    shift = f[_F_SHIFT]
     total = 0
-    for i in range(int(COUNT)):
+    for i in range(n):
         c = fr[i]
         v = lu[c]
         # one test of the state per channel (this loop is most of the frame's cost)
-        if mode & _M_STANCE:
+        if stance:
             if c > hi[i]:
                 hi[i] = c
             x = v - (ba[i] >> _FRAC)
             if x < 0:
                 x = 0
             st[i] += x
-            if mode & _M_WINDOW:
+            if window:
                 wi[i] += x
         else:
             b = ba[i]
-            if mode & _M_TRACK:
+            if track:
                 d = (v << _FRAC) - b
                 if d < -_FAST_DROP and (lu[pv[i]] << _FRAC) - b < -_FAST_DROP:
                     b += d >> 3  # a clear fall, two frames running: the foot left the ground
@@ -102,31 +133,39 @@ def _channels(frame, lut, base, load, stance_sum, win, prev, health, mode: int, 
         total += x
         d = c - pv[i]
         pv[i] = c
-        if d > jump or d < -jump:
+        if d * d > _JUMP_SQ:  # |d| > JUMP_COUNTS in one test (|d| < 2**12: no overflow)
             health.jump(i, d, frame_no)
+    mask = f[_F_MASK]
+    if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
+        for i in range(n):
+            if (mask >> i) & 1:
+                total -= ld[i]
+        total = (total << 3) | _T_EXCLUDED
+    else:
+        total <<= 3
+    if window:
+        f[_F_WFRAMES] += 1
+        return total | _T_WINDOW
+    if stance and f[_F_WIN] == _W_WAIT:
+        return total | _T_WAIT
     return total
 
 
 @micropython.viper
-def _excluded(load, hist, behind, at: int, mask: int, toe_in: int, total: int) -> int:
-    """A channel is excluded: take it out of this frame's sum (returned) and keep the
-    frame's loads, and the load behind the toes, in slot `at` of the history the landing
+def _keep(load, hist, behind, at: int, toe_in: int, total: int):
+    """A channel is excluded: keep the frame's loads, and the load behind the toes (total:
+    the frame's sum without the excluded channels), in slot `at` of the history the landing
     window is placed on (Pipeline._place_window). Arrays as in _channels."""
     ld = ptr32(load)
     hi = ptr32(hist)
     pos = at * int(COUNT)
     for i in range(int(COUNT)):
-        x = ld[i]
-        if (mask >> i) & 1:
-            total -= x
-        hi[pos + i] = x
-    b = total
+        hi[pos + i] = ld[i]
     if toe_in & (1 << int(HALLUX)):
-        b -= ld[int(HALLUX)]
+        total -= ld[int(HALLUX)]
     if toe_in & (1 << int(TOES)):
-        b -= ld[int(TOES)]
-    ptr32(behind)[at] = b
-    return total
+        total -= ld[int(TOES)]
+    ptr32(behind)[at] = total
 
 
 class Pipeline:
@@ -142,16 +181,13 @@ class Pipeline:
         while (1 << shift) < cfg["rate_hz"] * 2:
             shift += 1
         self.run_shift = shift
-        self.zero_shift = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
-        self.sum_mask = 0  # channels left out of the sums (see _used)
+        self.fs = array("i", [0] * _F_FIELDS)
+        self.fs[_F_SHIFT] = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
         self.base = array("i", [0] * COUNT)  # per-channel zero, 0.1 N << _FRAC, tracked during swing
         self.load = array("i", [0] * COUNT)  # re-zeroed load this frame
         self.win = array("i", [0] * COUNT)  # load summed over the landing window
         self.stance = array("i", [0] * COUNT)  # load summed over the stance
         self.prev = array("i", [0] * COUNT)  # last raw count: fast re-zeroing and spike detection
-        self.frame_no = 0
-        self.win_frames = 0
-        self.win_open = False  # the landing window has opened (see _open_window)
         self.win_end = 0
         # while a channel is excluded: the last _HIST frames' loads and loads behind the toes
         self.hist = array("i", [0] * (_HIST * COUNT))
@@ -159,7 +195,6 @@ class Pipeline:
         self.hist_at = 0  # slot of the next frame
         self.swing_behind = 0  # load behind the toes just before contact (noise), x8, averaged over landings
         self.by_load = False  # this landing's window is placed by _place_window
-        self.decided = True
         self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
         self.steps = 0
         self.streak = 0  # consecutive accepted steps: walking and standing give none
@@ -167,6 +202,10 @@ class Pipeline:
         self.dropped = 0  # frames the sampler reported missed, whole session
         self.step_dropped = False
         self.records = RecordRing(ring_records)
+        # what _channels works on, in one tuple: one lookup a frame instead of nine
+        h = self.health
+        self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, h, h.hi, h.lo)
+        self.gs = self.gait.s  # the gait's state array (one lookup a frame)
         self._clear_landing()
 
     def _clear_landing(self):
@@ -181,68 +220,45 @@ class Pipeline:
     def _used(self):
         """Channels left out of the sums: the excluded ones, unless that is all of them."""
         mask = self.health.mask
-        self.sum_mask = 0 if mask == _ALL else mask
-        self.toe_in = _TOE_BITS & ~self.sum_mask
-        return self.sum_mask
+        used = 0 if mask == _ALL else mask
+        self.fs[_F_MASK] = used
+        self.toe_in = _TOE_BITS & ~used
+        return used
 
     @micropython.native
     def process(self, frame, t_ms):
         """One frame of raw ADC counts (array('H', 6)) at t_ms since session start.
         Returns the haptic pulse length in ms to play now (0: none). Allocates nothing."""
-        lut = self.lut
-        base = self.base
-        load = self.load
-        win = self.win
-        stance_sum = self.stance
-        prev = self.prev
-        health = self.health
-        mask = self.sum_mask
-        if self.frame_no == 0:
-            for i in range(COUNT):
-                base[i] = lut[frame[i]] << _FRAC
-                prev[i] = frame[i]
-        frame_no = self.frame_no + 1
-        self.frame_no = frame_no
-        g = self.gait
-        state = g.state
-        in_stance = state == _STANCE
-        in_window = in_stance and self.win_open and not self.decided
-        shift = self.zero_shift
-        # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
-        track = state == _SWING or not frame_no & _LOADED_EVERY
-        mode = shift
-        if in_stance:
-            mode |= _M_STANCE
-        if in_window:
-            mode |= _M_WINDOW
-        if track:
-            mode |= _M_TRACK
-        total = _channels(frame, lut, base, load, stance_sum, win, prev, health, mode, frame_no)
-        if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
+        gs = self.gs
+        r = _channels(frame, self.bufs, self.fs, gs)
+        total = r >> 3
+        if r & _T_EXCLUDED:
             at = self.hist_at
-            total = _excluded(load, self.hist, self.hist_behind, at, mask, self.toe_in, total)
+            _keep(self.load, self.hist, self.hist_behind, at, self.toe_in, total)
             self.hist_at = (at + 1) & _HIST_MASK
-        if in_window:
-            self.win_frames += 1
-        event = g.update(total, t_ms)
+        event = gait_step(gs, total, t_ms)  # the frame's rest, when more is needed: gait.more()
+        if event == _MORE:
+            event = self.gait.more(t_ms)
         if event == _CONTACT:
             return self._contact(total, t_ms)
         if event == _TOE_OFF:
             self._toe_off()
         elif event == _REJECTED:
-            self.decided = True
+            self.fs[_F_WIN] = _W_DECIDED
             self.streak = 0
-        elif in_window:
+        elif r & _T_WINDOW:
             if t_ms >= self.win_end:
                 return self._decide(True)
-        elif in_stance and not self.decided:
+        elif r & _T_WAIT:
             self._open_window(total, t_ms)
         return 0
 
+    @micropython.native
     def _contact(self, total, t_ms):
-        self.zero_shift = self.run_shift  # settled (the gait's warm-up outlasts the settling)
+        fs = self.fs
+        fs[_F_SHIFT] = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
-        mask = self.sum_mask
+        mask = fs[_F_MASK]
         held = 0
         for i in range(COUNT):
             self.stance[i] = load[i]
@@ -250,9 +266,8 @@ class Pipeline:
             if not (mask >> i) & 1 and self.prev[i] < SHORT_COUNTS:  # a shorted lead holds no load
                 held += self.base[i] >> _FRAC
         self.gait.held = held
-        self.win_frames = 1
-        self.decided = False
-        self.win_open = False
+        fs[_F_WFRAMES] = 1
+        fs[_F_WIN] = _W_WAIT
         if self.gait.ic_ms - self.last_to > _STREAK_GAP_MS:
             self.streak = 0
         self.step_dropped = False
@@ -261,13 +276,14 @@ class Pipeline:
         back = (t_ms - self.gait.ic_ms) * 1000 // self.gait.period_us  # frames since the back-dated contact
         if back >= _HIST // 2:
             back = _HIST // 2 - 1
-        self.by_load = self.sum_mask != 0 and self._noisy(back)
+        self.by_load = mask != 0 and self._noisy(back)
         if self.by_load:
             self._place_window(t_ms, back)
         else:
             self._open_window(total, t_ms)
         return 0
 
+    @micropython.native
     def _noisy(self, back):
         """Whether noise alone lifts the load behind the toes near the contact threshold (a
         channel excluded): its mean over the _HIST // 2 frames before the back-dated contact,
@@ -283,6 +299,7 @@ class Pipeline:
         self.swing_behind += pre - (self.swing_behind >> 3)
         return self.swing_behind >> 1 > self.gait.on
 
+    @micropython.native
     def _open_window(self, total, t_ms):
         """Open the landing window once the load behind the toes is past the contact
         threshold (or the window's length after contact). The shares are taken over that
@@ -303,13 +320,14 @@ class Pipeline:
         g = self.gait
         if total <= g.on and t_ms < g.ic_ms + self.window_ms:
             return
-        self.win_open = True
+        self.fs[_F_WIN] = _W_OPEN
         for i in range(COUNT):
             self.win[i] = load[i]
-        self.win_frames = 1
+        self.fs[_F_WFRAMES] = 1
         end = t_ms + self.window_ms * 3 // 4
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
+    @micropython.native
     def _place_window(self, t_ms, back):
         """_open_window's rule when a channel is excluded (the heel, most often) and noise
         is high (_noisy). The load behind the toes is then thinner and rises later and slower
@@ -345,20 +363,23 @@ class Pipeline:
             for j in range(k + 1):
                 s += hist[((newest - j) & _HIST_MASK) * COUNT + i]
             win[i] = s
-        self.win_frames = k + 1
-        self.win_open = True
+        fs = self.fs
+        fs[_F_WFRAMES] = k + 1
+        fs[_F_WIN] = _W_OPEN
         end = t_ms - k * g.period_us // 1000 + self.window_ms * 3 // 4
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
 
+    @micropython.native
     def _total(self, sums):
         """The sum of per-channel sums over the channels in the sums."""
-        mask = self.sum_mask  # current: _used() runs whenever the health mask changes
+        mask = self.fs[_F_MASK]  # current: _used() runs whenever the health mask changes
         total = 0
         for i in range(COUNT):
             if not (mask >> i) & 1:
                 total += sums[i]
         return total
 
+    @micropython.native
     def _toes(self, sums):
         """The toes' part of _total(sums)."""
         toe_in = self.toe_in
@@ -369,9 +390,11 @@ class Pipeline:
             toe_sum += sums[TOES]
         return toe_sum
 
+    @micropython.native
     def _decide(self, may_cue):
         """Judge the landing from the window sums; returns the cue pulse (ms)."""
-        self.decided = True
+        fs = self.fs
+        fs[_F_WIN] = _W_DECIDED
         win = self.win
         total = self._total(win)
         toe_sum = self._toes(win)
@@ -386,7 +409,7 @@ class Pipeline:
         # most of the early load curled toes add: their share is the stance's so far
         sums = self.stance if self.by_load else win
         self.toe_share = ratio_1e4(self._toes(sums), self._total(sums))
-        self.toe_load = toe_sum // self.win_frames
+        self.toe_load = toe_sum // fs[_F_WFRAMES]
         self.calibrated = judge.ready()
         self.collapse = judge.collapsed(self.arch_share) if arch_ok else UNSURE
         self.engaged = judge.toes_engaged(self.toe_share) if toes_ok else UNSURE
@@ -396,8 +419,9 @@ class Pipeline:
         self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share))
         return self.pulse
 
+    @micropython.native
     def _toe_off(self):
-        if not self.decided:
+        if self.fs[_F_WIN] != _W_DECIDED:
             self._decide(False)  # stance shorter than the window: too late to cue
         health = self.health
         saturated = health.saturated()
@@ -415,6 +439,7 @@ class Pipeline:
         self.streak = 0 if walking else self.streak + 1
         self.last_to = self.gait.to_ms
 
+    @micropython.native
     def _flags(self, saturated):
         flags = 0
         if self.collapse == YES:
@@ -435,6 +460,7 @@ class Pipeline:
             flags |= record.FLAG_DROPPED
         return flags
 
+    @micropython.native
     def _push_record(self, saturated):
         records = self.records
         off = records.reserve()

@@ -27,7 +27,7 @@
 #   toe_uncertain   the same for toe engagement; toe_engaged is 0
 import struct
 
-from .mp import const
+from .mp import const, micropython
 
 RECORD_VERSION = const(2)
 _VERSIONS = (1, 2)  # versions unpack() reads
@@ -105,6 +105,7 @@ def _crc_table():
 _CRC_TABLE = _crc_table()
 
 
+@micropython.native
 def crc16(buf, start, end):
     """CRC-16/CCITT-FALSE of buf[start:end], without slicing (allocation-free)."""
     crc = 0xFFFF
@@ -114,6 +115,7 @@ def crc16(buf, start, end):
     return crc
 
 
+@micropython.native
 def pack_into(buf, off, flags, ic_ms, stance_ms, peak_total, arch_share, toe_share,
               toe_load, ml_index, loading_rate, block, faults, step=0):
     """Write one record at buf[off:off+SIZE]. Values are clamped to their field ranges

@@ -153,7 +153,7 @@ def test_per_frame_path_allocates_nothing_with_a_channel_excluded():
     for i in range(len(frames) // COUNT):
         frames[i * COUNT + HEEL] = 0
     pipe, _, popped = _locked_steady_state(frames)
-    assert pipe.sum_mask == 1 << HEEL and popped > 40, (pipe.sum_mask, popped)
+    assert pipe.health.mask == 1 << HEEL and popped > 40, (pipe.health.mask, popped)
 
 
 def test_intermittent_lead_is_marked_noisy_but_kept():
@@ -251,3 +251,19 @@ def test_full_ring_keeps_the_older_records_and_counts_the_rest():
     assert len(kept) == 4
     for s, t in zip(kept, truth):  # the first four steps, in order
         assert abs(s - t[0]) <= 10, (s, t[0])
+
+
+def test_gait_state_read_in_viper_stays_non_negative():
+    # gait.step() is viper: on a 64-bit port its 32-bit loads are zero-extended, so a
+    # negative value would read as ~2**32 there and the detector would part from CPython
+    frames, _ = fwsynth.generate(40, collapse_every=3, toes_every=4)
+    pipe = Pipeline(fwsynth.config(), fwsynth.IDENTITY_LUT)
+    frame = array("H", [0] * COUNT)
+    lowest = 0
+    for i in range(len(frames) // COUNT):
+        fwsynth.frame_at(frames, i, frame)
+        pipe.process(frame, i * 5)
+        for v in pipe.gait.s:
+            if v < lowest:
+                lowest = v
+    assert lowest == 0 and pipe.steps > 30, (lowest, pipe.steps)
