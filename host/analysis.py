@@ -45,8 +45,9 @@ dilution but not in A, and a bias of A's assumption does not pass B. With "compl
 is C's alone, as before (no assumption about when the runner curls; far more minutes).
   insufficient_data  fewer than min_steps landings or min_blocks blocks in either condition,
                      fewer than min_collapses collapses in both conditions together, or
-                     (blocks) toes not engaged at least min_engaged_diff more often when cued
-                     (a runner whose toes did not answer the buzz gets no curling verdict)
+                     (blocks) toes not engaged at least min_engaged_diff more often when cued,
+                     and clearly more (the difference's 95% interval above 0): a runner whose
+                     toes did not answer the buzz gets no curling verdict
   stabilizes         B's 95% interval entirely below 1 and C at most 1 - m; by default also
                      A's 95% interval entirely below 1 (both analyses agree: no new number)
   destabilizes       the same, above 1 and C at least 1 + m
@@ -528,7 +529,7 @@ def shortfalls(c: Comparison | None, rule: Rule) -> list[Shortfall]:
     return out
 
 
-def _inside(r: Interval, m: float) -> bool:
+def inside(r: Interval, m: float) -> bool:
     """The interval lies inside (1 - m, 1 + m): a change as large as the margin is ruled out."""
     return 1 - m < r.low and r.high < 1 + m
 
@@ -538,7 +539,7 @@ def _clear(r: Interval, side: int) -> bool:
     return r.high < 1 if side < 0 else r.low > 1
 
 
-def _asks_as_treated(c: Comparison, rule: Rule) -> bool:
+def asks_as_treated(c: Comparison, rule: Rule) -> bool:
     """Whether the rule asks the as-treated comparison to agree. Without blocks the comparison
     is as-treated itself, so nothing more is asked."""
     return rule.equivalence != "complier" and c.basis == "blocks"
@@ -548,7 +549,7 @@ def decide(c: Comparison, rule: Rule, as_treated: Comparison | None = None) -> s
     """The verdict from a comparison that has enough data (see the module's rule); as_treated:
     curled vs not curled landings in the same minutes, which the default rule also asks."""
     b, curl, m = c.collapse_ratio, c.curling_ratio.estimate, rule.margin
-    asks, t = _asks_as_treated(c, rule), as_treated
+    asks, t = asks_as_treated(c, rule), as_treated
     def agree(side: int) -> bool:
         return not asks or (t is not None and _clear(t.collapse_ratio, side))
     if _clear(b, -1) and curl <= 1 - m and agree(-1):
@@ -556,9 +557,9 @@ def decide(c: Comparison, rule: Rule, as_treated: Comparison | None = None) -> s
     if _clear(b, 1) and curl >= 1 + m and agree(1):
         return "destabilizes"
     if asks:
-        ruled_out = _inside(c.collapse_ratio_90, m) and t is not None and _inside(t.collapse_ratio_90, m)
+        ruled_out = inside(c.collapse_ratio_90, m) and t is not None and inside(t.collapse_ratio_90, m)
     else:
-        ruled_out = _inside(c.curling_ratio_90, m)
+        ruled_out = inside(c.curling_ratio_90, m)
     return "no_clear_effect" if ruled_out else "inconclusive"
 
 
@@ -593,24 +594,27 @@ def more_needed(c: Comparison, rule: Rule, as_treated: Comparison | None = None,
     with the complier option curling's. The few-clusters stretch (module doc) is kept: the
     estimate errs long."""
     m, k = rule.margin, min(c.clusters_a, c.clusters_b)
-    asks, t = _asks_as_treated(c, rule), as_treated
+    asks, t = asks_as_treated(c, rule), as_treated
     per_block = 2 * block_s / 60  # minutes of blocks that add a block to each condition
     window = WINDOW_MS / 60_000  # ... and a window to the as-treated comparison
     curl = _log(c.curling_ratio.estimate)
     def to_margin(est: float) -> float:
         return min(est - math.log(1 - m), math.log(1 + m) - est)
+    def as_treated_minutes(interval, z: float, gap) -> float:  # the as-treated test's minutes (inf: none)
+        if t is None:
+            return math.inf
+        return _extra_minutes(interval(t), z, gap(_log(t.collapse_ratio.estimate)), min(t.clusters_a, t.clusters_b),
+                              window)
     if curl <= math.log(1 - m) or curl >= math.log(1 + m):
         side = -1 if curl < 0 else 1
         toward = "stabilizes" if side < 0 else "destabilizes"
         minutes = [_extra_minutes(c.collapse_ratio, Z95, abs(_log(c.collapse_ratio.estimate)), k, per_block)]
         if asks:
-            minutes.append(math.inf if t is None else _extra_minutes(
-                t.collapse_ratio, Z95, side * _log(t.collapse_ratio.estimate), min(t.clusters_a, t.clusters_b), window))
+            minutes.append(as_treated_minutes(lambda r: r.collapse_ratio, Z95, lambda est: side * est))
     elif asks:
         toward = "no_clear_effect"
         minutes = [_extra_minutes(c.collapse_ratio_90, Z90, to_margin(_log(c.collapse_ratio.estimate)), k, per_block),
-                   math.inf if t is None else _extra_minutes(t.collapse_ratio_90, Z90, to_margin(
-                       _log(t.collapse_ratio.estimate)), min(t.clusters_a, t.clusters_b), window)]
+                   as_treated_minutes(lambda r: r.collapse_ratio_90, Z90, to_margin)]
     else:
         toward, minutes = "no_clear_effect", [_extra_minutes(c.curling_ratio_90, Z90, to_margin(curl), k, per_block)]
     need = max(minutes)
@@ -679,9 +683,10 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule =
     verdict = "insufficient_data" if short or primary is None else decide(primary, rule, as_treated)
     more = more_needed(primary, rule, as_treated) if verdict == "inconclusive" and primary is not None else None
     feet = list(enumerate(s.feet)) if len(s.feet) > 1 else []
-    per_foot = {foot: by_foot(s.subset(s.foot == i), rng, SESSION_BOOTSTRAP)[0] for i, foot in feet}
-    foot_at = {foot: _engagement_comparison(s.subset(s.foot == i), rng, SESSION_BOOTSTRAP)[0]
-               for i, foot in feet if as_treated is not None}
+    foot_steps = {foot: s.subset(s.foot == i) for i, foot in feet}
+    per_foot = {foot: by_foot(f, rng, SESSION_BOOTSTRAP)[0] for foot, f in foot_steps.items()}
+    foot_at = {foot: _engagement_comparison(f, rng, SESSION_BOOTSTRAP)[0]
+               for foot, f in foot_steps.items() if as_treated is not None}
     foot_verdicts = {f: verdict_of(c, rule, foot_at.get(f)) for f, c in per_foot.items()}
     rows = _session_results(s, sessions, rule, per_session, at_session)
     used = int(s.judged.sum())

@@ -175,7 +175,7 @@ def _explain(a: Analysis) -> list[str]:
            "On landings where the toes engaged, compared with other landings in the same minutes")
     shown = (f"{how}, the arch collapsed on {pct(c.collapse_rate_a)} versus {pct(c.collapse_rate_b)} of landings: "
              f"{effect_words(c.collapse_ratio, label='95% interval: ')}.")
-    t = a.as_treated if c.basis == "blocks" else None
+    t = a.as_treated  # only beside blocks
     if c.basis == "blocks":
         shown += (f" The toes engaged on {pct(c.engaged_rate_a)} versus {pct(c.engaged_rate_b)} of landings, so the "
                   f"buzz changed what the toes did on about {pct(c.engaged_rate_diff.estimate)} of landings; on "
@@ -185,7 +185,7 @@ def _explain(a: Analysis) -> list[str]:
                   f"on {pct(t.collapse_rate_a)} versus {pct(t.collapse_rate_b)}: "
                   f"{effect_words(t.collapse_ratio, label='95% interval: ')}.")
     m = f"{100 * a.rule.margin:.0f}%"
-    both = a.rule.equivalence != "complier" and t is not None
+    both = analysis.asks_as_treated(c, a.rule) and t is not None
     verdict = {
         "stabilizes": "Curling the toes at landing steadies this runner's arch.",
         "destabilizes": "Curling the toes at landing makes this runner's arch collapse more often.",
@@ -201,8 +201,7 @@ def _explain(a: Analysis) -> list[str]:
     out = no_block + [shown + " " + verdict]
     if a.verdict == "no_clear_effect" and both:
         out.append(assumption_words(c))
-    b90, mm = c.collapse_ratio_90, a.rule.margin
-    if a.verdict == "inconclusive" and c.basis == "blocks" and 1 - mm < b90.low and b90.high < 1 + mm:
+    if a.verdict == "inconclusive" and c.basis == "blocks" and analysis.inside(c.collapse_ratio_90, a.rule.margin):
         rest = (f"on curled against uncurled landings in the same minutes a change of {m} is not ruled out yet" if both
                 else f"it moved the toes on only some landings, so a change of {m} from curling itself is not ruled "
                      f"out yet")
@@ -308,8 +307,8 @@ def _evidence(a: Analysis) -> list[Block]:
     if c is None:
         return []
     blocks = c.basis == "blocks"
-    t = a.as_treated if blocks else None
-    asks = t is not None and a.rule.equivalence != "complier"
+    t = a.as_treated  # only beside blocks
+    asks = analysis.asks_as_treated(c, a.rule) and t is not None
     la, lb = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     unit = "blocks" if blocks else "one-minute windows"
     engaged = ([["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),

@@ -31,6 +31,7 @@ import hashlib
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,12 +265,10 @@ class Store:
     def histories(self, session_ids: list[str]) -> dict[str, list[Move]]:
         """Each moved session's moves, oldest first; a session never moved has no entry. One query
         for any number of sessions."""
-        wanted = set(session_ids)  # filtered here, not SQL IN (...): see note_history
         moves: dict[str, list[Move]] = {}
-        for sid, *move in self.db.execute("SELECT session_id, at, from_runner, to_runner, from_foot, to_foot, how "
-                                          "FROM assignments ORDER BY rowid"):
-            if sid in wanted:
-                moves.setdefault(sid, []).append(tuple(move))
+        for sid, *move in self._rows_for("SELECT session_id, at, from_runner, to_runner, from_foot, to_foot, how "
+                                         "FROM assignments ORDER BY rowid", session_ids):
+            moves.setdefault(sid, []).append(tuple(move))
         return moves
 
     def runners(self) -> list[tuple[str, int, int]]:
@@ -296,9 +295,8 @@ class Store:
 
     def headers(self, session_ids: list[str]) -> dict[str, dict]:
         """Each session's header as the insole (or `archcue import`) wrote it, in one query."""
-        wanted = set(session_ids)  # filtered here, not SQL IN (...): see note_history
-        return {sid: json.loads(text) for sid, text in self.db.execute("SELECT id, header_json FROM sessions")
-                if sid in wanted}
+        return {sid: json.loads(text) for sid, text in self._rows_for("SELECT id, header_json FROM sessions",
+                                                                      session_ids)}
 
     def runner_exists(self, runner: str) -> bool:
         return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None
@@ -342,9 +340,12 @@ class Store:
 
     def note_history(self, session_ids: list[str] | None = None) -> list[tuple]:
         """Every note as written, oldest first: rows of host.notes.NOTE_COLUMNS."""
-        rows = self.db.execute("SELECT session_id, entry, at, pain_during, pain_after, knee, drill FROM notes "
-                               "ORDER BY rowid").fetchall()  # what a coach typed: small, filtered here
-        if session_ids is None:
-            return rows
-        wanted = set(session_ids)  # not SQL IN (...): a report may cover more sessions than SQLite's variables
-        return [r for r in rows if r[0] in wanted]
+        sql = "SELECT session_id, entry, at, pain_during, pain_after, knee, drill FROM notes ORDER BY rowid"
+        return self.db.execute(sql).fetchall() if session_ids is None else list(self._rows_for(sql, session_ids))
+
+    def _rows_for(self, sql: str, session_ids: list[str]) -> Iterator[tuple]:
+        """The rows of `sql` whose first column is one of session_ids: filtered here, not with
+        SQL IN (...), since a listing or a report may name more sessions than SQLite takes
+        variables."""
+        wanted = set(session_ids)
+        return (row for row in self.db.execute(sql) if row[0] in wanted)

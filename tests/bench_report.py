@@ -149,12 +149,12 @@ def verdict_runs(model: str, runners: list[tuple[int, ...]]) -> Analysed:
             for strength in STRENGTHS for minutes in MINUTES}
 
 
-def more_minutes_check(model: str, seeds: range, analysed: Analysed | None = None) -> tuple[int, int, int]:
+def more_minutes_check(model: str, seeds: range, analysed: Analysed) -> tuple[int, int, int]:
     """Inconclusive runs (20 and 30 minutes) run on for the minutes the report named, where the
     45-minute run holds them: (inconclusive, named within reach, settled). `analysed`: the
     one-insole runs verdict_runs already analysed (seed by seed, in `seeds` order), reused."""
     def verdict_at(strength: float, i: int, minutes: int):
-        if analysed is not None and (strength, minutes) in analysed:
+        if (strength, minutes) in analysed:
             return analysed[strength, minutes][i]
         return analyse_cut(model, strength, (seeds[i],), minutes)
 
@@ -184,12 +184,10 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
     md = []
     half = len(seeds) // 2
     for model in MODELS:
-        one: Analysed = {}
-        for insoles, runners in (("one insole", [(s,) for s in seeds]),
-                                 ("two insoles", [(s, s + half) for s in seeds[:half]])):
-            analysed = verdict_runs(model, runners)
-            if len(runners[0]) == 1:
-                one = analysed
+        singles = [(s,) for s in seeds]
+        one = verdict_runs(model, singles)
+        for insoles, runners in (("one insole", singles), ("two insoles", [(s, s + half) for s in seeds[:half]])):
+            analysed = one if len(runners[0]) == 1 else verdict_runs(model, runners)
             counts = {key: Counter(a.verdict for a in runs) for key, runs in analysed.items()}
             md += [f"\n{model} model, {insoles}, {len(runners)} runners (runs per verdict)\n",
                    "| runner | run (min) | " + " | ".join(VERDICTS) + " |", "|---|---|" + "---|" * len(VERDICTS)]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from host import analysis
-from host.analysis import Interval, Rule, analyse, decide, more_needed
+from host.analysis import Interval, Rule, analyse, decide, inside, more_needed
 from host.report import DEFINITIONS, captions, effect_words, text, to_html, to_json
 from tests.block_steps import block_run
 from tests.helpers import Row
@@ -146,15 +146,12 @@ def test_the_truth_decides_on_clear_data() -> None:
     assert _analysis(45, ratio=1.8, collapse_off=0.25).verdict == "destabilizes"
 
 
-def _inside(r: Interval, m: float = 0.15) -> bool:
-    return 1 - m < r.low and r.high < 1 + m
-
-
 def test_a_non_responder_is_no_difference_when_both_intervals_are_inside() -> None:
     runs = [analyse("ana", [(Row("s", "right"), block_run(45, seed))], seed=seed) for seed in range(8)]
     assert sum(a.verdict == "no_clear_effect" for a in runs) >= 5, [a.verdict for a in runs]
     for a in runs:
-        both = _inside(a.primary.collapse_ratio_90) and _inside(a.as_treated.collapse_ratio_90)
+        m = Rule().margin
+        both = inside(a.primary.collapse_ratio_90, m) and inside(a.as_treated.collapse_ratio_90, m)
         assert (a.verdict == "no_clear_effect") == both and a.verdict in ("no_clear_effect", "inconclusive")
     # each run's own verdict (history table) reads its share of both comparisons' replicates
     assert sum(a.sessions[0].verdict == "no_clear_effect" for a in runs) >= 4
@@ -165,7 +162,7 @@ def test_a_curling_effect_the_buzz_hides_is_never_no_difference() -> None:
     buzz's effect (about 4%) is inside the margin in most runs, the as-treated one is not."""
     runs = [analyse("ana", [(Row("s", "right"), block_run(45, seed, ratio=0.7, engaged_on=0.3))], seed=seed)
             for seed in range(8)]
-    assert sum(_inside(a.primary.collapse_ratio_90) for a in runs) >= 4
+    assert sum(inside(a.primary.collapse_ratio_90, Rule().margin) for a in runs) >= 4
     assert all(a.as_treated.collapse_ratio.estimate < 0.8 for a in runs)
     assert "no_clear_effect" not in [a.verdict for a in runs]
 

@@ -204,11 +204,6 @@ class GaitDetector:
         back = m * 16 // slope
         return back if back < _MAX_BACKDATE_X16 else _MAX_BACKDATE_X16
 
-    def update(self, total, t_ms):
-        """Feed one frame's summed load (0.1 N); returns NONE, CONTACT, TOE_OFF or REJECTED."""
-        event = step(self.s, total, t_ms)
-        return event if event != MORE else self.more(t_ms)
-
     def more(self, t_ms):
         """The rest of a frame step() answered MORE for."""
         if self.s[STATE] == SWING:

@@ -49,14 +49,14 @@ _F_SHIFT = const(1)  # the zero's tracking shift
 _F_MASK = const(2)  # channels left out of the sums (see _used)
 _F_WIN = const(3)  # the landing window: _W_DECIDED, _W_WAIT (stance, not yet open) or _W_OPEN
 _F_WFRAMES = const(4)  # frames in the open window
-_F_FIELDS = const(5)
+_F_HIST = const(5)  # the history's slot for the next frame (a channel excluded: see _place_window)
+_F_FIELDS = const(6)
 _W_DECIDED = const(0)  # judged (or no stance yet)
 _W_WAIT = const(1)
 _W_OPEN = const(2)
 # _channels' answer: the summed load << 2, and what the frame's end must look at
 _T_WINDOW = const(1)  # in the open window: is it over?
 _T_WAIT = const(2)  # in stance, the window not yet open: does it open?
-_T_EXCLUDED = const(4)  # a channel is left out of the sums: keep the frame's history
 _JUMP_SQ = const(160000)  # JUMP_COUNTS squared
 _HIST = const(32)  # frames of per-channel load kept while a channel is excluded (see _place_window)
 _HIST_MASK = const(31)
@@ -71,7 +71,7 @@ assert _JUMP_SQ == JUMP_COUNTS * JUMP_COUNTS
 def _channels(frame, bufs, state, gait_state) -> int:
     """Most of Pipeline.process: the frame's mode from the gait's state and the window's,
     then per channel re-zero or sum, gather the sensor-health evidence. Returns the summed
-    load of the healthy channels << 3 | _T_* bits. bufs is Pipeline.bufs, state
+    load of the healthy channels << 2 | _T_* bits. bufs is Pipeline.bufs, state
     Pipeline.fs, gait_state GaitDetector.s. Viper works on machine words through the
     arrays' memory: frame, lut, health.hi / lo are array('H'), the others array('i'). Every
     value in them is >= 0 and < 2**30 (tests/test_smallint.py), so the 32-bit loads and
@@ -140,9 +140,20 @@ def _channels(frame, bufs, state, gait_state) -> int:
         for i in range(n):
             if (mask >> i) & 1:
                 total -= ld[i]
-        total = (total << 3) | _T_EXCLUDED
-    else:
-        total <<= 3
+        # ... and the frame goes into the history the landing window is placed on
+        # (Pipeline._place_window): its loads and the load behind the toes left in the sum
+        at = f[_F_HIST]
+        hs = ptr32(bufs[9])
+        for i in range(n):
+            hs[at * n + i] = ld[i]
+        behind = total
+        if not (mask >> int(HALLUX)) & 1:
+            behind -= ld[int(HALLUX)]
+        if not (mask >> int(TOES)) & 1:
+            behind -= ld[int(TOES)]
+        ptr32(bufs[10])[at] = behind
+        f[_F_HIST] = (at + 1) & _HIST_MASK
+    total <<= 2
     if window:
         f[_F_WFRAMES] += 1
         return total | _T_WINDOW
@@ -151,26 +162,8 @@ def _channels(frame, bufs, state, gait_state) -> int:
     return total
 
 
-@micropython.viper
-def _keep(load, hist, behind, at: int, toe_in: int, total: int):
-    """A channel is excluded: keep the frame's loads, and the load behind the toes (total:
-    the frame's sum without the excluded channels), in slot `at` of the history the landing
-    window is placed on (Pipeline._place_window). Arrays as in _channels."""
-    ld = ptr32(load)
-    hi = ptr32(hist)
-    pos = at * int(COUNT)
-    for i in range(int(COUNT)):
-        hi[pos + i] = ld[i]
-    if toe_in & (1 << int(HALLUX)):
-        total -= ld[int(HALLUX)]
-    if toe_in & (1 << int(TOES)):
-        total -= ld[int(TOES)]
-    ptr32(behind)[at] = total
-
-
 class Pipeline:
     def __init__(self, cfg, lut, ring_records=64):
-        self.lut = lut
         self.gait = GaitDetector(cfg)
         self.judge = LandingJudge(cfg)
         self.cue = CuePolicy(cfg)
@@ -192,7 +185,6 @@ class Pipeline:
         # while a channel is excluded: the last _HIST frames' loads and loads behind the toes
         self.hist = array("i", [0] * (_HIST * COUNT))
         self.hist_behind = array("i", [0] * _HIST)
-        self.hist_at = 0  # slot of the next frame
         self.swing_behind = 0  # load behind the toes just before contact (noise), x8, averaged over landings
         self.by_load = False  # this landing's window is placed by _place_window
         self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
@@ -204,7 +196,8 @@ class Pipeline:
         self.records = RecordRing(ring_records)
         # what _channels works on, in one tuple: one lookup a frame instead of nine
         h = self.health
-        self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, h, h.hi, h.lo)
+        self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, h, h.hi, h.lo, self.hist,
+                     self.hist_behind)
         self.gs = self.gait.s  # the gait's state array (one lookup a frame)
         self._clear_landing()
 
@@ -231,11 +224,7 @@ class Pipeline:
         Returns the haptic pulse length in ms to play now (0: none). Allocates nothing."""
         gs = self.gs
         r = _channels(frame, self.bufs, self.fs, gs)
-        total = r >> 3
-        if r & _T_EXCLUDED:
-            at = self.hist_at
-            _keep(self.load, self.hist, self.hist_behind, at, self.toe_in, total)
-            self.hist_at = (at + 1) & _HIST_MASK
+        total = r >> 2
         event = gait_step(gs, total, t_ms)  # the frame's rest, when more is needed: gait.more()
         if event == _MORE:
             event = self.gait.more(t_ms)
@@ -291,7 +280,7 @@ class Pipeline:
         reaches a quarter of the threshold. Only then does the window's jitter dominate a
         landing's share noise; below it the window opens as with every channel in."""
         hb = self.hist_behind
-        start = self.hist_at - 1 - back
+        start = self.fs[_F_HIST] - 1 - back
         pre = 0
         for j in range(1, _HIST // 2 + 1):
             pre += hb[(start - j) & _HIST_MASK]
@@ -312,11 +301,7 @@ class Pipeline:
             self._place_window(t_ms, 0)
             return
         load = self.load
-        toe_in = self.toe_in
-        if toe_in & (1 << HALLUX):
-            total -= load[HALLUX]
-        if toe_in & (1 << TOES):
-            total -= load[TOES]
+        total -= self._toes(load)
         g = self.gait
         if total <= g.on and t_ms < g.ic_ms + self.window_ms:
             return
@@ -342,7 +327,7 @@ class Pipeline:
         tests/bench_robustness.py, share_noise)."""
         g = self.gait
         hb = self.hist_behind
-        newest = self.hist_at - 1
+        newest = self.fs[_F_HIST] - 1
         need = g.on * _RISE_FRAMES
         late = t_ms >= g.ic_ms + self.window_ms
         k = back
@@ -407,8 +392,8 @@ class Pipeline:
         self.arch_share = ratio_1e4(win[ARCH], total - toe_sum) if arch_ok else 0
         # with a channel excluded the window is placed for the arch (_place_window), after
         # most of the early load curled toes add: their share is the stance's so far
-        sums = self.stance if self.by_load else win
-        self.toe_share = ratio_1e4(self._toes(sums), self._total(sums))
+        st = self.stance
+        self.toe_share = ratio_1e4(self._toes(st), self._total(st)) if self.by_load else ratio_1e4(toe_sum, total)
         self.toe_load = toe_sum // fs[_F_WFRAMES]
         self.calibrated = judge.ready()
         self.collapse = judge.collapsed(self.arch_share) if arch_ok else UNSURE
