@@ -51,6 +51,8 @@ _SMALL_N = const(1800)  # the separation test's small-window term, x100: 18 / (n
 # it 5-30 ms early, where the arch's share is higher) gives the share a long upper tail:
 # its splits, 0.51-0.94 octave wide, passed the SD test at 4.3-5.0 pooled SDs of only
 # 0.12-0.20 octave (tests/bench_robustness.py, false_collapses; README "Known limits").
+# Octaves here are the fit's own (ilog2_x32 / 32, piecewise linear): the floor is 23/32 of
+# them, 1.6-1.7x depending on where the shares sit between powers of two.
 _ARCH_GAP_PCT = const(160)
 
 
