@@ -39,7 +39,7 @@ _MIN_SIDE = const(3)  # landings in the upper cluster, at least
 _WINDOW_MAX = const(64)  # the window grows to this many landings
 _SMALL_N = const(1800)  # the separation test's small-window term, x100: 18 / (n - 20) SDs
 # A collapse is a large shift, not merely a distinct one: an arch split needs its upper
-# cluster >= 1.6x (2/3 octave) above the lower one, whatever collapse_ratio_pct says (that
+# cluster >= 1.6x (about 0.7 octave) above the lower one, whatever collapse_ratio_pct says (that
 # ratio also sets a fixed baseline's per-landing threshold). Both signal models write a
 # collapse as about doubling the arch's loading-phase load (own x2.1 +- 0.2, foreign
 # x1.9-2.6) and moving it earlier, into the landing window. Dilution alone (the arch is
