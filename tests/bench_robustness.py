@@ -8,9 +8,9 @@ the landings the firmware judged (and how many it judged), walking-bit accuracy;
 steps per minute on standing, leaning, squatting and lifting (over STILL_SEEDS); the share
 of landings judged in 10-minute runs (LONG: the first 30 running landings are never judged,
 which weighs on a 2-minute run, not on a session); and false
-collapses at 0% prevalence (every strike, both models, noise and preload): flags among
-the landings judged, and how many were judged; and the arch share's noise per landing
-(SHARE_NOISE: the same landings re-measured under fresh sensor noise) against the
+collapses at 0% prevalence (every strike, both models, noise and preload; and own-model
+dead heels, ZERO_DEAD): flags among the landings judged, and how many were judged; and the
+arch share's noise per landing (SHARE_NOISE: the same landings re-measured under fresh sensor noise) against the
 collapsed / normal difference, with the heel healthy and dead."""
 from __future__ import annotations
 
@@ -67,6 +67,14 @@ ZERO_SEEDS = (1, 2, 3, 4)
 # 0% collapse prevalence (toes 30%, 0.8 N noise, 2 N preload): every collapse flag is false
 ZERO_FOREIGN = dict(collapse_prob=0.0, toe_prob=0.3, noise_n=0.8, preload_n=2)
 ZERO_OWN = dict(p_collapse=0.0, p_toe_engaged=0.3, sensors={"noise_n": 0.8, "preload_n": 2})
+# own model, dead heel, no collapse: where windows opened early split falsely before the
+# arch's 1.6x floor (landing._ARCH_GAP_PCT); name: (strike, scenario fields)
+ZERO_DEAD = {"rearfoot, 0 N": ("rearfoot", dict(sensors={"dead": ["heel"]})),
+             "rearfoot, toes 50%, 2 N noise, 4 N preload": ("rearfoot", dict(
+                 p_toe_engaged=0.5, sensors={"dead": ["heel"], "noise_n": 2.0, "preload_n": 4})),
+             "midfoot, 2.5 N noise, 2 N preload": ("midfoot", dict(
+                 sensors={"dead": ["heel"], "noise_n": 2.5, "preload_n": 2}))}
+ZERO_DEAD_SEEDS = tuple(range(1, 9))
 # the project's own generator under the same kinds of trouble: scenario fields
 OWN = {
     "rearfoot collapse 70%, toes 30%": dict(strike="rearfoot", p_collapse=0.7, p_toe_engaged=0.3),
@@ -207,6 +215,8 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
         fut_o = {(n, s): pool.submit(own, n, s) for n in OWN for s in seeds}
         fut_z = {(m, k, s): pool.submit(false_collapses, m, k, s) for m in ("foreign", "own") for k in STRIKES
                  for s in ZERO_SEEDS}
+        fut_d = {(n, s): pool.submit(false_collapses, "own", ZERO_DEAD[n][0], s, **ZERO_DEAD[n][1])
+                 for n in ZERO_DEAD for s in ZERO_DEAD_SEEDS}
         fut_l = {(n, s): pool.submit(long_run, n, s) for n in LONG for s in seeds[:2]}
         fut_n = {(n, k): pool.submit(_remeasured_shares, n, seeds[0], k) for n in SHARE_NOISE for k in NOISE_SEEDS}
         for n in FOREIGN:
@@ -228,6 +238,12 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
             rows.append((f"{m}: 0% collapse (toes 30%, 0.8 N noise, 2 N preload)",
                          f"{flagged} false collapses of {judged} landings judged ({judged / running:.0%} of {running})",
                          f"strikes {', '.join(STRIKES)} x seeds {ZERO_SEEDS[0]}-{ZERO_SEEDS[-1]}"))
+        for n in ZERO_DEAD:
+            got = [fut_d[n, s].result() for s in ZERO_DEAD_SEEDS]
+            rows.append((f"own: 0% collapse, dead heel, {n}",
+                         f"{sum(x[0] for x in got)} false collapses of {sum(x[1] for x in got)} landings judged "
+                         f"({sum(1 for x in got if x[0])} runs with any)",
+                         f"seeds {ZERO_DEAD_SEEDS[0]}-{ZERO_DEAD_SEEDS[-1]}"))
         for n in SHARE_NOISE:
             m = share_noise([fut_n[n, k].result() for k in NOISE_SEEDS])
             rows.append((f"own: arch share, {n}",

@@ -1,8 +1,9 @@
 # The two-cluster share model (core/landing.py) on made-up shares, under MicroPython and
 # CPython: a split is found, kept while the normal landings stay put (a runner who stops
 # collapsing is still judged), dropped when every landing is above it, and one cluster
-# stays uncertain.
-from core.landing import NOT, UNSURE, YES, ShareModel
+# stays uncertain, and a distinct but small shift (a dead heel's long upper tail) is no collapse.
+from core.config import defaults
+from core.landing import NOT, UNSURE, YES, LandingJudge, ShareModel
 
 NORMAL = 2000  # arch share, 1e-4
 COLLAPSED = 4000
@@ -21,7 +22,7 @@ class Jitter:
 
 
 def _model():
-    return ShareModel(30, 0, 120, 21, 0)  # the default config's arch model
+    return LandingJudge(defaults()).arch  # the default config's arch model
 
 
 def _feed(model, shares):
@@ -62,3 +63,16 @@ def test_one_wide_cluster_stays_uncertain():
     m = _model()
     got = _feed(m, [j(NORMAL) for _ in range(200)])
     assert got.count(UNSURE) == 200
+
+
+def test_a_small_distinct_shift_is_no_collapse():
+    # a tight normal cluster and 8 landings in 64 at 1.45x (0.54 octave): many SDs apart,
+    # as the dead heel's early-placed windows were, but short of the 1.6x floor
+    j = Jitter(3)
+    shares = [j(NORMAL * 145 // 100 if k % 8 == 7 else NORMAL) for k in range(64)]
+    ratio_only = ShareModel(30, 0, 120, 21, 0)  # the 1.2x ratio alone splits it
+    _feed(ratio_only, shares)
+    assert ratio_only.judge(NORMAL * 145 // 100) == YES
+    m = _model()
+    got = _feed(m, shares)
+    assert got.count(UNSURE) == 64 and m.judge(NORMAL * 145 // 100) == UNSURE
