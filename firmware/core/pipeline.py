@@ -136,16 +136,16 @@ def _channels(frame, bufs, state, gait_state) -> int:
         if d * d > _JUMP_SQ:  # |d| > JUMP_COUNTS in one test (|d| < 2**12: no overflow)
             health.jump(i, d, frame_no)
     mask = f[_F_MASK]
-    if mask:  # excluded channels leave the sum (rare: summed above, taken out here)
-        for i in range(n):
-            if (mask >> i) & 1:
-                total -= ld[i]
-        # ... and the frame goes into the history the landing window is placed on
-        # (Pipeline._place_window): its loads and the load behind the toes left in the sum
+    if mask:  # excluded channels leave the sum (rare: summed above, taken out here), and the
+        # frame goes into the history the landing window is placed on (Pipeline._place_window):
+        # its loads and the load behind the toes left in the sum
         at = f[_F_HIST]
         hs = ptr32(bufs[9])
         for i in range(n):
-            hs[at * n + i] = ld[i]
+            x = ld[i]
+            if (mask >> i) & 1:
+                total -= x
+            hs[at * n + i] = x
         behind = total
         if not (mask >> int(HALLUX)) & 1:
             behind -= ld[int(HALLUX)]
