@@ -9,12 +9,12 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from host.analysis import EQUIVALENCE
 from host.command import UserError, dispatch
-from host.device_link import find_port
-from host.notes import Note
-from host.store import DEFAULT_STORE, UNASSIGNED, Store, StoreError
+from host.store.db import DEFAULT_STORE, UNASSIGNED, Store, StoreError
+from host.store.notes import Note
+from host.sync.device_link import find_port
 from host.text import check_name, shown
+from host.verdict.rule import EQUIVALENCE
 
 USER_ERRORS = (UserError,)
 
@@ -25,7 +25,8 @@ def _store(args: argparse.Namespace, create: bool = False) -> Store:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
-    from host.pull import check_config, pull, read_config
+    from host.insole_config import check_config, read_config
+    from host.sync.pull import pull
 
     config_file = read_config(args.config) if args.config else None
     check_config({**(config_file or {}), **({"runner_id": args.runner} if args.runner is not None else {})})
@@ -58,7 +59,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from host.importer import Options, import_recording
+    from host.sources.importer import Options, import_recording
 
     opts = Options(args.recording, args.runner, args.foot, args.format, args.units, args.rate, args.config,
                    args.started_at)
@@ -75,7 +76,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_live(args: argparse.Namespace) -> int:
-    from host.live import watch
+    from host.sync.live import watch
 
     return watch(find_port(args.port))
 
@@ -132,7 +133,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from host import notes
+    from host.store import notes
 
     values = dict(pain_during=notes.pain("--pain-during", args.pain_during),
                   pain_after=notes.pain("--pain-after", args.pain_after), knee=notes.knee(args.knee),
@@ -221,9 +222,10 @@ def _report_format(args: argparse.Namespace) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from host.analysis import Rule, Steps, analyse
-    from host.export import write_atomic
-    from host.report import text, to_html, to_json
+    from host.reports.export import write_atomic
+    from host.reports.report import text, to_html, to_json
+    from host.verdict.analysis import Steps, analyse
+    from host.verdict.rule import Rule
 
     if not 0 < args.margin < 100:
         raise UserError(f"--margin {args.margin:g}: give a percent between 0 and 100 (default 15)")
@@ -250,7 +252,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from host.export import export_csv
+    from host.reports.export import export_csv
 
     store, sessions = _runner_sessions(args)
     sessions, _ = _select(args, sessions)

@@ -1,5 +1,5 @@
 """The simulated runner on the firmware: a synthetic run (simulator/synth.py) through the
-engine (host/engine.py: the firmware in the MicroPython unix port), the runner answering
+engine (host/sources/engine.py: the firmware in the MicroPython unix port), the runner answering
 the insole's cues. ROOT is the repository, for the simulator's, tests' and bench's paths."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from host.engine import RunResult, run_firmware, write_frames
+from host.sources.engine import RunResult, run_firmware, write_frames
 from simulator.synth import SynthRun
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ dataset's own events. None is a running insole, so each mapping is an assumption
                    filtered force, so a contact back-dated to zero load reads a few ms
                    early. Flight is as short as 71 ms (two feet on one plate).
   moticon_insole   a 16-sensor pressure insole, walking (100 Hz), mapped as `archcue import
-                   --format moticon` maps it (host/moticon.py: the README's inferred layout).
+                   --format moticon` maps it (host/sources/moticon.py: the README's inferred layout).
                    Events: the vendor software's heel strikes and toe-offs.
   gaitpdb_controls an 8-sensor force insole, walking (100 Hz): heel = L1, arch = L2, met1 = L6,
                    met5 = L7, hallux = L8 (no lesser-toes sensor). No events: reference
@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from hardware.board_data import load_board
-from host.engine import run_firmware
-from host.moticon import read_export, recording, side_rows
-from host.recording import Recording, to_frames
+from host.sources.engine import run_firmware
+from host.sources.moticon import read_export, recording, side_rows
+from host.sources.recording import Recording, to_frames
 from simulator.device import ROOT
 from simulator.scoring import match_steps
 

@@ -15,7 +15,7 @@ import numpy as np
 from firmware.core import fsr
 from firmware.core.channels import ARCH, COUNT, HALLUX, HEEL, TOES
 from hardware.board_data import CHANNELS, load_board
-from host.engine import RATE_MAX_HZ, RATE_MIN_HZ
+from host.sources.engine import RATE_MAX_HZ, RATE_MIN_HZ
 from simulator.errors import ScenarioError
 
 # Regional load over normalised stance s in [0, 1]: (centre, width, peak newtons) per

@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from hardware.board_data import load_board
-from host.analysis import analyse
-from host.store import Store
+from host.store.db import Store
+from host.verdict.analysis import analyse
 from simulator.device import run_synth
 from simulator.scenario import load_scenario
 from simulator.synth import generate

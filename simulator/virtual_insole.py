@@ -13,7 +13,7 @@ import time
 import tty
 from pathlib import Path
 
-from host import engine
+from host.sources import engine
 from simulator.device import ROOT
 
 DEFAULT_DIR = ROOT / "build" / "virtual-insole"

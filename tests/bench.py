@@ -14,7 +14,7 @@ import numpy as np
 
 from firmware.core import sessionlog
 from hardware.board_data import load_board
-from host.engine import MICROPYTHON
+from host.sources.engine import MICROPYTHON
 from simulator.device import ROOT
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
@@ -123,8 +123,8 @@ def sync() -> list[Row]:
 
     from mpremote.transport_serial import SerialTransport
 
-    from host.pull import pull
-    from host.store import Store
+    from host.store.db import Store
+    from host.sync.pull import pull
 
     rows: list[Row] = []
     for baud in (115200, 0):

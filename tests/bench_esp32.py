@@ -13,7 +13,7 @@ from pathlib import Path
 
 from firmware.core.channels import COUNT
 from hardware.board_data import load_board
-from host.engine import MICROPYTHON
+from host.sources.engine import MICROPYTHON
 from simulator.device import ROOT
 from simulator.scenario import load_scenario
 from simulator.synth import generate

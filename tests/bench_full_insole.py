@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from firmware.core import sessionlog
-from host.pull import pull
-from host.store import Store
+from host.store.db import Store
+from host.sync.pull import pull
 from tests.helpers import Virtual
 from tests.sessionfiles import sealed_session
 

@@ -115,7 +115,7 @@ def import_cost(minutes: int = 45) -> Row:
     """What one import costs archcue's own process (the firmware runs in a child process), and
     the part of it that grows with the run: the progress line's reads of the session log, once
     a second (engine._wait's tick, timed)."""
-    from host import engine
+    from host.sources import engine
 
     looks: list[float] = []
     wait = engine._wait

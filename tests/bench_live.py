@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 
-from host.engine import MICROPYTHON
+from host.sources.engine import MICROPYTHON
 from simulator.device import ROOT
 from tests.bench_esp32 import RATIO_160, SPEEDUP_240
 

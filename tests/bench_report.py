@@ -71,8 +71,8 @@ def _foreign_steps(strength: float, seed: int, seconds: float) -> np.ndarray:
     """The independent signal model, rendered to newtons, replayed through the firmware with
     the engine `simulator replay` uses (the CSV it reads, the same frames and firmware run)."""
     from hardware.board_data import load_board
-    from host.engine import run_firmware
-    from host.recording import read_recording, to_frames
+    from host.sources.engine import run_firmware
+    from host.sources.recording import read_recording, to_frames
     from tests.foreign_runner import generate
 
     run = generate(seconds=seconds, rate_hz=200, strike="rearfoot", protocol=foreign_protocol(strength), seed=seed)
@@ -87,7 +87,7 @@ def _foreign_steps(strength: float, seed: int, seconds: float) -> np.ndarray:
 
 def _device_steps(device: Path) -> np.ndarray:
     """Every session on the simulated insole through the store's import (as a pull does)."""
-    from host.store import Store
+    from host.store.db import Store
 
     store = Store(device.parent / "s.sqlite")
     store.import_device(device)
@@ -133,7 +133,7 @@ def analyse_cut(model: str, strength: float, seeds: tuple[int, ...], minutes: fl
     """The verdict on the first `minutes` of a runner's run, analysed as pulled sessions. A
     runner is one seed (one insole) or a pair of seeds worn as the left and right insole of one
     run (the same start: their blocks are the same minutes, one cluster each)."""
-    from host.analysis import analyse
+    from host.verdict.analysis import analyse
     from tests.helpers import Row
 
     return analyse("bench", [(Row(f"{model}-{seed}", ("right", "left")[i], PAIRED_START),
@@ -213,7 +213,7 @@ def _one_session() -> tuple[dict, bytes, dict]:
     records, trailer."""
     from firmware.core import sessionlog
     from hardware.board_data import load_board
-    from host.records import parse_session
+    from host.store.records import parse_session
     from simulator.device import run_synth
     from simulator.scenario import load_scenario
     from simulator.synth import generate
@@ -230,7 +230,7 @@ def _big_store(path: Path, steps: int, session: tuple[dict, bytes, dict]) -> tup
     """Copies of one session (both feet alternately, dated apart), imported like pulls, until
     `steps`."""
     from firmware.core import record, sessionlog
-    from host.store import Store
+    from host.store.db import Store
 
     header, blob, trailer = session
     store = Store(path)

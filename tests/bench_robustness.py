@@ -24,8 +24,8 @@ import numpy as np
 from firmware.core import config as fw_config
 from firmware.core.channels import ARCH
 from hardware.board_data import load_board
-from host.engine import run_firmware
-from host.recording import Recording, to_frames
+from host.sources.engine import run_firmware
+from host.sources.recording import Recording, to_frames
 from simulator import synth
 from simulator.device import run_synth
 from simulator.scenario import validate_scenario
@@ -181,7 +181,7 @@ def own(name: str, seed: int) -> Score:
 
 def false_collapses(model: str, strike: str, seed: int, **fields) -> tuple[int, int, int]:
     """(collapse flags, landings judged for collapse, running landings) of a run with no
-    collapse at all: every flag is false. Judged as host.analysis.judged counts them.
+    collapse at all: every flag is false. Judged as host.verdict.analysis.judged counts them.
     fields: more generate() arguments (foreign) or scenario fields (own)."""
     if model == "foreign":
         _, records = _foreign_run({**ZERO_FOREIGN, "strike": strike, **fields}, seed)

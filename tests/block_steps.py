@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from firmware.core import record
-from host.records import STEPS_DTYPE
+from host.store.records import STEPS_DTYPE
 
 STEP_MS = 706  # one foot at 170 steps/min
 CALIBRATION = 30

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from host import engine
+from host.sources import engine
 from simulator.scenario import load_scenario
 from simulator.synth import generate
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from host.cli import main as archcue
-from host.records import parse_session
-from host.store import SCHEMA_VERSION, Store, StoreError
+from host.store.db import SCHEMA_VERSION, Store, StoreError
+from host.store.records import parse_session
 from tests.helpers import Virtual, wait_for
 from tests.sessionfiles import sealed_session
 from tests.test_pull import SID

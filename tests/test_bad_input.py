@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from host.store import Store
+from host.store.db import Store
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:

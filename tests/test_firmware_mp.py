@@ -13,7 +13,7 @@ from functools import cache
 
 import pytest
 
-from host.engine import MICROPYTHON
+from host.sources.engine import MICROPYTHON
 from simulator.device import ROOT
 
 MP_DIR = ROOT / "tests" / "mp"

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from firmware.core import sessionlog
-from host import engine, importer, moticon
 from host.cli import main
-from host.recording import read_recording, to_frames, write_recording
-from host.records import flag, parse_session
-from host.store import Store
+from host.sources import engine, importer, moticon
+from host.sources.recording import read_recording, to_frames, write_recording
+from host.store.db import Store
+from host.store.records import flag, parse_session
 from simulator.__main__ import main as simulator
 from simulator.device import ROOT
 from simulator.scenario import load_scenario

@@ -37,9 +37,9 @@ from rich.console import Console as RichConsole
 
 from firmware.core import config, record, sessionlog
 from host import cli
-from host import live as host_live
-from host.live import LiveState, minutes, parse, render
-from host.store import Store
+from host.store.db import Store
+from host.sync import live as host_live
+from host.sync.live import LiveState, minutes, parse, render
 from tests.helpers import wait_for
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from firmware.core import record, sessionlog
-from host import engine
+from host.sources import engine
 from tests.sessionfiles import flip, record_offset, sealed_session
 
 N = 60

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from host.cli import main as archcue
-from host.records import parse_session
-from host.store import SCHEMA_VERSION, Store
+from host.store.db import SCHEMA_VERSION, Store
+from host.store.records import parse_session
 from tests.sessionfiles import record_offset, sealed_session
 
 SIDS = [f"dev1-00000{i}" for i in range(1, 5)]

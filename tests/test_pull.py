@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from firmware.core import sessionlog
-from host import device_link
 from host.cli import main as archcue
-from host.device_link import LinkError
-from host.pull import pull
-from host.store import Store
+from host.store.db import Store
+from host.sync import device_link
+from host.sync.device_link import LinkError
+from host.sync.pull import pull
 from tests.helpers import Virtual, wait_for
 from tests.sessionfiles import flip, record_offset, sealed_session
 
@@ -141,7 +141,7 @@ def test_cli_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 def test_port_discovery_says_none_or_which(monkeypatch: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
-    from host.device_link import find_port
+    from host.sync.device_link import find_port
 
     monkeypatch.setattr(device_link.list_ports, "comports", lambda: [])
     with pytest.raises(LinkError, match="no insole found on USB"):

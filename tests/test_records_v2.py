@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from firmware.core import record
-from host.records import decode, flag
+from host.store.records import decode, flag
 
 
 def _rec(step: int, version: int = 2, block: int = 5, faults: int = 0x02) -> bytes:

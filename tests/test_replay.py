@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from host.recording import write_recording
+from host.sources.recording import write_recording
 from simulator.__main__ import main
 from simulator.scenario import load_scenario
 from simulator.synth import generate
@@ -47,7 +47,7 @@ def test_absent_channels_and_resampling(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_the_engine_reports_progress_and_stops_a_run_that_overstays(tmp_path: Path, board: dict) -> None:
     """progress(ms) follows the session log as it grows; a run past its timeout is killed."""
-    from host import engine
+    from host.sources import engine
 
     run = generate(load_scenario("rearfoot_easy"), seed=1, seconds=60)
     seen: list[int] = []

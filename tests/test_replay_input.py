@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from firmware.core import fsr, record
-from host import engine
-from host.recording import STEP_COLUMNS, read_recording
+from host.sources import engine
+from host.sources.recording import STEP_COLUMNS, read_recording
 from simulator.__main__ import main
 from simulator.scenario import load_scenario
 from simulator.synth import generate
@@ -23,7 +23,7 @@ HEADER = "t_ms,heel,arch,met1,met5,hallux,toes\n"
 
 
 class FakeFirmware:
-    """Stands in for host.engine.run_firmware: keeps what it was given, returns
+    """Stands in for host.sources.engine.run_firmware: keeps what it was given, returns
     one step record per 100 frames."""
 
     def __init__(self) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from hardware.board_data import load_board
 from host.cli import main as archcue
-from host.store import Store
+from host.store.db import Store
 from simulator.device import run_synth
 from simulator.scenario import load_scenario
 from simulator.synth import generate
@@ -143,7 +143,7 @@ def test_the_equivalence_basis_is_a_report_option(responder_store: Path, tmp_pat
 def test_a_failed_write_leaves_the_old_file_and_no_part(responder_store: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
-    from host import export
+    from host.reports import export
 
     out = tmp_path / "r.txt"
     out.write_text("the old report\n")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from host.cli import main as archcue
-from host.records import parse_session
-from host.store import Store
+from host.store.db import Store
+from host.store.records import parse_session
 from tests.sessionfiles import flip, record_offset, sealed_session
 
 IMPORTED = {"imported": {"file": "lab run.csv", "format": "csv", "units": "newton", "sha256": "ab" * 32}}
@@ -51,7 +51,7 @@ def mixed_store(path: Path, groups: int = 1) -> None:
 
 @pytest.fixture
 def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("host.store._now", lambda: "2026-11-29T08:00:00")
+    monkeypatch.setattr("host.store.db._now", lambda: "2026-11-29T08:00:00")
 
 
 # the listing as archcue printed it before its queries were batched, byte for byte

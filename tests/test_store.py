@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from firmware.core import record, sessionlog
-from host.records import SessionFileError, flag, parse_session
-from host.store import SCHEMA_VERSION, Store, StoreError
+from host.store.db import SCHEMA_VERSION, Store, StoreError
+from host.store.records import SessionFileError, flag, parse_session
 from tests.sessionfiles import flip, record_offset, sealed_session
 
 

@@ -9,9 +9,11 @@ import re
 import numpy as np
 import pytest
 
-from host import analysis
-from host.analysis import Interval, Rule, analyse, decide, inside, more_needed
-from host.report import DEFINITIONS, captions, effect_words, text, to_html, to_json
+from host.reports.report import DEFINITIONS, captions, effect_words, text, to_html, to_json
+from host.verdict import analysis, rule
+from host.verdict.analysis import analyse
+from host.verdict.bootstrap import Interval
+from host.verdict.rule import Rule, decide, inside, more_needed
 from tests.block_steps import block_run
 from tests.helpers import Row
 
@@ -105,7 +107,7 @@ def test_no_as_treated_comparison_rules_nothing_out(base: analysis.Analysis) -> 
 
 
 def test_the_margin_is_configurable(base: analysis.Analysis) -> None:
-    def as_treated(c: analysis.Comparison) -> analysis.Comparison:  # here: curling's numbers
+    def as_treated(c: rule.Comparison) -> rule.Comparison:  # here: curling's numbers
         return dataclasses.replace(c, collapse_ratio=c.curling_ratio, collapse_ratio_90=c.curling_ratio_90)
     c = dataclasses.replace(base.primary, collapse_ratio=Interval(0.90, 0.82, 0.98),
                             collapse_ratio_90=Interval(0.90, 0.84, 0.97),
@@ -113,7 +115,7 @@ def test_the_margin_is_configurable(base: analysis.Analysis) -> None:
     flat = dataclasses.replace(c, collapse_ratio=Interval(0.99, 0.94, 1.05),
                                collapse_ratio_90=Interval(0.99, 0.95, 1.04), curling_ratio=Interval(0.97, 0.86, 1.1),
                                curling_ratio_90=Interval(0.97, 0.88, 1.08))
-    for equivalence in analysis.EQUIVALENCE:
+    for equivalence in rule.EQUIVALENCE:
         assert decide(c, Rule(margin=0.15, equivalence=equivalence), as_treated(c)) == "stabilizes"
         assert decide(c, Rule(margin=0.25, equivalence=equivalence), as_treated(c)) == "inconclusive"
         assert decide(flat, Rule(margin=0.15, equivalence=equivalence), as_treated(flat)) == "no_clear_effect"
@@ -267,7 +269,7 @@ def test_json_carries_the_five_verdicts_and_the_numbers(base: analysis.Analysis)
     a = _with_ratio(base, 0.80, 0.62, 1.03)
     out = json.loads(to_json(a))
     assert out["verdict"] == "inconclusive" and out["more"]["block_minutes"] > 0
-    assert set(out["verdicts"]) == set(analysis.VERDICTS) and out["rule"]["margin"] == 0.15
+    assert set(out["verdicts"]) == set(rule.VERDICTS) and out["rule"]["margin"] == 0.15
     assert out["primary"]["collapse_ratio_90"]["low"] is not None
     assert out["rule"]["equivalence"] == "itt+as-treated"
     t = out["as_treated"]  # curled vs not curled landings in the same minutes, the numbers it decides on

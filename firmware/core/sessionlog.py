@@ -111,7 +111,7 @@ def _seal_info(summary, header, data_start):
 
 class Summary:
     """Running counts, means and variances of the arch share per comparison group, over the
-    landings the host's analysis judges (host.analysis.judged / toe_judged): calibrated
+    landings the host's analysis judges (host.verdict.analysis.judged / toe_judged): calibrated
     running landings with a certain collapse judgment and a healthy arch channel; the
     engagement groups also need a certain toe judgment. Walking and uncertain landings are
     counted in `steps` (every record: the host checks it against the records it reads)

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 
 from firmware.core import sessionlog
-from host.analysis import Steps, analyse
-from host.pull import pull
-from host.report import text, to_html
-from host.store import Store
+from host.reports.report import text, to_html
+from host.store.db import Store
+from host.sync.pull import pull
+from host.verdict.analysis import Steps, analyse
 from simulator.device import ROOT
 
 DEMO_DIR = ROOT / "build" / "demo"

@@ -5,8 +5,8 @@ import argparse
 import csv
 from pathlib import Path
 
-from host.engine import check_rate
-from host.recording import UNITS, write_recording
+from host.sources.engine import check_rate
+from host.sources.recording import UNITS, write_recording
 from simulator.errors import ScenarioError
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import FEET, generate

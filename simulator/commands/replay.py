@@ -8,9 +8,9 @@ import tempfile
 from pathlib import Path
 
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
-from host import engine
-from host.pull import load_config
-from host.recording import UNITS, RecordingError, read_recording, write_steps
+from host.insole_config import load_config
+from host.sources import engine
+from host.sources.recording import UNITS, RecordingError, read_recording, write_steps
 
 
 def register(sub: argparse._SubParsersAction) -> None:

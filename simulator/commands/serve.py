@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
-from host import engine
-from host.pull import load_config
+from host.insole_config import load_config
+from host.sources import engine
 from simulator.device import write_runner
 from simulator.errors import ConfigError
 from simulator.scenario import load_scenario, scenario_names

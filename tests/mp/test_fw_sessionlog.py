@@ -55,7 +55,7 @@ def test_round_trip_with_summary():
 
 
 def test_summary_groups_hold_only_the_landings_the_host_judges():
-    # as host.analysis.judged / toe_judged: walking, uncertain, uncalibrated landings and a
+    # as host.verdict.analysis.judged / toe_judged: walking, uncertain, uncalibrated landings and a
     # faulty arch count as steps (the host checks the record count), never in a group
     s = sessionlog.Summary()
     judged = [_rec(i) for i in range(12)]

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core import record
-from host.notes import NOTE_COLUMNS, standing
-from host.records import flag
+from host.store.notes import NOTE_COLUMNS, standing
+from host.store.records import flag
 
 # (column, record field, scale to the unit, decimals, meaning)
 _FIELDS = (
@@ -105,7 +105,7 @@ def _note_cells(values: tuple) -> list[object]:
 
 def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: Path,
                note_rows: Sequence[tuple] = ()) -> tuple[Path, Path]:
-    """note_rows: the exported sessions' notes as stored (host.notes.NOTE_COLUMNS), oldest first."""
+    """note_rows: the exported sessions' notes as stored (host.store.notes.NOTE_COLUMNS), oldest first."""
     folder.mkdir(parents=True, exist_ok=True)
     notes = standing(note_rows)
     steps_path, sessions_path = folder / "steps.csv", folder / "sessions.csv"

@@ -22,10 +22,11 @@ from rich.text import Text
 
 from firmware.core import channels, record
 from firmware.core import live as wire
-from host.analysis import WINDOW_MS, judged, toe_judged
-from host.device_link import LinkError, open_serial
-from host.records import decode, flag
+from host.store.records import decode, flag
+from host.sync.device_link import LinkError, open_serial
 from host.text import shown
+from host.verdict.analysis import judged, toe_judged
+from host.verdict.rule import WINDOW_MS
 
 SHOWN = 12  # landings listed
 HELLO_RETRY_S = 1.5  # ask again when the insole has not answered (it may be starting its run)

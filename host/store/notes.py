@@ -1,7 +1,7 @@
 """The runner's side of the question: knee pain during and after a run (0-10, which knee) and
 the drill tried, as the coach notes them per session (`archcue note`). Checking what the coach
 typed, and the numbers the report puts beside the loading verdict; the words are in
-host/report.py.
+host/reports/report.py.
 
 A session's notes are a history (the store keeps every `archcue note`); what counts is, field by
 field, the latest value given: pain after a run is often asked the next morning, so a later

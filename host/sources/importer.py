@@ -1,5 +1,5 @@
 """`archcue import`: a recording from another device (a lab CSV, a Moticon OpenGo export) run
-through the real firmware (host/engine.py, as `simulator replay` runs it) with the coach's
+through the real firmware (host/sources/engine.py, as `simulator replay` runs it) with the coach's
 config, sealed as the insole seals a session, and imported as a pull imports one.
 
 The session is the firmware's own: header, records and trailer written by core/sessionlog.py.
@@ -27,12 +27,12 @@ from typing import TextIO
 from firmware.core import config as fw_config
 from firmware.core import record, sessionlog
 from hardware.board_data import load_board
-from host import engine, moticon
 from host.command import UserError
-from host.pull import load_config
-from host.recording import Recording, read_recording
-from host.records import Parsed, parse_session
-from host.store import Store
+from host.insole_config import load_config
+from host.sources import engine, moticon
+from host.sources.recording import Recording, read_recording
+from host.store.db import Store
+from host.store.records import Parsed, parse_session
 from host.text import check_name
 
 FORMATS = ("csv", "moticon")

@@ -1,5 +1,5 @@
 """The report's pictures (matplotlib, PNG bytes), in percent throughout. Captions (the finding
-for this runner) come from host/report.py; legends sit outside the data."""
+for this runner) come from host/reports/report.py; legends sit outside the data."""
 from __future__ import annotations
 
 import io
@@ -17,9 +17,9 @@ from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.patches import Circle, Patch, Polygon  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
-from host.analysis import Analysis, Steps  # noqa: E402
+from host.verdict.analysis import Analysis, Steps  # noqa: E402
 
-INSOLE = json.loads((Path(__file__).resolve().parents[1] / "hardware" / "fsr.json").read_text())["insole"]
+INSOLE = json.loads((Path(__file__).resolve().parents[2] / "hardware" / "fsr.json").read_text())["insole"]
 ON, OFF, WARM = "#2a9d8f", "#e76f51", "0.75"
 LAST_RUNS = 3  # the block chart shows the latest runs; the history table has them all
 MAX_TICKS = 12  # dated ticks on the session axis (hundreds of labels are unreadable and slow)

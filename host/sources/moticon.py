@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core.channels import NAMES as CHANNELS
-from host.recording import Recording, RecordingError, is_number, read_text
+from host.sources.recording import Recording, RecordingError, is_number, read_text
 
 SIDES = ("left", "right")
 REGIONS = {"heel": (1, 2, 3, 4), "arch": (7,), "met1": (9,), "met5": (13,), "hallux": (14,), "toes": (15, 16)}

@@ -7,15 +7,13 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from firmware.core import config as fw_config
 from host.command import UserError
-from host.device_link import Insole, LinkError
+from host.insole_config import check_config
 from host.progress import Progress
-from host.records import SessionFileError, parse_session
-from host.store import Store
-from host.text import check_name
+from host.store.db import Store
+from host.store.records import SessionFileError, parse_session
+from host.sync.device_link import Insole, LinkError
 
 CHUNK = 4096  # bytes per read: large enough that the REPL round trip is small next to it
 
@@ -46,42 +44,6 @@ class PullReport:
     @property
     def left_behind(self) -> bool:
         return bool(self.damaged or self.unreadable)
-
-
-def read_config(path: Path | str) -> dict:
-    """A config.json as a dict, not yet validated: the one reader of config files (archcue
-    pull --config, the simulator's --config)."""
-    try:
-        cfg = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise UserError(f"{path}: cannot read a JSON config ({type(e).__name__}: {e})") from None
-    if not isinstance(cfg, dict):
-        raise UserError(f"{path}: a config is a JSON object, this is {type(cfg).__name__}")
-    return cfg
-
-
-def load_config(path: Path | None, **overrides: object) -> dict:
-    """The config a firmware run uses (simulator replay/serve, archcue import): the file (if
-    any) plus overrides, refused with every reason if anything is invalid (on the host we
-    refuse; the insole itself falls back)."""
-    raw = read_config(path) if path is not None else {}
-    raw.update({k: v for k, v in overrides.items() if v is not None})
-    _, errors = fw_config.validate(raw)
-    if errors:
-        raise UserError(f"{path or 'config'}: " + "; ".join(errors))
-    return raw
-
-
-def check_config(cfg: dict) -> dict:
-    """What the host will write to the insole, checked first: every setting against the
-    firmware's schema, every string (the insole hands them back in its headers) as a name."""
-    for key, value in cfg.items():
-        if isinstance(value, str) and (value or key != "runner_id"):
-            check_name(key, value)
-    _, errors = fw_config.validate(cfg)
-    if errors:
-        raise UserError("config not written: " + "; ".join(errors))
-    return cfg
 
 
 def _new_config(current: dict, runner: str | None, foot: str | None, config_file: dict | None) -> dict | None:

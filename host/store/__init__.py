@@ -1,0 +1,1 @@
+"""What the coach has kept: the SQLite store, the session files it imports, the coach's notes."""
