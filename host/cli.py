@@ -13,7 +13,7 @@ from host.command import UserError, dispatch
 from host.store.db import DEFAULT_STORE, UNASSIGNED, Store, StoreError
 from host.store.notes import Note
 from host.sync.device_link import find_port
-from host.text import check_name, shown
+from host.text import check_name, plural, shown
 from host.verdict.rule import EQUIVALENCE
 
 USER_ERRORS = (UserError,)
@@ -63,15 +63,21 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     opts = Options(args.recording, args.runner, args.foot, args.format, args.units, args.rate, args.config,
                    args.started_at)
-    r = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
-    if not r.new:
-        print(f"{args.recording} is already in the store as session {shown(r.session)} ({shown(r.runner)}, "
-              f"{r.steps} steps): nothing added" + ("" if r.runner == args.runner else
-                                                      f"; `archcue assign {r.session} --runner ...` moves it"))
-        return 0
-    print(f"imported {args.recording} ({args.format}): session {shown(r.session)} -> {shown(r.runner)}, "
-          f"{r.steps} steps, started {r.started_at or 'at an unknown time (--started-at sets it)'}")
-    print(f"next: archcue report {shown(r.runner)}")
+    done = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
+    both = len(done) > 1
+    for r in done:
+        what = f"{args.recording}" + (f" ({r.foot} foot)" if both else "")
+        if not r.new:
+            moved = "" if r.runner == args.runner else f"; `archcue assign {r.session} --runner ...` moves it"
+            print(f"{what} is already in the store as session {shown(r.session)} ({shown(r.runner)}, "
+                  f"{plural(r.steps, 'step')}): nothing added{moved}")
+            continue
+        print(f"imported {what}: session {shown(r.session)} -> {shown(r.runner)}, {r.foot} foot, "
+              f"{plural(r.steps, 'step')}, started {r.started_at or 'at an unknown time (--started-at sets it)'}")
+    if both:
+        print("the two sessions are the two insoles of one run")
+    if any(r.new for r in done):
+        print(f"next: archcue report {shown(done[0].runner)}")
     return 0
 
 
@@ -314,20 +320,23 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="run a recording from another device through the firmware into the store",
         description="Run a recording (a lab CSV, or a Moticon OpenGo text export) through the insole's own\n"
                     "firmware with your config (its block protocol included) and store the session under\n"
-                    "RUNNER as if an insole had recorded it: `archcue report RUNNER` then covers it. The\n"
-                    "session keeps the file's name and SHA-256; importing the same file the same way again\n"
-                    "adds nothing. A file with an error is refused whole (FILE:LINE: what is wrong) and the\n"
-                    "store is left as it was.",
+                    "RUNNER as if an insole had recorded it: `archcue report RUNNER` then covers it. A Moticon\n"
+                    "export holds both insoles: one import stores both feet as the two insoles of one run.\n"
+                    "The session keeps the file's name and SHA-256; importing the same file the same way\n"
+                    "again adds nothing. A file with an error is refused whole (FILE:LINE: what is wrong)\n"
+                    "and the store is left as it was.",
         epilog="examples: archcue import run.csv --runner ana --units newton --config blocks.json\n"
-               "          archcue import 230927_102114.txt --format moticon --foot left --runner ana",
+               "          archcue import 230927_102114.txt --runner ana              (Moticon: both feet)\n"
+               "          archcue import 230927_102114.txt --runner ana --foot left  (Moticon: one foot)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recording", type=Path, metavar="RECORDING")
     p.add_argument("--runner", required=True, help="whose run this is")
     p.add_argument("--foot", choices=("left", "right"),
-                   help="which foot: for moticon, which side of the export to import (required); "
+                   help="which foot: for moticon, import only this side of the export (default: both); "
                         "for csv, the foot it was on (default: the config's, else right)")
-    p.add_argument("--format", choices=("csv", "moticon"), default="csv",
-                   help="csv (default): a header with t_ms and any of heel, arch, met1, met5, hallux, toes; "
+    p.add_argument("--format", choices=("csv", "moticon"),
+                   help="default: recognised from the file (a Moticon export by its '#' header, else csv). "
+                        "csv: a header with t_ms and any of heel, arch, met1, met5, hallux, toes; "
                         "moticon: an OpenGo text export, 16 cells per foot mapped to the six regions")
     p.add_argument("--units", choices=("newton", "adc"),
                    help="csv only, required: forces in newtons, or the insole's raw ADC counts (0..4095)")

@@ -1,5 +1,5 @@
 """Text that crosses the insole boundary: names checked before they are written to it,
-strings read from it made safe to print."""
+strings read from it made safe to print; and counts in words (`plural`)."""
 from __future__ import annotations
 
 import unicodedata
@@ -36,6 +36,11 @@ def shown(value: object) -> str:
     if not any(_unsafe(ch) for ch in text):
         return text
     return "".join(ch.encode("unicode_escape").decode("ascii") if _unsafe(ch) else ch for ch in text)
+
+
+def plural(k: int, noun: str, many: str | None = None) -> str:
+    """'1 step', '2 steps' (`many`: an irregular plural)."""
+    return f"{k} {noun if k == 1 else many or noun + 's'}"
 
 
 def repair(value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import sqlite3
 from pathlib import Path
 
@@ -54,25 +55,148 @@ def run_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @needs_real
 def test_every_moticon_recording_imports_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One import per export, no --format, no --foot: both insoles, two sessions of one run."""
     store = tmp_path / "s.sqlite"
     for export in EXPORTS:
-        for foot in moticon.SIDES:
-            assert _archcue(store, "import", str(export), "--format", "moticon", "--foot", foot,
-                            "--runner", "ana") == 0
+        assert _archcue(store, "import", str(export), "--runner", "ana") == 0
+        out, err = capsys.readouterr()
+        assert "is a Moticon OpenGo text export (recognised by its header)" in err
+        assert "(left foot): session" in out and "(right foot): session" in out and "of one run" in out
     rows = Store(store).sessions("ana")
     assert len(rows) == 2 * len(EXPORTS) and all(r.n_steps > 0 for r in rows)
     assert sorted(r.foot for r in rows) == sorted(moticon.SIDES * len(EXPORTS))
+    headers = Store(store).headers([r.id for r in rows])
+    for export in EXPORTS:  # both feet of an export start together: the two insoles of one run
+        pair = [r for r in rows if headers[r.id]["imported"]["file"] == export.name]
+        assert sorted(r.foot for r in pair) == ["left", "right"] and len({r.started_at for r in pair}) == 1
     before = _rows(store)
-    for export in EXPORTS:  # again: nothing added, even under another name
-        for foot in moticon.SIDES:
-            assert _archcue(store, "import", str(export), "--format", "moticon", "--foot", foot,
-                            "--runner", "bo") == 0
-            assert "already in the store" in capsys.readouterr().out
+    for export in EXPORTS:  # again, one foot at a time or both, even under another name: nothing added
+        for foot in (*moticon.SIDES, None):
+            assert _archcue(store, "import", str(export), "--format", "moticon", "--runner", "bo",
+                            *(["--foot", foot] if foot else [])) == 0
+            assert capsys.readouterr().out.count("already in the store") == (2 if foot is None else 1)
     assert _rows(store) == before
     assert _archcue(store, "sessions") == 0
     listing = capsys.readouterr().out
     assert all(listing.count(f"imported from {p.name} (moticon)") == 2 for p in EXPORTS)
     assert "2023-09-27T10:21:14" in listing  # the export's own start time
+
+
+def _write_export(path: Path, feet: dict[str, tuple[np.ndarray, np.ndarray]], start: str) -> None:
+    """A Moticon OpenGo text export of newton recordings {foot: (t_ms, forces (n, 6))} on one
+    100 Hz clock: each region's force / 1.27 cm2 in its cells (host/sources/moticon.py), the
+    other cells 0; a foot's cells blank where it has no sample."""
+    t = np.arange(0, max(ft[-1] for ft, _ in feet.values()), 10.0)
+    columns = ["time"] + [moticon.pressure_column(s, c) for s in moticon.SIDES for c in range(1, 17)]
+    lines = [f"# Start time: {start}", "# Sensor insoles: Left SN1, Right SN2", "# " + "\t".join(columns)]
+    cells = {}
+    for side in moticon.SIDES:
+        table = np.full((len(t), 16), np.nan)
+        if side in feet:
+            ft, forces = feet[side]
+            for region, where in enumerate(moticon.REGIONS.values()):
+                for c in where:
+                    table[:, c - 1] = np.interp(t, ft, forces[:, region]) / moticon.FSR_AREA_CM2
+            table[:, [4, 5, 7, 9, 10, 11]] = 0  # cells no region reads
+        cells[side] = table
+    for k in range(len(t)):
+        row = [f"{t[k] / 1000:.2f}"] + ["" if np.isnan(v) else f"{v:.2f}" for side in moticon.SIDES
+                                        for v in cells[side][k]]
+        lines.append("\t".join(row))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_two_insole_moticon_export_is_one_run_with_both_feet(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20's bar: one import of a two-insole export (a running export, block protocol of
+    one-minute warm-up and 30 s blocks): two sessions, one run, both feet in the report."""
+    runs = {foot: generate(load_scenario("rearfoot_easy"), seed=5, seconds=240, foot=foot) for foot in moticon.SIDES}
+    src = tmp_path / "two insoles.txt"
+    _write_export(src, {foot: (r.t_ms, r.forces) for foot, r in runs.items()}, "02.12.2026 07:30:00.000")
+    config = tmp_path / "blocks.json"
+    config.write_text('{"cue_mode": "blocks", "warmup_s": 60, "block_s": 30}')
+    store = tmp_path / "s.sqlite"
+    assert _archcue(store, "import", str(src), "--runner", "ana", "--config", str(config)) == 0
+    rows = Store(store).sessions("ana")
+    assert sorted(r.foot for r in rows) == ["left", "right"]
+    assert {r.started_at for r in rows} == {"2026-12-02T07:30:00"}
+    capsys.readouterr()
+    assert _archcue(store, "report", "ana", "--format", "json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len({s["run"] for s in report["sessions"]}) == 1 and len(report["sessions"]) == 2
+    assert set(report["per_foot"]) == {"left", "right"}
+
+
+def test_one_insole_of_an_export_is_one_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = generate(load_scenario("rearfoot_easy"), seed=2, seconds=30)
+    src = tmp_path / "right only.txt"
+    _write_export(src, {"right": (run.t_ms, run.forces)}, "02.12.2026 07:30:00.000")
+    store = tmp_path / "s.sqlite"
+    assert _archcue(store, "import", str(src), "--runner", "ana") == 0
+    assert "only the right insole recorded in right only.txt: one session" in capsys.readouterr().err
+    assert [r.foot for r in Store(store).sessions("ana")] == ["right"]
+    assert _archcue(store, "import", str(src), "--runner", "ana", "--foot", "left") == 1
+    assert "the left foot's pressure cells are blank on every line (try --foot right)" in capsys.readouterr().err
+
+
+def _moticon_like(tmp_path: Path) -> Path:
+    run = generate(load_scenario("rearfoot_easy"), seed=2, seconds=20)
+    src = tmp_path / "export.txt"
+    _write_export(src, {foot: (run.t_ms, run.forces) for foot in moticon.SIDES}, "02.12.2026 07:30:00.000")
+    return src
+
+
+@pytest.mark.parametrize("content,what", [
+    ("REAL_XLSX", "a spreadsheet or other zip file (.xlsx, .docx, .zip)"),
+    (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, "a spreadsheet or other zip file"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), "an Excel 97-2003 spreadsheet (.xls)"),
+    (b"%PDF-1.7\n" + bytes(64), "a PDF"),
+    (b"t_ms,heel\n0,1\n\x00\x00\x01", "a binary file"),
+])
+@pytest.mark.parametrize("given", [[], ["--format", "moticon"], ["--format", "csv", "--units", "newton"]])
+def test_a_spreadsheet_or_binary_file_gets_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch, content: bytes | str,
+                                                   what: str, given: list[str]) -> None:
+    """The gait report (.xlsx) beside the text exports: "export the text file instead", whatever
+    --format says; nothing run, no store."""
+    xlsx = sorted(MOTICON.glob("gait_report_*.xlsx"))
+    if content == "REAL_XLSX" and not xlsx:
+        pytest.skip("../shared/data/real is not beside the repository")
+    src = xlsx[0] if content == "REAL_XLSX" else tmp_path / "report.xlsx"
+    if isinstance(content, bytes):
+        src.write_bytes(content)
+    monkeypatch.setattr(engine, "run_firmware", lambda *a, **k: pytest.fail("the firmware ran"))
+    store = tmp_path / "s.sqlite"
+    assert _archcue(store, "import", str(src), "--runner", "ana", *given) == 1
+    err = capsys.readouterr().err
+    assert err == (f"archcue: {src}: {what}, not a text recording: export the text file instead (Moticon "
+                   "OpenGo: its text export, .txt; a lab system: a CSV with t_ms and the channel columns)\n"
+                   if what != "a spreadsheet or other zip file" else err)
+    assert what in err and err.count("\n") == 1 and "UTF-8" not in err
+    assert not store.exists()
+
+
+def test_a_moticon_export_given_as_csv_is_refused_with_a_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    src = _moticon_like(tmp_path)
+    monkeypatch.setattr(engine, "run_firmware", lambda *a, **k: pytest.fail("the firmware ran"))
+    assert _archcue(tmp_path / "s.sqlite", "import", str(src), "--runner", "ana", "--format", "csv",
+                    "--units", "newton") == 1
+    assert capsys.readouterr().err == (f"archcue: {src}: a Moticon OpenGo text export, not a CSV: leave out "
+                                       "--format (or give --format moticon)\n")
+    assert not (tmp_path / "s.sqlite").exists()
+
+
+def test_a_csv_is_still_a_csv_without_format(tmp_path: Path, run_csv: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --format and no Moticon header: the replay format, with its own errors."""
+    monkeypatch.setattr(engine, "run_firmware", lambda *a, **k: pytest.fail("the firmware ran"))
+    assert importer.sniff(run_csv) == "csv"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,heel\n0,1\n")
+    assert _archcue(tmp_path / "s.sqlite", "import", str(bad), "--runner", "ana", "--units", "newton") == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"archcue: {bad}:1:") and "t_ms" in err and err.count("\n") == 1
 
 
 @needs_real
@@ -113,7 +237,7 @@ def test_moticon_export_read_with_blanks_and_start_time(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("body,message", [
     ("t_ms,heel\n0,1\n", ":1: not a Moticon OpenGo text export"),
-    ("# Start time: x\n# time\tleft total force[N]\n0\t1\n", ":2: not a Moticon OpenGo text export (no 'time' and"),
+    ("# Start time: x\n# time\tleft total force[N]\n0\t1\n", ":2: not a Moticon OpenGo text export (no 'time' column"),
     ("HEADER\n0.00\t" + "\t".join(["1"] * 32) + "\n0.01\t" + "\t".join(["1"] * 20 + ["x"] + ["1"] * 11) + "\n",
      ":3: column right pressure 5[N/cm²]: 'x' is not a number"),
     ("HEADER\n0.00\t" + "\t".join(["1"] * 32) + "\n0.00\t" + "\t".join(["1"] * 32) + "\n",
@@ -271,7 +395,6 @@ def test_no_steps_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--format", "moticon"], "--foot left|right: a Moticon export holds both feet"),
     (["--format", "moticon", "--foot", "left", "--units", "adc"], "--units adc does not apply"),
     ([], "--units newton|adc: say what the CSV's channel columns hold"),
     (["--units", "newton", "--started-at", "yesterday"], "--started-at 'yesterday': not a date and time"),

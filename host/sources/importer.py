@@ -1,6 +1,10 @@
 """`archcue import`: a recording from another device (a lab CSV, a Moticon OpenGo export) run
 through the real firmware (host/sources/engine.py, as `simulator replay` runs it) with the coach's
-config, sealed as the insole seals a session, and imported as a pull imports one.
+config, sealed as the insole seals a session, and imported as a pull imports one. A Moticon
+export holds both insoles: each foot is its own firmware run and session, as two insoles of one
+run would be (`--foot` imports one). Without --format the file's first bytes say what it is
+(`sniff`): a Moticon export by its header, a spreadsheet or other binary file is refused with
+one line, anything else is read as CSV.
 
 The session is the firmware's own: header, records and trailer written by core/sessionlog.py.
 Two things are the import's, set in the header before it is sealed again by the same
@@ -10,7 +14,9 @@ frames came from). Its device is `<format>-<8 hex>`, a hash of the source file's
 of everything that shapes the steps (format, units, foot, rate, config), so importing the same
 file the same way again finds the session already stored and adds nothing; a different
 runner name does not make another copy (`archcue assign` moves it). Nothing touches the store
-until the session is sealed; the import itself is one transaction.
+until every foot's session is sealed; each session is stored in one transaction, so a failure
+in the store leaves at most the feet stored before it, and the same import again adds only
+the rest.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -36,14 +42,18 @@ from host.store.records import Parsed, parse_session
 from host.text import check_name
 
 FORMATS = ("csv", "moticon")
+SNIFF_BYTES = 1 << 16  # a Moticon export's '#' header is about 2.5 KB
+# a file that starts like one of these is no text recording: (magic bytes, what it is)
+BINARY = ((b"PK\x03\x04", "a spreadsheet or other zip file (.xlsx, .docx, .zip)"),
+          (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 spreadsheet (.xls)"), (b"%PDF", "a PDF"))
 
 
 @dataclass
 class Options:
     source: Path
     runner: str
-    foot: str | None = None
-    format: str = "csv"
+    foot: str | None = None  # moticon: None imports every foot the export recorded
+    format: str | None = None  # None: recognised from the file (sniff)
     units: str | None = None
     rate: int | None = None
     config: Path | None = None
@@ -53,6 +63,7 @@ class Options:
 @dataclass
 class Imported:
     session: str
+    foot: str
     runner: str  # where the session is in the store
     new: bool  # False: it was there already, nothing was added
     steps: int
@@ -60,34 +71,77 @@ class Imported:
 
 
 def import_recording(store_path: Path, opts: Options, note: Callable[[str], None],
-                     progress: TextIO | None = None) -> Imported:
-    """Every check first, then the firmware run, then one transaction: a failure leaves the store
-    as it was (and creates none)."""
+                     progress: TextIO | None = None) -> list[Imported]:
+    """Every check first, then the firmware runs (one per foot), then the store: a bad file or
+    option, or a failing firmware run, leaves the store as it was (and creates none). One
+    Imported per foot, in the order left, right."""
     check_name("runner", opts.runner)
+    opts = replace(opts, format=_format(opts, note))
     units = _units(opts)
     engine.check_rate(opts.rate)
     started_at = _iso(opts.started_at) if opts.started_at else None
     data = _read(opts.source)
     digest = hashlib.sha256(data).hexdigest()
-    config = _config(opts)
-    rec, exported_at = _recording(opts, units)
-    device = f"{opts.format}-{_identity(digest, opts, units, config)[:8]}"
-    found = _stored(store_path, device)
-    if found is not None:
-        return found
+    recordings, exported_at = _recordings(opts, units, note)
+    started_at = started_at or exported_at
+    done: list[Imported | bytes] = []  # per foot: what the store holds already, or the sealed session to store
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
-        provenance = {"file": opts.source.name, "sha256": digest, "format": opts.format,
-                      "units": units}
-        session = _run(rec, opts, units, config, Path(tmp), note, progress)
-        sealed = _reseal(session.header, session.records, device, started_at or exported_at, provenance,
-                         Path(tmp) / "import")
-        return _store(store_path, sealed.read_bytes(), sealed.stem, started_at or exported_at)
+        for foot, rec in recordings:
+            config = _config(opts, foot)
+            device = f"{opts.format}-{_identity(digest, opts, units, config)[:8]}"
+            found = _stored(store_path, device)
+            if found is not None:
+                done.append(found)
+                continue
+            provenance = {"file": opts.source.name, "sha256": digest, "format": opts.format, "units": units}
+            work = Path(tmp) / (foot or "run")
+            session = _run(rec, opts, units, config, work, note, progress)
+            done.append(_reseal(session.header, session.records, device, started_at, provenance,
+                                work / "import").read_bytes())
+    return _store(store_path, done, started_at)
+
+
+def sniff(path: Path) -> str:
+    """A file's format from its first bytes: "moticon" for an OpenGo text export's header, else
+    "csv"; a spreadsheet or binary file is refused with one line."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    _check_text(path, head)
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    return "moticon" if moticon.is_export("\n".join(lines[:-1] if len(head) == SNIFF_BYTES else lines)) else "csv"
+
+
+def _format(opts: Options, note: Callable[[str], None]) -> str:
+    """--format, or the one the file's header shows; a Moticon export given as a CSV is refused."""
+    found = sniff(opts.source)
+    if opts.format is None and found == "moticon":
+        note(f"note: {opts.source.name} is a Moticon OpenGo text export (recognised by its header)")
+    if opts.format == "csv" and found == "moticon":
+        raise UserError(f"{opts.source}: a Moticon OpenGo text export, not a CSV: leave out --format "
+                        "(or give --format moticon)")
+    if opts.format is not None and opts.format not in FORMATS:
+        raise UserError(f"--format {opts.format!r}: one of {', '.join(FORMATS)}")
+    return opts.format or found
+
+
+def _check_text(path: Path, head: bytes) -> None:
+    """A spreadsheet, PDF or other binary file gets one line: export the text file instead."""
+    what = next((name for magic, name in BINARY if head.startswith(magic)), None)
+    if what is None and b"\0" in head:
+        what = "a binary file"
+    if what is not None:
+        raise UserError(f"{path}: {what}, not a text recording: export the text file instead (Moticon OpenGo: "
+                        "its text export, .txt; a lab system: a CSV with t_ms and the channel columns)")
 
 
 def _run(rec: Recording, opts: Options, units: str, config: dict, work: Path, note: Callable[[str], None],
          progress: TextIO | None) -> Parsed:
     """The firmware's session over the recording, as the simulated insole sealed it."""
-    watch = RunProgress(rec.t_ms[-1] - rec.t_ms[0], progress) if progress else None
+    work.mkdir()
+    watch = RunProgress(rec.t_ms[-1] - rec.t_ms[0], progress, f"{config['foot']} foot") if progress else None
     run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, work, note, progress=watch)
     if watch:
         watch.finish()
@@ -101,25 +155,29 @@ def _run(rec: Recording, opts: Options, units: str, config: dict, work: Path, no
     return parsed
 
 
-def _store(store_path: Path, blob: bytes, sid: str, started_at: str | None) -> Imported:
+def _store(store_path: Path, done: list[Imported | bytes], started_at: str | None) -> list[Imported]:
+    """The sealed sessions into the store, one transaction each; the ones it held already as they were."""
+    if all(isinstance(d, Imported) for d in done):
+        return [d for d in done if isinstance(d, Imported)]
     store = Store(store_path, create=True)
     try:
-        sid, new = store.import_session(blob, hashlib.sha256(blob).hexdigest(), sid)
-        return Imported(sid, store.runner_of(sid), new, store.steps(sid).size, started_at)
+        out = []
+        for d in done:
+            if isinstance(d, bytes):
+                parsed = parse_session(d)
+                sid, new = store.import_parsed(parsed, hashlib.sha256(d).hexdigest())
+                d = Imported(sid, parsed.header["foot"], store.runner_of(sid), new, store.steps(sid).size, started_at)
+            out.append(d)
+        return out
     finally:
         store.close()
 
 
 def _units(opts: Options) -> str:
-    if opts.format not in FORMATS:
-        raise UserError(f"--format {opts.format!r}: one of {', '.join(FORMATS)}")
     if opts.format == "moticon":
         if opts.units not in (None, "newton"):
             raise UserError("--units: a Moticon export holds pressures (N/cm2), read as newtons; --units adc "
                             "does not apply")
-        if opts.foot is None:
-            raise UserError("--foot left|right: a Moticon export holds both feet; say which one to import "
-                            "(import the file twice for both)")
         return "newton"
     if opts.units is None:
         raise UserError("--units newton|adc: say what the CSV's channel columns hold (forces in newtons, "
@@ -145,19 +203,24 @@ def _read(path: Path) -> bytes:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
 
 
-def _recording(opts: Options, units: str) -> tuple[Recording, str | None]:
-    """(recording, the export's own start time)."""
+def _recordings(opts: Options, units: str, note: Callable[[str], None]) -> tuple[list[tuple[str | None, Recording]],
+                                                                                 str | None]:
+    """[(foot, recording)] (foot None: the config's, for a CSV) and the export's own start time."""
     if opts.format == "csv":
-        return read_recording(opts.source, units), None
-    assert opts.foot is not None
+        return [(opts.foot, read_recording(opts.source, units))], None
     export = moticon.read_export(opts.source)
-    return moticon.recording(export, opts.foot), export.started_at
+    feet = [opts.foot] if opts.foot else moticon.sides(export)
+    if not feet:
+        raise UserError(f"{opts.source}: every pressure cell of both insoles is blank; nothing to import")
+    if not opts.foot and len(feet) < len(moticon.SIDES):
+        note(f"note: only the {feet[0]} insole recorded in {opts.source.name}: one session")
+    return [(foot, moticon.recording(export, foot)) for foot in feet], export.started_at
 
 
-def _config(opts: Options) -> dict:
+def _config(opts: Options, foot: str | None) -> dict:
     """The coach's config (validated as a pull validates it) with the runner and the foot
-    (--foot, else the config's, else the firmware's default)."""
-    cfg = load_config(opts.config, runner_id=opts.runner, foot=opts.foot)
+    (the import's, else the config's, else the firmware's default)."""
+    cfg = load_config(opts.config, runner_id=opts.runner, foot=foot)
     cfg.setdefault("foot", fw_config.defaults()["foot"])
     return cfg
 
@@ -175,7 +238,8 @@ def _stored(store_path: Path, device: str) -> Imported | None:
     store = Store(store_path, create=False)
     try:
         rows = [s for s in store.sessions() if s.device == device]
-        return Imported(rows[0].id, rows[0].runner, False, rows[0].n_steps, rows[0].started_at) if rows else None
+        return (Imported(rows[0].id, rows[0].foot, rows[0].runner, False, rows[0].n_steps, rows[0].started_at)
+                if rows else None)
     finally:
         store.close()
 
@@ -197,13 +261,14 @@ def _reseal(header: dict, records: bytes, device: str, started_at: str | None, p
 class RunProgress:
     """The firmware's progress through the recording on one terminal line (a tty only)."""
 
-    def __init__(self, total_ms: float, stream: TextIO = sys.stderr):
+    def __init__(self, total_ms: float, stream: TextIO = sys.stderr, label: str = ""):
         self.total_ms = max(total_ms, 1.0)
         self.stream = stream
+        self.label = f" ({label})" if label else ""
 
     def __call__(self, done_ms: int) -> None:
         if self.stream.isatty():
-            self.stream.write(f"\rfirmware: {_clock(done_ms)} of {_clock(self.total_ms)} "
+            self.stream.write(f"\rfirmware{self.label}: {_clock(done_ms)} of {_clock(self.total_ms)} "
                               f"({min(100.0, 100 * done_ms / self.total_ms):.0f}%)   ")
             self.stream.flush()
 

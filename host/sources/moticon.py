@@ -59,13 +59,13 @@ def read_export(path: Path) -> Export:
     """The export's columns; RecordingError naming the file and line for a file that is not one."""
     path = Path(path)
     lines = read_text(path).splitlines()
-    comments = [k for k, line in enumerate(lines) if line.startswith("#")]
-    if not comments or comments != list(range(len(comments))):
+    comments = _comments(lines)
+    if not comments:
         raise RecordingError(f"{path}:1: not a Moticon OpenGo text export (it starts with '#' lines)")
-    columns = [c.strip() for c in lines[comments[-1]].lstrip("#").split("\t")]
-    if "time" not in columns or pressure_column("right", 1) not in columns:
-        raise RecordingError(f"{path}:{len(comments)}: not a Moticon OpenGo text export (no 'time' and "
-                             f"'{pressure_column('right', 1)}' columns)")
+    columns = _columns(lines[len(comments) - 1])
+    if not _is_header(columns):
+        raise RecordingError(f"{path}:{len(comments)}: not a Moticon OpenGo text export (no 'time' column and "
+                             f"16 pressure columns of a foot, '{pressure_column('left', 1)}' ...)")
     numbers = [k + 1 for k in range(len(comments), len(lines)) if lines[k].strip()]
     rows = [lines[k - 1].split("\t") for k in numbers]
     for row, line in zip(rows, numbers):
@@ -73,7 +73,42 @@ def read_export(path: Path) -> Export:
             raise RecordingError(f"{path}:{line}: {len(row)} cells, the header has {len(columns)}")
     if not rows:
         raise RecordingError(f"{path}: no data lines after the header")
-    return Export(path, _start_time(lines[:len(comments)]), columns, rows, np.array(numbers))
+    return Export(path, _start_time(comments), columns, rows, np.array(numbers))
+
+
+def is_export(head: str) -> bool:
+    """Whether a file's first lines (`head`, complete lines) are a Moticon OpenGo text export's header:
+    how `archcue import` recognises one when --format is not given."""
+    comments = _comments(head.splitlines())
+    return bool(comments) and _is_header(_columns(comments[-1]))
+
+
+def _comments(lines: list[str]) -> list[str]:
+    """The '#' lines the export starts with (none: not an export)."""
+    out = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        out.append(line)
+    return out
+
+
+def _columns(line: str) -> list[str]:
+    return [c.strip() for c in line.lstrip("#").split("\t")]
+
+
+def _is_header(columns: list[str]) -> bool:
+    return "time" in columns and any(_has_side(columns, side) for side in SIDES)
+
+
+def _has_side(columns: list[str], side: str) -> bool:
+    return all(pressure_column(side, c) in columns for c in range(1, 17))
+
+
+def sides(export: Export) -> list[str]:
+    """The feet whose insole recorded: all 16 pressure columns in the header and at least one
+    line with every cell filled."""
+    return [side for side in SIDES if _has_side(export.columns, side) and side_rows(export, side).any()]
 
 
 def _start_time(comments: list[str]) -> str | None:
@@ -100,6 +135,9 @@ def side_rows(export: Export, side: str, cells: np.ndarray | None = None) -> np.
 
 def recording(export: Export, side: str) -> Recording:
     """One foot's six regions in newtons, on the export's own clock (ms)."""
+    if not _has_side(export.columns, side):
+        raise RecordingError(f"{export.path}: the export has no {side} insole (no '{pressure_column(side, 1)}' "
+                             f"... columns)")
     pressure = _cells(export, side)
     keep = side_rows(export, side, pressure)
     if not keep.any():
