@@ -15,10 +15,20 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from host.store.notes import DrillSummary, Note, by_drill, runs
-from host.text import shown
+from host.text import plural, shown
 from host.verdict.analysis import Analysis, Asymmetry, SessionResult, Steps
 from host.verdict.bootstrap import Interval
-from host.verdict.rule import MAX_MORE_MIN, VERDICTS, Comparison, MoreNeeded, Rule, Shortfall, asks_as_treated, inside
+from host.verdict.rule import (
+    MAX_MORE_MIN,
+    VERDICTS,
+    Comparison,
+    Rule,
+    Shortfall,
+    asks_as_treated,
+    curling_unknown,
+    inside,
+    uninformative,
+)
 
 if TYPE_CHECKING:  # figures import matplotlib: only the HTML report pays for it
     from host.reports.figures import Figure
@@ -27,13 +37,22 @@ HEADLINES = {
     "stabilizes": "Curling the toes STEADIES this runner's arch: it collapses less often",
     "destabilizes": "Curling the toes UNSETTLES this runner's arch: it collapses more often",
     "no_clear_effect": "Curling the toes makes NO DIFFERENCE THAT MATTERS to this runner's arch",
-    "inconclusive": "NOT DECIDED YET: the run was too short to tell",
+    "inconclusive": "NOT DECIDED YET: more minutes of blocks are needed",  # headline() says how many, or what else
     "insufficient_data": "NOT ENOUGH DATA to say yet",
 }
 PROTOCOL_WORDS = ("fit the insoles, run steady and easy for at least 30 minutes: the first 10 without cues "
                   "(warm-up), then the insole alternates one-minute blocks without and with the buzz; tell the "
                   "runner \"curl your toes into the ground when it buzzes\"; afterwards `archcue pull`, then "
                   "`archcue report RUNNER`")
+IMPORT_PROTOCOL_WORDS = ("record a steady, easy run of at least 30 minutes: the first 10 without cues (warm-up), then "
+                         "one-minute blocks without and with a cue to curl the toes into the ground at landing; then "
+                         "`archcue import FILE --runner RUNNER --config C.json` with that timing in C.json "
+                         "(`cue_mode` blocks, `warmup_s`, `block_s`), and `archcue report RUNNER`")
+CURLING_UNKNOWN = {  # why curling's effect is not estimable (host/verdict/rule.py: curling_unknown)
+    "toes": "the buzz did not change the toes",
+    "few": "too few collapses among the landings the buzz made curl",
+    "rough": "too few blocks yet: anywhere from every collapse gone to twice as many",
+}
 DEFINITIONS = {
     "arch collapsed": "the share of landings on which the arch took clearly more of the load than is usual for "
                       "this runner (the insole learns the usual from the first 30 landings of each run). "
@@ -66,6 +85,7 @@ DEFINITIONS = {
                            "steadier.",
 }
 UNKNOWN_DATE = "date unknown (insole clock not set before its first run)"
+UNKNOWN_IMPORT_DATE = "date unknown (imported without --started-at)"
 
 
 # ----------------------------------------------------------------------------------------- numbers
@@ -107,7 +127,7 @@ def effect_words(r: Interval, what: str = "collapses", label: str = "") -> str:
 def _points(x: float, same: str, more: str, less: str) -> str:
     """A difference of two rates in percentage points, its sign as words."""
     p = round(100 * abs(x))
-    return same if p == 0 else f"{p} points {more if x > 0 else less}"
+    return same if p == 0 else f"{plural(p, 'point')} {more if x > 0 else less}"
 
 
 def points_words(d: Interval, when: str) -> str:
@@ -126,7 +146,36 @@ def _minutes(m: float) -> str:
 
 
 def session_date(r: SessionResult) -> str:
-    return r.started_at.replace("T", " ")[:16] if r.started_at else UNKNOWN_DATE
+    if r.started_at:
+        return r.started_at.replace("T", " ")[:16]
+    return UNKNOWN_IMPORT_DATE if r.imported else UNKNOWN_DATE
+
+
+def imported_only(a: Analysis) -> bool:
+    """Every session came from `archcue import` (a lab or Moticon recording): advice about the
+    insole (its button, buzz and clock) does not apply."""
+    return bool(a.sessions) and all(r.imported for r in a.sessions)
+
+
+def protocol_words(a: Analysis) -> str:
+    return IMPORT_PROTOCOL_WORDS if imported_only(a) else PROTOCOL_WORDS
+
+
+def curling_words(c: Comparison, rule: Rule, level: float = 0.95, label: str = "") -> str:
+    """Curling's effect in words, or why it is not estimable (then no number at all)."""
+    why = curling_unknown(c, rule)
+    if why:
+        return f"not estimable ({CURLING_UNKNOWN[why]})"
+    return effect_words(c.curling_ratio if level == 0.95 else c.curling_ratio_90, label=label)
+
+
+def headline(a: Analysis) -> str:
+    """The verdict's headline; "not decided yet" says whether more minutes of the same will do."""
+    if a.verdict != "inconclusive" or a.more is None:
+        return HEADLINES[a.verdict]
+    if a.more.block_minutes is None:
+        return "NOT DECIDED YET: one more run will not settle it"
+    return f"NOT DECIDED YET: about {a.more.block_minutes} more minutes of blocks should settle it"
 
 
 # ----------------------------------------------------------------------------------------- document
@@ -162,44 +211,22 @@ def rule_text(rule: Rule) -> str:
             f"two effects are measured on the same blocks (resampled 2000 times; with two insoles a minute of "
             f"both feet counts once): the buzz's effect on how often the arch collapsed, and curling's effect, "
             f"the buzz's effect divided among the landings the buzz made curl (an instrumental-variable "
-            f"estimate: it assumes the buzz changes collapses only through the toes). {decides}; otherwise 'not "
-            f"decided yet', with the minutes of blocks likely to settle it.")
+            f"estimate: it assumes the buzz changes collapses only through the toes). When the buzz did not change the "
+            f"toes, curling's effect is a ratio of two numbers near zero: it is then 'not estimable' and decides "
+            f"nothing. {decides}; otherwise 'not decided yet', with the minutes of blocks likely to settle it.")
 
 
 def _explain(a: Analysis) -> list[str]:
-    """What the data show, in words, for each verdict."""
+    """What the data show, in words, for each verdict: the verdict with ONE effect for the
+    runner (the one that decided it); the others are in the evidence table."""
     c = a.primary
     no_block = [] if a.basis == "blocks" else [_no_block_words(a)]
     if a.verdict == "insufficient_data" or c is None:
         return no_block + [_shortfall_words(s, a) for s in a.shortfalls if s.what != "no_comparison"]
-    how = ("With the buzz (cue-on blocks) compared with without it (cue-off blocks)" if c.basis == "blocks" else
-           "On landings where the toes engaged, compared with other landings in the same minutes")
-    shown = (f"{how}, the arch collapsed on {pct(c.collapse_rate_a)} versus {pct(c.collapse_rate_b)} of landings: "
-             f"{effect_words(c.collapse_ratio, label='95% interval: ')}.")
-    t = a.as_treated  # only beside blocks
-    if c.basis == "blocks":
-        shown += (f" The toes engaged on {pct(c.engaged_rate_a)} versus {pct(c.engaged_rate_b)} of landings, so the "
-                  f"buzz changed what the toes did on about {pct(c.engaged_rate_diff.estimate)} of landings; on "
-                  f"those, curling itself meant {effect_words(c.curling_ratio, label='95% interval: ')}.")
-    if t is not None:
-        shown += (f" On landings with the toes curled, against uncurled ones in the same minutes, the arch collapsed "
-                  f"on {pct(t.collapse_rate_a)} versus {pct(t.collapse_rate_b)}: "
-                  f"{effect_words(t.collapse_ratio, label='95% interval: ')}.")
     m = f"{100 * a.rule.margin:.0f}%"
+    t = a.as_treated  # only beside blocks
     both = asks_as_treated(c, a.rule) and t is not None
-    verdict = {
-        "stabilizes": "Curling the toes at landing steadies this runner's arch.",
-        "destabilizes": "Curling the toes at landing makes this runner's arch collapse more often.",
-        "no_clear_effect": (f"A change of {m} or more is ruled out both ways: with the buzz against without it, "
-                            f"{effect_words(c.collapse_ratio_90, label='90% interval: ')}; on curled against "
-                            f"uncurled landings, {effect_words(t.collapse_ratio_90, label='90% interval: ')}. Toe "
-                            f"curling makes no difference that matters to this runner's arch." if both and t else
-                            f"A change of {m} or more from curling is ruled out: toe curling makes no difference "
-                            f"that matters to this runner's arch."),
-        "inconclusive": f"This run was too short to decide: the evidence still allows both no change and a change of "
-                        f"{m} or more from curling.",
-    }[a.verdict]
-    out = no_block + [shown + " " + verdict]
+    out = no_block + [_verdict_words(a, c, t if both else None, m)]
     if a.verdict == "no_clear_effect" and both:
         out.append(assumption_words(c))
     if a.verdict == "inconclusive" and c.basis == "blocks" and inside(c.collapse_ratio_90, a.rule.margin):
@@ -209,11 +236,43 @@ def _explain(a: Analysis) -> list[str]:
         out.append(f"The buzz as given made no difference that matters (a change of {m} from the buzz is ruled "
                    f"out), but {rest}: do not look elsewhere on this run alone.")
     if a.more is not None:
-        out.append(_more_words(a.more, m, c, both))
+        out.append(_more_words(a, m, both))
     if c.basis != "blocks":
         out.append("This rests on landings the runner chose to engage, not on a controlled comparison: confirm "
                    "with the block protocol.")
     return out
+
+
+def _verdict_words(a: Analysis, c: Comparison, t: Comparison | None, m: str) -> str:
+    """The verdict and the one effect to tell the runner. t: the as-treated comparison when the rule asks it."""
+    blocks = c.basis == "blocks"
+    def runner(level: float) -> str:
+        label = "95% interval: " if level == 0.95 else "90% interval: "
+        if not blocks:
+            return (f"on landings with the toes engaged, against other landings in the same minutes, "
+                    f"{effect_words(c.curling_ratio if level == 0.95 else c.curling_ratio_90, label=label)}")
+        why = curling_unknown(c, a.rule)
+        if why:
+            return f"curling's own effect is not estimable yet ({CURLING_UNKNOWN[why]})"
+        return f"on the landings the buzz made curl, curling the toes meant {curling_words(c, a.rule, level, label)}"
+    agree = ("" if not blocks else " The buzz's own effect and curled against uncurled landings in the same minutes "
+             "point the same way (the evidence table)." if t is not None else
+             " The buzz's own effect points the same way (the evidence table).")
+    if a.verdict == "stabilizes":
+        return f"Curling the toes at landing steadies this runner's arch. For the runner: {runner(0.95)}.{agree}"
+    if a.verdict == "destabilizes":
+        return (f"Curling the toes at landing makes this runner's arch collapse more often. For the runner: "
+                f"{runner(0.95)}.{agree}")
+    if a.verdict == "no_clear_effect":
+        head = (f"Toe curling makes no difference that matters to this runner's arch: a change of {m} or more is "
+                f"ruled out both ways.")
+        if t is not None:
+            return (f"{head} For the runner: on curled against uncurled landings in the same minutes, "
+                    f"{effect_words(t.collapse_ratio_90, label='90% interval: ')}; the buzz's own effect rules such "
+                    f"a change out too (the evidence table).")
+        return f"{head} For the runner: {runner(0.90)}."
+    return (f"Not decided yet: the evidence still allows both no change and a change of {m} or more from curling. "
+            f"So far, for the runner: {runner(0.95)}.")
 
 
 def assumption_words(c: Comparison) -> str:
@@ -225,12 +284,14 @@ def assumption_words(c: Comparison) -> str:
             f"complier` asks the buzz alone, without this assumption, and needs many more minutes.")
 
 
-def _more_words(more: MoreNeeded, margin: str, c: Comparison, both: bool) -> str:
+def _more_words(a: Analysis, margin: str, both: bool) -> str:
+    more, c = a.more, a.primary
+    assert more is not None and c is not None
     goal = {"stabilizes": "show whether the arch really collapses less often with the buzz",
             "destabilizes": "show whether the arch really collapses more often with the buzz",
             "no_clear_effect": f"rule out a change of {margin} from curling"}[more.toward]
     method = ("(estimated from how the intervals narrow with more blocks, taking today's estimates as the truth; "
-              "blocks from every session pool, so a second run adds to this one)")
+              "blocks from every run pool, so a second run adds to this one)")
     moved = ""
     if more.toward == "no_clear_effect" and c.basis == "blocks" and not both:  # curling's interval: the buzz's, divided
         moved = (f" Ruling an effect out takes long when the buzz moves the toes on few landings (here about "
@@ -238,29 +299,62 @@ def _more_words(more: MoreNeeded, margin: str, c: Comparison, both: bool) -> str
                  f"answered shortens it.")
     if more.block_minutes is None:
         return (f"More than {MAX_MORE_MIN} more minutes of blocks would be needed to {goal} {method}: the "
-                f"estimate sits close to the {margin} margin, or is known only roughly, so a longer run is unlikely "
-                f"to settle on which side of the margin it lies (or the comparisons point different ways).{moved}")
-    return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: for example another "
-            f"run of {10 + more.block_minutes} minutes with the block protocol (10 of them warm-up).{moved}")
+                f"estimate sits close to the {margin} margin, or is known only roughly (or the comparisons point "
+                f"different ways), so one more run will not settle it: what can is under 'What to do next'.{moved}")
+    return (f"About {more.block_minutes} more minutes of blocks would likely {goal} {method}: "
+            f"{_plan(more.block_minutes)}.{moved}")
+
+
+def _plan(block_minutes: int) -> str:
+    """The runs that hold `block_minutes` more minutes of blocks (each run has its 10-minute warm-up)."""
+    one = f"another run of {block_minutes + 10} minutes with the block protocol (10 of them warm-up)"
+    if block_minutes <= 20:
+        return one
+    return f"{one}, or {math.ceil(block_minutes / 20)} runs of 30 minutes, which the report pools"
+
+
+FEW_ANSWERED = 0.3  # the buzz changed the toes on fewer landings than this: rehearsing the curl helps (bench: 0.45)
+
+
+def _two_feet(a: Analysis) -> bool:
+    """Some run was recorded on both feet."""
+    return any(len({o.foot for o in a.sessions if o.run == r.run}) > 1 for r in a.sessions)
+
+
+def _settles(a: Analysis) -> str:
+    """What can settle a verdict that one more run will not."""
+    c = a.primary
+    ways = [] if _two_feet(a) else ["record both feet (both insoles) on every run: a minute of both feet holds "
+                                    "twice the landings, and with both insoles the bench decided far more runs "
+                                    "(README, 'How long to run')"]
+    if c is not None and c.basis == "blocks" and c.engaged_rate_diff.estimate < FEW_ANSWERED:
+        ways.append(f"rehearse the curl before each run so more buzzes are answered (the buzz changed the toes on "
+                    f"about {round(100 * c.engaged_rate_diff.estimate)} landings in 100)")
+    ways.append(f"pool several runs over the coming weeks (the report pools the blocks of every run; more than "
+                f"{MAX_MORE_MIN} minutes of blocks are needed)")
+    return "; ".join(ways)
 
 
 def _no_block_words(a: Analysis) -> str:
     longest = max((r.minutes for r in a.sessions), default=0.0)
-    return (f"No block ran: the longest run lasted {longest:.0f} minutes, and the first 10 minutes are the warm-up "
-            f"(or the insole's cue mode is not 'blocks'). Run at least 20 minutes with the block protocol (30 or "
-            f"more to decide).")
+    mode = "the import's --config cue mode" if imported_only(a) else "the insole's cue mode"
+    return (f"No block ran: the longest run lasted {plural(round(longest), 'minute')}, and the first 10 minutes are "
+            f"the warm-up (or {mode} is not 'blocks'). Run at least 20 minutes with the block protocol (30 or more "
+            f"to decide).")
 
 
 def _shortfall_words(s: Shortfall, a: Analysis) -> str:
-    need = f"{s.need:g}"
+    need, have = f"{s.need:g}", round(s.have)
     if s.what == "landings":
-        return f"Only {s.have:g} judged landings in a condition; at least {need} are needed."
+        return f"Only {plural(have, 'judged landing')} in a condition; at least {need} are needed."
     if s.what in ("blocks", "windows"):
-        unit = "one-minute blocks" if s.what == "blocks" else "one-minute windows with and without toe engagement"
-        return f"Only {s.have:g} {unit} in a condition; at least {need} are needed: run longer after the warm-up."
+        unit = ("one-minute block", "one-minute blocks") if s.what == "blocks" else (
+            "one-minute window with and without toe engagement", "one-minute windows with and without toe engagement")
+        return (f"Only {plural(have, *unit)} in a condition; at least {need} are needed: run longer after the "
+                f"warm-up.")
     if s.what == "collapses":
-        return (f"Only {s.have:g} arch collapses in all the blocks (at least {need} needed): with no collapses to "
-                f"prevent, this test cannot show what toe curling does. The arch looks steady already.")
+        return (f"Only {plural(have, 'arch collapse')} in all the blocks (at least {need} needed): with no collapses "
+                f"to prevent, this test cannot show what toe curling does. The arch looks steady already.")
     return (f"The toes were not engaged clearly more often with the buzz ({pct(a.primary.engaged_rate_a)} versus "
             f"{pct(a.primary.engaged_rate_b)} of landings): the buzz did not change what the toes did, so the test "
             f"says nothing yet.")
@@ -288,19 +382,35 @@ def _next_steps(a: Analysis) -> list[str]:
             "running.",
             f"Retest only if something changes (new shoes, new pain): {retest}.",
         ],
-        "inconclusive": [
-            "Do not change the runner's training on this result yet.",
-            f"Run the block protocol again for the minutes named above, then "
-            f"`archcue report {shown(a.runner)}`: it pools the blocks of every session.",
-        ],
+        "inconclusive": ["Do not change the runner's training on this result yet.", _undecided_step(a)],
         "insufficient_data": (
-            ["Check the buzz is felt: the runner stands, you tap the insole's button or run `archcue pull` "
-             "to restart it, and the runner says when it buzzes.",
+            [_cue_check(a),
              "Rehearse the curl before the run: ten slow toe curls into the floor, then a few steps of running "
              "with a curl at each landing.",
-             f"Then run the protocol again: {PROTOCOL_WORDS}."] if engaged_short else
-            [f"Run the block protocol: {PROTOCOL_WORDS}."]),
+             f"Then run the protocol again: {protocol_words(a)}."] if engaged_short else
+            [f"Run the block protocol: {protocol_words(a)}."]),
     }[a.verdict]
+
+
+def _undecided_step(a: Analysis) -> str:
+    """The one next step of "not decided yet": the same protocol for the minutes the body named, or,
+    when more of the same will not settle it, what will."""
+    report = f"`archcue report {shown(a.runner)}`"
+    if a.more is None or a.more.block_minutes is None:
+        return f"One more run will not settle it. What can: {_settles(a)}; then {report}."
+    return (f"Run the block protocol again: {_plan(a.more.block_minutes)}; then {report}: it pools the blocks of "
+            f"every run.")
+
+
+def _cue_check(a: Analysis) -> str:
+    """When the toes did not answer the cue: check the runner felt it (an insole's buzz) or was
+    cued at all (an import replays a recording: it cannot buzz the runner)."""
+    if imported_only(a):
+        return ("Check the runner was cued in the cue-on blocks and answered, and that the import's --config has the "
+                "block timing the runner followed (`warmup_s`, `block_s`): the import replays the recording with it "
+                "and cannot buzz the runner.")
+    return ("Check the buzz is felt: the runner stands, you tap the insole's button or run `archcue pull` to restart "
+            "it, and the runner says when it buzzes.")
 
 
 def _evidence(a: Analysis) -> list[Block]:
@@ -312,17 +422,24 @@ def _evidence(a: Analysis) -> list[Block]:
     asks = asks_as_treated(c, a.rule) and t is not None
     la, lb = ("with buzz", "without buzz") if blocks else ("toes engaged", "toes not engaged")
     unit = "blocks" if blocks else "one-minute windows"
-    engaged = ([["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
-                 points_words(c.engaged_rate_diff, "with the buzz")]]
-               if blocks else [])  # else 100% vs 0% by definition
-    decide = Table(["measure", la, lb, "difference (95% interval)"], [
-        ["arch collapsed", pct(c.collapse_rate_a), pct(c.collapse_rate_b), effect_words(c.collapse_ratio)],
-        *engaged,
-        *([["curling's effect", "", "", effect_words(c.curling_ratio)]] if blocks else []),
-        *([["curled vs not curled", "", "", effect_words(t.collapse_ratio)]] if t is not None else []),
-        ["landings judged", str(c.steps_a), str(c.steps_b), ""],
-        [unit, str(c.clusters_a), str(c.clusters_b), ""],
-    ], marked=({0, 2, 3} if asks else {0, 2}) if blocks else {0}, notes=["> marks the rows that decide the verdict."])
+    decided = a.verdict != "insufficient_data"  # otherwise a shortfall decided, not these rows
+    rows: list[tuple[list[str], bool]] = [  # (row, whether it decides the verdict)
+        (["arch collapsed", pct(c.collapse_rate_a), pct(c.collapse_rate_b), effect_words(c.collapse_ratio)],
+         decided and not uninformative(c.collapse_ratio))]
+    if blocks:  # else toes engaged is 100% vs 0% by definition, and curling's effect is the row above
+        rows += [(["toes engaged", pct(c.engaged_rate_a), pct(c.engaged_rate_b),
+                   points_words(c.engaged_rate_diff, "with the buzz")], False),
+                 (["curling's effect", "", "", curling_words(c, a.rule)], decided and not curling_unknown(c, a.rule))]
+    if t is not None:
+        rows.append((["curled vs not curled", "", "", effect_words(t.collapse_ratio)],
+                     decided and asks and not uninformative(t.collapse_ratio)))
+    rows += [(["landings judged", str(c.steps_a), str(c.steps_b), ""], False),
+             ([unit, str(c.clusters_a), str(c.clusters_b), ""], False)]
+    marked = {i for i, (_, decides) in enumerate(rows) if decides}
+    decide = Table(["measure", la, lb, "difference (95% interval)"], [r for r, _ in rows], marked=marked,
+                   notes=["> marks the rows that decide the verdict." if marked else
+                          "no row decides the verdict: there is not enough data yet, see above" if not decided else
+                          "no row decides the verdict yet: every interval is too wide to tell"])
     other = Table(["measure", la, lb, "difference"], [
         ["arch share", pct(c.arch_mean_a), pct(c.arch_mean_b), ""],
         ["arch share variability", pct(c.arch_cv_a), pct(c.arch_cv_b), _steadier(c.arch_cv_ratio.estimate)],
@@ -332,8 +449,8 @@ def _evidence(a: Analysis) -> list[Block]:
     basis = "controlled block protocol" if blocks else "observational: the runner chose when to engage"
     out: list[Block] = [("h2", f"Evidence: {la} vs {lb} ({basis})"), ("table", decide),
                         ("h2", "Other measures (they do not decide the verdict)"), ("table", other)]
-    extra = [f"{foot} foot alone: {SHORT[a.per_foot_verdict.get(foot, 'insufficient_data')]}; curling "
-             f"{effect_words(fc.curling_ratio)}, over {fc.steps_a + fc.steps_b} landings."
+    extra = [f"{foot} foot alone: {SHORT[a.per_foot_verdict.get(foot, 'insufficient_data')]}; curling's effect "
+             f"{curling_words(fc, a.rule)}, over {plural(fc.steps_a + fc.steps_b, 'landing')}."
              for foot, fc in a.per_foot.items() if fc is not None and len(a.per_foot) > 1]
     if a.asymmetry is not None:
         extra.append(asymmetry_words(a.asymmetry))
@@ -432,7 +549,7 @@ def document(a: Analysis, today: str | None = None, scope: str = "",
     doc: list[Block] = [
         ("h1", f"archcue report: {shown(a.runner)}"),
         ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {_n(len(a.sessions), 'session')}, {period}{scope}."),
-        ("verdict", (a.verdict, f"VERDICT: {a.verdict}  --  {HEADLINES[a.verdict]}")),
+        ("verdict", (a.verdict, f"VERDICT: {a.verdict}  --  {headline(a)}")),
     ]
     doc += [("p", line) for line in _explain(a)]
     doc += [("h2", "What to do next"), ("list", _next_steps(a))]
@@ -496,7 +613,7 @@ def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
 
     out = clean(asdict(a))
     out["verdicts"] = list(VERDICTS)  # type: ignore[index]
-    out["headline"] = HEADLINES[a.verdict]  # type: ignore[index]
+    out["headline"] = headline(a)  # type: ignore[index]
     out["rule_text"] = rule_text(a.rule)  # type: ignore[index]
     out["landings"] = {"total": a.steps_total, "judged": a.steps_used}  # type: ignore[index]
     out["notes"] = clean(pain_json(a, notes or {}))  # type: ignore[index]

@@ -102,6 +102,7 @@ class SessionRow:
     summary: dict | None
     status: str = "ok"
     damage: str | None = None
+    imported: str | None = None  # the format of the recording `archcue import` brought in; None: an insole's
 
 
 Move = tuple[str, str | None, str, str | None, str | None, str]  # at, from/to runner, from/to foot, how
@@ -279,7 +280,7 @@ class Store:
 
     def sessions(self, runner: str | None = None) -> list[SessionRow]:
         sql = ("SELECT s.id, r.name, s.device_id, s.foot, s.started_at, s.n_steps, s.recovered, s.summary_json, "
-               "s.status, s.damage "
+               "s.status, s.damage, json_extract(s.header_json, '$.imported.format') "
                "FROM sessions s JOIN runners r ON r.id = s.runner_id")
         args: tuple = ()
         if runner is not None:
@@ -287,7 +288,7 @@ class Store:
             args = (runner,)
         rows = self.db.execute(sql + " ORDER BY s.id", args).fetchall()
         return [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None,
-                           r[8], r[9]) for r in rows]
+                           r[8], r[9], r[10]) for r in rows]
 
     def runner_of(self, session_id: str) -> str:
         return self.db.execute("SELECT r.name FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",

@@ -86,6 +86,7 @@ class SessionResult:
     verdict: str
     damage: str | None = None  # the store's word on a session kept with what passed its CRC
     run: str = ""  # the id of its run's first session: the other insole of a pair names the same
+    imported: str | None = None  # the format of the recording `archcue import` brought in; None: an insole's
 
 
 @dataclass
@@ -243,6 +244,7 @@ def _from_sums(basis: str, pa: np.ndarray, pb: np.ndarray, ba: np.ndarray, bb: n
     ea, eb = float(div(pa[eng], pa[nt])), float(div(pb[eng], pb[nt]))
     ratio, ratio_samples = float(div(ra, rb)), div(sa, sb)
     curl, curl_samples = float(_curling(pa, pb)), _curling(ba, bb)
+    den, den_samples = float(_curling_parts(pa, pb)[1]), _curling_parts(ba, bb)[1]
     return Comparison(
         basis=basis, steps_a=int(pa[n]), steps_b=int(pb[n]), clusters_a=ka, clusters_b=kb,
         collapses_a=int(pa[col]), collapses_b=int(pb[col]),
@@ -254,6 +256,7 @@ def _from_sums(basis: str, pa: np.ndarray, pb: np.ndarray, ba: np.ndarray, bb: n
         collapse_ratio=interval(ratio_samples, ratio, widen=w95),
         collapse_ratio_90=interval(ratio_samples, ratio, 0.90, w90),
         curling_ratio=interval(curl_samples, curl, widen=w95), curling_ratio_90=interval(curl_samples, curl, 0.90, w90),
+        curling_denominator=interval(den_samples, den, widen=w95, log=False),
         collapse_rate_diff=interval(sa - sb, ra - rb, widen=w95, log=False), engaged_rate_a=ea, engaged_rate_b=eb,
         engaged_rate_diff=interval(div(ba[:, eng], ba[:, nt]) - div(bb[:, eng], bb[:, nt]), ea - eb, widen=w95,
                                    log=False),
@@ -266,11 +269,20 @@ def _curling(a: np.ndarray, b: np.ndarray) -> np.ndarray | float:
     (engaged vs not), it is the plain collapse ratio. A negative numerator (fewer curled
     collapses with the buzz than without, by chance) is a ratio of 0; where the denominator
     is not positive the uncurled rate of those landings is unknown: no ratio (nan)."""
-    n, col_curled, col_uncurled = (_STATS.index(k) for k in ("n_both", "collapse_curled", "collapse_uncurled"))
-    num = div(a[..., col_curled], a[..., n]) - div(b[..., col_curled], b[..., n])
-    den = div(b[..., col_uncurled], b[..., n]) - div(a[..., col_uncurled], a[..., n])
+    num, den = _curling_parts(a, b)
     with np.errstate(invalid="ignore"):
         return np.where(den > 0, div(np.maximum(num, 0), np.where(den > 0, den, 1)), np.nan)
+
+
+def _curling_parts(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray | float, np.ndarray | float]:
+    """Curling's effect as numerator and denominator: the collapses the buzz added to curled
+    landings, and those it took from uncurled ones (shares of all landings). The denominator is
+    the buzz's change in toe engagement times how often those landings collapse uncurled: near 0
+    when the buzz did not change the toes (or those landings seldom collapse), and the ratio is
+    then not estimable (rule.curling_unknown)."""
+    n, col_curled, col_uncurled = (_STATS.index(k) for k in ("n_both", "collapse_curled", "collapse_uncurled"))
+    return (div(a[..., col_curled], a[..., n]) - div(b[..., col_curled], b[..., n]),
+            div(b[..., col_uncurled], b[..., n]) - div(a[..., col_uncurled], a[..., n]))
 
 
 def compare(a: Steps, b: Steps, keys_a: np.ndarray, keys_b: np.ndarray, basis: str, rng: np.random.Generator,
@@ -350,7 +362,7 @@ def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Compar
             float(div(engaged[k], toe_n[k])), float(div(collapses[k], judged_n[k])),
             float(rate_on[k]), float(rate_off[k]),
             2 * 60_000 / float(np.median(np.diff(ic))) if hi - lo > 2 else float("nan"), verdict,
-            getattr(row, "damage", None), str(sessions[int(s.runs[k])][0].id)))
+            getattr(row, "damage", None), str(sessions[int(s.runs[k])][0].id), getattr(row, "imported", None)))
     return rows
 
 

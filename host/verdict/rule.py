@@ -40,6 +40,12 @@ is C's alone, as before (no assumption about when the runner curls; far more min
                      An effect as large as the margin is ruled out (two one-sided tests at 5%,
                      the equivalence convention)
   inconclusive       otherwise, with the minutes of blocks likely to settle it (more_needed)
+Curling's effect is a ratio whose denominator is the buzz's change in toe engagement (times how
+often those landings collapse uncurled). When that denominator's 95% interval reaches 0 (the
+buzz did not change the toes), or C's own 95% interval runs from every collapse gone to twice
+as many, C is not estimable (curling_unknown): it is not shown as a number and decides
+nothing, so stabilizes, destabilizes and the complier option's no_clear_effect cannot be
+reached on it.
 Without blocks (observational: engaged vs not-engaged landings) the comparison is A itself, and
 B and C are its collapse ratio.
 """
@@ -91,6 +97,7 @@ class Comparison:
     collapse_ratio_90: Interval
     curling_ratio: Interval  # 95%: curling's effect (see the module's rule)
     curling_ratio_90: Interval  # 90%, for ruling an effect out
+    curling_denominator: Interval  # 95%, linear: curling's effect is estimable only above 0 (curling_unknown)
     collapse_rate_diff: Interval
     engaged_rate_a: float
     engaged_rate_b: float
@@ -134,6 +141,28 @@ def shortfalls(c: Comparison | None, rule: Rule) -> list[Shortfall]:
     return out
 
 
+ALL_GONE, DOUBLED = 0.005, 2.0  # a ratio interval from "100% fewer" to "100% more" (as worded) tells no size
+
+
+def uninformative(r: Interval) -> bool:
+    """A ratio's interval runs from (about) every collapse gone to twice as many, or is missing:
+    it tells neither a direction nor a size."""
+    return not (r.low >= ALL_GONE or r.high < DOUBLED)
+
+
+def curling_unknown(c: Comparison, rule: Rule) -> str:
+    """Why curling's effect is not estimable ("" when it is): "toes" (the buzz did not change
+    the toes: the engagement test of `shortfalls` fails), "few" (the denominator's 95% interval
+    reaches 0: too few landings the buzz changed, or they seldom collapse), "rough" (its 95%
+    interval tells no size)."""
+    d = c.engaged_rate_diff
+    if c.basis == "blocks" and (not d.estimate >= rule.min_engaged_diff or not d.low > 0):
+        return "toes"
+    if not c.curling_denominator.low > 0:
+        return "few"
+    return "rough" if uninformative(c.curling_ratio) else ""
+
+
 def inside(r: Interval, m: float) -> bool:
     """The interval lies inside (1 - m, 1 + m): a change as large as the margin is ruled out."""
     return 1 - m < r.low and r.high < 1 + m
@@ -155,16 +184,17 @@ def decide(c: Comparison, rule: Rule, as_treated: Comparison | None = None) -> s
     curled vs not curled landings in the same minutes, which the default rule also asks."""
     b, curl, m = c.collapse_ratio, c.curling_ratio.estimate, rule.margin
     asks, t = asks_as_treated(c, rule), as_treated
+    known = not curling_unknown(c, rule)  # an effect that cannot be estimated decides nothing
     def agree(side: int) -> bool:
         return not asks or (t is not None and _clear(t.collapse_ratio, side))
-    if _clear(b, -1) and curl <= 1 - m and agree(-1):
+    if _clear(b, -1) and known and curl <= 1 - m and agree(-1):
         return "stabilizes"
-    if _clear(b, 1) and curl >= 1 + m and agree(1):
+    if _clear(b, 1) and known and curl >= 1 + m and agree(1):
         return "destabilizes"
     if asks:
         ruled_out = inside(c.collapse_ratio_90, m) and t is not None and inside(t.collapse_ratio_90, m)
     else:
-        ruled_out = inside(c.curling_ratio_90, m)
+        ruled_out = known and inside(c.curling_ratio_90, m)
     return "no_clear_effect" if ruled_out else "inconclusive"
 
 
