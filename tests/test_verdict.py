@@ -379,3 +379,155 @@ def test_per_foot_verdicts_and_the_asymmetry_line() -> None:
     same = analyse("ana", _pair(45)).asymmetry
     assert same is not None and same.diff.low < 0 < same.diff.high
     assert analyse("ana", _pair(start_left=None)).asymmetry is None  # no shared minutes known
+
+
+# --- every number estimable or absent; one effect; one next step (issue 20) ---------------
+
+_SPANS_ALL = re.compile(r"between 100% fewer and (an unbounded increase|(\d+)% more)")
+
+
+def _spans_everything(row: str) -> bool:
+    """An interval worded from "100% fewer" to "100% more" or beyond: it tells nothing."""
+    m = _SPANS_ALL.search(row)
+    return bool(m) and (m.group(2) is None or int(m.group(2)) >= 100)
+
+
+def _marked(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("> ")]
+
+
+def test_the_issues_curling_row_is_not_estimable_and_decides_nothing(base: analysis.Analysis) -> None:
+    """Issue 20: "curling's effect 89% fewer collapses (between 100% fewer and 336% more)" was
+    marked deciding. Now it is no number, and no mark, in text, HTML and JSON."""
+    import json
+
+    assert effect_words(Interval(0.11, 0.0, 4.36)) == "89% fewer collapses (between 100% fewer and 336% more)"
+    a = _with_ratio(base, 0.97, 0.80, 1.18, curl=(0.11, 0.0, 4.36), at=(0.97, 0.85, 1.10))
+    assert a.verdict == "inconclusive"
+    out = text(a)
+    [row] = [line for line in out.splitlines() if "curling's effect  " in line]
+    assert row.startswith("  ") and row.endswith("not estimable (too few blocks yet: anywhere from every collapse "
+                                                  "gone to twice as many)")
+    assert "336%" not in out and "89% fewer" not in out and _marked(out)
+    page = to_html(a, _steps(a))
+    assert "&gt; curling" not in page and "not estimable" in page
+    j = json.loads(to_json(a))["primary"]
+    assert j["curling_ratio"] is None and j["curling_ratio_90"] is None and "every collapse gone" in \
+        j["curling_not_estimable"]
+
+
+def test_a_buzz_that_did_not_change_the_toes_leaves_curling_not_estimable() -> None:
+    a = _analysis(engaged_on=0.15)  # the buzz did not change the toes: engagement difference about 0
+    assert a.verdict == "insufficient_data"
+    assert rule.curling_unknown(a.primary, a.rule) == "toes"
+    out = text(a)
+    assert "not estimable (the buzz did not change the toes)" in out
+    assert not _marked(out) and "no row decides the verdict: there is not enough data yet" in out
+
+
+def test_curling_that_is_not_estimable_never_decides(base: analysis.Analysis) -> None:
+    """A denominator whose interval reaches 0 (or an interval that tells nothing) cannot make
+    a verdict that rests on curling's effect; the rest of the rule is unchanged."""
+    clear = _with_ratio(base, 0.81, 0.72, 0.92, curl=(0.58, 0.40, 0.80), at=(0.60, 0.50, 0.72))
+    assert clear.verdict == "stabilizes"
+    near_zero = dataclasses.replace(clear.primary, curling_denominator=Interval(0.02, -0.01, 0.05))
+    assert rule.curling_unknown(near_zero, clear.rule) == "few"
+    assert decide(near_zero, clear.rule, clear.as_treated) == "inconclusive"
+    rough = _with_ratio(base, 0.81, 0.72, 0.92, curl=(0.30, 0.001, 2.5), at=(0.60, 0.50, 0.72))
+    assert rough.verdict == "inconclusive" and rule.curling_unknown(rough.primary, rough.rule) == "rough"
+    up = _with_ratio(base, 1.45, 1.20, 1.80, curl=(2.0, 1.4, 2.8), at=(1.5, 1.2, 1.9))
+    assert up.verdict == "destabilizes"
+    assert decide(dataclasses.replace(up.primary, curling_denominator=Interval(0.0, -0.02, 0.02)), up.rule,
+                  up.as_treated) == "inconclusive"
+    flat = _with_ratio(base, 1.00, 0.96, 1.04, curl=(1.00, 0.90, 1.10), rule=COMPLIER)
+    assert flat.verdict == "no_clear_effect"  # complier: curling's own 90% interval rules a change out ...
+    assert decide(dataclasses.replace(flat.primary, curling_denominator=Interval(0.01, -0.01, 0.03)), COMPLIER,
+                  flat.as_treated) == "inconclusive"  # ... only when curling's effect can be estimated
+    default = _with_ratio(base, 1.00, 0.90, 1.10, curl=(1.00, 0.0, 9.0), at=(1.00, 0.92, 1.08))
+    assert default.verdict == "no_clear_effect"  # the default rule never asks curling to rule a change out
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(engaged_on=0.15), dict(engaged_on=0.27, collapse_off=0.1),
+                                dict(collapse_off=0.03), dict(collapse_off=0.05, ratio=0.3), dict(ratio=0.5),
+                                dict(engaged_on=0.3, ratio=0.3), dict(collapse_off=0.08, engaged_on=0.35)])
+@pytest.mark.parametrize("minutes", [16, 20, 30])
+def test_no_marked_row_spans_100_fewer_to_100_more(kw: dict, minutes: float) -> None:
+    """The bar: no evidence row whose interval spans from "100% fewer" to "100% more" (or
+    beyond) is marked deciding, on short, rare-collapse and low-engagement runs alike."""
+    for seed in range(3):
+        a = _analysis(minutes, seed, **kw)
+        out = text(a)
+        assert not [row for row in _marked(out) if _spans_everything(row)], (kw, minutes, seed, out)
+        if a.verdict == "insufficient_data":
+            assert not _marked(out)
+
+
+def _verdict_paragraph(out: str) -> str:
+    lines = out.splitlines()
+    return lines[lines.index(next(x for x in lines if x.startswith("VERDICT:"))) + 2]
+
+
+_EFFECT = re.compile(r"\d+% (fewer|more) collapses|about as many collapses")
+
+
+@pytest.mark.parametrize("buzz, curl, at, verdict", [
+    ((0.68, 0.55, 0.80), (0.33, 0.20, 0.55), (0.34, 0.25, 0.45), "stabilizes"),  # issue 20: 32%, 67%, 66% fewer
+    ((1.45, 1.20, 1.80), (2.00, 1.40, 2.80), (1.50, 1.20, 1.90), "destabilizes"),
+    ((1.00, 0.90, 1.10), (1.00, 0.70, 1.40), (1.02, 0.92, 1.12), "no_clear_effect"),
+    ((0.86, 0.70, 1.02), (0.70, 0.35, 1.05), (0.80, 0.70, 0.95), "inconclusive"),
+])
+def test_the_verdict_paragraph_names_one_effect_for_the_runner(base: analysis.Analysis, buzz: tuple, curl: tuple,
+                                                               at: tuple, verdict: str) -> None:
+    a = _with_ratio(base, *buzz, curl=curl, at=at)
+    assert a.verdict == verdict
+    out = text(a)
+    paragraph = _verdict_paragraph(out)
+    assert len(_EFFECT.findall(paragraph)) == 1 and "for the runner: " in paragraph.lower(), paragraph
+    deciding = {"no_clear_effect": effect_words(a.as_treated.collapse_ratio_90, label="90% interval: ")}.get(
+        verdict, effect_words(a.primary.curling_ratio, label="95% interval: "))
+    assert deciding in paragraph
+    for row in ("arch collapsed", "curling's effect", "curled vs not curled"):  # the others stay in the table
+        assert re.search(rf"^[> ] {row}\s", out, re.MULTILINE)
+
+
+def test_not_decided_yet_gives_one_next_step(base: analysis.Analysis) -> None:
+    """Headline, body and next step name the same minutes, or all say one more run will not
+    settle it and what will (both insoles, pooling runs)."""
+    named = _with_ratio(base, 0.86, 0.70, 1.02, curl=(0.70, 0.35, 1.05), at=(0.80, 0.70, 0.95))
+    n = named.more.block_minutes
+    assert named.verdict == "inconclusive" and n is not None
+    out = text(named)
+    assert f"VERDICT: inconclusive  --  NOT DECIDED YET: about {n} more minutes of blocks should settle it" in out
+    assert f"About {n} more minutes of blocks would likely" in out
+    assert f"Run the block protocol again: another run of {n + 10} minutes" in out
+    assert "minutes named above" not in out and "too short" not in out and "More than 120" not in out
+    stuck = _with_ratio(base, 1.02, 0.86, 1.30, curl=(1.13, 0.60, 1.90), at=(1.01, 0.80, 1.30))
+    assert stuck.verdict == "inconclusive" and stuck.more.block_minutes is None
+    out = text(stuck)
+    assert "VERDICT: inconclusive  --  NOT DECIDED YET: one more run will not settle it" in out
+    assert "More than 120 more minutes of blocks would be needed" in out
+    assert "One more run will not settle it. What can: record both feet (both insoles) on every run" in out
+    assert "pool several runs over the coming weeks" in out
+    assert "Run the block protocol again" not in out and "too short" not in out and "another run of" not in out
+    pair = analyse("ana", _pair(30, ratio=1.0))  # both insoles already: not advised again
+    assert "record both feet" not in text(dataclasses.replace(pair, verdict="inconclusive", more=stuck.more))
+
+
+def test_imported_runs_get_no_insole_advice() -> None:
+    """A lab recording: no button, buzz check or insole clock in the advice."""
+    steps = block_run(30, 1, engaged_on=0.15)
+    insole = analyse("ana", [(Row("dev-000001", "right"), steps)])
+    lab = analyse("ana", [(dataclasses.replace(_ImportedRow("csv-0a1b2c3d-000001", "right"), imported="csv"), steps)])
+    assert insole.verdict == lab.verdict == "insufficient_data"
+    assert "tap the insole's button" in text(insole) and "insole clock not set" in text(insole)
+    out = text(lab)
+    for word in ("button", "insole clock", "`archcue pull`", "buzz is felt"):
+        assert word not in out, word
+    assert "date unknown (imported without --started-at)" in out
+    assert "the import's --config has the block timing the runner followed" in out
+    assert "`archcue import FILE --runner RUNNER --config C.json`" in out
+
+
+@dataclasses.dataclass
+class _ImportedRow(Row):
+    imported: str | None = None

@@ -561,7 +561,7 @@ def document(a: Analysis, today: str | None = None, scope: str = "",
         doc += _history(a)
         doc += pain_section(a, notes or {})
     doc += [("h2", "How to read this"), ("p", rule_text(a.rule)),
-            ("p", f"The protocol: {PROTOCOL_WORDS}.")]
+            ("p", f"The protocol: {protocol_words(a)}.")]
     return doc
 
 
@@ -612,6 +612,10 @@ def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
         return o
 
     out = clean(asdict(a))
+    for c, d in [(a.primary, out["primary"]), *((a.per_foot[f], out["per_foot"][f]) for f in a.per_foot)]:  # type: ignore[index]
+        why = curling_unknown(c, a.rule) if c is not None else ""
+        if why:  # a number that cannot be estimated is absent, with the reason
+            d.update(curling_ratio=None, curling_ratio_90=None, curling_not_estimable=CURLING_UNKNOWN[why])
     out["verdicts"] = list(VERDICTS)  # type: ignore[index]
     out["headline"] = headline(a)  # type: ignore[index]
     out["rule_text"] = rule_text(a.rule)  # type: ignore[index]
