@@ -35,9 +35,9 @@ def cmd_pull(args: argparse.Namespace) -> int:
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
              config_file=config_file, restart=not args.no_restart)
     if r.stopped_run:
-        print(f"the insole was recording: run stopped and saved, {r.stopped_run[1]} steps "
+        print(f"the insole was recording: run stopped and saved, {plural(r.stopped_run[1], 'step')} "
               f"(session {shown(r.stopped_run[0])})")
-    print(f"insole {shown(r.device)}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
+    print(f"insole {shown(r.device)}: {plural(r.on_device, 'session')} on the insole, {len(r.imported)} imported, "
           f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
     for sid, runner in r.placed:
         print(f"  {shown(sid)} -> {shown(runner)}")
@@ -48,11 +48,11 @@ def cmd_pull(args: argparse.Namespace) -> int:
     if r.config_written:
         print("config written to the insole (takes effect as it restarts)")
     if r.damaged:
-        print(f"{len(r.damaged)} damaged session(s) stored with every valid record, kept on the insole:")
+        print(f"{plural(len(r.damaged), 'damaged session')} stored with every valid record, kept on the insole:")
         for sid, why in r.damaged:
             print(f"  {shown(sid)}: {shown(why)}")
     if r.unreadable:
-        print(f"{len(r.unreadable)} unreadable session file(s) kept on the insole:")
+        print(f"{plural(len(r.unreadable), 'unreadable session file')} kept on the insole:")
         for sid, why in r.unreadable:
             print(f"  {shown(sid)}: {shown(why)}")
     return 1 if r.left_behind else 0
@@ -126,7 +126,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                  "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")]
         note = "; ".join(p for p in parts if p)
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
-              f"{shown(s.started_at or '-'):<20} {shown(note)}")
+              f"{shown(s.started_at or 'date unknown'):<20} {shown(note)}")
     return 0
 
 
@@ -174,9 +174,9 @@ def _pooling_warning(sessions: list) -> str:
     days = {(row.started_at or "?")[:10] for row, _ in sessions}
     if len(devices) < 2 and len(days) < 2:
         return ""
-    return (f"warning: '{UNASSIGNED}' pools {len(sessions)} sessions from {len(devices)} insole(s) over "
-            f"{len(days)} day(s), possibly of different runners; place them with `archcue assign SESSION... "
-            "--runner NAME`\n")
+    return (f"warning: '{UNASSIGNED}' pools {plural(len(sessions), 'session')} from "
+            f"{plural(len(devices), 'insole')} over {plural(len(days), 'day')}, possibly of different runners; place "
+            "them with `archcue assign SESSION... --runner NAME`\n")
 
 
 def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:

@@ -99,4 +99,4 @@ def test_report_unassigned_warns_when_it_pools_insoles(tmp_path: Path, capsys: p
     _put(store, "dev2-000001", device="dev2")
     store.close()
     assert archcue(["--store", str(path), "report", "unassigned"]) == 0
-    assert "'unassigned' pools 2 sessions from 2 insole(s)" in capsys.readouterr().err
+    assert "'unassigned' pools 2 sessions from 2 insoles" in capsys.readouterr().err

@@ -213,7 +213,7 @@ def test_bad_files_are_named_kept_and_the_good_ones_imported(insole: Virtual, tm
     out = capsys.readouterr().out
     for sid in ("insole-000901", "insole-000902", "insole-000903", "insole-000904"):
         assert sid in out and Path(sessionlog.path(device, sid)).exists(), sid
-    assert "2 damaged session(s)" in out and "2 unreadable session file(s)" in out and "format 99" in out
+    assert "2 damaged sessions" in out and "2 unreadable session files" in out and "format 99" in out
     assert not Path(sessionlog.path(device, "insole-000900")).exists()  # verified whole: cleared
     rows = {r.id: r for r in Store(tmp_path / "s.sqlite").sessions()}
     assert rows["insole-000900"].status == "ok" and rows["insole-000900"].n_steps == 40

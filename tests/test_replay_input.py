@@ -235,7 +235,7 @@ def test_gaps_are_bridged_with_a_note(tmp_path: Path, fake: FakeFirmware,
     t = np.concatenate([np.arange(100) * 5.0, 1000 + np.arange(100) * 5.0])
     src = _write(tmp_path, _table(t, np.full((200, 6), 50), fmt="%d"))
     assert _run(tmp_path, src, "adc") == 0
-    assert "1 gap(s) in t_ms longer than 4 sample periods (longest 505 ms)" in capsys.readouterr().err
+    assert "1 gap in t_ms longer than 4 sample periods (longest 505 ms) was bridged" in capsys.readouterr().err
 
 
 def test_bom_blank_lines_and_spaces_are_fine(tmp_path: Path, fake: FakeFirmware) -> None:

@@ -57,21 +57,21 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
 # the listing as archcue printed it before its queries were batched, byte for byte
 WHOLE = "".join(line + "\n" for line in (
     'session                  runner         foot    steps  started              note',
-    'dev1-000001              ana            left       20  -                    pain 3 during, ? after'
+    'dev1-000001              ana            left       20  date unknown         pain 3 during, ? after'
     ' (left knee); drill toe-curl',
-    'dev1-000002              ana            left       20  -                    DAMAGED: not sealed'
+    'dev1-000002              ana            left       20  date unknown         DAMAGED: not sealed'
     ' (the insole could not seal it); not sealed',
     'dev1-000003              ana            left       19  2026-11-02T07:00:00  pain ? during, 0 after;'
     ' DAMAGED: 1 corrupt record(s) at 4',
-    'dev1-000004              ana            left       20  -                    recovered after a power'
+    'dev1-000004              ana            left       20  date unknown         recovered after a power'
     ' cut',
-    'dev1-000005              bob            right      20  -                    placed by pull --runner'
+    'dev1-000005              bob            right      20  date unknown         placed by pull --runner'
     ' 2026-11-29T08:00:00',
-    'dev1-000006              bob            right      20  -                    moved from ana by'
+    'dev1-000006              bob            right      20  date unknown         moved from ana by'
     ' assign 2026-11-29T08:00:00',
     'imp1-000001              carol          left       20  2026-11-03T07:30:00  imported from lab'
     ' run.csv (csv)',
-    'imp1-000002              ana            left       19  -                    pain 3 during, ? after'
+    'imp1-000002              ana            left       19  date unknown         pain 3 during, ? after'
     ' (left knee); drill toe-curl; DAMAGED: 1 corrupt record(s) at 0; imported from lab run.csv (csv);'
     ' moved from carol by assign 2026-11-29T08:00:00',
 ))

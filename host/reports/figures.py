@@ -17,6 +17,7 @@ from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.patches import Circle, Patch, Polygon  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
+from host.text import plural  # noqa: E402
 from host.verdict.analysis import Analysis, Steps  # noqa: E402
 
 INSOLE = json.loads((Path(__file__).resolve().parents[2] / "hardware" / "fsr.json").read_text())["insole"]
@@ -152,7 +153,7 @@ def insole_map(a: Analysis, s: Steps) -> bytes:
                     ax.add_patch(Circle((x, y), 11, fc=cmap(norm(100 * v)), ec="k"))
                     ax.text(x, y - 20, f"{100 * v:.0f}%", ha="center", fontsize=8)
             ax.text(55, -22, f"heel + metatarsal heads: {100 * (1 - arch - toe):.0f}%", ha="center", fontsize=8)
-        ax.set_title(f"{label} ({m.sum()} landings)", fontsize=10)
+        ax.set_title(f"{label} ({plural(int(m.sum()), 'landing')})", fontsize=10)
         ax.set_xlim(-10, 120)
         ax.set_ylim(-35, 285)
         ax.set_aspect("equal")

@@ -473,7 +473,7 @@ def asymmetry_words(s: Asymmetry) -> str:
         return "Left against right: n/a."
     between = (f" (95% interval: between {one(d.low)} and {one(d.high)})" if math.isfinite(d.low)
                and math.isfinite(d.high) else "")
-    return (f"Left against right, over {s.windows} minutes both insoles recorded: the left arch collapsed on "
+    return (f"Left against right, over {plural(s.windows, 'minute')} both insoles recorded: the left arch collapsed on "
             f"{pct(s.left_rate)} of landings, the right on {pct(s.right_rate)}: the left {one(d.estimate)}"
             f"{between}.")
 
@@ -496,11 +496,12 @@ def _run_lines(a: Analysis) -> list[str]:
                 f"{shown(o.session)} ({o.foot} foot)" for o in pair) + ": the two insoles of one run, matched "
                 "minute by minute (a minute of both feet counts once).")
         if r.blocks_on + r.blocks_off:
-            out.append(f"{r.session} ({session_date(r)}): {r.minutes:.0f} minutes: {r.warmup_min:.0f} warm-up, "
-                       f"then {r.blocks_off} blocks without and {r.blocks_on} with the buzz.")
+            out.append(f"{r.session} ({session_date(r)}): {plural(round(r.minutes), 'minute')}: "
+                       f"{r.warmup_min:.0f} warm-up, then {plural(r.blocks_off, 'block')} without and {r.blocks_on} "
+                       f"with the buzz.")
         else:
-            out.append(f"{r.session} ({session_date(r)}): {r.minutes:.0f} minutes, no block ran (the protocol needs "
-                       f"the 10-minute warm-up, then at least 20 minutes of blocks).")
+            out.append(f"{r.session} ({session_date(r)}): {plural(round(r.minutes), 'minute')}, no block ran (the "
+                       f"protocol needs the 10-minute warm-up, then at least 20 minutes of blocks).")
     return out
 
 
@@ -509,8 +510,9 @@ def _history(a: Analysis) -> list[Block]:
                "collapsed without", "verdict of this run"],
               [[session_date(r), _session_name(r), r.foot, f"{r.minutes:.0f}", str(r.blocks_on + r.blocks_off),
                 pct(r.engaged_rate), pct(r.collapse_on), pct(r.collapse_off), SHORT[r.verdict]] for r in a.sessions])
-    out: list[Block] = [("h2", f"History ({_n(len(a.sessions), 'session')}; {a.steps_used} landings judged, "
-                               f"{a.steps_calibration} used to learn the runner's usual pattern)"), ("table", t)]
+    out: list[Block] = [("h2", f"History ({plural(len(a.sessions), 'session')}; "
+                               f"{plural(a.steps_used, 'landing')} judged, {a.steps_calibration} used to learn "
+                               f"the runner's usual pattern)"), ("table", t)]
     tr = a.trend
     if tr.get("collapse_per_session") is not None:
         out.append(("p", f"Trend per session: collapses {_pts(tr['collapse_per_session'])}, toes engaged "
@@ -522,10 +524,6 @@ def _session_name(r: SessionResult) -> str:
     """The session id as stored (control characters escaped), and why it is damaged if it is."""
     return shown(r.session) + (f" (damaged: {shown(r.damage)}; every record that passed its CRC is here)"
                                if r.damage else "")
-
-
-def _n(k: int, noun: str) -> str:
-    return f"{k} {noun}{'' if k == 1 else 's'}"
 
 
 def _pts(x: float | None) -> str:
@@ -548,7 +546,8 @@ def document(a: Analysis, today: str | None = None, scope: str = "",
         period += f", {unknown} of unknown date"
     doc: list[Block] = [
         ("h1", f"archcue report: {shown(a.runner)}"),
-        ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {_n(len(a.sessions), 'session')}, {period}{scope}."),
+        ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {plural(len(a.sessions), 'session')}, "
+              f"{period}{scope}."),
         ("verdict", (a.verdict, f"VERDICT: {a.verdict}  --  {headline(a)}")),
     ]
     doc += [("p", line) for line in _explain(a)]
@@ -754,7 +753,7 @@ def pain_section(a: Analysis, notes: dict[str, Note]) -> list[Block]:
               [[session_date(r), shown(r.session), SHORT[r.verdict], pct(r.collapse_rate), _score(n.pain_during),
                 _score(n.pain_after), n.knee or "-", shown(n.drill) if n.drill is not None else "-"]
                for r, n in noted])
-    out: list[Block] = [("h2", f"Knee pain and drills ({_n(len(noted), 'session')} noted by the coach)"),
+    out: list[Block] = [("h2", f"Knee pain and drills ({plural(len(noted), 'session')} noted by the coach)"),
                         ("p", "Pain as the runner reported it, 0 (none) to 10 (worst), beside what the insole "
                               "measured in the same run."), ("table", t)]
     started = {r.session: r.started_at for r, _ in noted}

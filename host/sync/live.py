@@ -24,7 +24,7 @@ from firmware.core import channels, record
 from firmware.core import live as wire
 from host.store.records import decode, flag
 from host.sync.device_link import LinkError, open_serial
-from host.text import shown
+from host.text import plural, shown
 from host.verdict.analysis import judged, toe_judged
 from host.verdict.rule import WINDOW_MS
 
@@ -267,8 +267,8 @@ def watch(port: str, console: Console | None = None) -> int:
     finally:
         link.stop()
     if state.ended:
-        console.print(f"the run ended: session {state.session}, {state.recorded} steps recorded")
+        console.print(f"the run ended: session {state.session}, {plural(state.recorded, 'step')} recorded")
     else:
         console.print(f"live view closed; the insole goes on recording session {state.session} "
-                      f"({state.recorded} steps so far). `archcue pull` stops the run and copies it.")
+                      f"({plural(state.recorded, 'step')} so far). `archcue pull` stops the run and copies it.")
     return 0
