@@ -531,3 +531,25 @@ def test_imported_runs_get_no_insole_advice() -> None:
 @dataclasses.dataclass
 class _ImportedRow(Row):
     imported: str | None = None
+
+
+def test_run_labels_in_the_block_chart_never_overprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two insoles of one run and a short session before them start close together on the
+    chart's axis: their labels go on separate rows ("2026-12-062026-12-06 right" before)."""
+    from host.reports import figures
+
+    sessions = [(Row("r-000001", "right", "2026-12-06T07:00:00"), block_run(0.5, 3)),
+                (Row("r-000002", "right", "2026-12-06T07:01:00"), block_run(30, 1)),
+                (Row("l-000001", "left", "2026-12-06T07:01:00"), block_run(30, 2))]
+    a = analyse("ana", sessions)
+    drawn: list = []
+    monkeypatch.setattr(figures, "_png", lambda fig: drawn.append(fig) or b"")
+    figures.blocks_over_time(a, analysis.Steps.from_sessions(sessions))
+    [fig] = drawn
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in fig.axes[0].texts if t.get_text().startswith("2026-12-06")]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert len(boxes) == 3
+    assert not any(b.overlaps(c) for i, b in enumerate(boxes) for c in boxes[i + 1:])
+    title = fig.axes[0].title.get_window_extent(renderer)
+    assert not any(b.overlaps(title) for b in boxes)

@@ -86,6 +86,7 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     first = max(0, len(a.sessions) - LAST_RUNS)
     offset = 0.0
+    labels = []
     for i in range(first, len(a.sessions)):
         m = (s.session == i) & s.judged
         if not m.any():
@@ -102,17 +103,36 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
                edgecolor="white", linewidth=0.5)
         r = a.sessions[i]
         ax.axvline(offset, color="k", lw=1, ls="--")
-        ax.text(offset + 0.3, 1.02, f"{_date(r.started_at)} {r.foot}", transform=ax.get_xaxis_transform(),
-                fontsize=8, va="bottom")
+        labels.append((offset + 0.3, f"{_date(r.started_at)} {r.foot}"))
         offset += float(t[-1]) + 2
+    ax.set_xlim(-1, max(offset, 1))
+    rows = place_labels(ax, labels)
     ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
     ax.set_ylabel("landings with the arch collapsed")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     handles = [Patch(color=WARM, label="warm-up, no buzz"), Patch(color=OFF, label="block without buzz"),
                Patch(color=ON, label="block with buzz")]
     ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
-    ax.set_title("Collapses block by block" + (f" (last {LAST_RUNS} runs)" if first else ""), pad=16)
+    ax.set_title("Collapses block by block" + (f" (last {LAST_RUNS} runs)" if first else ""), pad=16 + 13 * rows)
     return _png(fig)
+
+
+def place_labels(ax: plt.Axes, labels: list[tuple[float, str]]) -> int:
+    """Labels above the axes at their x (data), each on the lowest row where it overlaps no
+    other (the two insoles of one run, or a short session, start close together). Returns the
+    rows used beyond the first."""
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    placed: list = []
+    rows = 0
+    for x, label in labels:
+        text = ax.text(x, 1.02, label, transform=ax.get_xaxis_transform(), fontsize=8, va="bottom")
+        row = 0
+        while any(text.get_window_extent(renderer).expanded(1.05, 1.0).overlaps(box) for box in placed):
+            row += 1
+            text.set_y(1.02 + 0.07 * row)
+        placed.append(text.get_window_extent(renderer).expanded(1.05, 1.0))
+        rows = max(rows, row)
+    return rows
 
 
 def session_trend(a: Analysis) -> bytes:
