@@ -34,6 +34,12 @@ class Progress:
         return (f"[{bar:<24}] {self.done / 1024:7.1f}/{self.total / 1024:.1f} KiB "
                 f"{self.rate() / 1024:6.1f} KiB/s  {self.label}")
 
+    def stop(self) -> None:
+        """End a line the bar started early: an error follows on a line of its own."""
+        if self.tty and self.last:
+            self.stream.write("\n")
+            self.stream.flush()
+
     def finish(self) -> None:
         self.stream.write(("\r" if self.tty else "") + self.line() + "\n")
         self.stream.flush()

@@ -82,6 +82,46 @@ def test_link_cut_mid_transfer_stores_nothing_partial(insole: Virtual, tmp_path:
     assert again.imported and _counts(tmp_path / "s.sqlite")[0] == len(again.imported)
 
 
+def test_an_insole_unplugged_mid_pull_gets_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The virtual insole vanishes as the pull starts copying (its pty closes, as a USB serial
+    port does when the cable is pulled): one line that says so and what to do, not pyserial's
+    message; nothing partial in the store."""
+    v = Virtual(tmp_path, name="unplugged")
+    wait_for(lambda: v.steps_logged() > 2000)
+    real_read = device_link.Insole.read
+    calls = {"n": 0}
+
+    def unplug_then_read(self, sid: str, offset: int, n: int) -> bytes:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            v.proc.kill()  # the cable out: the port is gone
+            v.proc.wait()
+        return real_read(self, sid, offset, n)
+
+    monkeypatch.setattr(device_link.Insole, "read", unplug_then_read)
+    db = tmp_path / "s.sqlite"
+    try:
+        assert archcue(["--store", str(db), "pull", "--port", v.port]) == 1
+    finally:
+        v.stop()
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (f"archcue: {os.path.realpath(v.port)}: link lost: the insole was unplugged (or its USB port "
+                       "failed); 0 new sessions stored whole before it, nothing partial, and the insole keeps every "
+                       "session the store lacks: plug it in and run `archcue pull` again")
+    assert calls["n"] == 1 and _counts(db) == (0, 0, 0)
+
+
+def test_a_link_lost_names_its_cause() -> None:
+    import serial
+    from mpremote.transport import TransportError
+
+    assert "unplugged" in str(device_link.link_lost("/dev/ttyUSB0", serial.SerialException("device reports "
+                                                                                             "readiness to read")))
+    assert str(device_link.link_lost("/dev/ttyUSB0", TransportError("timeout waiting for first EOF reception"))) == \
+        "/dev/ttyUSB0: link lost: the insole stopped answering"
+
+
 def test_pull_killed_at_random_points_then_completes(insole: Virtual, tmp_path: Path) -> None:
     db = tmp_path / "s.sqlite"
     rng = random.Random(7)

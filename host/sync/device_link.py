@@ -34,6 +34,19 @@ class LinkError(UserError):
     pass
 
 
+class LinkLost(LinkError):
+    """The insole stopped answering mid-conversation: unplugged, reset or hung."""
+
+
+def link_lost(port: str, e: BaseException) -> LinkLost:
+    """One line for a link that broke, in words, not the serial library's: an OS error on the port
+    (pyserial's SerialException is one) is the cable or the port gone; anything else (mpremote's
+    timeouts) an insole that went quiet."""
+    why = "the insole was unplugged (or its USB port failed)" if isinstance(e, OSError) else \
+        "the insole stopped answering"
+    return LinkLost(f"{port}: link lost: {why}")
+
+
 def find_port(port: str | None) -> str:
     """The port to use: the one given, or the single ESP32-looking USB device plugged in."""
     if port:
@@ -127,7 +140,7 @@ class Insole:
         try:
             out, err = self.t.exec_raw(f"import sync\nsync.{expr}", timeout=timeout)
         except (TransportError, OSError) as e:
-            raise LinkError(f"{self.port}: link lost ({e or type(e).__name__})") from None
+            raise link_lost(self.port, e) from None
         if err:
             raise LinkError(f"{self.port}: the insole reported an error: {err.decode(errors='replace').strip()}")
         return out

@@ -23,7 +23,7 @@ from rich.text import Text
 from firmware.core import channels, record
 from firmware.core import live as wire
 from host.store.records import decode, flag
-from host.sync.device_link import LinkError, open_serial
+from host.sync.device_link import LinkError, link_lost, open_serial
 from host.text import plural, shown
 from host.verdict.analysis import judged, toe_judged
 from host.verdict.rule import WINDOW_MS
@@ -67,7 +67,7 @@ class LiveLink:
         try:
             self.serial.write(data)
         except (serial.SerialException, OSError) as e:
-            raise LinkError(f"{self.port}: link lost ({e})") from None
+            raise link_lost(self.port, e) from None
 
     def events(self) -> Iterator[tuple | None]:
         """Parsed lines as they come (each acknowledged), None about every 0.2 s of silence."""
@@ -78,7 +78,7 @@ class LiveLink:
             try:
                 data = self.serial.read(max(1, self.serial.in_waiting))
             except (serial.SerialException, OSError) as e:
-                raise LinkError(f"{self.port}: link lost ({e})") from None
+                raise link_lost(self.port, e) from None
             self.pending += data
             *lines, self.pending = self.pending.split(b"\n")
             for line in lines:

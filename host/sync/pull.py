@@ -13,7 +13,8 @@ from host.insole_config import check_config
 from host.progress import Progress
 from host.store.db import Store
 from host.store.records import SessionFileError, parse_session
-from host.sync.device_link import Insole, LinkError
+from host.sync.device_link import Insole, LinkError, LinkLost
+from host.text import plural
 
 CHUNK = 4096  # bytes per read: large enough that the REPL round trip is small next to it
 
@@ -94,6 +95,7 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
          quiet: bool = False, chunk_size: int = CHUNK) -> PullReport:
     insole = Insole(port)
     report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run)
+    progress: Progress | None = None
     try:
         cfg = _new_config(insole.info["config"], runner, foot, config_file)  # validated before any write
         if set_clock:
@@ -128,6 +130,12 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
             for sid, sha in verified:
                 if insole.call_json(f"delete({sid!r}, {sha!r})").get("deleted"):
                     report.cleared += 1
+    except LinkLost as e:
+        if progress is not None:
+            progress.stop()
+        raise LinkLost(f"{e}; {plural(len(report.imported), 'new session')} stored whole before it, nothing partial, "
+                       "and the insole keeps every session the store lacks: plug it in and run `archcue pull` again"
+                       ) from None
     finally:
         if restart:
             insole.restart()
