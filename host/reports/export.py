@@ -50,7 +50,8 @@ steps.csv: one row per landing detected by the insole.
                           count; cue_block: the landing fell in a block with the buzz on)
 
 sessions.csv: one row per session.
-  started_at              insole clock at the start (empty: clock not set before that run)
+  started_at              insole clock at the start, or an import's start time (empty: the
+                          insole's clock was not set, or an import without a start time)
   steps, recovered, sealed   landings; 1 if recovered after a power cut; 1 if the run ended cleanly
   pain_during, pain_after knee pain the runner reported, 0 (none) to 10 (worst); empty: not noted
   knee, drill             which knee (left, right, both); the drill tried (toe-curl, hips-core,
