@@ -424,3 +424,18 @@ def test_progress_line_on_a_terminal() -> None:
     importer.RunProgress(45 * 60_000, tty)(12 * 60_000 + 30_000)
     importer.RunProgress(45 * 60_000, pipe)(12 * 60_000)
     assert tty.getvalue() == "\rfirmware: 12:30 of 45:00 (28%)   " and pipe.getvalue() == ""
+
+
+def test_a_report_on_imported_runs_gives_no_insole_advice(tmp_path: Path, run_csv: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the store: the session's `imported` provenance reaches the report's words."""
+    store = tmp_path / "s.sqlite"
+    assert _archcue(store, "import", str(run_csv), "--units", "newton", "--runner", "ana") == 0
+    assert [r.imported for r in Store(store).sessions("ana")] == ["csv"]
+    capsys.readouterr()
+    assert _archcue(store, "report", "ana") == 0
+    out = capsys.readouterr().out
+    assert "date unknown (imported without --started-at)" in out and "the import's --config cue mode" in out
+    assert "`archcue import FILE --runner RUNNER --config C.json`" in out
+    for insole_words in ("insole clock", "button", "archcue pull"):
+        assert insole_words not in out, insole_words

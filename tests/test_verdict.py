@@ -526,6 +526,8 @@ def test_imported_runs_get_no_insole_advice() -> None:
     assert "date unknown (imported without --started-at)" in out
     assert "the import's --config has the block timing the runner followed" in out
     assert "`archcue import FILE --runner RUNNER --config C.json`" in out
+    assert "\"the buzz\" in this report is the cue the runner followed" in out
+    assert "imported recordings" not in text(insole)
 
 
 @dataclasses.dataclass

@@ -48,6 +48,9 @@ IMPORT_PROTOCOL_WORDS = ("record a steady, easy run of at least 30 minutes: the 
                          "one-minute blocks without and with a cue to curl the toes into the ground at landing; then "
                          "`archcue import FILE --runner RUNNER --config C.json` with that timing in C.json "
                          "(`cue_mode` blocks, `warmup_s`, `block_s`), and `archcue report RUNNER`")
+IMPORTED_WORDS = ("These runs are imported recordings: \"the buzz\" in this report is the cue the runner followed "
+                  "while the recording was made. The import replays the recording through the insole's firmware with "
+                  "the --config's block timing; it cannot buzz the runner.")
 CURLING_UNKNOWN = {  # why curling's effect is not estimable (host/verdict/rule.py: curling_unknown)
     "toes": "the buzz did not change the toes",
     "few": "too few collapses among the landings the buzz made curl",
@@ -554,6 +557,8 @@ def document(a: Analysis, today: str | None = None, scope: str = "",
     doc += [("h2", "What to do next"), ("list", _next_steps(a))]
     if a.sessions:
         doc += [("h2", "The runs"), ("list", _run_lines(a))]
+    if imported_only(a):
+        doc.append(("p", IMPORTED_WORDS))
     doc += _evidence(a)
     doc.append(("figures", None))
     if a.sessions:
