@@ -174,6 +174,24 @@ def more_minutes_check(model: str, seeds: range, analysed: Analysed) -> tuple[in
     return inconclusive, named, settled
 
 
+def estimable_check(model: str, analysed: list) -> Row:
+    """Issue 20: every number in the report estimable or absent. Over the power table's reports:
+    how many have curling's effect not estimable (and their verdicts: it decides nothing), and
+    how many rows marked deciding span "100% fewer" to "100% more" (must be none)."""
+    import re
+
+    from host.reports.report import text
+    from host.verdict.rule import curling_unknown
+
+    unknown = Counter(a.verdict for a in analysed if a.primary is not None and curling_unknown(a.primary, a.rule))
+    marked = [line for a in analysed for line in text(a).splitlines() if line.startswith("> ")]
+    spans = [line for line in marked if (m := re.search(r"between 100% fewer and (an unbounded increase|(\d+)% more)",
+                                                        line)) and (m.group(2) is None or int(m.group(2)) >= 100)]
+    return (f"estimable numbers, {model} model", f"{len(spans)}/{len(marked)} marked rows span 100% fewer to 100% more",
+            f"{sum(unknown.values())} of {len(analysed)} reports have curling's effect not estimable ("
+            + (", ".join(f"{v} {k}" for k, v in unknown.items()) or "none") + "); it decides none of them")
+
+
 def _label(strength: float) -> str:
     return "non-responder" if strength >= 1 else f"engaged toes cut collapses to {100 * strength:.0f}%"
 
@@ -186,8 +204,10 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
     for model in MODELS:
         singles = [(s,) for s in seeds]
         one = verdict_runs(model, singles)
+        every = []
         for insoles, runners in (("one insole", singles), ("two insoles", [(s, s + half) for s in seeds[:half]])):
             analysed = one if len(runners[0]) == 1 else verdict_runs(model, runners)
+            every += [a for runs in analysed.values() for a in runs]
             counts = {key: Counter(a.verdict for a in runs) for key, runs in analysed.items()}
             md += [f"\n{model} model, {insoles}, {len(runners)} runners (runs per verdict)\n",
                    "| runner | run (min) | " + " | ".join(VERDICTS) + " |", "|---|---|" + "---|" * len(VERDICTS)]
@@ -198,6 +218,7 @@ def power_table(seeds: range = range(1, 21)) -> list[Row]:
                              ", ".join(f"{v} {c[v]}/{len(runners)}" for v in VERDICTS if c[v]),
                              "first minutes of 45-minute block-protocol runs through the firmware (10 min warm-up)"
                              + ("; two insoles = two seeds as left and right" if len(runners[0]) > 1 else "")))
+        rows.append(estimable_check(model, every))
         inc, named, settled = more_minutes_check(model, seeds, one)
         rows.append((f"'more minutes' check, {model} model", f"{settled}/{named} settled",
                      f"of {inc} inconclusive 20/30-minute runs, {named} named minutes within the 45-minute run; "
