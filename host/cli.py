@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from host.command import UserError, dispatch
 from host.store.db import DEFAULT_STORE, UNASSIGNED, Store, StoreError
@@ -15,6 +16,9 @@ from host.store.notes import Note
 from host.sync.device_link import find_port
 from host.text import check_name, shown
 from host.verdict.rule import EQUIVALENCE
+
+if TYPE_CHECKING:
+    from host.sync.pull import PullReport
 
 USER_ERRORS = (UserError,)
 
@@ -33,12 +37,13 @@ def cmd_pull(args: argparse.Namespace) -> int:
     port = find_port(args.port)  # after the checks: bad input is refused without an insole
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
-             config_file=config_file, restart=not args.no_restart)
+             config_file=config_file, restart=not args.no_restart, clear_damaged=args.clear_damaged)
     if r.stopped_run:
         print(f"the insole was recording: run stopped and saved, {r.stopped_run[1]} steps "
               f"(session {shown(r.stopped_run[0])})")
+    clearing = args.clear or args.clear_damaged
     print(f"insole {shown(r.device)}: {r.on_device} session(s) on the insole, {len(r.imported)} imported, "
-          f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
+          f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if clearing else ""))
     for sid, runner in r.placed:
         print(f"  {shown(sid)} -> {shown(runner)}")
     if r.imported:
@@ -47,15 +52,35 @@ def cmd_pull(args: argparse.Namespace) -> int:
         )
     if r.config_written:
         print("config written to the insole (takes effect as it restarts)")
-    if r.damaged:
-        print(f"{len(r.damaged)} damaged session(s) stored with every valid record, kept on the insole:")
-        for sid, why in r.damaged:
+    _print_leftovers(r)
+    return 1 if r.not_cleared else 0
+
+
+def _print_leftovers(r: PullReport) -> None:
+    """What the pull did with sessions that were not simply whole, and what stays on the insole and why."""
+    for sid in r.resealed:
+        print(f"{shown(sid)}: its trailer was damaged, every record intact: stored whole, trailer rebuilt")
+    if r.saved:
+        print(f"{len(r.saved)} damaged or unreadable file(s) copied byte for byte and deleted from the insole "
+              "(the damaged sessions' valid records are in the store):")
+        for sid, copy in r.saved:
+            print(f"  {shown(sid)} -> {shown(copy)}")
+    damaged = [(sid, why) for sid, why in r.damaged if sid not in r.removed]
+    if damaged:
+        print(f"{len(damaged)} damaged session(s) stored with every valid record, kept on the insole "
+              "(`archcue pull --clear-damaged` keeps a copy of each file beside the store and deletes it):")
+        for sid, why in damaged:
             print(f"  {shown(sid)}: {shown(why)}")
-    if r.unreadable:
-        print(f"{len(r.unreadable)} unreadable session file(s) kept on the insole:")
-        for sid, why in r.unreadable:
+    unreadable = [(sid, why) for sid, why in r.unreadable if sid not in r.removed]
+    if unreadable:
+        print(f"{len(unreadable)} unreadable session file(s) kept on the insole:")
+        for sid, why in unreadable:
             print(f"  {shown(sid)}: {shown(why)}")
-    return 1 if r.left_behind else 0
+    for sid, why in r.not_cleared:
+        print(f"{shown(sid)}: not cleared ({shown(why)}); pull again")
+    if r.kept or r.not_cleared:
+        return
+    print("nothing left on the insole that the store lacks" if r.on_device else "the insole holds no session")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -117,7 +142,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                  f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
                  f"imported from {source.get('file')} ({source.get('format')})" if source else "",
                  _last_move(moves.get(s.id, [])),
-                 "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")]
+                 "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else ""),
+                 "trailer rebuilt from its records" if s.summary and s.summary.get("rebuilt") else ""]
         note = "; ".join(p for p in parts if p)
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
               f"{shown(s.started_at or '-'):<20} {shown(note)}")
@@ -283,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "in the store.")
     p.add_argument("--port", help="serial port (default: the single ESP32 USB device plugged in)")
     p.add_argument("--clear", action="store_true", help="delete sessions from the insole once verified in the store")
+    p.add_argument("--clear-damaged", action="store_true",
+                   help="also delete damaged and unreadable session files (every valid record of a damaged one "
+                        "is in the store first); each file is saved byte for byte in damaged/ beside the store")
     p.add_argument("--runner", help="store the sessions this pull imports that name no runner under this "
                                     "runner, and write it to the insole (its next sessions carry it)")
     p.add_argument("--foot", choices=("left", "right"),

@@ -174,8 +174,8 @@ class Store:
 
     def import_session(self, data: bytes, sha256: str, expect_id: str | None = None) -> tuple[str, bool]:
         """Import one pulled session file. Returns (session id, newly imported). A session
-        already stored with the same content is left as is; a sealed version replaces an
-        unsealed or damaged one pulled earlier. Every CRC-valid record is stored; a
+        already stored whole is left as is; a whole copy replaces an unsealed or damaged one
+        pulled earlier (also the same file, when this archcue reads it whole). Every CRC-valid record is stored; a
         session with fewer than its file says is stored as damaged."""
         return self.import_parsed(parse_session(data, expect_id), sha256)
 
@@ -196,8 +196,8 @@ class Store:
         header, blob, trailer = parsed.header, parsed.records, parsed.trailer
         sid = header["session"]
         old = self.db.execute("SELECT sha256, summary_json, status FROM sessions WHERE id = ?", (sid,)).fetchone()
-        if old is not None and (old[0] == sha256 or (old[1] is not None and old[2] == "ok")):
-            return sid, False
+        if old is not None and (old[1] is not None and old[2] == "ok" or old[0] == sha256 and parsed.damage):
+            return sid, False  # stored whole already, or this same file read no better than before
         prior = self.db.execute("SELECT to_runner, to_foot FROM assignments WHERE session_id = ? "
                                 "ORDER BY rowid DESC LIMIT 1", (sid,)).fetchone()
         placed = not header.get("runner") and runner is not None and prior is None
