@@ -96,6 +96,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     print(f"imported {args.recording} ({args.format}): session {shown(r.session)} -> {shown(r.runner)}, "
           f"{r.steps} steps, started {r.started_at or 'at an unknown time (--started-at sets it)'}")
+    for old, steps in r.replaced:
+        print(f"it replaces session {shown(old)} ({steps} steps), an earlier import of this recording's beginning: "
+              "the run is counted once, the notes on it moved over")
     print(f"next: archcue report {shown(r.runner)}")
     return 0
 

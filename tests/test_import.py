@@ -146,7 +146,8 @@ def test_csv_import_is_the_firmwares_session_with_provenance(tmp_path: Path, run
     assert f"session {row.id} -> ana" in out and row.foot == "left" and row.started_at == "2026-11-29T07:30:00"
     header = Store(store).headers([row.id])[row.id]
     assert header["imported"] == {"file": "lab run.csv", "format": "csv", "units": "newton",
-                                  "sha256": hashlib.sha256(run_csv.read_bytes()).hexdigest()}
+                                  "sha256": hashlib.sha256(run_csv.read_bytes()).hexdigest(),
+                                  "bytes": run_csv.stat().st_size}
     assert header["runner"] == "ana" and header["config"]["foot"] == "left" and header["session"] == row.id
     # the records are the firmware's own run over the same frames, byte for byte
     rec = read_recording(run_csv, "newton")

@@ -11,15 +11,23 @@ of everything that shapes the steps (format, units, foot, rate, config), so impo
 file the same way again finds the session already stored and adds nothing; a different
 runner name does not make another copy (`archcue assign` moves it). Nothing touches the store
 until the session is sealed; the import itself is one transaction.
+
+A recording imported while it was still being written and then again once finished is counted
+once: a file that changes while it is read is refused (host/sources/recording.py), and the
+finished file, whose beginning is byte for byte the file imported before, replaces that import
+(_shorter_versions; the coach's notes on it move to the new session). Replacing rather than
+refusing: the coach's intent is plain (the same run, now whole), the new session holds every
+step the old one did, and a refusal would only ask for a second command with nothing to decide.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -30,7 +38,7 @@ from hardware.board_data import load_board
 from host.command import UserError
 from host.insole_config import load_config
 from host.sources import engine, moticon
-from host.sources.recording import Recording, read_recording
+from host.sources.recording import CsvRecording, Samples, settled
 from host.store.db import Store
 from host.store.records import Parsed, parse_session
 from host.text import check_name
@@ -57,6 +65,7 @@ class Imported:
     new: bool  # False: it was there already, nothing was added
     steps: int
     started_at: str | None
+    replaced: list[tuple[str, int]] = field(default_factory=list)  # (session, steps) of the shorter version(s)
 
 
 def import_recording(store_path: Path, opts: Options, note: Callable[[str], None],
@@ -67,28 +76,28 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     units = _units(opts)
     engine.check_rate(opts.rate)
     started_at = _iso(opts.started_at) if opts.started_at else None
-    data = _read(opts.source)
-    digest = hashlib.sha256(data).hexdigest()
     config = _config(opts)
-    rec, exported_at = _recording(opts, units)
+    rec, exported_at, digest, size = _recording(opts, units)
     device = f"{opts.format}-{_identity(digest, opts, units, config)[:8]}"
     found = _stored(store_path, device)
     if found is not None:
         return found
+    shorter = _shorter_versions(store_path, opts, units, config, size)
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
-        provenance = {"file": opts.source.name, "sha256": digest, "format": opts.format,
+        provenance = {"file": opts.source.name, "sha256": digest, "bytes": size, "format": opts.format,
                       "units": units}
         session = _run(rec, opts, units, config, Path(tmp), note, progress)
         sealed = _reseal(session.header, session.records, device, started_at or exported_at, provenance,
                          Path(tmp) / "import")
-        return _store(store_path, sealed.read_bytes(), sealed.stem, started_at or exported_at)
+        return _store(store_path, sealed.read_bytes(), sealed.stem, started_at or exported_at, shorter)
 
 
-def _run(rec: Recording, opts: Options, units: str, config: dict, work: Path, note: Callable[[str], None],
+def _run(rec: Samples, opts: Options, units: str, config: dict, work: Path, note: Callable[[str], None],
          progress: TextIO | None) -> Parsed:
     """The firmware's session over the recording, as the simulated insole sealed it."""
-    watch = RunProgress(rec.t_ms[-1] - rec.t_ms[0], progress) if progress else None
-    run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, work, note, progress=watch)
+    watch = RunProgress(rec.t_last - rec.t_first, progress) if progress else None
+    run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, work, note, progress=watch,
+                        records=False)
     if watch:
         watch.finish()
     sid, = run.result.sessions
@@ -101,11 +110,13 @@ def _run(rec: Recording, opts: Options, units: str, config: dict, work: Path, no
     return parsed
 
 
-def _store(store_path: Path, blob: bytes, sid: str, started_at: str | None) -> Imported:
+def _store(store_path: Path, blob: bytes, sid: str, started_at: str | None,
+           replaces: list[tuple[str, int]]) -> Imported:
     store = Store(store_path, create=True)
     try:
-        sid, new = store.import_session(blob, hashlib.sha256(blob).hexdigest(), sid)
-        return Imported(sid, store.runner_of(sid), new, store.steps(sid).size, started_at)
+        sid, new = store.import_session(blob, hashlib.sha256(blob).hexdigest(), sid,
+                                        replaces=[old for old, _ in replaces])
+        return Imported(sid, store.runner_of(sid), new, store.steps(sid).size, started_at, replaces)
     finally:
         store.close()
 
@@ -138,20 +149,67 @@ def _iso(text: str) -> str:
     return at.isoformat(timespec="seconds")
 
 
-def _read(path: Path) -> bytes:
+def _recording(opts: Options, units: str) -> tuple[Samples, str | None, str, int]:
+    """(recording, the export's own start time, the file's SHA-256 and size). A CSV is read in
+    chunks (and checked unchanged when it is read again for the firmware); a Moticon export whole."""
+    if opts.format == "csv":
+        rec = CsvRecording(opts.source, units, opts.rate)
+        settled(opts.source, rec.stat)
+        return rec, None, rec.sha256, rec.size
+    assert opts.foot is not None
+    before = _stat(opts.source)
+    export = moticon.read_export(opts.source)
+    digest, size = _file_sha(opts.source)
+    settled(opts.source, before)
+    return moticon.recording(export, opts.foot), export.started_at, digest, size
+
+
+def _stat(path: Path) -> os.stat_result:
     try:
-        return path.read_bytes()
+        return os.stat(path)
     except OSError as e:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
 
 
-def _recording(opts: Options, units: str) -> tuple[Recording, str | None]:
-    """(recording, the export's own start time)."""
-    if opts.format == "csv":
-        return read_recording(opts.source, units), None
-    assert opts.foot is not None
-    export = moticon.read_export(opts.source)
-    return moticon.recording(export, opts.foot), export.started_at
+def _file_sha(path: Path, size: int | None = None) -> tuple[str, int]:
+    """(SHA-256, bytes) of the file, or of its first `size` bytes, read in blocks."""
+    sha, done = hashlib.sha256(), 0
+    try:
+        with open(path, "rb") as f:
+            while size is None or done < size:
+                block = f.read(1 << 20 if size is None else min(1 << 20, size - done))
+                if not block:
+                    break
+                sha.update(block)
+                done += len(block)
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    return sha.hexdigest(), done
+
+
+def _shorter_versions(store_path: Path, opts: Options, units: str, config: dict, size: int) -> list[tuple[str, int]]:
+    """(session, steps) of earlier imports of a shorter version of this very recording, run the
+    same way: the file imported then is the beginning of this one, byte for byte (a recording
+    imported while it was still being written, say). This import replaces them, so the store
+    counts the run once. (Imports made before archcue kept the file's size are not found.)"""
+    if not store_path.is_file():
+        return []
+    store = Store(store_path, create=False)
+    try:
+        rows = store.sessions()
+        headers = store.headers([s.id for s in rows])
+    finally:
+        store.close()
+    found = []
+    for row in rows:
+        source = headers[row.id].get("imported") or {}
+        old_size, old_sha = source.get("bytes"), source.get("sha256")
+        if (source.get("format") == opts.format and type(old_size) is int and 0 < old_size < size
+                and isinstance(old_sha, str)
+                and row.device == f"{opts.format}-{_identity(old_sha, opts, units, config)[:8]}"
+                and _file_sha(opts.source, old_size)[0] == old_sha):
+            found.append((row.id, row.n_steps))
+    return found
 
 
 def _config(opts: Options) -> dict:
