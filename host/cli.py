@@ -411,6 +411,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# what the disk or the system did to the store (sqlite3.OperationalError's words), for the coach
+_STORE_TROUBLE = {
+    "database or disk is full": "the disk is full: free some space and try again",
+    "readonly database": "the store cannot be written (a read-only disk or mount, or no permission)",
+    "unable to open database file": "the store cannot be opened (is its folder there and writable?)",
+    "database is locked": "another archcue is writing to the store: try again in a moment",
+    "disk I/O error": "the disk failed a read or a write",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func = args.func
@@ -418,8 +428,13 @@ def main(argv: list[str] | None = None) -> int:
     def guarded(a: argparse.Namespace) -> int:
         try:
             return func(a)
+        except sqlite3.OperationalError as e:
+            why = next((words for cause, words in _STORE_TROUBLE.items() if cause in str(e)), None)
+            if why is None:  # our SQL: a bug
+                raise
+            raise StoreError(f"{a.store}: {why} ({e}); nothing was changed") from None
         except sqlite3.DatabaseError as e:
-            if type(e) is not sqlite3.DatabaseError:  # OperationalError etc.: our SQL, a bug
+            if type(e) is not sqlite3.DatabaseError:  # IntegrityError etc.: our SQL, a bug
                 raise
             raise StoreError(f"{a.store}: the store is damaged ({e})") from None
 

@@ -2,6 +2,7 @@
 strings read from it made safe to print."""
 from __future__ import annotations
 
+import html
 import unicodedata
 
 from host.command import UserError
@@ -36,6 +37,17 @@ def shown(value: object) -> str:
     if not any(_unsafe(ch) for ch in text):
         return text
     return "".join(ch.encode("unicode_escape").decode("ascii") if _unsafe(ch) else ch for ch in text)
+
+
+def shown_text(text: str) -> str:
+    """Text made of lines (a report, an error), each line as shown() would print it: its line
+    breaks kept, any other control character escaped."""
+    return "\n".join(shown(line) for line in text.split("\n"))
+
+
+def escaped_html(value: object) -> str:
+    """shown(), then HTML-escaped: what an HTML report writes of a string."""
+    return html.escape(shown(value))
 
 
 def repair(value: str) -> str:

@@ -117,3 +117,19 @@ def test_export_refuses_before_writing_any_file(store: str, tmp_path: Path,
     assert archcue(["--store", store, "export", "ana", "--csv", str(folder)]) == 1
     assert "notes.csv is a FIFO" in capsys.readouterr().err
     assert sorted(p.name for p in folder.iterdir()) == ["notes.csv"]
+
+
+def test_a_headers_strings_reach_no_output_raw(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A header's started_at and foot with terminal escape codes: text, HTML and JSON reports and
+    the sessions listing show them escaped (the report printed them raw)."""
+    evil = "\x1b[2J\x1b]0;owned\x07"
+    data = sealed_session(20, extra={"started_at": f"2026{evil}-11-01T07:00", "board": evil, "foot": "l\x1bft"})
+    db = str(tmp_path / "s.sqlite")
+    Store(db).import_session(data, hashlib.sha256(data).hexdigest())
+    for args in (["report", "ana"], ["report", "ana", "--format", "html"], ["report", "ana", "--format", "json"],
+                 ["sessions"], ["runners"]):
+        assert archcue(["--store", db, *args]) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out, args
+    assert archcue(["--store", db, "report", "ana"]) == 0
+    assert r"2026\x1b[2J" in capsys.readouterr().out  # shown, escaped

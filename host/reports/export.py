@@ -18,6 +18,7 @@ import numpy as np
 
 from firmware.core import record
 from host.command import UserError
+from host.files import kind
 from host.store.notes import NOTE_COLUMNS, standing
 from host.store.records import flag
 
@@ -81,10 +82,6 @@ class OutputError(UserError):
     pass
 
 
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"))
-
-
 def regular_target(path: Path) -> tuple[Path, os.stat_result | None]:
     """The regular file `path` names, and its stat (None: a new file). A symlink is followed, as
     a shell's `>` follows it: the link stays and the file it points to is replaced. A folder,
@@ -97,9 +94,8 @@ def regular_target(path: Path) -> tuple[Path, os.stat_result | None]:
         return target, None
     if stat.S_ISREG(st.st_mode):
         return target, st
-    kind = next((what for test, what in _KINDS if test(st.st_mode)), "not a regular file")
     via = f" (a link to {target})" if target != Path(path).absolute() else ""
-    raise OutputError(f"{path}{via} is {kind}: archcue writes regular files only; nothing was written")
+    raise OutputError(f"{path}{via} is {kind(st.st_mode)}: archcue writes regular files only; nothing was written")
 
 
 def _umask() -> int:

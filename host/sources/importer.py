@@ -83,6 +83,7 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     if found is not None:
         return found
     shorter = _shorter_versions(store_path, opts, units, config, size)
+    _check_writable(store_path)  # before the firmware's run, which takes a while
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
         provenance = {"file": opts.source.name, "sha256": digest, "bytes": size, "format": opts.format,
                       "units": units}
@@ -162,6 +163,15 @@ def _recording(opts: Options, units: str) -> tuple[Samples, str | None, str, int
     digest, size = _file_sha(opts.source)
     settled(opts.source, before)
     return moticon.recording(export, opts.foot), export.started_at, digest, size
+
+
+def _check_writable(store_path: Path) -> None:
+    """The store (or the folder it will be made in) can be written: a read-only disk or mount is
+    said before the run, not after it (a full disk shows only as the import writes)."""
+    target = store_path if store_path.exists() else next(p for p in store_path.parents if p.exists())
+    if not os.access(target, os.W_OK):
+        raise UserError(f"{store_path}: the store cannot be written (a read-only disk or mount, or no "
+                        "permission); nothing was imported")
 
 
 def _stat(path: Path) -> os.stat_result:

@@ -9,12 +9,10 @@ frames in a second (to_frame_chunks), so an import's memory does not grow with t
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import hashlib
 import math
 import os
-import stat
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -28,6 +26,7 @@ from firmware.core import config as fw_config
 from firmware.core import fsr, record
 from firmware.core.channels import NAMES as CHANNELS
 from host.command import UserError
+from host.files import open_regular
 
 UNITS = ("newton", "adc")
 STEP_COLUMNS = ("ic_ms", "to_ms", "collapse", "toe_engaged", "cued", "stance_ms", "peak_total",
@@ -135,7 +134,7 @@ class CsvRecording:
         self.steps = _StepHistogram()
         self.regular: set[int] | None = None if rate is None else {rate}  # None: not narrowed yet
         self.header: list[str] = []
-        with _open_regular(self.path) as (f, self.stat):
+        with open_regular(self.path, RecordingError) as (f, self.stat):
             sha = hashlib.sha256()
             for t, _ in self._read(f, sha, check=True):
                 self._learn(t)
@@ -155,7 +154,7 @@ class CsvRecording:
 
     def chunks(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(t_ms, values (k, 6)) chunk by chunk, the file read again; RecordingError if it changed."""
-        with _open_regular(self.path) as (f, st):
+        with open_regular(self.path, RecordingError) as (f, st):
             sha = hashlib.sha256()
             if _identity(st) == _identity(self.stat):
                 yield from self._read(f, sha, check=False)
@@ -314,29 +313,6 @@ def _text_lines(path: Path, f: BinaryIO, sha: hashlib._Hash, numbers: _LineNumbe
         yield line
 
 
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
-
-
-@contextlib.contextmanager
-def _open_regular(path: Path) -> Iterator[tuple[BinaryIO, os.stat_result]]:
-    """The file open for reading, and its stat; RecordingError for anything but a regular file
-    (a FIFO would hang the import, /dev/zero never ends), opened without blocking on one."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as e:
-        raise RecordingError(f"{path}: cannot read ({e.strerror})") from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        kind = next((what for test, what in _KINDS if test(st.st_mode)), "not a regular file")
-        raise RecordingError(f"{path} is {kind}: archcue reads a recording from a saved file (it reads it twice: "
-                             "checks, then frames)")
-    os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as f:
-        yield f, st
-
-
 def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
@@ -367,7 +343,7 @@ def settled(path: Path, before: os.stat_result) -> None:
 
 def read_text(path: Path) -> str:
     """A whole text file (a Moticon export), from a saved regular file."""
-    with _open_regular(path) as (f, _):
+    with open_regular(path, RecordingError) as (f, _):
         data = f.read()
     try:
         return data.decode("utf-8-sig")

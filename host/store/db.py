@@ -119,11 +119,16 @@ class Store:
         if not create and not self.path.is_file():
             raise StoreError(f"no store at {self.path} (pull an insole first, or check --store)")
         if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"{self.path}: cannot make its folder ({e.strerror})") from None
         try:
             self.db = sqlite3.connect(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
             version = self._version(create)
+        except sqlite3.OperationalError as e:  # the disk or a permission, not the file's content
+            raise StoreError(f"{self.path}: cannot open or create the store ({e}): is its folder writable?") from None
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a readable archcue store ({e})") from None
         if version in _MIGRATIONS:

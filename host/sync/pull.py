@@ -2,6 +2,7 @@
 (if asked) clear it from the insole."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -107,14 +108,20 @@ def _take(store: Store, report: PullReport, sid: str, data: bytes, sha: str,
 def _save_copy(folder: Path, sid: str, data: bytes) -> Path:
     """The file, byte for byte, beside the store before the insole deletes it: flushed to disk
     first, so a failure here deletes nothing."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{sid}.acs"
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UserError(f"{path}: cannot save the copy of {sid} ({e.strerror or e}); nothing more was deleted "
+                        "from the insole") from None
     return path
 
 
