@@ -95,7 +95,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                                       f"; `archcue assign {r.session} --runner ...` moves it"))
         return 0
     print(f"imported {args.recording} ({args.format}): session {shown(r.session)} -> {shown(r.runner)}, "
-          f"{r.steps} steps, started {r.started_at or 'at an unknown time (--started-at sets it)'}")
+          f"{r.steps} steps, started {shown(r.started_at or 'at an unknown time (--started-at sets it)')}")
     for old, steps in r.replaced:
         print(f"it replaces session {shown(old)} ({steps} steps), an earlier import of this recording's beginning: "
               "the run is counted once, the notes on it moved over")
