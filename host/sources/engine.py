@@ -147,8 +147,7 @@ def run_firmware(frames: np.ndarray | Path, rate_hz: int, board: dict, config: d
     prepare(device, board, cfg)
     if isinstance(frames, np.ndarray):
         write_frames(simdir / "frames.bin", frames)
-    elif frames != simdir / "frames.bin":
-        shutil.copyfile(frames, simdir / "frames.bin")
+    frames_path = simdir / "frames.bin" if isinstance(frames, np.ndarray) else frames
     haptics = simdir / "haptics.csv"
     haptics.unlink(missing_ok=True)
     before = set(sessionlog.session_ids(str(device)))
@@ -156,7 +155,7 @@ def run_firmware(frames: np.ndarray | Path, rate_hz: int, board: dict, config: d
     stalls = simdir / "stalls.csv"
     stall_spec = (flash_stall, str(stalls)) if flash_stall else None
     proc = subprocess.Popen([str(MICROPYTHON), "-X", "heapsize=2M", "-c",
-                             bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0, runner=runner_spec,
+                             bootstrap(device, frames_path, haptics, speed or 0.0, runner=runner_spec,
                                        flash_stall=stall_spec)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir,
                             env={**os.environ, "MICROPYPATH": ""})
