@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from host.command import UserError, dispatch
 from host.store.db import DEFAULT_STORE, UNASSIGNED, Store, StoreError
@@ -15,6 +16,9 @@ from host.store.notes import Note
 from host.sync.device_link import find_port
 from host.text import check_name, plural, shown
 from host.verdict.rule import EQUIVALENCE
+
+if TYPE_CHECKING:
+    from host.sync.pull import PullReport
 
 USER_ERRORS = (UserError,)
 
@@ -33,12 +37,13 @@ def cmd_pull(args: argparse.Namespace) -> int:
     port = find_port(args.port)  # after the checks: bad input is refused without an insole
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
-             config_file=config_file, restart=not args.no_restart)
+             config_file=config_file, restart=not args.no_restart, clear_damaged=args.clear_damaged)
     if r.stopped_run:
         print(f"the insole was recording: run stopped and saved, {plural(r.stopped_run[1], 'step')} "
               f"(session {shown(r.stopped_run[0])})")
+    clearing = args.clear or args.clear_damaged
     print(f"insole {shown(r.device)}: {plural(r.on_device, 'session')} on the insole, {len(r.imported)} imported, "
-          f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if args.clear else ""))
+          f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if clearing else ""))
     for sid, runner in r.placed:
         print(f"  {shown(sid)} -> {shown(runner)}")
     if r.imported:
@@ -47,15 +52,35 @@ def cmd_pull(args: argparse.Namespace) -> int:
         )
     if r.config_written:
         print("config written to the insole (takes effect as it restarts)")
-    if r.damaged:
-        print(f"{plural(len(r.damaged), 'damaged session')} stored with every valid record, kept on the insole:")
-        for sid, why in r.damaged:
+    _print_leftovers(r)
+    return 1 if r.not_cleared else 0
+
+
+def _print_leftovers(r: PullReport) -> None:
+    """What the pull did with sessions that were not simply whole, and what stays on the insole and why."""
+    for sid in r.resealed:
+        print(f"{shown(sid)}: its trailer was damaged, every record intact: stored whole, trailer rebuilt")
+    if r.saved:
+        print(f"{plural(len(r.saved), 'damaged or unreadable file')} copied byte for byte and deleted from the insole "
+              "(the damaged sessions' valid records are in the store):")
+        for sid, copy in r.saved:
+            print(f"  {shown(sid)} -> {shown(copy)}")
+    damaged = [(sid, why) for sid, why in r.damaged if sid not in r.removed]
+    if damaged:
+        print(f"{plural(len(damaged), 'damaged session')} stored with every valid record, kept on the insole "
+              "(`archcue pull --clear-damaged` keeps a copy of each file beside the store and deletes it):")
+        for sid, why in damaged:
             print(f"  {shown(sid)}: {shown(why)}")
-    if r.unreadable:
-        print(f"{plural(len(r.unreadable), 'unreadable session file')} kept on the insole:")
-        for sid, why in r.unreadable:
+    unreadable = [(sid, why) for sid, why in r.unreadable if sid not in r.removed]
+    if unreadable:
+        print(f"{plural(len(unreadable), 'unreadable session file')} kept on the insole:")
+        for sid, why in unreadable:
             print(f"  {shown(sid)}: {shown(why)}")
-    return 1 if r.left_behind else 0
+    for sid, why in r.not_cleared:
+        print(f"{shown(sid)}: not cleared ({shown(why)}); pull again")
+    if r.kept or r.not_cleared:
+        return
+    print("nothing left on the insole that the store lacks" if r.on_device else "the insole holds no session")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -72,8 +97,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"{what} is already in the store as session {shown(r.session)} ({shown(r.runner)}, "
                   f"{plural(r.steps, 'step')}): nothing added{moved}")
             continue
+        started = shown(r.started_at or "at an unknown time (--started-at sets it)")
         print(f"imported {what}: session {shown(r.session)} -> {shown(r.runner)}, {r.foot} foot, "
-              f"{plural(r.steps, 'step')}, started {r.started_at or 'at an unknown time (--started-at sets it)'}")
+              f"{plural(r.steps, 'step')}, started {started}")
+        for old, steps in r.replaced:
+            print(f"it replaces session {shown(old)} ({plural(steps, 'step')}), an earlier import of this recording's "
+                  "beginning: the run is counted once, the notes on it moved over")
     if both:
         print("the two sessions are the two insoles of one run")
     if any(r.new for r in done):
@@ -123,7 +152,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                  f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
                  f"imported from {source.get('file')} ({source.get('format')})" if source else "",
                  _last_move(moves.get(s.id, [])),
-                 "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else "")]
+                 "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else ""),
+                 "trailer rebuilt from its records" if s.summary and s.summary.get("rebuilt") else ""]
         note = "; ".join(p for p in parts if p)
         print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
               f"{shown(s.started_at or 'date unknown'):<20} {shown(note)}")
@@ -289,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "in the store.")
     p.add_argument("--port", help="serial port (default: the single ESP32 USB device plugged in)")
     p.add_argument("--clear", action="store_true", help="delete sessions from the insole once verified in the store")
+    p.add_argument("--clear-damaged", action="store_true",
+                   help="also delete damaged and unreadable session files (every valid record of a damaged one "
+                        "is in the store first); each file is saved byte for byte in damaged/ beside the store")
     p.add_argument("--runner", help="store the sessions this pull imports that name no runner under this "
                                     "runner, and write it to the insole (its next sessions carry it)")
     p.add_argument("--foot", choices=("left", "right"),
@@ -388,6 +421,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# what the disk or the system did to the store (sqlite3.OperationalError's words), for the coach
+_STORE_TROUBLE = {
+    "database or disk is full": "the disk is full: free some space and try again",
+    "readonly database": "the store cannot be written (a read-only disk or mount, or no permission)",
+    "unable to open database file": "the store cannot be opened (is its folder there and writable?)",
+    "database is locked": "another archcue is writing to the store: try again in a moment",
+    "disk I/O error": "the disk failed a read or a write",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func = args.func
@@ -395,8 +438,13 @@ def main(argv: list[str] | None = None) -> int:
     def guarded(a: argparse.Namespace) -> int:
         try:
             return func(a)
+        except sqlite3.OperationalError as e:
+            why = next((words for cause, words in _STORE_TROUBLE.items() if cause in str(e)), None)
+            if why is None:  # our SQL: a bug
+                raise
+            raise StoreError(f"{a.store}: {why} ({e}); nothing was changed") from None
         except sqlite3.DatabaseError as e:
-            if type(e) is not sqlite3.DatabaseError:  # OperationalError etc.: our SQL, a bug
+            if type(e) is not sqlite3.DatabaseError:  # IntegrityError etc.: our SQL, a bug
                 raise
             raise StoreError(f"{a.store}: the store is damaged ({e})") from None
 

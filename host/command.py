@@ -17,7 +17,9 @@ def dispatch(args: argparse.Namespace, user_errors: tuple[type[BaseException], .
     try:
         return args.func(args) or 0
     except user_errors as e:
-        print(f"{prog}: {e}", file=sys.stderr)
+        from host.text import shown  # host.text raises UserError: imported here, not at the top
+
+        print(f"{prog}: {shown(e)}", file=sys.stderr)  # a message may quote a file's or an insole's text
         return error_code
     except KeyboardInterrupt:
         print(f"{prog}: {interrupted}", file=sys.stderr)

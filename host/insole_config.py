@@ -8,15 +8,26 @@ from pathlib import Path
 
 from firmware.core import config as fw_config
 from host.command import UserError
+from host.files import read_small
 from host.text import check_name
+
+MAX_CONFIG_BYTES = 16 * 1024  # every setting with room to spare is under 1 KB
+MAX_DIGITS = 18  # no setting's number is longer; a longer one is never parsed (Python refuses > 4300 digits)
+
+
+def _number(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a {len(text.lstrip('-'))}-digit number ({text[:6]}...): no setting is that large")
+    return int(text)
 
 
 def read_config(path: Path | str) -> dict:
     """A config.json as a dict, not yet validated: the one reader of config files (archcue
-    pull --config, the simulator's --config)."""
+    pull --config, the simulator's --config). A regular file of at most MAX_CONFIG_BYTES."""
+    data = read_small(path, MAX_CONFIG_BYTES, "an insole config")
     try:
-        cfg = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+        cfg = json.loads(data.decode("utf-8"), parse_int=_number)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # ValueError: JSONDecodeError, _number's
         raise UserError(f"{path}: cannot read a JSON config ({type(e).__name__}: {e})") from None
     if not isinstance(cfg, dict):
         raise UserError(f"{path}: a config is a JSON object, this is {type(cfg).__name__}")

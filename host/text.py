@@ -2,6 +2,7 @@
 strings read from it made safe to print; and counts in words (`plural`)."""
 from __future__ import annotations
 
+import html
 import unicodedata
 
 from host.command import UserError
@@ -41,6 +42,17 @@ def shown(value: object) -> str:
 def plural(k: int, noun: str, many: str | None = None) -> str:
     """'1 step', '2 steps' (`many`: an irregular plural)."""
     return f"{k} {noun if k == 1 else many or noun + 's'}"
+
+
+def shown_text(text: str) -> str:
+    """Text made of lines (a report, an error), each line as shown() would print it: its line
+    breaks kept, any other control character escaped."""
+    return "\n".join(shown(line) for line in text.split("\n"))
+
+
+def escaped_html(value: object) -> str:
+    """shown(), then HTML-escaped: what an HTML report writes of a string."""
+    return html.escape(shown(value))
 
 
 def repair(value: str) -> str:

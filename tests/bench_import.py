@@ -8,12 +8,15 @@ imports four 45-minute runs of one non-responder on four days and reports the po
 
     PYTHONPATH=. .venv/bin/python -m tests.bench_import [SEEDS]   (default 10 seeds)
     PYTHONPATH=. .venv/bin/python -m tests.bench_import cost [MINUTES]   (one import's cost only: 45)
+    PYTHONPATH=. .venv/bin/python -m tests.bench_import memory [ROWS]   (one import's peak memory: 10 M rows)
 """
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,11 +24,15 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
+from firmware.core.channels import NAMES as CHANNELS
 from host.cli import main as archcue
 from simulator.validate import PROTOCOL
 from tests.bench_report import foreign_protocol
 from tests.foreign_runner import generate
 
+ROOT = Path(__file__).resolve().parents[1]
 RUNNERS = {"strong responder (35%)": 0.35, "non-responder": 1.0}
 MINUTES = (30, 45)
 
@@ -143,23 +150,65 @@ def import_cost(minutes: int = 45) -> Row:
             "process (CSV read, resampling, progress, sealing, store), not the firmware's child process")
 
 
+MEMORY_ROWS = 10_000_000  # the bar: under 500 MB
+
+
+def write_long_csv(path: Path, n_rows: int) -> None:
+    """A newton CSV of n_rows at 200 Hz: a minute of the foreign model's running, repeated (time
+    running on), written a minute at a time."""
+    run = generate(seconds=60, rate_hz=200, strike="rearfoot", seed=1)
+    minute = np.column_stack([run.t_ms - run.t_ms[0], run.forces])
+    with open(path, "w") as f:
+        f.write("t_ms," + ",".join(CHANNELS) + "\n")
+        for k, done in enumerate(range(0, n_rows, len(minute))):
+            part = minute[:n_rows - done].copy()
+            part[:, 0] += k * len(minute) * 5.0
+            np.savetxt(f, part, delimiter=",", fmt=["%.0f"] + ["%.2f"] * 6)
+
+
+_PEAK = ("import resource, sys, time\nfrom host.cli import main\nt = time.perf_counter()\ncode = main(sys.argv[1:])\n"
+         "print(code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter() - t, file=sys.stderr)")
+
+
+def import_memory(n_rows: int = MEMORY_ROWS) -> Row:
+    """archcue import's own peak memory (ru_maxrss of its process; the firmware runs in a child
+    with its fixed heap) on a CSV of n_rows, in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="archcue-bench-import-") as tmp:
+        csv_path = Path(tmp) / "long.csv"
+        write_long_csv(csv_path, n_rows)
+        size = csv_path.stat().st_size
+        proc = subprocess.run([sys.executable, "-c", _PEAK, "--store", str(Path(tmp) / "s.sqlite"), "import",
+                               str(csv_path), "--runner", "bench", "--units", "newton"],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        code, peak_kb, seconds = proc.stderr.strip().splitlines()[-1].split()
+        if code != "0":
+            raise RuntimeError(f"archcue import of {n_rows:,} rows exited {code}: {proc.stderr}")
+    return (f"archcue import, a {n_rows:,}-row CSV ({size / 1e6:.0f} MB, {n_rows / 200 / 3600:.1f} h at 200 Hz)",
+            f"peak memory {int(peak_kb) / 1024:.0f} MB in {float(seconds):.0f} s",
+            "ru_maxrss of the archcue process (the CSV is read in chunks: memory does not grow with rows; "
+            "bar: a 10 M-row file under 500 MB; the firmware's child process has its fixed 2 MB heap)")
+
+
 def rows(seeds: range = range(1, 11)) -> list[Row]:
     cost = [import_cost(minutes) for minutes in (45, 180)]  # 180: where rescanning the log grew quadratically
     counts = import_bar(seeds)
     pooled_seeds = range(seeds.start, seeds.start + max(1, len(seeds) // 2))
     pooled = pooled_bar(pooled_seeds)
     how = f"--format csv --units newton --config {json.dumps(PROTOCOL)}"
-    return [(f"archcue import, foreign {name}, {minutes} min",
+    table = [(f"archcue import, foreign {name}, {minutes} min",
              ", ".join(f"{v} {n}/{len(seeds)}" for v, n in counts[name, minutes].most_common()),
              f"seeds {seeds.start}-{seeds.stop - 1}, {how}")
             for name in RUNNERS for minutes in MINUTES] + [
         (f"archcue import, foreign non-responder, {POOLED_RUNS} runs of 45 min on {POOLED_RUNS} days",
          ", ".join(f"{v} {n}/{len(pooled_seeds)}" for v, n in pooled.most_common()),
          f"{len(pooled_seeds)} runners, each run imported with {how} --started-at DAY; the report pools them")] + cost
+    return table + [import_memory(1_000_000), import_memory()]
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["cost"]:  # only one import's cost
     print(" | ".join(import_cost(*map(int, sys.argv[2:3]))))
+elif __name__ == "__main__" and sys.argv[1:2] == ["memory"]:  # only one import's peak memory
+    print(" | ".join(import_memory(*map(int, sys.argv[2:3]))))
 elif __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10
     for row in rows(range(1, n + 1)):

@@ -3,18 +3,65 @@ Cases owned by the report/export work (unwritable --out, --out extension, CSV fo
 are marked for it and not run here."""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import resource
+import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from host.store.db import Store
+from tests.foreign_runner import generate
+from tests.sessionfiles import sealed_session
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _limited() -> None:
+    """A case that regresses must not take the machine with it (`import /dev/zero` once ate
+    memory until killed): 4 GB of address space at most."""
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
 def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    argv = args if args[0] == "unshare" else [sys.executable, *args]
+    return subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=120, preexec_fn=_limited,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def _can_mount() -> bool:
+    """A private mount namespace with a tmpfs (root, or a user namespace): for the full-disk and
+    read-only cases."""
+    try:
+        return subprocess.run(["unshare", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"], capture_output=True,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _on_small_disk(tmp: Path, store: Path, then: str, *args: str) -> list[str]:
+    """archcue with the store copied onto a 256 KB tmpfs of its own, `then` done to that disk
+    first ("full": filled up; "ro": mounted read-only). In a private mount namespace: nothing
+    outside the test sees the mount."""
+    mnt = tmp / f"disk-{then}-{args[0]}"
+    mnt.mkdir(exist_ok=True)
+    spoil = {"full": f"dd if=/dev/zero of={mnt}/fill bs=4k >/dev/null 2>&1", "ro": f"mount -o remount,ro {mnt}"}
+    cli = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "host.cli", "--store", str(mnt / store.name), *args])
+    return ["unshare", "-m", "sh", "-c", f"mount -t tmpfs -o size=256k tmpfs {mnt} && cp {store} {mnt}/ && "
+                                         f"{{ {spoil[then]}; true; }} && exec {cli}"]
+
+
+def _csv(path: Path, text: str) -> str:
+    """A recording written a minute ago: SETTLE_S does not make the case wait."""
+    path.write_text(text)
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    return str(path)
 
 
 def _archcue(store: str, *args: str) -> list[str]:
@@ -35,7 +82,40 @@ def _cases(tmp: Path) -> list[tuple[str, list[str]]]:
     (tmp / "list.json").write_text(json.dumps([1, 2]))
     (tmp / "latin1.json").write_bytes(b'{"runner_id": "Zo\xeb"}')
     missing = str(tmp / "typo.sqlite")
+    (tmp / "huge-int.json").write_text('{"cue_every_steps": ' + "9" * 5000 + "}")
+    run = tmp / "run.csv"
+    generate(seconds=60, rate_hz=200, seed=1).write_csv(run)
+    past = time.time() - 60
+    os.utime(run, (past, past))
+    one = sealed_session(20)
+    filled = tmp / "filled.sqlite"
+    Store(filled).import_session(one, hashlib.sha256(one).hexdigest())
+    os.mkfifo(tmp / "fifo.csv")
+    head = "t_ms,heel,arch\n0,1,2\n5,1,2\n"
+    imp = ("import", "--runner", "ana", "--units", "newton")
+    new = str(tmp / "n.sqlite")
     return [
+        ("import: a store on a full disk", _on_small_disk(tmp, filled, "full", *imp[:1], str(run), *imp[1:])),
+        ("assign: a store on a full disk", _on_small_disk(tmp, filled, "full", "assign", "dev1-000001",
+                                                          "--runner", "bo")),
+        ("import: a store on a read-only mount", _on_small_disk(tmp, filled, "ro", *imp[:1], str(run), *imp[1:])),
+        ("assign: a store on a read-only mount", _on_small_disk(tmp, filled, "ro", "assign", "dev1-000001",
+                                                                "--runner", "bo")),
+        ("import: a 5,000-digit integer in the config",
+         _archcue(new, *imp, _csv(tmp / "ok.csv", head), "--config", str(tmp / "huge-int.json"))),
+        ("pull: a 5,000-digit integer in the config",
+         _archcue(new, "pull", "--config", str(tmp / "huge-int.json"), "--port", "/dev/null")),
+        ("import: t_ms of 1e300", _archcue(new, *imp, _csv(tmp / "far.csv", head + "1e300,1,2\n"))),
+        ("import: one sample of 1e308 N", _archcue(new, *imp, _csv(tmp / "huge.csv", head + "10,1e308,2\n"))),
+        ("import /dev/zero", _archcue(new, *imp, "/dev/zero")),
+        ("import /dev/zero as a Moticon export", _archcue(new, "import", "/dev/zero", "--format", "moticon",
+                                                          "--foot", "left", "--runner", "ana")),
+        ("import a FIFO", _archcue(new, *imp, str(tmp / "fifo.csv"))),
+        ("import: a CSV cut inside its last line", _archcue(new, *imp, _csv(tmp / "cut.csv", head + "10,1"))),
+        ("import: a folder", _archcue(new, *imp, str(tmp))),
+        ("import: a line a megabyte long", _archcue(new, *imp, _csv(tmp / "long.csv", "t_ms," + "x" * 2**20 + "\n"))),
+        ("pull --config a FIFO", _archcue(new, "pull", "--config", str(tmp / "fifo.csv"))),
+        ("pull --config /dev/zero", _archcue(new, "pull", "--config", "/dev/zero")),
         ("runners on a missing store", _archcue(missing, "runners")),
         ("sessions on a missing store", _archcue(missing, "sessions")),
         ("report on a missing store", _archcue(missing, "report", "ana")),
@@ -76,7 +156,14 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     return dict(_cases(tmp))
 
 
-CASE_NAMES = ["runners on a missing store", "sessions on a missing store", "report on a missing store",
+NEEDS_MOUNT = ["import: a store on a full disk", "assign: a store on a full disk",
+               "import: a store on a read-only mount", "assign: a store on a read-only mount"]
+CASE_NAMES = NEEDS_MOUNT + [
+    "import: a 5,000-digit integer in the config", "pull: a 5,000-digit integer in the config",
+    "import: t_ms of 1e300", "import: one sample of 1e308 N", "import /dev/zero",
+    "import /dev/zero as a Moticon export", "import a FIFO", "import: a CSV cut inside its last line",
+    "import: a folder", "import: a line a megabyte long", "pull --config a FIFO", "pull --config /dev/zero",
+    "runners on a missing store", "sessions on a missing store", "report on a missing store",
               "export on a missing store", "a store that is not SQLite", "a truncated store", "a bit-rotted store",
               "a missing port", "NaN in a config", "deeply nested config", "a config that is a list",
               "a config that is not UTF-8", "a missing config", "a control character in a runner name",
@@ -86,6 +173,8 @@ CASE_NAMES = ["runners on a missing store", "sessions on a missing store", "repo
 
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_bad_input_is_one_line(name: str, cases: dict[str, list[str]], tmp_path: Path) -> None:
+    if name in NEEDS_MOUNT and not _can_mount():
+        pytest.skip("no private mount namespace here (needs root or user namespaces)")
     out = _run(cases[name], tmp_path)
     lines = out.stderr.strip().splitlines()
     assert out.returncode in (1, 2), (name, out.returncode, out.stderr)

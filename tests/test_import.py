@@ -270,7 +270,8 @@ def test_csv_import_is_the_firmwares_session_with_provenance(tmp_path: Path, run
     assert f"session {row.id} -> ana" in out and row.foot == "left" and row.started_at == "2026-11-29T07:30:00"
     header = Store(store).headers([row.id])[row.id]
     assert header["imported"] == {"file": "lab run.csv", "format": "csv", "units": "newton",
-                                  "sha256": hashlib.sha256(run_csv.read_bytes()).hexdigest()}
+                                  "sha256": hashlib.sha256(run_csv.read_bytes()).hexdigest(),
+                                  "bytes": run_csv.stat().st_size}
     assert header["runner"] == "ana" and header["config"]["foot"] == "left" and header["session"] == row.id
     # the records are the firmware's own run over the same frames, byte for byte
     rec = read_recording(run_csv, "newton")
@@ -374,14 +375,15 @@ def test_a_firmware_failure_changes_nothing(tmp_path: Path, filled: Path, run_cs
 
 
 def test_a_failure_inside_the_store_transaction_changes_nothing(tmp_path: Path, filled: Path, run_csv: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
     def fail(self: Store) -> None:
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(Store, "_drop_empty_runners", fail)  # the last statement of the import's transaction
     before = _rows(filled)
-    with pytest.raises(sqlite3.OperationalError):
-        _archcue(filled, "import", str(run_csv), "--units", "newton", "--runner", "bo", "--foot", "left")
+    assert _archcue(filled, "import", str(run_csv), "--units", "newton", "--runner", "bo", "--foot", "left") == 1
+    assert "the disk failed a read or a write (disk I/O error); nothing was changed" in capsys.readouterr().err
     assert _rows(filled) == before
 
 

@@ -249,12 +249,14 @@ def test_bad_files_are_named_kept_and_the_good_ones_imported(insole: Virtual, tm
     for sid, data in files.items():
         Path(sessionlog.path(device, sid)).write_bytes(data)
     store = ["--store", str(tmp_path / "s.sqlite")]
-    assert archcue(store + ["pull", "--port", insole.port, "--clear", "--no-restart"]) == 1
+    assert archcue(store + ["pull", "--port", insole.port, "--clear", "--no-restart"]) == 0  # all it could take
     out = capsys.readouterr().out
-    for sid in ("insole-000901", "insole-000902", "insole-000903", "insole-000904"):
+    for sid in ("insole-000901", "insole-000902", "insole-000904"):
         assert sid in out and Path(sessionlog.path(device, sid)).exists(), sid
-    assert "2 damaged sessions" in out and "2 unreadable session files" in out and "format 99" in out
+    assert "2 damaged sessions" in out and "1 unreadable session file" in out and "format 99" in out
+    assert "--clear-damaged" in out
     assert not Path(sessionlog.path(device, "insole-000900")).exists()  # verified whole: cleared
+    assert not Path(sessionlog.path(device, "insole-000903")).exists()  # empty: nothing in it to lose
     rows = {r.id: r for r in Store(tmp_path / "s.sqlite").sessions()}
     assert rows["insole-000900"].status == "ok" and rows["insole-000900"].n_steps == 40
     assert rows["insole-000901"].status == "damaged" and rows["insole-000901"].n_steps == 254
@@ -266,6 +268,40 @@ def test_bad_files_are_named_kept_and_the_good_ones_imported(insole: Virtual, tm
     assert archcue(store + ["sessions"]) == 0
     listing = capsys.readouterr().out
     assert "DAMAGED" in listing and "insole-000901" in listing
+    # the coach confirms: the damaged files go, each saved whole beside the store; the newer format stays
+    assert archcue(store + ["pull", "--port", insole.port, "--clear-damaged", "--no-restart"]) == 0
+    out = capsys.readouterr().out
+    for sid in ("insole-000901", "insole-000902"):
+        assert not Path(sessionlog.path(device, sid)).exists()
+        assert (tmp_path / "damaged" / f"{sid}.acs").read_bytes() == files[sid]
+        assert f"{sid} -> {tmp_path / 'damaged' / sid}.acs" in out
+    assert Path(sessionlog.path(device, "insole-000904")).exists() and "format 99" in out
+    assert not (tmp_path / "damaged" / "insole-000904.acs").exists()
+    rows = {r.id: r for r in Store(tmp_path / "s.sqlite").sessions()}
+    assert rows["insole-000901"].n_steps == 254 and rows["insole-000901"].status == "damaged"  # still stored
+
+
+def test_a_damaged_trailer_over_intact_records_is_stored_whole_and_cleared(insole: Virtual, tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """The insole reseals such a file at the pull (recovery appends a trailer after the damaged
+    one); the host reads the damaged trailer as one, not as corrupt records."""
+    device = str(insole.dir / "device")
+    files = {}
+    for k, at in enumerate((-1, -8, -30, -200)):  # the magic, the CRC, the JSON's end, inside the JSON
+        sid = f"insole-00091{k}"
+        files[sid] = flip(sealed_session(120, sid=sid, device="insole"), at)
+        Path(sessionlog.path(device, sid)).write_bytes(files[sid])
+    cut = sealed_session(50, sid="insole-000920", device="insole")
+    Path(sessionlog.path(device, "insole-000920")).write_bytes(cut[:-100])  # the seal cut short
+    store = ["--store", str(tmp_path / "s.sqlite")]
+    assert archcue(store + ["pull", "--port", insole.port, "--clear", "--no-restart"]) == 0
+    out = capsys.readouterr().out
+    rows = {r.id: r for r in Store(tmp_path / "s.sqlite").sessions()}
+    for sid in [*files, "insole-000920"]:
+        assert rows[sid].status == "ok" and rows[sid].n_steps == (50 if sid == "insole-000920" else 120), sid
+        assert rows[sid].summary is not None and not Path(sessionlog.path(device, sid)).exists(), sid
+        assert f"{sid}: its trailer was damaged, every record intact: stored whole" in out
+    assert "damaged session" not in out and "nothing left on the insole that the store lacks" in out
 
 
 def test_many_sessions_pull_in_full_with_a_board_sized_heap(tmp_path: Path) -> None:

@@ -31,8 +31,10 @@ class FakeFirmware:
         self.rate = 0
         self.calls = 0
 
-    def __call__(self, frames: np.ndarray, rate_hz: int, board: dict, config: dict | None,
+    def __call__(self, frames: np.ndarray | Path, rate_hz: int, board: dict, config: dict | None,
                  workdir: Path, **_: object) -> SimpleNamespace:
+        if isinstance(frames, Path):  # written chunk by chunk by engine.replay
+            frames = np.fromfile(frames, dtype="<u2").reshape(-1, 6)
         self.frames, self.rate, self.calls = frames, rate_hz, self.calls + 1
         records = []
         for k in range(len(frames) // 100):

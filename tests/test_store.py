@@ -106,6 +106,68 @@ def test_a_damaged_header_is_rebuilt_from_the_trailer(tmp_path: Path) -> None:
     assert len(parsed.records) == 30 * record.SIZE and "header damaged" in parsed.damage
 
 
+def _trailer_variants(data: bytes, records: int) -> list[bytes]:
+    """Every byte of the trailer with each bit flipped, zeroed and erased (0xFF); the file cut at
+    every byte of it; the whole trailer zeroed and erased."""
+    start = record_offset(data, records)
+    out = []
+    for i in range(start, len(data)):
+        out += [data[:i] + bytes([data[i] ^ 1 << bit]) + data[i + 1:] for bit in range(8)]
+        out += [data[:i] + bytes([v]) + data[i + 1:] for v in (0, 0xFF)] + [data[:i + 1]]
+    return out + [data[:start] + fill * (len(data) - start) for fill in (b"\0", b"\xff")]
+
+
+def test_a_damaged_trailer_over_intact_records_is_read_whole_before_and_after_the_insole_reseals(
+        tmp_path: Path) -> None:
+    data = sealed_session(50)
+    variants = [v for v in _trailer_variants(data, 50) if v != data]
+    folder = tmp_path / "insole"
+    (folder / sessionlog.DIR).mkdir(parents=True)
+    path = Path(sessionlog.path(str(folder), "dev1-000001"))
+    whole = 0
+    for v in variants:
+        path.write_bytes(v)
+        sessionlog.recover(str(folder), lambda _m: None)  # what the insole does before it lists its sessions
+        for copy in (v, path.read_bytes()):
+            parsed = parse_session(copy, "dev1-000001")
+            assert parsed.damage is None and parsed.records == data[record_offset(data, 0):record_offset(data, 50)]
+            assert parsed.trailer is not None and parsed.trailer["records"] == 50
+            whole += 1
+    assert len(variants) > 8000 and whole == 2 * len(variants)
+
+
+def test_a_damaged_last_record_is_never_taken_for_a_damaged_trailer() -> None:
+    data = sealed_session(50)
+    at = record_offset(data, 49)
+    for i in range(at, at + record.SIZE):
+        for bit in range(8):
+            bad = data[:i] + bytes([data[i] ^ 1 << bit]) + data[i + 1:]
+            parsed = parse_session(bad, "dev1-000001")
+            assert parsed.damage and parsed.gaps == [49] and len(parsed.records) == 49 * record.SIZE
+
+
+def test_a_trailer_rebuilt_on_the_host_makes_the_session_whole_in_the_store(tmp_path: Path) -> None:
+    bad = flip(sealed_session(30), -40)
+    store = Store(tmp_path / "s.sqlite")
+    store.import_session(bad, _sha(bad))
+    [row] = store.sessions()
+    assert row.status == "ok" and row.n_steps == 30 and store.verified(row.id, _sha(bad))
+    assert row.summary is not None and row.summary["rebuilt"] and row.summary["steps"] == 30
+
+
+def test_a_file_stored_as_damaged_by_an_older_archcue_is_made_whole_when_read_again(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    bad = flip(sealed_session(30), -40)
+    store = Store(tmp_path / "s.sqlite")
+    older = replace(parse_session(bad), trailer=None, damage="6 corrupt record(s) at 30, 31, 32, 33, 34 ...")
+    store.import_parsed(older, _sha(bad))  # as the archcue before this one stored it
+    assert store.damage("dev1-000001")
+    assert store.import_session(bad, _sha(bad)) == ("dev1-000001", True)
+    assert store.damage("dev1-000001") is None and store.verified("dev1-000001", _sha(bad))
+    assert store.import_session(bad, _sha(bad)) == ("dev1-000001", False)  # once whole, left as is
+
+
 @pytest.mark.parametrize("data,expect,message", [
     (b"", "dev1-000001", "empty file"),
     (_session(5)[:3] + b"X" + _session(5)[4:], "dev1-000001", "not a session file"),

@@ -87,3 +87,22 @@ def test_sigterm_leaves_no_process_behind(insole: tuple[Path, subprocess.Popen])
     assert not (work / "port").exists()
     left = subprocess.run(["pgrep", "-f", str(work / "device")], capture_output=True, text=True).stdout
     assert left == "", f"processes left behind: {left}"
+
+
+def test_a_relative_dir_serves_a_live_insole(tmp_path: Path) -> None:
+    """--dir relative to the caller's folder (the firmware process runs with another cwd)."""
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--scenario", "rearfoot_easy",
+                             "--speed", "20", "--dir", "rel/insole"], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    device = tmp_path / "rel" / "insole" / "device"
+    try:
+        wait_for(lambda: any(os.path.getsize(sessionlog.path(str(device), s)) > 2000
+                             for s in sessionlog.session_ids(str(device))))  # it logs steps
+        assert _mpremote(tmp_path / "rel" / "insole" / "port", "exec", "print(6 * 7)").strip().endswith("42")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

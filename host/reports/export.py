@@ -2,12 +2,14 @@
 converted; the column name carries the unit), with a README.txt beside the CSVs that says
 what each column means. Text cells a spreadsheet would read as a formula are neutralised.
 Every file is written to a temporary name and renamed: a full disk or a kill leaves the old
-file or none, never half of one."""
+file or none, never half of one; only regular files are written (write_atomic)."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core import record
+from host.command import UserError
+from host.files import kind
 from host.store.notes import NOTE_COLUMNS, standing
 from host.store.records import flag
 
@@ -75,16 +79,48 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def write_atomic(path: Path, write: Callable[[io.TextIOBase], None]) -> None:
-    """write(f) into a temporary file beside `path`, then rename it over `path`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+class OutputError(UserError):
+    pass
+
+
+def regular_target(path: Path) -> tuple[Path, os.stat_result | None]:
+    """The regular file `path` names, and its stat (None: a new file). A symlink is followed, as
+    a shell's `>` follows it: the link stays and the file it points to is replaced. A folder,
+    device, FIFO or socket (or a link to one) is refused: replacing /dev/null with a report
+    would break the machine, and writing into a FIFO can hang."""
+    target = Path(os.path.realpath(path))
     try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return target, None
+    if stat.S_ISREG(st.st_mode):
+        return target, st
+    via = f" (a link to {target})" if target != Path(path).absolute() else ""
+    raise OutputError(f"{path}{via} is {kind(st.st_mode)}: archcue writes regular files only; nothing was written")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(path: Path, write: Callable[[io.TextIOBase], None]) -> None:
+    """write(f) into a temporary file beside the target (regular_target), then rename it over
+    the target. A new file gets the user's umask (mkstemp's 0600 is for the temporary name
+    only), a replaced one keeps its mode and, where allowed, its owner."""
+    target, old = regular_target(Path(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        os.fchmod(fd, stat.S_IMODE(old.st_mode) if old else 0o666 & ~_umask())
+        if old and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, old.st_uid, old.st_gid)
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -134,6 +170,8 @@ def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: P
         w.writerows(_note_cells(r) for r in note_rows)
 
     fields = "\n".join(f"  {c:<24}{meaning}" for c, _, _, _, meaning in _FIELDS)
+    for name in (steps_path, sessions_path, folder / "notes.csv", folder / "README.txt"):
+        regular_target(name)  # all refused before any is written
     write_atomic(steps_path, steps_csv)
     write_atomic(sessions_path, sessions_csv)
     write_atomic(folder / "notes.csv", notes_csv)

@@ -7,7 +7,6 @@ One voice for numbers: shares and rates in percent; effects as "N% fewer / more 
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 import time
@@ -15,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from host.store.notes import DrillSummary, Note, by_drill, runs
-from host.text import plural, shown
+from host.text import escaped_html, plural, shown, shown_text
 from host.verdict.analysis import Analysis, Asymmetry, SessionResult, Steps
 from host.verdict.bootstrap import Interval
 from host.verdict.rule import (
@@ -589,11 +588,11 @@ def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str
             lines += _text_table(body)  # type: ignore[arg-type]
         elif kind == "defs":
             lines += ["What the measures mean:"] + [f"  {t}: {d}" for t, d in body]  # type: ignore[union-attr]
-    return "\n".join(lines).rstrip() + "\n"
+    return shown_text("\n".join(lines).rstrip()) + "\n"  # a header's strings never reach a terminal raw
 
 
 def _text_table(t: Table) -> list[str]:
-    cells = [t.head] + t.rows
+    cells = [[shown(c) for c in row] for row in [t.head] + t.rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(t.head))]
     out = []
     for i, r in enumerate(cells):
@@ -647,7 +646,7 @@ def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = ""
             notes: dict[str, Note] | None = None) -> str:
     from host.reports.figures import all_figures, pain_over_time
 
-    e = html.escape
+    e = escaped_html
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
              f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"]
     for kind, body in document(a, today, scope, notes):
@@ -675,7 +674,7 @@ def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = ""
 
 
 def _html_table(t: Table) -> str:
-    e = html.escape
+    e = escaped_html
     rows = "".join(f"<tr{' class=decides' if i in t.marked else ''}><td>{'&gt; ' if i in t.marked else ''}"
                    f"{e(r[0])}</td>" + "".join(f"<td>{e(c)}</td>" for c in r[1:]) + "</tr>"
                    for i, r in enumerate(t.rows))
@@ -684,7 +683,7 @@ def _html_table(t: Table) -> str:
 
 
 def _figure(f: Figure) -> str:
-    e = html.escape
+    e = escaped_html
     return (f"<figure><img alt='{e(f.title)}' src='data:image/png;base64,{base64.b64encode(f.png).decode()}'>"
             f"<figcaption><b>{e(f.title)}.</b> {e(f.caption)}</figcaption></figure>")
 

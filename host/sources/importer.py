@@ -17,15 +17,23 @@ runner name does not make another copy (`archcue assign` moves it). Nothing touc
 until every foot's session is sealed; each session is stored in one transaction, so a failure
 in the store leaves at most the feet stored before it, and the same import again adds only
 the rest.
+
+A recording imported while it was still being written and then again once finished is counted
+once: a file that changes while it is read is refused (host/sources/recording.py), and the
+finished file, whose beginning is byte for byte the file imported before, replaces that import
+(_shorter_versions; the coach's notes on it move to the new session). Replacing rather than
+refusing: the coach's intent is plain (the same run, now whole), the new session holds every
+step the old one did, and a refusal would only ask for a second command with nothing to decide.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -34,9 +42,10 @@ from firmware.core import config as fw_config
 from firmware.core import record, sessionlog
 from hardware.board_data import load_board
 from host.command import UserError
+from host.files import open_regular
 from host.insole_config import load_config
 from host.sources import engine, moticon
-from host.sources.recording import Recording, read_recording
+from host.sources.recording import CsvRecording, Samples, settled
 from host.store.db import Store
 from host.store.records import Parsed, parse_session
 from host.text import check_name
@@ -68,6 +77,7 @@ class Imported:
     new: bool  # False: it was there already, nothing was added
     steps: int
     started_at: str | None
+    replaced: list[tuple[str, int]] = field(default_factory=list)  # (session, steps) of the shorter version(s)
 
 
 def import_recording(store_path: Path, opts: Options, note: Callable[[str], None],
@@ -80,11 +90,9 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     units = _units(opts)
     engine.check_rate(opts.rate)
     started_at = _iso(opts.started_at) if opts.started_at else None
-    data = _read(opts.source)
-    digest = hashlib.sha256(data).hexdigest()
-    recordings, exported_at = _recordings(opts, units, note)
+    recordings, exported_at, digest, size = _recordings(opts, units, note)
     started_at = started_at or exported_at
-    done: list[Imported | bytes] = []  # per foot: what the store holds already, or the sealed session to store
+    done: list[Imported | Sealed] = []  # per foot: what the store holds already, or the session to store
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
         for foot, rec in recordings:
             config = _config(opts, foot)
@@ -93,22 +101,31 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
             if found is not None:
                 done.append(found)
                 continue
-            provenance = {"file": opts.source.name, "sha256": digest, "format": opts.format, "units": units}
+            shorter = _shorter_versions(store_path, opts, units, config, size)
+            _check_writable(store_path)  # before the firmware's run, which takes a while
+            provenance = {"file": opts.source.name, "sha256": digest, "bytes": size, "format": opts.format,
+                          "units": units}
             work = Path(tmp) / (foot or "run")
             session = _run(rec, opts, units, config, work, note, progress)
-            done.append(_reseal(session.header, session.records, device, started_at, provenance,
-                                work / "import").read_bytes())
+            sealed = _reseal(session.header, session.records, device, started_at, provenance, work / "import")
+            done.append(Sealed(sealed.read_bytes(), sealed.stem, config["foot"], shorter))
     return _store(store_path, done, started_at)
+
+
+@dataclass
+class Sealed:
+    """A foot's session sealed by the import, not yet stored."""
+    data: bytes
+    session: str
+    foot: str
+    replaces: list[tuple[str, int]]  # (session, steps) of shorter versions of this recording in the store
 
 
 def sniff(path: Path) -> str:
     """A file's format from its first bytes: "moticon" for an OpenGo text export's header, else
     "csv"; a spreadsheet or binary file is refused with one line."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(SNIFF_BYTES)
-    except OSError as e:
-        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    with open_regular(path) as (f, _):
+        head = f.read(SNIFF_BYTES)
     _check_text(path, head)
     lines = head.decode("utf-8-sig", errors="replace").splitlines()
     return "moticon" if moticon.is_export("\n".join(lines[:-1] if len(head) == SNIFF_BYTES else lines)) else "csv"
@@ -137,12 +154,13 @@ def _check_text(path: Path, head: bytes) -> None:
                         "its text export, .txt; a lab system: a CSV with t_ms and the channel columns)")
 
 
-def _run(rec: Recording, opts: Options, units: str, config: dict, work: Path, note: Callable[[str], None],
+def _run(rec: Samples, opts: Options, units: str, config: dict, work: Path, note: Callable[[str], None],
          progress: TextIO | None) -> Parsed:
     """The firmware's session over the recording, as the simulated insole sealed it."""
     work.mkdir()
-    watch = RunProgress(rec.t_ms[-1] - rec.t_ms[0], progress, f"{config['foot']} foot") if progress else None
-    run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, work, note, progress=watch)
+    watch = RunProgress(rec.t_last - rec.t_first, progress, f"{config['foot']} foot") if progress else None
+    run = engine.replay(rec, opts.source, units, opts.rate, load_board(), config, work, note, progress=watch,
+                        records=False)
     if watch:
         watch.finish()
     sid, = run.result.sessions
@@ -155,18 +173,20 @@ def _run(rec: Recording, opts: Options, units: str, config: dict, work: Path, no
     return parsed
 
 
-def _store(store_path: Path, done: list[Imported | bytes], started_at: str | None) -> list[Imported]:
-    """The sealed sessions into the store, one transaction each; the ones it held already as they were."""
+def _store(store_path: Path, done: list[Imported | Sealed], started_at: str | None) -> list[Imported]:
+    """The sealed sessions into the store, one transaction each (replacing the shorter versions
+    of the recording it holds); the ones it held already as they were."""
     if all(isinstance(d, Imported) for d in done):
         return [d for d in done if isinstance(d, Imported)]
     store = Store(store_path, create=True)
     try:
         out = []
         for d in done:
-            if isinstance(d, bytes):
-                parsed = parse_session(d)
-                sid, new = store.import_parsed(parsed, hashlib.sha256(d).hexdigest())
-                d = Imported(sid, parsed.header["foot"], store.runner_of(sid), new, store.steps(sid).size, started_at)
+            if isinstance(d, Sealed):
+                sid, new = store.import_session(d.data, hashlib.sha256(d.data).hexdigest(), d.session,
+                                                replaces=[old for old, _ in d.replaces])
+                d = Imported(sid, d.foot, store.runner_of(sid), new, store.steps(sid).size, started_at,
+                             d.replaces)
             out.append(d)
         return out
     finally:
@@ -196,25 +216,82 @@ def _iso(text: str) -> str:
     return at.isoformat(timespec="seconds")
 
 
-def _read(path: Path) -> bytes:
+def _check_writable(store_path: Path) -> None:
+    """The store (or the folder it will be made in) can be written: a read-only disk or mount is
+    said before the run, not after it (a full disk shows only as the import writes)."""
+    target = store_path if store_path.exists() else next(p for p in store_path.parents if p.exists())
+    if not os.access(target, os.W_OK):
+        raise UserError(f"{store_path}: the store cannot be written (a read-only disk or mount, or no "
+                        "permission); nothing was imported")
+
+
+def _stat(path: Path) -> os.stat_result:
     try:
-        return path.read_bytes()
+        return os.stat(path)
     except OSError as e:
         raise UserError(f"{path}: cannot read ({e.strerror})") from None
 
 
-def _recordings(opts: Options, units: str, note: Callable[[str], None]) -> tuple[list[tuple[str | None, Recording]],
-                                                                                 str | None]:
-    """[(foot, recording)] (foot None: the config's, for a CSV) and the export's own start time."""
+def _recordings(opts: Options, units: str, note: Callable[[str], None]
+                ) -> tuple[list[tuple[str | None, Samples]], str | None, str, int]:
+    """[(foot, recording)] (foot None: the config's, for a CSV), the export's own start time, and
+    the file's SHA-256 and size. A CSV is read in chunks (and checked unchanged when it is read
+    again for the firmware); a Moticon export whole."""
     if opts.format == "csv":
-        return [(opts.foot, read_recording(opts.source, units))], None
+        rec = CsvRecording(opts.source, units, opts.rate)
+        settled(opts.source, rec.stat)
+        return [(opts.foot, rec)], None, rec.sha256, rec.size
+    before = _stat(opts.source)
     export = moticon.read_export(opts.source)
+    digest, size = _file_sha(opts.source)
+    settled(opts.source, before)
     feet = [opts.foot] if opts.foot else moticon.sides(export)
     if not feet:
         raise UserError(f"{opts.source}: every pressure cell of both insoles is blank; nothing to import")
     if not opts.foot and len(feet) < len(moticon.SIDES):
         note(f"note: only the {feet[0]} insole recorded in {opts.source.name}: one session")
-    return [(foot, moticon.recording(export, foot)) for foot in feet], export.started_at
+    return [(foot, moticon.recording(export, foot)) for foot in feet], export.started_at, digest, size
+
+
+def _file_sha(path: Path, size: int | None = None) -> tuple[str, int]:
+    """(SHA-256, bytes) of the file, or of its first `size` bytes, read in blocks."""
+    sha, done = hashlib.sha256(), 0
+    try:
+        with open(path, "rb") as f:
+            while size is None or done < size:
+                block = f.read(1 << 20 if size is None else min(1 << 20, size - done))
+                if not block:
+                    break
+                sha.update(block)
+                done += len(block)
+    except OSError as e:
+        raise UserError(f"{path}: cannot read ({e.strerror})") from None
+    return sha.hexdigest(), done
+
+
+def _shorter_versions(store_path: Path, opts: Options, units: str, config: dict, size: int) -> list[tuple[str, int]]:
+    """(session, steps) of earlier imports of a shorter version of this very recording, run the
+    same way: the file imported then is the beginning of this one, byte for byte (a recording
+    imported while it was still being written, say). This import replaces them, so the store
+    counts the run once. (Imports made before archcue kept the file's size are not found.)"""
+    if not store_path.is_file():
+        return []
+    store = Store(store_path, create=False)
+    try:
+        rows = store.sessions()
+        headers = store.headers([s.id for s in rows])
+    finally:
+        store.close()
+    found = []
+    for row in rows:
+        source = headers[row.id].get("imported") or {}
+        old_size, old_sha = source.get("bytes"), source.get("sha256")
+        if (source.get("format") == opts.format and type(old_size) is int and 0 < old_size < size
+                and isinstance(old_sha, str)
+                and row.device == f"{opts.format}-{_identity(old_sha, opts, units, config)[:8]}"
+                and _file_sha(opts.source, old_size)[0] == old_sha):
+            found.append((row.id, row.n_steps))
+    return found
 
 
 def _config(opts: Options, foot: str | None) -> dict:

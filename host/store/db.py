@@ -120,11 +120,16 @@ class Store:
         if not create and not self.path.is_file():
             raise StoreError(f"no store at {self.path} (pull an insole first, or check --store)")
         if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"{self.path}: cannot make its folder ({e.strerror})") from None
         try:
             self.db = sqlite3.connect(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
             version = self._version(create)
+        except sqlite3.OperationalError as e:  # the disk or a permission, not the file's content
+            raise StoreError(f"{self.path}: cannot open or create the store ({e}): is its folder writable?") from None
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a readable archcue store ({e})") from None
         if version in _MIGRATIONS:
@@ -173,12 +178,15 @@ class Store:
                               (session_id,)).fetchone()
         return row[0] if row else None
 
-    def import_session(self, data: bytes, sha256: str, expect_id: str | None = None) -> tuple[str, bool]:
+    def import_session(self, data: bytes, sha256: str, expect_id: str | None = None,
+                       replaces: list[str] | tuple[str, ...] = ()) -> tuple[str, bool]:
         """Import one pulled session file. Returns (session id, newly imported). A session
-        already stored with the same content is left as is; a sealed version replaces an
-        unsealed or damaged one pulled earlier. Every CRC-valid record is stored; a
-        session with fewer than its file says is stored as damaged."""
-        return self.import_parsed(parse_session(data, expect_id), sha256)
+        already stored whole is left as is; a whole copy replaces an unsealed or damaged one
+        pulled earlier (also the same file, when this archcue reads it whole). Every CRC-valid record is stored; a
+        session with fewer than its file says is stored as damaged. replaces: sessions this one
+        supersedes (archcue import of a recording imported before it was finished), removed in
+        the same transaction, their notes moved to this one."""
+        return self.import_parsed(parse_session(data, expect_id), sha256, replaces=replaces)
 
     def import_device(self, device: Path) -> list[str]:
         """Import every session file of a device folder (a simulated insole's flash) as a pull
@@ -191,14 +199,14 @@ class Store:
         return new
 
     def import_parsed(self, parsed: Parsed, sha256: str, runner: str | None = None,
-                      foot: str | None = None) -> tuple[str, bool]:
+                      foot: str | None = None, replaces: list[str] | tuple[str, ...] = ()) -> tuple[str, bool]:
         """runner/foot: where the coach said a session that carries no runner goes (pull
         --runner); recorded in its history. A session that names its runner keeps it."""
         header, blob, trailer = parsed.header, parsed.records, parsed.trailer
         sid = header["session"]
         old = self.db.execute("SELECT sha256, summary_json, status FROM sessions WHERE id = ?", (sid,)).fetchone()
-        if old is not None and (old[0] == sha256 or (old[1] is not None and old[2] == "ok")):
-            return sid, False
+        if old is not None and (old[1] is not None and old[2] == "ok" or old[0] == sha256 and parsed.damage):
+            return sid, False  # stored whole already, or this same file read no better than before
         prior = self.db.execute("SELECT to_runner, to_foot FROM assignments WHERE session_id = ? "
                                 "ORDER BY rowid DESC LIMIT 1", (sid,)).fetchone()
         placed = not header.get("runner") and runner is not None and prior is None
@@ -225,8 +233,21 @@ class Store:
             self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // record.SIZE, blob))
             if placed:
                 self._record(sid, None, runner, header.get("foot"), foot or header.get("foot"), "pull --runner")
+            for old_sid in replaces:
+                self._supersede(old_sid, sid, runner, foot or header.get("foot"))
             self._drop_empty_runners()  # the copy replaced may have been under another runner
         return sid, True
+
+    def _supersede(self, old_sid: str, sid: str, runner: str, foot: str | None) -> None:
+        """Inside an import's transaction: old_sid gives way to sid, its notes moving over."""
+        row = self.db.execute("SELECT r.name, s.foot FROM sessions s JOIN runners r ON r.id = s.runner_id "
+                              "WHERE s.id = ?", (old_sid,)).fetchone()
+        if row is None:
+            return
+        self.db.execute("UPDATE notes SET session_id = ? WHERE session_id = ?", (sid, old_sid))
+        self.db.execute("DELETE FROM steps WHERE session_id = ?", (old_sid,))
+        self.db.execute("DELETE FROM sessions WHERE id = ?", (old_sid,))
+        self._record(sid, row[0], runner, row[1], foot, f"import, replacing {old_sid}")
 
     def _runner_id(self, name: str) -> int:
         self.db.execute("INSERT OR IGNORE INTO runners (name, created_at) VALUES (?, ?)", (name, _now()))

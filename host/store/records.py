@@ -23,6 +23,10 @@ class SessionFileError(UserError):
     pass
 
 
+class NewerFormat(SessionFileError):
+    """A session of a format this archcue does not read: a newer archcue will."""
+
+
 @dataclass
 class Parsed:
     """A pulled session file as the reader found it."""
@@ -31,6 +35,7 @@ class Parsed:
     trailer: dict | None  # None: unsealed
     gaps: list[int]  # 24-byte slots that failed their CRC
     damage: str | None  # why fewer records came back than the file says, or None
+    seal_damaged: bool = False  # whole, but its trailer was damaged (rebuilt here, or resealed by the insole)
 
     def __iter__(self):
         """Unpacks as (header, records, trailer)."""
@@ -68,7 +73,7 @@ _TYPES = {"session": (str,), "device": (str,), "runner": (str,), "foot": (str, t
 def _check_header(header: dict, expect_id: str | None) -> dict:
     fmt = header.get("format")
     if type(fmt) is not int or not 1 <= fmt <= sessionlog.FORMAT_VERSION:
-        raise SessionFileError(f"header format {fmt!r}: this archcue reads format {sessionlog.FORMAT_VERSION}; "
+        raise NewerFormat(f"header format {fmt!r}: this archcue reads format {sessionlog.FORMAT_VERSION}; "
                                "left on the insole (update archcue)")
     for key, types in _TYPES.items():
         if key in header and type(header[key]) not in types:
@@ -89,17 +94,27 @@ def _check_header(header: dict, expect_id: str | None) -> dict:
 def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
     """A session file pulled from an insole, read by the firmware's own reader: every
     record that passes its CRC is kept, the failing slots are listed; a damaged header is
-    rebuilt from the trailer. SessionFileError (naming why) for a file that is no session,
-    a future format, wrong header types, or a header whose id is not the file's."""
+    rebuilt from the trailer, a damaged trailer from the records (_damaged_seal).
+    SessionFileError (naming why) for a file that is no session, a future format, wrong
+    header types, or a header whose id is not the file's."""
     gaps: list[int] = []
+    summary = sessionlog.Summary()
     try:
-        header, start, n, trailer, _ = sessionlog.scan(io.BytesIO(data), len(data), None, gaps.append)
+        header, start, n, trailer, _ = sessionlog.scan(io.BytesIO(data), len(data), summary.add, gaps.append)
     except sessionlog.LogError as e:
         raise SessionFileError(str(e)) from None
     bad = set(gaps)  # the valid records, byte for byte as on the insole
     records = b"".join(data[start + i * record.SIZE:start + (i + 1) * record.SIZE]
                        for i in range(n + len(gaps)) if i not in bad)
     header = _check_header(header, expect_id)
+    slots = n + len(gaps)
+    tail = _tail_gaps(gaps, slots)
+    junk = (trailer is None or trailer.get("recovered")) and _damaged_seal(
+        data, start + (slots - tail) * record.SIZE, trailer is not None)
+    if junk:  # a damaged seal, not damaged records: the session is whole
+        gaps = gaps[:len(gaps) - tail]
+        if trailer is None:
+            trailer = {**sessionlog._seal_info(summary, header, start), "rebuilt": True}  # the insole's own
     problems = []
     if trailer is None:
         problems.append("not sealed (the insole could not seal it)")
@@ -109,6 +124,28 @@ def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
         problems.append(
             f"{len(gaps)} corrupt record(s) at {', '.join(map(str, gaps[:5]))}{' ...' if len(gaps) > 5 else ''}"
         )
-    if trailer is not None and type(trailer.get("records")) is int and n < trailer["records"] - len(gaps):
+    if (trailer is not None and not junk and type(trailer.get("records")) is int
+            and n < trailer["records"] - len(gaps)):
         problems.append(f"{n} of the {trailer['records']} records its trailer counts")
-    return Parsed(header, records, trailer, gaps, "; ".join(problems) or None)
+    return Parsed(header, records, trailer, gaps, "; ".join(problems) or None, bool(junk))
+
+
+def _tail_gaps(gaps: list[int], slots: int) -> int:
+    """How many of the failing slots come after the last valid record."""
+    tail = 0
+    while tail < len(gaps) and gaps[len(gaps) - 1 - tail] == slots - 1 - tail:
+        tail += 1
+    return tail
+
+
+def _damaged_seal(data: bytes, first: int, sealed: bool) -> bool:
+    """The bytes after the last valid record (from `first` to the trailer, or to the end of an
+    unsealed file) are a damaged trailer, not damaged records: a trailer is JSON (it starts
+    with '{'), a record starts with its version byte (1 or 2); a bit flip, a cut, an erased
+    (0xFF) or zeroed trailer leaves the first byte no record version, or the trailer's magic
+    in place. On the insole, recovery seals such a file again after the damaged trailer
+    (sealed): the junk then lies between the last record and the new trailer. (A trailer
+    written at a clean close follows its records directly: what fails before it is records.)"""
+    end = len(data) - 10 - int.from_bytes(data[-6:-4], "little") if sealed else len(data)
+    junk = data[first:end]
+    return bool(junk) and (not 1 <= junk[0] <= record.RECORD_VERSION or sessionlog.TRAILER_MAGIC in junk)

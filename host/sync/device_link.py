@@ -16,6 +16,7 @@ from mpremote.transport_serial import SerialTransport
 from serial.tools import list_ports
 
 from host.command import UserError
+from host.sync.port_lock import PortBusy, PortLock
 
 # USB VID:PID of the usual ESP32 USB-serial bridges and of Espressif native USB
 KNOWN_USB = {
@@ -78,12 +79,20 @@ def _ports_found() -> str:
 
 def open_serial(port: str) -> serial.Serial:
     """The port as a plain serial line (archcue live: no REPL, the run goes on). Opened as
-    mpremote opens it, so a board is not reset by it."""
+    mpremote opens it (exclusive: flock on the device), so a board is not reset by it."""
     try:
-        return serial.Serial(port, baudrate=BAUD, timeout=0.2, write_timeout=2)
+        return serial.Serial(port, baudrate=BAUD, timeout=0.2, write_timeout=2, exclusive=True)
     except serial.SerialException as e:
-        hint = f"; {_PERMISSION_HINT}" if "ermission" in str(e) else ""
-        raise LinkError(f"{port}: cannot open ({e}){hint}") from None
+        raise _cannot_open(port, e) from None
+
+
+def _cannot_open(port: str, e: Exception) -> UserError:
+    """Why a port did not open, in the coach's words: a permission to get, or another program
+    (mpremote, a serial terminal: pyserial's exclusive flock) holding it."""
+    if "exclusively lock" in str(e):
+        return PortBusy(f"{port} is busy: another program (mpremote, a serial terminal?) holds it; close it first")
+    hint = f"; {_PERMISSION_HINT}" if "ermission" in str(e) else ""
+    return LinkError(f"{port}: cannot open ({e}){hint}")
 
 
 _RUN_ENDED = re.compile(r"run ended \(interrupted\): (\d+) steps\b.*?session (\S+?);")  # firmware/app.py's log
@@ -92,20 +101,27 @@ _RUN_ENDED = re.compile(r"run ended \(interrupted\): (\d+) steps\b.*?session (\S
 class Insole:
     """An archcue insole in the raw REPL, its firmware loop stopped (Ctrl-C seals the run)."""
 
-    def __init__(self, port: str):
+    def __init__(self, port: str, command: str = "archcue pull"):
         self.port = port
         self.stopped_run: tuple[str, int] | None = None  # (session, steps) of the run this link stopped
+        self.lock = PortLock(port, command)  # before the port opens: a live view on it is left alone
         try:
-            self.t = SerialTransport(port, baudrate=BAUD, timeout=2)  # a silent port must not hang us
+            self._open()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _open(self) -> None:
+        try:
+            self.t = SerialTransport(self.port, baudrate=BAUD, timeout=2)  # a silent port must not hang us
         except TransportError as e:
-            hint = f"; {_PERMISSION_HINT}" if "ermission" in str(e) else ""
-            raise LinkError(f"{port}: cannot open ({e}){hint}") from None
+            raise _cannot_open(self.port, e) from None
         self._enter_raw_repl()
         try:
             self.info = self.call_json("info()")
         except LinkError:
             self.close()
-            raise LinkError(f"{port}: a MicroPython board, but not running archcue firmware "
+            raise LinkError(f"{self.port}: a MicroPython board, but not running archcue firmware "
                             "(no sync module); deploy it with `make deploy PORT=...`") from None
 
     def _interrupt(self) -> None:
@@ -180,4 +196,5 @@ class Insole:
             self.t.close()
         except (OSError, TransportError):
             pass
+        self.lock.release()
 

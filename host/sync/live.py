@@ -24,6 +24,7 @@ from firmware.core import channels, record
 from firmware.core import live as wire
 from host.store.records import decode, flag
 from host.sync.device_link import LinkError, link_lost, open_serial
+from host.sync.port_lock import PortLock
 from host.text import plural, shown
 from host.verdict.analysis import judged, toe_judged
 from host.verdict.rule import WINDOW_MS
@@ -60,7 +61,12 @@ class LiveLink:
 
     def __init__(self, port: str):
         self.port = port
-        self.serial = open_serial(port)
+        self.lock = PortLock(port, "archcue live")  # a pull or a second view is told who holds the port
+        try:
+            self.serial = open_serial(port)
+        except BaseException:
+            self.lock.release()
+            raise
         self.pending = b""
 
     def _write(self, data: bytes) -> None:
@@ -111,6 +117,7 @@ class LiveLink:
         except (serial.SerialException, OSError):
             pass
         self.serial.close()
+        self.lock.release()
 
 
 @dataclass

@@ -2,17 +2,20 @@
 (if asked) clear it from the insole."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from host.command import UserError
 from host.insole_config import check_config
 from host.progress import Progress
 from host.store.db import Store
-from host.store.records import SessionFileError, parse_session
+from host.store.records import NewerFormat, SessionFileError, parse_session
 from host.sync.device_link import Insole, LinkError, LinkLost
 from host.text import plural
 
@@ -35,16 +38,25 @@ class PullReport:
     seconds: float = 0.0
     config_written: bool = False
     stopped_run: tuple[str, int] | None = None  # (session, steps): the insole was recording, the pull stopped it
-    damaged: list[tuple[str, str]] = field(default_factory=list)  # stored incomplete; kept on the insole
+    resealed: list[str] = field(default_factory=list)  # whole, their damaged trailer rebuilt from the records
+    damaged: list[tuple[str, str]] = field(default_factory=list)  # stored with every valid record; kept
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # not imported; kept on the insole
+    saved: list[tuple[str, str]] = field(default_factory=list)  # --clear-damaged: (session, where its copy is)
+    removed: set[str] = field(default_factory=set)  # files deleted from the insole
+    not_cleared: list[tuple[str, str]] = field(default_factory=list)  # a delete the insole refused: why
 
     @property
     def rate(self) -> float:
         return self.bytes / self.seconds if self.seconds else 0.0
 
     @property
+    def kept(self) -> list[tuple[str, str]]:
+        """(file, why) of what stays on the insole that the store does not hold whole."""
+        return [(sid, why) for sid, why in self.damaged + self.unreadable if sid not in self.removed]
+
+    @property
     def left_behind(self) -> bool:
-        return bool(self.damaged or self.unreadable)
+        return bool(self.kept)
 
 
 def _new_config(current: dict, runner: str | None, foot: str | None, config_file: dict | None) -> dict | None:
@@ -73,26 +85,63 @@ def _fetch(insole: Insole, sid: str, size: int, sha: str, progress: Progress, ch
 
 
 def _take(store: Store, report: PullReport, sid: str, data: bytes, sha: str,
-          runner: str | None, foot: str | None) -> None:
+          runner: str | None, foot: str | None) -> bool:
     """Import one fetched file; a file the host cannot read is noted and never stops the pull.
     A session that carries no runner goes to the runner the coach named on this pull (an
-    empty --runner only clears the insole's)."""
+    empty --runner only clears the insole's). True: the file may go with --clear-damaged
+    (damaged with its records stored, or unreadable yet not of a newer format)."""
     try:
         parsed = parse_session(data, expect_id=sid)
     except SessionFileError as e:
         report.unreadable.append((sid, str(e)))
-        return
-    store.import_parsed(parsed, sha, runner or None, foot)
-    report.imported.append(sid)
-    report.placed.append((sid, store.runner_of(sid)))
-    report.bytes += len(data)
+        return not isinstance(e, NewerFormat)
+    if store.import_parsed(parsed, sha, runner or None, foot)[1]:
+        report.imported.append(sid)
+        report.placed.append((sid, store.runner_of(sid)))
+        report.bytes += len(data)
+    if parsed.seal_damaged:
+        report.resealed.append(sid)
     if parsed.damage:
         report.damaged.append((sid, parsed.damage))
+    return bool(parsed.damage)
+
+
+def _save_copy(folder: Path, sid: str, data: bytes) -> Path:
+    """The file, byte for byte, beside the store before the insole deletes it: flushed to disk
+    first, so a failure here deletes nothing."""
+    path = folder / f"{sid}.acs"
+    tmp = path.with_name(path.name + ".part")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise UserError(f"{path}: cannot save the copy of {sid} ({e.strerror or e}); nothing more was deleted "
+                        "from the insole") from None
+    return path
+
+
+def _delete(insole: Insole, report: PullReport, sid: str, sha: str) -> bool:
+    """Delete a file from the insole if it is still exactly the one read (the insole checks the SHA)."""
+    answer = insole.call_json(f"delete({sid!r}, {sha!r})")
+    if not answer.get("deleted"):
+        report.not_cleared.append((sid, str(answer.get("reason", "the insole did not say why"))))
+        return False
+    report.removed.add(sid)
+    return True
 
 
 def pull(store: Store, port: str, clear: bool = False, runner: str | None = None, foot: str | None = None,
          config_file: dict | None = None, set_clock: bool = True, restart: bool = True,
-         quiet: bool = False, chunk_size: int = CHUNK) -> PullReport:
+         quiet: bool = False, chunk_size: int = CHUNK, clear_damaged: bool = False) -> PullReport:
+    """clear: delete every session stored whole (and empty files); clear_damaged: also delete
+    the damaged and unreadable files (not those of a newer format), each first saved byte for
+    byte to `damaged/` beside the store, the damaged ones' valid records already stored."""
     insole = Insole(port)
     report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run)
     progress: Progress | None = None
@@ -109,27 +158,34 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
         listing = [(sid, size, sha or store.verified_sha(sid) or insole.call_json(f"sha({sid!r})"), synced)
                    for sid, size, sha, synced in insole.call_lines("sessions()")]  # synced ones come unhashed
         report.on_device = len(listing)
-        todo = [(sid, size, sha) for sid, size, sha, _ in listing if not store.has_session(sid, sha)]
+        # a damaged session is read again: this archcue may read it whole, and --clear-damaged needs its bytes
+        todo = [(sid, size, sha) for sid, size, sha, _ in listing
+                if not store.has_session(sid, sha) or store.damage(sid)]
         progress = Progress(sum(size for _, size, _ in todo), stream=_Null() if quiet else sys.stderr)
         start = time.perf_counter()
+        leftovers = []  # (sid, sha, bytes) of the files --clear-damaged may delete
         for sid, size, sha in todo:
-            _take(store, report, sid, _fetch(insole, sid, size, sha, progress, chunk_size), sha, runner or None, foot)
-        report.already = report.on_device - len(todo)
+            data = _fetch(insole, sid, size, sha, progress, chunk_size)
+            if _take(store, report, sid, data, sha, runner or None, foot):
+                leftovers.append((sid, sha, data))
+        report.already = report.on_device - len(report.imported) - len(report.unreadable)
         report.seconds = time.perf_counter() - start
         if todo:
             progress.finish()
-        fetched = {sid for sid, _, _ in todo}
-        report.damaged += [(sid, why) for sid, _, sha, _ in listing
-                           if sid not in fetched and (why := store.damage(sid))]
         verified = [(sid, sha) for sid, _, sha, _ in listing if store.verified(sid, sha)]
         marked = {sid for sid, _, _, synced in listing if synced}
         unmarked = [sid for sid, _ in verified if sid not in marked]
         for i in range(0, len(unmarked), MARK_BATCH):
             insole.call(f"mark_synced({unmarked[i:i + MARK_BATCH]!r})")
-        if clear:
-            for sid, sha in verified:
-                if insole.call_json(f"delete({sid!r}, {sha!r})").get("deleted"):
-                    report.cleared += 1
+        if clear or clear_damaged:
+            empty = [(sid, sha) for sid, size, sha, _ in listing if size == 0]  # nothing in them to lose
+            report.cleared += sum(_delete(insole, report, sid, sha) for sid, sha in verified + empty)
+        if clear_damaged:
+            for sid, sha, data in leftovers:
+                if data:
+                    copy = _save_copy(store.path.parent / "damaged", sid, data)
+                    if _delete(insole, report, sid, sha):
+                        report.saved.append((sid, str(copy)))
     except LinkLost as e:
         if progress is not None:
             progress.stop()

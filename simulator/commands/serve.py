@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     scenario = load_scenario(args.scenario)
     synth = generate(scenario, seed=args.seed, seconds=args.seconds)
-    workdir = args.dir
+    workdir = args.dir.resolve()  # the firmware runs with its own cwd: every path it is given is absolute
     engine.prepare(workdir / "device", board, {**config, "rate_hz": synth.rate_hz}, compiled=True)
     (workdir / "device" / "sim_id").write_text(args.device_id)
     engine.write_frames(workdir / "sim" / "frames.bin", synth.counts)
