@@ -187,6 +187,7 @@ class Steps:
     shift_ms: np.ndarray
     shift_blocks: np.ndarray
     shapes: list[Shape]
+    ids: list[str]  # each session's id
 
     @classmethod
     def from_sessions(cls, sessions: list[tuple[object, np.ndarray]]) -> Steps:
@@ -209,7 +210,8 @@ class Steps:
                    cat["loading_rate"].astype(f4) * f4(10), (cat["ml_index"] / f4(1e4)).astype(f4),
                    cat["stance_ms"].astype(f4), np.array([p.run for p in placed], dtype=np.int64),
                    np.array([p.shift_ms for p in placed], dtype=np.int64),
-                   np.array([p.shift_blocks for p in placed], dtype=np.int64), shapes)
+                   np.array([p.shift_blocks for p in placed], dtype=np.int64), shapes,
+                   [str(row.id) for row, _ in sessions])
 
     def subset(self, mask: np.ndarray) -> Steps:
         return Steps(**{k: (v if k in _PER_SESSION else v[mask]) for k, v in self.__dict__.items()})
@@ -223,7 +225,7 @@ class Steps:
         return self.runs[self.session] * _SESSION_KEY + (self.ic_ms + self.shift_ms[self.session]) // WINDOW_MS
 
 
-_PER_SESSION = {"feet", "runs", "shift_ms", "shift_blocks", "shapes"}
+_PER_SESSION = {"feet", "runs", "shift_ms", "shift_blocks", "shapes", "ids"}
 
 
 # per-cluster sums the bootstrap needs; *_both: landings judged for the arch and the toes
