@@ -115,9 +115,11 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     runs = store.runs(args.runner)  # oldest first, the two insoles of a run together
     shown_runs = [run for run in runs if args.all or not _leftover(run)]
     left_out = len(runs) - len(shown_runs)
+    again = f"archcue sessions {shown(args.runner)} --all" if args.runner else "archcue sessions --all"
+    some = f"{left_out} short session{'s' if left_out > 1 else ''}"
     if not shown_runs:
-        print("no sessions in the store yet" if not runs else
-              f"no runs yet: {left_out} short session(s) (`archcue sessions --all` lists them)")
+        print(f"no runs yet: {some} (`{again}` lists {'them' if left_out > 1 else 'it'})" if runs else
+              "no sessions in the store yet")
         return 0
     ids = [row.id for run in runs for row in run]  # a query each for notes, headers and moves, however many
     notes = store.notes(ids, {row.id: run[0].id for run in runs for row in run})
@@ -130,7 +132,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             source = headers[s.id].get("imported")
             parts = [(note_words(notes[run[0].id]) if run[0].id in notes else "") if k == 0  # most telling first
                      else f"same run as {shown(run[0].id)} (both feet)",
-                     f"leftover: {s.shape.why_leftover()}, not counted" if s.shape and s.shape.leftover else "",
+                     f"short session, not counted: {s.shape.why_leftover()}" if s.shape and s.shape.leftover else "",
                      f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
                      f"imported from {source.get('file')} ({source.get('format')})" if source else "",
                      _last_move(moves.get(s.id, [])),
@@ -141,9 +143,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             print(f"{shown(s.id):<{width}} {ljust(shown(s.runner), 14)} {shown(s.foot):<6} {_started(s):<16} "
                   f"{rjust(minutes, 7)} {rjust(blocks, 6)} {s.n_steps:>6}  {shown(note)}".rstrip())
     if left_out:
-        again = f"archcue sessions {shown(args.runner)}" if args.runner else "archcue sessions"
-        print(f"({left_out} short session{'s' if left_out > 1 else ''} not listed: too short to hold a block, or no "
-              f"running, as a pull before a run leaves; `{again} --all` lists them)")
+        print(f"({some} not listed: too short to hold a block, or no running, as a pull before a run or a second "
+              f"pull leaves; `{again}` lists {'them' if left_out > 1 else 'it'})")
     return 0
 
 

@@ -91,12 +91,8 @@ UPDATE meta SET value = '2' WHERE key = 'schema_version';
 """
 _MIGRATE_2_TO_3 = _ASSIGNMENTS + "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
 _MIGRATE_3_TO_4 = _NOTES + "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
-# 4 to 5 also runs _fold_runners and _fill_shapes (Python), in the same transaction
-_MIGRATE_4_TO_5 = """
-ALTER TABLE runners ADD COLUMN key TEXT;
-ALTER TABLE sessions ADD COLUMN shape_json TEXT;
-UPDATE meta SET value = '5' WHERE key = 'schema_version';
-"""
+# 4 to 5: runners.key and sessions.shape_json, filled by _to_5 (Python), in the same transaction
+_MIGRATE_4_TO_5 = "UPDATE meta SET value = '5' WHERE key = 'schema_version';"
 _MIGRATIONS = {1: _MIGRATE_1_TO_2 + _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5,
                2: _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5, 3: _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5,
                4: _MIGRATE_4_TO_5}
@@ -184,12 +180,18 @@ class Store:
         """All or nothing: the SQL steps from `version`, then the ones Python computes."""
         try:
             self.db.executescript("BEGIN;" + _MIGRATIONS[version])  # the transaction stays open
-            self._fold_runners()
-            self._fill_shapes()
+            self._to_5()
             self.db.commit()
         except BaseException:
             self.db.rollback()
             raise
+
+    def _to_5(self) -> None:
+        for table, column in (("runners", "key"), ("sessions", "shape_json")):
+            if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+        self._fold_runners()
+        self._fill_shapes()
 
     def _fold_runners(self) -> None:
         """Runners whose names fold to one key become the first made of them (its spelling is shown)."""
