@@ -90,35 +90,51 @@ def compare(a: Analysis, s: Steps) -> bytes:
     return _png(fig)
 
 
+@dataclass
+class Bars:
+    """One run's bars in the block chart: the warm-up, then one per block (both feet's landings of
+    a block in one bar), on the run's clock in minutes from its first landing."""
+    block: np.ndarray  # 0: warm-up
+    start: np.ndarray
+    end: np.ndarray
+    rate: np.ndarray  # collapse rate, 0..1
+    on: np.ndarray  # a block with the buzz
+    minutes: float
+
+
+def block_bars(s: Steps, run: str) -> Bars | None:
+    """The bars of the run whose first session is `run`; None if it has no judged landing."""
+    mine = s.runs[s.session] == s.ids.index(run)
+    m = mine & s.judged
+    if not m.any():
+        return None
+    t = (s.ic_ms[m] + s.shift_ms[s.session[m]] - (s.ic_ms[mine] + s.shift_ms[s.session[mine]]).min()) / 60_000
+    blk = np.where(s.block[m] > 0, s.block[m] + s.shift_blocks[s.session[m]], 0)
+    uniq, inv = np.unique(blk, return_inverse=True)
+    n = np.bincount(inv)
+    start = np.full(len(uniq), np.inf)
+    np.minimum.at(start, inv, t)  # blocks follow in time
+    return Bars(uniq, start, np.append(start[1:], t.max()), np.bincount(inv, weights=s.collapse[m]) / n,
+                np.bincount(inv, weights=s.cue_block[m]) > n / 2, float(t.max()))
+
+
 def blocks_over_time(a: Analysis, s: Steps) -> bytes:
-    """The latest runs on a time axis: warm-up to scale, one bar per block (both feet's landings
-    of a block in one bar), runs marked."""
+    """The latest runs on a time axis: warm-up to scale, one bar per block, runs marked."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
     first = max(0, len(a.runs) - LAST_RUNS)
     offset = 0.0
-    run_of_step = s.runs[s.session]
     for r in a.runs[first:]:
-        m = (run_of_step == s.ids.index(r.run)) & s.judged
-        if not m.any():
+        b = block_bars(s, r.run)
+        if b is None:
             continue
-        t = (s.ic_ms[m] + s.shift_ms[s.session[m]]) / 60_000
-        t0 = t.min()
-        blk = np.where(s.block[m] > 0, s.block[m] + s.shift_blocks[s.session[m]], 0)  # a block of both feet
-        uniq, inv = np.unique(blk, return_inverse=True)
-        n = np.bincount(inv)
-        rate = np.bincount(inv, weights=s.collapse[m]) / n
-        start = np.full(len(uniq), np.inf)
-        np.minimum.at(start, inv, t - t0)  # blocks follow in time
-        end = np.append(start[1:], t.max() - t0)
-        is_on = np.bincount(inv, weights=s.cue_block[m]) > n / 2
-        colors = [WARM if b == 0 else (ON if o else OFF) for b, o in zip(uniq, is_on)]
-        ax.bar(offset + start, 100 * rate, width=np.maximum(end - start, 0.05), align="edge", color=colors,
+        colors = [WARM if k == 0 else (ON if o else OFF) for k, o in zip(b.block, b.on)]
+        ax.bar(offset + b.start, 100 * b.rate, width=np.maximum(b.end - b.start, 0.05), align="edge", color=colors,
                edgecolor="white", linewidth=0.5)
         ax.axvline(offset, color="k", lw=1, ls="--")
         feet = "both feet" if len(set(r.feet)) > 1 else f"{r.feet[0]} foot"
         ax.text(offset + 0.3, 1.02, f"{_date(r.started_at, r.when)} {feet}", transform=ax.get_xaxis_transform(),
                 fontsize=8, va="bottom")
-        offset += float(t.max() - t0) + 2
+        offset += b.minutes + 2
     ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
     ax.set_ylabel("landings with the arch collapsed")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))

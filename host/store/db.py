@@ -207,6 +207,7 @@ class Store:
                 self._record(sid, name, to_name, foot, foot, FOLDED)
             self.db.execute("UPDATE sessions SET runner_id = ? WHERE runner_id = ?", (to_id, rid))
             self.db.execute("DELETE FROM runners WHERE id = ?", (rid,))
+        self._drop_empty_runners()
         self.db.execute(_RUNNER_KEYS)
 
     def _fill_shapes(self) -> None:
