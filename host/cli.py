@@ -70,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     r = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
     if not r.new:
         print(f"{args.recording} is already in the store as session {shown(r.session)} ({shown(r.runner)}, "
-              f"{r.steps} steps): nothing added" + ("" if r.runner == args.runner else
+              f"{r.steps} steps): nothing added" + ("" if name_key(r.runner) == name_key(args.runner) else
                                                       f"; `archcue assign {r.session} --runner ...` moves it"))
         return 0
     print(f"imported {args.recording} ({args.format}): session {shown(r.session)} -> {shown(r.runner)}, "
