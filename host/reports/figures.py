@@ -123,7 +123,7 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
     fig, ax = plt.subplots(figsize=(8, 3.6))
     first = max(0, len(a.runs) - LAST_RUNS)
     offset = 0.0
-    for r in a.runs[first:]:
+    for i, r in enumerate(a.runs[first:]):
         b = block_bars(s, r.run)
         if b is None:
             continue
@@ -132,16 +132,17 @@ def blocks_over_time(a: Analysis, s: Steps) -> bytes:
                edgecolor="white", linewidth=0.5)
         ax.axvline(offset, color="k", lw=1, ls="--")
         feet = "both feet" if len(set(r.feet)) > 1 else f"{r.feet[0]} foot"
-        ax.text(offset + 0.3, 1.02, f"{_date(r.started_at, r.when)} {feet}", transform=ax.get_xaxis_transform(),
-                fontsize=8, va="bottom")
+        ax.text(offset + 0.3, 1.02 + 0.07 * (i % 2), f"{_date(r.started_at, r.when)} {feet}", fontsize=8,
+                va="bottom", transform=ax.get_xaxis_transform())  # staggered: a short run's label fits
         offset += b.minutes + 2
-    ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
+    ax.set_xlabel("minutes from the start of each run (dashed line: a new run)"
+                  + _undated_note([_date(r.started_at, r.when) for r in a.runs[first:]]))
     ax.set_ylabel("landings with the arch collapsed")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     handles = [Patch(color=WARM, label="warm-up, no buzz"), Patch(color=OFF, label="block without buzz"),
                Patch(color=ON, label="block with buzz")]
     ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, frameon=False)
-    ax.set_title("Collapses block by block" + (f" (last {LAST_RUNS} runs)" if first else ""), pad=16)
+    ax.set_title("Collapses block by block" + (f" (last {LAST_RUNS} runs)" if first else ""), pad=30)
     return _png(fig)
 
 

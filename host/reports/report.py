@@ -129,14 +129,16 @@ def session_date(r: SessionResult) -> str:
     return r.started_at.replace("T", " ")[:16] if r.started_at else UNKNOWN_DATE
 
 
-def run_date(r: RunResult | Leftover, imported: bool = False) -> str:
-    """When a run (or a leftover) ran; undated: when it was pulled or imported, which places it."""
+def run_date(r: RunResult | Leftover, imported: bool = False, short: bool = False) -> str:
+    """When a run (or a leftover) ran; undated: when it was pulled or imported, which places it
+    among the others (short: for a table cell)."""
     if r.started_at:
         return r.started_at.replace("T", " ")[:16]
-    if imported:
-        return "date unknown (an imported recording: --started-at sets it)" + (
-            f", imported {r.when.replace('T', ' ')[:16]}" if r.when else "")
-    return UNKNOWN_DATE + (f", pulled {r.when.replace('T', ' ')[:16]}" if r.when else "")
+    how = "imported" if imported else "pulled"
+    if short:
+        return f"date unknown ({how} {r.when[:10]})" if r.when else "date unknown"
+    why = "date unknown (an imported recording: --started-at sets it)" if imported else UNKNOWN_DATE
+    return why + (f", {how} {r.when.replace('T', ' ')[:16]}" if r.when else "")
 
 
 # ----------------------------------------------------------------------------------------- document
@@ -408,7 +410,7 @@ def _run_lines(a: Analysis, all_sessions: bool) -> list[Block]:
 
 def _leftover_table(a: Analysis) -> list[Block]:
     """--all: each leftover on a row."""
-    rows = [[run_date(r), shown(r.session), r.foot, f"{r.minutes:.1f}", str(r.blocks), str(r.steps), r.why]
+    rows = [[run_date(r, short=True), shown(r.session), r.foot, f"{r.minutes:.1f}", str(r.blocks), str(r.steps), r.why]
             for r in a.leftovers]
     return [("h2", f"Short sessions, not counted ({len(a.leftovers)})"),
             ("p", f"Not runs ({LEFTOVER_WORDS}): no verdict, history row or figure counts them."),
@@ -422,7 +424,7 @@ def _history(a: Analysis) -> list[Block]:
     by_id = {r.session: r for r in a.sessions}
     t = Table(["date", "run", "feet", "minutes", "blocks", "toes engaged", "collapsed with buzz",
                "collapsed without", "verdict of this run"],
-              [[run_date(r, r.imported), " + ".join(_session_name(by_id[sid]) for sid in r.sessions),
+              [[run_date(r, r.imported, True), " + ".join(_session_name(by_id[sid]) for sid in r.sessions),
                 "both" if len(set(r.feet)) > 1 else r.feet[0], f"{r.minutes:.0f}", str(r.blocks_on + r.blocks_off),
                 pct(r.engaged_rate), pct(r.collapse_on), pct(r.collapse_off), SHORT[r.verdict]] for r in a.runs])
     out: list[Block] = [("h2", f"History ({_n(len(a.runs), 'run')}, oldest first; {a.steps_used} landings judged, "
@@ -681,7 +683,7 @@ def pain_section(a: Analysis, notes: dict[str, Note]) -> list[Block]:
                 ("p", f"No pain or drill noted for these runs yet. After a run: `{NOTE_HINT}`.")]
     t = Table(["date", "run", "loading verdict of this run", "arch collapsed", "pain during", "pain after",
                "knee", "drill"],
-              [[run_date(r, r.imported), " + ".join(shown(sid) for sid in r.sessions), SHORT[r.verdict],
+              [[run_date(r, r.imported, True), " + ".join(shown(sid) for sid in r.sessions), SHORT[r.verdict],
                 pct(r.collapse_rate), _score(n.pain_during), _score(n.pain_after), n.knee or "-",
                 shown(n.drill) if n.drill is not None else "-"] for r, n in noted])
     out: list[Block] = [("h2", f"Knee pain and drills ({_n(len(noted), 'run')} noted by the coach)"),
