@@ -149,7 +149,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def _leftover(run: list[SessionRow]) -> bool:
-    return all(row.shape is not None and row.shape.leftover for row in run)
+    """A short session the listing leaves out by default: not a damaged one (the pull sends the
+    coach here to see those)."""
+    return all(row.shape is not None and row.shape.leftover and row.status != "damaged" for row in run)
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
