@@ -125,10 +125,6 @@ def _minutes(m: float) -> str:
     return "n/a" if not math.isfinite(m) else f"{m:.0f} min"
 
 
-def session_date(r: SessionResult) -> str:
-    return r.started_at.replace("T", " ")[:16] if r.started_at else UNKNOWN_DATE
-
-
 def run_date(r: RunResult | Leftover, imported: bool = False, short: bool = False) -> str:
     """When a run (or a leftover) ran; undated: when it was pulled or imported, which places it
     among the others (short: for a table cell)."""
