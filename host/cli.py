@@ -175,8 +175,8 @@ def cmd_note(args: argparse.Namespace) -> int:
         print(f"{' + '.join(shown(row.id) for row in run)}{both}: {note_words(n)}")
         for row in run:
             if row.shape is not None and row.shape.leftover and row.id in args.session:
-                print(f"note: {shown(row.id)} is a short session ({row.shape.why_leftover()}), not a run: reports "
-                      f"leave it out (`archcue sessions {shown(row.runner)}` lists the runs)", file=sys.stderr)
+                print(f"note: {shown(row.id)} is a short session, not a run ({row.shape.why_leftover()}): "
+                      f"reports leave it out; `archcue sessions {shown(row.runner)}` lists the runs", file=sys.stderr)
     return 0
 
 

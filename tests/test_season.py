@@ -110,6 +110,9 @@ def test_pull_pull_run_pull_lists_one_run_and_all_lists_the_rest(tmp_path: Path,
     assert listed.count("VERDICT") == 1 and _json(db, capsys)["verdict"] == _json(db, capsys, "--all")["verdict"]
     assert "ins-000003" in _out(db, capsys, "sessions") and "ins-000002" not in _out(db, capsys, "sessions")
     assert "ins-000002" in _out(db, capsys, "sessions", "--all")
+    assert archcue(["--store", str(db), "note", "ins-000002", "--pain-during", "0"]) == 0  # kept, but said
+    assert "ins-000002 is a short session, not a run (shorter than the warm-up plus one block (11 min)): reports " \
+        "leave it out" in capsys.readouterr().err
 
 
 def test_only_short_sessions_make_no_run_and_say_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
