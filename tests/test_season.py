@@ -172,7 +172,8 @@ def test_history_is_in_time_order_across_insoles_and_imports(tmp_path: Path,
     rows = [r for r in history if r.strip() and not r.startswith("Trend")]
     dates = _dates(rows)
     assert dates[:5] == sorted(dates[:5]) and len(dates) == 6 and dates[-1] == "date unknown"
-    assert "an imported recording" in rows[-1]
+    assert "date unknown (imported 20" in rows[-1]
+    assert "date unknown (an imported recording: --started-at sets it), imported 20" in text  # The runs, in full
     page = _out(db, capsys, "report", "ana", "--format", "html")
     table = page[page.index("History ("):]
     cells = [html.unescape(c) for c in re.findall(r"<tr><td>(.*?)</td>", table[:table.index("</table>")])]
