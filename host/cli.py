@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from host.command import UserError, dispatch
-from host.store.db import DEFAULT_STORE, UNASSIGNED, Store, StoreError
+from host.store.db import DEFAULT_STORE, UNASSIGNED, SessionRow, Store, StoreError
 from host.store.notes import Note
 from host.sync.device_link import find_port
-from host.text import check_name, plural, shown
+from host.text import check_name, ljust, name_key, plural, rjust, shown
 from host.verdict.rule import EQUIVALENCE
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # analysis imports numpy: only the commands that analyse pay for it
     from host.sync.pull import PullReport
+    from host.verdict.analysis import Analysis
 
 USER_ERRORS = (UserError,)
 
@@ -93,7 +94,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for r in done:
         what = f"{args.recording}" + (f" ({r.foot} foot)" if both else "")
         if not r.new:
-            moved = "" if r.runner == args.runner else f"; `archcue assign {r.session} --runner ...` moves it"
+            moved = ("" if name_key(r.runner) == name_key(args.runner)
+                     else f"; `archcue assign {r.session} --runner ...` moves it")
             print(f"{what} is already in the store as session {shown(r.session)} ({shown(r.runner)}, "
                   f"{plural(r.steps, 'step')}): nothing added{moved}")
             continue
@@ -123,7 +125,7 @@ def cmd_runners(args: argparse.Namespace) -> int:
         return 0
     print(f"{'runner':<20} {'sessions':>8} {'steps':>8}")
     for name, sessions, steps in rows:
-        print(f"{shown(name):<20} {sessions:>8} {steps:>8}")
+        print(f"{ljust(shown(name), 20)} {sessions:>8} {steps:>8}")
     return 0
 
 
@@ -135,29 +137,55 @@ def _last_move(moves: list[tuple]) -> str:
     return f"placed by {how} {at}" if was is None else f"moved from {was} by {how} {at}"
 
 
+def _started(row: SessionRow) -> str:
+    return shown(row.started_at.replace("T", " ")[:16]) if row.started_at else "date unknown"
+
+
 def cmd_sessions(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.runner and not store.runner_exists(args.runner):
         raise StoreError(f"no runner {shown(args.runner)!r} in {args.store} (see `archcue runners`)")
-    rows = store.sessions(args.runner)
-    if not rows:
-        print("no sessions in the store yet")
+    runs = store.runs(args.runner)  # oldest first, the two insoles of a run together
+    shown_runs = [run for run in runs if args.all or not _leftover(run)]
+    left_out = len(runs) - len(shown_runs)
+    again = f"archcue sessions {shown(args.runner)} --all" if args.runner else "archcue sessions --all"
+    some = f"{left_out} short session{'s' if left_out > 1 else ''}"
+    if not shown_runs:
+        print(f"no runs yet: {some} (`{again}` lists {'them' if left_out > 1 else 'it'})" if runs else
+              "no sessions in the store yet")
         return 0
-    ids = [s.id for s in rows]  # a query each for notes, headers and moves, however many sessions
-    notes, headers, moves = store.notes(ids), store.headers(ids), store.histories(ids)
-    print(f"{'session':<24} {'runner':<14} {'foot':<6} {'steps':>6}  {'started':<20} note")
-    for s in rows:
-        source = headers[s.id].get("imported")
-        parts = [note_words(notes[s.id]) if s.id in notes else "",  # most telling first
-                 f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
-                 f"imported from {source.get('file')} ({source.get('format')})" if source else "",
-                 _last_move(moves.get(s.id, [])),
-                 "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else ""),
-                 "trailer rebuilt from its records" if s.summary and s.summary.get("rebuilt") else ""]
-        note = "; ".join(p for p in parts if p)
-        print(f"{shown(s.id):<24} {shown(s.runner):<14} {shown(s.foot):<6} {s.n_steps:>6}  "
-              f"{shown(s.started_at or 'date unknown'):<20} {shown(note)}")
+    ids = [row.id for run in runs for row in run]  # a query each for notes, headers and moves, however many
+    notes = store.notes(ids, {row.id: run[0].id for run in runs for row in run})
+    headers, moves = store.headers(ids), store.histories(ids)
+    width = max([24] + [len(shown(row.id)) for run in shown_runs for row in run])
+    print(f"{'session':<{width}} {'runner':<14} {'foot':<6} {'started':<16} {'minutes':>7} {'blocks':>6} "
+          f"{'steps':>6}  note")
+    for run in shown_runs:
+        for k, s in enumerate(run):
+            source = headers[s.id].get("imported")
+            parts = [(note_words(notes[run[0].id]) if run[0].id in notes else "") if k == 0  # most telling first
+                     else f"same run as {shown(run[0].id)} (both feet)",
+                     f"short session, not counted: {s.shape.why_leftover()}" if s.shape and s.shape.leftover else "",
+                     f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
+                     f"imported from {source.get('file')} ({source.get('format')})" if source else "",
+                     _last_move(moves.get(s.id, [])),
+                     "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else ""),
+                     "trailer rebuilt from its records" if s.summary and s.summary.get("rebuilt") else ""]
+            note = "; ".join(p for p in parts if p)
+            minutes, blocks = (f"{s.shape.minutes:.1f}", str(s.shape.blocks_on + s.shape.blocks_off)) if s.shape \
+                else ("?", "?")
+            print(f"{shown(s.id):<{width}} {ljust(shown(s.runner), 14)} {shown(s.foot):<6} {_started(s):<16} "
+                  f"{rjust(minutes, 7)} {rjust(blocks, 6)} {s.n_steps:>6}  {shown(note)}".rstrip())
+    if left_out:
+        print(f"({some} not listed: too short to hold a block, or no running, as a pull before a run or a second "
+              f"pull leaves; `{again}` lists {'them' if left_out > 1 else 'it'})")
     return 0
+
+
+def _leftover(run: list[SessionRow]) -> bool:
+    """A short session the listing leaves out by default: not a damaged one (the pull sends the
+    coach here to see those)."""
+    return all(row.shape is not None and row.shape.leftover and row.status != "damaged" for row in run)
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
@@ -173,11 +201,16 @@ def cmd_note(args: argparse.Namespace) -> int:
 
     values = dict(pain_during=notes.pain("--pain-during", args.pain_during),
                   pain_after=notes.pain("--pain-after", args.pain_after), knee=notes.knee(args.knee),
-                  drill=notes.drill(args.drill))
+                  drill=notes.drill(args.drill, args.drill_other))
     if all(v is None for v in values.values()):
         raise UserError("nothing to note: give --pain-during, --pain-after, --knee and/or --drill")
-    for n in _store(args).add_note(args.session, **values):
-        print(f"{shown(n.session)}: {note_words(n)}")
+    for run, n in _store(args).add_note(args.session, **values):
+        both = " (one run, both feet)" if len(run) > 1 else ""
+        print(f"{' + '.join(shown(row.id) for row in run)}{both}: {note_words(n)}")
+        for row in run:
+            if row.shape is not None and row.shape.leftover and row.id in args.session:
+                print(f"note: {shown(row.id)} is a short session, not a run ({row.shape.why_leftover()}): "
+                      f"reports leave it out; `archcue sessions {shown(row.runner)}` lists the runs", file=sys.stderr)
     return 0
 
 
@@ -210,13 +243,17 @@ def _pooling_warning(sessions: list) -> str:
 
 
 def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
+    """The runner's sessions with their steps; args.runner becomes the runner's name as the store
+    shows it (`ANA` or ` ana` for `Ana`)."""
     store = _store(args)
     if not store.runners():
         raise StoreError(f"the store {args.store} is empty: pull an insole first (`archcue pull`)")
-    if not store.runner_exists(args.runner):
+    name = store.runner_name(args.runner)
+    if name is None:
         known = ", ".join(shown(name) for name, _, _ in store.runners())
         raise StoreError(f"no runner {shown(args.runner)!r} in the store (known: {known})")
-    return store, store.runner_steps(args.runner)
+    args.runner = name
+    return store, store.runner_steps(name)
 
 
 def _select(args: argparse.Namespace, sessions: list) -> tuple[list, str]:
@@ -268,14 +305,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     fmt = _report_format(args)
     store, sessions = _runner_sessions(args)
     sessions, scope = _select(args, sessions)
-    notes = store.notes([row.id for row, _ in sessions])
-    if args.runner == UNASSIGNED:
+    if name_key(args.runner) == UNASSIGNED:
         sys.stderr.write(_pooling_warning(sessions))
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)
-    out = {"text": lambda: text(a, scope=scope, notes=notes), "json": lambda: to_json(a, notes),
-           "html": lambda: to_html(a, steps, scope=scope, notes=notes)}[fmt]()
+    notes = _run_notes(store, a)
+    out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all), "json": lambda: to_json(a, notes),
+           "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all)}[fmt]()
     if args.out:
         try:
             write_atomic(Path(args.out), lambda f: f.write(out))
@@ -285,6 +322,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     return 0
+
+
+def _run_notes(store: Store, a: Analysis) -> dict[str, Note]:
+    """Each reported run's note: the notes on every session of its run in the store (a note on the
+    other insole's session counts even when --session chose one), by the run's first session."""
+    reported = {sid: r.run for r in a.runs for sid in r.sessions}
+    run_of = {}
+    for run in store.runs(a.runner):
+        heads = {reported[row.id] for row in run if row.id in reported}
+        if len(heads) == 1:
+            run_of.update({row.id: next(iter(heads)) for row in run})
+    return store.notes(list(run_of), run_of)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -347,7 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pain-during", metavar="N", help="knee pain during the run, 0-10")
     p.add_argument("--pain-after", metavar="N", help="knee pain after the run (e.g. the next morning), 0-10")
     p.add_argument("--knee", metavar="left|right|both", help="which knee hurts")
-    p.add_argument("--drill", metavar="NAME", help="toe-curl, hips-core, none, or a name of your own")
+    drill = p.add_mutually_exclusive_group()
+    drill.add_argument("--drill", metavar="NAME", help="the drill tried: toe-curl, hips-core or none")
+    drill.add_argument("--drill-other", metavar="NAME", help="a drill of your own, by your own name for it")
     p.set_defaults(func=cmd_note)
     p = sub.add_parser(
         "import", help="run a recording from another device through the firmware into the store",
@@ -392,8 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_live)
     p = sub.add_parser("runners", help="list runners with their sessions and steps")
     p.set_defaults(func=cmd_runners)
-    p = sub.add_parser("sessions", help="list sessions, of one runner or all")
+    p = sub.add_parser("sessions", help="list sessions, of one runner or all, oldest first",
+                       description="Each session with its minutes and blocks, oldest first, the two insoles of a "
+                                   "run together and the run's note on its first line. Short sessions (too short "
+                                   "to hold a block, or no running: a pull before a run leaves one) are counted "
+                                   "at the end; --all lists them too.")
     p.add_argument("runner", nargs="?")
+    p.add_argument("--all", action="store_true", help="list the short sessions (leftovers) too")
     p.set_defaults(func=cmd_sessions)
     p = sub.add_parser("report", help="the verdict for a runner, with its evidence",
                        description="Does curling the toes at landing stabilize this runner's foot loading? "
@@ -412,6 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "landings the buzz made curl (complier: no assumption about when the runner curls, far "
                         "more minutes)")
     _selection_options(p)
+    p.add_argument("--all", action="store_true", help="also list the short sessions left out (leftovers: too "
+                                                      "short to hold a block, or no running); they never count")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("export", help="a runner's steps and sessions as CSV")
     p.add_argument("runner")

@@ -65,3 +65,33 @@ def repair(value: str) -> str:
         return value.encode("utf-16", "surrogatepass").decode("utf-16")
     except UnicodeDecodeError:
         raise ValueError("text that is not valid Unicode (a lone surrogate)") from None
+
+
+def name_key(name: str) -> str:
+    """A runner's name as the store compares it: NFKC-normalised, case-folded (then NFKC again, as
+    Unicode's NFKC_Casefold), spaces trimmed and collapsed. NFKC rather than NFC: a name typed
+    once with full-width letters (a CJK keyboard: `Ａｎａ`) or a ligature is the same runner; it
+    keeps every letter and emoji apart that a coach would tell apart."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return " ".join(folded.split())
+
+
+def width(text: str) -> int:
+    """Columns a terminal gives the text: wide characters (CJK, most emoji) two; combining marks,
+    variation selectors, joiners, skin tones and what a zero-width joiner joins on none (an emoji
+    sequence is drawn as one)."""
+    columns, joined = 0, False
+    for ch in text:
+        if not (joined or unicodedata.category(ch) in ("Mn", "Me", "Cf") or "\U0001f3fb" <= ch <= "\U0001f3ff"):
+            columns += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        joined = ch == "\u200d"
+    return columns
+
+
+def ljust(text: str, columns: int) -> str:
+    """text padded with spaces to `columns` terminal columns (str.ljust counts characters)."""
+    return text + " " * max(0, columns - width(text))
+
+
+def rjust(text: str, columns: int) -> str:
+    return " " * max(0, columns - width(text)) + text

@@ -74,11 +74,15 @@ class Workspace:
             raise RuntimeError(f"archcue import of {csv_path.name} into {store} exited {code}")
 
     def verdict(self, store: str) -> str:
-        """The report's verdict over every run in the store (`archcue report --format json`)."""
+        """The report's verdict over every run in the store."""
+        return self.report(store)["verdict"]
+
+    def report(self, store: str) -> dict:
+        """`archcue report --format json` of the store's runner."""
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             archcue(["--store", str(self.work / store), "report", "bench", "--format", "json"])
-        return json.loads(out.getvalue())["verdict"]
+        return json.loads(out.getvalue())
 
 
 def _progress(text: str) -> None:
@@ -121,7 +125,8 @@ def pooled_bar(seeds: range) -> Counter:
 def import_cost(minutes: int = 45) -> Row:
     """What one import costs archcue's own process (the firmware runs in a child process), and
     the part of it that grows with the run: the progress line's reads of the session log, once
-    a second (engine._wait's tick, timed)."""
+    a second (engine._wait's tick, timed). Also the blocks the report counts per condition
+    against the protocol's (past 127 the record's counter stops: the host counts on by time)."""
     from host.sources import engine
 
     looks: list[float] = []
@@ -144,10 +149,15 @@ def import_cost(minutes: int = 45) -> Row:
         finally:
             engine._wait = wait
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    return (f"archcue import, {minutes} min run: progress reads", f"{sum(looks) * 1000:.0f} ms in {len(looks)} "
-            f"looks (last {looks[-1] * 1000:.1f} ms); archcue's own CPU {cpu:.2f} s in {wall:.1f} s",
+        [run] = ws.report("cost.sqlite")["runs"]
+    blocks = (minutes * 60 - PROTOCOL["warmup_s"]) // PROTOCOL["block_s"]
+    return (f"archcue import, {minutes} min run: progress reads; blocks", f"{sum(looks) * 1000:.0f} ms in "
+            f"{len(looks)} looks (last {looks[-1] * 1000:.1f} ms); archcue's own CPU {cpu:.2f} s in {wall:.1f} s; "
+            f"blocks without / with the buzz {run['blocks_off']} / {run['blocks_on']} (protocol: "
+            f"{blocks - blocks // 2} / {blocks // 2})",
             "the progress line reads the session log once a second while the firmware runs; CPU: the import "
-            "process (CSV read, resampling, progress, sealing, store), not the firmware's child process")
+            "process (CSV read, resampling, progress, sealing, store), not the firmware's child process; blocks: "
+            "`archcue report --format json` runs[0]")
 
 
 MEMORY_ROWS = 10_000_000  # the bar: under 500 MB

@@ -23,7 +23,7 @@ def block_run(minutes: float, seed: int, collapse_off: float = 0.4, ratio: float
     n = int(minutes * 60_000 // STEP_MS)
     ic = np.arange(n, dtype=np.int64) * STEP_MS + 500
     k = (ic - warmup_s * 1000) // (block_s * 1000)
-    block = np.where(ic < warmup_s * 1000, 0, np.minimum(k + 1, 255)) if blocks else np.zeros(n, dtype=np.int64)
+    block = np.where(ic < warmup_s * 1000, 0, k + 1) if blocks else np.zeros(n, dtype=np.int64)
     on = (block > 0) & (k % 2 == 1)
     engaged = rng.random(n) < np.where(on, engaged_on, engaged_off)
     collapse = rng.random(n) < collapse_off * np.where(engaged, ratio, 1.0)

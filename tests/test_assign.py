@@ -45,7 +45,7 @@ def test_pull_runner_places_the_new_sessions_and_assign_moves_them(tmp_path: Pat
 
     assert archcue(store + ["assign", SID + "1", "--runner", "bob", "--foot", "right"]) == 0
     assert f"{SID}1: alice -> bob" in capsys.readouterr().out
-    assert archcue(store + ["sessions"]) == 0
+    assert archcue(store + ["sessions", "--all"]) == 0  # a few seconds of steps: a short session
     assert "moved from alice by assign" in capsys.readouterr().out
     assert archcue(store + ["report", "bob"]) == 0
     assert "bob" in capsys.readouterr().out

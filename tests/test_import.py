@@ -294,6 +294,18 @@ def test_csv_import_is_the_firmwares_session_with_provenance(tmp_path: Path, run
     assert _rows(store) == before
 
 
+def test_an_import_under_another_spelling_is_the_same_runner(tmp_path: Path, run_csv: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20: `Ana`, ` ana`, `ANA` imported are one runner (the spelling first given shown)."""
+    store = tmp_path / "s.sqlite"
+    assert _archcue(store, "import", str(run_csv), "--units", "newton", "--runner", "Ana") == 0
+    assert _archcue(store, "import", str(run_csv), "--units", "newton", "--runner", " ana") == 0
+    out = capsys.readouterr().out
+    assert "nothing added" in out and "assign" not in out  # the same runner: nothing to move
+    assert _archcue(store, "import", str(run_csv), "--units", "newton", "--runner", "ANA", "--foot", "left") == 0
+    assert [(name, n) for name, n, _ in Store(store).runners()] == [("Ana", 2)]
+
+
 def test_replay_and_import_share_the_engine(tmp_path: Path, run_csv: Path) -> None:
     """`simulator replay` and `archcue import` of one file: the same steps, in the same times."""
     assert simulator(["replay", str(run_csv), "--units", "newton", "--out", str(tmp_path / "steps.csv")]) == 0

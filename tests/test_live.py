@@ -421,6 +421,17 @@ def test_the_view_names_the_block_the_rates_and_a_sensor_left_out() -> None:
     assert "60 steps/min" in text and "20.0 collapses/min (34% of 59 judged)" in text
 
 
+def test_the_view_counts_blocks_past_the_records_127() -> None:
+    """Two and a half hours in, the record's block counter has stopped at 127: the view names the
+    block by time (issue 20)."""
+    state = LiveState()
+    state.apply(parse(HELLO))
+    buf = bytearray(record.SIZE)
+    record.pack_into(buf, 0, record.FLAG_CALIBRATED, 9_030_000, 250, 1500, 3000, 800, 20, 0, 2000, 127, 0)
+    state.apply(parse(_step_line(1, bytes(buf))))
+    assert "block 141, buzz off (0:30.0 left)" in _rendered(state)  # 600 s warm-up, 60 s blocks
+
+
 def _sent(master: int) -> bytes:
     """All the host wrote to the stand-in insole (a pty hands it over in pieces)."""
     out = b""

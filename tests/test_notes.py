@@ -1,6 +1,6 @@
-"""The runner's side of the question (issue 11 item 4): `archcue note` records knee pain and the
-drill per session, refuses bad values with one line, keeps a history, and the report (text,
-JSON, HTML), `sessions` and the export carry the notes."""
+"""The runner's side of the question (issue 11 item 4, issue 20 item 5): `archcue note` records
+knee pain and the drill on a session, for its run (both feet), refuses bad values with one line,
+keeps a history, and the report (text, JSON, HTML), `sessions` and the export carry the notes."""
 from __future__ import annotations
 
 import base64
@@ -16,15 +16,22 @@ import pytest
 from host.cli import main as archcue
 from host.store.db import SCHEMA_VERSION, Store
 from host.store.records import parse_session
+from tests.block_steps import block_run
 from tests.sessionfiles import record_offset, sealed_session
 
 SIDS = [f"dev1-00000{i}" for i in range(1, 5)]
+# three runs of 12 minutes (two blocks each): SIDS[2] and SIDS[3] are the two insoles of the third
+RUNS = {sid: (day, foot) for sid, day, foot in zip(SIDS, ("2026-11-02T07:00:00", "2026-11-04T07:00:00",
+                                                         "2026-11-06T07:00:00", "2026-11-06T07:00:03"),
+                                                   ("left", "left", "left", "right"))}
 
 
 def _put(store: Store, sid: str, sealed: bool = True) -> None:
-    data = sealed_session(40, sid=sid)
+    day, foot = RUNS.get(sid, (None, "left"))
+    data = sealed_session(0, sid=sid, steps=block_run(12, SIDS.index(sid) if sid in SIDS else 9),
+                          extra={"started_at": day, "foot": foot})
     if not sealed:  # cut after the last record: the trailer never written (pulled mid-run)
-        data = data[:record_offset(data, 40)]
+        data = data[:record_offset(data, len(parse_session(data).records) // 24)]
     store.import_parsed(parse_session(data, sid), hashlib.sha256(data).hexdigest())
 
 
@@ -54,9 +61,13 @@ def _note_rows(path: Path) -> int:
     (["--pain-during", "٣", "--knee", "left"], "--pain-during '٣'"),  # a digit, but not one a coach types
     (["--pain-during", "9" * 5000, "--knee", "left"], "give a whole number"),  # past int()'s digit limit
     (["--knee", "middle"], "--knee 'middle': give left, right or both"),
-    (["--drill", "a\x1bb"], "--drill a\\x1bb: contains control character"),
-    (["--drill", "x" * 33], "33 characters, at most 32"),
-    (["--drill", "  "], "--drill: empty"),
+    (["--drill-other", "a\x1bb"], "--drill-other a\\x1bb: contains control character"),
+    (["--drill-other", "x" * 33], "33 characters, at most 32"),
+    (["--drill-other", "  "], "--drill-other: empty"),
+    (["--drill", "toecurl"], "--drill 'toecurl': did you mean toe-curl?"),
+    (["--drill", "hip core"], "--drill 'hip core': did you mean hips-core?"),
+    (["--drill", "swimming"], "--drill 'swimming': give toe-curl, hips-core or none, or your own drill with "
+                              "--drill-other NAME"),
     ([], "nothing to note"),
     (["--pain-during", "4"], "a pain above 0 needs the knee"),
 ])
@@ -111,7 +122,7 @@ def test_the_report_puts_pain_beside_each_run_and_compares_drills(store: Path,
     assert _run(store, "note", SIDS[0], "--pain-during", "6", "--pain-after", "4", "--knee", "right",
                 "--drill", "toe-curl") == 0
     text = _report(store, capsys)
-    row = next(line for line in text.splitlines() if SIDS[0] in line and "6/10" in line)
+    row = next(line for line in text.splitlines() if SIDS[0] in line and "6/10" in line)  # its run's row
     assert "not enough data" in row and "4/10" in row and "toe-curl" in row  # beside this run's verdict
     assert "Drills compared" not in text  # one drill: nothing to compare
     assert _run(store, "note", SIDS[1], "--pain-during", "2", "--knee", "right", "--drill", "hips-core") == 0
@@ -129,11 +140,13 @@ def test_the_report_puts_pain_beside_each_run_and_compares_drills(store: Path,
 def test_the_json_report_carries_the_notes_and_the_comparison(store: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(store, "note", SIDS[0], "--pain-during", "6", "--knee", "left", "--drill", "toe-curl") == 0
-    assert _run(store, "note", SIDS[1], "--pain-after", "3", "--knee", "left", "--drill", "my own drill") == 0
+    assert _run(store, "note", SIDS[1], "--pain-after", "3", "--knee", "left", "--drill-other", "my own drill") == 0
+    assert _run(store, "note", SIDS[3], "--pain-during", "1", "--knee", "left") == 0  # the right insole's session
     capsys.readouterr()
     doc = json.loads(_report(store, capsys, "--format", "json"))["notes"]
-    assert [(n["session"], n["pain_during"], n["pain_after"], n["drill"]) for n in doc["sessions"]] == [
-        (SIDS[0], 6, None, "toe-curl"), (SIDS[1], None, 3, "my own drill")]
+    assert [(n["run"], n["sessions"], n["pain_during"], n["pain_after"], n["drill"]) for n in doc["runs"]] == [
+        (SIDS[0], [SIDS[0]], 6, None, "toe-curl"), (SIDS[1], [SIDS[1]], None, 3, "my own drill"),
+        (SIDS[2], [SIDS[2], SIDS[3]], 1, None, None)]
     by = {d["drill"]: d for d in doc["drills"]}
     assert by["toe-curl"]["during_mean"] == 6 and by["toe-curl"]["after_mean"] is None  # no NaN in JSON
     assert by["my own drill"]["after_range"] == [3, 3] and "one runner" in doc["caveat"]
@@ -151,7 +164,7 @@ def test_the_html_report_draws_pain_over_the_runs(store: Path, tmp_path: Path,
 
 
 def test_export_carries_the_notes_and_their_history(store: Path, tmp_path: Path) -> None:
-    assert _run(store, "note", SIDS[0], "--pain-during", "6", "--knee", "right", "--drill", "=cmd()") == 0
+    assert _run(store, "note", SIDS[0], "--pain-during", "6", "--knee", "right", "--drill-other", "=cmd()") == 0
     assert _run(store, "note", SIDS[0], "--pain-after", "2") == 0
     assert _run(store, "export", "ana", "--csv", str(tmp_path / "out")) == 0
     sessions = {r["session"]: r for r in csv.DictReader(open(tmp_path / "out" / "sessions.csv"))}
@@ -171,6 +184,29 @@ def test_a_version_3_store_gains_notes_on_opening(tmp_path: Path) -> None:
     s.db.executescript("DROP TABLE notes; UPDATE meta SET value = '3' WHERE key = 'schema_version';")
     s.close()
     s = Store(path, create=False)
-    assert s.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION) == "4"
+    assert s.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION) == "5"
     s.add_note([SIDS[0]], pain_after=1, knee="both")
     assert s.notes()[SIDS[0]].knee == "both"
+
+
+def test_a_note_on_one_insole_is_the_runs_and_a_later_one_adds_to_it(store: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20's bar: pain after the run, noted the next morning on one insole's session, shows
+    on the run, once; the knee named on the other insole's session counts for it."""
+    assert _run(store, "note", SIDS[2], "--pain-during", "3", "--knee", "right", "--drill", "toe-curl") == 0
+    assert capsys.readouterr().out == (f"{SIDS[2]} + {SIDS[3]} (one run, both feet): pain 3 during, ? after "
+                                       "(right knee); drill toe-curl\n")
+    assert _run(store, "note", SIDS[3], "--pain-after", "1") == 0  # no --knee: the run has one
+    assert _run(store, "note", SIDS[2], "--pain-after", "2") == 0  # a correction, on the other insole
+    capsys.readouterr()
+    text = _report(store, capsys)
+    pain = text[text.index("Knee pain and drills"):]
+    [row] = [line for line in pain.splitlines() if "2026-11-06" in line]
+    assert f"{SIDS[2]} + {SIDS[3]}" in row and "3/10" in row and "2/10" in row and "1/10" not in row
+    assert "(1 run noted by the coach)" in pain
+    assert _run(store, "sessions") == 0
+    listing = capsys.readouterr().out
+    assert listing.count("pain 3 during, 2 after (right knee); drill toe-curl") == 1
+    assert f"same run as {SIDS[2]} (both feet)" in listing
+    only = _report(store, capsys, "--session", SIDS[3])  # the run's note, whichever insole is reported
+    assert re.search(r"3/10\s+2/10", only)

@@ -195,9 +195,10 @@ def test_the_demo_hint_runs_as_printed_in_a_fresh_shell(responder_store: Path) -
 
 
 def test_a_damaged_session_is_named_in_the_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.block_steps import block_run
     from tests.sessionfiles import flip, record_offset, sealed_session
 
-    data = sealed_session(40)
+    data = sealed_session(0, steps=block_run(12, 1))  # a run (12 minutes: two blocks), one record corrupt
     bad = flip(data, record_offset(data, 20) + 9)
     Store(tmp_path / "s.sqlite").import_session(bad, hashlib.sha256(bad).hexdigest())
     assert archcue(["--store", str(tmp_path / "s.sqlite"), "report", "ana"]) == 0

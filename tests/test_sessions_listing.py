@@ -54,37 +54,46 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("host.store.db._now", lambda: "2026-11-29T08:00:00")
 
 
-# the listing as archcue printed it before its queries were batched, byte for byte
+# the listing with --all (every session here is a short one), oldest first: dated by their clock,
+# undated by when they were pulled (all at once here, so by id)
 WHOLE = "".join(line + "\n" for line in (
-    'session                  runner         foot    steps  started              note',
-    'dev1-000001              ana            left       20  date unknown         pain 3 during, ? after'
-    ' (left knee); drill toe-curl',
-    'dev1-000002              ana            left       20  date unknown         DAMAGED: not sealed'
-    ' (the insole could not seal it); not sealed',
-    'dev1-000003              ana            left       19  2026-11-02T07:00:00  pain ? during, 0 after;'
-    ' DAMAGED: 1 corrupt record(s) at 4',
-    'dev1-000004              ana            left       20  date unknown         recovered after a power'
-    ' cut',
-    'dev1-000005              bob            right      20  date unknown         placed by pull --runner'
+    'session                  runner         foot   started          minutes blocks  steps  note',
+    'dev1-000003              ana            left   2026-11-02 07:00     0.2      0     19  pain ? during, 0'
+    ' after; short session, not counted: shorter than the warm-up plus one block (11 min); DAMAGED: 1 corrupt'
+    ' record(s) at 4',
+    'imp1-000001              carol          left   2026-11-03 07:30     0.2      0     20  short session, not'
+    ' counted: shorter than the warm-up plus one block (11 min); imported from lab run.csv (csv)',
+    'dev1-000001              ana            left   date unknown         0.2      0     20  pain 3 during, ? after'
+    ' (left knee); drill toe-curl; short session, not counted: shorter than the warm-up plus one block (11 min)',
+    'dev1-000002              ana            left   date unknown         0.2      0     20  short session, not'
+    ' counted: shorter than the warm-up plus one block (11 min); DAMAGED: not sealed (the insole could not seal'
+    ' it); not sealed',
+    'dev1-000004              ana            left   date unknown         0.2      0     20  short session, not'
+    ' counted: shorter than the warm-up plus one block (11 min); recovered after a power cut',
+    'dev1-000005              bob            right  date unknown         0.2      0     20  short session, not'
+    ' counted: shorter than the warm-up plus one block (11 min); placed by pull --runner 2026-11-29T08:00:00',
+    'dev1-000006              bob            right  date unknown         0.2      0     20  short session, not'
+    ' counted: shorter than the warm-up plus one block (11 min); moved from ana by assign 2026-11-29T08:00:00',
+    'imp1-000002              ana            left   date unknown         0.2      0     19  pain 3 during, ? after'
+    ' (left knee); drill toe-curl; short session, not counted: shorter than the warm-up plus one block (11 min);'
+    ' DAMAGED: 1 corrupt record(s) at 0; imported from lab run.csv (csv); moved from carol by assign'
     ' 2026-11-29T08:00:00',
-    'dev1-000006              bob            right      20  date unknown         moved from ana by'
-    ' assign 2026-11-29T08:00:00',
-    'imp1-000001              carol          left       20  2026-11-03T07:30:00  imported from lab'
-    ' run.csv (csv)',
-    'imp1-000002              ana            left       19  date unknown         pain 3 during, ? after'
-    ' (left knee); drill toe-curl; DAMAGED: 1 corrupt record(s) at 0; imported from lab run.csv (csv);'
-    ' moved from carol by assign 2026-11-29T08:00:00',
 ))
 
 
 def test_every_kind_of_session_has_its_words(tmp_path: Path, frozen: None,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     mixed_store(tmp_path / "s.sqlite")
-    assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions"]) == 0
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions", "--all"]) == 0
     assert capsys.readouterr().out == WHOLE
-    assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions", "ana"]) == 0
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions", "ANA", "--all"]) == 0  # any spelling
     head, *lines = WHOLE.splitlines(keepends=True)
     assert capsys.readouterr().out == head + "".join(line for line in lines if line.split()[1] == "ana")
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "sessions"]) == 0  # short ones out, damaged ones in
+    damaged = [line for line in lines if "DAMAGED" in line]
+    assert capsys.readouterr().out == head + "".join(damaged) + (
+        "(5 short sessions not listed: too short to hold a block, or no running, as a pull before a run or a second "
+        "pull leaves; `archcue sessions --all` lists them)\n")
 
 
 def listing(db: Path) -> tuple[float, list[str]]:
@@ -101,7 +110,7 @@ def listing(db: Path) -> tuple[float, list[str]]:
     try:
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
-            assert archcue(["--store", str(db), "sessions"]) == 0
+            assert archcue(["--store", str(db), "sessions", "--all"]) == 0
         return time.perf_counter() - start, run
     finally:
         sqlite3.connect = connect

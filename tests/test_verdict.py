@@ -137,10 +137,14 @@ def test_a_cue_the_toes_ignore_is_not_enough_data_with_its_own_advice() -> None:
 
 
 def test_a_run_that_ends_in_the_warm_up_says_no_block_ran() -> None:
+    """9 minutes of a 10-minute warm-up hold no block: no run, a short session left out."""
     a = _analysis(minutes=9)
-    assert a.verdict == "insufficient_data"
+    assert a.verdict == "insufficient_data" and not a.runs and [round(s.minutes) for s in a.leftovers] == [9]
     out = text(a)
     assert "No block ran" in out and "at least 20 minutes" in out and "9 minutes" in out
+    assert "1 short session left out" in out and "--all` lists it" in out
+    a = _analysis(minutes=12)  # a block ran: a run, however short
+    assert [r.blocks_off + r.blocks_on for r in a.runs] == [2] and not a.leftovers
 
 
 def test_the_truth_decides_on_clear_data() -> None:
@@ -258,9 +262,10 @@ def test_every_verdict_is_worded_right_for_both_signs(base: analysis.Analysis, e
 
 def test_insufficient_and_no_date_wording(base: analysis.Analysis) -> None:
     for a in (_analysis(2), _analysis(collapse_off=0.0), _analysis(engaged_on=0.1), base):
-        out = text(a)
+        out = text(a, all_sessions=True)  # a 2-minute session is no run: listed with --all
         assert not BAD_WORDS.search(out), BAD_WORDS.search(out)
-        assert "date unknown (insole clock not set before its first run)" in out
+        assert ("date unknown (insole clock not set before its first run)" in out if a.runs else
+                re.search(r"^  date unknown  +dev-000001 ", out, re.MULTILINE))
 
 
 def test_json_carries_the_five_verdicts_and_the_numbers(base: analysis.Analysis) -> None:

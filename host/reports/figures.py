@@ -18,12 +18,13 @@ from matplotlib.patches import Circle, Patch, Polygon  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from host.text import plural  # noqa: E402
-from host.verdict.analysis import Analysis, Steps  # noqa: E402
+from host.verdict.analysis import Analysis, RunResult, Steps  # noqa: E402
 
 INSOLE = json.loads((Path(__file__).resolve().parents[2] / "hardware" / "fsr.json").read_text())["insole"]
 ON, OFF, WARM = "#2a9d8f", "#e76f51", "0.75"
 LAST_RUNS = 3  # the block chart shows the latest runs; the history table has them all
-MAX_TICKS = 12  # dated ticks on the session axis (hundreds of labels are unreadable and slow)
+MAX_TICKS = 12  # dated ticks on the run axis (hundreds of labels are unreadable and slow)
+UNDATED = "* date unknown: placed when pulled or imported"
 
 
 @dataclass
@@ -34,8 +35,17 @@ class Figure:
     png: bytes
 
 
-def _date(started_at: str | None) -> str:
-    return started_at[:10] if started_at else "date unknown"
+def _date(started_at: str | None, when: str | None = None) -> str:
+    """A run's day; undated, the day it was pulled or imported, starred (UNDATED)."""
+    return started_at[:10] if started_at else f"{when[:10]}*" if when else "date unknown"
+
+
+def _run_dates(runs: list[RunResult], ticks: np.ndarray) -> list[str]:
+    return [_date(runs[i].started_at, runs[i].when) for i in ticks]
+
+
+def _undated_note(labels: list[str]) -> str:
+    return f"\n{UNDATED}" if any(x.endswith("*") for x in labels) else ""
 
 
 def _ticks(n: int) -> np.ndarray:
@@ -81,33 +91,55 @@ def compare(a: Analysis, s: Steps) -> bytes:
     return _png(fig)
 
 
+@dataclass
+class Bars:
+    """One run's bars in the block chart: the warm-up, then one per block (both feet's landings of
+    a block in one bar), on the run's clock in minutes from its first landing."""
+    block: np.ndarray  # 0: warm-up
+    start: np.ndarray
+    end: np.ndarray
+    rate: np.ndarray  # collapse rate, 0..1
+    on: np.ndarray  # a block with the buzz
+    minutes: float
+
+
+def block_bars(s: Steps, run: str) -> Bars | None:
+    """The bars of the run whose first session is `run`; None if it has no judged landing."""
+    mine = s.runs[s.session] == s.ids.index(run)
+    m = mine & s.judged
+    if not m.any():
+        return None
+    t = (s.ic_ms[m] + s.shift_ms[s.session[m]] - (s.ic_ms[mine] + s.shift_ms[s.session[mine]]).min()) / 60_000
+    blk = np.where(s.block[m] > 0, s.block[m] + s.shift_blocks[s.session[m]], 0)
+    uniq, inv = np.unique(blk, return_inverse=True)
+    n = np.bincount(inv)
+    start = np.full(len(uniq), np.inf)
+    np.minimum.at(start, inv, t)  # blocks follow in time
+    return Bars(uniq, start, np.append(start[1:], t.max()), np.bincount(inv, weights=s.collapse[m]) / n,
+                np.bincount(inv, weights=s.cue_block[m]) > n / 2, float(t.max()))
+
+
 def blocks_over_time(a: Analysis, s: Steps) -> bytes:
-    """The latest runs on a time axis: warm-up to scale, one bar per block, sessions marked."""
+    """The latest runs on a time axis: warm-up to scale, one bar per block, runs marked."""
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    first = max(0, len(a.sessions) - LAST_RUNS)
+    first = max(0, len(a.runs) - LAST_RUNS)
     offset = 0.0
     labels = []
-    for i in range(first, len(a.sessions)):
-        m = (s.session == i) & s.judged
-        if not m.any():
+    for r in a.runs[first:]:
+        b = block_bars(s, r.run)
+        if b is None:
             continue
-        t = (s.ic_ms[m] - s.ic_ms[m][0]) / 60_000
-        blk, col, on = s.block[m], s.collapse[m], s.cue_block[m]
-        uniq, first_i, inv = np.unique(blk, return_index=True, return_inverse=True)  # blocks follow in time
-        rate = np.bincount(inv, weights=col) / np.bincount(inv)
-        start = t[first_i]
-        end = np.append(start[1:], t[-1])
-        is_on = np.bincount(inv, weights=on) > 0
-        colors = [WARM if b == 0 else (ON if o else OFF) for b, o in zip(uniq, is_on)]
-        ax.bar(offset + start, 100 * rate, width=np.maximum(end - start, 0.05), align="edge", color=colors,
+        colors = [WARM if k == 0 else (ON if o else OFF) for k, o in zip(b.block, b.on)]
+        ax.bar(offset + b.start, 100 * b.rate, width=np.maximum(b.end - b.start, 0.05), align="edge", color=colors,
                edgecolor="white", linewidth=0.5)
-        r = a.sessions[i]
         ax.axvline(offset, color="k", lw=1, ls="--")
-        labels.append((offset + 0.3, f"{_date(r.started_at)} {r.foot}"))
-        offset += float(t[-1]) + 2
+        feet = "both feet" if len(set(r.feet)) > 1 else f"{r.feet[0]} foot"
+        labels.append((offset + 0.3, f"{_date(r.started_at, r.when)} {feet}"))
+        offset += b.minutes + 2
     ax.set_xlim(-1, max(offset, 1))
     rows = place_labels(ax, labels)
-    ax.set_xlabel("minutes from the start of each run (dashed line: a new run)")
+    ax.set_xlabel("minutes from the start of each run (dashed line: a new run)"
+                  + _undated_note([_date(r.started_at, r.when) for r in a.runs[first:]]))
     ax.set_ylabel("landings with the arch collapsed")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     handles = [Patch(color=WARM, label="warm-up, no buzz"), Patch(color=OFF, label="block without buzz"),
@@ -135,17 +167,20 @@ def place_labels(ax: plt.Axes, labels: list[tuple[float, str]]) -> int:
     return rows
 
 
-def session_trend(a: Analysis) -> bytes:
+def run_trend(a: Analysis) -> bytes:
+    """Each run's toe engagement and collapse rate, oldest first, one point per run."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    x = np.arange(len(a.sessions))
-    ax.plot(x, [100 * r.engaged_rate for r in a.sessions], "o-", color=ON, label="toes engaged")
-    ax.plot(x, [100 * r.collapse_rate for r in a.sessions], "s-", color=OFF, label="arch collapsed")
+    x = np.arange(len(a.runs))
+    ax.plot(x, [100 * r.engaged_rate for r in a.runs], "o-", color=ON, label="toes engaged")
+    ax.plot(x, [100 * r.collapse_rate for r in a.runs], "s-", color=OFF, label="arch collapsed")
     ticks = _ticks(len(x))
-    ax.set_xticks(ticks, [_date(a.sessions[i].started_at) for i in ticks], fontsize=7, rotation=30)
+    labels = _run_dates(a.runs, ticks)
+    ax.set_xticks(ticks, labels, fontsize=7, rotation=30)
+    ax.set_xlabel("runs, oldest first" + _undated_note(labels), fontsize=8)
     ax.set_ylabel("share of landings")
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_ylim(0, 100)
-    ax.set_title("Session by session")
+    ax.set_title("Run by run")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return _png(fig)
 
@@ -216,26 +251,30 @@ def all_figures(a: Analysis, s: Steps, captions: dict[str, str]) -> list[Figure]
     figs = [Figure("compare", "The comparison the verdict rests on", captions["compare"], compare(a, s)),
             Figure("blocks", "Collapses block by block over the runs", captions["blocks"], blocks_over_time(a, s))]
     if "trend" in captions:
-        figs.append(Figure("trend", "Session by session", captions["trend"], session_trend(a)))
+        figs.append(Figure("trend", "Run by run", captions["trend"], run_trend(a)))
     if "feet" in captions:
         figs.append(Figure("feet", "Left and right foot", captions["feet"], feet(a, s)))
     figs.append(Figure("insole", "Load on the insole at landing", captions["insole"], insole_map(a, s)))
     return figs
 
 
-def pain_over_time(started: list[str | None], during: list[int | None], after: list[int | None],
+def pain_over_time(runs: list[RunResult], during: list[int | None], after: list[int | None],
                    drills: list[str | None], caption: str) -> Figure:
-    """Knee pain run by run (archcue note), 0-10, the drill written under each dated run."""
+    """Knee pain run by run (archcue note), 0-10: every run, oldest first, a gap where nothing was
+    noted, the drill written under each dated run."""
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
-    x = np.arange(len(started))
+    x = np.arange(len(runs))
     for scores, style, color, label in ((during, "o-", OFF, "pain during"), (after, "s--", "#264653", "pain after")):
-        y = np.array([np.nan if v is None else v for v in scores], dtype=float)
-        ok = np.isfinite(y)
-        ax.plot(x[ok], y[ok], style, color=color, label=label)
+        ax.plot(x, np.array([np.nan if v is None else v for v in scores], dtype=float), style, color=color,
+                label=label)  # nan: a break in the line
     ticks = _ticks(len(x))
     for i in ticks:  # the drill of each dated run, as many as stay readable
         ax.text(i, -1.6, drills[i] or "", ha="center", fontsize=7, rotation=20)
-    ax.set_xticks(ticks, [_date(started[i]) for i in ticks], fontsize=7, rotation=30)
+    labels = _run_dates(runs, ticks)
+    ax.set_xticks(ticks, labels, fontsize=7, rotation=30)
+    ax.set_xlim(-0.5, len(x) - 0.5)
+    if _undated_note(labels):
+        ax.set_xlabel(UNDATED, fontsize=8)
     ax.set_ylim(-2.5, 10.5)
     ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel("knee pain (0-10)")

@@ -13,9 +13,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from host.store.notes import DrillSummary, Note, by_drill, runs
-from host.text import escaped_html, plural, shown, shown_text
-from host.verdict.analysis import Analysis, Asymmetry, SessionResult, Steps
+from host.store.notes import DrillSummary, Note, by_drill
+from host.text import escaped_html, ljust, plural, shown, shown_text, width
+from host.verdict.analysis import Analysis, Asymmetry, Leftover, RunResult, SessionResult, Steps
 from host.verdict.bootstrap import Interval
 from host.verdict.rule import (
     MAX_MORE_MIN,
@@ -87,7 +87,6 @@ DEFINITIONS = {
                            "steadier.",
 }
 UNKNOWN_DATE = "date unknown (insole clock not set before its first run)"
-UNKNOWN_IMPORT_DATE = "date unknown (imported without --started-at)"
 
 
 # ----------------------------------------------------------------------------------------- numbers
@@ -147,16 +146,22 @@ def _minutes(m: float) -> str:
     return "n/a" if not math.isfinite(m) else f"{m:.0f} min"
 
 
-def session_date(r: SessionResult) -> str:
+def run_date(r: RunResult | Leftover, imported: bool = False, short: bool = False) -> str:
+    """When a run (or a leftover) ran; undated: when it was pulled or imported, which places it
+    among the others (short: for a table cell)."""
     if r.started_at:
         return r.started_at.replace("T", " ")[:16]
-    return UNKNOWN_IMPORT_DATE if r.imported else UNKNOWN_DATE
+    how = "imported" if imported else "pulled"
+    if short:
+        return f"date unknown ({how} {r.when[:10]})" if r.when else "date unknown"
+    why = "date unknown (an imported recording: --started-at sets it)" if imported else UNKNOWN_DATE
+    return why + (f", {how} {r.when.replace('T', ' ')[:16]}" if r.when else "")
 
 
 def imported_only(a: Analysis) -> bool:
-    """Every session came from `archcue import` (a lab or Moticon recording): advice about the
+    """Every run came from `archcue import` (a lab or Moticon recording): advice about the
     insole (its button, buzz and clock) does not apply."""
-    return bool(a.sessions) and all(r.imported for r in a.sessions)
+    return bool(a.runs) and all(r.imported for r in a.runs)
 
 
 def protocol_words(a: Analysis) -> str:
@@ -320,7 +325,7 @@ FEW_ANSWERED = 0.3  # the buzz changed the toes on fewer landings than this: reh
 
 def _two_feet(a: Analysis) -> bool:
     """Some run was recorded on both feet."""
-    return any(len({o.foot for o in a.sessions if o.run == r.run}) > 1 for r in a.sessions)
+    return any(len(set(r.feet)) > 1 for r in a.runs)
 
 
 def _settles(a: Analysis) -> str:
@@ -338,11 +343,12 @@ def _settles(a: Analysis) -> str:
 
 
 def _no_block_words(a: Analysis) -> str:
-    longest = max((r.minutes for r in a.sessions), default=0.0)
+    longest = max([r.minutes for r in a.runs] + [r.minutes for r in a.leftovers], default=0.0)
+    what = "run" if a.runs else "session"
     mode = "the import's --config cue mode" if imported_only(a) else "the insole's cue mode"
-    return (f"No block ran: the longest run lasted {plural(round(longest), 'minute')}, and the first 10 minutes are "
-            f"the warm-up (or {mode} is not 'blocks'). Run at least 20 minutes with the block protocol (30 or more "
-            f"to decide).")
+    return (f"No block ran: the longest {what} lasted {plural(round(longest), 'minute')}, and the first 10 minutes "
+            f"are the warm-up (or {mode} is not 'blocks'). Run at least 20 minutes with the block protocol (30 or "
+            f"more to decide).")
 
 
 def _shortfall_words(s: Shortfall, a: Analysis) -> str:
@@ -489,36 +495,57 @@ def _steadier(ratio: float) -> str:
     return f"{p}% {'steadier' if ratio < 1 else 'less steady'} with the buzz"
 
 
-def _run_lines(a: Analysis) -> list[str]:
-    out = []
-    for r in a.sessions:
-        pair = [o for o in a.sessions if o.run == r.run and o is not r]
-        if pair and r.session == r.run:  # said once, at the run's first session
-            out.append(f"{shown(r.session)} ({r.foot} foot) and " + ", ".join(
-                f"{shown(o.session)} ({o.foot} foot)" for o in pair) + ": the two insoles of one run, matched "
-                "minute by minute (a minute of both feet counts once).")
+def _run_lines(a: Analysis, all_sessions: bool) -> list[Block]:
+    """Each run, oldest first, on one line; then the leftovers: counted, or listed (--all)."""
+    by_id = {r.session: r for r in a.sessions}
+    lines = []
+    for r in a.runs:
+        who = " and ".join(f"{_session_name(by_id[sid])} ({foot} foot)" for sid, foot in zip(r.sessions, r.feet))
+        if len(r.sessions) > 1:
+            who += ": the two insoles of one run, matched minute by minute (a minute of both feet counts once)"
         if r.blocks_on + r.blocks_off:
-            out.append(f"{r.session} ({session_date(r)}): {plural(round(r.minutes), 'minute')}: "
-                       f"{r.warmup_min:.0f} warm-up, then {plural(r.blocks_off, 'block')} without and {r.blocks_on} "
-                       f"with the buzz.")
+            what = (f"{plural(round(r.minutes), 'minute')}: {r.warmup_min:.0f} warm-up, then "
+                    f"{plural(r.blocks_off, 'block')} without and {r.blocks_on} with the buzz")
         else:
-            out.append(f"{r.session} ({session_date(r)}): {plural(round(r.minutes), 'minute')}, no block ran (the "
-                       f"protocol needs the 10-minute warm-up, then at least 20 minutes of blocks).")
-    return out
+            what = (f"{plural(round(r.minutes), 'minute')}, no block ran (the protocol needs the 10-minute warm-up, "
+                    f"then at least 20 minutes of blocks)")
+        lines.append(f"{run_date(r, r.imported)}, {who}: {what}.")
+    if not a.runs:
+        lines.append("No run yet: every session was too short to hold a block (the warm-up plus one block), or "
+                     "held no running.")
+    k = len(a.leftovers)
+    if k and not all_sessions:
+        lines.append(f"{plural(k, 'short session')} left out ({LEFTOVER_WORDS}): `archcue report {shown(a.runner)} "
+                     f"--all` lists {'it' if k == 1 else 'them'}.")
+    return [("h2", "The runs"), ("list", lines)] + (_leftover_table(a) if k and all_sessions else [])
+
+
+def _leftover_table(a: Analysis) -> list[Block]:
+    """--all: each leftover on a row."""
+    rows = [[run_date(r, short=True), shown(r.session), r.foot, f"{r.minutes:.1f}", str(r.blocks), str(r.steps), r.why]
+            for r in a.leftovers]
+    return [("h2", f"Short sessions, not counted ({len(a.leftovers)})"),
+            ("p", f"Not runs ({LEFTOVER_WORDS}): no verdict, history row or figure counts them."),
+            ("table", Table(["date", "session", "foot", "minutes", "blocks", "landings", "why"], rows))]
+
+
+LEFTOVER_WORDS = "too short to hold a block, or no running, as a pull before a run or a second pull leaves"
 
 
 def _history(a: Analysis) -> list[Block]:
-    t = Table(["date", "session", "foot", "minutes", "blocks", "toes engaged", "collapsed with buzz",
+    by_id = {r.session: r for r in a.sessions}
+    t = Table(["date", "run", "feet", "minutes", "blocks", "toes engaged", "collapsed with buzz",
                "collapsed without", "verdict of this run"],
-              [[session_date(r), _session_name(r), r.foot, f"{r.minutes:.0f}", str(r.blocks_on + r.blocks_off),
-                pct(r.engaged_rate), pct(r.collapse_on), pct(r.collapse_off), SHORT[r.verdict]] for r in a.sessions])
-    out: list[Block] = [("h2", f"History ({plural(len(a.sessions), 'session')}; "
+              [[run_date(r, r.imported, True), " + ".join(_session_name(by_id[sid]) for sid in r.sessions),
+                "both" if len(set(r.feet)) > 1 else r.feet[0], f"{r.minutes:.0f}", str(r.blocks_on + r.blocks_off),
+                pct(r.engaged_rate), pct(r.collapse_on), pct(r.collapse_off), SHORT[r.verdict]] for r in a.runs])
+    out: list[Block] = [("h2", f"History ({plural(len(a.runs), 'run')}, oldest first; "
                                f"{plural(a.steps_used, 'landing')} judged, {a.steps_calibration} used to learn "
-                               f"the runner's usual pattern)"), ("table", t)]
+                               "the runner's usual pattern)"), ("table", t)]
     tr = a.trend
-    if tr.get("collapse_per_session") is not None:
-        out.append(("p", f"Trend per session: collapses {_pts(tr['collapse_per_session'])}, toes engaged "
-                         f"{_pts(tr.get('engaged_per_session'))}."))
+    if tr.get("collapse_per_run") is not None:
+        out.append(("p", f"Trend per run: collapses {_pts(tr['collapse_per_run'])}, toes engaged "
+                         f"{_pts(tr.get('engaged_per_run'))}."))
     return out
 
 
@@ -539,28 +566,40 @@ SHORT = {"stabilizes": "steadies", "destabilizes": "unsettles", "no_clear_effect
          "inconclusive": "not decided", "insufficient_data": "not enough data"}
 
 
-def document(a: Analysis, today: str | None = None, scope: str = "",
-             notes: dict[str, Note] | None = None) -> list[Block]:
-    dates = sorted(r.started_at for r in a.sessions if r.started_at)
-    unknown = sum(1 for r in a.sessions if not r.started_at)
-    period = (f"runs from {dates[0][:10]} to {dates[-1][:10]}" if dates else "no dated runs")
+def _period(a: Analysis) -> str:
+    """'2 runs (3 sessions), 70 minutes of running, from 2026-11-02 to 2026-11-24'"""
+    dates = sorted(r.started_at[:10] for r in a.runs if r.started_at)
+    unknown = sum(1 for r in a.runs if not r.started_at)
+    sessions = sum(len(r.sessions) for r in a.runs)
+    out = plural(len(a.runs), "run") + (f" ({plural(sessions, 'session')})" if sessions != len(a.runs) else "")
+    if a.runs:
+        out += f", {plural(round(a.minutes), 'minute')} of running"
+    if dates:
+        out += f", on {dates[0]}" if dates[0] == dates[-1] else f", from {dates[0]} to {dates[-1]}"
     if unknown:
-        period += f", {unknown} of unknown date"
+        out += f", {unknown} of unknown date" if dates else (", date unknown" if unknown == 1 else ", dates unknown")
+    if a.leftovers:
+        out += f" ({plural(len(a.leftovers), 'short session')} left out)"
+    return out
+
+
+def document(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None,
+             all_sessions: bool = False) -> list[Block]:
+    """notes: each run's (by its first session's id); all_sessions: list the leftovers too."""
     doc: list[Block] = [
         ("h1", f"archcue report: {shown(a.runner)}"),
-        ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {plural(len(a.sessions), 'session')}, "
-              f"{period}{scope}."),
+        ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {_period(a)}{scope}."),
         ("verdict", (a.verdict, f"VERDICT: {a.verdict}  --  {headline(a)}")),
     ]
     doc += [("p", line) for line in _explain(a)]
     doc += [("h2", "What to do next"), ("list", _next_steps(a))]
-    if a.sessions:
-        doc += [("h2", "The runs"), ("list", _run_lines(a))]
+    if a.runs or a.leftovers:
+        doc += _run_lines(a, all_sessions)
     if imported_only(a):
         doc.append(("p", IMPORTED_WORDS))
     doc += _evidence(a)
     doc.append(("figures", None))
-    if a.sessions:
+    if a.runs:
         doc += _history(a)
         doc += pain_section(a, notes or {})
     doc += [("h2", "How to read this"), ("p", rule_text(a.rule)),
@@ -571,9 +610,10 @@ def document(a: Analysis, today: str | None = None, scope: str = "",
 # ----------------------------------------------------------------------------------------- text
 
 
-def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None) -> str:
+def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None,
+         all_sessions: bool = False) -> str:
     lines: list[str] = []
-    for kind, body in document(a, today, scope, notes):
+    for kind, body in document(a, today, scope, notes, all_sessions):
         if kind == "h1":
             lines += [str(body), "=" * len(str(body)), ""]
         elif kind == "h2":
@@ -592,12 +632,13 @@ def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str
 
 
 def _text_table(t: Table) -> list[str]:
+    """Columns padded to the cells' width on a terminal (a CJK character or an emoji takes two)."""
     cells = [[shown(c) for c in row] for row in [t.head] + t.rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(t.head))]
+    widths = [max(width(r[i]) for r in cells) for i in range(len(t.head))]
     out = []
     for i, r in enumerate(cells):
         mark = "> " if i - 1 in t.marked else "  "
-        out.append((mark + "  ".join(c.ljust(w) for c, w in zip(r, widths))).rstrip())
+        out.append((mark + "  ".join(ljust(c, w) for c, w in zip(r, widths))).rstrip())
     return out + [f"  ({n})" for n in t.notes]
 
 
@@ -643,13 +684,13 @@ document.body.setAttribute('data-figures-rendered',n+'/'+i.length);});"""
 
 
 def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "",
-            notes: dict[str, Note] | None = None) -> str:
+            notes: dict[str, Note] | None = None, all_sessions: bool = False) -> str:
     from host.reports.figures import all_figures, pain_over_time
 
     e = escaped_html
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
              f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"]
-    for kind, body in document(a, today, scope, notes):
+    for kind, body in document(a, today, scope, notes, all_sessions):
         if kind == "h1":
             parts.append(f"<h1>{e(str(body))}</h1>")
         elif kind == "h2":
@@ -700,15 +741,17 @@ def captions(a: Analysis) -> dict[str, str]:
                           f"otherwise on {pct(c.collapse_rate_b)}: {effect_words(c.collapse_ratio)}.")
     else:
         out["compare"] = "No comparison yet: no block ran and no landing had the toes engaged."
-    last = a.sessions[-1] if a.sessions else None
+    last = a.runs[-1] if a.runs else None
     if last is not None and last.blocks_on + last.blocks_off:
         out["blocks"] = (f"Last run: collapses on {pct(last.collapse_on)} of landings in blocks with the buzz and "
                          f"{pct(last.collapse_off)} in blocks without, after a {last.warmup_min:.0f}-minute warm-up.")
-    else:
+    elif last is not None:
         out["blocks"] = "No block ran in the last run: the whole run counts as warm-up (grey)."
-    if len({r.run for r in a.sessions}) >= 2:  # over runs: the two insoles of one run are no trend
-        first, last2 = a.sessions[0], a.sessions[-1]
-        out["trend"] = (f"Collapses went from {pct(first.collapse_rate)} of landings in the first session to "
+    else:
+        out["blocks"] = "No run yet: no session held a block."
+    if len(a.runs) >= 2:  # over runs, oldest first: the two insoles of one run are no trend
+        first, last2 = a.runs[0], a.runs[-1]
+        out["trend"] = (f"Collapses went from {pct(first.collapse_rate)} of landings in the first run to "
                         f"{pct(last2.collapse_rate)} in the last; toes engaged from {pct(first.engaged_rate)} to "
                         f"{pct(last2.engaged_rate)}.")
     if a.asymmetry is not None:
@@ -748,26 +791,29 @@ def drill_caveat(drills: list[DrillSummary]) -> str:
 
 
 def pain_section(a: Analysis, notes: dict[str, Note]) -> list[Block]:
-    noted = [(r, notes[r.session]) for r in a.sessions if r.session in notes]
+    """notes: each run's, by its first session's id (a note on either insole's session is the run's)."""
+    noted = [(r, notes[r.run]) for r in a.runs if r.run in notes]
     if not noted:
         return [("h2", "Knee pain and drills"),
                 ("p", f"No pain or drill noted for these runs yet. After a run: `{NOTE_HINT}`.")]
-    t = Table(["date", "session", "loading verdict of this run", "arch collapsed", "pain during", "pain after",
+    t = Table(["date", "run", "loading verdict of this run", "arch collapsed", "pain during", "pain after",
                "knee", "drill"],
-              [[session_date(r), shown(r.session), SHORT[r.verdict], pct(r.collapse_rate), _score(n.pain_during),
-                _score(n.pain_after), n.knee or "-", shown(n.drill) if n.drill is not None else "-"]
-               for r, n in noted])
-    out: list[Block] = [("h2", f"Knee pain and drills ({plural(len(noted), 'session')} noted by the coach)"),
+              [[run_date(r, r.imported, True), " + ".join(shown(sid) for sid in r.sessions), SHORT[r.verdict],
+                pct(r.collapse_rate), _score(n.pain_during), _score(n.pain_after), n.knee or "-",
+                shown(n.drill) if n.drill is not None else "-"] for r, n in noted])
+    out: list[Block] = [("h2", f"Knee pain and drills ({plural(len(noted), 'run')} noted by the coach)"),
                         ("p", "Pain as the runner reported it, 0 (none) to 10 (worst), beside what the insole "
-                              "measured in the same run."), ("table", t)]
-    started = {r.session: r.started_at for r, _ in noted}
-    by_run = [run[0] for run in runs([n for _, n in noted])]  # one point per run, not per insole
-    if len(by_run) >= 2:
-        out.append(("pain_figure", ([started[n.session] for n in by_run], [n.pain_during for n in by_run],
-                                    [n.pain_after for n in by_run], [n.drill for n in by_run], _pain_caption(by_run))))
+                              "measured in the same run (a note on either insole's session is the run's)."),
+                        ("table", t)]
+    if len(noted) >= 2:  # every run on the axis, oldest first: gaps where nothing was noted
+        by_run = [notes.get(r.run) for r in a.runs]
+        out.append(("pain_figure", (a.runs,
+                                    [n.pain_during if n else None for n in by_run],
+                                    [n.pain_after if n else None for n in by_run],
+                                    [n.drill if n else None for n in by_run], _pain_caption([n for _, n in noted]))))
     drills = by_drill([n for _, n in noted])
     if drills:
-        out += [("h2", "Drills compared (pain per run; the two insoles of a run noted together count once)"),
+        out += [("h2", "Drills compared (pain per run; both insoles of a run count once)"),
                 ("table", Table(["drill", "runs", "pain during", "pain after"],
                                 [[shown(d.drill), str(d.runs), _range(d.during_mean, d.during_range),
                                   _range(d.after_mean, d.after_range)] for d in drills],
@@ -787,8 +833,10 @@ def _pain_caption(noted: list[Note]) -> str:
 
 
 def pain_json(a: Analysis, notes: dict[str, Note]) -> dict:
-    """The notes of the reported sessions (as they stand) and the drill comparison, if any."""
-    noted = [asdict(notes[r.session]) for r in a.sessions if r.session in notes]
-    drills = by_drill([notes[r.session] for r in a.sessions if r.session in notes])
-    return {"sessions": noted, "drills": [asdict(d) for d in drills],
-            "caveat": drill_caveat(drills) if drills else None}
+    """Each reported run's note as it stands (`run`: its first session, `sessions`: all of its
+    sessions) and the drill comparison, if any."""
+    noted = [(r, notes[r.run]) for r in a.runs if r.run in notes]
+    runs = [{"run": r.run, "sessions": r.sessions, **{k: v for k, v in asdict(n).items() if k != "session"}}
+            for r, n in noted]
+    drills = by_drill([n for _, n in noted])
+    return {"runs": runs, "drills": [asdict(d) for d in drills], "caveat": drill_caveat(drills) if drills else None}

@@ -1,14 +1,18 @@
-"""The coach's store: SQLite, one file. Schema version 4:
+"""The coach's store: SQLite, one file. Schema version 5:
 
     meta(key, value)                      schema_version
-    runners(id, name, created_at)         one per runner id written to the insoles
+    runners(id, name, created_at, key)    one per runner: name as first given (trimmed), key
+                                          its folded form (host.text.name_key, unique), so
+                                          `Ana`, ` ana` and `ANA` are one runner
     devices(id, board, firmware, last_seen)
     sessions(id, runner_id, device_id, foot, rate_hz, started_at, imported_at, sha256,
              n_steps, recovered, header_json, summary_json,
-             status, damage, gaps_json)   status 'ok', or 'damaged': fewer records came back
-                                          than the file says (damage says why, gaps_json
+             status, damage, gaps_json,   status 'ok', or 'damaged': fewer records came back
+             shape_json)                  than the file says (damage says why, gaps_json
                                           lists the corrupt slots); never marked synced or
-                                          cleared on the insole
+                                          cleared on the insole. shape_json: its landings'
+                                          span, blocks and whether it is a leftover
+                                          (host/store/runs.py), so listings need no steps
     steps(session_id, n_steps, records)   the session's verified 24-byte step records,
                                           byte for byte as on the insole (host/store/records.py
                                           decodes them with the firmware's definition)
@@ -21,7 +25,9 @@
                                           numbers the command (sessions noted together); no
                                           foreign key, so a note outlives a re-import
 
-Version 1, 2 and 3 stores are migrated on opening, in one transaction. A session is imported
+Version 1-4 stores are migrated on opening, in one transaction (4 to 5: runners whose names fold
+to one key become the first of them, each move kept in `assignments`; every session's shape is
+found from its stored steps). A session is imported
 in one transaction, keyed by its id (device id + counter): pulling it again stores nothing twice,
 and a failed import leaves nothing behind.
 """
@@ -41,8 +47,10 @@ from firmware.core import record, sessionlog
 from host.command import UserError
 from host.store.notes import Note, check_knee_named, merged, standing
 from host.store.records import Parsed, decode, parse_session
+from host.store.runs import Shape, group, shape, start_ms
+from host.text import name_key
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 UNASSIGNED = "unassigned"  # the runner of sessions no one named
 DEFAULT_STORE = Path.home() / ".archcue" / "archcue.sqlite"
 
@@ -57,10 +65,11 @@ CREATE TABLE IF NOT EXISTS notes (
     pain_during INTEGER, pain_after INTEGER, knee TEXT, drill TEXT);
 CREATE INDEX IF NOT EXISTS notes_by_session ON notes(session_id);
 """
+_RUNNER_KEYS = "CREATE UNIQUE INDEX IF NOT EXISTS runners_by_key ON runners(key);"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runners (
-    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, key TEXT);
 CREATE TABLE IF NOT EXISTS devices (
     id TEXT PRIMARY KEY, board TEXT, firmware TEXT, last_seen TEXT);
 CREATE TABLE IF NOT EXISTS sessions (
@@ -68,12 +77,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     device_id TEXT NOT NULL REFERENCES devices(id), foot TEXT, rate_hz INTEGER,
     started_at TEXT, imported_at TEXT NOT NULL, sha256 TEXT NOT NULL, n_steps INTEGER NOT NULL,
     recovered INTEGER NOT NULL, header_json TEXT NOT NULL, summary_json TEXT,
-    status TEXT NOT NULL DEFAULT 'ok', damage TEXT, gaps_json TEXT);
+    status TEXT NOT NULL DEFAULT 'ok', damage TEXT, gaps_json TEXT, shape_json TEXT);
 CREATE TABLE IF NOT EXISTS steps (
     session_id TEXT PRIMARY KEY REFERENCES sessions(id), n_steps INTEGER NOT NULL,
     records BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id);
-""" + _ASSIGNMENTS + _NOTES
+""" + _ASSIGNMENTS + _NOTES + _RUNNER_KEYS
 _MIGRATE_1_TO_2 = """
 ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
 ALTER TABLE sessions ADD COLUMN damage TEXT;
@@ -82,8 +91,12 @@ UPDATE meta SET value = '2' WHERE key = 'schema_version';
 """
 _MIGRATE_2_TO_3 = _ASSIGNMENTS + "UPDATE meta SET value = '3' WHERE key = 'schema_version';"
 _MIGRATE_3_TO_4 = _NOTES + "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
-_MIGRATIONS = {1: _MIGRATE_1_TO_2 + _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4, 2: _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4,
-               3: _MIGRATE_3_TO_4}
+# 4 to 5: runners.key and sessions.shape_json, filled by _to_5 (Python), in the same transaction
+_MIGRATE_4_TO_5 = "UPDATE meta SET value = '5' WHERE key = 'schema_version';"
+_MIGRATIONS = {1: _MIGRATE_1_TO_2 + _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5,
+               2: _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5, 3: _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5,
+               4: _MIGRATE_4_TO_5}
+FOLDED = "one runner, one name"  # how a move made by the 4-to-5 migration is recorded
 
 
 class StoreError(UserError):
@@ -102,10 +115,22 @@ class SessionRow:
     summary: dict | None
     status: str = "ok"
     damage: str | None = None
-    imported: str | None = None  # the format of the recording `archcue import` brought in; None: an insole's
+    imported_at: str | None = None  # when it was pulled or imported (computer clock)
+    imported: str | None = None  # a recording's format (archcue import); None: an insole's run
+    shape: Shape | None = None  # host/store/runs.py
+
+    @property
+    def when(self) -> str | None:
+        """When it ran: the insole clock, else (clock not set) when it was pulled or imported."""
+        return self.started_at or self.imported_at
 
 
 Move = tuple[str, str | None, str, str | None, str | None, str]  # at, from/to runner, from/to foot, how
+
+
+def _oldest_first(row: SessionRow) -> tuple[bool, int, str]:
+    t = start_ms(row.when)
+    return t is None, t or 0, row.id
 
 
 def _now() -> str:
@@ -133,7 +158,7 @@ class Store:
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: not a readable archcue store ({e})") from None
         if version in _MIGRATIONS:
-            self.db.executescript("BEGIN;" + _MIGRATIONS[version] + "COMMIT;")  # all or nothing
+            self._migrate(version)
         elif version != SCHEMA_VERSION:
             raise StoreError(f"{self.path}: schema version {version}, this archcue reads {SCHEMA_VERSION}")
 
@@ -147,14 +172,55 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:  # made by archcue before this one, killed between its tables and its version
             columns = {r[1] for r in self.db.execute("PRAGMA table_info(sessions)")}
-            row = ("4" if "notes" in tables else "3" if "assignments" in tables else "2" if "status" in columns
-                   else "1",)
+            row = ("5" if "shape_json" in columns else "4" if "notes" in tables else "3" if "assignments" in tables
+                   else "2" if "status" in columns else "1",)
             with self.db:
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", row)
         try:
             return int(row[0])
         except ValueError:
             raise StoreError(f"{self.path}: no readable schema version ({row[0]!r})") from None
+
+    def _migrate(self, version: int) -> None:
+        """All or nothing: the SQL steps from `version`, then the ones Python computes."""
+        try:
+            self.db.executescript("BEGIN;" + _MIGRATIONS[version])  # the transaction stays open
+            self._to_5()
+            self.db.commit()
+        except BaseException:
+            self.db.rollback()
+            raise
+
+    def _to_5(self) -> None:
+        for table, column in (("runners", "key"), ("sessions", "shape_json")):
+            if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+        self._fold_runners()
+        self._fill_shapes()
+
+    def _fold_runners(self) -> None:
+        """Runners whose names fold to one key become the first made of them (its spelling is shown)."""
+        kept: dict[str, tuple[int, str]] = {}
+        for rid, name in self.db.execute("SELECT id, name FROM runners ORDER BY id").fetchall():
+            key = name_key(name)
+            if key not in kept:
+                kept[key] = (rid, name)
+                self.db.execute("UPDATE runners SET key = ? WHERE id = ?", (key, rid))
+                continue
+            to_id, to_name = kept[key]
+            for sid, foot in self.db.execute("SELECT id, foot FROM sessions WHERE runner_id = ?", (rid,)).fetchall():
+                self._record(sid, name, to_name, foot, foot, FOLDED)
+            self.db.execute("UPDATE sessions SET runner_id = ? WHERE runner_id = ?", (to_id, rid))
+            self.db.execute("DELETE FROM runners WHERE id = ?", (rid,))
+        self._drop_empty_runners()
+        self.db.execute(_RUNNER_KEYS)
+
+    def _fill_shapes(self) -> None:
+        for sid, header, blob in self.db.execute("SELECT s.id, s.header_json, t.records FROM sessions s "
+                                                 "JOIN steps t ON t.session_id = s.id WHERE s.shape_json IS NULL"
+                                                 ).fetchall():
+            found = shape(decode(blob), json.loads(header).get("config"))
+            self.db.execute("UPDATE sessions SET shape_json = ? WHERE id = ?", (found.to_json(), sid))
 
     def close(self) -> None:
         self.db.close()
@@ -214,6 +280,7 @@ class Store:
             runner, foot = prior
         elif not placed:
             runner, foot = header.get("runner") or UNASSIGNED, header.get("foot")
+        found = shape(decode(blob), header.get("config"))
         with self.db:  # one transaction: all of it or nothing
             runner_id = self._runner_id(runner)
             self.db.execute(
@@ -224,12 +291,12 @@ class Store:
             self.db.execute("DELETE FROM steps WHERE session_id = ?", (sid,))
             self.db.execute("DELETE FROM sessions WHERE id = ?", (sid,))
             self.db.execute(
-                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, runner_id, header.get("device", "unknown"), foot or header.get("foot"), header.get("rate_hz"),
                  header.get("started_at"), _now(), sha256, len(blob) // record.SIZE,
                  int(bool(trailer and trailer.get("recovered"))), json.dumps(header),
                  json.dumps(trailer) if trailer is not None else None,
-                 "damaged" if parsed.damage else "ok", parsed.damage, json.dumps(parsed.gaps)))
+                 "damaged" if parsed.damage else "ok", parsed.damage, json.dumps(parsed.gaps), found.to_json()))
             self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // record.SIZE, blob))
             if placed:
                 self._record(sid, None, runner, header.get("foot"), foot or header.get("foot"), "pull --runner")
@@ -250,8 +317,16 @@ class Store:
         self._record(sid, row[0], runner, row[1], foot, f"import, replacing {old_sid}")
 
     def _runner_id(self, name: str) -> int:
-        self.db.execute("INSERT OR IGNORE INTO runners (name, created_at) VALUES (?, ?)", (name, _now()))
-        return self.db.execute("SELECT id FROM runners WHERE name = ?", (name,)).fetchone()[0]
+        """The runner whose name folds as this one does; a new one (named as given, trimmed) if none."""
+        key = name_key(name)
+        self.db.execute("INSERT OR IGNORE INTO runners (name, created_at, key) VALUES (?, ?, ?)",
+                        (name.strip(), _now(), key))
+        return self.db.execute("SELECT id FROM runners WHERE key = ?", (key,)).fetchone()[0]
+
+    def runner_name(self, name: str) -> str | None:
+        """The runner's name as the store shows it (first given), for any spelling that folds to it."""
+        row = self.db.execute("SELECT name FROM runners WHERE key = ?", (name_key(name),)).fetchone()
+        return row[0] if row else None
 
     def _record(self, sid: str, old: str | None, new: str, old_foot: str | None, new_foot: str | None,
                 how: str) -> None:
@@ -297,19 +372,37 @@ class Store:
         """(name, sessions, steps) per runner."""
         return self.db.execute(
             "SELECT r.name, COUNT(s.id), COALESCE(SUM(s.n_steps), 0) FROM runners r "
-            "LEFT JOIN sessions s ON s.runner_id = r.id GROUP BY r.id ORDER BY r.name").fetchall()
+            "LEFT JOIN sessions s ON s.runner_id = r.id GROUP BY r.id ORDER BY r.key").fetchall()
 
     def sessions(self, runner: str | None = None) -> list[SessionRow]:
+        """A runner's sessions (or all), oldest first: by insole clock, undated ones by when they
+        were pulled or imported."""
         sql = ("SELECT s.id, r.name, s.device_id, s.foot, s.started_at, s.n_steps, s.recovered, s.summary_json, "
-               "s.status, s.damage, json_extract(s.header_json, '$.imported.format') "
+               "s.status, s.damage, s.imported_at, json_extract(s.header_json, '$.imported.format'), s.shape_json "
                "FROM sessions s JOIN runners r ON r.id = s.runner_id")
         args: tuple = ()
         if runner is not None:
-            sql += " WHERE r.name = ?"
-            args = (runner,)
-        rows = self.db.execute(sql + " ORDER BY s.id", args).fetchall()
-        return [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None,
-                           r[8], r[9], r[10]) for r in rows]
+            sql += " WHERE r.key = ?"
+            args = (name_key(runner),)
+        rows = [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None,
+                           r[8], r[9], r[10], r[11], Shape.from_json(r[12]) if r[12] else None)
+                for r in self.db.execute(sql, args)]
+        return sorted(rows, key=_oldest_first)
+
+    def runs(self, runner: str | None = None) -> list[list[SessionRow]]:
+        """A runner's (or every runner's) runs, oldest first, each its sessions oldest first
+        (host/store/runs.py: both insoles of the same minutes are one run; a leftover, and an
+        undated session, is alone)."""
+        mine: dict[str, list[SessionRow]] = {}
+        for row in self.sessions(runner):
+            mine.setdefault(row.runner, []).append(row)
+        out: list[list[SessionRow]] = []
+        for rows in mine.values():
+            runs: dict[int, list[SessionRow]] = {}
+            for row, placed in zip(rows, group([(r.foot, start_ms(r.started_at), r.shape) for r in rows])):
+                runs.setdefault(placed.run, []).append(row)
+            out += runs.values()
+        return sorted(out, key=lambda run: _oldest_first(run[0]))
 
     def runner_of(self, session_id: str) -> str:
         return self.db.execute("SELECT r.name FROM sessions s JOIN runners r ON r.id = s.runner_id WHERE s.id = ?",
@@ -321,7 +414,7 @@ class Store:
                                                                       session_ids)}
 
     def runner_exists(self, runner: str) -> bool:
-        return self.db.execute("SELECT 1 FROM runners WHERE name = ?", (runner,)).fetchone() is not None
+        return self.runner_name(runner) is not None
 
     def steps(self, session_id: str) -> np.ndarray:
         row = self.db.execute("SELECT records FROM steps WHERE session_id = ?", (session_id,)).fetchone()
@@ -336,29 +429,37 @@ class Store:
     # ------------------------------------------------------------------------------ the coach's notes
 
     def add_note(self, session_ids: list[str], pain_during: int | None = None, pain_after: int | None = None,
-                 knee: str | None = None, drill: str | None = None) -> list[Note]:
+                 knee: str | None = None, drill: str | None = None) -> list[tuple[list[SessionRow], Note]]:
         """Note pain / knee / drill on sessions, one transaction for all or none: an unknown
-        session id, or a pain above 0 with no knee named (now or before), refuses the lot.
-        Returns each session's note as it now stands."""
+        session id, or a pain above 0 with no knee named (now or before, on any session of its
+        run), refuses the lot. A note on a session is its run's (host/store/notes.py). Returns each
+        run noted (its sessions) with its note as it now stands."""
         missing = [sid for sid in session_ids if not self.has_session(sid)]
         if missing:
             raise StoreError(f"no session {', '.join(missing)} in {self.path}; nothing was noted "
                              "(see `archcue sessions`)")
-        before = self.notes(session_ids)
-        sids = list(dict.fromkeys(session_ids))
+        wanted = set(session_ids)
+        runs = [run for runner in {self.runner_of(sid) for sid in wanted} for run in self.runs(runner)
+                if wanted & {row.id for row in run}]
+        run_of = {row.id: run[0].id for run in runs for row in run}
+        before = standing(self.note_history(list(run_of)), run_of)
+        out = []
         with self.db:
             entry = self.db.execute("SELECT COALESCE(MAX(entry), 0) + 1 FROM notes").fetchone()[0]
-            now = [merged(before.get(sid), Note(sid, pain_during, pain_after, knee, drill, _now(), entry))
-                   for sid in sids]
-            for n in now:
-                check_knee_named([n.pain_during, n.pain_after], n.knee)  # raises inside: nothing written
-                self.db.execute("INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (n.session, entry, n.at, pain_during, pain_after, knee, drill))
-        return now
+            for run in sorted(runs, key=lambda run: _oldest_first(run[0])):
+                head = run[0].id
+                now = merged(before.get(head), Note(head, pain_during, pain_after, knee, drill, _now(), entry))
+                check_knee_named([now.pain_during, now.pain_after], now.knee)  # raises inside: nothing written
+                for sid in dict.fromkeys(sid for sid in session_ids if run_of[sid] == head):
+                    self.db.execute("INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                    (sid, entry, now.at, pain_during, pain_after, knee, drill))
+                out.append((run, now))
+        return out
 
-    def notes(self, session_ids: list[str] | None = None) -> dict[str, Note]:
-        """Each noted session's note as it stands (the history merged, oldest first)."""
-        return standing(self.note_history(session_ids))
+    def notes(self, session_ids: list[str] | None = None, run_of: dict[str, str] | None = None) -> dict[str, Note]:
+        """Each noted session's note as it stands (the history merged, oldest first); with run_of
+        (session -> its run's first session), each run's."""
+        return standing(self.note_history(session_ids), run_of)
 
     def note_history(self, session_ids: list[str] | None = None) -> list[tuple]:
         """Every note as written, oldest first: rows of host.store.notes.NOTE_COLUMNS."""

@@ -1,30 +1,32 @@
 """The runner's side of the question: knee pain during and after a run (0-10, which knee) and
-the drill tried, as the coach notes them per session (`archcue note`). Checking what the coach
+the drill tried, as the coach notes them (`archcue note SESSION`). Checking what the coach
 typed, and the numbers the report puts beside the loading verdict; the words are in
 host/reports/report.py.
 
-A session's notes are a history (the store keeps every `archcue note`); what counts is, field by
-field, the latest value given: pain after a run is often asked the next morning, so a later
-note may add it without repeating the rest. Sessions noted in one command (the two insoles of
-one run) count as one run when drills are compared."""
+Notes are written per session and read per run (host/store/runs.py): a note on one insole's
+session is the run's, both feet. A run's notes are a history (the store keeps every `archcue
+note`); what counts is, field by field, the latest value given on any of its sessions: pain
+after a run is often asked the next morning, so a later note may add it without repeating the
+rest."""
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from host.command import UserError
 from host.text import check_name, shown
 
 KNEES = ("left", "right", "both")
-DRILLS = ("toe-curl", "hips-core", "none")  # the field test's two drills, and none; any other name is kept as typed
+DRILLS = ("toe-curl", "hips-core", "none")  # the field test's two drills, and none; others by --drill-other
 PAIN_MAX = 10
 
 
 @dataclass(frozen=True)
 class Note:
-    """One session's note as it stands (each field the latest value given; None: never given)."""
-    session: str
+    """One session's or run's note as it stands (each field the latest value given; None: never given)."""
+    session: str  # the session, or the run (its first session's id)
     pain_during: int | None
     pain_after: int | None
     knee: str | None
@@ -52,14 +54,34 @@ def knee(value: str | None) -> str | None:
     return value.strip().lower()
 
 
-def drill(value: str | None) -> str | None:
-    """A known drill by its name (case, spaces and underscores aside), else the coach's own
-    words, checked as names are."""
+def drill(value: str | None, other: str | None = None) -> str | None:
+    """--drill: a known drill by its name (case, spaces and underscores aside); a near miss gets
+    "did you mean"; anything else must be given as --drill-other, the coach's own words (checked
+    as names are; a known name given there is that drill)."""
+    if other is not None:
+        name = check_name("--drill-other", other.strip())
+        return _known(name) or name
     if value is None:
         return None
-    name = check_name("--drill", value.strip())
-    key = name.casefold().replace(" ", "-").replace("_", "-")
-    return key if key in DRILLS else name
+    known = _known(value)
+    if known:
+        return known
+    squeezed = {_squeezed(d): d for d in DRILLS}
+    near = difflib.get_close_matches(_squeezed(value), list(squeezed), 1, 0.6)
+    if near:
+        raise UserError(f"--drill {shown(value)!r}: did you mean {squeezed[near[0]]}?")
+    raise UserError(f"--drill {shown(value)!r}: give {', '.join(DRILLS[:-1])} or {DRILLS[-1]}, or your own drill "
+                    "with --drill-other NAME")
+
+
+def _known(value: str) -> str | None:
+    key = value.strip().casefold().replace(" ", "-").replace("_", "-")
+    return key if key in DRILLS else None
+
+
+def _squeezed(value: str) -> str:
+    """Letters and digits only, case-folded: what a near miss is measured on."""
+    return "".join(ch for ch in value.casefold() if ch.isalnum())
 
 
 def check_knee_named(pain_scores: list[int | None], known_knee: str | None) -> None:
@@ -80,11 +102,15 @@ def merged(older: Note | None, newer: Note) -> Note:
 NOTE_COLUMNS = ("session", "entry", "at", "pain_during", "pain_after", "knee", "drill")  # a stored note row
 
 
-def standing(rows: Sequence[tuple]) -> dict[str, Note]:
-    """Each session's note as it stands, from its stored rows (NOTE_COLUMNS) oldest first."""
+def standing(rows: Sequence[tuple], run_of: Mapping[str, str] | None = None) -> dict[str, Note]:
+    """Each session's note as it stands, from its stored rows (NOTE_COLUMNS) oldest first; with
+    run_of (session -> its run's first session), each run's: its sessions' notes as one history
+    (sessions in no run left out)."""
     out: dict[str, Note] = {}
     for sid, entry, at, during, after, knee_, drill_ in rows:
-        out[sid] = merged(out.get(sid), Note(sid, during, after, knee_, drill_, at, entry))
+        key = sid if run_of is None else run_of.get(sid)
+        if key is not None:
+            out[key] = merged(out.get(key), Note(key, during, after, knee_, drill_, at, entry))
     return out
 
 
@@ -92,19 +118,11 @@ def standing(rows: Sequence[tuple]) -> dict[str, Note]:
 class DrillSummary:
     drill: str
     runs: int
-    sessions: list[str]
+    run_ids: list[str]  # each run's first session
     during_mean: float  # nan: no score given
     during_range: tuple[int, int] | None
     after_mean: float
     after_range: tuple[int, int] | None
-
-
-def runs(notes: list[Note]) -> list[list[Note]]:
-    """Notes grouped into runs: the sessions one command noted with the same values."""
-    groups: dict[tuple, list[Note]] = {}
-    for n in notes:
-        groups.setdefault((n.entry, n.pain_during, n.pain_after, n.knee, n.drill), []).append(n)
-    return list(groups.values())
 
 
 def _spread(scores: list[int]) -> tuple[float, tuple[int, int] | None]:
@@ -114,16 +132,17 @@ def _spread(scores: list[int]) -> tuple[float, tuple[int, int] | None]:
 
 
 def by_drill(notes: list[Note]) -> list[DrillSummary]:
-    """Pain per drill over runs (one score per run, not per insole); only when more than one
-    drill was noted, since a comparison needs two sides. Most runs first."""
-    per: dict[str, list[list[Note]]] = {}
-    for run in runs([n for n in notes if n.drill is not None]):
-        per.setdefault(str(run[0].drill), []).append(run)
+    """Pain per drill over runs (notes: one per run, standing(rows, run_of)); only when more than
+    one drill was noted, since a comparison needs two sides. Most runs first."""
+    per: dict[str, list[Note]] = {}
+    for n in notes:
+        if n.drill is not None:
+            per.setdefault(n.drill, []).append(n)
     if len(per) < 2:
         return []
     out = []
     for name, group in per.items():
-        dm, dr = _spread([r[0].pain_during for r in group if r[0].pain_during is not None])
-        am, ar = _spread([r[0].pain_after for r in group if r[0].pain_after is not None])
-        out.append(DrillSummary(name, len(group), [n.session for r in group for n in r], dm, dr, am, ar))
+        dm, dr = _spread([n.pain_during for n in group if n.pain_during is not None])
+        am, ar = _spread([n.pain_after for n in group if n.pain_after is not None])
+        out.append(DrillSummary(name, len(group), [n.session for n in group], dm, dr, am, ar))
     return sorted(out, key=lambda d: (-d.runs, d.drill))

@@ -15,8 +15,10 @@ _NUMPY_CODES = {"B": "u1", "H": "<u2", "h": "<i2", "I": "<u4"}
 # the numpy twin of record.FORMAT, field for field (the bytes as stored)
 DTYPE = np.dtype([(name, _NUMPY_CODES[code]) for name, code in zip(record.FIELDS, record.FORMAT[1:])])
 assert DTYPE.itemsize == record.SIZE
-# decoded steps: the stored fields with block / faults freed of the step bits, plus `step`
-STEPS_DTYPE = np.dtype(DTYPE.descr + [("step", "u1")])
+# decoded steps: the stored fields with block / faults freed of the step bits (block counted on
+# past the record's 7 bits, so 16 here), plus `step`
+STEPS_DTYPE = np.dtype([(n, "<u2" if n == "block" else t) for n, t in DTYPE.descr] + [("step", "u1")])
+SATURATED = record.BLOCK_MASK  # the record's block field stops here (firmware/core/cue.py)
 
 
 class SessionFileError(UserError):
@@ -43,9 +45,10 @@ class Parsed:
 
 
 def decode(blob: bytes) -> np.ndarray:
-    """Concatenated 24-byte records (versions 1 and 2) -> structured array STEPS_DTYPE (no
-    CRC check: see parse_session). `block` is the protocol block, `faults` the excluded
-    channels, `step` the STEP_* bits of version-2 records (0 for version 1)."""
+    """One session's concatenated 24-byte records (versions 1 and 2) -> structured array
+    STEPS_DTYPE (no CRC check: see parse_session). `block` is the protocol block (counted by
+    time past the record's 127: unwrap_blocks), `faults` the excluded channels, `step` the
+    STEP_* bits of version-2 records (0 for version 1)."""
     raw = np.frombuffer(blob, dtype=DTYPE)
     out = np.zeros(len(raw), dtype=STEPS_DTYPE)
     for name in DTYPE.names:
@@ -55,7 +58,41 @@ def decode(blob: bytes) -> np.ndarray:
     out["block"][v2] = block & record.BLOCK_MASK
     out["faults"][v2] = faults & record.FAULT_MASK
     out["step"][v2] = record.step_bits(block, faults)
+    out["block"] = unwrap_blocks(out["block"], out["ic_ms"], flag(out, "cue_block"))
     return out
+
+
+def unwrap_blocks(block: np.ndarray, ic_ms: np.ndarray, cue_on: np.ndarray) -> np.ndarray:
+    """Protocol block numbers past the record's 7 bits. Firmware 0.1 stops its counter at 127,
+    firmware 0.2 wraps it through 1..126 (firmware/core/record.py); either way the cue_block
+    flag goes on alternating block by block (off, on, ...), so the host counts on: from one landing in a block to the next, by the recorded
+    difference while both numbers are below 127 and rising (and it agrees with the flag's flip), else by
+    the block boundaries their time apart crosses, floor(gap / block length) or one more,
+    whichever matches the flip (a pause of minutes costs no block). The block length is the
+    recorded blocks' own, first to last start. Counters below 127 come back unchanged."""
+    idx = np.flatnonzero(block > 0)
+    if len(idx) < 2 or (block[idx].max() < SATURATED and (np.diff(block[idx]) >= 0).all()):
+        return block
+    b, t, on = block[idx].astype(np.int64), ic_ms[idx].astype(np.int64), cue_on[idx]
+    flip = (on[1:] != on[:-1]).astype(np.int64)
+    recorded = np.diff(b)
+    trusted = (b[:-1] < SATURATED) & (b[1:] < SATURATED) & (recorded >= 0) & ((recorded & 1) == flip)
+    crossed = np.diff(t) // _block_ms(b, t)
+    crossed += (crossed & 1) != flip
+    out = block.astype(np.int64)
+    out[idx] = b[0] + np.concatenate(([0], np.cumsum(np.where(trusted, recorded, crossed))))
+    return np.minimum(out, np.iinfo(block.dtype).max).astype(block.dtype)
+
+
+def _block_ms(b: np.ndarray, t: np.ndarray) -> int:
+    """Block length from the recorded numbers below 127: (last start - first start) / blocks
+    between (a block's first landing comes up to a step after its start: under 1 ms a block
+    over 100 blocks). 60 s if fewer than two blocks were recorded."""
+    below = b < SATURATED
+    numbers, first = np.unique(b[below], return_index=True)
+    if len(numbers) < 2:
+        return 60_000
+    return max(1, int(round((t[below][first[-1]] - t[below][first[0]]) / (numbers[-1] - numbers[0]))))
 
 
 def flag(steps: np.ndarray, name: str) -> np.ndarray:

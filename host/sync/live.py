@@ -22,7 +22,7 @@ from rich.text import Text
 
 from firmware.core import channels, record
 from firmware.core import live as wire
-from host.store.records import decode, flag
+from host.store.records import SATURATED, decode, flag
 from host.sync.device_link import LinkError, link_lost, open_serial
 from host.sync.port_lock import PortLock
 from host.text import plural, shown
@@ -217,6 +217,8 @@ def _protocol(state: LiveState) -> str:
         return f"protocol: cue mode {shown(mode)} (no blocks)"
     if block == 0:
         return f"protocol: warm-up, no buzz ({minutes(max(0, warmup_s * 1000 - t))} left)"
+    if block >= SATURATED:  # the record's counter stops at 127 (host/store/records.py): the block by time
+        block = (t - warmup_s * 1000) // (block_s * 1000) + 1
     on = "buzz ON" if flag(s, "cue_block")[0] else "buzz off"
     left = warmup_s * 1000 + block * block_s * 1000 - t
     return f"protocol: block {block}, {on} ({minutes(max(0, left))} left)"

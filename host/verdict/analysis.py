@@ -19,19 +19,20 @@ its judged landings. Seeded: the same store gives the same report.
 The rule that turns these numbers into a verdict is in host/verdict/rule.py; the bootstrap
 and its few-clusters correction in host/verdict/bootstrap.py.
 
-Two insoles: left and right sessions that started within PAIR_MS of each other are one run;
-their blocks are matched by time, and a block of both feet is one cluster (the two feet's
-landings of the same minutes are not independent evidence).
+Runs, not sessions (host/store/runs.py): a left and a right session whose landings overlap in
+time are one run; their blocks are matched by time, and a block of both feet is one cluster (the
+two feet's landings of the same minutes are not independent evidence). Leftovers (sessions too
+short to hold a block, or with no running) are listed, never counted. Runs come oldest first.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
 from firmware.core import channels
 from host.store.records import STEPS_DTYPE, flag
+from host.store.runs import Shape, group, shape, start_ms
 from host.verdict.bootstrap import Interval, cv, div, interval, resample, stretch
 from host.verdict.rule import (
     WINDOW_MS,
@@ -49,7 +50,6 @@ BOOTSTRAP = 2000  # replicates for each comparison a verdict rests on
 SESSION_BOOTSTRAP = 1000  # of the pooled replicates, the ones each session's own verdict uses
 SEED = 20261124
 ARCH_BIT = 1 << channels.ARCH  # the arch channel's bit in the record's per-channel fault mask
-PAIR_MS = 5 * 60_000  # a left and a right session started this close together are one run (two insoles)
 
 
 def _running(steps: np.ndarray) -> np.ndarray:
@@ -86,7 +86,42 @@ class SessionResult:
     verdict: str
     damage: str | None = None  # the store's word on a session kept with what passed its CRC
     run: str = ""  # the id of its run's first session: the other insole of a pair names the same
-    imported: str | None = None  # the format of the recording `archcue import` brought in; None: an insole's
+    when: str | None = None  # started_at, or (clock not set) when it was pulled or imported
+
+
+@dataclass
+class RunResult:
+    """One run: one insole's session or both insoles' (host/store/runs.py), its numbers pooled
+    over its sessions on one clock (a block or a minute of both feet once)."""
+    run: str  # its first session's id
+    sessions: list[str]
+    feet: list[str]  # its sessions' feet, in the same order
+    started_at: str | None  # the insole clock at its start; None: the clock was not set
+    when: str | None  # started_at, or when it was pulled or imported (undated runs are placed there)
+    imported: bool  # a recording from another device (archcue import), not an insole's run
+    minutes: float  # first to last landing of either insole
+    warmup_min: float
+    blocks_on: int
+    blocks_off: int
+    steps: int
+    engaged_rate: float
+    collapse_rate: float
+    collapse_on: float
+    collapse_off: float
+    verdict: str
+
+
+@dataclass
+class Leftover:
+    """A session no one ran as a run (host/store/runs.py): listed on request, never counted."""
+    session: str
+    foot: str
+    started_at: str | None
+    when: str | None
+    minutes: float
+    blocks: int
+    steps: int
+    why: str
 
 
 @dataclass
@@ -118,8 +153,11 @@ class Analysis:
     per_foot_as_treated: dict[str, Comparison | None] = field(default_factory=dict)
     per_foot_verdict: dict[str, str] = field(default_factory=dict)  # each foot's own verdict, same rule
     asymmetry: Asymmetry | None = None  # with left and right sessions of the same run
-    sessions: list[SessionResult] = field(default_factory=list)
+    sessions: list[SessionResult] = field(default_factory=list)  # the runs' sessions, oldest run first
     trend: dict[str, float | None] = field(default_factory=dict)
+    runs: list[RunResult] = field(default_factory=list)  # oldest first
+    leftovers: list[Leftover] = field(default_factory=list)
+    minutes: float = 0.0  # of running in all the runs (a minute of both feet once)
 
 
 @dataclass
@@ -143,24 +181,37 @@ class Steps:
     ml: np.ndarray
     stance_ms: np.ndarray
     # per session, not per step: its run (the first session's index) and its start after the
-    # run's start, in ms and in blocks (left and right insoles of one run, matched by time)
+    # run's start, in ms and in blocks (left and right insoles of one run, matched by time), and
+    # its shape (a leftover's steps are left out: it has none here)
     runs: np.ndarray
     shift_ms: np.ndarray
     shift_blocks: np.ndarray
+    shapes: list[Shape]
+    ids: list[str]  # each session's id
 
     @classmethod
     def from_sessions(cls, sessions: list[tuple[object, np.ndarray]]) -> Steps:
-        lens = [len(s) for _, s in sessions]
-        feet = sorted({str(row.foot) for row, _ in sessions})
-        cat = np.concatenate([s for _, s in sessions]) if sessions else np.zeros(0, dtype=STEPS_DTYPE)
+        """sessions: [(row, decoded steps)]; a row with a stored `shape` (host.store.db.SessionRow)
+        is taken at its word, else the shape is found from the steps with the insole's defaults."""
+        shapes = [getattr(row, "shape", None) or shape(s) for row, s in sessions]
+        kept = [s[:0] if sh.leftover else s for (_, s), sh in zip(sessions, shapes)]
+        lens = [len(s) for s in kept]
+        feet = sorted({str(row.foot) for (row, _), sh in zip(sessions, shapes) if not sh.leftover})
+        cat = np.concatenate(kept) if sessions else np.zeros(0, dtype=STEPS_DTYPE)
+        placed = group([(str(row.foot), start_ms(getattr(row, "started_at", None)), sh)
+                        for (row, _), sh in zip(sessions, shapes)])
         f4 = np.float32
         return cls(np.repeat(np.arange(len(sessions), dtype=np.int32), lens),
-                   np.repeat(np.array([feet.index(str(row.foot)) for row, _ in sessions], dtype=np.int8), lens),
+                   np.repeat(np.array([feet.index(str(row.foot)) if n else 0 for (row, _), n in zip(sessions, lens)],
+                             dtype=np.int8), lens),
                    feet, cat["ic_ms"].astype(np.int32), (cat["arch_share"] / f4(1e4)).astype(f4),
                    (cat["toe_share"] / f4(1e4)).astype(f4), flag(cat, "collapse"), flag(cat, "toe_engaged"),
                    flag(cat, "cue_block"), cat["block"].astype(np.int16), judged(cat), toe_judged(cat),
                    cat["loading_rate"].astype(f4) * f4(10), (cat["ml_index"] / f4(1e4)).astype(f4),
-                   cat["stance_ms"].astype(f4), *_runs([row for row, _ in sessions], [s for _, s in sessions]))
+                   cat["stance_ms"].astype(f4), np.array([p.run for p in placed], dtype=np.int64),
+                   np.array([p.shift_ms for p in placed], dtype=np.int64),
+                   np.array([p.shift_blocks for p in placed], dtype=np.int64), shapes,
+                   [str(row.id) for row, _ in sessions])
 
     def subset(self, mask: np.ndarray) -> Steps:
         return Steps(**{k: (v if k in _PER_SESSION else v[mask]) for k, v in self.__dict__.items()})
@@ -174,43 +225,7 @@ class Steps:
         return self.runs[self.session] * _SESSION_KEY + (self.ic_ms + self.shift_ms[self.session]) // WINDOW_MS
 
 
-_PER_SESSION = {"feet", "runs", "shift_ms", "shift_blocks"}
-
-
-def _start_ms(started_at: str | None) -> int | None:
-    try:
-        return int(datetime.fromisoformat(str(started_at)).timestamp() * 1000) if started_at else None
-    except ValueError:
-        return None
-
-
-def _block_ms(steps: np.ndarray) -> float:
-    """A session's block length: the median gap between block starts (60 s if one block)."""
-    has = steps["block"] > 0
-    blocks, first = np.unique(steps["block"][has], return_index=True)
-    if len(blocks) < 2:
-        return 60_000.0
-    return float(np.median(np.diff(steps["ic_ms"][has][first]) / np.diff(blocks)))
-
-
-def _runs(rows: list, steps: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pair sessions by time: a left and a right session whose insole clocks started within
-    PAIR_MS of each other are one run. Undated sessions, and a foot's second session, are runs
-    of their own. Returns per session: its run, and its start after the run's in ms and blocks."""
-    m = len(rows)
-    runs, shift_ms, shift_blocks = np.arange(m, dtype=np.int64), np.zeros(m, np.int64), np.zeros(m, np.int64)
-    dated = sorted((t, i) for i, t in enumerate(_start_ms(getattr(r, "started_at", None)) for r in rows)
-                   if t is not None)
-    head, start, feet = -1, 0, set()  # the current run: its first session, start and feet
-    for t, i in dated:
-        foot = str(rows[i].foot)
-        if head >= 0 and foot in ("left", "right") and foot not in feet and t - start <= PAIR_MS:
-            runs[i], shift_ms[i] = head, t - start
-            shift_blocks[i] = round((t - start) / _block_ms(steps[i]))
-            feet.add(foot)
-        else:
-            head, start, feet = i, t, {foot}
-    return runs, shift_ms, shift_blocks
+_PER_SESSION = {"feet", "runs", "shift_ms", "shift_blocks", "shapes", "ids"}
 
 
 # per-cluster sums the bootstrap needs; *_both: landings judged for the arch and the toes
@@ -335,43 +350,115 @@ def _engagement_comparison(s: Steps, rng: np.random.Generator, reps: int = BOOTS
     return compare(s.subset(eng), s.subset(rel), key[eng], key[rel], "engagement", rng, reps, per_session)
 
 
+def _per_unit(s: Steps, unit: np.ndarray, m: int) -> dict[str, np.ndarray]:
+    """Per unit (each step's session, or its run): landings, rates, blocks per condition (a block
+    of both feet once) and, on the run's clock, the first and last landing and the first in a
+    block. Sums over the steps, no loop."""
+    j, tj, has = s.judged, s.toe_judged, s.block > 0
+    count = lambda w: np.bincount(unit, weights=w, minlength=m)  # noqa: E731
+    on, off = j & has & s.cue_block, j & has & ~s.cue_block
+    t = s.ic_ms.astype(np.int64) + s.shift_ms[s.session]
+    key = unit.astype(np.int64) * _SESSION_KEY + s.block + s.shift_blocks[s.session]
+
+    def blocks(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(np.unique(key[mask]) // _SESSION_KEY, minlength=m)
+
+    def first(mask: np.ndarray) -> np.ndarray:
+        out = np.full(m, np.iinfo(np.int64).max)
+        np.minimum.at(out, unit[mask], t[mask])
+        return out
+
+    last = np.full(m, np.iinfo(np.int64).min)
+    np.maximum.at(last, unit, t)
+    return {"steps": count(None), "engaged": div(count(s.engaged & tj), count(tj)),
+            "collapse": div(count(s.collapse & j), count(j)), "on": div(count(s.collapse & on), count(on)),
+            "off": div(count(s.collapse & off), count(off)), "blocks_on": blocks(has & s.cue_block),
+            "blocks_off": blocks(has & ~s.cue_block), "start": first(np.ones_like(has)), "end": last,
+            "block_start": first(has)}
+
+
+def _minutes(u: dict[str, np.ndarray], k: int) -> tuple[float, float]:
+    """A unit's minutes (first to last landing) and warm-up (to its first landing in a block)."""
+    start = u["start"][k]
+    warmup = (u["block_start"][k] - start) / 60_000 if u["block_start"][k] < np.iinfo(np.int64).max else np.nan
+    return float(u["end"][k] - start) / 60_000, float(warmup)
+
+
+def _when(row: object) -> str | None:
+    """When a session ran: its insole clock, else when it was pulled or imported."""
+    return getattr(row, "started_at", None) or getattr(row, "imported_at", None)
+
+
 def _session_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Comparison],
-                     as_treated: dict[int, Comparison]) -> list[SessionResult]:
-    """A row per session: its length, protocol, rates and its run's verdict (from the run's share
-    of the pooled bootstraps' replicates: both insoles of a run share it), all from
-    per-session sums (no loop over steps)."""
+                     as_treated: dict[int, Comparison]) -> dict[int, SessionResult]:
+    """A row per counted session (leftovers have none): its length, protocol, rates and its run's
+    verdict (from the run's share of the pooled bootstraps' replicates: both insoles of a run
+    share it)."""
     m = len(sessions)
-    i, j, t = s.session, s.judged, s.toe_judged
-    count = lambda w: np.bincount(i, weights=w, minlength=m)  # noqa: E731
-    steps, judged_n, toe_n = count(None), count(j), count(t)
-    collapses, engaged = count(s.collapse & j), count(s.engaged & t)
-    on, off = j & (s.block > 0) & s.cue_block, j & (s.block > 0) & ~s.cue_block
-    rate_on, rate_off = div(count(s.collapse & on), count(on)), div(count(s.collapse & off), count(off))
-    bounds = np.searchsorted(i, np.arange(m + 1))  # steps are stored session by session
-    rows = []
+    u = _per_unit(s, s.session, m)
+    bounds = np.searchsorted(s.session, np.arange(m + 1))  # steps are stored session by session
+    rows = {}
     for k, (row, _) in enumerate(sessions):
-        lo, hi = bounds[k], bounds[k + 1]
-        ic, blk, on = s.ic_ms[lo:hi], s.block[lo:hi], s.cue_block[lo:hi]
-        minutes = float(ic[-1] - ic[0]) / 60_000 if hi - lo > 1 else 0.0
-        has = blk > 0
-        verdict = verdict_of(per.get(int(s.runs[k])), rule, as_treated.get(int(s.runs[k])))
-        rows.append(SessionResult(
-            str(row.id), str(row.foot), getattr(row, "started_at", None), int(steps[k]), minutes,
-            float(ic[has][0] - ic[0]) / 60_000 if has.any() else float("nan"),
-            len(np.unique(blk[has & on])), len(np.unique(blk[has & ~on])),
-            float(div(engaged[k], toe_n[k])), float(div(collapses[k], judged_n[k])),
-            float(rate_on[k]), float(rate_off[k]),
-            2 * 60_000 / float(np.median(np.diff(ic))) if hi - lo > 2 else float("nan"), verdict,
-            getattr(row, "damage", None), str(sessions[int(s.runs[k])][0].id), getattr(row, "imported", None)))
+        if s.shapes[k].leftover:
+            continue
+        ic = s.ic_ms[bounds[k]:bounds[k + 1]]
+        run = int(s.runs[k])
+        minutes, warmup = _minutes(u, k)
+        rows[k] = SessionResult(
+            str(row.id), str(row.foot), getattr(row, "started_at", None), int(u["steps"][k]), minutes, warmup,
+            int(u["blocks_on"][k]), int(u["blocks_off"][k]), float(u["engaged"][k]), float(u["collapse"][k]),
+            float(u["on"][k]), float(u["off"][k]),
+            2 * 60_000 / float(np.median(np.diff(ic))) if len(ic) > 2 else float("nan"),
+            verdict_of(per.get(run), rule, as_treated.get(run)), getattr(row, "damage", None),
+            str(sessions[run][0].id), _when(row))
     return rows
 
 
-def _trend(rows: list[SessionResult]) -> dict[str, float | None]:
-    trend: dict[str, float | None] = {"engaged_per_session": None, "collapse_per_session": None}
-    if len(rows) >= 3:
-        x = np.arange(len(rows))
-        for key, attr in (("engaged_per_session", "engaged_rate"), ("collapse_per_session", "collapse_rate")):
-            y = np.array([getattr(r, attr) for r in rows])
+def _oldest_first(sessions: list, ids: list[int]) -> list[int]:
+    """Session indices by when they ran (undated ones when pulled or imported; with neither, as
+    given, last)."""
+    def key(i: int) -> tuple[bool, int, int]:
+        t = start_ms(_when(sessions[i][0]))
+        return t is None, t or 0, i
+    return sorted(ids, key=key)
+
+
+def _run_results(s: Steps, sessions: list, rule: Rule, per: dict[int, Comparison],
+                 as_treated: dict[int, Comparison], counted: list[int]) -> list[tuple[RunResult, list[int]]]:
+    """Each run (oldest first) with its sessions' indices (oldest first), pooled on the run's clock."""
+    u = _per_unit(s, s.runs[s.session], len(sessions))
+    members: dict[int, list[int]] = {}
+    for k in _oldest_first(sessions, counted):
+        members.setdefault(int(s.runs[k]), []).append(k)
+    out = []
+    for r, ks in members.items():
+        head = sessions[r][0]
+        minutes, warmup = _minutes(u, r)
+        out.append((RunResult(
+            str(head.id), [str(sessions[k][0].id) for k in ks], [str(sessions[k][0].foot) for k in ks],
+            getattr(head, "started_at", None), _when(head), bool(getattr(head, "imported", None)), minutes, warmup,
+            int(u["blocks_on"][r]), int(u["blocks_off"][r]), int(u["steps"][r]), float(u["engaged"][r]),
+            float(u["collapse"][r]), float(u["on"][r]), float(u["off"][r]),
+            verdict_of(per.get(r), rule, as_treated.get(r))), ks))
+    return out
+
+
+def _leftovers(s: Steps, sessions: list) -> list[Leftover]:
+    out = []
+    for k in _oldest_first(sessions, [k for k, sh in enumerate(s.shapes) if sh.leftover]):
+        row, sh = sessions[k][0], s.shapes[k]
+        out.append(Leftover(str(row.id), str(row.foot), getattr(row, "started_at", None), _when(row), sh.minutes,
+                            sh.blocks_on + sh.blocks_off, sh.steps, sh.why_leftover()))
+    return out
+
+
+def _trend(runs: list[RunResult]) -> dict[str, float | None]:
+    """Points per run of each rate, a straight line through the runs in time order (3 or more)."""
+    trend: dict[str, float | None] = {"engaged_per_run": None, "collapse_per_run": None}
+    if len(runs) >= 3:
+        x = np.arange(len(runs))
+        for key, attr in (("engaged_per_run", "engaged_rate"), ("collapse_per_run", "collapse_rate")):
+            y = np.array([getattr(r, attr) for r in runs])
             ok = np.isfinite(y)
             if ok.sum() >= 3:
                 trend[key] = float(np.polyfit(x[ok], y[ok], 1)[0])
@@ -380,7 +467,8 @@ def _trend(rows: list[SessionResult]) -> dict[str, float | None]:
 
 def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule = Rule(), seed: int = SEED,
             steps: Steps | None = None) -> Analysis:
-    """sessions: [(SessionRow, structured step array)] of one runner, oldest first."""
+    """sessions: [(SessionRow, structured step array)] of one runner, in any order; steps: the same
+    sessions' Steps.from_sessions, if already built. Leftovers are listed, never counted."""
     rng = np.random.default_rng(seed)
     s = steps if steps is not None else Steps.from_sessions(sessions)
     primary, per_session = _block_comparison(s, rng, per_session=_STATS)
@@ -400,10 +488,12 @@ def analyse(runner: str, sessions: list[tuple[object, np.ndarray]], rule: Rule =
                for foot, f in foot_steps.items() if as_treated is not None}
     foot_verdicts = {f: verdict_of(c, rule, foot_at.get(f)) for f, c in per_foot.items()}
     rows = _session_results(s, sessions, rule, per_session, at_session)
+    runs = _run_results(s, sessions, rule, per_session, at_session, list(rows))
     used = int(s.judged.sum())
     return Analysis(runner, verdict, primary.basis if primary else "none", rule, short, more, int(len(s.ic_ms)),
                     used, int(len(s.ic_ms)) - used, primary, as_treated, per_foot, foot_at, foot_verdicts,
-                    asymmetry(s, rng), rows, _trend(rows))
+                    asymmetry(s, rng), [rows[k] for _, ks in runs for k in ks], _trend([r for r, _ in runs]),
+                    [r for r, _ in runs], _leftovers(s, sessions), sum(r.minutes for r, _ in runs))
 
 
 def asymmetry(s: Steps, rng: np.random.Generator, reps: int = SESSION_BOOTSTRAP) -> Asymmetry | None:
