@@ -65,11 +65,12 @@ def decode(blob: bytes) -> np.ndarray:
 def unwrap_blocks(block: np.ndarray, ic_ms: np.ndarray, cue_on: np.ndarray) -> np.ndarray:
     """Protocol block numbers past the record's 7 bits. Firmware 0.1 stops its counter at 127,
     firmware 0.2 wraps it through 1..126 (firmware/core/record.py); either way the cue_block
-    flag goes on alternating block by block (off, on, ...), so the host counts on: from one landing in a block to the next, by the recorded
-    difference while both numbers are below 127 and rising (and it agrees with the flag's flip), else by
-    the block boundaries their time apart crosses, floor(gap / block length) or one more,
-    whichever matches the flip (a pause of minutes costs no block). The block length is the
-    recorded blocks' own, first to last start. Counters below 127 come back unchanged."""
+    flag goes on alternating block by block (off, on, ...), so the host counts on: from one
+    landing in a block to the next, by the recorded difference while both numbers are below
+    127 and rising (and it agrees with the flag's flip), else by the block boundaries their
+    time apart crosses, floor(gap / block length) or one more, whichever matches the flip (a
+    pause of minutes costs no block). The block length is the recorded blocks' own, first to
+    last start. Counters below 127 that never fall come back unchanged."""
     idx = np.flatnonzero(block > 0)
     if len(idx) < 2 or (block[idx].max() < SATURATED and (np.diff(block[idx]) >= 0).all()):
         return block
