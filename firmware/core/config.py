@@ -144,9 +144,9 @@ def _read(path):
         with open(path) as f:
             return json.load(f)
     except (ValueError, RuntimeError) as e:  # RuntimeError: past the parser's own nesting limit
-        raise ValueError("not valid JSON (%s)" % e)
+        raise ValueError("not valid JSON (%s)" % e) from None
     except MemoryError:
-        raise ValueError("refused: too large for the insole's memory")
+        raise ValueError("refused: too large for the insole's memory") from None
 
 
 def load(path):

@@ -490,8 +490,9 @@ class SessionLog:
 
     def _open(self):
         """Make the file and write the header (at the first record: the foot is in swing)."""
-        block = _header_block(self.header)
-        self.identity = ({k: self.header[k] for k in IDENTITY if k in self.header}, len(block))  # repeated in the trailer
+        header = self.header
+        block = _header_block(header)
+        self.identity = ({k: header[k] for k in IDENTITY if k in header}, len(block))  # repeated in the trailer
         try:
             _save_counter(self.root, self.counter)
             self.f = open(self.path, "wb")
@@ -514,8 +515,11 @@ class SessionLog:
         for the next pull. What is written stays; the reserve keeps room to seal."""
         self.full = True
         self.log("flash full: step logging stopped, cues continue")
+        note = self.root + "/" + FULL_NOTE
+        if exists(note):
+            return  # the first stop since there was room is the one to tell
         try:
-            with open(self.root + "/" + FULL_NOTE, "w") as f:
+            with open(note, "w") as f:
                 f.write(json.dumps({"session": self.sid if self.f else None, "steps": self.summary.steps}))
         except OSError:
             pass  # too full even for the note: the trailer still says it

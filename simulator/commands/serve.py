@@ -26,11 +26,11 @@ import signal
 import sys
 from pathlib import Path
 
+from firmware.core.config import SCHEMA
 from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from host import engine
 from host.pull import load_config
 from simulator.device import write_runner
-from firmware.core.config import SCHEMA
 from simulator.errors import ConfigError
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
