@@ -180,16 +180,15 @@ def main():
 
 
 def _wait_for_start(hal):
-    """After the button stopped a run: idle until it is released and pressed again.
-    Returns False on Ctrl-C (stay stopped, at the REPL), or when the data ends (simulator)."""
+    """After the button stopped a run: idle until it is released, pressed again and released
+    (the next run must not take the press that starts it for a stop). Returns False on
+    Ctrl-C (stay stopped, at the REPL), or when the data ends (simulator)."""
     frame = array("H", [0] * channels.COUNT)
     try:
-        while hal.button_pressed():
-            if not _idle_tick(hal, frame):
-                return False
-        while not hal.button_pressed():
-            if not _idle_tick(hal, frame):
-                return False
+        for pressed in (True, False, True):
+            while hal.button_pressed() == pressed:
+                if not _idle_tick(hal, frame):
+                    return False
     except KeyboardInterrupt:
         return False
     return True
