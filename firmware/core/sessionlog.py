@@ -341,9 +341,9 @@ def recover(root, log=print):
         try:
             header, data_start, n, _, bad = scan_path(fname, summary.add)
         except LogError as e:
-            if _cut_in_header(fname):
-                n = bad = 0
-            else:
+            header = None
+            data_start = n = bad = 0
+            if not _cut_in_header(fname):
                 log("session %s unreadable (%s): kept for the host" % (sid, e))
                 continue
         if n == 0 and bad == 0:
@@ -531,10 +531,11 @@ class SessionLog:
         return self.block_end - self.size
 
     def _write(self, data, sealing=False):
-        if self.full and not sealing:
+        f = self.f
+        if f is None or (self.full and not sealing):
             return
         try:
-            self.f.write(data)
+            f.write(data)
         except OSError as e:
             if e.args[0] != ENOSPC:
                 raise
@@ -549,10 +550,11 @@ class SessionLog:
         self._tell(WRITE, n)
 
     def _sync(self):
-        if self.full:
+        f = self.f
+        if f is None or self.full:
             return
         try:
-            self.f.flush()
+            f.flush()
         except OSError as e:
             if e.args[0] != ENOSPC:
                 raise
