@@ -38,6 +38,8 @@ class PullReport:
     stopped_run: tuple[str, int] | None = None  # (session, steps): the insole was recording, the pull stopped it
     damaged: list[tuple[str, str]] = field(default_factory=list)  # stored incomplete; kept on the insole
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # not imported; kept on the insole
+    flash_full: dict | None = None  # {"session", "steps"}: the insole stopped logging for lack of space
+    config_errors: list[str] = field(default_factory=list)  # what the insole could not use of its config.json
 
     @property
     def rate(self) -> float:
@@ -131,7 +133,8 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
          config_file: dict | None = None, set_clock: bool = True, restart: bool = True,
          quiet: bool = False, chunk_size: int = CHUNK) -> PullReport:
     insole = Insole(port)
-    report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run)
+    report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run,
+                        flash_full=insole.info.get("flash_full"), config_errors=insole.info.get("config_errors", []))
     try:
         cfg = _new_config(insole.info["config"], runner, foot, config_file)  # validated before any write
         if set_clock:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from firmware.core import record, sessionlog
+from host.cli import main as archcue
 from host.pull import pull
 from host.store import Store
 from tests.helpers import Virtual, wait_for
@@ -93,5 +94,26 @@ def test_a_config_the_insole_cannot_parse_never_bricks_it(tmp_path: Path, kind: 
         assert "refused" in header["config_errors"][0] and header["config"]["runner_id"] == "" and len(got) > 20
         new = json.loads((device / "config.json").read_text())
         assert new["runner_id"] == "ana" and not (device / "config.json.bak").exists()  # the bad one is gone
+    finally:
+        v.stop()
+
+
+def test_the_pull_says_when_the_flash_was_full_or_the_config_has_problems(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issues 21.1 / 21.3: what the insole notes (firmware/sync.py info(): flash_full,
+    config_errors) is in the pull's summary. The note is the firmware's own format
+    (core/sessionlog.py FULL_NOTE), written here by hand: a virtual insole's flash is the
+    host's disk, which does not fill (tests/mp/test_fw_flashfull.py fills LittleFS)."""
+    device = tmp_path / "insole" / "device"
+    device.mkdir(parents=True)
+    (device / "config.json").write_text(json.dumps({"cue_every_steps": 5, "colour": "red"}))
+    v = Virtual(tmp_path)
+    try:
+        wait_for(lambda: v.steps_logged() > 1500)
+        (device / sessionlog.FULL_NOTE).write_text(json.dumps({"session": "insole-000007", "steps": 4321}))
+        assert archcue(["--store", str(tmp_path / "s.sqlite"), "pull", "--port", v.port, "--no-restart"]) == 0
+        out = capsys.readouterr().out
+        assert "flash was full: logging stopped in session insole-000007 after 4321 steps" in out
+        assert "config.json has problems (colour: unknown setting)" in out
     finally:
         v.stop()
