@@ -6,7 +6,7 @@ import time
 from array import array
 
 from core import channels, config, fsr, record, sessionlog
-from core.gait import STANCE
+from core.gait import LOADED, STANCE
 from core.live import Live
 from core.pipeline import Pipeline
 
@@ -68,11 +68,14 @@ def _header(board_name, cfg, config_errors, hal):
 
 
 def _waiting(session, pipe, hal):
-    """No step yet, none under way, and no contact for _REARM_MS: time to restart the
-    session's clock (where the HAL's clock is the board's, not a recording's)."""
-    gait = pipe.gait
-    return (hal.rearm and not session.opened and gait.state != STANCE
-            and hal.ms - gait.ic_ms >= _REARM_MS)
+    """No step yet, none under way, and no contact for _REARM_MS, or a load held too long
+    for a stance (LOADED: the insole put on, standing; a fresh pipeline takes it as its
+    zero): time to restart the session's clock (where the HAL's clock is the board's, not
+    a recording's)."""
+    if not hal.rearm or session.opened:
+        return False
+    state = pipe.gait.state
+    return state == LOADED or (state != STANCE and hal.ms - pipe.gait.ic_ms >= _REARM_MS)
 
 
 def run(hal, cfg, lut, session):

@@ -19,7 +19,8 @@ class MemoryHal:
     the cycle's first frame (a foot at rest: its preload); a console host that asks for the
     live stream and reads every line."""
 
-    def __init__(self, frames, total, rest=0, rearm=True, rate=fwsynth.RATE):
+    def __init__(self, frames, total, rest=0, rearm=True, rate=fwsynth.RATE, desk=False):
+        self.desk = desk  # resting unloaded (on a desk), not at the preload
         self.rate = rate
         self.frames = frames
         self.cycle = len(frames) // COUNT
@@ -52,10 +53,11 @@ class MemoryHal:
             rem = self.ms_rem + 1000
             self.ms += rem // self.rate
             self.ms_rem = rem % self.rate
-        k = (self.tick - self.rest) % self.cycle * COUNT if self.tick >= self.rest else 0  # resting: preload only
+        resting = self.tick < self.rest
+        k = 0 if resting else (self.tick - self.rest) % self.cycle * COUNT  # resting: the preload ...
         frames = self.frames
         for c in range(COUNT):
-            frame[c] = frames[k + c]
+            frame[c] = 0 if resting and self.desk else frames[k + c]  # ... or no load at all
         return 0
 
     def now_ms(self):
@@ -199,6 +201,18 @@ def test_the_clock_restarts_while_no_step_comes_so_a_run_starts_near_0():
     assert 0 < first_ic < 65000 - restarts * app._REARM_MS + 1000, first_ic  # its own landing, near 0
     assert found.header["started_at"] == "start %d" % hal.starts  # the header's time 0 is the clock's
     assert found.records == len(got) > 35
+
+
+def test_an_insole_put_on_and_run_at_once_misses_at_most_its_first_strides():
+    """Unloaded on a desk for a minute, then the preload and the run at once: the pipeline
+    takes the new preload for a held load (standing); the clock and pipeline restart as soon
+    as it says so (LOADED), not 10 s later."""
+    strides = 42  # in the 30 s of running (700 ms each, the first at 300 ms)
+    for rest_s in (3, 65):
+        hal = MemoryHal(_stride_cycle(), (rest_s + 30) * fwsynth.RATE, rest=rest_s * fwsynth.RATE, desk=True)
+        _, session, _ = _run(hal, fwsynth.config())
+        found, got = _records(session)
+        assert strides - 4 <= found.records <= strides and got[0][record.I_IC_MS] < 3000, (rest_s, found.records)
 
 
 def test_a_recording_keeps_its_own_time():
