@@ -29,8 +29,7 @@ class MemoryHal:
         self.rearm = rearm
         self.tick = -1
         self.ms = 0
-        self.ms_rem = 0
-        self.at_zero = True
+        self.t0 = 0
         self.starts = 0
         self.inbox = [76]  # "L": stream, please
         self.lines = 0
@@ -39,20 +38,14 @@ class MemoryHal:
 
     def start(self):
         self.ms = 0
-        self.ms_rem = 0
-        self.at_zero = True
+        self.t0 = self.tick + 1  # the next tick is time 0
         self.starts += 1
 
     def sample(self, frame):
         self.tick += 1
         if self.tick >= self.total:
             return -1
-        if self.at_zero:
-            self.at_zero = False
-        else:
-            rem = self.ms_rem + 1000
-            self.ms += rem // self.rate
-            self.ms_rem = rem % self.rate
+        self.ms = (self.tick - self.t0) * 1000 // self.rate
         resting = self.tick < self.rest
         k = 0 if resting else (self.tick - self.rest) % self.cycle * COUNT  # resting: the preload ...
         frames = self.frames
