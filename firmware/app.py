@@ -6,10 +6,11 @@ import time
 from array import array
 
 from core import channels, config, fsr, record, sessionlog
+from core.gait import LOADED, STANCE
 from core.live import Live
 from core.pipeline import Pipeline
 
-FIRMWARE_VERSION = "0.1.0"
+FIRMWARE_VERSION = "0.2.0"
 # Relative to the working directory, which is the filesystem root on a board (and in the
 # simulator, where the unix port's VfsPosix cannot rename across absolute paths).
 BOARD_FILE = "board.json"
@@ -20,6 +21,10 @@ _SERVICE_MS = 50  # records, log flush, watchdog and button every this many ms
 # typical on SPI NOR: 9 frames at 200 Hz), so the log syncs at block boundaries and at
 # least this often: a power cut loses at most this much running.
 _FLUSH_MS = 60000
+# Until the first step the session has no file, and its clock (time 0 of its records,
+# its warm-up) restarts with a fresh pipeline after this long without a contact: a run
+# begins within it of the first landing, however long the insole lay on a desk first.
+_REARM_MS = 10000
 
 
 def log(msg):
@@ -46,8 +51,8 @@ def _make_hal(board, rate):
     return sim.Board(board, rate)
 
 
-def _header(board_name, cfg, hal):
-    return {
+def _header(board_name, cfg, config_errors, hal):
+    header = {
         "firmware": FIRMWARE_VERSION,
         "board": board_name,
         "foot": cfg["foot"],
@@ -57,10 +62,25 @@ def _header(board_name, cfg, hal):
         "started_at": hal.clock_iso(),
         "battery_mv": hal.battery_mv(),
     }
+    if config_errors:
+        header["config_errors"] = config_errors  # the config.json it could not use, and what it ran instead
+    return header
+
+
+def _waiting(session, pipe, hal):
+    """No step yet, none under way, and no contact for _REARM_MS, or a load held too long
+    for a stance (LOADED: the insole put on, standing; a fresh pipeline takes it as its
+    zero): time to restart the session's clock (where the HAL's clock is the board's, not
+    a recording's)."""
+    if not hal.rearm or session.opened:
+        return False
+    state = pipe.gait.state
+    return state == LOADED or (state != STANCE and hal.ms - pipe.gait.ic_ms >= _REARM_MS)
 
 
 def run(hal, cfg, lut, session):
-    """Sample until the data ends, the button stops the run, or Ctrl-C. Returns the reason."""
+    """Sample until the data ends, the button stops the run, or Ctrl-C. Returns the reason.
+    The session's clock starts at 0 here (hal.start()); its file is made at the first step."""
     pipe = Pipeline(cfg, lut)
     live = Live(hal, session.sid, cfg)  # archcue live: a line per step while a host asks
     frame = array("H", [0] * channels.COUNT)
@@ -100,6 +120,11 @@ def run(hal, cfg, lut, session):
                 gc.collect()  # the loop allocates nothing; this keeps it that way
                 gcs += 1
                 gc_us = max(gc_us, time.ticks_diff(time.ticks_us(), t0))
+            elif _waiting(session, pipe, hal):
+                pipe = Pipeline(cfg, lut)  # nothing learnt yet: nothing lost
+                gc.collect()
+                hal.start()
+                session.header["started_at"] = hal.clock_iso()
             hal.wdt_feed()
             live.poll()  # the host's bytes; a Ctrl-C the port does not catch raises here
             if session.full and not warned_full:
@@ -116,9 +141,11 @@ def run(hal, cfg, lut, session):
         live.end()
         hal.led("idle")
     gc.collect()
+    # device_link.py reads "N steps ... session ID;" of an interrupted run: only when there is one
+    kept = "session %s" % session.sid if session.opened else "nothing recorded (no step)"
     log("run ended (%s): %d steps, %d frames (%d missed by the sampler), %d records lost to a full"
-        " ring, session %s; heap in use %d bytes at start, %d at end"
-        % (reason, pipe.steps, n, pipe.dropped, pipe.records.lost, session.sid, mem_start, gc.mem_alloc()))
+        " ring, %s; heap in use %d bytes at start, %d at end"
+        % (reason, pipe.steps, n, pipe.dropped, pipe.records.lost, kept, mem_start, gc.mem_alloc()))
     log("longest loop stall %d frames (%d ms); %d collections in swing, longest %d us"
         % (worst_missed, worst_missed * 1000 // cfg["rate_hz"], gcs, gc_us))
     if live.sent or live.dropped:
@@ -130,8 +157,8 @@ def run(hal, cfg, lut, session):
 def main():
     with open(BOARD_FILE) as f:
         board = json.load(f)
-    cfg, errors = config.load(CONFIG_FILE)
-    for e in errors:
+    cfg, config_errors = config.load(CONFIG_FILE)
+    for e in config_errors:
         log("config: " + e)
     hal = _make_hal(board, cfg["rate_hz"])
     if hal.button_pressed():
@@ -146,8 +173,8 @@ def main():
         gc.collect()
         log("heap after boot: %d bytes in use, %d free" % (gc.mem_alloc(), gc.mem_free()))
         while True:
-            session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board_name, cfg, hal), log=log,
-                                           flush_ms=_FLUSH_MS, flash=hal.flash_op)
+            session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board_name, cfg, config_errors, hal),
+                                           log=log, flush_ms=_FLUSH_MS, flash=hal.flash_op)
             hal.pattern("ready")
             if run(hal, cfg, lut, session) != "button" or not _wait_for_start(hal):
                 break
@@ -156,20 +183,24 @@ def main():
 
 
 def _wait_for_start(hal):
-    """After the button stopped a run: idle until it is released and pressed again.
-    Returns False on Ctrl-C (stay stopped, at the REPL)."""
+    """After the button stopped a run: idle until it is released, pressed again and released
+    (the next run must not take the press that starts it for a stop). Returns False on
+    Ctrl-C (stay stopped, at the REPL), or when the data ends (simulator)."""
     frame = array("H", [0] * channels.COUNT)
     try:
-        while hal.button_pressed():
-            _idle_tick(hal, frame)
-        while not hal.button_pressed():
-            _idle_tick(hal, frame)
+        for pressed in (True, False, True):
+            while hal.button_pressed() == pressed:
+                if not _idle_tick(hal, frame):
+                    return False
     except KeyboardInterrupt:
         return False
     return True
 
 
 def _idle_tick(hal, frame):
-    hal.sample(frame)  # paces the wait at the sample rate and blinks the LED
+    """One tick of the wait (paced at the sample rate, blinking the LED); False once the
+    data has ended."""
+    more = hal.sample(frame) >= 0
     hal.wdt_feed()
     hal.check_interrupt()
+    return more

@@ -51,13 +51,15 @@ def _sha256(path):
 
 
 def info():
-    """Device id, firmware, board, config and free space."""
+    """Device id, firmware, board, config (with what was wrong with config.json), free
+    space, and flash_full: {"session", "steps"} if logging stopped for lack of space since
+    there was last room (session None: no room to start one), else null."""
     _watch()
     with open("board.json") as f:
         board = json.load(f).get("name")
     cfg, errors = config.load("config.json")
     print(json.dumps({"device": _hal().device_id(), "board": board, "config": cfg, "config_errors": errors,
-                      "free_bytes": sessionlog.free_bytes(ROOT)}))
+                      "free_bytes": sessionlog.free_bytes(ROOT), "flash_full": sessionlog.full_note(ROOT)}))
 
 
 def sessions():

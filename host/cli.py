@@ -53,6 +53,15 @@ def cmd_pull(args: argparse.Namespace) -> int:
         )
     if r.config_written:
         print("config written to the insole (takes effect as it restarts)")
+    elif r.config_errors:
+        print("the insole's config.json has problems (" + "; ".join(map(shown, r.config_errors)) + "): "
+              "write a good one with --config, --runner or --foot")
+    if r.flash_full:
+        where = r.flash_full.get("session")
+        print("the insole's flash was full: logging stopped "
+              + (f"in session {shown(where)} after {plural(r.flash_full.get('steps', 0), 'step')}" if where
+                 else "before a run")
+              + "; the sessions verified in the store make room as it restarts")
     _print_leftovers(r)
     return 1 if r.not_cleared else 0
 

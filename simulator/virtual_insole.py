@@ -89,7 +89,7 @@ def _write_all(fd: int, data: bytes, patience: float = 0.5) -> None:
 class VirtualInsole:
     def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, runner: tuple | None = None,
                  log=print, flash_stall: str = "off", heap_kb: int = DEFAULT_HEAP_KB,
-                 pull_idle_s: float | None = None):
+                 pull_idle_s: float | None = None, resting: bool = False):
         self.flash_stall = None if flash_stall == "off" else (flash_stall, str(workdir / "sim" / "stalls.csv"))
         # the simulated runner's step schedule is the simulator's, not the board's: the heap grows by
         # what the sim HAL holds of it (read, then copied into an array), so the firmware keeps heap_kb
@@ -100,6 +100,9 @@ class VirtualInsole:
         self.workdir = workdir
         self.device = workdir / "device"
         self.sim = workdir / "sim"
+        self.wearer = self.sim / "wearer"  # "run" / "rest": the simulated runner, read by the sim HAL
+        self.sim.mkdir(parents=True, exist_ok=True)
+        self.wearer.write_text("rest" if resting else "run")
         self.link = link
         self.speed = speed
         self.log = log
@@ -131,7 +134,8 @@ class VirtualInsole:
         (self.device / "sim_restart_at").unlink(missing_ok=True)
         fw_master, fw_slave = _raw_pair()
         code = engine.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
-                                interactive=True, runner=self.runner, flash_stall=self.flash_stall)
+                                interactive=True, runner=self.runner, flash_stall=self.flash_stall,
+                                control=self.wearer)
         self.proc = subprocess.Popen([str(engine.MICROPYTHON), "-X", f"heapsize={self.heap_kb}K", "-i", "-c", code],
                                      stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
                                      start_new_session=True, preexec_fn=_die_with_parent,

@@ -35,18 +35,24 @@ class Virtual:
     """`python -m simulator serve` in the background: a virtual insole behind a pty at .port."""
 
     def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0,
-                 name: str = "insole", config: dict | None = None, heap_kb: int = 0, pull_idle_s: float = 0):
+                 name: str = "insole", config: dict | None = None, heap_kb: int = 0, pull_idle_s: float = 0,
+                 resting: bool = False):
         self.dir = tmp / name
         args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
                 "--dir", str(self.dir), "--device-id", name] + (["--baud", str(baud)] if baud else [])
         args += ["--heap-kb", str(heap_kb)] if heap_kb else []
         args += ["--pull-idle-s", str(pull_idle_s)] if pull_idle_s else []
+        args += ["--resting"] if resting else []
         if config:
             (tmp / f"{name}.json").write_text(json.dumps(config))
             args += ["--config", str(tmp / f"{name}.json")]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.port = str(self.dir / "port")
         wait_for(lambda: Path(self.port).is_symlink() and (self.dir / "device" / sessionlog.DIR).exists())
+
+    def wear(self, state: str) -> None:
+        """The simulated runner: "run" or "rest" (the insole lies unloaded)."""
+        (self.dir / "sim" / "wearer").write_text(state)
 
     def steps_logged(self) -> int:
         device = str(self.dir / "device")

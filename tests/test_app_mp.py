@@ -15,7 +15,7 @@ from simulator.synth import generate
 
 
 def _boot(tmp_path: Path, board: dict, config: object, seconds: float = 20, speed: float = 0.0,
-          button_held: bool = False) -> tuple[subprocess.Popen, Path]:
+          button_held: bool | tuple = False) -> tuple[subprocess.Popen, Path]:
     dev, sim = tmp_path / "device", tmp_path / "sim"
     dev.mkdir(parents=True, exist_ok=True)
     engine.prepare(dev, board, None)
@@ -78,3 +78,26 @@ def test_haptic_calls_are_logged_with_virtual_time(tmp_path: Path, board: dict) 
     assert pulses and all(0 < t < 60000 and 100 <= p <= 200 for t, p in pulses)
     [(_, n, trailer)] = _sessions(dev)
     assert trailer["cued"] == len(pulses)
+
+
+def test_a_button_stop_and_start_begins_the_next_session_at_0_in_its_warm_up(tmp_path: Path, board: dict) -> None:
+    """Issue 26.2, on the simulator HAL: one boot, a 12-minute run (its warm-up over, blocks
+    1 and 2), the button stops it, 10 s later a press starts the next: its clock starts at 0,
+    so its first landing is in its own warm-up (block 0) near 0 ms."""
+    rate = 200
+    stop, start = 12 * 60 * rate, (12 * 60 + 10) * rate
+    presses = ((stop, stop + 40), (start, start + 40))  # 200 ms presses, in sample ticks
+    proc, dev = _boot(tmp_path, board, {"cue_mode": "blocks"}, seconds=15 * 60, button_held=presses)
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    assert "run ended (button)" in out and "run ended (end of data)" in out
+    from firmware.core import record, sessionlog
+
+    firsts = []
+    for sid in sessionlog.session_ids(str(dev)):
+        got: list[tuple] = []
+        sessionlog.scan_path(sessionlog.path(str(dev), sid), got.append)
+        firsts.append((got[0][record.I_IC_MS], got[-1][record.I_IC_MS], {v[record.I_BLOCK] for v in got}))
+    [(first1, last1, blocks1), (first2, last2, blocks2)] = firsts
+    assert first1 < 2000 and last1 > 11 * 60 * 1000 and blocks1 == {0, 1, 2}
+    assert first2 < 2000 and last2 < 3 * 60 * 1000 and blocks2 == {0}, (first2, last2, blocks2)

@@ -95,3 +95,24 @@ def test_the_led_is_set_only_when_due(hal) -> None:
     hal.led("fault")  # blinks every 150 ms
     _run(hal, 600)
     assert hal.led_pin.calls[1:] == [(501, 1), (600, 0), (750, 1), (900, 0), (1050, 1)]
+
+
+def test_every_session_clock_starts_at_0(hal) -> None:
+    """Issue 26.2: after a 20-minute run and a button stop / start, the next session's clock
+    (the records' ms since session start, its warm-up) starts at 0 again, and what was due
+    on the clock (the next session's "ready" pattern) keeps its distance."""
+    frame = array("H", [0] * 6)
+    hal.start()
+    _run(hal, 5)
+    for _ in range(3):  # 20 minutes: the sampler sees these jumps as missed ticks
+        hal.clock.us += 400_000_000
+        hal.sample(frame)
+    assert hal.ms > 1_200_000
+    hal.pattern("ready")  # (60 on, 80 off), (60 on), as main() plays it before a run
+    _run(hal, 10)
+    hal.start()  # the run begins: t = 0
+    assert hal.ms == hal.now_ms() == 0
+    _run(hal, 300)
+    assert hal.ms == 300
+    on = hal.motor_duty
+    assert [c for c in hal.motor.calls if c[0] <= 300] == [(50, 0), (130, on), (190, 0)]

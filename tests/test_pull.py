@@ -244,24 +244,25 @@ def test_bad_files_are_named_kept_and_the_good_ones_imported(insole: Virtual, tm
     files = {"insole-000900": sealed_session(40, sid="insole-000900", device="insole"),  # good
              "insole-000901": flip(middle, record_offset(middle, 127) + 9),
              "insole-000902": flip(sealed_session(30, sid="insole-000902", device="insole"), 20),  # header bit
-             "insole-000903": b"",
-             "insole-000904": sealed_session(5, sid="insole-000904", device="insole", fmt=99)}
+             "insole-000903": b"not a session " * 20,
+             "insole-000904": sealed_session(5, sid="insole-000904", device="insole", fmt=99),
+             "insole-000905": b""}  # a power cut as it was made: no data, the insole removes it
     for sid, data in files.items():
         Path(sessionlog.path(device, sid)).write_bytes(data)
     store = ["--store", str(tmp_path / "s.sqlite")]
     assert archcue(store + ["pull", "--port", insole.port, "--clear", "--no-restart"]) == 0  # all it could take
     out = capsys.readouterr().out
-    for sid in ("insole-000901", "insole-000902", "insole-000904"):
+    for sid in ("insole-000901", "insole-000902", "insole-000903", "insole-000904"):
         assert sid in out and Path(sessionlog.path(device, sid)).exists(), sid
-    assert "2 damaged sessions" in out and "1 unreadable session file" in out and "format 99" in out
+    assert "2 damaged sessions" in out and "2 unreadable session files" in out and "format 99" in out
     assert "--clear-damaged" in out
     assert not Path(sessionlog.path(device, "insole-000900")).exists()  # verified whole: cleared
-    assert not Path(sessionlog.path(device, "insole-000903")).exists()  # empty: nothing in it to lose
+    assert "insole-000905" not in out and not Path(sessionlog.path(device, "insole-000905")).exists()  # empty
     rows = {r.id: r for r in Store(tmp_path / "s.sqlite").sessions()}
     assert rows["insole-000900"].status == "ok" and rows["insole-000900"].n_steps == 40
     assert rows["insole-000901"].status == "damaged" and rows["insole-000901"].n_steps == 254
     assert rows["insole-000902"].status == "damaged" and rows["insole-000902"].n_steps == 30  # rebuilt header
-    assert "insole-000903" not in rows and "insole-000904" not in rows
+    assert "insole-000903" not in rows and "insole-000904" not in rows and "insole-000905" not in rows
     assert SID + "1" in rows and rows[SID + "1"].status == "ok"  # the run the pull stopped
     assert not any(sessionlog.exists(sessionlog.path(device, sid, sessionlog.SYNCED_SUFFIX)) for sid in files)
     capsys.readouterr()

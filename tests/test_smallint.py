@@ -29,6 +29,7 @@ TICKS = 1 << 30  # the ESP32 port's ticks_us / ticks_ms period
 RATE = 1000
 DAY_S = 24 * 3600
 JUMP_US = 500_000_000
+LEAD_FRAMES = 3000  # running before the first jump: the session is made (its clock no longer restarts)
 FRAMES_PER_CHUNK = 150  # real frames between jumps
 FINAL_FRAMES = 6000  # uninterrupted running at the end of the day
 
@@ -112,7 +113,7 @@ class Feeder:
         self.clock = clock
         self.frame = -1
         self.chunks = -(-DAY_S * 1_000_000 // JUMP_US)  # a little over a day
-        self.total = self.chunks * FRAMES_PER_CHUNK + FINAL_FRAMES
+        self.total = LEAD_FRAMES + self.chunks * FRAMES_PER_CHUNK + FINAL_FRAMES
         self.hal = None
         self.checks: list[tuple[int, int]] = []  # (now_ms, true ms since start) at each jump
         self.start_us = 0
@@ -122,8 +123,8 @@ class Feeder:
             self.frame += 1
             if self.frame >= self.total:
                 raise KeyboardInterrupt
-            chunk, k = divmod(self.frame, FRAMES_PER_CHUNK)
-            if k == 0 and 0 < chunk <= self.chunks:
+            chunk, k = divmod(self.frame - LEAD_FRAMES, FRAMES_PER_CHUNK)
+            if k == 0 and 0 <= chunk < self.chunks:
                 self.checks.append((int(self.hal.now_ms()), (self.clock.us - self.start_us) // 1000))
                 self.clock.us += JUMP_US - FRAMES_PER_CHUNK * 1000
         return int(self.counts[self.frame % len(self.counts), channel]) << 4

@@ -1,8 +1,15 @@
 # Insole configuration: config.json on flash, validated key by key against SCHEMA.
 # A bad file never stops the insole: each invalid key falls back to its default and
 # the reason is returned for the log (and for the host, which validates before writing).
+# A file the board's heap could not parse (too large, nested too deep) is refused before
+# json reads it: the insole then runs on the last good config or the defaults, says so in
+# its session headers, and a pull can always write a new one.
 import json
 import os
+
+MAX_BYTES = 4096  # a full valid config is under 1.5 KB, even pretty-printed with a 32-emoji name
+MAX_DEPTH = 4  # a config is one flat object; json builds every nesting level on the heap
+_MAX_ERRORS = 8  # reasons listed; the rest are counted (a file of a thousand bad keys is one line)
 
 # name: (type, low, high, default). For str keys, `low` is the tuple of allowed values
 # (None: any string up to `high` characters). Integer fixed-point units are in the name.
@@ -76,58 +83,113 @@ def validate(raw):
     errors = []
     if not isinstance(raw, dict):
         return cfg, ["config: expected a JSON object, got %s" % type(raw).__name__]
+    more = 0  # reasons past _MAX_ERRORS, counted
     for key in raw:
-        if key not in SCHEMA:
-            errors.append("%s: unknown setting" % key)
-            continue
-        error = _check(key, raw[key])
-        if error:
+        error = _check(key, raw[key]) if key in SCHEMA else "%s: unknown setting" % key
+        if not error:
+            cfg[key] = raw[key]
+        elif len(errors) < _MAX_ERRORS:
             errors.append(error)
         else:
-            cfg[key] = raw[key]
+            more += 1
     for low_key, high_key in ORDERED:
         if cfg[low_key] > cfg[high_key]:
             errors.append("%s (%r) must not exceed %s (%r)" % (low_key, cfg[low_key], high_key, cfg[high_key]))
             cfg[low_key] = SCHEMA[low_key][3]
             cfg[high_key] = SCHEMA[high_key][3]
+    if more:
+        errors.append("... and %d more" % more)
     return cfg, errors
 
 
+def _depth(f):
+    """The deepest nesting of [ and { outside strings, read 256 bytes at a time."""
+    depth = deepest = 0
+    in_str = escaped = False
+    buf = bytearray(256)
+    while True:
+        n = f.readinto(buf)
+        if not n:
+            return deepest
+        for i in range(n):
+            c = buf[i]
+            if in_str:
+                if escaped:
+                    escaped = False
+                elif c == 92:  # backslash
+                    escaped = True
+                elif c == 34:  # quote
+                    in_str = False
+            elif c == 34:
+                in_str = True
+            elif c == 91 or c == 123:  # [ {
+                depth += 1
+                if depth > deepest:
+                    deepest = depth
+            elif c == 93 or c == 125:  # ] }
+                depth -= 1
+
+
 def _read(path):
-    with open(path) as f:
-        return json.load(f)
+    """The file's JSON. OSError if there is none; ValueError (the reason) for what the
+    insole will not parse: larger than MAX_BYTES or nested deeper than MAX_DEPTH (checked
+    before json builds anything), not JSON, or anything that still runs the heap out."""
+    size = os.stat(path)[6]
+    if size > MAX_BYTES:
+        raise ValueError("refused: %d bytes, more than the insole reads (%d)" % (size, MAX_BYTES))
+    with open(path, "rb") as f:
+        if _depth(f) > MAX_DEPTH:
+            raise ValueError("refused: nested deeper than %d levels" % MAX_DEPTH)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (ValueError, RuntimeError) as e:  # RuntimeError: past the parser's own nesting limit
+        raise ValueError("not valid JSON (%s)" % e) from None
+    except MemoryError:
+        raise ValueError("refused: too large for the insole's memory") from None
 
 
 def load(path):
     """Read and validate a config file. Never raises: a missing file gives the defaults; a
-    torn or malformed one the last good config (path + ".bak", kept by save()) or the
-    defaults, plus the reason."""
+    torn, malformed or oversized one the last good config (path + ".bak", kept by save())
+    or the defaults, plus the reason."""
     raw = None
     problem = None  # no file: the defaults, unless a save was cut between its two renames
     try:
         raw = _read(path)
     except OSError:
         pass
-    except (ValueError, RuntimeError) as e:  # RuntimeError: nesting deeper than the parser's limit
-        problem = "%s: not valid JSON (%s)" % (path, e)
+    except ValueError as e:
+        problem = "%s: %s" % (path, e)
     if raw is not None:
         return validate(raw)
     try:
         cfg, errors = validate(_read(path + ".bak"))
-    except (OSError, ValueError, RuntimeError):
+    except (OSError, ValueError):
         return defaults(), [problem + "; using defaults"] if problem else []
     return cfg, [(problem or "%s: missing" % path) + "; using the last good config (%s.bak)" % path] + errors
+
+
+def _readable(path):
+    try:
+        return isinstance(_read(path), dict)
+    except (OSError, ValueError):
+        return False
 
 
 def save(path, text):
     """Replace the config with `text` (already validated). The new file is written whole
     beside it, the current one becomes path.bak (the last good config) and the new one
     takes its name: renames are atomic on LittleFS, so a power cut anywhere leaves a
-    complete config.json or, between the renames, the .bak that load() falls back to."""
+    complete config.json or, between the renames, the .bak that load() falls back to. A
+    current file the insole cannot read is removed instead: it must not become the .bak."""
     with open(path + ".tmp", "w") as f:
         f.write(text)
     try:
-        os.rename(path, path + ".bak")
+        if _readable(path):
+            os.rename(path, path + ".bak")
+        else:
+            os.remove(path)
     except OSError:
         pass  # no config yet
     os.rename(path + ".tmp", path)

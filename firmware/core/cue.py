@@ -4,6 +4,7 @@
 # cue-on blocks after a warm-up, so the host compares like with like inside one run).
 # A rate limit caps cues at one per `cue_every_steps` steps in every mode.
 from .mp import const
+from .record import BLOCK_WRAP
 
 OFF = const(0)
 EVERY = const(1)
@@ -37,7 +38,7 @@ class CuePolicy:
                 self.block_on = False
             else:
                 k = (t_ms - self.warmup_ms) // self.block_ms
-                self.block = k + 1 if k < 126 else 127  # 7 bits in the record
+                self.block = 1 + k % BLOCK_WRAP  # 7 bits in the record: it wraps (record.py)
                 self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
         else:
             self.block = 0

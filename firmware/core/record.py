@@ -12,8 +12,8 @@
 #   toe_load     H   mean hallux + toes load over the landing window, 0.1 N
 #   ml_index     h   (met1 - met5) / (met1 + met5) over the stance, 1e-4 units
 #   loading_rate H   steepest rise of the summed load in the loading phase, 10 N/s
-#   block        B   bits 0-6: block number of the cue protocol (0 = warm-up / no protocol,
-#                    saturates at 127); bit 7: STEP_WALKING
+#   block        B   bits 0-6: block number of the cue protocol, 0 = warm-up / no protocol
+#                    (see "Block numbers" below: it wraps after 126 blocks); bit 7: STEP_WALKING
 #   faults       B   bits 0-5: channel i excluded by sensor health during this step;
 #                    bit 6: STEP_ARCH_UNCERTAIN, bit 7: STEP_TOE_UNCERTAIN
 #   crc          H   CRC-16/CCITT-FALSE over the 22 bytes before it
@@ -25,6 +25,21 @@
 #   arch_uncertain  the collapse judgment could not be made (one cluster of arch shares: the
 #                   data cannot separate collapsed from normal landings); collapse is 0
 #   toe_uncertain   the same for toe engagement; toe_engaged is 0
+#
+# Block numbers (cue_mode "blocks"). With the header's config, warmup_ms = warmup_s * 1000
+# and block_ms = block_s * 1000, a landing at ic_ms >= warmup_ms is in block
+#   n = 1 + (ic_ms - warmup_ms) // block_ms        (1, 2, 3 ...: odd cue-off, even cue-on)
+# and its record stores 1 + (n - 1) % BLOCK_WRAP (BLOCK_WRAP = 126): 1..126, then 1 again
+# (a run of 60 s blocks wraps after 2 h 6 min of blocks). The stored number is never 0 (0
+# is the warm-up, or no protocol) nor 127, and keeps n's parity, so FLAG_CUE_BLOCK and
+# "odd = off" agree. The firmware computes n from the very ic_ms in the record, so the host
+# unwraps exactly: n = 1 + (ic_ms - warmup_ms) // block_ms for every record with block > 0,
+# and checks 1 + (n - 1) % BLOCK_WRAP == block. Without the config: the n that is
+# congruent to block (mod BLOCK_WRAP) and nearest to the time estimate, i.e.
+#   n = block + BLOCK_WRAP * round((n_est - block) / BLOCK_WRAP),  n_est from ic_ms,
+# right while the estimate is off by less than 63 blocks. Records of firmware before this
+# wrap (session header "firmware" 0.1.0) saturate at 127 instead: there 127 means "127 or
+# later", and only ic_ms tells which.
 import struct
 
 from .mp import const, micropython
@@ -78,6 +93,7 @@ STEP_ARCH_UNCERTAIN = const(0x02)
 STEP_TOE_UNCERTAIN = const(0x04)
 STEP_NAMES = ("walking", "arch_uncertain", "toe_uncertain")
 BLOCK_MASK = const(0x7F)
+BLOCK_WRAP = const(126)  # protocol blocks stored before the number wraps (see above)
 FAULT_MASK = const(0x3F)
 
 FLAG_NAMES = (

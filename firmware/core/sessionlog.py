@@ -7,16 +7,21 @@
 #            The summary repeats the header's identity ("header") and where the records
 #            start ("data_start"), so a session whose header is damaged can be rebuilt.
 #
-# Records are buffered in RAM, written when the buffer fills and synced (LittleFS) at the
-# end of each flash block or when flush_ms has passed, so a power cut loses at most that
+# A SessionLog is prepared when a run starts (room made, id chosen) and its file is made
+# at the first record: a run with no step (a pull's restart with nobody running) leaves no
+# file. Records are buffered in RAM, written when the buffer fills and synced (LittleFS) at
+# the end of each flash block or when flush_ms has passed, so a power cut loses at most that
 # much (SessionLog says why block boundaries). The trailer is found
 # from the end of the file, so recovery never rewrites data: on boot, recover() finds
 # sessions without a trailer and appends one whose summary is recomputed from the valid
-# records. Records are fixed-size with their own CRC, so the reader skips a corrupt one
+# records (a file cut before it held a record is removed). Records are fixed-size with their
+# own CRC, so the reader skips a corrupt one
 # and keeps every valid record after it (and says how many slots failed). Listing and
 # recovery walk the folder one name at a time (constant memory with 1,000 sessions) and
-# scan only unsealed files. Logging stops while `reserve` bytes are still free, so
-# sealing always fits. The same reader serves the host after a pull.
+# scan only unsealed files. When space runs short the oldest sessions the host verified
+# are reclaimed (never an unverified one); logging stops while `reserve` bytes are still
+# free, so sealing always fits, and a note (FULL_NOTE) says so until there is room again.
+# The same reader serves the host after a pull.
 import json
 import os
 import struct
@@ -33,6 +38,7 @@ SUFFIX = ".acs"
 SYNCED_SUFFIX = ".ok"  # written by the host once a session is verified in its store
 DIR = "sessions"
 COUNTER = DIR + "/counter"
+FULL_NOTE = DIR + "/flash_full"  # JSON {"session", "steps"}: logging stopped for lack of space (sync.info reads it)
 ENOSPC = 28
 _CHUNK_RECORDS = 32  # records buffered in RAM between writes
 
@@ -273,8 +279,10 @@ def _counter_of(sid):
         return 0
 
 
-def next_session_id(root, device_id):
-    """device id + a counter that survives resets (file + the highest id on flash)."""
+def next_counter(root):
+    """The next session number: past the counter file and the highest id on flash, so ids
+    never repeat, even after sessions were deleted. Reads only (the app prepares a session
+    before it knows there will be one)."""
     last = 0
     try:
         with open(root + "/" + COUNTER) as f:
@@ -283,12 +291,14 @@ def next_session_id(root, device_id):
         pass
     for sid in iter_ids(root):
         last = max(last, _counter_of(sid))
-    n = last + 1
+    return last + 1
+
+
+def _save_counter(root, n):
     tmp = root + "/" + COUNTER + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(n))
     os.rename(tmp, root + "/" + COUNTER)  # atomic on LittleFS: never a half-written counter
-    return "%s-%06d" % (device_id, n)
 
 
 def is_sealed(path):
@@ -303,10 +313,23 @@ def is_sealed(path):
         return _read_trailer(f, size, min(data_start, size))[0] is not None
 
 
+def _cut_in_header(fname):
+    """True if the file ends inside its header: empty, or shorter than the header it starts
+    (a power cut while the session was being opened). It holds no record."""
+    size = os.stat(fname)[6]
+    with open(fname, "rb") as f:
+        head = f.read(6)
+    if len(head) < 6:
+        return HEADER_MAGIC.startswith(head)
+    return head[:4] == HEADER_MAGIC and size < 10 + struct.unpack("<H", head[4:])[0]
+
+
 def recover(root, log=print):
     """Seal every session left without a trailer (power cut, crash) with a summary of its
-    valid records. Only unsealed files are scanned. A file that cannot be read as a session
-    is left as it is, for the host to report. Returns the ids sealed."""
+    valid records. Only unsealed files are scanned. A file cut before it held a record
+    (empty, a torn header, a header alone) is removed: it holds no data, and no pull could
+    import or clear it. Any other file that cannot be read as a session is left as it is,
+    for the host to report. Returns the ids sealed."""
     open_ids = []  # a few at most (one per power cut): collected first, the folder is not changed while listed
     for sid in iter_ids(root):
         if not is_sealed(path(root, sid)):
@@ -318,7 +341,14 @@ def recover(root, log=print):
         try:
             header, data_start, n, _, bad = scan_path(fname, summary.add)
         except LogError as e:
-            log("session %s unreadable (%s): kept for the host" % (sid, e))
+            header = None
+            data_start = n = bad = 0
+            if not _cut_in_header(fname):
+                log("session %s unreadable (%s): kept for the host" % (sid, e))
+                continue
+        if n == 0 and bad == 0:
+            remove(root, sid)
+            log("session %s held no step (cut while it was opened): removed" % sid)
             continue
         info = _seal_info(summary, header, data_start)
         info["recovered"] = True
@@ -357,8 +387,31 @@ def remove(root, sid):
 
 
 def free_bytes(root):
+    """Free bytes on the filesystem. LittleFS counts its used blocks by walking them and can
+    count more than exist on a full flash: its statvfs then wraps (block_count - used as an
+    unsigned number: ~17.6 TB free on the unix port, a negative count on a 32-bit board).
+    Such a reading, or any outside 0..block_count, means full."""
     st = os.statvfs(root)
-    return st[0] * st[3]
+    bfree = st[3]
+    return st[0] * bfree if 0 <= bfree <= st[2] else 0
+
+
+def make_room(root, need, log=print):
+    """Reclaim the oldest sessions the host verified while fewer than `need` bytes are free.
+    Returns the free bytes."""
+    free = free_bytes(root)
+    while free < need and reclaim(root, log):
+        free = free_bytes(root)
+    return free
+
+
+def full_note(root):
+    """What the last session that stopped for lack of space left (FULL_NOTE), or None."""
+    try:
+        with open(root + "/" + FULL_NOTE) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 # What SessionLog tells its flash hook (the simulator's stall model): hook(op, nbytes).
@@ -383,7 +436,12 @@ def block_capacity(i, block_size=BLOCK_SIZE):
 
 
 class SessionLog:
-    """An open session: append() step records, tick() regularly, close() at the end.
+    """A session: append() step records, tick() regularly, close() at the end.
+
+    Made when a run starts: it makes room (reclaims verified sessions while space is short)
+    and chooses the id, but the file is made by the first append(), so a run without a step
+    leaves nothing on flash. The app sets header["started_at"] whenever its clock restarts
+    before that (the session's time 0).
 
     Flash work (each erase or program stalls an ESP32's CPU, code runs from flash) happens
     only inside append(), tick(), flush() and close(), so the app calls them at a moment
@@ -412,32 +470,59 @@ class SessionLog:
         self.size = 0  # bytes in the file
         self.block_i = 0  # LittleFS block holding the file's last byte ...
         self.block_end = block_size  # ... and the file offset where that block ends
-        self.free_seen = 0  # free bytes at the last statvfs, and the file size then
-        self.size_seen = 0
+        self.size_seen = 0  # the file size at the last statvfs (free_seen)
+        self.f = None  # made by the first append()
         if not exists(root + "/" + DIR):
             os.mkdir(root + "/" + DIR)
-        while free_bytes(root) < 2 * reserve and reclaim(root, log):
-            pass
-        self.sid = next_session_id(root, device_id)
+        self.free_seen = make_room(root, 2 * reserve, log)
+        self.counter = next_counter(root)
+        self.sid = "%s-%06d" % (device_id, self.counter)
         self.path = path(root, self.sid)
         header = dict(header)
         header["format"] = FORMAT_VERSION
         header["session"] = self.sid
         header["device"] = device_id
+        self.header = header
+        if self.free_seen < reserve:
+            self._stop()  # full from the start: nothing is made, cues go on
+        elif exists(root + "/" + FULL_NOTE):
+            os.remove(root + "/" + FULL_NOTE)  # there is room again
+
+    def _open(self):
+        """Make the file and write the header (at the first record: the foot is in swing)."""
+        header = self.header
         block = _header_block(header)
         self.identity = ({k: header[k] for k in IDENTITY if k in header}, len(block))  # repeated in the trailer
-        self.f = open(self.path, "wb")
+        try:
+            _save_counter(self.root, self.counter)
+            self.f = open(self.path, "wb")
+        except OSError as e:
+            if e.args[0] != ENOSPC:
+                raise
+            self._stop()
+            return
         self._tell(OPEN, 0)
         self._write(block)
         self._sync()
+        self.synced_at_boundary = True  # the flush_ms interval starts here
 
     def _tell(self, op, nbytes):
         if self.flash:
             self.flash(op, nbytes)
 
     def _stop(self):
+        """Out of space (nothing verified left to reclaim): stop logging, and leave a note
+        for the next pull. What is written stays; the reserve keeps room to seal."""
         self.full = True
         self.log("flash full: step logging stopped, cues continue")
+        note = self.root + "/" + FULL_NOTE
+        if exists(note):
+            return  # the first stop since there was room is the one to tell
+        try:
+            with open(note, "w") as f:
+                f.write(json.dumps({"session": self.sid if self.f else None, "steps": self.summary.steps}))
+        except OSError:
+            pass  # too full even for the note: the trailer still says it
 
     def _room(self):
         """Bytes from the end of the file to the end of the LittleFS block it is filling."""
@@ -446,10 +531,11 @@ class SessionLog:
         return self.block_end - self.size
 
     def _write(self, data, sealing=False):
-        if self.full and not sealing:
+        f = self.f
+        if f is None or (self.full and not sealing):
             return
         try:
-            self.f.write(data)
+            f.write(data)
         except OSError as e:
             if e.args[0] != ENOSPC:
                 raise
@@ -464,10 +550,11 @@ class SessionLog:
         self._tell(WRITE, n)
 
     def _sync(self):
-        if self.full:
+        f = self.f
+        if f is None or self.full:
             return
         try:
-            self.f.flush()
+            f.flush()
         except OSError as e:
             if e.args[0] != ENOSPC:
                 raise
@@ -478,16 +565,20 @@ class SessionLog:
         # statvfs walks every block of the filesystem (slow on a full one): only near the
         # reserve; the estimate counts a spare block for LittleFS's copy-on-write
         if self.free_seen - (self.size - self.size_seen) - self.block_size < 2 * self.reserve:
-            self.free_seen = free_bytes(self.root)
+            self.free_seen = make_room(self.root, 2 * self.reserve, self.log)  # we are in swing: may delete
             self.size_seen = self.size
             if self.free_seen < self.reserve:
-                self._stop()  # what is written stays; the reserve keeps room to seal
+                self._stop()
 
     def append(self, rec):
         """Buffer one 24-byte record (already CRC'd). Writes (no sync) when the buffer is
         full; writes up to the block boundary and syncs when the buffer reaches it."""
         if self.full:
             return
+        if self.f is None:
+            self._open()
+            if self.full:
+                return
         self.summary.add(record.unpack(rec))
         buf = self.buf
         off = self.used
@@ -519,15 +610,28 @@ class SessionLog:
         return False
 
     def flush(self):
+        if self.f is None:
+            return
         if self.used:
             self._write(memoryview(self.buf)[: self.used])
             self.used = 0
         self._sync()
 
+    @property
+    def opened(self):
+        """True once the file exists (a step was recorded)."""
+        return self.f is not None
+
     def close(self):
-        """Flush and seal with the summary (recovery seals it if this fails)."""
+        """Flush and seal with the summary (recovery seals it if this fails). A session
+        that never got a record has no file: nothing to do."""
+        if self.f is None:
+            return
         self.flush()
-        self._write(_trailer_block(_seal_info(self.summary, *self.identity)), sealing=True)  # the reserve is for this
+        info = _seal_info(self.summary, *self.identity)
+        if self.full:
+            info["flash_full"] = True  # logging stopped early for lack of space
+        self._write(_trailer_block(info), sealing=True)  # the reserve is for this
         try:
             self.f.close()
         except OSError:

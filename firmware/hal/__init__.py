@@ -2,7 +2,11 @@
 # implementations with the same methods: esp32.Board (the insole) and sim.Board (the
 # simulator, which feeds recorded or synthetic frames on a virtual clock).
 #
-#   start()                     a run begins: the sample grid starts now
+#   start()                     a session begins: ms starts at 0, the sample grid now
+#                               (what is due on the clock keeps its distance)
+#   rearm                       True where the app may restart the clock while no step has
+#                               come (the board; the virtual insole); False for a recording,
+#                               whose frames keep their own time
 #   sample(frame) -> int        the one call a frame: block until the next sample tick, fill
 #                               array('H', channels.COUNT) with raw 12-bit counts, end pulses
 #                               and step patterns that fell due; returns ticks missed, -1

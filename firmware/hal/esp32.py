@@ -49,6 +49,7 @@ class Board:
         self.ms = 0
         self.us = 0
         self.wake = 0  # sample-clock ms when _service() has something to do
+        self.rearm = True  # the app may restart the clock until a run's first step (app.run)
         hap = board["haptic"]
         self.motor = PWM(Pin(hap["pin"]), freq=hap["pwm_hz"], duty_u16=0)
         self.motor_duty = hap["duty_pct"] * 65535 // 100
@@ -76,9 +77,16 @@ class Board:
         self.tx_idle_at = time.ticks_us()  # when the UART FIFO has sent all we wrote
 
     def start(self):
-        """A run begins: the sample grid starts now (the boot and the session's opening
-        are not frames the sampler missed)."""
+        """A session begins: its clock (ms) starts at 0 and the sample grid now (the boot,
+        the wait for the button, are not frames the sampler missed). What is due on the
+        clock (a pattern's pulses, the LED) keeps its distance."""
         self.due = ticks_us()
+        shift = self.ms
+        self.ms = 0
+        self.us = 0
+        self.wake -= shift
+        self.pulse_end -= shift
+        self.next_at -= shift
 
     @micropython.native
     def sample(self, frame):

@@ -13,6 +13,11 @@
 # LittleFS issues for the session log's writes and syncs; the board's flash timings turn
 # them into a stall; the frames it covers are skipped (their data is lost) and reported
 # missed, as the board's sampler would. Each stall is logged: t_ms,stall_us,frames missed.
+#
+# The wearer (attach(control=PATH), the virtual insole's DIR/sim/wearer): "rest" in that
+# file and the insole lies unloaded (frames of zeros, the data waits); "run" and the data
+# plays on. The button: held or not for the whole run, or held over given ranges of sample
+# ticks (a stop, and a start again: several sessions in one boot).
 import os
 import select
 import sys
@@ -20,20 +25,24 @@ import time
 from array import array
 
 _host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False,
-         "runner": None, "flash_stall": None, "stalls": None}
+         "runner": None, "flash_stall": None, "stalls": None, "control": None}
 _FRAMES_PER_READ = 256
+_CONTROL_EVERY = 64  # sample ticks between looks at the wearer's file
 
 
 def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=False, runner=None,
-           flash_stall=None):
-    """Open the host-side files (before the device folder becomes "/"). runner: None, or
-    (engaged frames path, schedule path, variants log path, p x 65536, delay, steps).
-    flash_stall: None, or ("typical" | "worst", stall log path)."""
+           flash_stall=None, control=None):
+    """Open the host-side files (before the device folder becomes "/"). button_held: a bool,
+    or ((first tick, last tick), ...) when it is held. runner: None, or (engaged frames
+    path, schedule path, variants log path, p x 65536, delay, steps). flash_stall: None, or
+    ("typical" | "worst", stall log path). control: None, or the wearer's file."""
     _host["frames"] = open(frames_path, "rb")
     _host["haptics"] = open(haptics_path, "a")
     _host["speed"] = speed
     _host["interactive"] = interactive
     _host["button_held"] = button_held
+    if control:
+        _host["control"] = open(control, "rb")
     if flash_stall:
         _host["flash_stall"] = flash_stall[0]
         _host["stalls"] = open(flash_stall[1], "w")
@@ -194,9 +203,14 @@ class Board:
             raise RuntimeError("hal.sim: attach() the frame source first")
         self.rate = rate_hz
         self.period_us = 1000000 // rate_hz
-        self.frame_no = -1
+        self.frame_no = -1  # sample ticks since boot
+        self.played = -1  # frames of the data played (the runner's schedule counts these)
         self.ms = 0  # now_ms() as whole ms + a remainder in 1/rate ms: small ints for days
         self.ms_rem = 0
+        self.at_zero = True  # the next tick is the session's time 0
+        self.rearm = _host["interactive"]  # the virtual insole is a board; a recording keeps its time
+        self.resting = False
+        self.wearer = bytearray(4)
         self.flash = None
         self.stall_us = 0
         mode = _host["flash_stall"]
@@ -226,10 +240,18 @@ class Board:
 
     def _advance(self):
         self.frame_no += 1
-        if self.frame_no:
+        if self.at_zero:
+            self.at_zero = False
+        else:
             rem = self.ms_rem + 1000
             self.ms += rem // self.rate
             self.ms_rem = rem % self.rate
+        control = _host["control"]
+        if control and self.frame_no % _CONTROL_EVERY == 0:
+            control.seek(0)
+            n = control.readinto(self.wearer)
+            if n:  # "rest": unloaded; anything else ("run"): the data plays
+                self.resting = n == 4 and self.wearer == b"rest"
 
     def _stalled(self):
         """Frames lost to the flash stall since the last tick (their data is skipped)."""
@@ -238,10 +260,10 @@ class Board:
         self.stall_us = 0
         for _ in range(missed):
             self._advance()
-            if not self._fill():
+            if self.resting:
+                continue
+            if not self._play():
                 break
-            if self.runner:
-                self.runner.at_frame(self.frame_no)
             self.pos += self.count
         return missed
 
@@ -250,13 +272,17 @@ class Board:
             self.stall_us += self.flash.op(op, nbytes)
 
     def start(self):
-        pass  # the virtual clock has no gap to skip
+        """A session begins: the next tick is its time 0 (the virtual clock has no gap to
+        skip). A pulse keeps its distance."""
+        if self.pulse_end >= 0:
+            self.pulse_end = max(0, self.pulse_end - self.ms)
+        self.ms = 0
+        self.ms_rem = 0
+        self.at_zero = True
 
     def sample(self, frame):
         """The next frame on the virtual clock (paced to real time x speed); -1 when the
         data has ended, else the frames a flash stall cost (their data skipped)."""
-        if self.frame_no < 0:
-            self.stall_us = 0  # the session's header: written before sampling starts
         missed = self._stalled() if self.stall_us else 0
         self._advance()
         speed = _host["speed"]
@@ -265,22 +291,33 @@ class Board:
             wait = due - time.ticks_diff(time.ticks_ms(), self.t0)
             if wait > 0:
                 time.sleep_ms(wait)
-        if not self._fill():
-            return -1
-        p = self.pos
-        buf = self.buf
-        runner = self.runner
-        if runner:
-            runner.at_frame(self.frame_no)
-            if runner.engaged and self.alt is not None:
-                buf = self.alt
         count = self.count
-        for c in range(count):
-            frame[c] = buf[p + c]
-        self.pos = p + count
+        if self.resting:
+            for c in range(count):
+                frame[c] = 0  # unloaded: the insole lies on a desk
+        else:
+            if not self._play():
+                return -1
+            p = self.pos
+            buf = self.buf
+            if self.runner and self.runner.engaged and self.alt is not None:
+                buf = self.alt
+            for c in range(count):
+                frame[c] = buf[p + c]
+            self.pos = p + count
         if self.pulse_end >= 0 and self.ms >= self.pulse_end:
             self.pulse_end = -1
         return missed
+
+    def _play(self):
+        """The data's next frame is at self.pos (the runner is told); False when the data
+        has ended."""
+        if not self._fill():
+            return False
+        self.played += 1
+        if self.runner:
+            self.runner.at_frame(self.played)
+        return True
 
     def _fill(self):
         """A frame is buffered at self.pos; False when the data has ended."""
@@ -306,7 +343,13 @@ class Board:
         _host["haptics"].write("%d,%s\n" % (self.ms, name))
 
     def button_pressed(self):
-        return _host["button_held"]
+        held = _host["button_held"]
+        if held is True or held is False:
+            return held
+        for first, last in held:
+            if first <= self.frame_no <= last:
+                return True
+        return False
 
     def led(self, state):
         self.led_state = state

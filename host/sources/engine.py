@@ -78,17 +78,18 @@ def _compile(src: Path, dst: Path) -> None:
 
 
 def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
-              interactive: bool = False, button_held: bool = False, runner: tuple | None = None,
-              flash_stall: tuple | None = None) -> str:
+              interactive: bool = False, button_held: bool | tuple = False, runner: tuple | None = None,
+              flash_stall: tuple | None = None, control: Path | None = None) -> str:
     """MicroPython code that attaches the sim HAL to its host files, mounts the device
-    folder as "/" and boots the firmware like a board does (boot.py, then main.py)."""
+    folder as "/" and boots the firmware like a board does (boot.py, then main.py).
+    button_held and control: as hal/sim.py's attach() takes them."""
     return "\n".join(
         [
             "import sys, os, vfs",
             f"sys.path.insert(0, {str(device)!r})",
             "from hal import sim",
             f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, "
-            f"{runner!r}, {flash_stall!r})",
+            f"{runner!r}, {flash_stall!r}, {str(control) if control else None!r})",
             "vfs.umount('/')",
             f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
             "os.chdir('/')",

@@ -163,11 +163,11 @@ def _run(rec: Samples, opts: Options, units: str, config: dict, work: Path, note
                         records=False)
     if watch:
         watch.finish()
-    sid, = run.result.sessions
-    parsed = parse_session(Path(sessionlog.path(str(work / "device"), sid)).read_bytes(), sid)
-    if parsed.damage:
+    sids = run.result.sessions  # none without a step: the firmware makes its session at the first
+    parsed = parse_session(Path(sessionlog.path(str(work / "device"), sids[0])).read_bytes(), sids[0]) if sids else None
+    if parsed and parsed.damage:
         raise UserError(f"{opts.source}: the firmware's session is damaged ({parsed.damage}); nothing imported")
-    if not parsed.records:
+    if not parsed or not parsed.records:
         raise UserError(f"{opts.source}: the firmware found no steps in {run.frames / run.rate_hz:.0f} s of the "
                         f"{config['foot']} foot; nothing imported (are --format, --units and --foot right?)")
     return parsed

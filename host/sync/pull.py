@@ -44,6 +44,8 @@ class PullReport:
     saved: list[tuple[str, str]] = field(default_factory=list)  # --clear-damaged: (session, where its copy is)
     removed: set[str] = field(default_factory=set)  # files deleted from the insole
     not_cleared: list[tuple[str, str]] = field(default_factory=list)  # a delete the insole refused: why
+    flash_full: dict | None = None  # {"session", "steps"}: the insole stopped logging for lack of space
+    config_errors: list[str] = field(default_factory=list)  # what the insole could not use of its config.json
 
     @property
     def rate(self) -> float:
@@ -143,7 +145,8 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
     the damaged and unreadable files (not those of a newer format), each first saved byte for
     byte to `damaged/` beside the store, the damaged ones' valid records already stored."""
     insole = Insole(port)
-    report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run)
+    report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run,
+                        flash_full=insole.info.get("flash_full"), config_errors=insole.info.get("config_errors", []))
     progress: Progress | None = None
     try:
         cfg = _new_config(insole.info["config"], runner, foot, config_file)  # validated before any write
