@@ -12,8 +12,8 @@ import pytest
 
 from firmware.core import record, sessionlog
 from host.cli import main as archcue
-from host.pull import pull
-from host.store import Store
+from host.store.db import Store
+from host.sync.pull import pull
 from tests.helpers import Virtual, wait_for
 
 
