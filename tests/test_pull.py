@@ -318,7 +318,8 @@ def test_many_sessions_pull_in_full_with_a_board_sized_heap(tmp_path: Path) -> N
         r = pull(store, v.port, quiet=True)
         assert not r.left_behind and len(r.imported) == 151
         again = pull(store, v.port, quiet=True, restart=False)  # nothing new: listed from the markers
-        assert again.already == 151 + 1 - len(again.imported) and not again.left_behind
+        # the restarted insole makes a session only once its runner has landed: at most one new
+        assert again.already == 151 and len(again.imported) <= 1 and not again.left_behind
         assert len(list(Path(device, sessionlog.DIR).glob("*" + sessionlog.SYNCED_SUFFIX))) >= 151
         other = pull(Store(tmp_path / "other.sqlite"), v.port, quiet=True, restart=False)  # a second coach's store
         assert len(other.imported) == again.on_device and not other.left_behind  # synced elsewhere: still copied
