@@ -237,6 +237,11 @@ def test_read_only_opening_never_creates_and_names_a_bad_file(tmp_path: Path) ->
     other.close()
     with pytest.raises(StoreError, match="not an archcue store"):
         Store(tmp_path / "other.sqlite")
+    (tmp_path / "killed.sqlite").write_bytes(b"")  # a pull killed before its first write
+    with pytest.raises(StoreError, match="an empty store .* pull an insole first"):
+        Store(tmp_path / "killed.sqlite", create=False)
+    Store(tmp_path / "killed.sqlite").close()  # the next pull makes it a store
+    assert Store(tmp_path / "killed.sqlite", create=False).sessions() == []
 
 
 def test_a_store_whose_creation_was_cut_before_its_version_opens(tmp_path: Path) -> None:

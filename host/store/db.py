@@ -165,8 +165,11 @@ class Store:
     def _version(self, create: bool) -> int:
         tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" not in tables:
-            if tables or not create:
+            if tables:
                 raise StoreError(f"{self.path}: an SQLite file, but not an archcue store")
+            if not create:  # made by a pull killed before its first write: nothing is stored yet
+                raise StoreError(f"{self.path}: an empty store (a pull stopped before it stored anything): "
+                                 "pull an insole first")
             self.db.executescript(f"BEGIN; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema_version', "
                                   f"'{SCHEMA_VERSION}'); COMMIT;")  # a kill leaves no half-made store
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
