@@ -159,9 +159,10 @@ def run_date(r: RunResult | Leftover, imported: bool = False, short: bool = Fals
 
 
 def imported_only(a: Analysis) -> bool:
-    """Every run came from `archcue import` (a lab or Moticon recording): advice about the
+    """Every run (and short session) came from `archcue import` (a lab or Moticon recording): advice about the
     insole (its button, buzz and clock) does not apply."""
-    return bool(a.runs) and all(r.imported for r in a.runs)
+    sessions = [*a.runs, *a.leftovers]
+    return bool(sessions) and all(r.imported for r in sessions)
 
 
 def protocol_words(a: Analysis) -> str:
@@ -522,8 +523,8 @@ def _run_lines(a: Analysis, all_sessions: bool) -> list[Block]:
 
 def _leftover_table(a: Analysis) -> list[Block]:
     """--all: each leftover on a row."""
-    rows = [[run_date(r, short=True), shown(r.session), r.foot, f"{r.minutes:.1f}", str(r.blocks), str(r.steps), r.why]
-            for r in a.leftovers]
+    rows = [[run_date(r, r.imported, short=True), shown(r.session), r.foot, f"{r.minutes:.1f}", str(r.blocks),
+             str(r.steps), r.why] for r in a.leftovers]
     return [("h2", f"Short sessions, not counted ({len(a.leftovers)})"),
             ("p", f"Not runs ({LEFTOVER_WORDS}): no verdict, history row or figure counts them."),
             ("table", Table(["date", "session", "foot", "minutes", "blocks", "landings", "why"], rows))]

@@ -122,6 +122,7 @@ class Leftover:
     blocks: int
     steps: int
     why: str
+    imported: bool = False  # a recording from another device (archcue import), not an insole's run
 
 
 @dataclass
@@ -448,7 +449,8 @@ def _leftovers(s: Steps, sessions: list) -> list[Leftover]:
     for k in _oldest_first(sessions, [k for k, sh in enumerate(s.shapes) if sh.leftover]):
         row, sh = sessions[k][0], s.shapes[k]
         out.append(Leftover(str(row.id), str(row.foot), getattr(row, "started_at", None), _when(row), sh.minutes,
-                            sh.blocks_on + sh.blocks_off, sh.steps, sh.why_leftover()))
+                            sh.blocks_on + sh.blocks_off, sh.steps, sh.why_leftover(),
+                            bool(getattr(row, "imported", None))))
     return out
 
 
