@@ -126,10 +126,10 @@ def test_a_headers_strings_reach_no_output_raw(tmp_path: Path, capsys: pytest.Ca
     data = sealed_session(20, extra={"started_at": f"2026{evil}-11-01T07:00", "board": evil, "foot": "l\x1bft"})
     db = str(tmp_path / "s.sqlite")
     Store(db).import_session(data, hashlib.sha256(data).hexdigest())
-    for args in (["report", "ana"], ["report", "ana", "--format", "html"], ["report", "ana", "--format", "json"],
-                 ["sessions"], ["runners"]):
+    for args in (["report", "ana", "--all"], ["report", "ana", "--all", "--format", "html"],
+                 ["report", "ana", "--all", "--format", "json"], ["sessions", "--all"], ["runners"]):
         assert archcue(["--store", db, *args]) == 0
         out = capsys.readouterr().out
         assert "\x1b" not in out and "\x07" not in out, args
-    assert archcue(["--store", db, "report", "ana"]) == 0
+    assert archcue(["--store", db, "report", "ana", "--all"]) == 0  # a short session: listed with --all
     assert r"2026\x1b[2J" in capsys.readouterr().out  # shown, escaped

@@ -528,7 +528,7 @@ def test_imported_runs_get_no_insole_advice() -> None:
     out = text(lab)
     for word in ("button", "insole clock", "`archcue pull`", "buzz is felt"):
         assert word not in out, word
-    assert "date unknown (imported without --started-at)" in out
+    assert "date unknown (an imported recording: --started-at sets it)" in out
     assert "the import's --config has the block timing the runner followed" in out
     assert "`archcue import FILE --runner RUNNER --config C.json`" in out
     assert "\"the buzz\" in this report is the cue the runner followed" in out
@@ -541,20 +541,21 @@ class _ImportedRow(Row):
 
 
 def test_run_labels_in_the_block_chart_never_overprint(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two insoles of one run and a short session before them start close together on the
-    chart's axis: their labels go on separate rows ("2026-12-062026-12-06 right" before)."""
+    """Short runs beside a long one take little of the chart's axis: their labels go on separate
+    rows where they would overprint ("2026-12-062026-12-06 right" before)."""
     from host.reports import figures
 
-    sessions = [(Row("r-000001", "right", "2026-12-06T07:00:00"), block_run(0.5, 3)),
-                (Row("r-000002", "right", "2026-12-06T07:01:00"), block_run(30, 1)),
-                (Row("l-000001", "left", "2026-12-06T07:01:00"), block_run(30, 2))]
+    sessions = [(Row("r-000001", "right", "2026-12-05T07:00:00"), block_run(60, 1)),
+                (Row("r-000002", "right", "2026-12-06T07:00:00"), block_run(12, 2)),
+                (Row("l-000001", "left", "2026-12-06T07:00:00"), block_run(12, 3)),
+                (Row("r-000003", "right", "2026-12-06T09:00:00"), block_run(12, 4))]
     a = analyse("ana", sessions)
     drawn: list = []
     monkeypatch.setattr(figures, "_png", lambda fig: drawn.append(fig) or b"")
     figures.blocks_over_time(a, analysis.Steps.from_sessions(sessions))
     [fig] = drawn
     renderer = fig.canvas.get_renderer()
-    labels = [t for t in fig.axes[0].texts if t.get_text().startswith("2026-12-06")]
+    labels = [t for t in fig.axes[0].texts if t.get_text().startswith("2026-12-0")]
     boxes = [t.get_window_extent(renderer) for t in labels]
     assert len(boxes) == 3
     assert not any(b.overlaps(c) for i, b in enumerate(boxes) for c in boxes[i + 1:])
