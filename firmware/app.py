@@ -108,6 +108,9 @@ def run(hal, cfg, lut, session):
             if hal.button_pressed():
                 reason = "button"
                 break
+            if hal.power_check():  # the cell is nearly empty: seal the session before a brown-out
+                reason = "battery"
+                break
     except KeyboardInterrupt:
         reason = "interrupted"
     finally:
@@ -170,6 +173,6 @@ def _wait_for_start(hal):
 
 
 def _idle_tick(hal, frame):
-    hal.sample(frame)  # paces the wait at the sample rate and blinks the LED
+    hal.idle(frame)  # the board light-sleeps until the button or USB power (or a timeout)
     hal.wdt_feed()
     hal.check_interrupt()

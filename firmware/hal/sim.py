@@ -70,6 +70,27 @@ def watch_pull(seconds):
         pass
 
 
+def restart():
+    """As the board's hard reset: the process ends, and the bridge boots the firmware afresh."""
+    sys.exit()
+
+
+_BOOT_MS = time.ticks_ms()
+
+
+def reset_cause():
+    return "power-on"  # the bridge starts a fresh process for every boot
+
+
+def uptime_ms():
+    return time.ticks_diff(time.ticks_ms(), _BOOT_MS)
+
+
+def power(board):
+    """(battery mV, USB power in): the virtual insole is always plugged in."""
+    return 3900, True
+
+
 _ID_FILE = "sim_id"  # a virtual insole's id (several can share a store); written by `serve`
 
 
@@ -307,6 +328,13 @@ class Board:
 
     def button_pressed(self):
         return _host["button_held"]
+
+    def idle(self, frame):
+        """Stopped between runs: time passes a sample tick at a time (the board sleeps)."""
+        self.sample(frame)
+
+    def power_check(self):
+        return False  # the virtual insole runs on USB power
 
     def led(self, state):
         self.led_state = state
