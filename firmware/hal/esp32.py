@@ -14,6 +14,7 @@ import machine
 from machine import ADC, PWM, WDT, Pin
 
 from core import fsr
+from core.power import cpu_mhz
 from core.mp import micropython
 
 _PATTERNS = {  # (on ms, off ms) pairs, played by _service() without blocking; pulses of
@@ -386,15 +387,6 @@ def power(board):
 def _battery_mv(adc, milli):
     """The cell's mV from its divider (ratio x 1000): the chip's calibrated read, ints only."""
     return adc.read_uv() // 1000 * milli // 1000
-
-
-def cpu_mhz(board, rate_hz):
-    """The board's clock for this sample rate: the first cpu_mhz pair whose rate covers it."""
-    table = board.get("cpu_mhz", [[rate_hz, 240]])
-    for hz, mhz in table:
-        if rate_hz <= hz:
-            return mhz
-    return table[-1][1]
 
 
 def chip_curve(board, adc, unit):
