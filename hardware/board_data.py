@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from firmware.core.channels import NAMES as CHANNELS  # frame order
 from firmware.core import fsr
+from firmware.core.channels import NAMES as CHANNELS  # frame order
 from firmware.core.fsr import ADC_MAX
 
 HERE = Path(__file__).resolve().parent

@@ -272,7 +272,8 @@ def model_table() -> str:
         lines.append(f"- **{b['name']}**: Rd = {_ohm(b['divider_ohm'])}; the rated load ({rated:g} N) puts the node at "
                      f"{fsr.force_to_volts(rated, b):.3f} V ({fsr.force_to_counts(rated, b)} counts), "
                      f"{fsr.force_to_volts(rated, b) * (1 + b['supply_tolerance_pct'] / 100):.3f} V with the rail "
-                     f"{b['supply_tolerance_pct']}% high, under the ADC's linear limit of {b['adc']['linear_max_v']} V; "
+                     f"{b['supply_tolerance_pct']}% high, under the ADC's linear limit of "
+                     f"{b['adc']['linear_max_v']} V; "
                      f"the ADC saturates only at {fsr.saturation_force(b):,.0f} N (loads above max_force_n = "
                      f"{b['fsr']['max_force_n']:g} N read as it); the lightest readable load is {dead_f:.2f} N; "
                      f"inverse error (round trip through integer counts) at most {100 * err:.2f}% over {lo}-250 N.")

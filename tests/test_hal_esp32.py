@@ -39,7 +39,7 @@ def hal(monkeypatch, board):
     clock = Clock()
     machine = fake_machine(Levels(), [ch["pin"] for ch in board["channels"]])
     fw = load_firmware(monkeypatch, clock, machine)
-    h = fw["hal.esp32"].Board(board, RATE)
+    h = fw["hal.esp32"].Board(dict(board), RATE)  # its copy takes this chip's ADC curve
     h.motor = Recorder(h)
     h.led_pin = Recorder(h)
     h.clock = clock
@@ -128,7 +128,7 @@ def drv_hal(monkeypatch, board):
     ref: list = []
     machine.I2C = Drv(ref)
     fw = load_firmware(monkeypatch, clock, machine)
-    h = fw["hal.esp32"].Board(board, RATE)
+    h = fw["hal.esp32"].Board(dict(board), RATE)  # its copy takes this chip's ADC curve
     ref.append(h)
     return h, machine.I2C
 

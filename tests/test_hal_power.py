@@ -30,6 +30,7 @@ class Hardware:
 
     def __init__(self, board: dict, clock: Clock, vref_mv: float = 1100) -> None:
         self.board, self.clock, self.vref = board, clock, vref_mv
+        self.chip = {"adc": board["adc"]}  # the chip's curves (the HAL drops the bounds from its board)
         self.newtons = 0.0
         self.cell_mv = 3900
         self.usb = 1
@@ -45,7 +46,7 @@ class Hardware:
         hw = self
         fsr_pins = [ch["pin"] for ch in self.board["channels"]]
         m = fake_machine(None, fsr_pins)
-        bat, usb, btn = self.board["battery"]["pin"], self.board["usb_sense"]["pin"], self.board["button"]["pin"]
+        usb, btn = self.board["usb_sense"]["pin"], self.board["button"]["pin"]
 
         class Pin(m.Pin):
             def value(self, v=None):
@@ -67,7 +68,7 @@ class Hardware:
                 return hw.raw(self.pin) << 4
 
             def read_uv(self):
-                return chip.uv(hw.board, hw.unit(self.pin), hw.vref, hw.raw(self.pin))
+                return chip.uv(hw.chip, hw.unit(self.pin), hw.vref, hw.raw(self.pin))
 
         class Timer:
             def __init__(self, n):
@@ -96,7 +97,7 @@ class Hardware:
         if pin == self.board["battery"]["pin"]:
             volts = self.cell_mv / 1000 / self.board["battery"]["divider_ratio"]
             noise = round(self.noise.normal(0, self.board["adc"]["noise_counts_rms"]))
-            return chip.raw(self.board, self.unit(pin), self.vref, volts) + noise
+            return chip.raw(self.chip, self.unit(pin), self.vref, volts) + noise
         i = [ch["pin"] for ch in self.board["channels"]].index(pin)
         self.events.append((self.clock.us, "adc", i))
         if self.frames is not None:
@@ -105,7 +106,7 @@ class Hardware:
                 if self.frame >= len(self.frames):
                     raise KeyboardInterrupt  # the data ended: the app's Ctrl-C path seals the session
             return int(self.frames[self.frame, i])
-        return chip.raw(self.board, 1, self.vref, fsr.force_to_volts(self.newtons, self.board))
+        return chip.raw(self.chip, 1, self.vref, fsr.force_to_volts(self.newtons, self.board))
 
 
 def _board_hal(monkeypatch, board: dict, **hw_kw):
@@ -267,7 +268,7 @@ def test_an_empty_cell_at_boot_goes_back_to_sleep(monkeypatch, board) -> None:
     led = f"pin{data['led']['pin']}"
     assert [v for _, what, v in hw.events if what == led] == [1, 0, 1, 0, 1, 0]  # three blinks
     hw.usb = 1  # charging: it boots
-    fw["hal.esp32"].Board(data, RATE)
+    fw["hal.esp32"].Board(dict(data, adc=hw.chip["adc"]), RATE)
 
 
 def test_the_loops_first_feed_takes_the_watchdog_from_boot_py(monkeypatch, board) -> None:

@@ -22,8 +22,8 @@ import pytest
 
 from hardware.board_data import load_board
 from simulator.scenario import load_scenario
-from tests import chip
 from simulator.synth import generate
+from tests import chip
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
 _BOARD = load_board()
@@ -253,7 +253,7 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     fw = load_firmware(monkeypatch, clock, fake_machine(feeder, [ch["pin"] for ch in board["channels"]]), console)
     cfg, errors = fw["core.config"].validate({"rate_hz": RATE, "cue_mode": "every"})
     assert not errors
-    hal = fw["hal.esp32"].Board(board, RATE)
+    hal = fw["hal.esp32"].Board(dict(board), RATE)  # its copy takes this chip's ADC curve
     feeder.hal = hal
     feeder.start_us = clock.us
     sessionlog = fw["core.sessionlog"]

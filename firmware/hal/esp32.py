@@ -14,8 +14,8 @@ import machine
 from machine import ADC, PWM, WDT, Pin
 
 from core import fsr
-from core.power import cpu_mhz
 from core.mp import micropython
+from core.power import cpu_mhz
 
 _PATTERNS = {  # (on ms, off ms) pairs, played by _service() without blocking; pulses of
     # 100 ms and more: a coin ERM without overdrive takes 20-80 ms to be felt at all
@@ -399,7 +399,9 @@ def chip_curve(board, adc, unit):
         counts += adc.read_u16() >> 4
         uv += adc.read_uv()
     vref, curve = fsr.chip_curve(board, unit, counts / _CAL_READS, uv / _CAL_READS / 1e6)
-    board["adc"]["curve_v_counts"] = curve
+    adc = dict(board["adc"], curve_v_counts=curve)  # a new dict: the nominal one may be shared
+    del adc["vref_curves"]  # used: the heap gets it back before the lookup table is built
+    board["adc"] = adc
     return vref
 
 
