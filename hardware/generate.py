@@ -311,38 +311,39 @@ def fsr_duty(board: dict, rate_hz: int) -> float:
     return min(1.0, on_us * rate_hz / 1e6)
 
 
+def budget(b: dict, duty: float | None = None, awake_ms: float | None = None) -> dict[str, dict[str, float]]:
+    """Each consumer's mean current (mA) in the firmware's two states: recording at the
+    default rate, and stopped on the cell (light sleep between wakes). duty (the FSR rail's
+    share of the time) and awake_ms (a wake's awake time) as measured on a board
+    (make board-check), else as the data estimates them."""
+    p = b["power"]
+    rate = b["sampling"]["default_hz"]
+    mcu = p["mcu_ma"][str(cpu_mhz(b, rate))]
+    always = {"USB bridge (devkit)": p["board_ma"],
+              "battery divider": 3.7 / b["battery"]["divider_total_ohm"] * 1000,
+              "regulator": p["regulator_iq_ma"]}
+    return {
+        "recording": {
+            "MCU": mcu,
+            "six FSR dividers": divider_ma(b) * (fsr_duty(b, rate) if duty is None else duty),
+            "vibration motor": p["motor_ma"] * p["cue_ms"] / 1000 * p["cues_per_min"] / 60,
+            "status LED": _led_ma(p, b["supply_v"]) * p["led_duty"],
+            **always},
+        "stopped": {
+            "MCU": p["sleep_ma"],
+            "idle wakes": mcu * (p["awake_per_wake_ms"] if awake_ms is None else awake_ms) / b["sleep"]["wake_ms"],
+            **always},
+    }
+
+
 def power_budget() -> dict[str, dict[str, dict[str, float]]]:
-    """Per board, each consumer's mean current (mA) in the firmware's two states: recording
-    at the default rate, and stopped on the cell (light sleep between wakes)."""
-    out = {}
-    for name in board_names():
-        b = load_board(name)
-        p = b["power"]
-        rate = b["sampling"]["default_hz"]
-        mcu = p["mcu_ma"][str(cpu_mhz(b, rate))]
-        always = {"USB bridge (devkit)": p["board_ma"],
-                  "battery divider": 3.7 / b["battery"]["divider_total_ohm"] * 1000,
-                  "regulator": p["regulator_iq_ma"]}
-        out[name] = {
-            "recording": {
-                "MCU": mcu,
-                "six FSR dividers": divider_ma(b) * fsr_duty(b, rate),
-                "vibration motor": p["motor_ma"] * p["cue_ms"] / 1000 * p["cues_per_min"] / 60,
-                "status LED": _led_ma(p, b["supply_v"]) * p["led_duty"],
-                **always},
-            "stopped": {
-                "MCU": p["sleep_ma"],
-                "idle wakes": mcu * p["awake_per_wake_ms"] / b["sleep"]["wake_ms"],
-                **always},
-        }
-    return out
+    """budget() of every board."""
+    return {name: budget(load_board(name)) for name in board_names()}
 
 
-def battery_life(name: str) -> tuple[float, float]:
+def battery_life(b: dict, states: dict[str, dict[str, float]]) -> tuple[float, float]:
     """(hours recording, days stopped) on the board's listed cell."""
-    b = load_board(name)
     usable = b["power"]["battery_mah"] * b["power"]["battery_usable_pct"] / 100
-    states = power_budget()[name]
     return usable / sum(states["recording"].values()), usable / sum(states["stopped"].values()) / 24
 
 
@@ -372,7 +373,7 @@ def power_section() -> str:
         always = {"USB bridge (devkit)": p["board_note"],
                   "battery divider": "3.7 V / %s" % _ohm(b["battery"]["divider_total_ohm"]),
                   "regulator": "MCP1700 quiescent current"}
-        hours, days = battery_life(name)
+        hours, days = battery_life(b, states)
         lines += [f"**{b['title']}**", "", "| state | consumer | mean current | from |", "| --- | --- | --- | --- |"]
         for state, rows in states.items():
             for k, v in rows.items():

@@ -113,7 +113,7 @@ def test_power_budget_meets_the_bars_on_the_listed_cell() -> None:
     from hardware.generate import battery_life, power_budget
 
     for name, states in power_budget().items():
-        hours, days = battery_life(name)
+        hours, days = battery_life(load_board(name), states)
         assert hours >= 8 and days >= 7, (name, hours, days)
         assert 30 < sum(states["recording"].values()) < 60
         assert 0.2 < states["recording"]["six FSR dividers"] < 2  # gated: on a tenth of the time

@@ -13,7 +13,7 @@ import esp32
 import machine
 from machine import ADC, PWM, WDT, Pin
 
-from core import fsr
+from core import adccal
 from core.mp import micropython
 from core.power import cpu_mhz
 
@@ -398,7 +398,7 @@ def chip_curve(board, adc, unit):
     for _ in range(_CAL_READS):
         counts += adc.read_u16() >> 4
         uv += adc.read_uv()
-    vref, curve = fsr.chip_curve(board, unit, counts / _CAL_READS, uv / _CAL_READS / 1e6)
+    vref, curve = adccal.chip_curve(board, unit, counts / _CAL_READS, uv / _CAL_READS / 1e6)
     adc = dict(board["adc"], curve_v_counts=curve)  # a new dict: the nominal one may be shared
     del adc["vref_curves"]  # used: the heap gets it back before the lookup table is built
     board["adc"] = adc
