@@ -1,7 +1,8 @@
 # Runs ON the insole (sent by `make board-check` as bytecode, bc_check.mpy, and imported
 # there: hardware/board_check.py): measures what decides whether the firmware keeps up on
-# this board and prints one JSON line prefixed BOARD-CHECK. Every figure is taken here, on whatever runs this: an ESP32, or the unix
-# port behind the virtual insole (which has no ADC or PWM: those are None).
+# this board and prints one JSON line prefixed BOARD-CHECK. Every figure is taken here, on
+# whatever runs this: an ESP32, or the unix port behind the virtual insole (which has no
+# ADC or PWM: those are None; the board-only figures are in board_check_board.py).
 # Expects board.json (deployed) and bc_frames.bin (recorded frames, 6 x uint16 LE each).
 import gc
 import json
