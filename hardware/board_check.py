@@ -137,29 +137,27 @@ def _board_rows(r: dict) -> list[tuple[str, str]]:
     the battery life the budget gives with them."""
     none = "n/a (no board HAL here)"
     if r.get("power") is None:
-        return [("ADC calibration, two-point check", none), ("power: clock, FSR rail, idle wake, cell", none),
+        return [("ADC calibration, two-point check", none), ("power: clock, idle wake, cell", none),
                 ("battery life from the budget", none)]
     cal, pw, ram = r["adc_cal"], r["power"], r["exec_ram"]
     points = "; ".join(f"{pin} pin {uv:.3f} V by read_uv(), {lut:.3f} V by the table's curve "
                        f"({1000 * (lut - uv):+.0f} mV)" for pin, uv, lut in cal["points"])
     b = load_board(r["board"])
-    duty = pw["fsr_on_us"] * b["sampling"]["default_hz"] / 1e6
     awake = None if pw["wake_us"] is None else pw["wake_us"] / 1000
-    hours, days = battery_life(b, budget(b, duty, awake))
+    hours, days = battery_life(b, budget(b, awake))
     return [
         ("pipeline per frame at 240 MHz", f"{r['frame_us_240']:.1f} us = {r['frame_us_240'] / 10:.1f}% CPU at 1 kHz"),
         ("ADC calibration, two-point check",
          f"this chip's reference {cal['vref_mv']:.0f} mV (documented 1000-1200); {points}"),
         ("executable RAM (native code loaded)",
          f"{ram[0] - ram[1]:,} of {ram[0]:,} bytes in use, largest free block {ram[2]:,}"),
-        ("power: clock, FSR rail, idle wake, cell",
-         f"{pw['mhz_200hz']} MHz at 200 Hz; FSR rail on {pw['fsr_on_us']} us a frame ({100 * duty:.1f}% at "
-         f"{b['sampling']['default_hz']} Hz); idle wake awake "
+        ("power: clock, idle wake, cell",
+         f"{pw['mhz_200hz']} MHz at 200 Hz; idle wake awake "
          + ("n/a (S3: native USB drops in light sleep)" if awake is None else f"{awake:.2f} ms")
          + f"; cell {pw['battery_mv']} mV, USB power {'in' if pw['usb'] else 'out'}"),
         ("battery life from the budget",
          f"{hours:.1f} h recording, {days:.0f} days stopped on {b['power']['battery_mah']} mAh (hardware/README.md's "
-         "currents with these duties; a USB power meter in the cell's lead measures the currents themselves)"),
+         "currents with this wake time; a USB power meter in the cell's lead measures the currents themselves)"),
     ]
 
 

@@ -39,11 +39,9 @@ def calibration_check(hal, board):
 
 
 def power_figures(hal, board, best_us):
-    """What the power budget's duties rest on: the clock at 200 Hz, the FSR rail's on-time a
-    frame (its settling + the six conversions), the awake time of an idle wake (a light
-    sleep's exit and entry, the watchdog feed, button and console checks; measured on the
-    classic ESP32 only: the S3's native USB drops in light sleep), the cell and USB power."""
-    reads = sum(best_us(getattr(hal, "r%d" % i)) for i in range(len(board["channels"])))
+    """What the power budget rests on: the clock at 200 Hz, the awake time of an idle wake
+    (a light sleep's exit and entry, the button and console checks; measured on the classic
+    ESP32 only: the S3's native USB drops in light sleep), the cell and USB power."""
     wake_us = None
     if board["mcu"] == "esp32":
         def idle_tick():  # the watchdog's feed left out: a C call, and the check's own feeder runs
@@ -52,8 +50,8 @@ def power_figures(hal, board, best_us):
             hal.check_interrupt()
 
         wake_us = best_us(idle_tick, 20) - 10000
-    return {"mhz_200hz": machine.freq() // 1000000, "fsr_on_us": hal.settle_us + reads, "wake_us": wake_us,
-            "battery_mv": hal.battery_mv(), "usb": hal.usb()}
+    return {"mhz_200hz": machine.freq() // 1000000, "wake_us": wake_us, "battery_mv": hal.battery_mv(),
+            "usb": hal.usb()}
 
 
 def exec_ram():

@@ -82,7 +82,7 @@ def used_pins(board: dict) -> list[tuple[str, int]]:
     pins = [(f"FSR {ch['name']}", ch["pin"]) for ch in board["channels"]]
     pins += [("haptic", board["haptic"]["pin"]), ("button", board["button"]["pin"]),
              ("LED", board["led"]["pin"]), ("battery", board["battery"]["pin"]),
-             ("FSR power", board["fsr_power"]["pin"]), ("USB sense", board["usb_sense"]["pin"])]
+             ("USB sense", board["usb_sense"]["pin"])]
     if board.get("drv2605l"):
         pins += [("I2C SDA", board["drv2605l"]["sda"]), ("I2C SCL", board["drv2605l"]["scl"])]
     return pins
@@ -117,7 +117,7 @@ def check_board(board: dict) -> list[str]:
             errors.append(f"{func}: GPIO{pin} is taken by flash, PSRAM, USB or the console UART")
         elif pin in chip["strapping"]:
             errors.append(f"{func}: GPIO{pin} is a strapping pin (it decides the boot mode)")
-    for func in ("haptic", "LED", "I2C SDA", "I2C SCL", "FSR power"):
+    for func in ("haptic", "LED", "I2C SDA", "I2C SCL"):
         for f, pin in pins:
             if f == func and pin in chip["input_only"]:
                 errors.append(f"{func}: GPIO{pin} is input-only")

@@ -37,16 +37,14 @@ def bom() -> str:
         ("force-sensitive resistor", 6, part["part"], "thin film, solder tab",
          ", ".join(CHANNELS) + "; each under a rigid puck (see sensor_placement.svg)"),
         ("FSR divider resistor", 6, " / ".join(_ohm(r) for r in dividers) + " 1%", "0603",
-         "ADC node to GND, one per FSR (FSR from the switched FSR rail to the node): the rated load "
-         "(%g N) stays under the ADC's linear limit" % part["rated_load_n"]),
+         "ADC node to GND, one per FSR (FSR from the 2.5 V FSR rail to the node)"),
         ("FSR node capacitor", 6, "100 nF X7R", "0603",
-         "ADC node to GND: the ADC's low-impedance source (ESP-IDF's noise advice); settles in Rd x C = %.0f us"
-         % (b["divider_ohm"] * 0.1)),
-        ("FSR supply switch", 1, "DMG2305UX P-MOSFET", "SOT-23",
-         "3V3 to the FSR rail, gate to GPIO%d: the dividers draw current only while a frame is read"
-         % b["fsr_power"]["pin"]),
-        ("FSR switch gate pull-up", 1, "100 kOhm", "0603", "gate to 3V3: the FSRs are off while the GPIO floats"),
-        ("FSR rail capacitor", 1, "1 uF X7R", "0603", "on the switched rail"),
+         "ADC node to GND: the ADC's low-impedance source (ESP-IDF's noise advice); Rd x C = %.2f ms"
+         % (b["divider_ohm"] * 1e-4)),
+        ("FSR rail regulator", 1, "MCP1700-2502E (2.5 V)", "SOT-23",
+         "3V3 to the FSRs: at %g V even the rated load (%g N) stays under the ADC's linear limit"
+         % (b["supply_v"], part["rated_load_n"])),
+        ("FSR rail capacitors", 2, "1 uF X7R", "0603", "the 2.5 V regulator's input and output"),
         ("N-MOSFET", 1, "AO3400A (30 V, logic-level gate)", "SOT-23", "low-side switch for the vibration motor"),
         ("flyback diode", 1, "1N4148W", "SOD-123", "across the motor, cathode to SYS"),
         ("gate resistor", 1, "100 Ohm", "0603", "GPIO to MOSFET gate"),
@@ -60,7 +58,7 @@ def bom() -> str:
         ("push button", 1, "6 mm tactile, normally open", "THT",
          "start/stop, to GND (internal pull-up); held at boot = safe mode; wakes the chip from sleep"),
         ("status LED", 1, "green, Vf ~%.1f V" % p["led_vf"], "0603", "on while running"),
-        ("LED resistor", 1, _ohm(p["led_resistor_ohm"]), "0603", "%.1f mA" % _led_ma(p, b["supply_v"])),
+        ("LED resistor", 1, _ohm(p["led_resistor_ohm"]), "0603", "%.1f mA" % _led_ma(p, IO_V)),
         ("LiPo cell", 1, "3.7 V %d mAh, with protection circuit" % p["battery_mah"], "pouch",
          "in the heel-cup housing"),
         ("power switch", 1, "SS12D00 slide switch, SPDT", "THT",
@@ -99,6 +97,9 @@ def _ohm(r: float) -> str:
     return "%g Ohm" % r
 
 
+IO_V = 3.3  # the GPIOs' level (3V3): the LED's drive
+
+
 def _led_ma(p: dict, supply_v: float) -> float:
     return (supply_v - p["led_vf"]) / p["led_resistor_ohm"] * 1000
 
@@ -125,16 +126,15 @@ def wiring() -> str:
         "cell+ ──[slide switch]── Q1 drain;  Q1 source ── SYS      (Q1 off while USB feeds SYS)",
         "SYS ──[1 uF]── GND;  SYS ── MCP1700 IN;  MCP1700 OUT ── 3V3 pin ──[1 uF]──[10 uF]── GND",
         "",
-        "3V3 ── DMG2305UX (Q2) source;  Q2 gate ── GPIO (FSR power) ──[100 kOhm]── 3V3",
-        "Q2 drain ── FSR rail ──[1 uF]── GND                        (on only while a frame is read)",
+        "3V3 ──[1 uF]── MCP1700-2502 IN;  its OUT ── FSR rail (2.5 V) ──[1 uF]── GND",
         "```",
         "",
         "Every FSR is the top half of a divider, so more force reads more volts and an open or",
         "unplugged sensor reads 0 (which the firmware's sensor-health check reports):",
         "",
         "```",
-        "FSR rail ──[FSR]──┬── GPIO (ADC1, 11 dB) ──[100 nF]── GND",
-        "                  └──[Rd]── GND",
+        "FSR rail (2.5 V) ──[FSR]──┬── GPIO (ADC1, 11 dB) ──[100 nF]── GND",
+        "                          └──[Rd]── GND",
         "",
         "SYS ──┬──[motor]──┬── AO3400A drain      AO3400A source ── GND",
         "      ├───|<|─────┘   1N4148W across the motor, cathode to SYS",
@@ -168,9 +168,7 @@ def wiring() -> str:
         bat = b["battery"]
         out.append(f"| battery sense | {bat['pin']} | ADC{bat['adc_unit']} ch{bat['adc_channel']} | "
                    f"divider ratio {bat['divider_ratio']:g}; {bat['note']} |")
-        pwr, usb = b["fsr_power"], b["usb_sense"]
-        out.append(f"| FSR power | {pwr['pin']} | - | active {'low' if pwr['active_low'] else 'high'}, on "
-                   f"{pwr['settle_us']} us before a frame's conversions; {pwr['note']} |")
+        usb = b["usb_sense"]
         out.append(f"| USB sense | {usb['pin']} | ADC{usb['adc_unit']} ch{usb['adc_channel']} | {usb['note']} |")
         out.append("")
     return "\n".join(out)
@@ -274,10 +272,18 @@ def model_table() -> str:
                      f"{fsr.force_to_volts(rated, b) * (1 + b['supply_tolerance_pct'] / 100):.3f} V with the rail "
                      f"{b['supply_tolerance_pct']}% high, under the ADC's linear limit of "
                      f"{b['adc']['linear_max_v']} V; "
-                     f"the ADC saturates only at {fsr.saturation_force(b):,.0f} N (loads above max_force_n = "
-                     f"{b['fsr']['max_force_n']:g} N read as it); the lightest readable load is {dead_f:.2f} N; "
+                     f"{_saturation(b)}; the lightest readable load is {dead_f:.2f} N; "
                      f"inverse error (round trip through integer counts) at most {100 * err:.2f}% over {lo}-250 N.")
     return "\n".join(lines)
+
+
+def _saturation(b: dict) -> str:
+    ceiling = b["fsr"]["max_force_n"]
+    sat = fsr.saturation_force(b)
+    if fsr.counts_to_volts(fsr.ADC_MAX, b) >= b["supply_v"]:
+        return f"the ADC never saturates (the rail is below its top); loads above max_force_n = {ceiling:g} N " \
+               "read as it"
+    return f"the ADC saturates at {sat:,.0f} N; loads above max_force_n = {ceiling:g} N read as it"
 
 
 def _inverse_error(board: dict, lo: float) -> float:
@@ -304,18 +310,10 @@ def divider_ma(board: dict) -> float:
     return total * 1000
 
 
-def fsr_duty(board: dict, rate_hz: int) -> float:
-    """The share of the time the FSR rail is on: settle_us before each frame, then its six
-    conversions."""
-    on_us = board["fsr_power"]["settle_us"] + len(board["channels"]) * board["sampling"]["adc_read_us"]
-    return min(1.0, on_us * rate_hz / 1e6)
-
-
-def budget(b: dict, duty: float | None = None, awake_ms: float | None = None) -> dict[str, dict[str, float]]:
+def budget(b: dict, awake_ms: float | None = None) -> dict[str, dict[str, float]]:
     """Each consumer's mean current (mA) in the firmware's two states: recording at the
-    default rate, and stopped on the cell (light sleep between wakes). duty (the FSR rail's
-    share of the time) and awake_ms (a wake's awake time) as measured on a board
-    (make board-check), else as the data estimates them."""
+    default rate, and stopped on the cell (light sleep between wakes). awake_ms (a wake's
+    awake time) as measured on a board (make board-check), else as the data estimates it."""
     p = b["power"]
     rate = b["sampling"]["default_hz"]
     mcu = p["mcu_ma"][str(cpu_mhz(b, rate))]
@@ -325,9 +323,9 @@ def budget(b: dict, duty: float | None = None, awake_ms: float | None = None) ->
     return {
         "recording": {
             "MCU": mcu,
-            "six FSR dividers": divider_ma(b) * (fsr_duty(b, rate) if duty is None else duty),
+            "six FSR dividers": divider_ma(b),
             "vibration motor": p["motor_ma"] * p["cue_ms"] / 1000 * p["cues_per_min"] / 60,
-            "status LED": _led_ma(p, b["supply_v"]) * p["led_duty"],
+            "status LED": _led_ma(p, IO_V) * p["led_duty"],
             **always},
         "stopped": {
             "MCU": p["sleep_ma"],
@@ -357,22 +355,20 @@ def power_section() -> str:
         why = {
             ("recording", "MCU"): "%d MHz at %d Hz (cpu_mhz); %s" % (mhz, rate, p["mcu_note"]),
             ("recording", "six FSR dividers"):
-                "%.2f mA while on (half-sine stance loads of `running_load.typical_peak_n`, stance %d%% of the "
-                "time, through the FSR model), on %.0f%% of the time: %d us settling + six %d us reads a frame"
-                % (divider_ma(b), 100 * b["running_load"]["stance_fraction"], 100 * fsr_duty(b, rate),
-                   b["fsr_power"]["settle_us"], b["sampling"]["adc_read_us"]),
+                "half-sine stance loads of `running_load.typical_peak_n`, stance %d%% of the time, through the "
+                "FSR model at %g V" % (100 * b["running_load"]["stance_fraction"], b["supply_v"]),
             ("recording", "vibration motor"): "%d mA x %d ms x %d cues/min" % (p["motor_ma"], p["cue_ms"],
                                                                             p["cues_per_min"]),
             ("recording", "status LED"): "(%.1f V - %.1f V) / %s, on while running"
-                                         % (b["supply_v"], p["led_vf"], _ohm(p["led_resistor_ohm"])),
-            ("stopped", "MCU"): p["sleep_note"] + "; the LED and the FSR rail are off",
+                                         % (IO_V, p["led_vf"], _ohm(p["led_resistor_ohm"])),
+            ("stopped", "MCU"): p["sleep_note"] + "; the LED off, no load on the FSRs",
             ("stopped", "idle wakes"): "%g ms awake at %g mA every %d ms (sleep.wake_ms): %s"
                                        % (p["awake_per_wake_ms"], p["mcu_ma"][str(mhz)], b["sleep"]["wake_ms"],
                                           p["awake_note"]),
         }
         always = {"USB bridge (devkit)": p["board_note"],
                   "battery divider": "3.7 V / %s" % _ohm(b["battery"]["divider_total_ohm"]),
-                  "regulator": "MCP1700 quiescent current"}
+                  "regulator": "the two MCP1700s' quiescent current (3V3, the FSR rail)"}
         hours, days = battery_life(b, states)
         lines += [f"**{b['title']}**", "", "| state | consumer | mean current | from |", "| --- | --- | --- | --- |"]
         for state, rows in states.items():

@@ -47,23 +47,19 @@ def test_typical_running_loads_stay_in_the_adcs_linear_range(b: dict) -> None:
     rated = b["fsr"]["rated_load_n"]
     limit = b["adc"]["linear_max_v"]
     assert fsr.force_to_volts(rated, b) * (1 + b["supply_tolerance_pct"] / 100) <= limit
-    assert fsr.force_to_volts(rated, b) >= 0.8 * limit
+    assert rated == b["fsr"]["max_force_n"]  # every load the model reads
     for name in CHANNELS:
-        assert b["running_load"]["typical_peak_n"][name] <= rated / 1.25
-    assert 800 <= fsr.force_to_counts(20, b) <= 1100
-    assert fsr.force_to_counts(300, b) < fsr.ADC_MAX  # heavier landings still read, on the curved top
+        assert b["running_load"]["typical_peak_n"][name] <= rated / 2
+    assert fsr.force_to_counts(20, b) >= 0.3 * fsr.force_to_counts(rated, b)  # light loads keep their resolution
 
 
 def test_saturation_and_ceiling(b: dict) -> None:
-    sat = fsr.saturation_force(b)
     ceiling = b["fsr"]["max_force_n"]
-    assert sat > 3 * ceiling  # the 330 Ohm divider: the ADC saturates far above the model's ceiling
-    assert fsr.force_to_counts(sat * 1.01, b) == fsr.ADC_MAX
-    assert fsr.force_to_counts(sat * 0.97, b) < fsr.ADC_MAX
+    assert fsr.saturation_force(b) == ceiling  # the 2.5 V rail is below the ADC's top: it never saturates
+    assert fsr.force_to_counts(1e6, b) < fsr.ADC_MAX
     assert fsr.counts_to_force(fsr.force_to_counts(400, b), b) == ceiling  # heavier reads as the ceiling
     assert fsr.counts_to_force(fsr.ADC_MAX, b) == ceiling
     assert fsr.counts_to_force(5000, b) == b["fsr"]["max_force_n"]
-    assert fsr.force_to_counts(1e6, b) == fsr.ADC_MAX
 
 
 def test_dead_zone_and_no_load(b: dict) -> None:
@@ -72,14 +68,13 @@ def test_dead_zone_and_no_load(b: dict) -> None:
     assert fsr.fsr_ohm(0.1, b) == b["fsr"]["open_ohm"]
     assert fsr.counts_to_force(0, b) == 0.0
     assert fsr.counts_to_force(-3, b) == 0.0
-    assert fsr.counts_to_force(1, b) < 3.0  # the lightest readable load is under 3 N
+    assert fsr.counts_to_force(1, b) < 1.0  # the lightest readable load is under 1 N
 
 
 def test_esp32_dead_zone_swallows_light_touch() -> None:
-    # the price of keeping 150 N in the linear range: 2.5 N is 0.13 V, below the ESP32's 0.142 V
     b = load_board("esp32_devkitc")
-    assert fsr.force_to_counts(2.5, b) == 0
-    assert fsr.force_to_counts(3.0, b) > 0
+    assert fsr.force_to_counts(0.5, b) == 0  # 0.08 V: below the ESP32's ~0.14 V dead zone
+    assert fsr.force_to_counts(1.0, b) > 0
 
 
 def test_lut(b: dict) -> None:

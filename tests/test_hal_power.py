@@ -1,9 +1,8 @@
 """The board HAL (hal/esp32.py) around the chip, under CPython on fake `machine`, `esp32`
 and `time` modules (tests/test_smallint.py's, with the board's pins scripted here):
-loads read right whatever the chip's ADC reference, the FSRs powered only while a frame
-is read, light sleep between runs, the battery's low cue and the clean seal before a
-brown-out, deep sleep on an empty cell, and the watchdog handed from boot.py's timer to
-the loop."""
+loads read right whatever the chip's ADC reference, light sleep between runs, the
+battery's low cue and the clean seal before a brown-out, deep sleep on an empty cell, the
+watchdog handed from boot.py's timer to the loop, the clock the rate allows."""
 from __future__ import annotations
 
 from array import array
@@ -53,12 +52,6 @@ class Hardware:
                 if v is None:
                     return hw.usb if self.pin == usb else hw.button if self.pin == btn else 0
                 hw.events.append((hw.clock.us, f"pin{self.pin}", v))
-
-            def on(self):
-                self.value(1)
-
-            def off(self):
-                self.value(0)
 
         class ADC(m.ADC):
             def __init__(self, pin, atten=0):
@@ -124,7 +117,7 @@ def test_100_n_reads_within_10_percent_on_every_chip(monkeypatch, board, vref) -
     """Espressif's documented spread of the ADC reference (eFuse Vref 1000-1200 mV): the
     HAL places its chip from read_u16()/read_uv() pairs on the battery pin at boot and the
     lookup table is built on that chip's curve. Read through the nominal curve instead,
-    100 N would read 81-132 N (the second half of the test)."""
+    100 N would read 69-132 N (the second half of the test)."""
     clock = Clock()
     data = {**board, "adc": {**board["adc"]}}
     hw = Hardware(data, clock, vref_mv=vref)  # its reads noisy, as a chip's are
@@ -141,27 +134,6 @@ def test_100_n_reads_within_10_percent_on_every_chip(monkeypatch, board, vref) -
             assert lut[counts] / 10 == pytest.approx(100, rel=0.10)
             off = abs(nominal[counts] / 10 - 100)
             assert off < 2 if vref == 1100 else off > 9  # uncalibrated: the spread shows
-
-
-def test_the_fsrs_are_powered_only_while_a_frame_is_read(monkeypatch, board) -> None:
-    fw, hw, data = _board_hal(monkeypatch, board)
-    hal = fw["hal.esp32"].Board(data, RATE)
-    rail = f"pin{data['fsr_power']['pin']}"
-    hal.start()
-    hw.events.clear()
-    frame = array("H", [0] * 6)
-    for _ in range(20):
-        hal.sample(frame)
-    on = [us for us, what, v in hw.events if what == rail and v == 0]  # active low: 0 is on
-    off = [us for us, what, v in hw.events if what == rail and v == 1]
-    reads = [us for us, what, _ in hw.events if what == "adc"]
-    assert len(on) == len(off) == 20 and len(reads) == 120
-    for k in range(20):
-        first, last = reads[6 * k], reads[6 * k + 5]
-        assert first - on[k] >= data["fsr_power"]["settle_us"]  # the nodes settled
-        assert on[k] < first <= last <= off[k]  # the fake clock moves only with ticks_us()
-    on_us = sum(b - a for a, b in zip(on, off))
-    assert on_us / (off[-1] - on[0]) < 0.2  # on a fraction of the time (a tenth on a board's 45 us reads)
 
 
 def test_stopped_on_the_cell_it_light_sleeps(monkeypatch, board) -> None:

@@ -148,11 +148,6 @@ def fake_machine(feeder: Feeder, pins: list[int]) -> types.ModuleType:
         def value(self, v=None):
             return 1 if v is None else None
 
-        def on(self):
-            pass
-
-        off = on
-
     class ADC:
         """The FSR pins read the feeder; any other pin a steady 1.95 V (the battery's divider)
         through a chip with the nominal 1100 mV reference, so the HAL's boot calibration

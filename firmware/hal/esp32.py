@@ -1,9 +1,8 @@
-# ESP32 HAL: six FSRs on ADC1 at 11 dB, read through this chip's own calibration and
-# powered only while a frame is read; a fixed-rate sampler that never drifts (the
-# schedule advances by whole periods from a fixed origin), a PWM haptic motor behind a
-# MOSFET (or a DRV2605L on I2C) whose pulses never block sampling, a debounced button,
-# a status LED, battery and USB-power sense, light sleep between runs, and the watchdog.
-# Pins come from /board.json.
+# ESP32 HAL: six FSRs on ADC1 at 11 dB, read through this chip's own ADC curve; a
+# fixed-rate sampler that never drifts (the schedule advances by whole periods from a fixed
+# origin), a PWM haptic motor behind a MOSFET (or a DRV2605L on I2C) whose pulses never
+# block sampling, a debounced button, a status LED, battery and USB-power sense, light
+# sleep between runs, and the watchdog. Pins come from /board.json.
 import select
 import sys
 import time
@@ -50,12 +49,6 @@ class Board:
         # sample() reads channel by channel, unrolled, through these bound methods (no
         # per-frame method lookup); unpacking six fails at boot on a board with another count
         self.r0, self.r1, self.r2, self.r3, self.r4, self.r5 = [adc.read_u16 for adc in adcs]
-        # The FSR dividers' supply (a P-MOSFET): on settle_us before a frame's conversions,
-        # off after them, so the dividers draw current a tenth of the time at 200 Hz
-        pwr = board["fsr_power"]
-        rail = Pin(pwr["pin"], Pin.OUT, value=1 if pwr["active_low"] else 0)
-        self.fsr_on, self.fsr_off = (rail.off, rail.on) if pwr["active_low"] else (rail.on, rail.off)
-        self.settle_us = pwr["settle_us"]
         self.period_us = 1000000 // rate_hz
         self.step_ms, self.step_us = divmod(self.period_us, 1000)
         self.due = ticks_us()
@@ -124,13 +117,8 @@ class Board:
             missed = late // period  # missed * period < 2**29: ticks_diff's range
             due = ticks_add(due, missed * period)
             self._skip(missed * period)
-        settle = self.settle_us
-        while late < -settle:  # idle until the FSRs' supply must come on
+        while late < 0:  # idle until the tick
             late = ticks_diff(ticks_us(), due)
-        self.fsr_on()
-        on = ticks_us()
-        while ticks_diff(ticks_us(), on) < settle:  # the nodes settle: the tick, or later if late
-            pass
         self.due = due
         us = self.us + self.step_us
         ms = self.ms + self.step_ms
@@ -145,7 +133,6 @@ class Board:
         frame[3] = self.r3() >> 4
         frame[4] = self.r4() >> 4
         frame[5] = self.r5() >> 4
-        self.fsr_off()
         if ms >= self.wake:
             self._service(ms)
         return missed
@@ -251,9 +238,9 @@ class Board:
     def idle(self, frame):
         """One tick of waiting while stopped (between runs). On the cell, with nothing to
         play and the button up: light sleep until the button, USB power or sleep.wake_ms
-        (the app feeds the watchdog between sleeps), LED and FSRs off: the idle state of
-        the power budget (hardware/README.md). Otherwise one sample tick, as in a run (the
-        LED blinks, a pattern plays, a host's Ctrl-C arrives)."""
+        (the app feeds the watchdog between sleeps), LED off: the idle state of the power
+        budget (hardware/README.md). Otherwise one sample tick, as in a run (the LED blinks,
+        a pattern plays, a host's Ctrl-C arrives)."""
         if self.usb() or self.pulsing or self.steps or self.button.value() == self.button_active:
             self.sample(frame)
             return
@@ -320,13 +307,12 @@ class Board:
         pass  # the real flash stalls the CPU by itself
 
     def close(self):
-        """Motor, LED and FSRs off. After a run the empty cell ended (its session sealed),
+        """Motor and LED off. After a run the empty cell ended (its session sealed),
         deep sleep until USB power or the button. A started watchdog cannot be stopped: a
         timer keeps feeding it while the loop is stopped on purpose (the host's pull at the
         REPL); a soft reset clears the timer, and boot.py starts another."""
         self.motor.duty_u16(0)
         self.led_pin.value(0)
-        self.fsr_off()
         if self.empty and not self.usb():
             machine.deepsleep()
         if self.wdt is not None:

@@ -10,7 +10,7 @@ class Machine:
 
     class Pin:
         IN = OUT = PULL_UP = PULL_DOWN = 0
-        value = on = off = staticmethod(int)
+        value = staticmethod(int)
 
         def __init__(self, *a, **kw):
             pass

@@ -24,9 +24,7 @@ def _board_hal(i2c=None):
     from hal import esp32
 
     with open(BOARD_FILE) as f:
-        board = json.load(f)
-    board["fsr_power"]["settle_us"] = 20  # the 200 us grid
-    return esp32.Board(board, RATE)
+        return esp32.Board(json.load(f), RATE)
 
 
 def _skip_on_cpython():
