@@ -68,9 +68,11 @@ def info():
     _watch()
     with open("board.json") as f:
         board = json.load(f)
-    cfg, errors = config.load("config.json")
+    name = board.get("name")
     battery_mv, usb = _hal().power(board)
-    print(json.dumps({"device": _hal().device_id(), "board": board.get("name"), "config": cfg,
+    board = None  # a full insole's pull runs on a board's heap
+    cfg, errors = config.load("config.json")
+    print(json.dumps({"device": _hal().device_id(), "board": name, "config": cfg,
                       "config_errors": errors, "free_bytes": sessionlog.free_bytes(ROOT),
                       "battery_mv": battery_mv, "usb_power": usb}))
 
