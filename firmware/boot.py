@@ -8,6 +8,7 @@
 # 2. A watchdog a run started survives a soft reset (the host's, mpremote's), but the
 #    timer that fed it does not: after a soft reset a timer feeds it until the app's first
 #    feed takes over (hal/esp32.py: wdt_feed), so neither the boot nor the REPL is cut.
+import gc
 import os
 import sys
 
@@ -62,3 +63,4 @@ for _step in (finish_update, feed_watchdog):
         _step()
     except Exception as e:  # the boot must go on
         print("archcue: boot.py %s: %r" % (_step.__name__, e))
+gc.collect()  # compiling this file leaves no garbage in the heap the app boots into

@@ -14,7 +14,7 @@ from machine import ADC, PWM, WDT, Pin
 
 from core import adccal
 from core.mp import micropython
-from core.power import cpu_mhz
+from core.power import cpu_mhz, drop_host_data
 
 _PATTERNS = {  # (on ms, off ms) pairs, played by _service() without blocking; pulses of
     # 100 ms and more: a coin ERM without overdrive takes 20-80 ms to be felt at all
@@ -43,6 +43,7 @@ _US_PER_BYTE = 87  # 10 bits at the REPL's 115200 baud
 
 class Board:
     def __init__(self, board, rate_hz):
+        drop_host_data(board)
         # the lowest clock the rate allows (the CPU's current is most of the power budget)
         machine.freq(cpu_mhz(board, rate_hz) * 1000000)
         adcs = [ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB) for ch in board["channels"]]

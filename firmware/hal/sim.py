@@ -213,9 +213,13 @@ class Board:
     def __init__(self, board, rate_hz):
         if _host["frames"] is None:
             raise RuntimeError("hal.sim: attach() the frame source first")
-        # the simulated chip is the nominal one (frames come in its counts): the bounds of
-        # the chip spread the board HAL calibrates against go, as they do there, before the
-        # lookup table takes the heap
+        # imported here: attach() runs before the device folder (and core) is mounted
+        from core.channels import COUNT
+        from core.power import drop_host_data
+
+        drop_host_data(board)
+        # the simulated chip is the nominal one (frames come in its counts): the bounds of the
+        # chip spread the board HAL calibrates against go too, as they do there
         board["adc"] = dict(board["adc"])
         board["adc"].pop("vref_curves", None)
         self.rate = rate_hz
@@ -229,9 +233,6 @@ class Board:
         if mode:
             t = board["flash"]
             self.flash = FlashStall(t["sector_erase_us"][mode], t["page_program_us"][mode])
-        # imported here: attach() runs before the device folder (and core) is mounted
-        from core.channels import COUNT
-
         self.count = COUNT
         self.buf = array("H", bytearray(2 * COUNT * _FRAMES_PER_READ))
         self.have = 0
