@@ -133,6 +133,9 @@ def run(hal, cfg, lut, session):
             if hal.button_pressed():
                 reason = "button"
                 break
+            if hal.power_check():  # the cell is nearly empty: seal the session before a brown-out
+                reason = "battery"
+                break
     except KeyboardInterrupt:
         reason = "interrupted"
     finally:
@@ -198,9 +201,9 @@ def _wait_for_start(hal):
 
 
 def _idle_tick(hal, frame):
-    """One tick of the wait (paced at the sample rate, blinking the LED); False once the
-    data has ended."""
-    more = hal.sample(frame) >= 0
+    """One tick of the wait (the board light-sleeps until the button or USB power, or a
+    timeout; else paced at the sample rate, blinking the LED); False once the data has ended."""
+    more = hal.idle(frame) >= 0
     hal.wdt_feed()
     hal.check_interrupt()
     return more

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from core import config, sessionlog
+from core import config, record, sessionlog
 
 ROOT = "."  # as in app.py
 PULL_IDLE_S = 60  # a host silent this long mid-pull has gone: the insole resets and records again
@@ -50,16 +50,40 @@ def _sha256(path):
     return binascii.hexlify(h.digest()).decode()
 
 
+def version():
+    """The handshake, the host's first call (and stable across releases): the firmware
+    version, the session file format and step record version it writes, why and how long
+    ago the chip last started ("power-on" with a short uptime: the port's opening reset it)."""
+    _watch()
+    from app import FIRMWARE_VERSION
+
+    hal = _hal()
+    print(json.dumps({"firmware": FIRMWARE_VERSION, "format": sessionlog.FORMAT_VERSION,
+                      "record": record.RECORD_VERSION, "reset_cause": hal.reset_cause(),
+                      "uptime_ms": hal.uptime_ms()}))
+
+
 def info():
-    """Device id, firmware, board, config (with what was wrong with config.json), free
-    space, and flash_full: {"session", "steps"} if logging stopped for lack of space since
-    there was last room (session None: no room to start one), else null."""
+    """Device id, board, config (with what was wrong with config.json), free space, the
+    cell's mV, whether USB power is in, and flash_full: {"session", "steps"} if logging
+    stopped for lack of space since there was last room (session None: no room to start
+    one), else null."""
     _watch()
     with open("board.json") as f:
-        board = json.load(f).get("name")
+        board = json.load(f)
+    name = board.get("name")
+    battery_mv, usb = _hal().power(board)
+    board = None  # a full insole's pull runs on a board's heap
     cfg, errors = config.load("config.json")
-    print(json.dumps({"device": _hal().device_id(), "board": board, "config": cfg, "config_errors": errors,
-                      "free_bytes": sessionlog.free_bytes(ROOT), "flash_full": sessionlog.full_note(ROOT)}))
+    print(json.dumps({"device": _hal().device_id(), "board": name, "config": cfg,
+                      "config_errors": errors, "free_bytes": sessionlog.free_bytes(ROOT),
+                      "battery_mv": battery_mv, "usb_power": usb, "flash_full": sessionlog.full_note(ROOT)}))
+
+
+def restart():
+    """End the pull: a hard reset, so the firmware boots afresh and records (a soft reset
+    would leave the watchdog armed with only boot.py's timer feeding it)."""
+    _hal().restart()
 
 
 def sessions():

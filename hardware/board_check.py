@@ -4,9 +4,13 @@ Measures, on the insole at PORT, what decides whether the firmware keeps up ther
 ADC read time per channel, the real pipeline's cost per frame on recorded frames, the
 stall of a session-log flush, a GC pause, the PWM call that starts a cue, the small-int
 width, the heap after boot, its peak during a pull's device calls, and the lowest free
-heap. It copies recorded frames and sends hardware/board_check_device.py with mpremote
-(the firmware loop is stopped, as by a pull; a reset starts it again). Against the virtual insole (`python -m simulator
-serve`) the figures are the MicroPython unix port's, and the table says so."""
+heap; on a board also the pipeline at 240 MHz, this chip's ADC calibration with a
+two-point check, the executable RAM native code takes, and the power figures the power
+budget rests on, with the battery life they give. It copies recorded frames and
+hardware/board_check_device.py (with board_check_board.py) as bytecode and runs them with
+mpremote (the firmware loop is stopped, as by a pull; a reset starts it again). Against
+the virtual insole (`python -m simulator serve`) the figures are the MicroPython unix
+port's, and the table says so."""
 from __future__ import annotations
 
 import argparse
@@ -16,10 +20,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hardware.board_data import load_board
 from hardware.deploy import _tool
+from hardware.generate import battery_life, budget
 
 HERE = Path(__file__).resolve().parent
 DEVICE_SCRIPT = HERE / "board_check_device.py"
+BOARD_MODULE = HERE / "board_check_board.py"  # imported by the check where a board HAL runs
 TAG = "BOARD-CHECK "
 SECONDS = 5  # recorded running sent to the board: 1,000 frames at 200 Hz
 RATE = 200
@@ -39,11 +46,24 @@ def _frames(path: Path) -> None:
 
 
 def measure(port: str, timeout: float = 180) -> dict:
+    """The check's two modules go as bytecode (.mpy, any port's: no native code), so the
+    insole imports them without compiling: the heap the check measures is not the
+    compiler's (and the unix port behind the virtual insole, whose heap stands for a
+    board's, has room for it)."""
     with tempfile.TemporaryDirectory() as tmp:
         frames = Path(tmp) / "bc_frames.bin"
         _frames(frames)
-        cmd = [_tool("mpremote"), "connect", port, "resume", "fs", "cp", str(frames), ":bc_frames.bin",
-               "+", "run", str(DEVICE_SCRIPT), "+", "fs", "rm", ":bc_frames.bin"]
+        copies = [(frames, "bc_frames.bin")]
+        for src, name in ((DEVICE_SCRIPT, "bc_check"), (BOARD_MODULE, "bc_board")):
+            mpy = Path(tmp) / f"{name}.mpy"
+            subprocess.run([_tool("mpy-cross"), "-o", str(mpy), str(src)], check=True, capture_output=True)
+            copies.append((mpy, mpy.name))
+        cmd = [_tool("mpremote"), "connect", port, "resume"]
+        for src, name in copies:
+            cmd += ["fs", "cp", str(src), f":{name}", "+"]
+        cmd += ["exec", "import bc_check; bc_check.main()"]
+        for _, name in copies:
+            cmd += ["+", "fs", "rm", f":{name}"]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     for line in out.stdout.splitlines():
         if line.startswith(TAG):
@@ -79,6 +99,7 @@ def table(r: dict) -> str:
             f"{r['frame_us']:.1f} us = "
             f"{r['frame_us'] * RATE / 1e4:.1f}% CPU at {RATE} Hz, {r['frame_us'] / 10:.1f}% at 1 kHz (without ADC)",
         ),
+        *_board_rows(r),
         (
             "session-log flush (24 B append + sync)",
             f"median {r['flush_median_us']:,} us, longest {r['flush_max_us']:,} us",
@@ -108,6 +129,36 @@ def table(r: dict) -> str:
     ]
     width = max(len(k) for k, _ in rows)
     return "\n".join([f"board check: {where}"] + [f"  {k.ljust(width)}  {v}" for k, v in rows])
+
+
+def _board_rows(r: dict) -> list[tuple[str, str]]:
+    """What only a board has: the pipeline at 1 kHz's clock, this chip's ADC calibration
+    with its two-point check, the executable RAM native code takes, the power figures and
+    the battery life the budget gives with them."""
+    none = "n/a (no board HAL here)"
+    if r.get("power") is None:
+        return [("ADC calibration, two-point check", none), ("power: clock, idle wake, cell", none),
+                ("battery life from the budget", none)]
+    cal, pw, ram = r["adc_cal"], r["power"], r["exec_ram"]
+    points = "; ".join(f"{pin} pin {uv:.3f} V by read_uv(), {lut:.3f} V by the table's curve "
+                       f"({1000 * (lut - uv):+.0f} mV)" for pin, uv, lut in cal["points"])
+    b = load_board(r["board"])
+    awake = None if pw["wake_us"] is None else pw["wake_us"] / 1000
+    hours, days = battery_life(b, budget(b, awake))
+    return [
+        ("pipeline per frame at 240 MHz", f"{r['frame_us_240']:.1f} us = {r['frame_us_240'] / 10:.1f}% CPU at 1 kHz"),
+        ("ADC calibration, two-point check",
+         f"this chip's reference {cal['vref_mv']:.0f} mV (documented 1000-1200); {points}"),
+        ("executable RAM (native code loaded)",
+         f"{ram[0] - ram[1]:,} of {ram[0]:,} bytes in use, largest free block {ram[2]:,}"),
+        ("power: clock, idle wake, cell",
+         f"{pw['mhz_200hz']} MHz at 200 Hz; idle wake awake "
+         + ("n/a (S3: native USB drops in light sleep)" if awake is None else f"{awake:.2f} ms")
+         + f"; cell {pw['battery_mv']} mV, USB power {'in' if pw['usb'] else 'out'}"),
+        ("battery life from the budget",
+         f"{hours:.1f} h recording, {days:.0f} days stopped on {b['power']['battery_mah']} mAh (hardware/README.md's "
+         "currents with this wake time; a USB power meter in the cell's lead measures the currents themselves)"),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,7 +1,8 @@
-# Runs ON the insole (sent by `make board-check`, hardware/board_check.py): measures what
-# decides whether the firmware keeps up on this board and prints one JSON line prefixed
-# BOARD-CHECK. Every figure is taken here, on whatever runs this: an ESP32, or the unix
-# port behind the virtual insole (which has no ADC or PWM: those are None).
+# Runs ON the insole (sent by `make board-check` as bytecode, bc_check.mpy, and imported
+# there: hardware/board_check.py): measures what decides whether the firmware keeps up on
+# this board and prints one JSON line prefixed BOARD-CHECK. Every figure is taken here, on
+# whatever runs this: an ESP32, or the unix port behind the virtual insole (which has no
+# ADC or PWM: those are None; the board-only figures are in board_check_board.py).
 # Expects board.json (deployed) and bc_frames.bin (recorded frames, 6 x uint16 LE each).
 import gc
 import json
@@ -82,15 +83,19 @@ def adc_us(board):
     return [best_us(adc.read_u16) for adc in adcs], [best_us(adcs[0].read), best_us(adcs[0].read_uv)]
 
 
-def sample_us(board):
-    """The board HAL's per-frame call, Board.sample(), with its wait for the tick skipped:
-    the six conversions and the HAL's Python together (best of REPEAT). None without a
-    board HAL (the unix port has no machine.ADC)."""
+def board_hal(board):
+    """The board HAL as the firmware makes it at 200 Hz (its clock set, this chip's ADC
+    curve found); None without one (the unix port has no machine.ADC)."""
     try:
         from hal import esp32
     except ImportError:
         return None
-    hal = esp32.Board(board, 1000)
+    return esp32.Board(board, 200)
+
+
+def sample_us(hal, board):
+    """The board HAL's per-frame call, Board.sample(), with its wait for the tick skipped
+    (the FSR rail's settling included: it is part of the call): best of REPEAT."""
     frame = array("H", [0] * len(board["channels"]))
 
     def one():
@@ -219,6 +224,14 @@ def main():
 
     with open("board.json") as f:
         board = json.load(f)
+    hal = board_hal(board)  # as the app boots: the HAL first (it takes this chip's ADC curve)
+    # the app lets the board dict go once the HAL and the table have it: the check keeps
+    # only what the table and the figures below read (the unix port's heap is a board's)
+    curve = board["adc"]["curve_v_counts"]
+    board = {k: board[k] for k in ("name", "mcu", "channels", "haptic", "battery", "usb_sense", "fsr",
+                                   "divider_ohm", "supply_v")}
+    board["adc"] = {"curve_v_counts": curve}
+    gc.collect()
     cfg, _ = config.validate({"rate_hz": 200, "cue_mode": "every"})
     lut = fsr.build_lut(board)
     mark()
@@ -231,7 +244,7 @@ def main():
     out = {
         "adc_us": adc,
         "adc_first_us": adc_first,
-        "sample_us": sample_us(board),
+        "sample_us": None if hal is None else sample_us(hal, board),
         "platform": sys.platform,
         "freq_mhz": None,
         "frame_us": frame_us(pipe, frames),
@@ -239,7 +252,13 @@ def main():
         "pwm_on_us": pwm_us(board),
         "small_int_bits": small_int_bits(),
         "calib_us": best_us(lambda: calibration(CALIB_LOOPS), 5) / CALIB_LOOPS,
+        "board": board.get("name"),
+        "power": None,
     }
+    if hal is not None:  # what only a board has (bc_board.py: its code stays off the unix port's heap)
+        import bc_board
+
+        out.update(bc_board.figures(hal, board, lambda: frame_us(pipe, frames), best_us))
     mark()
     frames = pipe = lut = None  # a pull runs on a stopped insole: its heap, not the check's
     gc.collect()

@@ -5,13 +5,16 @@ HAL and the simulator read. hardware/README.md documents its keys.
 
 load_board() also checks the profile against the chip's pin facts (CHIPS below): FSRs on
 ADC1 in channel order, ADC channel numbers right, no pin used twice, no output on an
-input-only pin, no flash/PSRAM/USB pins, no strapping pins except where a note says why."""
+input-only pin, no flash/PSRAM/USB pins, no strapping pins, wake sources (button, USB
+sense) on RTC pins; and the analog design: the FSR nodes under the ADC's linear limit at
+the rated load, the ADC curves consistent, a CPU clock for every sample rate."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
 
+from firmware.core import fsr
 from firmware.core.channels import NAMES as CHANNELS  # frame order
 from firmware.core.fsr import ADC_MAX
 
@@ -28,6 +31,7 @@ CHIPS: dict[str, dict[str, Any]] = {
         "strapping": {0, 2, 5, 12, 15},
         "reserved": {6, 7, 8, 9, 10, 11, 1, 3},  # SPI flash; UART0 (USB console)
         "gpios": set(range(0, 40)) - {20, 24, 28, 29, 30, 31},
+        "rtc": {0, 2, 4, 12, 13, 14, 15, 25, 26, 27, 32, 33, 34, 35, 36, 37, 38, 39},  # can wake the chip
     },
     "esp32s3": {
         "adc1": {g: g - 1 for g in range(1, 11)},
@@ -37,6 +41,7 @@ CHIPS: dict[str, dict[str, Any]] = {
         # SPI flash + octal PSRAM (N8R8), native USB D-/D+, UART0 (console)
         "reserved": set(range(26, 33)) | {33, 34, 35, 36, 37} | {19, 20} | {43, 44},
         "gpios": set(range(0, 22)) | set(range(26, 49)),
+        "rtc": set(range(0, 22)),
     },
 }
 
@@ -76,7 +81,8 @@ def used_pins(board: dict) -> list[tuple[str, int]]:
     """Every (function, GPIO) the board assigns."""
     pins = [(f"FSR {ch['name']}", ch["pin"]) for ch in board["channels"]]
     pins += [("haptic", board["haptic"]["pin"]), ("button", board["button"]["pin"]),
-             ("LED", board["led"]["pin"]), ("battery", board["battery"]["pin"])]
+             ("LED", board["led"]["pin"]), ("battery", board["battery"]["pin"]),
+             ("USB sense", board["usb_sense"]["pin"])]
     if board.get("drv2605l"):
         pins += [("I2C SDA", board["drv2605l"]["sda"]), ("I2C SCL", board["drv2605l"]["scl"])]
     return pins
@@ -98,12 +104,11 @@ def check_board(board: dict) -> list[str]:
             )
         elif (ch.get("adc_unit"), ch.get("adc_channel")) != (1, chip["adc1"][ch["pin"]]):
             errors.append(f"FSR {ch['name']}: GPIO{ch['pin']} is ADC1 channel {chip['adc1'][ch['pin']]}")
-    bat = board["battery"]
-    unit = 1 if bat["pin"] in chip["adc1"] else 2 if bat["pin"] in chip["adc2"] else None
-    if unit is None:
-        errors.append(f"battery sense on GPIO{bat['pin']}: not an ADC pin")
-    elif (bat.get("adc_unit"), bat.get("adc_channel")) != (unit, chip[f"adc{unit}"][bat["pin"]]):
-        errors.append(f"battery: GPIO{bat['pin']} is ADC{unit} channel {chip[f'adc{unit}'][bat['pin']]}")
+    for what, spec in (("battery", board["battery"]), ("USB sense", board["usb_sense"])):
+        errors += _check_adc_pin(chip, what, spec)
+    for what, spec in (("button", board["button"]), ("USB sense", board["usb_sense"])):
+        if spec["pin"] not in chip["rtc"]:
+            errors.append(f"{what}: GPIO{spec['pin']} is not an RTC pin: it cannot wake the chip from sleep")
     pins = used_pins(board)
     for func, pin in pins:
         if pin not in chip["gpios"]:
@@ -123,9 +128,70 @@ def check_board(board: dict) -> list[str]:
         if pin in seen:
             errors.append(f"GPIO{pin} used twice ({seen[pin]} and {func})")
         seen[pin] = func
-    curve = board["adc"]["curve_v_counts"]
+    return errors + _check_curves(board) + _check_analog(board) + _check_clock(board)
+
+
+def _check_adc_pin(chip: dict, what: str, spec: dict) -> list[str]:
+    pin = spec["pin"]
+    unit = 1 if pin in chip["adc1"] else 2 if pin in chip["adc2"] else None
+    if unit is None:
+        return [f"{what} on GPIO{pin}: not an ADC pin"]
+    if (spec.get("adc_unit"), spec.get("adc_channel")) != (unit, chip[f"adc{unit}"][pin]):
+        return [f"{what}: GPIO{pin} is ADC{unit} channel {chip[f'adc{unit}'][pin]}"]
+    return []
+
+
+def _curve_errors(name: str, curve: list) -> list[str]:
     if any(b[0] <= a[0] or b[1] < a[1] for a, b in zip(curve, curve[1:])):
-        errors.append("adc.curve_v_counts must rise in volts and never fall in counts")
+        return [f"{name} must rise in volts and never fall in counts"]
     if curve[0][1] != 0 or curve[-1][1] != ADC_MAX:
-        errors.append(f"adc.curve_v_counts must run from 0 to {ADC_MAX} counts")
+        return [f"{name} must run from 0 to {ADC_MAX} counts"]
+    return []
+
+
+def _check_curves(board: dict) -> list[str]:
+    """The nominal curve and the bounds of the chip's spread (adc.vref_curves): each a
+    valid curve; the bounds share the nominal's count breakpoints and bracket it at their
+    mean (a chip's curve is a mix of the two); one pair for the FSRs' ADC1 and the
+    battery's unit (the boot-time calibration reads the battery pin)."""
+    adc = board["adc"]
+    nominal = adc["curve_v_counts"]
+    errors = _curve_errors("adc.curve_v_counts", nominal)
+    bounds = adc["vref_curves"]
+    for unit in sorted({1, board["battery"]["adc_unit"]}):
+        pair = bounds.get(f"adc{unit}")
+        if not pair or len(pair) != 2:
+            errors.append(f"adc.vref_curves.adc{unit}: two curves needed (lowest and highest reference)")
+            continue
+        for i, curve in enumerate(pair):
+            errors += _curve_errors(f"adc.vref_curves.adc{unit}[{i}]", curve)
+            if [c for _, c in curve] != [c for _, c in nominal]:
+                errors.append(f"adc.vref_curves.adc{unit}[{i}] must have the nominal curve's count breakpoints")
+    if not errors:
+        lo, hi = bounds["adc1"]
+        if any(abs((a[0] + b[0]) / 2 - n[0]) > 0.0015 for a, b, n in zip(lo, hi, nominal)):
+            errors.append("adc.curve_v_counts must be the mean of adc.vref_curves.adc1")
     return errors
+
+
+def _check_analog(board: dict) -> list[str]:
+    """At the rated load, with the rail at the top of its tolerance, every FSR node stays
+    under the ADC's calibrated linear range."""
+    rated = board["fsr"]["rated_load_n"]
+    high = fsr.force_to_volts(rated, board) * (1 + board["supply_tolerance_pct"] / 100)
+    limit = board["adc"]["linear_max_v"]
+    if high > limit:
+        return [f"divider_ohm {board['divider_ohm']}: the rated load ({rated:g} N) puts the FSR node at "
+                f"{high:.3f} V with the rail {board['supply_tolerance_pct']}% high, over the ADC's linear "
+                f"limit of {limit} V"]
+    return []
+
+
+def _check_clock(board: dict) -> list[str]:
+    table = board["cpu_mhz"]
+    rates = [r for r, _ in table]
+    if rates != sorted(rates) or rates[-1] < board["sampling"]["max_hz"]:
+        return ["cpu_mhz: [rate Hz, MHz] pairs, rising, the last covering sampling.max_hz"]
+    if any(mhz not in (80, 160, 240) for _, mhz in table):
+        return ["cpu_mhz: the ESP32 port sets 80, 160 or 240 MHz"]
+    return []

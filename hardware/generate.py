@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 
 from firmware.core import fsr
+from firmware.core.power import cpu_mhz
 from hardware.board_data import CHANNELS, DEFAULT_BOARD, HERE, board_names, load_board
 
 # ---------------------------------------------------------------- bill of materials
@@ -25,93 +26,64 @@ from hardware.board_data import CHANNELS, DEFAULT_BOARD, HERE, board_names, load
 def bom() -> str:
     b = load_board(DEFAULT_BOARD)
     others = [load_board(n) for n in board_names() if n != DEFAULT_BOARD]
-    part, p, bat = b["fsr"], b["power"], b["battery"]
+    part, p, bat, usb = b["fsr"], b["power"], b["battery"], b["usb_sense"]
     dividers = sorted({o["divider_ohm"] for o in [b, *others]})
+    top, bottom = usb["divider_ohm"]
     rows = [
         ("part", "qty", "value", "package", "notes"),
-        (
-            "microcontroller board",
-            1,
-            b["title"],
-            "module",
-            "or " + "; ".join(o["title"] for o in others) + " (see wiring.md)",
-        ),
-        (
-            "force-sensitive resistor",
-            6,
-            part["part"],
-            "thin film, solder tab",
-            ", ".join(CHANNELS) + "; each under a rigid puck (see sensor_placement.svg)",
-        ),
-        (
-            "FSR divider resistor",
-            6,
-            " / ".join(_ohm(r) for r in dividers) + " 1%",
-            "0603",
-            "ADC node to GND, one per FSR (FSR from 3V3 to the node)",
-        ),
+        ("microcontroller board", 1, b["title"], "module",
+         "or " + "; ".join(o["title"] for o in others) + " (see wiring.md). Remove its red power LED and its "
+         "3.3 V LDO (AMS1117 / SGM2212): the MCP1700 below is then the only source of 3V3, on USB as on the cell"),
+        ("force-sensitive resistor", 6, part["part"], "thin film, solder tab",
+         ", ".join(CHANNELS) + "; each under a rigid puck (see sensor_placement.svg)"),
+        ("FSR divider resistor", 6, " / ".join(_ohm(r) for r in dividers) + " 1%", "0603",
+         "ADC node to GND, one per FSR (FSR from the 2.5 V FSR rail to the node)"),
+        ("FSR node capacitor", 6, "100 nF X7R", "0603",
+         "ADC node to GND: the ADC's low-impedance source (ESP-IDF's noise advice); Rd x C = %.2f ms"
+         % (b["divider_ohm"] * 1e-4)),
+        ("FSR rail regulator", 1, "MCP1700-2502E (2.5 V)", "SOT-23",
+         "3V3 to the FSRs: at %g V even the rated load (%g N) stays under the ADC's linear limit"
+         % (b["supply_v"], part["rated_load_n"])),
+        ("FSR rail capacitors", 2, "1 uF X7R", "0603", "the 2.5 V regulator's input and output"),
         ("N-MOSFET", 1, "AO3400A (30 V, logic-level gate)", "SOT-23", "low-side switch for the vibration motor"),
-        ("flyback diode", 1, "1N4148W", "SOD-123", "across the motor, cathode to VBAT"),
+        ("flyback diode", 1, "1N4148W", "SOD-123", "across the motor, cathode to SYS"),
         ("gate resistor", 1, "100 Ohm", "0603", "GPIO to MOSFET gate"),
         ("gate pull-down", 1, "100 kOhm", "0603", "keeps the motor off while the GPIO floats at boot"),
-        (
-            "vibration motor",
-            1,
-            "10 mm coin ERM, 3 V, ~%d mA" % p["motor_ma"],
-            "coin, adhesive",
-            "%d ms cues by PWM at %d kHz; an LRA needs the DRV2605L" % (p["cue_ms"], b["haptic"]["pwm_hz"] // 1000),
-        ),
-        (
-            "haptic driver (optional)",
-            1,
-            "TI DRV2605L",
-            "MSOP-10 breakout",
-            "I2C address 0x%02X; drives ERM or LRA; used instead of the MOSFET when present" % b["drv2605l"]["address"],
-        ),
-        (
-            "push button",
-            1,
-            "6 mm tactile, normally open",
-            "THT",
-            "start/stop, to GND (internal pull-up); held at boot = safe mode",
-        ),
+        ("motor bulk capacitor", 1, "100 uF 6.3 V low-ESR", "1206 / tantalum B",
+         "SYS to GND at the motor: its start current does not dip the regulator's input"),
+        ("vibration motor", 1, "10 mm coin ERM, 3 V, ~%d mA" % p["motor_ma"], "coin, adhesive",
+         "%d ms cues by PWM at %d kHz; an LRA needs the DRV2605L" % (p["cue_ms"], b["haptic"]["pwm_hz"] // 1000)),
+        ("haptic driver (optional)", 1, "TI DRV2605L", "MSOP-10 breakout",
+         "I2C address 0x%02X; drives ERM or LRA; used instead of the MOSFET when present" % b["drv2605l"]["address"]),
+        ("push button", 1, "6 mm tactile, normally open", "THT",
+         "start/stop, to GND (internal pull-up); held at boot = safe mode; wakes the chip from sleep"),
         ("status LED", 1, "green, Vf ~%.1f V" % p["led_vf"], "0603", "on while running"),
-        ("LED resistor", 1, _ohm(p["led_resistor_ohm"]), "0603", "%.1f mA" % _led_ma(p, b["supply_v"])),
-        (
-            "LiPo cell",
-            1,
-            "3.7 V %d mAh, with protection circuit" % p["battery_mah"],
-            "pouch",
-            "in the heel-cup housing",
-        ),
-        (
-            "charger",
-            1,
-            "TP4056 module with DW01 protection",
-            "module",
-            "USB-C; change R_PROG from 1.2 kOhm (1 A) to 2.4 kOhm: 500 mA, 1 C for this cell",
-        ),
-        (
-            "3.3 V regulator",
-            1,
-            p["regulator"].split(" (")[0],
-            "SOT-23",
-            p["regulator"].split(" from ")[-1] + "; the devkit's own LDO drops too much on a LiPo",
-        ),
-        (
-            "battery divider",
-            2,
-            _ohm(bat["divider_total_ohm"] // 2) + " 1%",
-            "0603",
-            "ratio %g, cell to GPIO%d to GND" % (bat["divider_ratio"], bat["pin"]),
-        ),
-        (
-            "battery divider capacitor",
-            1,
-            "100 nF",
-            "0603",
-            "at the battery sense pin: a low-impedance source for the ADC",
-        ),
+        ("LED resistor", 1, _ohm(p["led_resistor_ohm"]), "0603", "%.1f mA" % _led_ma(p, IO_V)),
+        ("LiPo cell", 1, "3.7 V %d mAh, with protection circuit" % p["battery_mah"], "pouch",
+         "in the heel-cup housing"),
+        ("power switch", 1, "SS12D00 slide switch, SPDT", "THT",
+         "cell to the power path: off for storage (the charger still charges the cell)"),
+        ("charger", 1, "TP4056 module with DW01 protection", "module",
+         "IN from the devkit's 5V pin (USB VBUS): one cable charges and syncs; change R_PROG from 1.2 kOhm (1 A) "
+         "to 2.4 kOhm: 500 mA, 1 C for this cell"),
+        ("power path: battery switch", 1, "DMG2305UX P-MOSFET", "SOT-23",
+         "drain to the cell (after the switch), source to SYS, gate to USB 5V: off while USB feeds SYS, so USB "
+         "and the cell never both feed the board"),
+        ("power path: gate pull-down", 1, "100 kOhm", "0603", "gate to GND: the cell feeds SYS without USB"),
+        ("power path: USB diode", 1, "SS14 Schottky (1 A, ~0.4 V)", "SMA", "USB 5V to SYS"),
+        ("3.3 V regulator", 1, p["regulator"].split(" (")[0], "SOT-23",
+         p["regulator"].split(" from ")[-1] + "; the devkit's own LDO drops too much on a LiPo and is removed"),
+        ("regulator capacitors", 2, "1 uF X7R", "0603", "MCP1700 input (SYS) and output (3V3), as its data sheet asks"),
+        ("3V3 bulk capacitor", 1, "10 uF X5R", "0805", "at the module's 3V3 pin"),
+        ("battery divider", 2, _ohm(bat["divider_total_ohm"] // 2) + " 1%", "0603",
+         "ratio %g, cell to GPIO%d to GND (%.0f uA)" % (bat["divider_ratio"], bat["pin"],
+                                                     4.2 / bat["divider_total_ohm"] * 1e6)),
+        ("battery divider capacitor", 1, "100 nF", "0603",
+         "at the battery sense pin: a low-impedance source for the ADC"),
+        ("USB sense divider", 2, "%s / %s 1%%" % (_ohm(top), _ohm(bottom)), "0603",
+         "USB 5V to GPIO%d to GND: %.1f V with a cable in (wakes the chip; no sleep while it is high)"
+         % (usb["pin"], 5.0 * bottom / (top + bottom))),
+        ("USB sense capacitor", 1, "100 nF", "0603", "at the USB sense pin"),
         ("FSR connector", 6, "2-pin JST-SH 1.0 mm", "SMD", "one per FSR lead pair, so a sensor can be replaced"),
     ]
     out = io.StringIO()
@@ -123,6 +95,9 @@ def _ohm(r: float) -> str:
     if r >= 1000:
         return ("%g kOhm" % (r / 1000))
     return "%g Ohm" % r
+
+
+IO_V = 3.3  # the GPIOs' level (3V3): the LED's drive
 
 
 def _led_ma(p: dict, supply_v: float) -> float:
@@ -137,20 +112,38 @@ def wiring() -> str:
         "",
         "Generated from `hardware/boards/*.json` by `make hardware` (do not edit by hand).",
         "",
+        "One supply path: the devkit's own 3.3 V regulator and power LED are removed, and the",
+        "MCP1700 feeds 3V3 from SYS, which USB feeds when a cable is in (the power-path",
+        "P-MOSFET then cuts the cell off) and the cell otherwise. The charger runs from the same",
+        "USB 5V, so one cable charges and syncs.",
+        "",
+        "```",
+        "USB 5V (devkit 5V pin) ──┬──|>|──────────────── SYS       SS14 Schottky",
+        "                         ├── TP4056 IN;  TP4056 BAT ── cell+ (DW01 protection)",
+        "                         ├── DMG2305UX (Q1) gate ──[100 kOhm]── GND",
+        "                         └──[100 kOhm]──┬── GPIO (USB sense) ──[100 nF]── GND",
+        "                                        └──[150 kOhm]── GND",
+        "cell+ ──[slide switch]── Q1 drain;  Q1 source ── SYS      (Q1 off while USB feeds SYS)",
+        "SYS ──[1 uF]── GND;  SYS ── MCP1700 IN;  MCP1700 OUT ── 3V3 pin ──[1 uF]──[10 uF]── GND",
+        "",
+        "3V3 ──[1 uF]── MCP1700-2502 IN;  its OUT ── FSR rail (2.5 V) ──[1 uF]── GND",
+        "```",
+        "",
         "Every FSR is the top half of a divider, so more force reads more volts and an open or",
         "unplugged sensor reads 0 (which the firmware's sensor-health check reports):",
         "",
         "```",
-        "3V3 ──[FSR]──┬── GPIO (ADC1, 11 dB)",
-        "             └──[Rd]── GND",
+        "FSR rail (2.5 V) ──[FSR]──┬── GPIO (ADC1, 11 dB) ──[100 nF]── GND",
+        "                          └──[Rd]── GND",
         "",
-        "VBAT ──┬──[motor]──┬── AO3400A drain      AO3400A source ── GND",
-        "       └───|<|─────┘   1N4148W across the motor, cathode to VBAT",
+        "SYS ──┬──[motor]──┬── AO3400A drain      AO3400A source ── GND",
+        "      ├───|<|─────┘   1N4148W across the motor, cathode to SYS",
+        "      └──[100 uF]── GND",
         "GPIO (PWM) ──[100 Ohm]──┬── AO3400A gate",
         "                        └──[100 kOhm]── GND",
         "",
-        "VBAT ──[100 kOhm]──┬── GPIO (battery sense) ──[100 nF]── GND",
-        "                   └──[100 kOhm]── GND",
+        "cell+ ──[510 kOhm]──┬── GPIO (battery sense) ──[100 nF]── GND",
+        "                    └──[510 kOhm]── GND",
         "```",
         "",
     ]
@@ -175,6 +168,8 @@ def wiring() -> str:
         bat = b["battery"]
         out.append(f"| battery sense | {bat['pin']} | ADC{bat['adc_unit']} ch{bat['adc_channel']} | "
                    f"divider ratio {bat['divider_ratio']:g}; {bat['note']} |")
+        usb = b["usb_sense"]
+        out.append(f"| USB sense | {usb['pin']} | ADC{usb['adc_unit']} ch{usb['adc_channel']} | {usb['note']} |")
         out.append("")
     return "\n".join(out)
 
@@ -262,25 +257,39 @@ def model_table() -> str:
         for b in boards:
             c = fsr.force_to_counts(f, b)
             step = (fsr.counts_to_force(min(c + 1, 4094), b) - fsr.counts_to_force(max(c - 1, 1), b)) / 2
-            res = "sat." if c >= fsr.ADC_MAX else ("dead" if c == 0 else f"{step:.2g}")
+            res = ("sat." if c >= fsr.ADC_MAX else "dead" if c == 0 else
+                   "ceiling" if f >= b["fsr"]["max_force_n"] else f"{step:.2g}")
             cells.append(f"{fsr.force_to_volts(f, b):.3f} V, {c}, {res}")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     for b in boards:
         dead_f = fsr.counts_to_force(1, b)
-        err = _inverse_error(b)
-        lines.append(f"- **{b['name']}**: Rd = {_ohm(b['divider_ohm'])}; the ADC saturates at "
-                     f"{fsr.saturation_force(b):.0f} N (reads as max_force_n = {b['fsr']['max_force_n']:g} N); "
-                     f"the lightest readable load is {dead_f:.2f} N; 0-150 N spans "
-                     f"{100 * fsr.force_to_counts(150, b) / fsr.ADC_MAX:.0f}% of the counts; "
-                     f"inverse error (round trip through integer counts) at most {100 * err:.2f}% over 1-250 N.")
+        lo = round(2 * dead_f) or 1
+        err = _inverse_error(b, lo)
+        rated = b["fsr"]["rated_load_n"]
+        lines.append(f"- **{b['name']}**: Rd = {_ohm(b['divider_ohm'])}; the rated load ({rated:g} N) puts the node at "
+                     f"{fsr.force_to_volts(rated, b):.3f} V ({fsr.force_to_counts(rated, b)} counts), "
+                     f"{fsr.force_to_volts(rated, b) * (1 + b['supply_tolerance_pct'] / 100):.3f} V with the rail "
+                     f"{b['supply_tolerance_pct']}% high, under the ADC's linear limit of "
+                     f"{b['adc']['linear_max_v']} V; "
+                     f"{_saturation(b)}; the lightest readable load is {dead_f:.2f} N; "
+                     f"inverse error (round trip through integer counts) at most {100 * err:.2f}% over {lo}-250 N.")
     return "\n".join(lines)
 
 
-def _inverse_error(board: dict) -> float:
-    """Largest relative error of counts_to_force(force_to_counts(F)) for F in 1..250 N."""
+def _saturation(b: dict) -> str:
+    ceiling = b["fsr"]["max_force_n"]
+    sat = fsr.saturation_force(b)
+    if fsr.counts_to_volts(fsr.ADC_MAX, b) >= b["supply_v"]:
+        return f"the ADC never saturates (the rail is below its top); loads above max_force_n = {ceiling:g} N " \
+               "read as it"
+    return f"the ADC saturates at {sat:,.0f} N; loads above max_force_n = {ceiling:g} N read as it"
+
+
+def _inverse_error(board: dict, lo: float) -> float:
+    """Largest relative error of counts_to_force(force_to_counts(F)) for F in lo..250 N."""
     worst = 0.0
-    f = 1.0
+    f = lo
     while f <= 250:
         worst = max(worst, abs(fsr.counts_to_force(fsr.force_to_counts(f, board), board) - f) / f)
         f *= 1.02
@@ -301,48 +310,74 @@ def divider_ma(board: dict) -> float:
     return total * 1000
 
 
-def power_budget() -> dict[str, dict[str, float]]:
-    out = {}
-    for name in board_names():
-        b = load_board(name)
-        p = b["power"]
-        bat = b["battery"]
-        rows = {
-            "MCU (sampling, radio off)": p["mcu_ma"],
-            "dev board overhead": p["board_ma"],
+def budget(b: dict, awake_ms: float | None = None) -> dict[str, dict[str, float]]:
+    """Each consumer's mean current (mA) in the firmware's two states: recording at the
+    default rate, and stopped on the cell (light sleep between wakes). awake_ms (a wake's
+    awake time) as measured on a board (make board-check), else as the data estimates it."""
+    p = b["power"]
+    rate = b["sampling"]["default_hz"]
+    mcu = p["mcu_ma"][str(cpu_mhz(b, rate))]
+    always = {"USB bridge (devkit)": p["board_ma"],
+              "battery divider": 3.7 / b["battery"]["divider_total_ohm"] * 1000,
+              "regulator": p["regulator_iq_ma"]}
+    return {
+        "recording": {
+            "MCU": mcu,
             "six FSR dividers": divider_ma(b),
             "vibration motor": p["motor_ma"] * p["cue_ms"] / 1000 * p["cues_per_min"] / 60,
-            "status LED": _led_ma(p, b["supply_v"]) * p["led_duty"],
-            "battery divider": 3.7 / bat["divider_total_ohm"] * 1000,
-        }
-        out[name] = rows
-    return out
+            "status LED": _led_ma(p, IO_V) * p["led_duty"],
+            **always},
+        "stopped": {
+            "MCU": p["sleep_ma"],
+            "idle wakes": mcu * (p["awake_per_wake_ms"] if awake_ms is None else awake_ms) / b["sleep"]["wake_ms"],
+            **always},
+    }
+
+
+def power_budget() -> dict[str, dict[str, dict[str, float]]]:
+    """budget() of every board."""
+    return {name: budget(load_board(name)) for name in board_names()}
+
+
+def battery_life(b: dict, states: dict[str, dict[str, float]]) -> tuple[float, float]:
+    """(hours recording, days stopped) on the board's listed cell."""
+    usable = b["power"]["battery_mah"] * b["power"]["battery_usable_pct"] / 100
+    return usable / sum(states["recording"].values()), usable / sum(states["stopped"].values()) / 24
 
 
 def power_section() -> str:
     lines = []
-    for name, rows in power_budget().items():
+    for name, states in power_budget().items():
         b = load_board(name)
         p = b["power"]
-        total = sum(rows.values())
-        usable = p["battery_mah"] * p["battery_usable_pct"] / 100
-        lines += [f"**{b['title']}**", "", "| consumer | mean current | from |", "| --- | --- | --- |"]
+        rate = b["sampling"]["default_hz"]
+        mhz = cpu_mhz(b, rate)
         why = {
-            "MCU (sampling, radio off)": p["mcu_note"],
-            "dev board overhead": p["board_note"],
-            "six FSR dividers": "half-sine stance loads of `running_load.typical_peak_n`, stance "
-                                "%d%% of the time, through the FSR model"
-                                % (100 * b["running_load"]["stance_fraction"]),
-            "vibration motor": "%d mA x %d ms x %d cues/min" % (p["motor_ma"], p["cue_ms"], p["cues_per_min"]),
-            "status LED": "(%.1f V - %.1f V) / %s, on while running"
-                          % (b["supply_v"], p["led_vf"], _ohm(p["led_resistor_ohm"])),
-            "battery divider": "3.7 V / %s" % _ohm(b["battery"]["divider_total_ohm"]),
+            ("recording", "MCU"): "%d MHz at %d Hz (cpu_mhz); %s" % (mhz, rate, p["mcu_note"]),
+            ("recording", "six FSR dividers"):
+                "half-sine stance loads of `running_load.typical_peak_n`, stance %d%% of the time, through the "
+                "FSR model at %g V" % (100 * b["running_load"]["stance_fraction"], b["supply_v"]),
+            ("recording", "vibration motor"): "%d mA x %d ms x %d cues/min" % (p["motor_ma"], p["cue_ms"],
+                                                                            p["cues_per_min"]),
+            ("recording", "status LED"): "(%.1f V - %.1f V) / %s, on while running"
+                                         % (IO_V, p["led_vf"], _ohm(p["led_resistor_ohm"])),
+            ("stopped", "MCU"): p["sleep_note"] + "; the LED off, no load on the FSRs",
+            ("stopped", "idle wakes"): "%g ms awake at %g mA every %d ms (sleep.wake_ms): %s"
+                                       % (p["awake_per_wake_ms"], p["mcu_ma"][str(mhz)], b["sleep"]["wake_ms"],
+                                          p["awake_note"]),
         }
-        for k, v in rows.items():
-            lines.append(f"| {k} | {v:.2f} mA | {why[k]} |")
-        lines += [f"| **total** | **{total:.1f} mA** | |", "",
-                  f"{p['battery_mah']} mAh LiPo, {p['battery_usable_pct']}% usable above the regulator's dropout: "
-                  f"**about {usable / total:.1f} hours** of running.", ""]
+        always = {"USB bridge (devkit)": p["board_note"],
+                  "battery divider": "3.7 V / %s" % _ohm(b["battery"]["divider_total_ohm"]),
+                  "regulator": "the two MCP1700s' quiescent current (3V3, the FSR rail)"}
+        hours, days = battery_life(b, states)
+        lines += [f"**{b['title']}**", "", "| state | consumer | mean current | from |", "| --- | --- | --- | --- |"]
+        for state, rows in states.items():
+            for k, v in rows.items():
+                lines.append(f"| {state} | {k} | {v:.3f} mA | {why.get((state, k), always.get(k, ''))} |")
+            lines.append(f"| {state} | **total** | **{sum(rows.values()):.2f} mA** | |")
+        lines += ["", f"{p['battery_mah']} mAh LiPo, {p['battery_usable_pct']}% usable above the regulator's dropout: "
+                  f"**about {hours:.1f} hours** of recording, or **about {days:.0f} days** stopped (the button "
+                  f"ended the run; light sleep) before the cell is empty.", ""]
         s = b["sampling"]
         frame_us = 6 * s["adc_read_us"]
         lines += [f"Sampling budget: six ADC reads take ~{frame_us} us per frame, "

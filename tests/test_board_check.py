@@ -37,4 +37,7 @@ def test_board_check_runs_against_the_virtual_insole(tmp_path: Path) -> None:
     assert re.search(r"heap in use at its highest during a pull\s+[\d,]+ bytes", text), text
     assert "ADC read_u16 per channel" in text and "n/a (no ADC here)" in text  # no ADC in the unix port
     assert re.search(r"HAL sample\(\) per frame .*\s+n/a \(no board HAL here\)", text), text
+    for row in ("ADC calibration, two-point check", "power: clock, idle wake, cell",
+                "battery life from the budget"):
+        assert re.search(row + r"\s+n/a \(no board HAL here\)", text), text
     assert not (tmp_path / "device" / "bc_frames.bin").exists()  # the check leaves nothing behind

@@ -1,13 +1,13 @@
-"""The frozen build: hardware/manifest.py freezes every firmware module, and
-`make deploy FROZEN=1` copies no module, only removes copies that would shadow the
-frozen ones (a board with the custom build cannot be attached here: mpremote is faked)."""
+"""The frozen build: hardware/manifest.py freezes every firmware module the board runs,
+and `make deploy FROZEN=1` copies no module, only drops copies that would shadow the
+frozen ones (a board with the custom build cannot be attached here: mpremote is faked,
+with a folder as the board's flash)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hardware import deploy
-from tests.test_hardware import _fake_mpremote, _probe
+from tests.test_deploy import KEPT, _fake, _tree
 
 MANIFEST = Path(deploy.ROOT) / "hardware" / "manifest.py"
 
@@ -19,21 +19,24 @@ def test_manifest_freezes_every_firmware_module() -> None:
     def module(name: str, base_path: str) -> None:
         frozen.add(name)
 
-    def package(name: str, base_path: str) -> None:
+    def package(name: str, base_path: str, files: tuple[str, ...] | None = None) -> None:
         root = (base / base_path).resolve()
-        frozen.update(p.relative_to(root).as_posix() for p in (root / name).rglob("*.py"))
+        found = {p.relative_to(root).as_posix() for p in (root / name).rglob("*.py")}
+        frozen.update(found if files is None else {f"{name}/{f}" for f in files} & found)
 
     exec(MANIFEST.read_text(), {"include": lambda path: None, "module": module, "package": package})
-    assert frozen == set(deploy.modules())
+    assert frozen == set(deploy.modules())  # every module the board imports, not the simulator's HAL
 
 
-def test_frozen_deploy_copies_no_module_and_removes_shadows(tmp_path: Path, monkeypatch) -> None:
-    log = _fake_mpremote(tmp_path, _probe(6, False, ["core/fsr.mpy", "app.mpy"]))
-    monkeypatch.setattr(deploy, "MPREMOTE", str(tmp_path / "mpremote"))
+def test_frozen_deploy_copies_no_module_and_drops_shadows(tmp_path: Path, monkeypatch) -> None:
+    device = tmp_path / "board"
+    for p, data in {**KEPT, "core/fsr.mpy": b"old", "core/gait.py": b"old", "app.mpy": b"old",
+                    "hal/sim.mpy": b"old"}.items():
+        (device / p).parent.mkdir(parents=True, exist_ok=True)
+        (device / p).write_bytes(data)
+    _fake(tmp_path, monkeypatch, device)
     (tmp_path / "tty").touch()
     assert deploy.main(["--port", str(tmp_path / "tty"), "--out", str(tmp_path / "out"), "--frozen"]) == 0
-    probe, copy = [json.loads(line) for line in log.read_text().splitlines()]
-    assert "'core/fsr.mpy'" in probe[3] and "'core/fsr.py'" in probe[3]  # both kinds of copy looked for
-    assert "'core/fsr.mpy'" in copy[3] and "'app.mpy'" in copy[3]  # ... and removed
-    targets = sorted(a for a in copy if a.startswith(":"))
-    assert targets == [":board.json", ":boot.py", ":config.json", ":main.py"]
+    tree = _tree(device)
+    assert sorted(p for p in tree if p not in KEPT) == ["board.json", "boot.py", "fault.py", "firmware.json",
+                                                        "main.py"]

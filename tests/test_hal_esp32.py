@@ -1,7 +1,8 @@
 """The board HAL's one call a frame, sample(), under CPython on fake `machine` and `time`
 modules (those of tests/test_smallint.py): it reads every channel, paces a fixed grid,
-counts overruns, and ends pulses, plays patterns and blinks the LED on the sample clock
-while doing nothing on the frames where nothing is due."""
+counts overruns, and ends pulses, plays patterns (on the PWM motor or a DRV2605L) and
+blinks the LED on the sample clock while doing nothing on the frames where nothing is
+due."""
 from __future__ import annotations
 
 from array import array
@@ -38,7 +39,7 @@ def hal(monkeypatch, board):
     clock = Clock()
     machine = fake_machine(Levels(), [ch["pin"] for ch in board["channels"]])
     fw = load_firmware(monkeypatch, clock, machine)
-    h = fw["hal.esp32"].Board(board, RATE)
+    h = fw["hal.esp32"].Board(dict(board), RATE)  # its copy takes this chip's ADC curve
     h.motor = Recorder(h)
     h.led_pin = Recorder(h)
     h.clock = clock
@@ -80,10 +81,10 @@ def test_a_pulse_ends_on_the_sample_clock(hal) -> None:
 
 def test_a_pattern_plays_its_pulses_without_blocking(hal) -> None:
     hal.start()
-    hal.pattern("ready")  # (60 on, 80 off), (60 on)
-    _run(hal, 300)
+    hal.pattern("ready")  # (100 on, 100 off), (100 on)
+    _run(hal, 400)
     on = hal.motor_duty
-    assert hal.motor.calls == [(0, on), (60, 0), (140, on), (200, 0)]
+    assert hal.motor.calls == [(0, on), (100, 0), (200, on), (300, 0)]
     assert hal.steps == ()
 
 
@@ -116,3 +117,63 @@ def test_every_session_clock_starts_at_0(hal) -> None:
     assert hal.ms == 300
     on = hal.motor_duty
     assert [c for c in hal.motor.calls if c[0] <= 300] == [(50, 0), (130, on), (190, 0)]
+
+
+class Drv:
+    """A DRV2605L on the I2C bus: (sample-clock ms, register, value) per register write;
+    plays are GO (register 0x0C) writes."""
+
+    def __init__(self, hal_ref: list) -> None:
+        self.hal_ref = hal_ref
+        self.writes: list[tuple[int, int, int]] = []
+
+    def __call__(self, *args, **kw) -> Drv:  # machine.I2C(0, sda=..., scl=..., freq=...)
+        return self
+
+    def scan(self) -> list[int]:
+        return [0x5A]
+
+    def writeto_mem(self, address: int, reg: int, buf: bytearray) -> None:
+        assert address == 0x5A and len(buf) == 1
+        hal = self.hal_ref[0] if self.hal_ref else None
+        self.writes.append((int(hal.ms) if hal else -1, reg, buf[0]))
+
+    def plays(self) -> list[int]:
+        return [ms for ms, reg, _ in self.writes if reg == 0x0C]
+
+
+@pytest.fixture
+def drv_hal(monkeypatch, board):
+    clock = Clock()
+    machine = fake_machine(Levels(), [ch["pin"] for ch in board["channels"]])
+    ref: list = []
+    machine.I2C = Drv(ref)
+    fw = load_firmware(monkeypatch, clock, machine)
+    h = fw["hal.esp32"].Board(dict(board), RATE)  # its copy takes this chip's ADC curve
+    ref.append(h)
+    return h, machine.I2C
+
+
+def test_a_drv2605l_pattern_plays_all_its_pulses(drv_hal) -> None:
+    hal, drv = drv_hal
+    assert hal.drv is not None  # found on the bus: the driver chip, not the MOSFET
+    hal.start()
+    _run(hal, 1000)
+    hal.led("running")  # a run's LED: nothing else due for a minute (the wake-up a run sets)
+    _run(hal, 1)
+    hal.pattern("flash_full")  # (300 on, 150 off) x 3
+    _run(hal, 2000)
+    start = 1001
+    assert drv.plays() == [start, start + 450, start + 900]  # all three, on time (was 1 of 3 in 10 s)
+    assert hal.steps == ()
+    effects = [v for _, reg, v in drv.writes if reg == 0x04][-3:]
+    assert effects == [47, 47, 47]  # 300 ms pulses: the long buzz
+
+
+def test_a_drv2605l_cue_plays_at_once(drv_hal) -> None:
+    hal, drv = drv_hal
+    hal.start()
+    _run(hal, 10)
+    hal.haptic(100)
+    assert drv.plays() == [10]
+    assert [v for _, reg, v in drv.writes if reg == 0x04][-1] == 1  # a short cue: the strong click

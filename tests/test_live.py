@@ -138,6 +138,7 @@ def _board(monkeypatch: pytest.MonkeyPatch, board: dict, console: Console, clock
     for name in ("ADC", "PWM", "WDT", "Pin", "Timer", "I2C", "RTC"):
         setattr(machine, name, object)
     monkeypatch.setitem(sys.modules, "machine", machine)
+    monkeypatch.setitem(sys.modules, "esp32", types.ModuleType("esp32"))
     monkeypatch.syspath_prepend(str(FIRMWARE))
     for name in [n for n in sys.modules if n in ("core", "hal") or n.startswith(("core.", "hal."))]:
         monkeypatch.delitem(sys.modules, name)

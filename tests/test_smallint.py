@@ -20,10 +20,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hardware.board_data import load_board
 from simulator.scenario import load_scenario
 from simulator.synth import generate
+from tests import chip
 
 FIRMWARE = Path(__file__).resolve().parents[1] / "firmware"
+_BOARD = load_board()
+STEADY_RAW = chip.raw(_BOARD, 2, 1100, 1.95)  # the battery pin's count on a nominal chip
 LIMIT = 1 << 30  # MicroPython's small ints on a 32-bit port: -2**30 .. 2**30 - 1
 TICKS = 1 << 30  # the ESP32 port's ticks_us / ticks_ms period
 RATE = 1000
@@ -103,6 +107,9 @@ class Clock(types.ModuleType):
     def localtime(self) -> tuple:
         return (2000, 1, 1, 0, 0, 0, 0, 0)
 
+    def sleep_ms(self, ms: int) -> None:
+        self.us += ms * 1000
+
 
 class Feeder:
     """The six ADCs: frames of a synthetic run, the clock jumped between chunks; the data
@@ -143,16 +150,19 @@ def fake_machine(feeder: Feeder, pins: list[int]) -> types.ModuleType:
             return 1 if v is None else None
 
     class ADC:
+        """The FSR pins read the feeder; any other pin a steady 1.95 V (the battery's divider)
+        through a chip with the nominal 1100 mV reference, so the HAL's boot calibration
+        leaves the nominal curve."""
         ATTN_11DB = 3
 
         def __init__(self, pin, atten=0):
             self.channel = pins.index(pin.pin) if pin.pin in pins else -1
 
         def read_u16(self):
-            return feeder.read(self.channel)
+            return feeder.read(self.channel) if self.channel >= 0 else STEADY_RAW << 4
 
         def read_uv(self):
-            return 1_950_000
+            return chip.uv(_BOARD, 2, 1100, STEADY_RAW)
 
     class Stub:
         def __init__(self, *args, **kw):
@@ -165,7 +175,19 @@ def fake_machine(feeder: Feeder, pins: list[int]) -> types.ModuleType:
     m.PWM = m.WDT = m.Timer = m.I2C = m.RTC = Stub
     m.freq = lambda hz=None: None
     m.unique_id = lambda: b"\x01\x02\x03\x04\x05\x06"
+    m.PWRON_RESET, m.HARD_RESET, m.WDT_RESET, m.DEEPSLEEP_RESET, m.SOFT_RESET = 1, 2, 3, 4, 5
+    m.reset_cause = lambda: 1
     return m
+
+
+def fake_esp32() -> types.ModuleType:
+    """`esp32`: the wake sources, recorded."""
+    e = types.ModuleType("esp32")
+    e.WAKEUP_ALL_LOW, e.WAKEUP_ANY_HIGH = False, True
+    e.wakes = []
+    e.wake_on_ext0 = lambda pin, level: e.wakes.append(("ext0", pin, level))
+    e.wake_on_ext1 = lambda pins, level: e.wakes.append(("ext1", pins, level))
+    return e
 
 
 class HostConsole:
@@ -202,11 +224,12 @@ def load_firmware(monkeypatch: pytest.MonkeyPatch, clock: Clock, machine: types.
     for name in [n for n in sys.modules if n in ("app", "core", "hal") or n.startswith(("core.", "hal."))]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "machine", machine)
+    monkeypatch.setitem(sys.modules, "esp32", fake_esp32())
     monkeypatch.setitem(sys.modules, "time", clock)
     monkeypatch.setitem(sys.modules, "select", types.SimpleNamespace(poll=lambda: console, POLLIN=1))
     mods = {name: importlib.import_module(name) for name in
             ("app", "hal.esp32", "core.pipeline", "core.gait", "core.landing", "core.cue", "core.health", "core.ring",
-             "core.sessionlog", "core.fsr", "core.config", "core.live")}
+             "core.sessionlog", "core.fsr", "core.config", "core.live", "core.power")}
     monkeypatch.setattr(mods["hal.esp32"], "sys", types.SimpleNamespace(stdin=console, stdout=console))
     monkeypatch.setitem(sys.modules, "time", importlib.import_module("time"))  # pytest's own clock back
     fake_gc = types.SimpleNamespace(collect=lambda: None, mem_alloc=lambda: 0, mem_free=lambda: 0)
@@ -226,7 +249,7 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     fw = load_firmware(monkeypatch, clock, fake_machine(feeder, [ch["pin"] for ch in board["channels"]]), console)
     cfg, errors = fw["core.config"].validate({"rate_hz": RATE, "cue_mode": "every"})
     assert not errors
-    hal = fw["hal.esp32"].Board(board, RATE)
+    hal = fw["hal.esp32"].Board(dict(board), RATE)  # its copy takes this chip's ADC curve
     feeder.hal = hal
     feeder.start_us = clock.us
     sessionlog = fw["core.sessionlog"]
@@ -248,17 +271,17 @@ def test_a_day_at_1khz_keeps_every_int_small_and_the_clock_right(monkeypatch, tm
     assert console.lines == 1 + n_steps + 1  # ... and streamed live all day: hello, every step, the end
 
 
-@pytest.mark.parametrize("mhz", [None, 160])
-def test_the_board_hal_sets_the_cpu_clock_from_board_data(monkeypatch, board, mhz) -> None:
+@pytest.mark.parametrize("table, mhz", [(None, 240), ([[1000, 160]], 160)])
+def test_the_board_hal_sets_the_cpu_clock_from_board_data(monkeypatch, board, table, mhz) -> None:
     clock = Clock()
     machine = fake_machine(Feeder(np.zeros((1, 6), dtype=np.uint16), clock), [ch["pin"] for ch in board["channels"]])
     set_to = []
     machine.freq = lambda hz=None: set_to.append(hz)
     fw = load_firmware(monkeypatch, clock, machine)
-    data = dict(board)
-    if mhz is None:
+    data = {**board, "adc": {**board["adc"]}}
+    if table is None:
         data.pop("cpu_mhz", None)  # absent: the HAL's default
     else:
-        data["cpu_mhz"] = mhz
+        data["cpu_mhz"] = table
     fw["hal.esp32"].Board(data, 200)
-    assert set_to == [(mhz or 240) * 1_000_000]
+    assert set_to == [mhz * 1_000_000]

@@ -106,3 +106,23 @@ def test_a_relative_dir_serves_a_live_insole(tmp_path: Path) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_the_handshake_and_a_hard_restart(insole: tuple[Path, subprocess.Popen]) -> None:
+    """sync.version(): what the host reads first at a pull; sync.restart(): the pull's end,
+    a hard reset (the virtual insole's bridge boots the firmware afresh)."""
+    from firmware.core import record
+
+    work, _ = insole
+    link = work / "port"
+    version = json.loads(_mpremote(link, "exec", "import sync; sync.version()").strip().splitlines()[-1])
+    app = (Path(__file__).resolve().parents[1] / "firmware" / "app.py").read_text()
+    assert f'FIRMWARE_VERSION = "{version["firmware"]}"' in app
+    assert (version["format"], version["record"]) == (sessionlog.FORMAT_VERSION, record.RECORD_VERSION)
+    assert version["reset_cause"] == "power-on" and version["uptime_ms"] > 0
+    info = json.loads(_mpremote(link, "exec", "import sync; sync.info()").strip().splitlines()[-1])
+    assert info["battery_mv"] == 3900 and info["usb_power"] is True
+    before = len(sessionlog.session_ids(str(work / "device")))
+    subprocess.run([str(MPREMOTE), "connect", str(link), "resume", "exec", "--no-follow",
+                    "import sync; sync.restart()"], capture_output=True, timeout=30)
+    wait_for(lambda: len(sessionlog.session_ids(str(work / "device"))) > before)  # booted, recording again

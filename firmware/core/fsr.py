@@ -65,7 +65,11 @@ def volts_to_counts(volts, board):
 def counts_to_volts(counts, board):
     """The lowest voltage that reads `counts` (the curve is flat in its dead zone and at
     saturation: a flat stretch answers its lower end)."""
-    curve = board["adc"]["curve_v_counts"]
+    return curve_volts(board["adc"]["curve_v_counts"], counts)
+
+
+def curve_volts(curve, counts):
+    """counts_to_volts on a curve given as [[volts, counts], ...]."""
     if counts <= curve[0][1]:
         return float(curve[0][0])
     for i in range(1, len(curve)):

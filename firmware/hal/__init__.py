@@ -18,6 +18,13 @@
 #   button_pressed() -> bool    debounced start/stop button
 #   led(state)                  "idle", "running", "fault", "safe"
 #   battery_mv() -> int
+#   power_check() -> bool       every 50 ms of a run: reads the battery now and then, buzzes
+#                               "battery_low" once; True when the cell is nearly empty (the
+#                               app ends the run, its session sealed, before a brown-out)
+#   idle(frame) -> int          one tick of waiting between runs: the board light-sleeps
+#                               until the button or USB power (or a timeout: the app feeds
+#                               the watchdog), the simulator takes a sample tick; returns
+#                               as sample() does (-1: the data has ended)
 #   wdt_feed()
 #   device_id() -> str          stable id for session names
 #   clock_iso() -> str | None   wall-clock time if the host set it, else None
@@ -29,4 +36,9 @@
 #   flash_op(op, nbytes)        the session log's flash writes and syncs (sessionlog.OPEN,
 #                               WRITE, SYNC): a no-op on the board, whose flash stalls by
 #                               itself; the simulator's flash-stall model
-#   close()                     motor off, release pins
+#   close()                     motor off, release pins (an empty cell: deep sleep)
+#
+# Module functions, for the host's calls at the REPL (sync.py) with the loop stopped:
+# device_id(), set_clock(...), watch_pull(seconds), restart() (a hard reset: the firmware
+# boots afresh), reset_cause() ("power-on", "hard", "watchdog", "deep sleep", "soft"),
+# uptime_ms(), power(board) -> (battery mV, USB power in).

@@ -1,25 +1,34 @@
-# ESP32 HAL: six FSRs on ADC1 at 11 dB, a fixed-rate sampler that never drifts (the
-# schedule advances by whole periods from a fixed origin), a PWM haptic motor behind a
-# MOSFET (or a DRV2605L on I2C) whose pulses never block sampling, a debounced button,
-# a status LED, battery sense and the watchdog. Pins come from /board.json.
+# ESP32 HAL: six FSRs on ADC1 at 11 dB, read through this chip's own ADC curve; a
+# fixed-rate sampler that never drifts (the schedule advances by whole periods from a fixed
+# origin), a PWM haptic motor behind a MOSFET (or a DRV2605L on I2C) whose pulses never
+# block sampling, a debounced button, a status LED, battery and USB-power sense, light
+# sleep between runs, and the watchdog. Pins come from /board.json.
 import select
 import sys
 import time
 from time import ticks_add, ticks_diff, ticks_us  # sample()'s calls: one lookup each, not two
 
+import esp32
 import machine
 from machine import ADC, PWM, WDT, Pin
 
+from core import adccal
 from core.mp import micropython
+from core.power import cpu_mhz, drop_host_data
 
-_PATTERNS = {  # (on ms, off ms) pairs, played by _service() without blocking
-    "ready": ((60, 80), (60, 0)),
+_PATTERNS = {  # (on ms, off ms) pairs, played by _service() without blocking; pulses of
+    # 100 ms and more: a coin ERM without overdrive takes 20-80 ms to be felt at all
+    "ready": ((100, 100), (100, 0)),
     "flash_full": ((300, 150), (300, 150), (300, 0)),
-    "fault": ((40, 60), (40, 60), (40, 60), (40, 0)),
+    "battery_low": ((500, 150), (100, 150), (100, 0)),
+    "fault": ((100, 100), (100, 100), (100, 100), (100, 0)),
 }
 _LED_BLINK_MS = {"idle": 1000, "running": 0, "fault": 150, "safe": 500}
 _DEBOUNCE_MS = 30
 _IDLE_WAKE_MS = 60000  # nothing pending: look again after this long anyway
+_CAL_READS = 64  # read_u16() / read_uv() pairs averaged for the chip's ADC curve at boot
+_POWER_EVERY_MS = 60000  # the battery is read this often while running
+_EMPTY_READS = 2  # consecutive readings under battery.empty_mv that end the run
 
 # The console on MicroPython's ESP32 port: stdout goes to the UART REPL (UART0 behind the
 # board's USB bridge: a write into its 128-byte FIFO waits in 10 ms RTOS ticks while the
@@ -34,8 +43,9 @@ _US_PER_BYTE = 87  # 10 bits at the REPL's 115200 baud
 
 class Board:
     def __init__(self, board, rate_hz):
-        # MicroPython's ESP32 port boots at 160 MHz; the sampler needs the headroom of 240
-        machine.freq(board.get("cpu_mhz", 240) * 1000000)
+        drop_host_data(board)
+        # the lowest clock the rate allows (the CPU's current is most of the power budget)
+        machine.freq(cpu_mhz(board, rate_hz) * 1000000)
         adcs = [ADC(Pin(ch["pin"]), atten=ADC.ATTN_11DB) for ch in board["channels"]]
         # sample() reads channel by channel, unrolled, through these bound methods (no
         # per-frame method lookup); unpacking six fails at boot on a board with another count
@@ -68,13 +78,27 @@ class Board:
         self.led_state = "idle"
         bat = board["battery"]
         self.battery = ADC(Pin(bat["pin"]), atten=ADC.ATTN_11DB)
-        self.battery_ratio = bat["divider_ratio"]
+        self.battery_milli = int(bat["divider_ratio"] * 1000)  # integer math: no float per read
+        self.low_mv = bat["low_mv"]
+        self.empty_mv = bat["empty_mv"]
+        self.power_at = time.ticks_ms()  # the next battery reading (ticks: runs' clocks restart)
+        self.low = False
+        self.empty_reads = 0
+        self.empty = False
+        self.usb_pin = Pin(board["usb_sense"]["pin"], Pin.IN)
+        # This chip's ADC curve replaces the nominal one in board["adc"], where the app's
+        # fsr.build_lut() takes it: the battery pin sits in the linear range and holds still
+        self.vref_mv = chip_curve(board, self.battery, bat["adc_unit"])
+        self.sleep_ms = board["sleep"]["wake_ms"]
+        esp32.wake_on_ext0(self.button, self.button_active == 1)  # True: esp32.WAKEUP_ANY_HIGH
+        esp32.wake_on_ext1((self.usb_pin,), esp32.WAKEUP_ANY_HIGH)
         self.wdt_ms = board.get("wdt_ms", 5000)
         self.wdt = None  # started by the first feed: safe mode must not be reset by it
         self.console_in = select.poll()
         self.console_in.register(sys.stdin, select.POLLIN)
         self.inbyte = bytearray(1)
         self.tx_idle_at = time.ticks_us()  # when the UART FIFO has sent all we wrote
+        self._power_on_check()
 
     def start(self):
         """A session begins: its clock (ms) starts at 0 and the sample grid now (the boot,
@@ -132,13 +156,13 @@ class Board:
         return self.ms
 
     def haptic(self, pulse_ms):
+        self.wake = self.ms  # the next sample sets the wake-up (a pattern's next pulse too)
         if self.drv:
-            self.drv.play(pulse_ms)
+            self.drv.play(pulse_ms)  # the chip plays and ends it by itself
             return
         self.motor.duty_u16(self.motor_duty)
         self.pulsing = True
         self.pulse_end = self.ms + pulse_ms
-        self.wake = self.ms  # the next sample sets the wake-up
 
     def pattern(self, name):
         self.steps = _PATTERNS[name]
@@ -188,10 +212,69 @@ class Board:
         self.wake = self.ms
 
     def battery_mv(self):
-        return int(self.battery.read_uv() * self.battery_ratio // 1000)
+        return _battery_mv(self.battery, self.battery_milli)
+
+    def usb(self):
+        """USB power is in (a host, a charger): the cell is charging, and the chip never
+        sleeps, so a host's Ctrl-C always reaches it."""
+        return self.usb_pin.value() == 1
+
+    def power_check(self):
+        """The run loop's call every 50 ms (allocation-free): the battery, read once a minute
+        with the motor off. The first time the cell is low the battery_low pattern plays and
+        the run goes on; once it is nearly empty (two readings in a row) this returns True:
+        the app ends the run and seals its session now, before a brown-out, and close()
+        then puts the chip to deep sleep. On USB power nothing is low."""
+        now = time.ticks_ms()
+        if self.pulsing or time.ticks_diff(now, self.power_at) < 0:
+            return self.empty
+        self.power_at = time.ticks_add(now, _POWER_EVERY_MS)
+        if self.usb():
+            self.empty_reads = 0
+            self.empty = False
+            return False
+        mv = self.battery_mv()
+        if mv < self.empty_mv:
+            self.empty_reads += 1
+            self.empty = self.empty_reads >= _EMPTY_READS
+        else:
+            self.empty_reads = 0
+            if mv < self.low_mv and not self.low:
+                self.low = True
+                self.pattern("battery_low")
+        return self.empty
+
+    def idle(self, frame):
+        """One tick of waiting while stopped (between runs). On the cell, with nothing to
+        play and the button up: light sleep until the button, USB power or sleep.wake_ms
+        (the app feeds the watchdog between sleeps), LED off: the idle state of the power
+        budget (hardware/README.md). Otherwise one sample tick, as in a run (the LED blinks,
+        a pattern plays, a host's Ctrl-C arrives)."""
+        if self.usb() or self.pulsing or self.steps or self.button.value() == self.button_active:
+            return self.sample(frame)
+        self.led_pin.value(0)
+        t0 = ticks_us()
+        machine.lightsleep(self.sleep_ms)
+        self._skip(ticks_diff(ticks_us(), t0))  # the sample clock counts the sleep
+        return 0
+        self.due = ticks_us()  # the grid starts again: a sleep is not frames missed
+        self.wake = self.ms
+
+    def _power_on_check(self):
+        """An empty cell at boot (the button woke a chip that had sealed its run): three
+        blinks, back to deep sleep before any session opens."""
+        if self.usb() or self.battery_mv() >= self.empty_mv:
+            return
+        for _ in range(3):
+            self.led_pin.value(1)
+            time.sleep_ms(100)
+            self.led_pin.value(0)
+            time.sleep_ms(100)
+        machine.deepsleep()
 
     def wdt_feed(self):
         if self.wdt is None:
+            machine.Timer(0).deinit()  # boot.py's feeder after a soft reset: the loop feeds now
             self.wdt = WDT(timeout=self.wdt_ms)
         self.wdt.feed()
 
@@ -233,11 +316,14 @@ class Board:
         pass  # the real flash stalls the CPU by itself
 
     def close(self):
-        """Motor and LED off. A started watchdog cannot be stopped: a timer keeps feeding it
-        while the loop is stopped on purpose (the host's pull at the REPL); a soft reset
-        clears the timer along with everything else."""
+        """Motor and LED off. After a run the empty cell ended (its session sealed),
+        deep sleep until USB power or the button. A started watchdog cannot be stopped: a
+        timer keeps feeding it while the loop is stopped on purpose (the host's pull at the
+        REPL); a soft reset clears the timer, and boot.py starts another."""
         self.motor.duty_u16(0)
         self.led_pin.value(0)
+        if self.empty and not self.usb():
+            machine.deepsleep()
         if self.wdt is not None:
             machine.Timer(0).init(period=1000, callback=self._feed_from_timer)
 
@@ -266,17 +352,67 @@ def device_id():
     return "".join("%02x" % b for b in machine.unique_id())
 
 
+def reset_cause():
+    """Why the chip last started: "power-on" (also the EN pin: a USB bridge's DTR/RTS),
+    "hard" (machine.reset(), a panic), "watchdog", "deep sleep" or "soft"."""
+    m = machine
+    names = {m.PWRON_RESET: "power-on", m.HARD_RESET: "hard", m.WDT_RESET: "watchdog",
+             m.DEEPSLEEP_RESET: "deep sleep", m.SOFT_RESET: "soft"}
+    return names.get(m.reset_cause(), "unknown")
+
+
+def uptime_ms():
+    """ms since the chip started (wraps after 12 days: ticks_ms)."""
+    return time.ticks_ms()
+
+
+def restart():
+    """A hard reset: the firmware boots afresh, the watchdog off (a soft reset would keep
+    it armed with nothing feeding it but boot.py)."""
+    machine.reset()
+
+
+def power(board):
+    """(battery mV, USB power in) for a host at the REPL (sync.info)."""
+    bat = board["battery"]
+    mv = _battery_mv(ADC(Pin(bat["pin"]), atten=ADC.ATTN_11DB), int(bat["divider_ratio"] * 1000))
+    return mv, Pin(board["usb_sense"]["pin"], Pin.IN).value() == 1
+
+
+def _battery_mv(adc, milli):
+    """The cell's mV from its divider (ratio x 1000): the chip's calibrated read, ints only."""
+    return adc.read_uv() // 1000 * milli // 1000
+
+
+def chip_curve(board, adc, unit):
+    """Places this chip's ADC between the board's bounding curves (adc.vref_curves) from
+    read_u16() / read_uv() pairs on a steady pin, and puts its curve in board["adc"]:
+    loads then read right whatever the chip's reference (1000-1200 mV on an ESP32).
+    Returns the chip's reference, mV."""
+    counts = uv = 0
+    for _ in range(_CAL_READS):
+        counts += adc.read_u16() >> 4
+        uv += adc.read_uv()
+    vref, curve = adccal.chip_curve(board, unit, counts / _CAL_READS, uv / _CAL_READS / 1e6)
+    adc = dict(board["adc"], curve_v_counts=curve)  # a new dict: the nominal one may be shared
+    del adc["vref_curves"]  # used: the heap gets it back before the lookup table is built
+    board["adc"] = adc
+    return vref
+
+
 class _Drv2605l:
     """TI DRV2605L haptic driver: internal trigger, ERM library, one waveform per cue."""
 
     def __init__(self, i2c, address):
         self.i2c = i2c
         self.address = address
+        self.buf = bytearray(1)  # every register write goes through it: a cue allocates nothing
         self._w(0x01, 0x00)  # MODE: internal trigger, out of standby
         self._w(0x03, 0x01)  # LIBRARY: ERM library A
 
     def _w(self, reg, value):
-        self.i2c.writeto_mem(self.address, reg, bytes((value,)))
+        self.buf[0] = value
+        self.i2c.writeto_mem(self.address, reg, self.buf)
 
     def play(self, pulse_ms):
         # strong click (1) for short cues, long buzz (47, ~200 ms) for severe ones

@@ -79,6 +79,27 @@ def watch_pull(seconds):
         pass
 
 
+def restart():
+    """As the board's hard reset: the process ends, and the bridge boots the firmware afresh."""
+    sys.exit()
+
+
+_BOOT_MS = time.ticks_ms()
+
+
+def reset_cause():
+    return "power-on"  # the bridge starts a fresh process for every boot
+
+
+def uptime_ms():
+    return time.ticks_diff(time.ticks_ms(), _BOOT_MS)
+
+
+def power(board):
+    """(battery mV, USB power in): the virtual insole is always plugged in."""
+    return 3900, True
+
+
 _ID_FILE = "sim_id"  # a virtual insole's id (several can share a store); written by `serve`
 
 
@@ -201,6 +222,15 @@ class Board:
     def __init__(self, board, rate_hz):
         if _host["frames"] is None:
             raise RuntimeError("hal.sim: attach() the frame source first")
+        # imported here: attach() runs before the device folder (and core) is mounted
+        from core.channels import COUNT
+        from core.power import drop_host_data
+
+        drop_host_data(board)
+        # the simulated chip is the nominal one (frames come in its counts): the bounds of the
+        # chip spread the board HAL calibrates against go too, as they do there
+        board["adc"] = dict(board["adc"])
+        board["adc"].pop("vref_curves", None)
         self.rate = rate_hz
         self.period_us = 1000000 // rate_hz
         self.frame_no = -1  # sample ticks since boot
@@ -217,9 +247,6 @@ class Board:
         if mode:
             t = board["flash"]
             self.flash = FlashStall(t["sector_erase_us"][mode], t["page_program_us"][mode])
-        # imported here: attach() runs before the device folder (and core) is mounted
-        from core.channels import COUNT
-
         self.count = COUNT
         self.buf = array("H", bytearray(2 * COUNT * _FRAMES_PER_READ))
         self.have = 0
@@ -350,6 +377,14 @@ class Board:
             if first <= self.frame_no <= last:
                 return True
         return False
+
+    def idle(self, frame):
+        """Stopped between runs: time passes a sample tick at a time (the board sleeps).
+        Returns as sample() does (-1: the data has ended)."""
+        return self.sample(frame)
+
+    def power_check(self):
+        return False  # the virtual insole runs on USB power
 
     def led(self, state):
         self.led_state = state

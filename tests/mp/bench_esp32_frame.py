@@ -11,7 +11,7 @@ import time
 from array import array
 
 from board_check_device import calibration  # the same workload the board check times on a board
-from fake_machine import Machine
+from fake_machine import Esp32, Machine
 
 from core.channels import COUNT
 
@@ -36,6 +36,7 @@ def hal_us(board, rate):
     work, not the idling) and the sample clock. The loaded and the bare loop each at their
     best over many short passes, so a disturbed pass of either cannot skew the difference."""
     sys.modules["machine"] = Machine
+    sys.modules["esp32"] = Esp32
     from hal import esp32
 
     hal = esp32.Board(board, rate)

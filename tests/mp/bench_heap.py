@@ -30,15 +30,32 @@ def _defined(modules):
 
 
 def main(board_path):
-    from fake_machine import Machine
+    from fake_machine import Esp32, Machine
 
     sys.modules["machine"] = Machine
+    sys.modules["esp32"] = Esp32
     m0 = _used()
     import app
-    from core import channels, config, cue, fsr, gait, health, intmath, landing, pipeline, record, ring, sessionlog
+    from core import (
+        adccal,
+        channels,
+        config,
+        cue,
+        fsr,
+        gait,
+        health,
+        intmath,
+        landing,
+        pipeline,
+        power,
+        record,
+        ring,
+        sessionlog,
+    )
     from hal import esp32
 
-    modules = (app, config, fsr, record, sessionlog, cue, gait, health, intmath, landing, pipeline, ring, esp32)
+    modules = (app, config, fsr, record, sessionlog, cue, gait, health, intmath, landing, pipeline, ring, esp32,
+               adccal, power)
     code = _used() - m0
     funcs, classes, entries = _defined(modules)
     m1 = _used()

@@ -1,6 +1,7 @@
-# A stand-in `machine` for timing the board HAL (hal/esp32.py) in the unix port: the
-# per-frame methods are C builtins, as the real ones are, so the call costs are real and
-# the hardware is not. Install with sys.modules["machine"] = Machine before importing it.
+# A stand-in `machine` (and `esp32`) for timing the board HAL (hal/esp32.py) in the unix
+# port: the per-frame methods are C builtins, as the real ones are, so the call costs are
+# real and the hardware is not. Install with sys.modules["machine"] = Machine and
+# sys.modules["esp32"] = Esp32 before importing it.
 import time
 
 
@@ -17,6 +18,7 @@ class Machine:
     class ADC:
         ATTN_11DB = 3
         read_u16 = staticmethod(time.ticks_ms)
+        read_uv = staticmethod(lambda: 1950000)  # the battery pin: a 3.9 V cell
 
         def __init__(self, *a, **kw):
             pass
@@ -34,8 +36,39 @@ class Machine:
         def scan(self):
             return []
 
-    WDT = Timer = RTC = I2C
+    class Timer:
+        def __init__(self, *a, **kw):
+            pass
+
+        def init(self, *a, **kw):
+            pass
+
+        def deinit(self):
+            pass
+
+    WDT = RTC = EMPTY_BUS = I2C  # EMPTY_BUS: no DRV2605L answers (a test may put one on I2C)
 
     @staticmethod
     def freq(hz=None):
         return 240000000
+
+    @staticmethod
+    def lightsleep(ms=0):
+        pass
+
+    deepsleep = lightsleep
+
+
+class Esp32:
+    """Stand-in `esp32`: the sleep wake-up sources, ignored."""
+
+    WAKEUP_ALL_LOW = False
+    WAKEUP_ANY_HIGH = True
+
+    @staticmethod
+    def wake_on_ext0(pin, level):
+        pass
+
+    @staticmethod
+    def wake_on_ext1(pins, level):
+        pass

@@ -92,6 +92,12 @@ class MemoryHal:
     def flash_op(self, op, nbytes):
         pass
 
+    def idle(self, frame):
+        return self.sample(frame)
+
+    def power_check(self):
+        return False
+
 
 def _root(blocks):
     if MICROPYTHON:
