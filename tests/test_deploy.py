@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from hardware import deploy
-from host.engine import MICROPYTHON
+from host.sources.engine import MICROPYTHON
 from simulator.device import ROOT
 
 OLD_BOOT = b"# Runs at every boot, before main.py. Nothing here may fail.\n"  # the release before the journal
