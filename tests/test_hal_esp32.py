@@ -109,14 +109,14 @@ def test_every_session_clock_starts_at_0(hal) -> None:
         hal.clock.us += 400_000_000
         hal.sample(frame)
     assert hal.ms > 1_200_000
-    hal.pattern("ready")  # (60 on, 80 off), (60 on), as main() plays it before a run
+    hal.pattern("ready")  # (100 on, 100 off), (100 on), as main() plays it before a run
     _run(hal, 10)
     hal.start()  # the run begins: t = 0
     assert hal.ms == hal.now_ms() == 0
     _run(hal, 300)
     assert hal.ms == 300
     on = hal.motor_duty
-    assert [c for c in hal.motor.calls if c[0] <= 300] == [(50, 0), (130, on), (190, 0)]
+    assert [c for c in hal.motor.calls if c[0] <= 300] == [(90, 0), (190, on), (290, 0)]
 
 
 class Drv:
