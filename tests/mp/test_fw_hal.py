@@ -86,5 +86,6 @@ def test_a_drv2605l_cue_and_pattern_allocate_nothing():
     hal.led("running")
     hal.start()
     go = bus.go
-    _run_locked(hal, 5000, {10: lambda h: h.haptic(80), 100: lambda h: h.pattern("flash_full")})
+    # 7,000 frames: 1.4 s of the grid, past the pattern's end (its last pulse starts at 0.92 s, ends 1.22 s)
+    _run_locked(hal, 7000, {10: lambda h: h.haptic(80), 100: lambda h: h.pattern("flash_full")})
     assert bus.go - go == 4 and hal.steps == (), (bus.go - go, hal.steps)  # the cue and all three pulses
