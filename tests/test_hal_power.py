@@ -160,8 +160,8 @@ def test_the_app_idles_through_the_hal(monkeypatch, board) -> None:
     """app._wait_for_start: every tick of the wait is hal.idle(), then the watchdog."""
     fw, hw, data = _board_hal(monkeypatch, board, usb=0)
     hal = fw["hal.esp32"].Board(data, RATE)
-    presses = iter([False] * 3 + [True])
-    monkeypatch.setattr(hal, "button_pressed", lambda: next(presses, True))
+    presses = iter([False] * 3 + [True] * 2)  # released, pressed, released: the next run starts
+    monkeypatch.setattr(hal, "button_pressed", lambda: next(presses, False))
     feeds = []
     monkeypatch.setattr(hal, "wdt_feed", lambda: feeds.append(len(hw.sleeps)))
     assert fw["app"]._wait_for_start(hal)
