@@ -265,6 +265,53 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ many runners: squad, dataset, cohort
+
+
+def _write_out(path: str, out: str) -> None:
+    from host.reports.export import write_atomic
+
+    try:
+        write_atomic(Path(path), lambda f: f.write(out))
+    except OSError as e:
+        raise UserError(f"--out {path}: cannot write ({e.strerror or e}); nothing was written") from None
+
+
+def cmd_squad(args: argparse.Namespace) -> int:
+    from host.squad import view
+    from host.squad.summaries import all_summaries
+
+    fmt = _report_format(args)
+    if not args.weeks > 0:
+        raise UserError(f"--weeks {args.weeks:g}: give a number of weeks above 0")
+    store = _store(args)
+    today = date.today()
+    rows = view.squad_rows(all_summaries(store), store.sessions(), store.notes(), today, args.weeks)
+    out = {"text": view.text, "json": view.to_json, "html": view.to_html}[fmt](rows, today)
+    if args.out:
+        _write_out(args.out, out)
+        print(f"{len(rows)} runners: squad written to {Path(args.out).resolve()}")
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def _add_squad_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("squad", help="every runner on one page, the ones who need the coach first",
+                       description="One row per runner: the verdict of their report (all runs pooled) and the "
+                                   "latest run's date, runs and minutes, curling's effect, the knee-pain trend "
+                                   "from your notes, and what is due (pain rising, stop the cue, a second run, "
+                                   "a retest, not seen for a while), most pressing first. Verdicts are cached "
+                                   "beside the store (STORE.verdicts.sqlite), so only runners with new sessions "
+                                   "are analysed again.")
+    p.add_argument("--format", choices=("text", "json", "html"),
+                   help="default: from --out's extension (.txt, .json, .html), else text")
+    p.add_argument("--out", help="write to this file instead of the terminal (written whole or not at all)")
+    p.add_argument("--weeks", type=float, default=6, metavar="N",
+                   help="flag runners whose latest run is N weeks old or more (default %(default)g)")
+    p.set_defaults(func=cmd_squad)
+
+
 def _selection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", metavar="DATE", help="only sessions started on or after DATE (YYYY-MM-DD)")
     p.add_argument("--session", action="append", metavar="ID", help="only this session (repeat for more)")
@@ -376,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", required=True, metavar="DIR", help="folder for steps.csv, sessions.csv and README.txt")
     _selection_options(p)
     p.set_defaults(func=cmd_export)
+    _add_squad_commands(sub)
     return parser
 
 
