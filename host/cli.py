@@ -254,6 +254,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from host.reports.export import export_csv
 
+    if args.format == "parquet":
+        return cmd_export_parquet(args)
+    if args.runner is None or args.csv is None:
+        raise UserError("usage: archcue export RUNNER --csv DIR (one runner), or archcue export --format parquet DIR "
+                        "(every runner)")
     store, sessions = _runner_sessions(args)
     sessions, _ = _select(args, sessions)
     history = store.note_history([row.id for row, _ in sessions])
@@ -294,6 +299,39 @@ def cmd_squad(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(out)
     return 0
+
+
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from host.reports.export_parquet import export_dataset
+
+    if args.runner is None or args.csv or args.since or args.session:
+        raise UserError("usage: archcue export --format parquet DIR [--pseudonymize [--key FILE]]: every runner, "
+                        "every session (a lab filters in its own queries)")
+    if args.key and not args.pseudonymize:
+        raise UserError("--key is the pseudonym key: give it with --pseudonymize")
+    folder = Path(args.runner)
+    try:
+        r = export_dataset(_store(args), folder, args.pseudonymize, args.key)
+    except OSError as e:
+        raise UserError(f"{folder}: cannot write ({e.strerror or e}); every file is whole, the next export "
+                        "completes it") from None
+    print(f"{folder}: {r.sessions} session(s) added ({r.steps:,} steps), {r.runners} runner(s) written, "
+          f"{r.unchanged} unchanged" + (f", {r.removed} moved between runners" if r.removed else ""))
+    if r.key:
+        print(f"runners, sessions and devices pseudonymized with the key in {r.key}: keep it private, and keep it "
+              "for the next export (the same key gives the same pseudonyms)")
+    return 0
+
+
+def _parquet_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="csv (default): one runner, --csv DIR; parquet: every runner as a dataset in DIR that DuckDB, "
+                        "Polars, PyArrow and Spark read (exporting again adds only what is new)")
+    p.add_argument("--pseudonymize", action="store_true",
+                   help="parquet: runners, sessions and devices as keyed hashes; no file names, no drill in your "
+                        "own words")
+    p.add_argument("--key", type=Path, metavar="FILE",
+                   help="the pseudonym key (default: beside the store, STORE.pseudonym-key, made on first use)")
 
 
 def _add_squad_commands(sub: argparse._SubParsersAction) -> None:
@@ -418,10 +456,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "more minutes)")
     _selection_options(p)
     p.set_defaults(func=cmd_report)
-    p = sub.add_parser("export", help="a runner's steps and sessions as CSV")
-    p.add_argument("runner")
-    p.add_argument("--csv", required=True, metavar="DIR", help="folder for steps.csv, sessions.csv and README.txt")
+    p = sub.add_parser("export", help="a runner's steps and sessions as CSV, or the whole store as a Parquet dataset",
+                       epilog="examples: archcue export ana --csv ana/\n"
+                              "          archcue export --format parquet squad/ [--pseudonymize]",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("runner", nargs="?", metavar="RUNNER|DIR", help="the runner (CSV), or the dataset folder (parquet)")
+    p.add_argument("--csv", metavar="DIR", help="folder for steps.csv, sessions.csv and README.txt")
     _selection_options(p)
+    _parquet_options(p)
     p.set_defaults(func=cmd_export)
     _add_squad_commands(sub)
     return parser
