@@ -334,6 +334,39 @@ def _parquet_options(p: argparse.ArgumentParser) -> None:
                    help="the pseudonym key (default: beside the store, STORE.pseudonym-key, made on first use)")
 
 
+def cmd_cohort(args: argparse.Namespace) -> int:
+    import json
+
+    from host.squad import cohort
+
+    fmt = _report_format(args)
+    if fmt == "html":
+        raise UserError("archcue cohort writes text (.txt) or JSON (.json)")
+    path = Path(args.source) if args.source else args.store
+    if args.engine == "spark":
+        if not path.is_dir():
+            raise UserError(f"--engine spark reads a dataset folder (archcue export --format parquet DIR), not {path}")
+        c = cohort.on_dataset_spark(path, _spark())
+    else:
+        c = cohort.open_source(path)
+    out = cohort.text(c) if fmt == "text" else json.dumps(cohort.to_json(c), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        _write_out(args.out, out)
+        print(f"cohort of {c.runners} runners written to {Path(args.out).resolve()}")
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def _spark():
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UserError("--engine spark needs pyspark (pip install -r requirements-bench.txt) and Java 17") from None
+    return (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[*]")).appName("archcue cohort")
+            .config("spark.ui.enabled", "false").getOrCreate())
+
+
 def _add_squad_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("squad", help="every runner on one page, the ones who need the coach first",
                        description="One row per runner: the verdict of their report (all runs pooled) and the "
@@ -348,6 +381,20 @@ def _add_squad_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--weeks", type=float, default=6, metavar="N",
                    help="flag runners whose latest run is N weeks old or more (default %(default)g)")
     p.set_defaults(func=cmd_squad)
+    p = sub.add_parser("cohort", help="across runners: verdict counts, pooled effects, share of responders",
+                       description="For a club or a lab: how many runners get each verdict; the pooled effect of "
+                                   "the buzz and of curling across runners (random effects: the mean, the spread "
+                                   "between runners and the range a new runner's effect likely falls in); and the "
+                                   "share of runners for whom curling cuts collapses by the margin or more, with "
+                                   "its interval. Landings are summed in SQL (DuckDB, embedded) per runner and block, "
+                                   "never loaded all at once.")
+    p.add_argument("source", nargs="?", metavar="STORE|DATASET",
+                   help="a store file or a folder from `archcue export --format parquet` (default: the store)")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="duckdb (default, embedded) or spark (a dataset folder; $SPARK_MASTER, default local[*])")
+    p.add_argument("--format", choices=("text", "json"), help="default: from --out's extension, else text")
+    p.add_argument("--out", help="write to this file instead of the terminal")
+    p.set_defaults(func=cmd_cohort)
 
 
 def _selection_options(p: argparse.ArgumentParser) -> None:
