@@ -168,7 +168,8 @@ def test_bad_input_refused_in_one_line(store: Path, tmp_path: Path, capsys: pyte
 
 
 def test_usage_errors(store: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert archcue(["--store", str(store), "export", "--format", "parquet", str(tmp_path), "--since", "2026-01-01"]) == 1
+    assert archcue(["--store", str(store), "export", "--format", "parquet", str(tmp_path), "--since", "2026-01-01"
+                    ]) == 1
     assert "every runner, every session" in capsys.readouterr().err
     assert archcue(["--store", str(store), "export", "ana"]) == 1
     assert "archcue export RUNNER --csv DIR" in capsys.readouterr().err

@@ -27,7 +27,8 @@ NON_RESPONDER = Truth("bo", False, 1.0, 0.4, 0.6, 0.15)
 @pytest.fixture(scope="module")
 def squad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """ana steadies, run 5 weeks ago (retest due); bo no difference, 8 weeks ago (not seen);
-    cy two runs whose toes never answer the buzz (not enough data), pain rising; dee steadies last week (nothing due)."""
+    cy two runs whose toes never answer the buzz (not enough data), pain rising; dee steadies
+    last week (nothing due)."""
     path = tmp_path_factory.mktemp("squad") / "s.sqlite"
     store = Store(path)
     add_runner(store, RESPONDER, 40, 1, _day(5))
