@@ -282,6 +282,10 @@ def _write_out(path: str, out: str) -> None:
         raise UserError(f"--out {path}: cannot write ({e.strerror or e}); nothing was written") from None
 
 
+def _note(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
 def cmd_squad(args: argparse.Namespace) -> int:
     from host.squad import view
     from host.squad.summaries import all_summaries
@@ -291,7 +295,7 @@ def cmd_squad(args: argparse.Namespace) -> int:
         raise UserError(f"--weeks {args.weeks:g}: give a number of weeks above 0")
     store = _store(args)
     today = date.today()
-    rows = view.squad_rows(all_summaries(store), store.sessions(), store.notes(), today, args.weeks)
+    rows = view.squad_rows(all_summaries(store, note=_note), store.sessions(), store.notes(), today, args.weeks)
     out = {"text": view.text, "json": view.to_json, "html": view.to_html}[fmt](rows, today)
     if args.out:
         _write_out(args.out, out)
@@ -311,7 +315,7 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
         raise UserError("--key is the pseudonym key: give it with --pseudonymize")
     folder = Path(args.runner)
     try:
-        r = export_dataset(_store(args), folder, args.pseudonymize, args.key)
+        r = export_dataset(_store(args), folder, args.pseudonymize, args.key, note=_note)
     except OSError as e:
         raise UserError(f"{folder}: cannot write ({e.strerror or e}); every file is whole, the next export "
                         "completes it") from None
@@ -348,7 +352,7 @@ def cmd_cohort(args: argparse.Namespace) -> int:
             raise UserError(f"--engine spark reads a dataset folder (archcue export --format parquet DIR), not {path}")
         c = cohort.on_dataset_spark(path, _spark())
     else:
-        c = cohort.open_source(path)
+        c = cohort.open_source(path, note=_note)
     out = cohort.text(c) if fmt == "text" else json.dumps(cohort.to_json(c), indent=2, ensure_ascii=False) + "\n"
     if args.out:
         _write_out(args.out, out)

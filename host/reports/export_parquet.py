@@ -371,7 +371,7 @@ def _open(folder: Path, names: Names, store_ids: set[str]) -> dict:
 
 
 def export_dataset(store: Store, folder: Path, pseudonymize: bool = False, key_file: Path | None = None,
-                   rule: Rule = Rule()) -> Exported:
+                   rule: Rule = Rule(), note: Callable[[str], None] | None = None) -> Exported:
     kpath = (key_file or key_path(store.path)) if pseudonymize else None
     names = Names(load_key(kpath) if kpath else None)
     rows = store.sessions()
@@ -386,7 +386,7 @@ def export_dataset(store: Store, folder: Path, pseudonymize: bool = False, key_f
              for runner, rs in by_runner.items()}
     changed = [r for r in by_runner if manifest["runners"].get(names("runner", r)) != state[names("runner", r)]]
     redo = {names("runner", r) for r in changed} | (set(manifest["runners"]) - set(state))  # the latter: moved away
-    summaries = all_summaries(store, rule) if changed else {}
+    summaries = all_summaries(store, rule, note=note) if changed else {}
     ids = [r.id for r in rows if r.runner in set(changed)]
     ctx = _Context(store, folder, names, rule, manifest, store.headers(ids), store.notes(ids), notes_of)
     done = Exported(len(changed), 0, 0, len(by_runner) - len(changed), 0, kpath)

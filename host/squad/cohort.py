@@ -204,10 +204,10 @@ def _store_landings(store: Store, runners: list[str]) -> Iterator[pa.RecordBatch
                 pa.array(steps["arch_share"] * 0.01)], schema=_LANDINGS)
 
 
-def on_store(store: Store, rule: Rule = Rule(), chunk: int = 50) -> Cohort:
+def on_store(store: Store, rule: Rule = Rule(), chunk: int = 50, note: Callable[[str], None] | None = None) -> Cohort:
     """The same SQL over the store, `chunk` runners at a time (a runner's clusters never span
     two chunks, so the sums are the dataset's)."""
-    summaries = all_summaries(store, rule)
+    summaries = all_summaries(store, rule, note=note)
     runners = list(summaries)
     con = _duckdb()
     def query(sql: str) -> list[tuple]:
@@ -229,12 +229,12 @@ def _version(module: str) -> str:
     return importlib.metadata.version(module)
 
 
-def open_source(path: Path, rule: Rule = Rule()) -> Cohort:
+def open_source(path: Path, rule: Rule = Rule(), note: Callable[[str], None] | None = None) -> Cohort:
     """A dataset folder or a store file, said which in one line if it is neither."""
     if path.is_dir():
         return on_dataset(path, rule)
     if path.is_file():
-        return on_store(Store(path, create=False), rule)
+        return on_store(Store(path, create=False), rule, note=note)
     raise UserError(f"{path}: no such store or dataset folder")
 
 

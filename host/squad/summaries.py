@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from host.verdict.bootstrap import Interval
 from host.verdict.rule import Rule
 
 _ROOT = Path(__file__).resolve().parents[2]
+SLOW = 20  # runners to analyse before saying so (about 0.1 s each)
 _DECIDES = ("host/verdict", "host/store/records.py", "firmware/core/record.py", "host/squad/summaries.py")
 
 
@@ -167,9 +169,10 @@ def _compute(job: tuple[str, str, dict]) -> Summary:
         store.close()
 
 
-def all_summaries(store: Store, rule: Rule = Rule(), workers: int | None = None) -> dict[str, Summary]:
+def all_summaries(store: Store, rule: Rule = Rule(), workers: int | None = None,
+                  note: Callable[[str], None] | None = None) -> dict[str, Summary]:
     """Every runner's summary, from the cache where it holds the runner's current sessions,
-    computed (in parallel) where not."""
+    computed (in parallel) where not; `note` hears how many, when that takes a while."""
     by_runner: dict[str, list[SessionRow]] = {}
     for row in store.sessions():
         by_runner.setdefault(row.runner, []).append(row)
@@ -179,6 +182,9 @@ def all_summaries(store: Store, rule: Rule = Rule(), workers: int | None = None)
     missing = [runner for runner, k in keys.items() if k not in have]
     jobs = [(str(store.path), runner, asdict(rule)) for runner in missing]
     workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if note and len(jobs) >= SLOW:
+        note(f"analysing {len(jobs)} runner(s) whose sessions changed since the last time, on {workers} core(s); "
+             f"cached for next time")
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
             computed = list(pool.map(_compute, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
