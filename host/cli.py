@@ -368,7 +368,7 @@ def _spark():
     except ImportError:
         raise UserError("--engine spark needs pyspark (pip install -r requirements-bench.txt) and Java 17") from None
     return (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[*]")).appName("archcue cohort")
-            .config("spark.ui.enabled", "false").getOrCreate())
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").getOrCreate())
 
 
 def _add_squad_commands(sub: argparse._SubParsersAction) -> None:

@@ -115,7 +115,7 @@ def spark(ds: Path) -> list[Row]:
         return [("cohort on Spark", "not run", f"pyspark missing ({e}): pip install -r requirements-bench.txt")]
     start = time.perf_counter()
     session = (SparkSession.builder.master("local[2]").appName("archcue bench").config("spark.ui.enabled", "false")
-               .config("spark.driver.memory", "4g").getOrCreate())
+               .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "4g").getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     up = time.perf_counter() - start
     start = time.perf_counter()
