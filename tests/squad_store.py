@@ -80,12 +80,13 @@ def draw_runner(name: str, responder: bool, rng: np.random.Generator) -> Truth:
 
 
 def add_runner(store: Store, t: Truth, minutes: float, seed: int, when: datetime = START, feet: int = 2) -> None:
-    """One run of a runner: both insoles (30 s apart) or the right one alone."""
+    """One run of a runner: both insoles (the left switched on 40 s later: its block k is the
+    run's block k + 1) or the right one alone."""
     for k, foot in enumerate(("right", "left")[:feet]):
         steps = block_run(minutes, seed * 2 + k, collapse_off=t.collapse_off, ratio=min(t.ratio, 1 / t.collapse_off),
                           engaged_on=t.engaged_on, engaged_off=t.engaged_off)
         add_session(store, f"{t.runner}-{foot}-{when:%Y%m%d%H%M}", t.runner, foot,
-                    (when + timedelta(seconds=30 * k)).isoformat(timespec="seconds"), steps)
+                    (when + timedelta(seconds=40 * k)).isoformat(timespec="seconds"), steps)
 
 
 def build_squad(path: Path, runners: int, minutes: float = 60, share: float = 0.3, seed: int = 1,

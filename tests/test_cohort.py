@@ -51,7 +51,6 @@ def test_each_runner_as_its_report(squad: tuple[Path, Path, list]) -> None:
     con = cohort._duckdb()
     for name, src in cohort.dataset_views(ds).items():
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {src}")
-    con.execute(f"CREATE VIEW landings AS {cohort.LANDINGS_SQL}")
     effects = cohort.runner_effects(con.execute(cohort.CLUSTERS_SQL).fetchall())
     s = Store(store, create=False)
     for runner in ("runner0000", "runner0013"):

@@ -3,7 +3,7 @@ verdict, how large is the effect of the buzz and of curling, how much it varies 
 runners, and for what share of runners curling steadies the arch.
 
 The steps never come into Python: an SQL engine sums each runner's landings per block and
-condition (CLUSTERS_SQL, over a view `landings`), and Python bootstraps those sums: each runner's
+condition (CLUSTERS_SQL, over tables `steps` and `runs`), and Python bootstraps those sums: each runner's
 buzz and curling effects by host.verdict.analysis.compare_clusters, the report's own statistic
 and bootstrap (clusters in key order and the report's seed: the report's very intervals), then
 pools them (host/squad/pooling.py). The same SQL runs on DuckDB, embedded (the default), over
@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from host.verdict.analysis import CLUSTER_STATS, SEED, Steps, compare_clusters, 
 from host.verdict.bootstrap import Z95, Interval
 from host.verdict.rule import VERDICTS, Rule
 
-# each stat of host.verdict.analysis.CLUSTER_STATS as SQL over `landings`
+# each stat of host.verdict.analysis.CLUSTER_STATS as SQL over the dataset's steps
 _SUMS = {"n": "judged", "arch": None, "arch2": None, "collapse": "judged AND collapse", "n_toe": "toe_judged",
          "engaged": "toe_judged AND toe_engaged", "n_both": "judged AND toe_judged",
          "collapse_curled": "judged AND toe_judged AND collapse AND toe_engaged",
@@ -47,18 +47,21 @@ def _sum(stat: str, when: str | None) -> str:
     return f"SUM(CASE WHEN {when} THEN 1 ELSE 0 END) AS {stat}"
 
 
-# The landings the block comparison reads, each with its cluster: the run's block (both feet's
-# landings of one block are one cluster: host.verdict.analysis.Steps.block_keys).
-LANDINGS_SQL = """
-SELECT s.runner, r.run, s.block + r.shift_blocks AS cluster, s.cue_block, s.judged, s.toe_judged, s.collapse,
-       s.toe_engaged, s.arch_share_pct
-FROM steps s JOIN runs r ON s.runner = r.runner AND s.session = r.session"""
+# The block comparison's sums per cluster: each session's landings in the protocol's blocks per
+# block and condition, then per cluster, the run's block (a session's block + its shift: both
+# feet's landings of one block are one cluster, host.verdict.analysis.Steps.block_keys). Summing
+# per session first keeps the join to the runs table small.
 CLUSTERS_SQL = f"""
-SELECT runner, run, cluster, cue_block, {', '.join(_sum(k, v) for k, v in _SUMS.items())}
-FROM landings
-WHERE (judged OR toe_judged) AND cluster > 0
-GROUP BY runner, run, cluster, cue_block
-ORDER BY runner, run, cluster, cue_block"""
+WITH blocks AS (
+  SELECT runner, session, block, cue_block, {', '.join(_sum(k, v) for k, v in _SUMS.items())}
+  FROM steps
+  WHERE (judged OR toe_judged) AND block > 0
+  GROUP BY runner, session, block, cue_block)
+SELECT b.runner, r.run, b.block + r.shift_blocks AS cluster, b.cue_block,
+       {', '.join(f'SUM(b.{k}) AS {k}' for k in _SUMS)}
+FROM blocks b JOIN runs r ON b.runner = r.runner AND b.session = r.session
+GROUP BY b.runner, r.run, b.block + r.shift_blocks, b.cue_block
+ORDER BY b.runner, r.run, cluster, b.cue_block"""
 VERDICTS_SQL = "SELECT runner, verdict, basis FROM verdicts"
 
 
@@ -162,7 +165,6 @@ def on_dataset(folder: Path, rule: Rule = Rule()) -> Cohort:
     con = _duckdb()
     for name, src in dataset_views(folder).items():
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM {src}")
-    con.execute(f"CREATE VIEW landings AS {LANDINGS_SQL}")
     verdicts = [tuple(r) for r in con.execute(VERDICTS_SQL).fetchall()]
     return cohort(str(folder), f"DuckDB {_version('duckdb')}", lambda sql: con.execute(sql).fetchall(), verdicts,
                   rule)
@@ -176,32 +178,37 @@ def on_dataset_spark(folder: Path, spark, rule: Rule = Rule()) -> Cohort:
     spark.read.parquet(str(folder / "steps")).createOrReplaceTempView("steps")
     for table in ("runs", "verdicts"):
         spark.read.parquet(str(folder / table)).createOrReplaceTempView(table)
-    spark.sql(LANDINGS_SQL).createOrReplaceTempView("landings")
     def query(sql: str) -> list[tuple]:
         return [tuple(r) for r in spark.sql(sql).collect()]
     return cohort(str(folder), f"Spark {spark.version}", query, query(VERDICTS_SQL), rule)
 
 
-_LANDINGS = pa.schema([("runner", pa.string()), ("run", pa.string()), ("cluster", pa.int64()),
-                       ("cue_block", pa.bool_()), ("judged", pa.bool_()), ("toe_judged", pa.bool_()),
-                       ("collapse", pa.bool_()), ("toe_engaged", pa.bool_()), ("arch_share_pct", pa.float64())])
+_STEPS = pa.schema([("runner", pa.string()), ("session", pa.string()), ("block", pa.int64()),
+                    ("cue_block", pa.bool_()), ("judged", pa.bool_()), ("toe_judged", pa.bool_()),
+                    ("collapse", pa.bool_()), ("toe_engaged", pa.bool_()), ("arch_share_pct", pa.float64())])
+_RUNS = pa.schema([("runner", pa.string()), ("session", pa.string()), ("run", pa.string()),
+                   ("shift_blocks", pa.int64())])
 
 
-def _store_landings(store: Store, runners: list[str]) -> Iterator[pa.RecordBatch]:
-    """The landings view of some runners, from the store (as the dataset's steps joined to its runs)."""
+def _store_tables(store: Store, runners: list[str]) -> tuple[pa.Table, pa.Table]:
+    """Some runners' steps (the columns CLUSTERS_SQL reads) and runs, from the store, as the
+    dataset has them."""
     from host.store.records import flag
 
+    steps, runs = [], []
     for runner in runners:
         sessions = store.runner_steps(runner)
         s = Steps.from_sessions(sessions)
-        for i, (_, steps) in enumerate(sessions):
-            n = len(steps)
-            yield pa.RecordBatch.from_arrays([
-                pa.array([runner] * n, pa.string()), pa.array([sessions[int(s.runs[i])][0].id] * n, pa.string()),
-                pa.array(steps["block"].astype(np.int64) + int(s.shift_blocks[i])),
-                pa.array(flag(steps, "cue_block")), pa.array(judged(steps)), pa.array(toe_judged(steps)),
-                pa.array(flag(steps, "collapse")), pa.array(flag(steps, "toe_engaged")),
-                pa.array(steps["arch_share"] * 0.01)], schema=_LANDINGS)
+        for i, (row, st) in enumerate(sessions):
+            n = len(st)
+            steps.append(pa.RecordBatch.from_arrays([
+                pa.array([runner] * n, pa.string()), pa.array([row.id] * n, pa.string()),
+                pa.array(st["block"].astype(np.int64)), pa.array(flag(st, "cue_block")), pa.array(judged(st)),
+                pa.array(toe_judged(st)), pa.array(flag(st, "collapse")), pa.array(flag(st, "toe_engaged")),
+                pa.array(st["arch_share"] * 0.01)], schema=_STEPS))
+            runs.append((runner, row.id, sessions[int(s.runs[i])][0].id, int(s.shift_blocks[i])))
+    return (pa.Table.from_batches(steps, schema=_STEPS),
+            pa.Table.from_pylist([dict(zip(_RUNS.names, r)) for r in runs], schema=_RUNS))
 
 
 def on_store(store: Store, rule: Rule = Rule(), chunk: int = 50, note: Callable[[str], None] | None = None) -> Cohort:
@@ -213,10 +220,10 @@ def on_store(store: Store, rule: Rule = Rule(), chunk: int = 50, note: Callable[
     def query(sql: str) -> list[tuple]:
         rows: list[tuple] = []
         for i in range(0, len(runners), chunk):
-            con.register("landings", pa.Table.from_batches(list(_store_landings(store, runners[i:i + chunk])),
-                                                           schema=_LANDINGS))
+            steps, runs = _store_tables(store, runners[i:i + chunk])
+            con.register("steps", steps)
+            con.register("runs", runs)
             rows += con.execute(sql).fetchall()
-            con.unregister("landings")
         return rows
     verdicts = [(r, s.verdict, s.basis) for r, s in summaries.items()]
     return cohort(str(store.path), f"DuckDB {_version('duckdb')} (the store, {chunk} runners at a time)", query,
