@@ -14,9 +14,11 @@ pooled effects when that verdict rests on blocks and had enough data (not insuff
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,9 +43,8 @@ assert tuple(_SUMS) == CLUSTER_STATS
 
 
 def _sum(stat: str, when: str | None) -> str:
-    if when is None:  # the arch share's sums (of judged landings), for its variability
-        value = "arch_share_pct / 100.0" if stat == "arch" else "(arch_share_pct / 100.0) * (arch_share_pct / 100.0)"
-        return f"SUM(CASE WHEN judged THEN {value} ELSE 0 END) AS {stat}"
+    if when is None:  # the arch share's sums feed only its variability, which the cohort does not pool
+        return f"0.0 AS {stat}"
     return f"SUM(CASE WHEN {when} THEN 1 ELSE 0 END) AS {stat}"
 
 
@@ -90,6 +91,22 @@ class Cohort:
 Query = Callable[[str], list[tuple]]
 
 
+def all_effects(rows: list[tuple], workers: int | None = None) -> dict[str, tuple[Interval, Interval]]:
+    """runner_effects on every core: the rows cut into contiguous parts at runners' edges."""
+    workers = min(workers or os.cpu_count() or 1, max(1, len(rows) // 5000))
+    if workers < 2:
+        return runner_effects(rows)
+    cuts = [0]
+    for k in range(1, workers):
+        i = k * len(rows) // workers
+        while i < len(rows) and rows[i][0] == rows[i - 1][0]:
+            i += 1
+        cuts.append(i)
+    parts = [rows[a:b] for a, b in zip(cuts, cuts[1:] + [len(rows)])]
+    with ProcessPoolExecutor(workers) as pool:
+        return {k: v for part in pool.map(runner_effects, parts) for k, v in part.items()}
+
+
 def runner_effects(rows: list[tuple]) -> dict[str, tuple[Interval, Interval]]:
     """CLUSTERS_SQL's rows (sorted) -> each runner's buzz and curling effects (95% intervals)."""
     out: dict[str, tuple[Interval, Interval]] = {}
@@ -121,7 +138,7 @@ def cohort(source: str, engine: str, query: Query, verdicts: list[tuple[str, str
            rule: Rule = Rule()) -> Cohort:
     start = time.perf_counter()
     rows = query(CLUSTERS_SQL)
-    effects = runner_effects(rows)
+    effects = all_effects(rows)
     pooled = [runner for runner, verdict, basis in verdicts
               if basis == "blocks" and verdict != "insufficient_data" and runner in effects]
     pairs = [(effect(effects[r][0]), effect(effects[r][1])) for r in pooled]
