@@ -52,7 +52,8 @@ def _store(runners: int) -> Path:
 
 def _run(*argv: str) -> tuple[float, float, str]:
     """`archcue argv` in a fresh process: wall seconds, its peak memory (MB, from wait4's rusage)
-    and its output."""
+    and its output, which ends with the process's CPU seconds (this machine's 2 cores are shared:
+    wall time grows with the load, CPU time much less)."""
     with tempfile.TemporaryFile("w+") as out:
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "host.cli", *argv], stdout=out, stderr=subprocess.DEVNULL,
@@ -63,7 +64,11 @@ def _run(*argv: str) -> tuple[float, float, str]:
         if proc.returncode:
             raise RuntimeError(f"archcue {' '.join(argv)}: exit {proc.returncode}")
         out.seek(0)
-        return wall, usage.ru_maxrss / 1024, out.read()
+        return wall, usage.ru_maxrss / 1024, out.read() + f"\ncpu {usage.ru_utime + usage.ru_stime:.1f} s"
+
+
+def _cpu(out: str) -> str:
+    return out.rsplit("\ncpu ", 1)[1] + " CPU" + f", load {os.getloadavg()[0]:.1f}"
 
 
 def _steps(store: Path) -> int:
@@ -81,25 +86,25 @@ def scale(sizes: tuple[int, ...] = SIZES) -> tuple[list[Row], dict[int, Path]]:
         cache = store.with_name(store.name + ".verdicts.sqlite")
         cache.unlink(missing_ok=True)
         cold, cold_mb, _ = _run("--store", str(store), "squad", "--format", "json")
-        warm, warm_mb, _ = min(_run("--store", str(store), "squad") for _ in range(3))
-        rows.append((f"archcue squad, {n:,} runners ({steps:,} steps)", f"{warm:.2f} s, {warm_mb:.0f} MB",
+        warm, warm_mb, out = min(_run("--store", str(store), "squad") for _ in range(3))
+        rows.append((f"archcue squad, {n:,} runners ({steps:,} steps)", f"{warm:.2f} s ({_cpu(out)}), {warm_mb:.0f} MB",
                      f"cached verdicts (best of 3, a fresh process each); the first run, every verdict computed on "
                      f"2 cores: {cold:.0f} s, {cold_mb:.0f} MB"))
         ds = BUILD / f"dataset-{n}"
         shutil.rmtree(ds, ignore_errors=True)
-        wall, mb, _ = _run("--store", str(store), "export", "--format", "parquet", str(ds))
+        wall, mb, out = _run("--store", str(store), "export", "--format", "parquet", str(ds))
         again, _, _ = _run("--store", str(store), "export", "--format", "parquet", str(ds))
         size = sum(f.stat().st_size for f in ds.rglob("*") if f.is_file())
         files = sum(1 for _ in ds.rglob("*.parquet"))
-        rows.append((f"archcue export --format parquet, {n:,} runners", f"{wall:.1f} s, {mb:.0f} MB peak",
+        rows.append((f"archcue export --format parquet, {n:,} runners", f"{wall:.1f} s ({_cpu(out)}), {mb:.0f} MB peak",
                      f"{steps:,} steps into {files:,} files, {size / 1e6:.0f} MB on disk (zstd); verdicts from the "
                      f"squad's cache; exporting again (nothing new): {again:.1f} s"))
         wall, mb, out = min(_run("cohort", str(ds)) for _ in range(3))
         inner = out.split(" s)")[0].rsplit(", ", 1)[-1]
-        rows.append((f"archcue cohort DATASET, {n:,} runners", f"{wall:.1f} s, {mb:.0f} MB peak",
+        rows.append((f"archcue cohort DATASET, {n:,} runners", f"{wall:.1f} s ({_cpu(out)}), {mb:.0f} MB peak",
                      f"DuckDB over the Parquet dataset (best of 3, a fresh process each; {inner} s inside archcue)"))
-        wall, mb, _ = _run("--store", str(store), "cohort")
-        rows.append((f"archcue cohort STORE, {n:,} runners", f"{wall:.1f} s, {mb:.0f} MB peak",
+        wall, mb, out = _run("--store", str(store), "cohort")
+        rows.append((f"archcue cohort STORE, {n:,} runners", f"{wall:.1f} s ({_cpu(out)}), {mb:.0f} MB peak",
                      "the store's sessions decoded 50 runners at a time into DuckDB; verdicts cached"))
         datasets[n] = ds
     return rows, datasets
