@@ -49,7 +49,9 @@ check: $(STAMP)
 	$(PY) -m hardware.deploy --build-only --board $(BOARD) --out build/check/$(BOARD)
 	$(BIN)/pyright --project pyrightconfig.json
 
+# requirements-bench.txt: Spark for the cohort's distributed run (a large download, bench only)
 bench: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-bench.txt -c constraints.txt
 	$(PY) -m tests.bench
 
 hardware: $(STAMP)

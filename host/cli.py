@@ -348,6 +348,11 @@ def _run_notes(store: Store, a: Analysis) -> dict[str, Note]:
 def cmd_export(args: argparse.Namespace) -> int:
     from host.reports.export import export_csv
 
+    if args.format == "parquet":
+        return cmd_export_parquet(args)
+    if args.runner is None or args.csv is None:
+        raise UserError("usage: archcue export RUNNER --csv DIR (one runner), or archcue export --format parquet DIR "
+                        "(every runner)")
     store, sessions = _runner_sessions(args)
     sessions, _ = _select(args, sessions)
     history = store.note_history([row.id for row, _ in sessions])
@@ -357,6 +362,137 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserError(f"--csv {args.csv}: cannot write ({e.strerror or e}); no half-written file left") from None
     print(f"wrote {steps_path}, {sessions_path}, notes.csv and README.txt (units) in {Path(args.csv)}")
     return 0
+
+
+# ------------------------------------------------------------------ many runners: squad, dataset, cohort
+
+
+def _write_out(path: str, out: str) -> None:
+    from host.reports.export import write_atomic
+
+    try:
+        write_atomic(Path(path), lambda f: f.write(out))
+    except OSError as e:
+        raise UserError(f"--out {path}: cannot write ({e.strerror or e}); nothing was written") from None
+
+
+def _note(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def cmd_squad(args: argparse.Namespace) -> int:
+    from host.squad import view
+    from host.squad.summaries import all_summaries
+
+    fmt = _report_format(args)
+    if not args.weeks > 0:
+        raise UserError(f"--weeks {args.weeks:g}: give a number of weeks above 0")
+    store = _store(args)
+    today = date.today()
+    rows = view.squad_rows(all_summaries(store, note=_note), store.sessions(), store.notes(), today, args.weeks)
+    out = {"text": view.text, "json": view.to_json, "html": view.to_html}[fmt](rows, today)
+    if args.out:
+        _write_out(args.out, out)
+        print(f"{len(rows)} runners: squad written to {Path(args.out).resolve()}")
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def cmd_export_parquet(args: argparse.Namespace) -> int:
+    from host.reports.export_parquet import export_dataset
+
+    if args.runner is None or args.csv or args.since or args.session:
+        raise UserError("usage: archcue export --format parquet DIR [--pseudonymize [--key FILE]]: every runner, "
+                        "every session (a lab filters in its own queries)")
+    if args.key and not args.pseudonymize:
+        raise UserError("--key is the pseudonym key: give it with --pseudonymize")
+    folder = Path(args.runner)
+    try:
+        r = export_dataset(_store(args), folder, args.pseudonymize, args.key, note=_note)
+    except OSError as e:
+        raise UserError(f"{folder}: cannot write ({e.strerror or e}); every file is whole, the next export "
+                        "completes it") from None
+    print(f"{folder}: {r.sessions} session(s) added ({r.steps:,} steps), {r.runners} runner(s) written, "
+          f"{r.unchanged} unchanged" + (f", {r.removed} moved between runners" if r.removed else ""))
+    if r.key:
+        print(f"runners, sessions and devices pseudonymized with the key in {r.key}: keep it private, and keep it "
+              "for the next export (the same key gives the same pseudonyms)")
+    return 0
+
+
+def _parquet_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                   help="csv (default): one runner, --csv DIR; parquet: every runner as a dataset in DIR that DuckDB, "
+                        "Polars, PyArrow and Spark read (exporting again adds only what is new)")
+    p.add_argument("--pseudonymize", action="store_true",
+                   help="parquet: runners, sessions and devices as keyed hashes; no file names, no drill in your "
+                        "own words")
+    p.add_argument("--key", type=Path, metavar="FILE",
+                   help="the pseudonym key (default: beside the store, STORE.pseudonym-key, made on first use)")
+
+
+def cmd_cohort(args: argparse.Namespace) -> int:
+    import json
+
+    from host.squad import cohort
+
+    fmt = _report_format(args)
+    if fmt == "html":
+        raise UserError("archcue cohort writes text (.txt) or JSON (.json)")
+    path = Path(args.source) if args.source else args.store
+    if args.engine == "spark":
+        if not path.is_dir():
+            raise UserError(f"--engine spark reads a dataset folder (archcue export --format parquet DIR), not {path}")
+        c = cohort.on_dataset_spark(path, _spark())
+    else:
+        c = cohort.open_source(path, note=_note)
+    out = cohort.text(c) if fmt == "text" else json.dumps(cohort.to_json(c), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        _write_out(args.out, out)
+        print(f"cohort of {c.runners} runners written to {Path(args.out).resolve()}")
+    else:
+        sys.stdout.write(out)
+    return 0
+
+
+def _spark():
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UserError("--engine spark needs pyspark (pip install -r requirements-bench.txt) and Java 17") from None
+    return (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[*]")).appName("archcue cohort")
+            .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").getOrCreate())
+
+
+def _add_squad_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("squad", help="every runner on one page, the ones who need the coach first",
+                       description="One row per runner: the verdict of their report (all runs pooled) and the "
+                                   "latest run's date, runs and minutes, curling's effect, the knee-pain trend "
+                                   "from your notes, and what is due (pain rising, stop the cue, a second run, "
+                                   "a retest, not seen for a while), most pressing first. Verdicts are cached "
+                                   "beside the store (STORE.verdicts.sqlite), so only runners with new sessions "
+                                   "are analysed again.")
+    p.add_argument("--format", choices=("text", "json", "html"),
+                   help="default: from --out's extension (.txt, .json, .html), else text")
+    p.add_argument("--out", help="write to this file instead of the terminal (written whole or not at all)")
+    p.add_argument("--weeks", type=float, default=6, metavar="N",
+                   help="flag runners whose latest run is N weeks old or more (default %(default)g)")
+    p.set_defaults(func=cmd_squad)
+    p = sub.add_parser("cohort", help="across runners: verdict counts, pooled effects, share of responders",
+                       description="For a club or a lab: how many runners get each verdict; the pooled effect of "
+                                   "the buzz and of curling across runners (random effects: the mean, the spread "
+                                   "between runners and the range a new runner's effect likely falls in); and the "
+                                   "share of runners for whom curling cuts collapses by the margin or more, with "
+                                   "its interval. Landings are summed in SQL (DuckDB, embedded) per runner and block, "
+                                   "never loaded all at once.")
+    p.add_argument("source", nargs="?", metavar="STORE|DATASET",
+                   help="a store file or a folder from `archcue export --format parquet` (default: the store)")
+    p.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                   help="duckdb (default, embedded) or spark (a dataset folder; $SPARK_MASTER, default local[*])")
+    p.add_argument("--format", choices=("text", "json"), help="default: from --out's extension, else text")
+    p.add_argument("--out", help="write to this file instead of the terminal")
+    p.set_defaults(func=cmd_cohort)
 
 
 def _selection_options(p: argparse.ArgumentParser) -> None:
@@ -480,11 +616,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="also list the short sessions left out (leftovers: too "
                                                       "short to hold a block, or no running); they never count")
     p.set_defaults(func=cmd_report)
-    p = sub.add_parser("export", help="a runner's steps and sessions as CSV")
-    p.add_argument("runner")
-    p.add_argument("--csv", required=True, metavar="DIR", help="folder for steps.csv, sessions.csv and README.txt")
+    p = sub.add_parser("export", help="a runner's steps and sessions as CSV, or the whole store as a Parquet dataset",
+                       epilog="examples: archcue export ana --csv ana/\n"
+                              "          archcue export --format parquet squad/ [--pseudonymize]",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("runner", nargs="?", metavar="RUNNER|DIR", help="the runner (CSV), or the dataset folder (parquet)")
+    p.add_argument("--csv", metavar="DIR", help="folder for steps.csv, sessions.csv and README.txt")
     _selection_options(p)
+    _parquet_options(p)
     p.set_defaults(func=cmd_export)
+    _add_squad_commands(sub)
     return parser
 
 

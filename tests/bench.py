@@ -25,6 +25,7 @@ from tests.bench_import import rows as import_bar
 from tests.bench_live import live
 from tests.bench_robustness import robustness
 from tests.bench_sessions import sessions_listing
+from tests.bench_squad import squad_bench
 
 BUILD = ROOT / "build" / "bench"
 
@@ -198,6 +199,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("robustness", robustness),
     ("archcue import (foreign runs)", import_bar),
     ("sessions listing", sessions_listing),
+    ("squad, dataset and cohort", squad_bench),
     ("live view", live),
 ]
 

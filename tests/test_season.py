@@ -17,7 +17,7 @@ import pytest
 
 from host.cli import main as archcue
 from host.reports.figures import block_bars
-from host.reports.report import Table, _text_table
+from host.reports.report import Table, text_table
 from host.store.db import FOLDED, SCHEMA_VERSION, Store
 from host.store.records import decode, parse_session
 from host.text import width
@@ -266,5 +266,5 @@ def test_wide_names_keep_the_columns_aligned(tmp_path: Path, capsys: pytest.Capt
     runners = _out(db, capsys, "runners").splitlines()[1:]
     assert len({width(line) for line in runners}) == 1, runners
     rows = [["李娜のドリル", "22"], ["toe-curl", "11"], ["🏃 run", "33"]]
-    table = _text_table(Table(["drill", "runs"], rows))
+    table = text_table(Table(["drill", "runs"], rows))
     assert len({width(line) for line in table[1:]}) == 1, table  # the second column starts at one column

@@ -22,8 +22,9 @@ from host.files import kind
 from host.store.notes import NOTE_COLUMNS, standing
 from host.store.records import flag
 
-# (column, record field, scale to the unit, decimals, meaning)
-_FIELDS = (
+# (column, record field, scale to the unit, decimals, meaning): the step columns of both exports, CSV and
+# Parquet (host/reports/export_parquet.py)
+FIELDS = (
     ("ic_ms", "ic_ms", 1, 0, "initial contact, ms since the session started"),
     ("stance_ms", "stance_ms", 1, 0, "initial contact to toe-off, ms"),
     ("peak_load_n", "peak_total", 1, 0, "peak summed load over the stance, newtons"),
@@ -38,8 +39,9 @@ _FIELDS = (
     ("fault_channels_mask", "faults", 1, 0, "bit i set: channel i (heel, arch, met1, met5, hallux, toes) "
                                             "flagged faulty during this step"),
 )
+TO_MS = "toe-off, ms since the session started (ic_ms + stance_ms)"
 STEP_COLUMNS = (
-    ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in _FIELDS[1:]) + record.FLAG_NAMES + record.STEP_NAMES
+    ("session", "foot", "ic_ms", "to_ms") + tuple(c for c, *_ in FIELDS[1:]) + record.FLAG_NAMES + record.STEP_NAMES
 )
 SESSION_COLUMNS = ("session", "runner", "device", "foot", "started_at", "steps", "recovered", "sealed",
                    "pain_during", "pain_after", "knee", "drill")
@@ -47,7 +49,7 @@ README = """archcue export for runner {runner}
 
 steps.csv: one row per landing detected by the insole.
   session, foot           the session id and the foot the insole was on
-  to_ms                   toe-off, ms since the session started (ic_ms + stance_ms)
+  to_ms                   {to_ms}
 {fields}
   {flags}  0/1 flags set by the insole (collapse: the arch took clearly more of the
                           load than this runner's usual; calibrated: the usual is learnt, flags
@@ -126,9 +128,10 @@ def write_atomic(path: Path, write: Callable[[io.TextIOBase], None]) -> None:
         raise
 
 
-def _step_table(steps: np.ndarray) -> list[np.ndarray]:
+def step_table(steps: np.ndarray) -> list[np.ndarray]:
+    """The columns of STEP_COLUMNS after session and foot, in their units (flags as 0/1 int8)."""
     cols = [steps["ic_ms"].astype(np.int64), steps["ic_ms"].astype(np.int64) + steps["stance_ms"]]
-    for _, name, scale, decimals, _ in _FIELDS[1:]:
+    for _, name, scale, decimals, _ in FIELDS[1:]:
         v = steps[name].astype(np.float64) * scale
         cols.append(np.round(v, decimals) if decimals else v.astype(np.int64))
     cols += [flag(steps, name).astype(np.int8) for name in record.FLAG_NAMES + record.STEP_NAMES]
@@ -152,7 +155,7 @@ def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: P
         w.writerow(STEP_COLUMNS)
         for row, steps in sessions:
             head = [safe_cell(str(row.id)), safe_cell(str(row.foot))]
-            for values in zip(*(c.tolist() for c in _step_table(steps))):
+            for values in zip(*(c.tolist() for c in step_table(steps))):
                 w.writerow(head + list(values))
 
     def sessions_csv(f: io.TextIOBase) -> None:
@@ -169,12 +172,12 @@ def export_csv(runner: str, sessions: list[tuple[object, np.ndarray]], folder: P
         w.writerow(NOTE_COLUMNS)
         w.writerows(_note_cells(r) for r in note_rows)
 
-    fields = "\n".join(f"  {c:<24}{meaning}" for c, _, _, _, meaning in _FIELDS)
+    fields = "\n".join(f"  {c:<24}{meaning}" for c, _, _, _, meaning in FIELDS)
     for name in (steps_path, sessions_path, folder / "notes.csv", folder / "README.txt"):
         regular_target(name)  # all refused before any is written
     write_atomic(steps_path, steps_csv)
     write_atomic(sessions_path, sessions_csv)
     write_atomic(folder / "notes.csv", notes_csv)
     write_atomic(folder / "README.txt", lambda f: f.write(README.format(
-        runner=runner, fields=fields, flags=", ".join(record.FLAG_NAMES + record.STEP_NAMES))))
+        runner=runner, to_ms=TO_MS, fields=fields, flags=", ".join(record.FLAG_NAMES + record.STEP_NAMES))))
     return steps_path, sessions_path

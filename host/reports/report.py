@@ -626,13 +626,13 @@ def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str
         elif kind == "list":
             lines += [f"  * {x}" for x in body]  # type: ignore[union-attr]
         elif kind == "table":
-            lines += _text_table(body)  # type: ignore[arg-type]
+            lines += text_table(body)  # type: ignore[arg-type]
         elif kind == "defs":
             lines += ["What the measures mean:"] + [f"  {t}: {d}" for t, d in body]  # type: ignore[union-attr]
     return shown_text("\n".join(lines).rstrip()) + "\n"  # a header's strings never reach a terminal raw
 
 
-def _text_table(t: Table) -> list[str]:
+def text_table(t: Table) -> list[str]:
     """Columns padded to the cells' width on a terminal (a CJK character or an emoji takes two)."""
     cells = [[shown(c) for c in row] for row in [t.head] + t.rows]
     widths = [max(width(r[i]) for r in cells) for i in range(len(t.head))]
@@ -671,7 +671,7 @@ def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
 
 # ----------------------------------------------------------------------------------------- HTML
 
-_CSS = """body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222}
+CSS = """body{font-family:system-ui,sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.6rem}.verdict{font-size:1.25rem;padding:.8rem 1rem;
 border-radius:.4rem;background:#eef}.stabilizes{background:#d8f3dc}.destabilizes{background:#ffd6d6}
 .insufficient_data,.inconclusive{background:#eee}.no_clear_effect{background:#fff3c4}
@@ -690,7 +690,7 @@ def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = ""
 
     e = escaped_html
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
-             f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"]
+             f"<style>{CSS}</style><script>{_SCRIPT}</script></head><body>"]
     for kind, body in document(a, today, scope, notes, all_sessions):
         if kind == "h1":
             parts.append(f"<h1>{e(str(body))}</h1>")

@@ -524,3 +524,17 @@ def asymmetry(s: Steps, rng: np.random.Generator, reps: int = SESSION_BOOTSTRAP)
                      int(point[0]), int(point[2]), k, len(np.unique(uniq // _SESSION_KEY)))
 
 
+
+
+CLUSTER_STATS = _STATS  # the per-cluster sums compare_clusters takes, in this order
+
+
+def compare_clusters(ca: np.ndarray, runs_a: np.ndarray, cb: np.ndarray, runs_b: np.ndarray, basis: str,
+                     rng: np.random.Generator, reps: int = BOOTSTRAP) -> Comparison:
+    """compare() from sums already taken per cluster (rows of CLUSTER_STATS; runs_a / runs_b:
+    each cluster's run, the bootstrap's strata): for callers that summed the clusters
+    elsewhere (the cohort, in SQL). Clusters in the order of their keys and a generator seeded
+    as analyse() seeds it give the report's very intervals. Loading-rate and sway ratios need
+    the steps: nan here."""
+    (_, ra, _, pa), (_, rb, _, pb) = resample(ca, runs_a, rng, reps), resample(cb, runs_b, rng, reps)
+    return _from_sums(basis, pa.sum(0), pb.sum(0), ra, rb, len(ca), len(cb))

@@ -68,7 +68,7 @@ def cv(n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
         return np.sqrt(var) / np.where(mean > 0, mean, np.nan)
 
 
-def _t(z: float, df: float) -> float:
+def t_quantile(z: float, df: float) -> float:
     """Student's t quantile from the normal one (Cornish-Fisher, 3 terms: within 0.2% of the
     table from 4 degrees of freedom; numpy has no t distribution and scipy is not needed)."""
     return (z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2)
@@ -82,7 +82,7 @@ def stretch(k_a: int, k_b: int, level: float) -> float:
     if k < 2:
         return math.inf
     z = Z95 if level == 0.95 else Z90
-    return _t(z, max(k_a + k_b - 2, 4)) / z * math.sqrt(k / (k - 1))
+    return t_quantile(z, max(k_a + k_b - 2, 4)) / z * math.sqrt(k / (k - 1))
 
 
 def interval(samples: np.ndarray, estimate: float, level: float = 0.95, widen: float = 1.0,
