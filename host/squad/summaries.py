@@ -61,10 +61,10 @@ class Summary:
     basis: str  # blocks | engagement | none
     sessions: int
     runs: int
-    minutes: float  # running time: each run counted once (its longest insole)
+    minutes: float  # running time: each run counted once (a minute of both feet once)
     steps: int
     judged: int
-    first_run: str | None  # started_at of the first and latest dated session
+    first_run: str | None  # started_at of the first and latest dated run
     latest_run: str | None
     undated: int
     buzz: Interval | None  # the buzz's effect, 95% (blocks only)
@@ -89,23 +89,21 @@ class Summary:
 
 
 def summarise(a: Analysis) -> Summary:
-    rows = a.sessions
-    dated = sorted(r.started_at for r in rows if r.started_at)
-    runs: dict[str, float] = {}
-    for r in rows:
-        runs[r.run] = max(runs.get(r.run, 0.0), r.minutes)
+    """A runner's verdict in a few numbers: its runs (both insoles of one run once; leftover
+    sessions are no run: host/store/runs.py), dated by the insole clock."""
+    dated = sorted(r.started_at for r in a.runs if r.started_at)
     blocks = a.basis == "blocks" and a.primary is not None
     c = a.primary
     return Summary(
-        runner=a.runner, verdict=a.verdict, basis=a.basis, sessions=len(rows), runs=len(runs),
-        minutes=float(sum(runs.values())), steps=a.steps_total, judged=a.steps_used,
+        runner=a.runner, verdict=a.verdict, basis=a.basis, sessions=sum(len(r.sessions) for r in a.runs),
+        runs=len(a.runs), minutes=float(a.minutes), steps=a.steps_total, judged=a.steps_used,
         first_run=dated[0] if dated else None, latest_run=dated[-1] if dated else None,
-        undated=len(rows) - len(dated),
+        undated=len(a.runs) - len(dated),
         buzz=c.collapse_ratio if blocks and c else None, curling=c.curling_ratio if c else None,
         as_treated=a.as_treated.collapse_ratio if a.as_treated else None,
         engaged_on=c.engaged_rate_a if blocks and c else None, engaged_off=c.engaged_rate_b if blocks and c else None,
         more_minutes=a.more.block_minutes if a.more else None, short=[s.what for s in a.shortfalls],
-        by_session={r.session: RunSummary(r.run, r.verdict, r.minutes, r.blocks_on, r.blocks_off) for r in rows})
+        by_session={r.session: RunSummary(r.run, r.verdict, r.minutes, r.blocks_on, r.blocks_off) for r in a.sessions})
 
 
 def summary_of(runner: str, sessions: list[tuple[SessionRow, np.ndarray]], rule: Rule = Rule(),
