@@ -389,7 +389,7 @@ def cmd_squad(args: argparse.Namespace) -> int:
         raise UserError(f"--weeks {args.weeks:g}: give a number of weeks above 0")
     store = _store(args)
     today = date.today()
-    rows = view.squad_rows(all_summaries(store, note=_note), store.sessions(), store.notes(), today, args.weeks)
+    rows = view.squad_rows(all_summaries(store, note=_note), store.sessions(), store.run_notes(), today, args.weeks)
     out = {"text": view.text, "json": view.to_json, "html": view.to_html}[fmt](rows, today)
     if args.out:
         _write_out(args.out, out)

@@ -4,6 +4,7 @@ responders the share's interval covers the truth and the pooled effects' interva
 squad's mean effect (more squads: tests/bench_squad.py)."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -42,7 +43,9 @@ def test_intervals_cover_the_truth(squad: tuple[Path, Path, list]) -> None:
 def test_store_and_dataset_agree(squad: tuple[Path, Path, list]) -> None:
     store, ds, _ = squad
     a, b = cohort.on_dataset(ds), cohort.on_store(Store(store, create=False), chunk=5)
-    assert (a.verdicts, a.judged, a.buzz, a.curling, a.share) == (b.verdicts, b.judged, b.buzz, b.curling, b.share)
+    assert (a.verdicts, a.judged) == (b.verdicts, b.judged)
+    for x, y in ((a.buzz, b.buzz), (a.curling, b.curling), (a.share, b.share)):  # sums in another order: last digits
+        assert dataclasses.astuple(x) == pytest.approx(dataclasses.astuple(y), rel=1e-12, abs=1e-15)
 
 
 def test_each_runner_as_its_report(squad: tuple[Path, Path, list]) -> None:

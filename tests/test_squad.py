@@ -46,7 +46,7 @@ def squad(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _rows(path: Path) -> list[view.Row]:
     store = Store(path, create=False)
-    return view.squad_rows(summaries.all_summaries(store), store.sessions(), store.notes(), TODAY)
+    return view.squad_rows(summaries.all_summaries(store), store.sessions(), store.run_notes(), TODAY)
 
 
 def test_most_pressing_first(squad: Path) -> None:

@@ -29,7 +29,7 @@ from datetime import date, datetime
 from host.reports.report import CSS, SHORT, Table, effect_words, text_table
 from host.squad.summaries import Summary
 from host.store.db import SessionRow
-from host.store.notes import Note, runs
+from host.store.notes import Note
 from host.text import shown
 
 RETEST_WEEKS = 4  # the report's "retest in 4 to 6 weeks" after a runner steadies
@@ -75,19 +75,18 @@ def _weeks(since: str | None, today: date) -> float | None:
 
 
 def pain_trend(notes: list[Note], started: dict[str, str | None]) -> Pain | None:
-    """The knee-pain trend over the noted runs (the two insoles of one run noted together count
-    once), in run order: pain after the run where the last two noted runs both have it, else
-    pain during."""
-    noted = sorted(runs(notes), key=lambda run: (min(started.get(n.session) or n.at for n in run), run[0].entry))
+    """The knee-pain trend over the noted runs (one note per run: Store.run_notes), in run
+    order: pain after the run where the last two noted runs both have it, else pain during."""
+    noted = sorted(notes, key=lambda n: (started.get(n.session) or n.at, n.entry))
     for when in ("after", "during"):
-        scores = [getattr(run[0], f"pain_{when}") for run in noted]
+        scores = [getattr(n, f"pain_{when}") for n in noted]
         scores = [s for s in scores if s is not None]
         if len(scores) >= 2:
             a, b = scores[-2], scores[-1]
             trend = "rising" if b - a >= PAIN_STEP else "easing" if a - b >= PAIN_STEP else "steady"
             return Pain(trend, when, a, b)
     for when in ("after", "during"):
-        scores = [s for run in noted if (s := getattr(run[0], f"pain_{when}")) is not None]
+        scores = [s for n in noted if (s := getattr(n, f"pain_{when}")) is not None]
         if scores:
             return Pain("one_run", when, scores[-1], scores[-1])
     return None

@@ -464,6 +464,12 @@ class Store:
         (session -> its run's first session), each run's."""
         return standing(self.note_history(session_ids), run_of)
 
+    def run_notes(self) -> dict[str, Note]:
+        """Every run's note as it stands (a note on either insole's session is the run's), by the
+        run's first session."""
+        run_of = {row.id: run[0].id for run in self.runs() for row in run}
+        return self.notes(list(run_of), run_of)
+
     def note_history(self, session_ids: list[str] | None = None) -> list[tuple]:
         """Every note as written, oldest first: rows of host.store.notes.NOTE_COLUMNS."""
         sql = "SELECT session_id, entry, at, pain_during, pain_after, knee, drill FROM notes ORDER BY rowid"
