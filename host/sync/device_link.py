@@ -98,13 +98,12 @@ def open_serial(port: str) -> serial.Serial:
         raise _cannot_open(port, e) from None
 
 
-def open_quietly(line: serial.Serial) -> None:
+def open_quietly(line: serial.Serial, windows: bool = os.name == "nt") -> None:
     """Open without pulling the classic board's auto-reset: its EN goes low while RTS is
     asserted and DTR is not, so that state never occurs (mpremote's transport_serial.py).
     Linux and macOS raise DTR and RTS together on open, and pyserial then sets DTR before
     RTS, both kept high; Windows drivers (CP210x) may raise them at different times: both
     low through the open, then DTR before RTS."""
-    windows = os.name == "nt"
     line.dtr = not windows  # applied by open(), DTR first
     line.rts = not windows
     line.open()

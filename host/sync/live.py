@@ -8,7 +8,6 @@ insole goes on recording, its session untouched."""
 from __future__ import annotations
 
 import contextlib
-
 import json
 import time
 from collections import deque
