@@ -100,9 +100,9 @@ def _read_cause(path):
     try:
         with open(path) as f:
             _RESET_CAUSE[0] = f.read() or "power-on"
-        _host["cause"] = open(path, "w")
     except OSError:
-        _host["cause"] = open(path, "w")
+        pass  # no file yet: power-on
+    _host["cause"] = open(path, "w")
 
 
 def reset_cause():
