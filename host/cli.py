@@ -39,12 +39,15 @@ def cmd_pull(args: argparse.Namespace) -> int:
     print(f"pulling from {port} into {args.store} ...", file=sys.stderr)
     r = pull(_store(args, create=True), port, clear=args.clear, runner=args.runner, foot=args.foot,
              config_file=config_file, restart=not args.no_restart, clear_damaged=args.clear_damaged)
+    _print_insole_state(r)
     if r.stopped_run:
         print(f"the insole was recording: run stopped and saved, {plural(r.stopped_run[1], 'step')} "
               f"(session {shown(r.stopped_run[0])})")
     clearing = args.clear or args.clear_damaged
+    battery = f", battery {r.battery_mv / 1000:.2f} V" if isinstance(r.battery_mv, int) else ""
     print(f"insole {shown(r.device)}: {plural(r.on_device, 'session')} on the insole, {len(r.imported)} imported, "
-          f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if clearing else ""))
+          f"{r.already} already in the store" + (f", {r.cleared} cleared from the insole" if clearing else "")
+          + battery)
     for sid, runner in r.placed:
         print(f"  {shown(sid)} -> {shown(runner)}")
     if r.imported:
@@ -64,6 +67,17 @@ def cmd_pull(args: argparse.Namespace) -> int:
               + "; the sessions verified in the store make room as it restarts")
     _print_leftovers(r)
     return 1 if r.not_cleared else 0
+
+
+def _print_insole_state(r: PullReport) -> None:
+    """What the handshake told: firmware to update, and a reset the coach should know of."""
+    if r.firmware.version is None:
+        print("the insole's firmware predates the version handshake (it writes session format 1): "
+              "update it with `make deploy PORT=...`")
+    if r.firmware.reset_by_port:
+        print("the insole restarted when the port opened (its run was cut; the steps before are in the session)")
+    elif r.firmware.reset_cause == "watchdog":
+        print("the insole was reset by its watchdog")
 
 
 def _print_leftovers(r: PullReport) -> None:
@@ -500,8 +514,19 @@ def _selection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--session", action="append", metavar="ID", help="only this session (repeat for more)")
 
 
+def version_line() -> str:
+    """The host's release (pyproject's) and the insole formats it reads, as --version prints it."""
+    from importlib.metadata import version
+
+    from firmware.core import record, sessionlog
+
+    return (f"archcue {version('archcue')} (reads session format up to {sessionlog.FORMAT_VERSION}, "
+            f"step records up to version {record.RECORD_VERSION})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="archcue", description=__doc__)
+    parser.add_argument("--version", action="version", version=version_line())
     parser.add_argument("--store", type=Path, default=Path(os.environ.get("ARCHCUE_STORE", DEFAULT_STORE)),
                         help="SQLite store (default $ARCHCUE_STORE or %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

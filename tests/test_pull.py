@@ -358,3 +358,18 @@ def test_a_host_that_dies_mid_pull_leaves_the_insole_recording_again(tmp_path: P
         assert not mark.exists()
     finally:
         v.stop()
+
+
+def test_a_pull_ends_with_a_hard_restart_and_the_insole_records_again(insole: Virtual, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """sync.restart() ends the pull (issue 26): the firmware process exits, the bridge boots it
+    afresh as a board's reset does, and the next run is recorded."""
+    before = insole.firmware_pid()
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "pull", "--port", insole.port]) == 0
+    assert "battery 3.90 V" in capsys.readouterr().out
+    device = str(insole.dir / "device")
+    wait_for(lambda: len(sessionlog.session_ids(device)) == 2 and insole.firmware_pid() != before)
+    wait_for(lambda: os.path.getsize(sessionlog.path(device, SID + "2")) > 500)  # it records steps
+    # seconds after that restart: a hard reset (the virtual insole's pty has no DTR/RTS to reset it by)
+    assert archcue(["--store", str(tmp_path / "s.sqlite"), "pull", "--port", insole.port, "--no-restart"]) == 0
+    assert "restarted when the port opened" not in capsys.readouterr().out

@@ -38,6 +38,7 @@ def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=
     ("typical" | "worst", stall log path). control: None, or the wearer's file."""
     _host["frames"] = open(frames_path, "rb")
     _host["haptics"] = open(haptics_path, "a")
+    _read_cause(haptics_path.rsplit("/", 1)[0] + "/reset_cause")  # beside it, on the host
     _host["speed"] = speed
     _host["interactive"] = interactive
     _host["button_held"] = button_held
@@ -80,15 +81,32 @@ def watch_pull(seconds):
 
 
 def restart():
-    """As the board's hard reset: the process ends, and the bridge boots the firmware afresh."""
+    """As the board's hard reset: the process ends, and the bridge boots the firmware afresh,
+    which then reports "hard" (attach())."""
+    cause = _host.get("cause")
+    if cause:
+        cause.write("hard")
+        cause.close()
     sys.exit()
 
 
 _BOOT_MS = time.ticks_ms()
+_RESET_CAUSE = ["power-on"]  # the bridge starts a fresh process for every boot; attach() reads why
+
+
+def _read_cause(path):
+    """Why this boot (what the last process's restart() left; nothing: power-on), and the file
+    opened afresh for this process's own restart()."""
+    try:
+        with open(path) as f:
+            _RESET_CAUSE[0] = f.read() or "power-on"
+    except OSError:
+        pass  # no file yet: power-on
+    _host["cause"] = open(path, "w")
 
 
 def reset_cause():
-    return "power-on"  # the bridge starts a fresh process for every boot
+    return _RESET_CAUSE[0]
 
 
 def uptime_ms():

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import errno
 import io
 import json
 import os
 import re
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import serial
@@ -15,6 +17,7 @@ from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 from serial.tools import list_ports
 
+from firmware.core import record, sessionlog
 from host.command import UserError
 from host.sync.port_lock import PortBusy, PortLock
 
@@ -29,10 +32,16 @@ KNOWN_USB = {
     (0x303A, 0x4001): "Espressif native USB (MicroPython)",
 }
 BAUD = 115200
+PORT_RESET_MS = 10_000  # a power-on this recent when a pull opens the port: the opening reset the board
+UPDATE_HOST = "update archcue (pip install -U / git pull, then make setup)"
 
 
 class LinkError(UserError):
     pass
+
+
+class InsoleError(LinkError):
+    """The insole ran the call and raised: its traceback's last line is in the message."""
 
 
 class LinkLost(LinkError):
@@ -78,12 +87,40 @@ def _ports_found() -> str:
 
 
 def open_serial(port: str) -> serial.Serial:
-    """The port as a plain serial line (archcue live: no REPL, the run goes on). Opened as
-    mpremote opens it (exclusive: flock on the device), so a board is not reset by it."""
+    """The port as a plain serial line (archcue live: no REPL, the run goes on). Opened
+    exclusive (flock on the device, as mpremote does) and without resetting the board."""
     try:
-        return serial.Serial(port, baudrate=BAUD, timeout=0.2, write_timeout=2, exclusive=True)
+        line = serial.serial_for_url(port, do_not_open=True, baudrate=BAUD, timeout=0.2, write_timeout=2,
+                                     exclusive=True)
+        open_quietly(line)
+        return line
     except serial.SerialException as e:
         raise _cannot_open(port, e) from None
+
+
+def open_quietly(line: serial.Serial, windows: bool = os.name == "nt") -> None:
+    """Open without pulling the classic board's auto-reset: its EN goes low while RTS is
+    asserted and DTR is not, so that state never occurs (mpremote's transport_serial.py).
+    Linux and macOS raise DTR and RTS together on open, and pyserial then sets DTR before
+    RTS, both kept high; Windows drivers (CP210x) may raise them at different times: both
+    low through the open, then DTR before RTS."""
+    line.dtr = not windows  # applied by open(), DTR first
+    line.rts = not windows
+    line.open()
+    if windows:
+        line.dtr = True
+        line.rts = True
+
+
+def close_quietly(line: serial.Serial) -> None:
+    """Close as mpremote does: RTS low before DTR (never DTR low with RTS high), then close."""
+    try:
+        line.rts = False
+        line.dtr = False
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOTTY):  # a pty (the virtual insole) has no modem lines
+            raise
+    line.close()
 
 
 def _cannot_open(port: str, e: Exception) -> UserError:
@@ -96,6 +133,39 @@ def _cannot_open(port: str, e: Exception) -> UserError:
 
 
 _RUN_ENDED = re.compile(r"run ended \(interrupted\): (\d+) steps\b.*?session (\S+?);")  # firmware/app.py's log
+
+
+@dataclass(frozen=True)
+class Firmware:
+    """What sync.version() said (firmware/sync.py); version None: firmware from before it."""
+    version: str | None = None
+    reset_cause: str | None = None
+    uptime_ms: int | None = None
+
+    @property
+    def reset_by_port(self) -> bool:
+        """Started from power-on moments before the pull: the port's DTR/RTS reset it."""
+        return self.reset_cause == "power-on" and (self.uptime_ms or 0) < PORT_RESET_MS
+
+
+def check_versions(answer: dict) -> Firmware:
+    """The handshake's answer, refused (one line, nothing copied) when the insole writes a
+    session format or step record this archcue cannot read."""
+    fmt, rec = answer.get("format"), answer.get("record")
+    if type(fmt) is not int or not 1 <= fmt <= sessionlog.FORMAT_VERSION:
+        raise LinkError(f"the insole writes session format {fmt}; this archcue reads up to "
+                        f"{sessionlog.FORMAT_VERSION}: {UPDATE_HOST}")
+    if type(rec) is not int or not 1 <= rec <= record.RECORD_VERSION:
+        raise LinkError(f"the insole writes step record version {rec}; this archcue reads up to "
+                        f"{record.RECORD_VERSION}: {UPDATE_HOST}")
+    uptime = answer.get("uptime_ms")
+    return Firmware(str(answer.get("firmware")), str(answer.get("reset_cause")),
+                    uptime if type(uptime) is int else None)
+
+
+# a firmware end of pull: sync.restart() (a hard reset), or machine.reset() where sync has none
+_RESTART = ("import sync\nif hasattr(sync, 'restart'):\n sync.restart()\n"
+            "import machine\nmachine.reset()\n")
 
 
 class Insole:
@@ -118,11 +188,30 @@ class Insole:
             raise _cannot_open(self.port, e) from None
         self._enter_raw_repl()
         try:
+            self.firmware = self._handshake()
             self.info = self.call_json("info()")
-        except LinkError:
+        except LinkError as e:
+            if not isinstance(e, LinkLost):
+                self.restart()  # refused: the insole goes back to recording, nothing copied
             self.close()
-            raise LinkError(f"{self.port}: a MicroPython board, but not running archcue firmware "
-                            "(no sync module); deploy it with `make deploy PORT=...`") from None
+            raise
+
+    def _handshake(self) -> Firmware:
+        try:
+            answer = self.call_json("version()")
+        except InsoleError as e:
+            if "ImportError" in str(e):
+                raise LinkError(f"{self.port}: a MicroPython board, but not running archcue firmware "
+                                "(no sync module); deploy it with `make deploy PORT=...`") from None
+            if "AttributeError" in str(e) or "NameError" in str(e):
+                return Firmware()  # before the handshake: it writes format 1
+            raise
+        if not isinstance(answer, dict):
+            raise LinkError(f"{self.port}: unexpected answer to version(): {answer!r:.200}")
+        try:
+            return check_versions(answer)
+        except LinkError as e:
+            raise LinkError(f"{self.port}: {e}") from None
 
     def _interrupt(self) -> None:
         """Ctrl-C, and read what the firmware says as it stops up to the REPL prompt: a run
@@ -158,7 +247,7 @@ class Insole:
         except (TransportError, OSError) as e:
             raise link_lost(self.port, e) from None
         if err:
-            raise LinkError(f"{self.port}: the insole reported an error: {err.decode(errors='replace').strip()}")
+            raise InsoleError(f"{self.port}: the insole reported an error: {err.decode(errors='replace').strip()}")
         return out
 
     def call_json(self, expr: str) -> object:
@@ -184,17 +273,17 @@ class Insole:
             raise LinkError(f"{self.port}: garbled data for {sid} at {offset}") from None
 
     def restart(self) -> None:
-        """Soft reset: the firmware boots and starts a new run."""
+        """A hard reset, not waited for (the board is gone at once): the firmware boots afresh
+        and records. Not the soft reset (Ctrl-D), which left the watchdog armed with only
+        boot.py's timer feeding it (issue 26)."""
         try:
-            self.t.exit_raw_repl()
-            self.t.serial.write(b"\x04")
+            self.t.exec_raw_no_follow(_RESTART)
         except (OSError, TransportError):
             pass
 
     def close(self) -> None:
         try:
-            self.t.close()
+            self.t.close()  # mpremote's: RTS low, then DTR, then close (close_quietly)
         except (OSError, TransportError):
             pass
         self.lock.release()
-

@@ -7,6 +7,7 @@ redraws a terminal view with `rich` at every landing. Ctrl-C stops the stream on
 insole goes on recording, its session untouched."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import deque
@@ -23,7 +24,7 @@ from rich.text import Text
 from firmware.core import channels, record
 from firmware.core import live as wire
 from host.store.records import SATURATED, decode, flag
-from host.sync.device_link import LinkError, link_lost, open_serial
+from host.sync.device_link import LinkError, close_quietly, link_lost, open_serial
 from host.sync.port_lock import PortLock
 from host.text import plural, shown
 from host.verdict.analysis import judged, toe_judged
@@ -116,7 +117,8 @@ class LiveLink:
             self.serial.flush()
         except (serial.SerialException, OSError):
             pass
-        self.serial.close()
+        with contextlib.suppress(serial.SerialException, OSError):  # a cable pulled: the port is gone
+            close_quietly(self.serial)
         self.lock.release()
 
 

@@ -16,7 +16,7 @@ from host.insole_config import check_config
 from host.progress import Progress
 from host.store.db import Store
 from host.store.records import NewerFormat, SessionFileError, parse_session
-from host.sync.device_link import Insole, LinkError, LinkLost
+from host.sync.device_link import Firmware, Insole, LinkError, LinkLost
 from host.text import plural
 
 CHUNK = 4096  # bytes per read: large enough that the REPL round trip is small next to it
@@ -46,6 +46,8 @@ class PullReport:
     not_cleared: list[tuple[str, str]] = field(default_factory=list)  # a delete the insole refused: why
     flash_full: dict | None = None  # {"session", "steps"}: the insole stopped logging for lack of space
     config_errors: list[str] = field(default_factory=list)  # what the insole could not use of its config.json
+    firmware: Firmware = field(default_factory=Firmware)  # the handshake's answer (sync.version())
+    battery_mv: int | None = None  # the cell at the pull's start (firmware 0.2)
 
     @property
     def rate(self) -> float:
@@ -146,7 +148,8 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
     byte to `damaged/` beside the store, the damaged ones' valid records already stored."""
     insole = Insole(port)
     report = PullReport(device=insole.info["device"], port=port, stopped_run=insole.stopped_run,
-                        flash_full=insole.info.get("flash_full"), config_errors=insole.info.get("config_errors", []))
+                        flash_full=insole.info.get("flash_full"), config_errors=insole.info.get("config_errors", []),
+                        firmware=insole.firmware, battery_mv=insole.info.get("battery_mv"))
     progress: Progress | None = None
     try:
         cfg = _new_config(insole.info["config"], runner, foot, config_file)  # validated before any write
