@@ -20,6 +20,7 @@ Every recording runs with the firmware's default config (walking included: no ov
 from __future__ import annotations
 
 import csv
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,8 @@ from host.recording import Recording, to_frames
 from simulator.device import ROOT
 from simulator.scoring import match_steps
 
-REAL = ROOT.parent / "shared" / "data" / "real"
+# beside the repository; $ARCHCUE_REAL_DATA for a checkout elsewhere (a git worktree)
+REAL = Path(os.environ.get("ARCHCUE_REAL_DATA", ROOT.parent / "shared" / "data" / "real"))
 DEFAULT: dict = {}  # the firmware's default config, for every recording
 
 

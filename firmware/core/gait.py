@@ -35,10 +35,13 @@ LOADED = const(2)  # aborted stance (standing, too long): wait for unloading
 _PEAKS = const(8)  # recent peaks remembered for the adaptive thresholds
 _LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that reset the history
 _MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
-_WARM_FRAMES = const(64)  # frames before the first contact (the pipeline's zero settles meanwhile)
+WARM_FRAMES = const(64)  # frames before the first contact (the pipeline's zero settles meanwhile)
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
 _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
+_RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
+_QUIET_SWING = const(20)  # ... where the swing level is under 1/this of the contact threshold
+_BOUT_GAP_MS = const(1500)  # a stance that becomes standing this soon after a step is a walk's last landing
 # The detector's per-frame state, one array('i') that step() (viper) reads and writes as
 # machine words: an attribute costs a dictionary lookup even in machine code. Index STATE
 # is public: the pipeline reads the state every frame. Viper loads them zero-extended on a
@@ -49,7 +52,7 @@ _M = const(2)  # filtered total, this frame
 _PREV = const(3)  # ... the frame before
 STATE = const(4)
 _ON = const(5)  # contact threshold
-_LEVEL = const(6)  # mean filtered total of swing frames that are not a contact
+LEVEL = const(6)  # mean filtered total of swing frames that are not a contact (the pipeline reads it)
 _COUNT = const(7)  # consecutive frames beyond the active threshold
 _QUIET = const(8)  # last swing frame at or below the quiet level
 _CONTACT_OK = const(9)  # the refractory period's end: the earliest t_ms of a contact
@@ -64,7 +67,10 @@ _WARM = const(17)  # config, fixed: t_ms of the end of the warm-up
 _FLOOR = const(18)
 _REFRACT = const(19)
 _MAX_STANCE = const(20)
-_FIELDS = const(21)
+SHORT = const(21)  # stance: the load the pipeline's zeros hold that the channels no longer read
+_LEVEL_X = const(22)  # LEVEL << _LEVEL_FRAC: a running mean of whole 0.1 N steps would stick below 3.2 N
+_FIELDS = const(23)
+_LEVEL_FRAC = const(5)
 
 
 @micropython.viper
@@ -95,12 +101,18 @@ def step(state, total: int, t_ms: int) -> int:
         m2 = s[_M2]  # two frames back: the contact's slope over two frames is less noisy
         s[_M2] = prev
         on = s[_ON]
-        level = s[_LEVEL]
+        level = s[LEVEL]
         if t_ms < s[_WARM]:  # learn the swing level before the first contact
-            s[_LEVEL] = level + ((m - level) >> 3)
+            lx = s[_LEVEL_X]
+            lx += ((m << _LEVEL_FRAC) - lx) >> 3
+            s[_LEVEL_X] = lx
+            s[LEVEL] = lx >> _LEVEL_FRAC
             return NONE
         if m <= s[_FLOOR] + level * _OVER_SWING:  # the swing's own level (noise), not a contact
-            s[_LEVEL] = level + ((m - level) >> 5)
+            lx = s[_LEVEL_X]
+            lx += ((m << _LEVEL_FRAC) - lx) >> 5
+            s[_LEVEL_X] = lx
+            s[LEVEL] = lx >> _LEVEL_FRAC
             if m * 10 <= on:  # quiet frames sit below the noise cap
                 s[_QUIET] = t_ms
         if m > on and m > level * _OVER_SWING and t_ms >= s[_CONTACT_OK]:
@@ -143,7 +155,7 @@ class GaitDetector:
         self.peaks = [0] * _PEAKS
         self.scratch = [0] * _PEAKS
         s = array("i", [0] * _FIELDS)
-        s[_WARM] = _WARM_FRAMES * 1000 // rate  # from the session's start (t_ms 0)
+        s[_WARM] = WARM_FRAMES * 1000 // rate  # from the session's start (t_ms 0)
         s[_FLOOR] = cfg["ic_floor"]
         s[_REFRACT] = cfg["refractory_ms"]
         s[_MAX_STANCE] = cfg["max_stance_ms"]
@@ -166,6 +178,7 @@ class GaitDetector:
         self.walking = False
         self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
         self.to_ms = 0
+        self.last_step = -_BOUT_GAP_MS - 1  # to_ms of the last step (none yet)
         self.pending_to = 0
         self.below_ms = 0  # first frame below the toe-off threshold
 
@@ -194,7 +207,7 @@ class GaitDetector:
 
     def _set_off(self):
         """The toe-off threshold for this stance, kept above twice the swing level (noise)."""
-        noise = self.s[_LEVEL] * 2
+        noise = self.s[LEVEL] * 2
         self.s[_OFF_NOW] = self.off if self.off > noise else noise
 
     def _edge_ms(self, m, slope):
@@ -216,7 +229,13 @@ class GaitDetector:
         # m is two frames past the threshold crossing; the filter adds one frame of delay
         frames_x16 = 16 + self._edge_ms(m, s[_SLOPE])
         ic = t_ms - frames_x16 * self.period_us // 16000
-        s[_IC] = ic if ic > s[_QUIET] else s[_QUIET]
+        quiet = s[_QUIET]
+        # the load has stayed above a tenth of the threshold since the quiet frame: where the
+        # swing is quiet (its noise under a twentieth of the threshold), a recent one is where
+        # it began (a slow walking rise is not a straight edge: its extrapolation lands late)
+        if ic < quiet or (t_ms - quiet <= _RISE_MS and s[LEVEL] * _QUIET_SWING <= s[_ON]):
+            ic = quiet
+        s[_IC] = ic
         s[STATE] = STANCE
         self._set_off()  # the swing level is frozen until the next swing
         s[_COUNT] = 0
@@ -232,7 +251,10 @@ class GaitDetector:
         m = s[_M]
         if t_ms - s[_IC] > s[_MAX_STANCE]:
             s[STATE] = LOADED
-            return REJECTED
+            if s[_IC] - self.last_step > _BOUT_GAP_MS:
+                return REJECTED  # loaded from a pause, a shift or a seat, not from a walk: standing
+            self.to_ms = t_ms  # the last landing of a walk: the foot stays down (standing)
+            return self._finish(True)
         if s[_COUNT] == 0:
             # first frame below: extrapolate the falling edge to zero, less the filter delay
             s[_COUNT] = 1
@@ -240,7 +262,7 @@ class GaitDetector:
             self.pending_to = t_ms + frames_x16 * self.period_us // 16000
             self.below_ms = t_ms
             return NONE
-        if m > s[_ON] and m > s[_LEVEL] * _OVER_SWING:
+        if m > s[_ON] and m > s[LEVEL] * _OVER_SWING:
             s[_COUNT] = 0  # loaded again: a dip between heel and forefoot loading (walking)
             return NONE
         if t_ms - self.below_ms < _TO_HOLD_MS:
@@ -249,14 +271,15 @@ class GaitDetector:
         s[_COUNT] = 0
         s[_CONTACT_OK] = self.below_ms + s[_REFRACT]
         self.to_ms = self.pending_to
-        return self._finish()
+        return self._finish(False)
 
-    def _finish(self):
+    def _finish(self, standing):
+        """A stance ended (or, standing, it became standing after a walk): a step, or REJECTED."""
         s = self.s
         peak = s[_PEAK]
         stance = self.to_ms - s[_IC]
-        if (stance < self.min_stance or stance > s[_MAX_STANCE] or peak < s[_FLOOR] * _PEAK_OVER_FLOOR
-                or peak * 2 < self.held):
+        if (stance < self.min_stance or (stance > s[_MAX_STANCE] and not standing)
+                or peak < s[_FLOOR] * _PEAK_OVER_FLOOR or peak * 2 < self.held or self._began_loaded()):
             return REJECTED
         if peak * 100 < self.median_peak * self.min_peak_frac:
             if stance <= self.walk_stance:  # a running-length stance: the level may have changed
@@ -268,6 +291,7 @@ class GaitDetector:
                 self._thresholds()
             return REJECTED
         self.low_peaks = 0
+        self.last_step = self.to_ms
         self.walking = stance > self.walk_stance
         self.peaks[self.peak_head] = peak
         self.peak_head = (self.peak_head + 1) % _PEAKS
@@ -276,6 +300,15 @@ class GaitDetector:
         self.median_peak = median_of(self.peaks, self.n_peaks, self.scratch)
         self._thresholds()
         return TOE_OFF
+
+    def _began_loaded(self):
+        """Whether the stance ended well below the zero it was measured from: the zero held a
+        load (a session started standing), and the stance was that foot's weight shift and
+        push-off, not a landing. Below: more than half the load the zero held, more than the
+        contact threshold and twice the swing's noise."""
+        s = self.s
+        short = s[SHORT]
+        return short * 2 > self.held and short > s[_ON] + 2 * s[LEVEL]
 
     def rise_per_s(self):
         """Steepest rise of the filtered total during loading, in 0.1 N per second."""

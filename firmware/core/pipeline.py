@@ -36,9 +36,14 @@ _TOE_OFF = const(2)
 _REJECTED = const(3)
 _MORE = const(4)
 _G_STATE = const(4)  # the state's index in the gait's array
+_G_LEVEL = const(6)  # ... the swing level's
+_G_SHORT = const(21)  # ... and the load the zeros hold that the channels do not read
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
-_FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
+_FALL_MIN = const(10)  # a clear fall is at least 1 N below the zero (0.1 N), held _FALL_MS
+_FALL_MS = const(15)  # ... this long, and at least 3 frames
+_SETTLE_MS = const(100)  # then the zero follows fast this long, with a time constant of ~_FAST_MS
+_FAST_MS = const(20)
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
@@ -50,7 +55,12 @@ _F_MASK = const(2)  # channels left out of the sums (see _used)
 _F_WIN = const(3)  # the landing window: _W_DECIDED, _W_WAIT (stance, not yet open) or _W_OPEN
 _F_WFRAMES = const(4)  # frames in the open window
 _F_HIST = const(5)  # the history's slot for the next frame (a channel excluded: see _place_window)
-_F_FIELDS = const(6)
+_F_WARM = const(6)  # the frame the gait's warm-up ends on: the zero's shift becomes _F_RUN
+_F_RUN = const(7)  # the zero's slow shift (~2 s of swing at any rate)
+_F_FALL_K = const(8)  # frames a fall is held before it is clear (_FALL_MS)
+_F_SETTLE = const(9)  # frames the zero then settles (_SETTLE_MS)
+_F_FAST = const(10)  # ... with this shift (_FAST_MS)
+_F_FIELDS = const(11)
 _W_DECIDED = const(0)  # judged (or no stance yet)
 _W_WAIT = const(1)
 _W_OPEN = const(2)
@@ -62,8 +72,9 @@ _HIST = const(32)  # frames of per-channel load kept while a channel is excluded
 _HIST_MASK = const(31)
 _RISE_FRAMES = const(4)  # ... the window opens where the load behind the toes, meaned over this many, passes contact
 
-assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE) == (
-    gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE, gait.STATE)
+assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE, _G_LEVEL, _G_SHORT) == (
+    gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE, gait.STATE, gait.LEVEL,
+    gait.SHORT)
 assert _JUMP_SQ == JUMP_COUNTS * JUMP_COUNTS
 
 
@@ -95,12 +106,25 @@ def _channels(frame, bufs, state, gait_state) -> int:
             pv[i] = fr[i]
     frame_no += 1
     f[_F_FRAME] = frame_no
-    gait = ptr32(gait_state)[_G_STATE]
+    gs = ptr32(gait_state)
+    gait = gs[_G_STATE]
     stance = gait == _STANCE
     window = stance and f[_F_WIN] == _W_OPEN
     # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
-    track = gait == _SWING or (frame_no & _LOADED_EVERY) == 0
+    swing = gait == _SWING
+    creep = not swing and (frame_no & _LOADED_EVERY) == 0
+    if frame_no == f[_F_WARM]:
+        f[_F_SHIFT] = f[_F_RUN]  # the first frames' mean is taken: from now on, slow
     shift = f[_F_SHIFT]
+    fall_k = f[_F_FALL_K]
+    settle = f[_F_SETTLE]
+    fast = f[_F_FAST]
+    fall = gs[_G_LEVEL] >> 1  # a fall is more than half the swing's noise level, and at least 1 N
+    if fall < _FALL_MIN:
+        fall = _FALL_MIN
+    fall <<= _FRAC
+    fa = ptr32(bufs[11])
+    short = 0  # stance: the load the zeros hold that the channels no longer read
     total = 0
     for i in range(n):
         c = fr[i]
@@ -111,18 +135,33 @@ def _channels(frame, bufs, state, gait_state) -> int:
                 hi[i] = c
             x = v - (ba[i] >> _FRAC)
             if x < 0:
+                short -= x
                 x = 0
             st[i] += x
             if window:
                 wi[i] += x
         else:
             b = ba[i]
-            if track:
+            if swing:
                 d = (v << _FRAC) - b
-                if d < -_FAST_DROP and (lu[pv[i]] << _FRAC) - b < -_FAST_DROP:
-                    b += d >> 3  # a clear fall, two frames running: the foot left the ground
-                else:
+                g = fa[i]
+                if g > fall_k and d <= fall:  # settling: the zero follows fast, both ways, onto the swing's level
+                    b += d >> fast
+                    g -= 1
+                    if g == fall_k:
+                        g = 0
+                else:  # (a new load ends a settling: a landing is not swing)
+                    if d < -fall:  # below the zero: held fall_k frames, a clear fall (the foot left a load)
+                        g += 1
+                        if g == fall_k:
+                            g += settle
+                    else:
+                        g = 0
                     b += d >> shift  # slow, both ways: preload, drift and noise average out
+                fa[i] = g
+                ba[i] = b
+            elif creep:
+                b += ((v << _FRAC) - b) >> shift
                 ba[i] = b
             if c < lo[i]:
                 lo[i] = c
@@ -153,6 +192,8 @@ def _channels(frame, bufs, state, gait_state) -> int:
             behind -= ld[int(TOES)]
         ptr32(bufs[10])[at] = behind
         f[_F_HIST] = (at + 1) & _HIST_MASK
+    if stance:
+        gs[_G_SHORT] = short
     total <<= 2
     if window:
         f[_F_WFRAMES] += 1
@@ -162,6 +203,14 @@ def _channels(frame, bufs, state, gait_state) -> int:
     return total
 
 
+def _shift(frames):
+    """The shift of a running mean over at least this many frames (the next power of two)."""
+    shift = 0
+    while (1 << shift) < frames:
+        shift += 1
+    return shift
+
+
 class Pipeline:
     def __init__(self, cfg, lut, ring_records=64):
         self.gait = GaitDetector(cfg)
@@ -169,13 +218,16 @@ class Pipeline:
         self.cue = CuePolicy(cfg)
         self.health = SensorHealth()
         self.window_ms = cfg["landing_window_ms"]
-        # baseline creeps up with a time constant of ~2 s of swing at any sample rate
-        shift = 0
-        while (1 << shift) < cfg["rate_hz"] * 2:
-            shift += 1
-        self.run_shift = shift
-        self.fs = array("i", [0] * _F_FIELDS)
-        self.fs[_F_SHIFT] = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
+        rate = cfg["rate_hz"]
+        fs = array("i", [0] * _F_FIELDS)
+        fs[_F_SHIFT] = 3  # the warm-up: a zero from the first frames' mean, not one noisy frame
+        fs[_F_WARM] = gait.WARM_FRAMES
+        fs[_F_RUN] = _shift(rate * 2)  # then ~2 s of swing at any sample rate
+        fs[_F_FALL_K] = max(3, rate * _FALL_MS // 1000)
+        fs[_F_SETTLE] = max(2, rate * _SETTLE_MS // 1000)
+        fs[_F_FAST] = _shift(rate * _FAST_MS // 1000)
+        self.fs = fs
+        self.fall = array("i", [0] * COUNT)  # per channel: frames of a fall held, or > _F_FALL_K: settling
         self.base = array("i", [0] * COUNT)  # per-channel zero, 0.1 N << _FRAC, tracked during swing
         self.load = array("i", [0] * COUNT)  # re-zeroed load this frame
         self.win = array("i", [0] * COUNT)  # load summed over the landing window
@@ -197,7 +249,7 @@ class Pipeline:
         # what _channels works on, in one tuple: one lookup a frame instead of nine
         h = self.health
         self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, h, h.hi, h.lo, self.hist,
-                     self.hist_behind)
+                     self.hist_behind, self.fall)
         self.gs = self.gait.s  # the gait's state array (one lookup a frame)
         self._clear_landing()
 
@@ -245,7 +297,6 @@ class Pipeline:
     @micropython.native
     def _contact(self, total, t_ms):
         fs = self.fs
-        fs[_F_SHIFT] = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
         mask = fs[_F_MASK]
         held = 0
