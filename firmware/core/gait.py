@@ -40,7 +40,8 @@ _OVER_SWING = const(3)  # contact needs the total above this many times the swin
 _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
 _RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
-_QUIET_SWING = const(20)  # ... where the swing level is under 1/this of the contact threshold
+RISE_TEST = 200
+_QUIET_SWING = const(20)  # ... after a swing whose level is under 1/this of the contact threshold
 _BOUT_GAP_MS = const(1500)  # a stance that becomes standing this soon after a step is a walk's last landing
 # The detector's per-frame state, one array('i') that step() (viper) reads and writes as
 # machine words: an attribute costs a dictionary lookup even in machine code. Index STATE
@@ -68,8 +69,9 @@ _FLOOR = const(18)
 _REFRACT = const(19)
 _MAX_STANCE = const(20)
 SHORT = const(21)  # stance: the load the pipeline's zeros hold that the channels no longer read
-_LEVEL_X = const(22)  # LEVEL << _LEVEL_FRAC: a running mean of whole 0.1 N steps would stick below 3.2 N
-_FIELDS = const(23)
+_LEVEL_X = const(22)
+_QLEVEL = const(23)  # LEVEL at the last quiet frame  # LEVEL << _LEVEL_FRAC: a running mean kept in whole 0.1 N stuck below 3.2 N
+_FIELDS = const(24)
 _LEVEL_FRAC = const(5)
 
 
@@ -115,6 +117,7 @@ def step(state, total: int, t_ms: int) -> int:
             s[LEVEL] = lx >> _LEVEL_FRAC
             if m * 10 <= on:  # quiet frames sit below the noise cap
                 s[_QUIET] = t_ms
+                s[_QLEVEL] = s[LEVEL]  # before a rise under the noise cap lifts it
         if m > on and m > level * _OVER_SWING and t_ms >= s[_CONTACT_OK]:
             s[_COUNT] += 1
             if s[_COUNT] >= 2:
@@ -230,10 +233,11 @@ class GaitDetector:
         frames_x16 = 16 + self._edge_ms(m, s[_SLOPE])
         ic = t_ms - frames_x16 * self.period_us // 16000
         quiet = s[_QUIET]
-        # the load has stayed above a tenth of the threshold since the quiet frame: where the
-        # swing is quiet (its noise under a twentieth of the threshold), a recent one is where
-        # it began (a slow walking rise is not a straight edge: its extrapolation lands late)
-        if ic < quiet or (t_ms - quiet <= _RISE_MS and s[LEVEL] * _QUIET_SWING <= s[_ON]):
+        # the load has stayed above a tenth of the threshold since the quiet frame: after a
+        # quiet swing (its level under a twentieth of the threshold: noise does not reach a
+        # tenth) a recent one is where it began (a slow walking rise is no straight edge:
+        # extrapolated, it lands late)
+        if ic < quiet or (t_ms - quiet <= RISE_TEST and s[_QLEVEL] * _QUIET_SWING <= s[_ON]):
             ic = quiet
         s[_IC] = ic
         s[STATE] = STANCE
