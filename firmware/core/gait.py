@@ -34,13 +34,13 @@ LOADED = const(2)  # aborted stance (standing, too long): wait for unloading
 
 _PEAKS = const(8)  # recent peaks remembered for the adaptive thresholds
 _LOW_PEAK_RESET = const(6)  # low-peak running-length rejections in a row that reset the history
-_MAX_BACKDATE_X16 = const(160)  # back-date at most 10 frames (x16 fixed point)
+_MAX_BACKDATE_MS = const(100)  # contact is back-dated at most this long (the quiet frame bounds it)
+_MAX_FORWARD_X16 = const(160)  # toe-off is forward-dated at most 10 frames (x16 fixed point)
 WARM_FRAMES = const(64)  # frames before the first contact (the pipeline's zero settles meanwhile)
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
 _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
 _RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
-RISE_TEST = 200
 _QUIET_SWING = const(20)  # ... after a swing whose level is under 1/this of the contact threshold
 _BOUT_GAP_MS = const(1500)  # a stance that becomes standing this soon after a step is a walk's last landing
 # The detector's per-frame state, one array('i') that step() (viper) reads and writes as
@@ -69,8 +69,8 @@ _FLOOR = const(18)
 _REFRACT = const(19)
 _MAX_STANCE = const(20)
 SHORT = const(21)  # stance: the load the pipeline's zeros hold that the channels no longer read
-_LEVEL_X = const(22)
-_QLEVEL = const(23)  # LEVEL at the last quiet frame  # LEVEL << _LEVEL_FRAC: a running mean kept in whole 0.1 N stuck below 3.2 N
+_LEVEL_X = const(22)  # LEVEL << _LEVEL_FRAC: a running mean kept in whole 0.1 N sticks below 3.2 N
+_QLEVEL = const(23)  # LEVEL at the last quiet frame
 _FIELDS = const(24)
 _LEVEL_FRAC = const(5)
 
@@ -117,7 +117,7 @@ def step(state, total: int, t_ms: int) -> int:
             s[LEVEL] = lx >> _LEVEL_FRAC
             if m * 10 <= on:  # quiet frames sit below the noise cap
                 s[_QUIET] = t_ms
-                s[_QLEVEL] = s[LEVEL]  # before a rise under the noise cap lifts it
+                s[_QLEVEL] = level  # before a rise under the noise cap lifts it
         if m > on and m > level * _OVER_SWING and t_ms >= s[_CONTACT_OK]:
             s[_COUNT] += 1
             if s[_COUNT] >= 2:
@@ -155,6 +155,7 @@ class GaitDetector:
         self.min_peak_frac = cfg["min_peak_frac_pct"]
         self.min_stance = cfg["min_stance_ms"]
         self.walk_stance = cfg["walk_stance_ms"]
+        self.back_x16 = rate * _MAX_BACKDATE_MS * 16 // 1000
         self.peaks = [0] * _PEAKS
         self.scratch = [0] * _PEAKS
         s = array("i", [0] * _FIELDS)
@@ -180,6 +181,7 @@ class GaitDetector:
         s[_OFF_NOW] = self.off
         self.walking = False
         self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
+        self.first_held = 0  # ... and when the session's warm-up ended
         self.to_ms = 0
         self.last_step = -_BOUT_GAP_MS - 1  # to_ms of the last step (none yet)
         self.pending_to = 0
@@ -213,12 +215,12 @@ class GaitDetector:
         noise = self.s[LEVEL] * 2
         self.s[_OFF_NOW] = self.off if self.off > noise else noise
 
-    def _edge_ms(self, m, slope):
-        """Frames (x16) from the zero crossing of a straight edge to the current value."""
+    def _edge_ms(self, m, slope, most):
+        """Frames (x16) from the zero crossing of a straight edge to the current value, at most most."""
         if slope <= 0:
             return 0
         back = m * 16 // slope
-        return back if back < _MAX_BACKDATE_X16 else _MAX_BACKDATE_X16
+        return back if back < most else most
 
     def more(self, t_ms):
         """The rest of a frame step() answered MORE for."""
@@ -230,14 +232,14 @@ class GaitDetector:
         s = self.s
         m = s[_M]
         # m is two frames past the threshold crossing; the filter adds one frame of delay
-        frames_x16 = 16 + self._edge_ms(m, s[_SLOPE])
+        frames_x16 = 16 + self._edge_ms(m, s[_SLOPE], self.back_x16)
         ic = t_ms - frames_x16 * self.period_us // 16000
         quiet = s[_QUIET]
         # the load has stayed above a tenth of the threshold since the quiet frame: after a
         # quiet swing (its level under a twentieth of the threshold: noise does not reach a
         # tenth) a recent one is where it began (a slow walking rise is no straight edge:
         # extrapolated, it lands late)
-        if ic < quiet or (t_ms - quiet <= RISE_TEST and s[_QLEVEL] * _QUIET_SWING <= s[_ON]):
+        if ic < quiet or (t_ms - quiet <= _RISE_MS and s[_QLEVEL] * _QUIET_SWING <= s[_ON]):
             ic = quiet
         s[_IC] = ic
         s[STATE] = STANCE
@@ -262,7 +264,7 @@ class GaitDetector:
         if s[_COUNT] == 0:
             # first frame below: extrapolate the falling edge to zero, less the filter delay
             s[_COUNT] = 1
-            frames_x16 = self._edge_ms(m, s[_PREV] - m) - 16
+            frames_x16 = self._edge_ms(m, s[_PREV] - m, _MAX_FORWARD_X16) - 16
             self.pending_to = t_ms + frames_x16 * self.period_us // 16000
             self.below_ms = t_ms
             return NONE
@@ -306,13 +308,15 @@ class GaitDetector:
         return TOE_OFF
 
     def _began_loaded(self):
-        """Whether the stance ended well below the zero it was measured from: the zero held a
-        load (a session started standing), and the stance was that foot's weight shift and
-        push-off, not a landing. Below: more than half the load the zero held, more than the
-        contact threshold and twice the swing's noise."""
+        """Whether the stance ended well below the zero it was measured from while that zero
+        was still the session's first: it held a load (the session started standing), and the
+        stance was that foot's weight shift and push-off, not a landing. Well below: more than
+        half the load the zero held, more than the contact threshold and twice the swing's
+        noise. (A zero that has since come down was learnt in a swing.)"""
         s = self.s
         short = s[SHORT]
-        return short * 2 > self.held and short > s[_ON] + 2 * s[LEVEL]
+        return (self.held * 2 >= self.first_held and short * 2 > self.held
+                and short > s[_ON] + 2 * s[LEVEL])
 
     def rise_per_s(self):
         """Steepest rise of the filtered total during loading, in 0.1 N per second."""

@@ -41,7 +41,7 @@ _G_SHORT = const(21)  # ... and the load the zeros hold that the channels do not
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FALL_MIN = const(10)  # a clear fall is at least 1 N below the zero (0.1 N), held _FALL_MS
-_FALL_MS = const(15)  # ... this long, and at least 3 frames
+_FALL_MS = const(25)  # ... this long, and at least 4 frames
 _SETTLE_MS = const(100)  # then the zero follows fast this long, with a time constant of ~_FAST_MS
 _FAST_MS = const(20)
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
@@ -60,7 +60,8 @@ _F_RUN = const(7)  # the zero's slow shift (~2 s of swing at any rate)
 _F_FALL_K = const(8)  # frames a fall is held before it is clear (_FALL_MS)
 _F_SETTLE = const(9)  # frames the zero then settles (_SETTLE_MS)
 _F_FAST = const(10)  # ... with this shift (_FAST_MS)
-_F_FIELDS = const(11)
+_F_FIRST = const(11)  # the load the zeros held when the warm-up ended (0.1 N)
+_F_FIELDS = const(12)
 _W_DECIDED = const(0)  # judged (or no stance yet)
 _W_WAIT = const(1)
 _W_OPEN = const(2)
@@ -113,8 +114,12 @@ def _channels(frame, bufs, state, gait_state) -> int:
     # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
     swing = gait == _SWING
     creep = not swing and (frame_no & _LOADED_EVERY) == 0
-    if frame_no == f[_F_WARM]:
-        f[_F_SHIFT] = f[_F_RUN]  # the first frames' mean is taken: from now on, slow
+    if frame_no == f[_F_WARM]:  # the first frames' mean is taken: from now on, slow
+        f[_F_SHIFT] = f[_F_RUN]
+        held = 0
+        for i in range(n):
+            held += ba[i] >> _FRAC
+        f[_F_FIRST] = held  # the load the session's first zero holds (standing, or a preload)
     shift = f[_F_SHIFT]
     fall_k = f[_F_FALL_K]
     settle = f[_F_SETTLE]
@@ -223,7 +228,7 @@ class Pipeline:
         fs[_F_SHIFT] = 3  # the warm-up: a zero from the first frames' mean, not one noisy frame
         fs[_F_WARM] = gait.WARM_FRAMES
         fs[_F_RUN] = _shift(rate * 2)  # then ~2 s of swing at any sample rate
-        fs[_F_FALL_K] = max(3, rate * _FALL_MS // 1000)
+        fs[_F_FALL_K] = max(4, rate * _FALL_MS // 1000)
         fs[_F_SETTLE] = max(2, rate * _SETTLE_MS // 1000)
         fs[_F_FAST] = _shift(rate * _FAST_MS // 1000)
         self.fs = fs
@@ -306,6 +311,7 @@ class Pipeline:
             if not (mask >> i) & 1 and self.prev[i] < SHORT_COUNTS:  # a shorted lead holds no load
                 held += self.base[i] >> _FRAC
         self.gait.held = held
+        self.gait.first_held = fs[_F_FIRST]
         fs[_F_WFRAMES] = 1
         fs[_F_WIN] = _W_WAIT
         if self.gait.ic_ms - self.last_to > _STREAK_GAP_MS:
