@@ -42,7 +42,8 @@ _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
 _RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
 _QUIET_SWING = const(20)  # ... after a swing whose level is under 1/this of the contact threshold
-_BOUT_GAP_MS = const(1500)  # a stance that becomes standing this soon after a step is a walk's last landing
+_BOUT_GAP_MS = const(1500)
+_NO_STEP = const(1 << 28)  # a stance that becomes standing this soon after a step is a walk's last landing
 # The detector's per-frame state, one array('i') that step() (viper) reads and writes as
 # machine words: an attribute costs a dictionary lookup even in machine code. Index STATE
 # is public: the pipeline reads the state every frame. Viper loads them zero-extended on a
@@ -182,6 +183,7 @@ class GaitDetector:
         self.walking = False
         self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
         self.first_held = 0  # ... and when the session's warm-up ended
+        self.step_held = _NO_STEP  # ... at the last step's contact
         self.to_ms = 0
         self.last_step = -_BOUT_GAP_MS - 1  # to_ms of the last step (none yet)
         self.pending_to = 0
@@ -285,8 +287,9 @@ class GaitDetector:
         peak = s[_PEAK]
         stance = self.to_ms - s[_IC]
         if (stance < self.min_stance or (stance > s[_MAX_STANCE] and not standing)
-                or peak < s[_FLOOR] * _PEAK_OVER_FLOOR or peak * 2 < self.held or self._began_loaded()):
-            return REJECTED
+                or peak < s[_FLOOR] * _PEAK_OVER_FLOOR or peak * 2 < self.held or self._began_loaded()
+                or self.held * 2 > self.step_held * 2 + s[_ON]):
+            return REJECTED  # (the last: the zero held more than the last step's by half a threshold)
         if peak * 100 < self.median_peak * self.min_peak_frac:
             if stance <= self.walk_stance:  # a running-length stance: the level may have changed
                 self.low_peaks += 1
@@ -298,6 +301,7 @@ class GaitDetector:
             return REJECTED
         self.low_peaks = 0
         self.last_step = self.to_ms
+        self.step_held = self.held
         self.walking = stance > self.walk_stance
         self.peaks[self.peak_head] = peak
         self.peak_head = (self.peak_head + 1) % _PEAKS
