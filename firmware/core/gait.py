@@ -38,6 +38,8 @@ _MAX_BACKDATE_MS = const(100)  # contact is back-dated at most this long (the qu
 _MAX_FORWARD_X16 = const(160)  # toe-off is forward-dated at most 10 frames (x16 fixed point)
 WARM_FRAMES = const(64)  # frames before the first contact (the pipeline's zero settles meanwhile)
 _OVER_SWING = const(3)  # contact needs the total above this many times the swing level
+_NOISY_RISE = const(4)  # a rise over two frames under this many swing levels is measured over four ...
+_SLOPE_MS = const(20)  # ... when four frames span at most this long
 _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
 _RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
@@ -72,7 +74,10 @@ _MAX_STANCE = const(20)
 SHORT = const(21)  # stance: the load the pipeline's zeros hold that the channels no longer read
 _LEVEL_X = const(22)  # LEVEL << _LEVEL_FRAC: a running mean kept in whole 0.1 N sticks below 3.2 N
 _QLEVEL = const(23)  # LEVEL at the last quiet frame
-_FIELDS = const(24)
+_M3 = const(24)
+_M4 = const(25)
+_WIDE = const(26)  # config, fixed: four frames span at most 20 ms (200 Hz and up)
+_FIELDS = const(27)
 _LEVEL_FRAC = const(5)
 
 
@@ -101,7 +106,10 @@ def step(state, total: int, t_ms: int) -> int:
     s[_M] = m
     phase = s[STATE]
     if phase == SWING:
-        m2 = s[_M2]  # two frames back: the contact's slope over two frames is less noisy
+        m2 = s[_M2]  # two and four frames back: the contact's slope
+        m4 = s[_M4]
+        s[_M4] = s[_M3]
+        s[_M3] = m2
         s[_M2] = prev
         on = s[_ON]
         level = s[LEVEL]
@@ -123,7 +131,10 @@ def step(state, total: int, t_ms: int) -> int:
             s[_COUNT] += 1
             if s[_COUNT] >= 2:
                 s[_SLOPE] = 0  # a fall: no back-dating (as _edge_ms has it)
-                if m > m2:
+                if s[_WIDE] and m - m2 <= level * _NOISY_RISE:
+                    if m > m4:  # a rise within the noise over two frames: its slope over four (20 ms)
+                        s[_SLOPE] = (m - m4) >> 2
+                elif m > m2:
                     s[_SLOPE] = (m - m2) >> 1
                 return MORE  # more() confirms the contact
         else:
@@ -164,6 +175,7 @@ class GaitDetector:
         s[_FLOOR] = cfg["ic_floor"]
         s[_REFRACT] = cfg["refractory_ms"]
         s[_MAX_STANCE] = cfg["max_stance_ms"]
+        s[_WIDE] = 1 if rate * _SLOPE_MS >= 4000 else 0
         self.s = s
         self.reset()
 
