@@ -194,7 +194,7 @@ class GaitDetector:
         s[_OFF_NOW] = self.off
         self.walking = False
         self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
-        self.first_held = 0  # ... and when the session's warm-up ended
+        self.first_held = 0  # ... and the session's first frame read
         self.step_held = _NO_STEP  # ... at the last step's contact
         self.to_ms = 0
         self.last_step = -_BOUT_GAP_MS - 1  # to_ms of the last step (none yet)
@@ -294,45 +294,61 @@ class GaitDetector:
         return self._finish(False)
 
     def _finish(self, standing):
-        """A stance ended (or, standing, it became standing after a walk): a step, or REJECTED."""
+        """A stance ended, or (standing) it became standing within _BOUT_GAP_MS of a step: a
+        walk's last landing, its peak a standing foot's share, not weighed against the steps'
+        (nor remembered with them). Returns TOE_OFF (a step) or REJECTED."""
         s = self.s
         peak = s[_PEAK]
         stance = self.to_ms - s[_IC]
-        if (stance < self.min_stance or (stance > s[_MAX_STANCE] and not standing)
-                or peak < s[_FLOOR] * _PEAK_OVER_FLOOR or peak * 2 < self.held or self._began_loaded()
-                or self.held * 2 > self.step_held * 2 + s[_ON]):
-            return REJECTED  # (the last: the zero held more than the last step's by half a threshold)
-        if peak * 100 < self.median_peak * self.min_peak_frac:
-            if stance <= self.walk_stance:  # a running-length stance: the level may have changed
-                self.low_peaks += 1
-            if self.low_peaks >= _LOW_PEAK_RESET:
-                self.n_peaks = 0  # the load level changed for good: relearn it
-                self.peak_head = 0
-                self.median_peak = 0
-                self._thresholds()
+        if stance < self.min_stance or not self._landed():
             return REJECTED
-        self.low_peaks = 0
+        if not standing:
+            if stance > s[_MAX_STANCE] or peak < s[_FLOOR] * _PEAK_OVER_FLOOR:
+                return REJECTED
+            if peak * 100 < self.median_peak * self.min_peak_frac:
+                if stance <= self.walk_stance:  # a running-length stance: the level may have changed
+                    self.low_peaks += 1
+                if self.low_peaks >= _LOW_PEAK_RESET:
+                    self.n_peaks = 0  # the load level changed for good: relearn it
+                    self.peak_head = 0
+                    self.median_peak = 0
+                    self._thresholds()
+                return REJECTED
+            self.low_peaks = 0
+            self.peaks[self.peak_head] = peak
+            self.peak_head = (self.peak_head + 1) % _PEAKS
+            if self.n_peaks < _PEAKS:
+                self.n_peaks += 1
+            self.median_peak = median_of(self.peaks, self.n_peaks, self.scratch)
+            self._thresholds()
         self.last_step = self.to_ms
         self.step_held = self.held
         self.walking = stance > self.walk_stance
-        self.peaks[self.peak_head] = peak
-        self.peak_head = (self.peak_head + 1) % _PEAKS
-        if self.n_peaks < _PEAKS:
-            self.n_peaks += 1
-        self.median_peak = median_of(self.peaks, self.n_peaks, self.scratch)
-        self._thresholds()
         return TOE_OFF
+
+    def _landed(self):
+        """Whether the stance began as a landing, measured from a zero learnt in swing, not
+        as a load shift on a foot that never left the ground: its peak reaches half the load
+        the zero held; the zero held no more than the last step's did, give or take half a
+        contact threshold (a zero that followed a weight shift, a lean or a seat up holds
+        the load the foot kept); and the stance did not begin loaded (_began_loaded)."""
+        s = self.s
+        held = self.held
+        return (s[_PEAK] * 2 >= held and held * 2 <= self.step_held * 2 + s[_ON]
+                and not self._began_loaded())
 
     def _began_loaded(self):
         """Whether the stance ended well below the zero it was measured from while that zero
-        was still the session's first: it held a load (the session started standing), and the
-        stance was that foot's weight shift and push-off, not a landing. Well below: more than
-        half the load the zero held, more than the contact threshold and twice the swing's
-        noise. (A zero that has since come down was learnt in a swing.)"""
+        was still the session's first (within a factor of two of the first frame's load): it
+        held a load (the session started standing), and the stance was that foot's weight
+        shift and push-off, not a landing. Well below: more than half the load the zero held,
+        more than the contact threshold and twice the swing's noise (its level at the last
+        quiet frame: a slow rise in swing lifts the level)."""
         s = self.s
         short = s[SHORT]
-        return (self.held * 2 >= self.first_held and short * 2 > self.held
-                and short > s[_ON] + 2 * s[LEVEL])
+        held = self.held
+        return (held * 2 >= self.first_held and held <= self.first_held * 2 and short * 2 > held
+                and short > s[_ON] + 2 * s[_QLEVEL])
 
     def rise_per_s(self):
         """Steepest rise of the filtered total during loading, in 0.1 N per second."""

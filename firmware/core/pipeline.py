@@ -60,7 +60,7 @@ _F_RUN = const(7)  # the zero's slow shift (~2 s of swing at any rate)
 _F_FALL_K = const(8)  # frames a fall is held before it is clear (_FALL_MS)
 _F_SETTLE = const(9)  # frames the zero then settles (_SETTLE_MS)
 _F_FAST = const(10)  # ... with this shift (_FAST_MS)
-_F_FIRST = const(11)  # the load the zeros held when the warm-up ended (0.1 N)
+_F_FIRST = const(11)  # the summed load of the session's first frame (0.1 N)
 _F_FIELDS = const(12)
 _W_DECIDED = const(0)  # judged (or no stance yet)
 _W_WAIT = const(1)
@@ -102,9 +102,12 @@ def _channels(frame, bufs, state, gait_state) -> int:
     n = int(COUNT)
     frame_no = f[_F_FRAME]
     if frame_no == 0:  # the first frame: the zero starts at its load
+        held = 0
         for i in range(n):
             ba[i] = lu[fr[i]] << _FRAC
             pv[i] = fr[i]
+            held += lu[fr[i]]
+        f[_F_FIRST] = held  # the load the session started with (standing, or a preload)
     frame_no += 1
     f[_F_FRAME] = frame_no
     gs = ptr32(gait_state)
@@ -113,13 +116,9 @@ def _channels(frame, bufs, state, gait_state) -> int:
     window = stance and f[_F_WIN] == _W_OPEN
     # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
     swing = gait == _SWING
-    creep = not swing and (frame_no & _LOADED_EVERY) == 0
+    creep = gait != _SWING and (frame_no & _LOADED_EVERY) == 0
     if frame_no == f[_F_WARM]:  # the first frames' mean is taken: from now on, slow
         f[_F_SHIFT] = f[_F_RUN]
-        held = 0
-        for i in range(n):
-            held += ba[i] >> _FRAC
-        f[_F_FIRST] = held  # the load the session's first zero holds (standing, or a preload)
     shift = f[_F_SHIFT]
     fall_k = f[_F_FALL_K]
     settle = f[_F_SETTLE]
