@@ -55,7 +55,7 @@ _X2 = const(1)
 _M = const(2)  # filtered total, this frame
 _PREV = const(3)  # ... the frame before
 STATE = const(4)
-_ON = const(5)  # contact threshold
+ON = const(5)  # contact threshold
 LEVEL = const(6)  # mean filtered total of swing frames that are not a contact (the pipeline reads it)
 _COUNT = const(7)  # consecutive frames beyond the active threshold
 _QUIET = const(8)  # last swing frame at or below the quiet level
@@ -77,7 +77,8 @@ _QLEVEL = const(23)  # LEVEL at the last quiet frame
 _M3 = const(24)
 _M4 = const(25)
 _WIDE = const(26)  # config, fixed: four frames span at most 20 ms (200 Hz and up)
-_FIELDS = const(27)
+SETTLING = const(27)  # the pipeline's zeros are settling (1): no contact, the level is relearnt
+_FIELDS = const(28)
 _LEVEL_FRAC = const(5)
 
 
@@ -111,7 +112,7 @@ def step(state, total: int, t_ms: int) -> int:
         s[_M4] = s[_M3]
         s[_M3] = m2
         s[_M2] = prev
-        on = s[_ON]
+        on = s[ON]
         level = s[LEVEL]
         if t_ms < s[_WARM]:  # learn the swing level before the first contact
             lx = s[_LEVEL_X]
@@ -119,14 +120,17 @@ def step(state, total: int, t_ms: int) -> int:
             s[_LEVEL_X] = lx
             s[LEVEL] = lx >> _LEVEL_FRAC
             return NONE
+        settling = s[SETTLING]  # the zeros settle after a lift: the level is learnt anew, fast
         if m <= s[_FLOOR] + level * _OVER_SWING:  # the swing's own level (noise), not a contact
             lx = s[_LEVEL_X]
-            lx += ((m << _LEVEL_FRAC) - lx) >> 5
+            lx += ((m << _LEVEL_FRAC) - lx) >> (3 if settling else 5)
             s[_LEVEL_X] = lx
             s[LEVEL] = lx >> _LEVEL_FRAC
-            if m * 10 <= on:  # quiet frames sit below the noise cap
+            if m * 10 <= on and not settling:  # quiet frames sit below the noise cap
                 s[_QUIET] = t_ms
                 s[_QLEVEL] = level  # before a rise under the noise cap lifts it
+        if settling:
+            return NONE  # no contact meanwhile (a landing then is found when it ends, back-dated)
         if m > on and m > level * _OVER_SWING and t_ms >= s[_CONTACT_OK]:
             s[_COUNT] += 1
             if s[_COUNT] >= 2:
@@ -189,7 +193,7 @@ class GaitDetector:
         self.low_peaks = 0
         self.median_peak = 0
         floor = s[_FLOOR]
-        s[_ON] = floor
+        s[ON] = floor
         self.off = floor * 7 // 10
         s[_OFF_NOW] = self.off
         self.walking = False
@@ -208,7 +212,7 @@ class GaitDetector:
 
     @property
     def on(self):
-        return self.s[_ON]
+        return self.s[ON]
 
     @property
     def ic_ms(self):
@@ -221,7 +225,7 @@ class GaitDetector:
     def _thresholds(self):
         med = self.median_peak
         floor = self.s[_FLOOR]
-        self.s[_ON] = max(floor, med * self.ic_frac // 100)
+        self.s[ON] = max(floor, med * self.ic_frac // 100)
         self.off = max(floor * 7 // 10, med * self.to_frac // 100)
 
     def _set_off(self):
@@ -253,7 +257,7 @@ class GaitDetector:
         # quiet swing (its level under a twentieth of the threshold: noise does not reach a
         # tenth) a recent one is where it began (a slow walking rise is no straight edge:
         # extrapolated, it lands late)
-        if ic < quiet or (t_ms - quiet <= _RISE_MS and s[_QLEVEL] * _QUIET_SWING <= s[_ON]):
+        if ic < quiet or (t_ms - quiet <= _RISE_MS and s[_QLEVEL] * _QUIET_SWING <= s[ON]):
             ic = quiet
         s[_IC] = ic
         s[STATE] = STANCE
@@ -282,7 +286,7 @@ class GaitDetector:
             self.pending_to = t_ms + frames_x16 * self.period_us // 16000
             self.below_ms = t_ms
             return NONE
-        if m > s[_ON] and m > s[LEVEL] * _OVER_SWING:
+        if m > s[ON] and m > s[LEVEL] * _OVER_SWING:
             s[_COUNT] = 0  # loaded again: a dip between heel and forefoot loading (walking)
             return NONE
         if t_ms - self.below_ms < _TO_HOLD_MS:
@@ -334,7 +338,7 @@ class GaitDetector:
         the load the foot kept); and the stance did not begin loaded (_began_loaded)."""
         s = self.s
         held = self.held
-        return (s[_PEAK] * 2 >= held and held * 2 <= self.step_held * 2 + s[_ON]
+        return (s[_PEAK] * 2 >= held and held * 2 <= self.step_held * 2 + s[ON]
                 and not self._began_loaded())
 
     def _began_loaded(self):
@@ -348,7 +352,7 @@ class GaitDetector:
         short = s[SHORT]
         held = self.held
         return (held * 2 >= self.first_held and held <= self.first_held * 2 and short * 2 > held
-                and short > s[_ON] + 2 * s[_QLEVEL])
+                and short > s[ON] + 2 * s[_QLEVEL])
 
     def rise_per_s(self):
         """Steepest rise of the filtered total during loading, in 0.1 N per second."""

@@ -31,6 +31,7 @@ _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
 # gait's states and events as literals: a module attribute costs a lookup every frame
 _SWING = const(0)
 _STANCE = const(1)
+_LOADED = const(2)
 _CONTACT = const(1)
 _TOE_OFF = const(2)
 _REJECTED = const(3)
@@ -38,6 +39,8 @@ _MORE = const(4)
 _G_STATE = const(4)  # the state's index in the gait's array
 _G_LEVEL = const(6)  # ... the swing level's
 _G_SHORT = const(21)  # ... and the load the zeros hold that the channels do not read
+_G_SETTLING = const(27)  # ... whether the zeros settle after a lift
+_G_ON = const(5)  # ... and its contact threshold
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FALL_MIN = const(10)  # a clear fall is at least 1 N below the zero (0.1 N), held _FALL_MS
@@ -61,7 +64,9 @@ _F_FALL_K = const(8)  # frames a fall is held before it is clear (_FALL_MS)
 _F_SETTLE = const(9)  # frames the zero then settles (_SETTLE_MS)
 _F_FAST = const(10)  # ... with this shift (_FAST_MS)
 _F_FIRST = const(11)  # the summed load of the session's first frame (0.1 N)
-_F_FIELDS = const(12)
+_F_STOOD = const(12)  # 1 from standing (the gait's LOADED) to the next swing
+_F_HOLD = const(13)  # swing frames the gait relearns its swing level (no contact): after a lift
+_F_FIELDS = const(14)
 _W_DECIDED = const(0)  # judged (or no stance yet)
 _W_WAIT = const(1)
 _W_OPEN = const(2)
@@ -73,9 +78,9 @@ _HIST = const(32)  # frames of per-channel load kept while a channel is excluded
 _HIST_MASK = const(31)
 _RISE_FRAMES = const(4)  # ... the window opens where the load behind the toes, meaned over this many, passes contact
 
-assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE, _G_LEVEL, _G_SHORT) == (
-    gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE, gait.STATE, gait.LEVEL,
-    gait.SHORT)
+assert (_SWING, _STANCE, _LOADED, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE, _G_ON, _G_LEVEL, _G_SHORT,
+        _G_SETTLING) == (gait.SWING, gait.STANCE, gait.LOADED, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE,
+                         gait.STATE, gait.ON, gait.LEVEL, gait.SHORT, gait.SETTLING)
 assert _JUMP_SQ == JUMP_COUNTS * JUMP_COUNTS
 
 
@@ -128,7 +133,18 @@ def _channels(frame, bufs, state, gait_state) -> int:
         fall = _FALL_MIN
     fall <<= _FRAC
     fa = ptr32(bufs[11])
+    if gait == _LOADED:
+        f[_F_STOOD] = 1
+    elif swing and f[_F_STOOD]:  # lifted after standing: the zeros crept up, every one settles
+        f[_F_STOOD] = 0
+        f[_F_HOLD] = settle
+        for i in range(n):
+            fa[i] = fall_k + settle
     short = 0  # stance: the load the zeros hold that the channels no longer read
+    hold = f[_F_HOLD]  # swing frames left to relearn the swing level, no contact meanwhile: after a lift
+    if hold and swing:
+        hold -= 1
+    big = gs[_G_ON] << _FRAC
     total = 0
     for i in range(n):
         c = fr[i]
@@ -159,6 +175,8 @@ def _channels(frame, bufs, state, gait_state) -> int:
                         g += 1
                         if g == fall_k:
                             g += settle
+                            if d < -big:  # by more than a contact threshold: the foot was lifted off a load
+                                hold = settle
                     else:
                         g = 0
                     b += d >> shift  # slow, both ways: preload, drift and noise average out
@@ -198,6 +216,8 @@ def _channels(frame, bufs, state, gait_state) -> int:
         f[_F_HIST] = (at + 1) & _HIST_MASK
     if stance:
         gs[_G_SHORT] = short
+    f[_F_HOLD] = hold
+    gs[_G_SETTLING] = 1 if hold else 0
     total <<= 2
     if window:
         f[_F_WFRAMES] += 1
