@@ -57,7 +57,7 @@ TOE_CURL = ((0.22, 0.14, 13.0), (0.22, 0.14, 6.0))
 TOE_REST = ((0.35, 0.20, 1.1), (0.35, 0.20, 0.5), 0.4)
 # arch collapse: arch load over the loading phase multiplied by this (mean, sd)
 COLLAPSE_GAIN = (2.1, 0.2)
-STAND_LOAD = (26.0, 5.0, 14.0, 10.0, 3.0, 2.0)  # newtons per site, standing on one foot share
+STAND_LOAD = (9.0, 1.8, 4.8, 3.5, 1.2, 0.7)  # newtons per site, one foot's share of standing: ~0.4 of a walking peak
 FEET = ("right", "left")
 # what a scenario segment can be: steps, or an activity on the spot that makes none
 STILL = ("stand", "squat", "lean", "shift", "lift", "sit")

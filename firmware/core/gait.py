@@ -45,7 +45,7 @@ _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact
 _RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
 _QUIET_SWING = const(20)  # ... after a swing whose level is under 1/this of the contact threshold
 _BOUT_GAP_MS = const(1500)
-_NO_STEP = const(1 << 28)  # a stance that becomes standing this soon after a step is a walk's last landing
+_LATE_HEEL_PCT = const(25)
 # The detector's per-frame state, one array('i') that step() (viper) reads and writes as
 # machine words: an attribute costs a dictionary lookup even in machine code. Index STATE
 # is public: the pipeline reads the state every frame. Viper loads them zero-extended on a
@@ -78,7 +78,9 @@ _M3 = const(24)
 _M4 = const(25)
 _WIDE = const(26)  # config, fixed: four frames span at most 20 ms (200 Hz and up)
 SETTLING = const(27)  # the pipeline's zeros are settling (1): no contact, the level is relearnt
-_FIELDS = const(28)
+HALF = const(28)  # set when the load falls through half its peak (the pipeline clears it)
+_WALK_UNTIL = const(29)  # t_ms a walk's next landing may come until (_BOUT_GAP_MS after a step)
+_FIELDS = const(30)
 _LEVEL_FRAC = const(5)
 
 
@@ -121,7 +123,9 @@ def step(state, total: int, t_ms: int) -> int:
             s[LEVEL] = lx >> _LEVEL_FRAC
             return NONE
         settling = s[SETTLING]  # the zeros settle after a lift: the level is learnt anew, fast
-        if m <= s[_FLOOR] + level * _OVER_SWING:  # the swing's own level (noise), not a contact
+        # the swing's own level (noise): under the noise cap, and, in a walk, under the contact
+        # threshold (a slow landing is no noise; long after a step a slow rise is a weight shift)
+        if m <= s[_FLOOR] + level * _OVER_SWING and (m <= on or t_ms > s[_WALK_UNTIL]):
             lx = s[_LEVEL_X]
             lx += ((m << _LEVEL_FRAC) - lx) >> (3 if settling else 5)
             s[_LEVEL_X] = lx
@@ -152,6 +156,8 @@ def step(state, total: int, t_ms: int) -> int:
             s[_RISING] = 0  # loading phase over: keep the steepest rise seen
         if s[_RISING] and m - prev > s[_MAX_RISE]:
             s[_MAX_RISE] = m - prev
+        if m * 2 < peak <= prev * 2:
+            s[HALF] = 1  # the load fell through half its peak: the pipeline notes where it sits
         if t_ms - s[_IC] <= s[_MAX_STANCE] and s[_COUNT] == 0 and m >= s[_OFF_NOW]:
             return NONE
         return MORE
@@ -199,7 +205,7 @@ class GaitDetector:
         self.walking = False
         self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
         self.first_held = 0  # ... and the session's first frame read
-        self.step_held = _NO_STEP  # ... at the last step's contact
+        self.late_heel = 0  # the heel's share of the load (1e-4) when it last fell through half (the pipeline sets it)
         self.to_ms = 0
         self.last_step = -_BOUT_GAP_MS - 1  # to_ms of the last step (none yet)
         self.pending_to = 0
@@ -307,7 +313,7 @@ class GaitDetector:
         if stance < self.min_stance or not self._landed():
             return REJECTED
         if not standing:
-            if stance > s[_MAX_STANCE] or peak < s[_FLOOR] * _PEAK_OVER_FLOOR:
+            if stance > s[_MAX_STANCE] or peak < s[_FLOOR] * _PEAK_OVER_FLOOR or not self._rolled_off():
                 return REJECTED
             if peak * 100 < self.median_peak * self.min_peak_frac:
                 if stance <= self.walk_stance:  # a running-length stance: the level may have changed
@@ -326,20 +332,22 @@ class GaitDetector:
             self.median_peak = median_of(self.peaks, self.n_peaks, self.scratch)
             self._thresholds()
         self.last_step = self.to_ms
-        self.step_held = self.held
+        s[_WALK_UNTIL] = self.to_ms if standing else self.to_ms + _BOUT_GAP_MS  # standing ends a walk
         self.walking = stance > self.walk_stance
         return TOE_OFF
 
     def _landed(self):
-        """Whether the stance began as a landing, measured from a zero learnt in swing, not
-        as a load shift on a foot that never left the ground: its peak reaches half the load
-        the zero held; the zero held no more than the last step's did, give or take half a
-        contact threshold (a zero that followed a weight shift, a lean or a seat up holds
-        the load the foot kept); and the stance did not begin loaded (_began_loaded)."""
-        s = self.s
-        held = self.held
-        return (s[_PEAK] * 2 >= held and held * 2 <= self.step_held * 2 + s[ON]
-                and not self._began_loaded())
+        """Whether the stance began as a landing, not as a load shift on a foot that never
+        left the ground: its peak reaches half the load the zero held, and it did not begin
+        loaded (_began_loaded)."""
+        return self.s[_PEAK] * 2 >= self.held and not self._began_loaded()
+
+    def _rolled_off(self):
+        """Whether the stance ended as a step does, rolling off the forefoot: when its load
+        last fell through half its peak the heel carried at most _LATE_HEEL_PCT of it (a
+        standing heel carries about half; a weight shift, a lean back or a seat up unloads
+        the foot flat)."""
+        return self.late_heel <= _LATE_HEEL_PCT * 100
 
     def _began_loaded(self):
         """Whether the stance ended well below the zero it was measured from while that zero

@@ -17,7 +17,7 @@
 from array import array
 
 from . import gait, record
-from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
+from .channels import ARCH, COUNT, HALLUX, HEEL, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
 from .gait import step as gait_step
@@ -40,7 +40,8 @@ _G_STATE = const(4)  # the state's index in the gait's array
 _G_LEVEL = const(6)  # ... the swing level's
 _G_SHORT = const(21)  # ... and the load the zeros hold that the channels do not read
 _G_SETTLING = const(27)  # ... whether the zeros settle after a lift
-_G_ON = const(5)  # ... and its contact threshold
+_G_ON = const(5)  # ... its contact threshold
+_G_HALF = const(28)  # ... and whether the stance's load fell through half its peak this frame
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FALL_MIN = const(10)  # a clear fall is at least 1 N below the zero (0.1 N), held _FALL_MS
@@ -79,8 +80,8 @@ _HIST_MASK = const(31)
 _RISE_FRAMES = const(4)  # ... the window opens where the load behind the toes, meaned over this many, passes contact
 
 assert (_SWING, _STANCE, _LOADED, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE, _G_ON, _G_LEVEL, _G_SHORT,
-        _G_SETTLING) == (gait.SWING, gait.STANCE, gait.LOADED, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE,
-                         gait.STATE, gait.ON, gait.LEVEL, gait.SHORT, gait.SETTLING)
+        _G_SETTLING, _G_HALF) == (gait.SWING, gait.STANCE, gait.LOADED, gait.CONTACT, gait.TOE_OFF, gait.REJECTED,
+                                  gait.MORE, gait.STATE, gait.ON, gait.LEVEL, gait.SHORT, gait.SETTLING, gait.HALF)
 assert _JUMP_SQ == JUMP_COUNTS * JUMP_COUNTS
 
 
@@ -302,6 +303,8 @@ class Pipeline:
         r = _channels(frame, self.bufs, self.fs, gs)
         total = r >> 2
         event = gait_step(gs, total, t_ms)  # the frame's rest, when more is needed: gait.more()
+        if gs[_G_HALF]:
+            self._half()
         if event == _MORE:
             event = self.gait.more(t_ms)
         if event == _CONTACT:
@@ -331,6 +334,7 @@ class Pipeline:
                 held += self.base[i] >> _FRAC
         self.gait.held = held
         self.gait.first_held = fs[_F_FIRST]
+        self.gait.late_heel = 0
         fs[_F_WFRAMES] = 1
         fs[_F_WIN] = _W_WAIT
         if self.gait.ic_ms - self.last_to > _STREAK_GAP_MS:
@@ -429,6 +433,14 @@ class Pipeline:
         fs[_F_WIN] = _W_OPEN
         end = t_ms - k * g.period_us // 1000 + self.window_ms * 3 // 4
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
+
+    @micropython.native
+    def _half(self):
+        """The stance's load fell through half its peak: note the heel's share of it now."""
+        self.gs[_G_HALF] = 0
+        load = self.load
+        heel = 0 if (self.fs[_F_MASK] >> HEEL) & 1 else load[HEEL]
+        self.gait.late_heel = ratio_1e4(heel, self._total(load))
 
     @micropython.native
     def _total(self, sums):
