@@ -383,7 +383,8 @@ def _lift(tt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     p = _cycles(tt, rng, 5.0, 8.0, (1.0, 3.0))
     inside = p >= 0
     q = np.clip(p, 0, 1)
-    bend = np.where(inside, np.clip(1 - np.abs(q - 0.15) / 0.15, 0, 1) + np.clip(1 - np.abs(q - 0.85) / 0.15, 0, 1), 0.0)
+    bend = np.clip(1 - np.abs(q - 0.15) / 0.15, 0, 1) + np.clip(1 - np.abs(q - 0.85) / 0.15, 0, 1)
+    bend = np.where(inside, bend, 0.0)
     box = rng.uniform(0.25, 0.45)
     carry = np.where(inside, box * np.clip(np.minimum(q - 0.15, 0.85 - q) / 0.1, 0, 1), 0.0)
     return _shares(1 + carry, 1 - 0.7 * bend, 1 + 1.2 * bend)

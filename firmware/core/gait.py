@@ -4,19 +4,29 @@
 # - A 3-sample median removes 1-sample spikes (adds one frame of delay, corrected below).
 # - Thresholds adapt to the median of recent step peaks: contact above ic_frac_pct of it
 #   for 2 frames, toe-off below to_frac_pct (hysteresis), never below the floor (ic_floor)
-#   nor below 3x the swing level (the mean total of swing frames that are no contact: noise,
-#   rectified by the re-zeroing, lifts it; learnt over the first 64 frames before any
-#   contact); toe-off never below 2x that level; a step's peak must reach 5x the floor.
-# - Contact is back-dated by extrapolating the rising edge to zero; toe-off likewise
-#   forward along the falling edge, once the total has not risen past the contact
-#   threshold again for 60 ms (a walking stance can dip between heel and forefoot loading).
-#   Back-dating never reaches past the first loaded sample (the last frame at or below a
-#   tenth of the contact threshold): a slow rise (walking) would otherwise jump tens of ms.
+#   nor below 3x the swing level (the mean filtered total of swing frames that carry no
+#   load: noise, rectified by the re-zeroing; learnt over the first 64 frames, and again,
+#   with no contact, while the pipeline's zeros settle after the foot lifted off a load);
+#   toe-off never below 2x that level; a step's peak must reach 5x the floor. In a walk
+#   (within _BOUT_GAP_MS of a step) a load over the contact threshold is never taken for
+#   noise, however slowly it rises; long after a step a slow rise (a weight shift) is.
+# - Contact is back-dated by extrapolating the rising edge to zero (its slope over 20 ms
+#   when the rise is within the noise), at most _MAX_BACKDATE_MS and never past the last
+#   quiet frame (at or below a tenth of the contact threshold). After a quiet swing a
+#   recent quiet frame is the contact: the load began there (a slow walking heel is no
+#   straight edge). Toe-off is dated forward along the falling edge, once the total has not
+#   risen past the contact threshold again for 60 ms (a walking stance dips between heel
+#   and forefoot loading).
 # - A refractory period after toe-off, a minimum and maximum stance, and a minimum peak
-#   (fraction of recent peaks) reject shuffles and standing. A peak below half the load the
-#   re-zeroing held at contact is weight shifting on a foot that never left the ground (a
-#   session started standing: the zero is the standing load until the foot first lifts). A stance longer than
-#   walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking 0.5-1.5 s).
+#   (fraction of recent peaks) reject shuffles and standing. A stance is a step only if it
+#   began as a landing (its peak reaches half the load the re-zeroing held at contact; and
+#   the stance did not begin loaded: a session started standing takes the standing load as
+#   its zero, and the standing foot's weight shift and push-off are no landing) and ended
+#   rolling off the forefoot (the heel under a quarter of the load as it falls through
+#   half: a weight shift, a lean back or a seat up unloads the foot flat). A stance longer
+#   than walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking
+#   0.5-1.5 s); one that becomes standing (longer than max_stance_ms) within _BOUT_GAP_MS
+#   of a step is a walk's last landing, recorded as a walking step when it is known.
 from array import array
 
 from .intmath import median_of
@@ -44,8 +54,8 @@ _TO_HOLD_MS = const(60)  # toe-off once the total stayed unloaded this long
 _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact floor
 _RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
 _QUIET_SWING = const(20)  # ... after a swing whose level is under 1/this of the contact threshold
-_BOUT_GAP_MS = const(1500)
-_LATE_HEEL_PCT = const(25)
+_BOUT_GAP_MS = const(1500)  # a walk's next landing comes this soon after a step's toe-off
+_LATE_HEEL_PCT = const(25)  # the heel's share, at most, as a step's load falls through half
 # The detector's per-frame state, one array('i') that step() (viper) reads and writes as
 # machine words: an attribute costs a dictionary lookup even in machine code. Index STATE
 # is public: the pipeline reads the state every frame. Viper loads them zero-extended on a
@@ -74,7 +84,7 @@ _MAX_STANCE = const(20)
 SHORT = const(21)  # stance: the load the pipeline's zeros hold that the channels no longer read
 _LEVEL_X = const(22)  # LEVEL << _LEVEL_FRAC: a running mean kept in whole 0.1 N sticks below 3.2 N
 _QLEVEL = const(23)  # LEVEL at the last quiet frame
-_M3 = const(24)
+_M3 = const(24)  # filtered total three and four frames back (swing)
 _M4 = const(25)
 _WIDE = const(26)  # config, fixed: four frames span at most 20 ms (200 Hz and up)
 SETTLING = const(27)  # the pipeline's zeros are settling (1): no contact, the level is relearnt

@@ -4,13 +4,19 @@
 # nothing (tests prove it under heap_lock).
 #
 # Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
-# out instead of dragging the zero to its troughs) and drops fast only on a clear fall
-# (the foot left the ground, FSR hysteresis relaxed, two frames running: not a noise
-# trough). While loaded too long (standing, leaning, squatting, lifting) it moves only over
-# minutes: a standing load zeroed in seconds would turn weight shifts into "steps"; a
-# preload that rose for good while standing still cannot hold the detector in stance
-# forever. Until the first contact the zero follows fast (the mean of the first frames, not
-# one noisy frame); the detector's warm-up gives it 64 frames.
+# out instead of dragging the zero to its troughs). A clear fall (the reading held more
+# than 1 N, and half the swing's noise level, below the zero for 25 ms: the foot left a
+# load, a session's standing load, FSR hysteresis relaxed) starts a settle: for 100 ms the
+# zero follows fast, both ways, onto the swing's own level (a fast drop that stopped a few
+# newtons above it hid the first newtons of every landing for seconds after standing), and
+# a new load ends it. A fall by more than the contact threshold, or the foot lifting after
+# standing (every zero then settles: they crept up), also has the gait relearn its swing
+# level meanwhile, with no contact. While loaded too long (standing, leaning, squatting,
+# lifting) the zero moves only over minutes: a standing load zeroed in seconds would turn
+# weight shifts into "steps"; a preload that rose for good while standing still cannot
+# hold the detector in stance forever. During the warm-up (64 frames) the zero follows
+# fast (the mean of the first frames, not one noisy frame), then slowly: a landing that
+# comes later is not taken into the zero.
 # Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
 # engagement are judged on running landings only, and no cue is given while walking
 # (the walking judgment is the previous step's: a stance is only known at toe-off).
@@ -47,7 +53,7 @@ _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 fra
 _FALL_MIN = const(10)  # a clear fall is at least 1 N below the zero (0.1 N), held _FALL_MS
 _FALL_MS = const(25)  # ... this long, and at least 4 frames
 _SETTLE_MS = const(100)  # then the zero follows fast this long, with a time constant of ~_FAST_MS
-_FAST_MS = const(20)
+_FAST_MS = const(20)  # (fast: ~4 frames at 200 Hz, 2 at 100 Hz)
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
