@@ -50,4 +50,4 @@ def test_load_onsets_find_landings_not_a_standing_foot() -> None:
         total[i:i + 10] = np.arange(10) * 10
         total[i + 10:i + 60] = 800
     got = load_onsets(t, total)
-    assert list(got) == [1500, 2700, 3900], got
+    assert len(got) == 3 and np.all(np.abs(got - [1500, 2700, 3900]) <= 10), got  # within a sample
