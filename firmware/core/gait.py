@@ -22,8 +22,8 @@
 #   began as a landing (its peak reaches half the load the re-zeroing held at contact; and
 #   the stance did not begin loaded: a session started standing takes the standing load as
 #   its zero, and the standing foot's weight shift and push-off are no landing) and ended
-#   rolling off the forefoot (the heel under a quarter of the load as it falls through
-#   half: a weight shift, a lean back or a seat up unloads the foot flat). A stance longer
+#   rolling off the forefoot (the heel under a quarter of the load as it falls through half
+#   a step's peak: a weight shift, a lean back or a seat up unloads the foot flat). A stance longer
 #   than walk_stance_ms is a walking step (running stance is ~0.2-0.35 s, walking
 #   0.5-1.5 s); one that becomes standing (longer than max_stance_ms) within _BOUT_GAP_MS
 #   of a step is a walk's last landing, recorded as a walking step when it is known.
@@ -55,7 +55,7 @@ _PEAK_OVER_FLOOR = const(5)  # a step's peak reaches this many times the contact
 _RISE_MS = const(200)  # a rise from the quiet level this long is one landing's loading ...
 _QUIET_SWING = const(20)  # ... after a swing whose level is under 1/this of the contact threshold
 _BOUT_GAP_MS = const(1500)  # a walk's next landing comes this soon after a step's toe-off
-_LATE_HEEL_PCT = const(25)  # the heel's share, at most, as a step's load falls through half
+_LATE_HEEL_PCT = const(25)  # the heel's share, at most, as a step's load falls through half a step's
 # The detector's per-frame state, one array('i') that step() (viper) reads and writes as
 # machine words: an attribute costs a dictionary lookup even in machine code. Index STATE
 # is public: the pipeline reads the state every frame. Viper loads them zero-extended on a
@@ -88,9 +88,10 @@ _M3 = const(24)  # filtered total three and four frames back (swing)
 _M4 = const(25)
 _WIDE = const(26)  # config, fixed: four frames span at most 20 ms (200 Hz and up)
 SETTLING = const(27)  # the pipeline's zeros are settling (1): no contact, the level is relearnt
-HALF = const(28)  # set when the load falls through half its peak (the pipeline clears it)
+HALF = const(28)  # 1 when the load falls through _HALF_LEVEL (the pipeline counts on, then clears it)
 _WALK_UNTIL = const(29)  # t_ms a walk's next landing may come until (_BOUT_GAP_MS after a step)
-_FIELDS = const(30)
+_HALF_LEVEL = const(30)  # half the median of recent step peaks (a spike cannot lift it)
+_FIELDS = const(31)
 _LEVEL_FRAC = const(5)
 
 
@@ -166,8 +167,11 @@ def step(state, total: int, t_ms: int) -> int:
             s[_RISING] = 0  # loading phase over: keep the steepest rise seen
         if s[_RISING] and m - prev > s[_MAX_RISE]:
             s[_MAX_RISE] = m - prev
-        if m * 2 < peak <= prev * 2:
-            s[HALF] = 1  # the load fell through half its peak: the pipeline notes where it sits
+        half = peak >> 1  # half the stance's peak, or of recent steps' if lower (a spike lifts the peak)
+        if half > s[_HALF_LEVEL]:
+            half = s[_HALF_LEVEL]
+        if m < half <= prev:
+            s[HALF] = 1  # the load fell through half its peak: the pipeline notes the heel's share
         if t_ms - s[_IC] <= s[_MAX_STANCE] and s[_COUNT] == 0 and m >= s[_OFF_NOW]:
             return NONE
         return MORE
@@ -215,7 +219,7 @@ class GaitDetector:
         self.walking = False
         self.held = 0  # load the zero held at contact (the pipeline sets it): a step's peak reaches half of it
         self.first_held = 0  # ... and the session's first frame read
-        self.late_heel = 0  # the heel's share of the load (1e-4) when it last fell through half (the pipeline sets it)
+        self.late_heel = 0  # the heel's share of the load (1e-4) as it last fell through half (the pipeline sets it)
         self.to_ms = 0
         self.last_step = -_BOUT_GAP_MS - 1  # to_ms of the last step (none yet)
         self.pending_to = 0
@@ -242,6 +246,7 @@ class GaitDetector:
         med = self.median_peak
         floor = self.s[_FLOOR]
         self.s[ON] = max(floor, med * self.ic_frac // 100)
+        self.s[_HALF_LEVEL] = med // 2
         self.off = max(floor * 7 // 10, med * self.to_frac // 100)
 
     def _set_off(self):
@@ -354,9 +359,9 @@ class GaitDetector:
 
     def _rolled_off(self):
         """Whether the stance ended as a step does, rolling off the forefoot: when its load
-        last fell through half its peak the heel carried at most _LATE_HEEL_PCT of it (a
-        standing heel carries about half; a weight shift, a lean back or a seat up unloads
-        the foot flat)."""
+        last fell through half its peak (or half the median of recent peaks, if lower) the
+        heel carried at most _LATE_HEEL_PCT of it (a standing heel carries about half; a
+        weight shift, a lean back or a seat up unloads the foot flat)."""
         return self.late_heel <= _LATE_HEEL_PCT * 100
 
     def _began_loaded(self):

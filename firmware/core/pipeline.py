@@ -47,13 +47,14 @@ _G_LEVEL = const(6)  # ... the swing level's
 _G_SHORT = const(21)  # ... and the load the zeros hold that the channels do not read
 _G_SETTLING = const(27)  # ... whether the zeros settle after a lift
 _G_ON = const(5)  # ... its contact threshold
-_G_HALF = const(28)  # ... and whether the stance's load fell through half its peak this frame
+_G_HALF = const(28)  # ... and whether the stance's load fell through half a step's peak
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
 _FALL_MIN = const(10)  # a clear fall is at least 1 N below the zero (0.1 N), held _FALL_MS
 _FALL_MS = const(25)  # ... this long, and at least 4 frames
 _SETTLE_MS = const(100)  # then the zero follows fast this long, with a time constant of ~_FAST_MS
 _FAST_MS = const(20)  # (fast: ~4 frames at 200 Hz, 2 at 100 Hz)
+_HALF_FRAMES = const(3)  # frames the heel's share is taken over as a stance's load falls through half
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
@@ -269,6 +270,8 @@ class Pipeline:
         self.hist = array("i", [0] * (_HIST * COUNT))
         self.hist_behind = array("i", [0] * _HIST)
         self.swing_behind = 0  # load behind the toes just before contact (noise), x8, averaged over landings
+        self.half_heel = 0  # the heel's least load, and the summed load, as the stance falls through half (_half)
+        self.half_total = 0
         self.by_load = False  # this landing's window is placed by _place_window
         self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
         self.steps = 0
@@ -442,11 +445,22 @@ class Pipeline:
 
     @micropython.native
     def _half(self):
-        """The stance's load fell through half its peak: note the heel's share of it now."""
-        self.gs[_G_HALF] = 0
+        """The stance's load fell through half a step's peak (the gait's HALF: 1 on that frame):
+        over it and the next two, the heel's least load against the load they carried (the
+        least: a spike on the heel lasts one or two frames)."""
+        gs = self.gs
+        k = gs[_G_HALF]
         load = self.load
         heel = 0 if (self.fs[_F_MASK] >> HEEL) & 1 else load[HEEL]
-        self.gait.late_heel = ratio_1e4(heel, self._total(load))
+        total = self._total(load)
+        if k == 1 or heel < self.half_heel:
+            self.half_heel = heel
+        self.half_total = total if k == 1 else self.half_total + total
+        if k < _HALF_FRAMES:
+            gs[_G_HALF] = k + 1
+            return
+        gs[_G_HALF] = 0
+        self.gait.late_heel = ratio_1e4(self.half_heel * _HALF_FRAMES, self.half_total)
 
     @micropython.native
     def _total(self, sums):
