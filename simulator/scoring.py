@@ -93,8 +93,9 @@ def score(truth: list[dict], records: list[dict], haptics: list[tuple[int, int]]
           duration_s: float, window_ms: int) -> Score:
     """truth: the runner's steps (ic_ms, to_ms, kind run/walk, collapse, toe_engaged; stands:
     a walk's last landing, the foot staying down); every step counts, walking ones too;
-    records: decoded step records; haptics: (t_ms, pulse_ms) calls the firmware made. Collapse / toe accuracy is over running landings the firmware
-    judged (calibrated, not marked walking or uncertain); coverage says how many that was."""
+    records: decoded step records; haptics: (t_ms, pulse_ms) calls the firmware made.
+    Collapse / toe accuracy is over running landings the firmware judged (calibrated, not
+    marked walking or uncertain); coverage says how many that was."""
     t_ic = np.array([t["ic_ms"] for t in truth], dtype=np.int64)
     d_ic = np.array([r["ic_ms"] for r in records], dtype=np.int64)
     pairs = match_steps(t_ic, d_ic)
