@@ -270,7 +270,8 @@ class Pipeline:
         self.hist = array("i", [0] * (_HIST * COUNT))
         self.hist_behind = array("i", [0] * _HIST)
         self.swing_behind = 0  # load behind the toes just before contact (noise), x8, averaged over landings
-        self.half_heel = 0  # the heel's least load, and the summed load, as the stance falls through half (_half)
+        self.half_a = 0  # the heel's load on the first two frames, and the summed load, as the stance's
+        self.half_b = 0  # load falls through half its peak (_half)
         self.half_total = 0
         self.by_load = False  # this landing's window is placed by _place_window
         self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
@@ -445,22 +446,30 @@ class Pipeline:
 
     @micropython.native
     def _half(self):
-        """The stance's load fell through half a step's peak (the gait's HALF: 1 on that frame):
-        over it and the next two, the heel's least load against the load they carried (the
-        least: a spike on the heel lasts one or two frames)."""
+        """The stance's load fell through half its peak (the gait's HALF: 1 on that frame):
+        over it and the next two, the heel's median load against the mean load they carried
+        (the median: a spike on the heel, one frame, and noise leave it be)."""
         gs = self.gs
         k = gs[_G_HALF]
         load = self.load
         heel = 0 if (self.fs[_F_MASK] >> HEEL) & 1 else load[HEEL]
         total = self._total(load)
-        if k == 1 or heel < self.half_heel:
-            self.half_heel = heel
-        self.half_total = total if k == 1 else self.half_total + total
+        if k == 1:
+            self.half_a = heel
+            self.half_total = total
+        else:
+            self.half_total += total
+        if k == 2:
+            self.half_b = heel
         if k < _HALF_FRAMES:
             gs[_G_HALF] = k + 1
             return
         gs[_G_HALF] = 0
-        self.gait.late_heel = ratio_1e4(self.half_heel * _HALF_FRAMES, self.half_total)
+        a, b = self.half_a, self.half_b
+        if a > b:
+            a, b = b, a
+        heel = a if heel < a else (b if heel > b else heel)  # the median of the three
+        self.gait.late_heel = ratio_1e4(heel * _HALF_FRAMES, self.half_total)
 
     @micropython.native
     def _total(self, sums):
