@@ -84,6 +84,6 @@ def test_walking_from_standstill(model: str, rate: int) -> None:
 def test_no_steps_in_standing_about(kind: str) -> None:
     # 4 minutes of each activity after a walk (seed 21, unseen): at most one false step;
     # weight shifts that leave 5-15% of the standing load on the foot for 0.6-2 s are
-    # stepping in place but for the lift, and still make some (README, known limits: 0.42
+    # stepping in place but for the lift, and still make some (README, known limits: 0.3-0.5
     # a minute over seeds 1-6), so they are held to their measured rate
     assert own_still(kind, 21) <= (3 if kind == "shift" else 1)
