@@ -27,6 +27,7 @@ FIELDS = {
     "responder_factor": 1.0,
     "responder_spread_factor": 1.0,
     "arch_spread": 0.10,
+    "walk_loading_ms": 0,
     "cue_compliance": None,
     "sensors": {},
 }
@@ -38,7 +39,7 @@ SENSOR_FIELDS = {"preload_n", "drift_n_per_min", "noise_n", "preload_wander_n", 
 _RANGES = {
     "seconds": (1, 86400), "cadence_spm": (60, 260), "cadence_jitter_pct": (0, 20), "load_scale": (0.05, 5),
     "p_collapse": (0, 1), "p_collapse_end": (0, 1), "p_toe_engaged": (0, 1), "responder_factor": (0, 10),
-    "responder_spread_factor": (0, 10), "arch_spread": (0, 1),
+    "responder_spread_factor": (0, 10), "arch_spread": (0, 1), "walk_loading_ms": (0, 300),
 }
 _SENSOR_RANGES = {"preload_n": (0, 100), "drift_n_per_min": (-10, 10), "noise_n": (0, 20), "preload_wander_n": (0, 20),
                   "spikes_per_s": (0, 100),

@@ -91,10 +91,11 @@ def _p(values: list[int] | np.ndarray, q: float) -> float:
 
 def score(truth: list[dict], records: list[dict], haptics: list[tuple[int, int]],
           duration_s: float, window_ms: int) -> Score:
-    """truth: the runner's steps (ic_ms, to_ms, kind run/walk, collapse, toe_engaged); every
-    step counts, walking ones too; records: decoded step records; haptics: (t_ms, pulse_ms)
-    calls the firmware made. Collapse / toe accuracy is over running landings the firmware
-    judged (calibrated, not marked walking or uncertain); coverage says how many that was."""
+    """truth: the runner's steps (ic_ms, to_ms, kind run/walk, collapse, toe_engaged; stands:
+    a walk's last landing, the foot staying down); every step counts, walking ones too;
+    records: decoded step records; haptics: (t_ms, pulse_ms) calls the firmware made.
+    Collapse / toe accuracy is over running landings the firmware judged (calibrated, not
+    marked walking or uncertain); coverage says how many that was."""
     t_ic = np.array([t["ic_ms"] for t in truth], dtype=np.int64)
     d_ic = np.array([r["ic_ms"] for r in records], dtype=np.int64)
     pairs = match_steps(t_ic, d_ic)
@@ -103,7 +104,8 @@ def score(truth: list[dict], records: list[dict], haptics: list[tuple[int, int]]
     recall = tp / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     ic_err = [records[d]["ic_ms"] - truth[i]["ic_ms"] for i, d in pairs]
-    to_err = [records[d]["to_ms"] - truth[i]["to_ms"] for i, d in pairs]
+    # a walk's last landing (truth `stands`) has no toe-off: the foot stays down
+    to_err = [records[d]["to_ms"] - truth[i]["to_ms"] for i, d in pairs if not truth[i].get("stands")]
     running = [(i, d) for i, d in pairs if truth[i]["kind"] == "run"]
     calibrated = [(i, d) for i, d in running if records[d]["calibrated"] and not records[d].get("walking", 0)]
     flags, coverage = {}, {}

@@ -57,9 +57,12 @@ TOE_CURL = ((0.22, 0.14, 13.0), (0.22, 0.14, 6.0))
 TOE_REST = ((0.35, 0.20, 1.1), (0.35, 0.20, 0.5), 0.4)
 # arch collapse: arch load over the loading phase multiplied by this (mean, sd)
 COLLAPSE_GAIN = (2.1, 0.2)
-STAND_LOAD = (26.0, 5.0, 14.0, 10.0, 3.0, 2.0)  # newtons per site, standing on one foot share
+STAND_LOAD = (9.0, 1.8, 4.8, 3.5, 1.2, 0.7)  # newtons per site, one foot's share of standing: ~0.4 of a walking peak
 FEET = ("right", "left")
-KINDS = ("run", "walk", "stand")  # what a scenario segment can be
+# what a scenario segment can be: steps, or an activity on the spot that makes none
+STILL = ("stand", "squat", "lean", "shift", "lift", "sit")
+KINDS = ("run", "walk") + STILL
+LANDING_DELAY = (0.0, 0.03, 0.05, 0.05, 0.08, 0.08)  # s: a walk's last landing (the foot stays down), heel first
 
 
 @dataclass
@@ -119,13 +122,15 @@ def _bump(s: np.ndarray, centre: float, width: float) -> np.ndarray:
     return np.exp(-0.5 * ((s - centre) / width) ** 2)
 
 
-def _envelope(s: np.ndarray) -> np.ndarray:
-    """Zero at contact and toe-off, with a fast rise and fall (a few per cent of stance)."""
-    return np.clip(s / 0.05, 0, 1) * np.clip((1 - s) / 0.06, 0, 1)
+def _envelope(s: np.ndarray, loading: float = 0.0) -> np.ndarray:
+    """Zero at contact and toe-off, with a fast rise and fall (a few per cent of stance), or
+    a slow loading (quadratic over `loading`, a share of stance: a walker's soft heel)."""
+    rise = np.clip(s / loading, 0, 1) ** 2 if loading else np.clip(s / 0.05, 0, 1)
+    return rise * np.clip((1 - s) / 0.06, 0, 1)
 
 
 def _stance_forces(s: np.ndarray, strike: str, rng: np.random.Generator, scale: float,
-                   collapse: bool, toes: bool, arch_spread: float) -> np.ndarray:
+                   collapse: bool, toes: bool, arch_spread: float, loading: float = 0.0) -> np.ndarray:
     """(len(s), 6) newtons for one stance."""
     out = np.empty((len(s), 6))
     for ch, (centre, width, peak) in enumerate(STRIKES[strike]):
@@ -150,7 +155,7 @@ def _stance_forces(s: np.ndarray, strike: str, rng: np.random.Generator, scale: 
     rest = rng.lognormal(0, TOE_REST[2])
     for ch, (centre, width, newtons) in zip((HALLUX, TOES), TOE_REST[:2]):
         out[:, ch] += newtons * scale * rest * _bump(s, centre, width)
-    return out * _envelope(s)[:, None]
+    return out * _envelope(s, loading)[:, None]
 
 
 def _p_collapse(scenario: dict, frac: float) -> float:
@@ -190,14 +195,23 @@ def generate(scenario: dict, seed: int = 0, rate_hz: int = 200, seconds: float |
     truth: list[dict] = []
     t0 = 0.3  # seconds of swing before the first landing
     seg_start = 0.0
+    walked = False  # the segment before was steps: the next step may land and stay (standing)
     for seg in segments:
         seg_end = seg_start + seg["seconds"]
-        if seg["kind"] == "stand":
-            _stand(forces, rate_hz, seg_start, seg_end, rng)
+        if seg["kind"] in STILL:
+            land = t0 if walked and t0 < seg_end - 1.0 else None  # the walk's next landing: the foot stays down
+            if land is not None:
+                truth.append({"ic_ms": int(round(land * 1000)), "to_ms": int(round(seg_end * 1000)), "kind": "walk",
+                              "strike": scenario["strike"], "collapse": 0, "toe_engaged": 0, "engaged_collapse": 0,
+                              "stands": 1})
+            _still(seg["kind"], forces, rate_hz, seg_start if land is None else land, seg_end, rng,
+                   None if land is None else scenario["walk_loading_ms"] / 1000)
             t0 = max(t0, seg_end + 0.3)
+            walked = False
         else:
             t0 = _steps(scenario, seg, forces, truth, rate_hz, max(t0, seg_start), seg_end, total_s, rng,
                         contacts)
+            walked = True
         seg_start = seg_end
     counts, engaged = _to_counts(forces, scenario, board, rate_hz, rng)
     run = SynthRun(scenario["name"], seed, rate_hz, np.round(t).astype(np.int64),
@@ -256,25 +270,147 @@ def _steps(scenario: dict, seg: dict, forces: np.ndarray, truth: list[dict], rat
         collapse_curled = running and u < p * scenario["responder_factor"]
         i0 = int(np.ceil(t * rate))
         i1 = int(np.floor((t + stance) * rate))
+        loading = scenario["walk_loading_ms"] / 1000 / stance if kind == "walk" else 0.0
         s = (np.arange(i0, i1 + 1) / rate - t) / stance
         step_seed = int(rng.integers(2**32))
         for variant, (c, curled) in enumerate(((collapse, toes), (collapse_curled, running or toes))):
             spread = scenario["arch_spread"] * (scenario["responder_spread_factor"] if curled else 1.0)
             forces[variant, i0:i1 + 1] += _stance_forces(s, scenario["strike"], np.random.default_rng(step_seed),
-                                                         scale, c, curled, spread)
+                                                         scale, c, curled, spread, loading)
         truth.append({"ic_ms": int(round(t * 1000)), "to_ms": int(round((t + stance) * 1000)), "kind": kind,
                       "strike": scenario["strike"], "collapse": int(collapse), "toe_engaged": int(toes),
                       "engaged_collapse": int(collapse_curled)})
         t += stride
 
 
-def _stand(forces: np.ndarray, rate: int, t0: float, t1: float, rng: np.random.Generator) -> None:
-    """Standing: a static load with slow weight shifts and small shuffles; no steps."""
+def _still(kind: str, forces: np.ndarray, rate: int, t0: float, t1: float, rng: np.random.Generator,
+           landing: float | None) -> None:
+    """An activity on the spot from t0 to t1 (s): standing, or squats, leans, weight shifts,
+    lifting or sitting down and up, in newtons per site (multiples of STAND_LOAD), no steps.
+    It starts with the foot landing from a walk (landing: its loading time in s, as a walking
+    step's, 0 for a fast one; heel first) or coming up from no load over 0.3 s, and ends with
+    the load going off over 0.3 s."""
     i0, i1 = int(t0 * rate), min(forces.shape[1], int(t1 * rate))
     tt = np.arange(i1 - i0) / rate
+    if not len(tt):
+        return
+    if kind == "stand":
+        share = _stand(tt, rng)
+    else:
+        share = _ACTIVITIES[kind](tt, rng)
+    off = np.clip((tt[-1] - tt) / 0.3, 0, 1)
+    if landing is not None:  # heel first, the forefoot later, each as a walking step loads
+        after = tt[:, None] - np.asarray(LANDING_DELAY)
+        on = np.clip(after / landing, 0, 1) ** 2 if landing else np.clip(after / 0.035, 0, 1)
+    else:
+        on = np.clip(tt / 0.3, 0, 1)[:, None]
+    forces[:, i0:i1] += share * np.asarray(STAND_LOAD) * on * off[:, None]
+
+
+def _stand(tt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Standing: a static load with slow weight shifts and small shuffles."""
     sway = 1 + 0.25 * np.sin(2 * np.pi * 0.3 * tt + rng.uniform(0, 6.3)) + 0.05 * rng.standard_normal(len(tt))
-    ramp = np.clip(tt / 0.3, 0, 1) * np.clip((tt[-1] - tt) / 0.3, 0, 1) if len(tt) else tt
-    forces[:, i0:i1] += np.outer(np.clip(sway, 0.3, None) * ramp, STAND_LOAD)
+    return np.clip(sway, 0.3, None)[:, None] * np.ones(6)
+
+
+def _cycles(tt: np.ndarray, rng: np.random.Generator, low: float, high: float, rest: tuple[float, float]):
+    """Repetitions of an activity: (phase 0..1 within a repetition, or -1 between them) per sample;
+    each repetition lasts low..high s, with rest[0]..rest[1] s of standing before it."""
+    phase = np.full(len(tt), -1.0)
+    t = rng.uniform(*rest)
+    while t < tt[-1]:
+        dur = rng.uniform(low, high)
+        inside = (tt >= t) & (tt < t + dur)
+        phase[inside] = (tt[inside] - t) / dur
+        t += dur + rng.uniform(*rest)
+    return phase
+
+
+def _shares(w: np.ndarray, heel: np.ndarray, fore: np.ndarray) -> np.ndarray:
+    """Per-site multiples of STAND_LOAD: total w, heel and forefoot (met heads, hallux, toes)
+    scaled by heel / fore (the arch follows the mean of the two)."""
+    out = np.empty((len(w), 6))
+    out[:, HEEL] = heel
+    out[:, ARCH] = (heel + fore) / 2
+    out[:, 2:] = fore[:, None]
+    total = out @ np.asarray(STAND_LOAD)
+    return out * (w * sum(STAND_LOAD) / total)[:, None]
+
+
+def _squat(tt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Squats of 2.5-4.5 s: the load moves to the forefoot as the knees go forward and the
+    heels come up at the bottom; braking and rising add ~20% to the total."""
+    p = _cycles(tt, rng, 2.5, 4.5, (0.5, 2.0))
+    depth = np.where(p >= 0, np.sin(np.pi * np.clip(p, 0, 1)) ** 2, 0.0)
+    w = 1 + 0.2 * np.where(p >= 0, np.sin(2 * np.pi * np.clip(p, 0, 1) + np.pi / 2) * depth, 0.0)
+    return _shares(w, 1 - 0.9 * depth, 1 + 1.5 * depth)
+
+
+def _lean(tt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Leans forward (the heel unloads, the toes take it) and backward (the forefoot
+    unloads, the heel takes it), 0.8-1.5 s to get there, held 1-4 s, back to standing."""
+    heel, fore = np.ones(len(tt)), np.ones(len(tt))
+    t = rng.uniform(0.5, 2.0)
+    while t < tt[-1]:
+        move, hold = rng.uniform(0.8, 1.5), rng.uniform(1.0, 4.0)
+        forward = rng.random() < 0.5
+        x = np.clip(np.minimum(tt - t, t + 2 * move + hold - tt) / move, 0, 1)
+        x = x * x * (3 - 2 * x)  # smooth in and out
+        h, f = (0.03, 2.2) if forward else (2.0, 0.05)
+        heel += (h - 1) * x
+        fore += (f - 1) * x
+        t += 2 * move + hold + rng.uniform(0.5, 2.5)
+    return _shares(np.ones(len(tt)), heel, fore)
+
+
+def _shift(tt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Weight shifted from foot to foot (rocking, waiting, fidgeting): this foot's load swings
+    between 5-15% and 180-195% of its standing share every 1.2-4 s; it never leaves the floor."""
+    w = np.ones(len(tt))
+    t = rng.uniform(0.2, 1.0)
+    while t < tt[-1]:
+        period, low, high = rng.uniform(1.2, 4.0), rng.uniform(0.05, 0.15), rng.uniform(1.8, 1.95)
+        inside = (tt >= t) & (tt < t + period)
+        x = (tt[inside] - t) / period
+        w[inside] = (low + high) / 2 + (high - low) / 2 * np.cos(2 * np.pi * x + rng.uniform(0, 2 * np.pi))
+        t += period
+    return _shares(w, np.ones(len(tt)), np.ones(len(tt)))
+
+
+def _lift(tt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A box lifted from the floor and put back, 5-8 s each: bending (forefoot), the box's
+    weight (+25-45%) while standing up, holding it, bending to put it down."""
+    p = _cycles(tt, rng, 5.0, 8.0, (1.0, 3.0))
+    inside = p >= 0
+    q = np.clip(p, 0, 1)
+    bend = np.clip(1 - np.abs(q - 0.15) / 0.15, 0, 1) + np.clip(1 - np.abs(q - 0.85) / 0.15, 0, 1)
+    bend = np.where(inside, bend, 0.0)
+    box = rng.uniform(0.25, 0.45)
+    carry = np.where(inside, box * np.clip(np.minimum(q - 0.15, 0.85 - q) / 0.1, 0, 1), 0.0)
+    return _shares(1 + carry, 1 - 0.7 * bend, 1 + 1.2 * bend)
+
+
+def _sit(tt: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sitting down (1-1.5 s), seated 4-12 s with the feet resting (12-20% of the standing
+    load, on the heels, shifting a little), and standing up (0.8-1.2 s, forefoot first, 25%
+    over the standing load at the push), then standing 2-5 s."""
+    w, heel, fore = np.ones(len(tt)), np.ones(len(tt)), np.ones(len(tt))
+    t = rng.uniform(1.0, 3.0)
+    while t < tt[-1]:
+        down, seated, up = rng.uniform(1.0, 1.5), rng.uniform(4.0, 12.0), rng.uniform(0.8, 1.2)
+        rest = rng.uniform(0.12, 0.2)
+        x = np.clip((tt - t) / down, 0, 1) - np.clip((tt - t - down - seated) / up, 0, 1)
+        x = x * x * (3 - 2 * x)
+        rising = (tt >= t + down + seated) & (tt < t + down + seated + up + 0.4)
+        push = np.where(rising, np.sin(np.pi * np.clip((tt - t - down - seated) / (up + 0.4), 0, 1)), 0.0)
+        w *= 1 - (1 - rest * (1 + 0.05 * np.sin(2 * np.pi * 0.4 * tt))) * x + 0.25 * push
+        heel *= 1 + 0.5 * x - 0.6 * push
+        fore *= 1 - 0.5 * x + 0.8 * push
+        t += down + seated + up + rng.uniform(2.0, 5.0)
+    return _shares(w, heel, fore)
+
+
+_ACTIVITIES = {"squat": _squat, "lean": _lean, "shift": _shift, "lift": _lift, "sit": _sit}
 
 
 def _to_counts(forces: np.ndarray, scenario: dict, board: dict, rate: int,

@@ -172,18 +172,26 @@ def verdict_validation() -> list[Row]:
 
 
 def real_recordings() -> list[Row]:
-    from simulator.realdata import all_datasets, replay, table
+    from simulator.realdata import all_datasets, pooled, replay, table, walking, walking_table, walks
 
     results = [replay(ds) for ds in all_datasets()]
-    text = table(results)
+    walked = [walking(ds) for ds in walks()]
+    text = table(results) + "\n\nWalks against where each landing's load begins:\n\n" + walking_table(walked)
     (BUILD / "realdata.md").write_text(text + "\n")
     print(text)
     running = [r for r in results if r["dataset"].startswith("fukuchi")]
-    return [("real treadmill running (3 trials): step F1", f"{min(r['f1'] for r in running):.3f} (worst trial)",
+    rows = [("real treadmill running (3 trials): step F1", f"{min(r['f1'] for r in running):.3f} (worst trial)",
              f"force-plate events; table in {BUILD / 'realdata.md'}"),
             ("real treadmill running: IC error abs p95",
              f"{max(r['ic_abs_p95'] for r in running):.0f} ms (worst trial)",
              "detected contact (back-dated to zero load) vs the 50 N crossing")]
+    for name, prefix in (("Moticon walks from standing (6 feet)", "moticon"), ("gaitpdb walks (8)", "gaitpdb")):
+        p = pooled([r for r in walked if r["dataset"].startswith(prefix)])
+        rows.append((f"real walking, {name}: landings F1 (60 ms), IC abs p95",
+                     f"{p['f1']:.3f} ({p['matched']} of {p['landings']} landings, {p['detected']} detected), "
+                     f"{p['ic_abs_p95']:.0f} ms (worst recording)",
+                     "every landing, a walk's first and last included, vs where its load begins (realdata.walking)"))
+    return rows
 
 
 BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [

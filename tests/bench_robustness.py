@@ -5,7 +5,9 @@ wandering preload, walking, run/walk intervals, a dead heel, 100 Hz), each throu
 firmware with the default config (cue_mode every), scored against the truth: step F1
 counting walking steps, IC |error| p95, collapse and toe-engagement balanced accuracy over
 the landings the firmware judged (and how many it judged), walking-bit accuracy; false
-steps per minute on standing, leaning, squatting and lifting (over STILL_SEEDS); the share
+steps per minute on standing, leaning, squatting and lifting (over STILL_SEEDS), and on the
+own model's standing-type activities (standing, squats, leans, weight shifts, lifting,
+sitting down and up); walking from standstill (BOUT_SEEDS); the share
 of landings judged in 10-minute runs (LONG: the first 30 running landings are never judged,
 which weighs on a 2-minute run, not on a session); and false
 collapses at 0% prevalence (every strike, both models, noise and preload; and own-model
@@ -28,8 +30,10 @@ from host.sources.engine import run_firmware
 from host.sources.recording import Recording, to_frames
 from simulator import synth
 from simulator.device import run_synth
+from simulator.realdata import load_onsets
 from simulator.scenario import validate_scenario
-from simulator.scoring import Score, score
+from simulator.scoring import Score, match_steps, score
+from simulator.synth import STILL as STILL_KINDS
 from simulator.synth import generate as own_generate
 from tests.foreign_runner import CHANNELS, generate
 
@@ -98,9 +102,79 @@ NOISE_SEEDS = (101, 102, 103, 104, 105, 106)
 SKIP_LANDINGS = 12  # the first landings: a dead channel is excluded after a few steps
 
 
+# Walking from standstill: walks of 2.5-6 s (3-7 steps, 90-120 steps/min) between 3-12 s of
+# standing, starting standing, each ending with a landing that stays down; 1 N noise, 2 N
+# preload; on the own model a slow heel (its load builds up over 100 ms, quadratic).
+# Contacts against the truth (60 ms to match) and against where each landing's load begins
+# as a force plate sees it (realdata.load_onsets on the noise-free forces).
+BOUT_SEEDS = (1, 2, 3, 4)
+BOUT_RATES = (200, 100)
+BOUT_SENSORS = {"noise_n": 1.0, "preload_n": 2.0}
+WALK_LOADING_MS = 100
+# standing-type activities on the own model, each 4 minutes after a 20 s walk
+STILL_OWN_SEEDS = tuple(range(1, 7))
+STILL_OWN_SECONDS = 240
+
+
 def _truth(run) -> list[dict]:
     return [{"ic_ms": float(r["ic_ms"]), "to_ms": float(r["to_ms"]), "kind": "walk" if r["walking"] else "run",
-             "collapse": int(r["collapse"]), "toe_engaged": int(r["toe_engaged"])} for r in run.truth]
+             "collapse": int(r["collapse"]), "toe_engaged": int(r["toe_engaged"]), "stands": int(r["stands"])}
+            for r in run.truth]
+
+
+def _bout_plan(seed: int) -> list[tuple[str, float, float | None]]:
+    """(kind, seconds, cadence) of the walking-from-standstill runs."""
+    rng = np.random.default_rng(seed + 1000)
+    plan: list[tuple[str, float, float | None]] = [("stand", float(rng.uniform(3, 12)), None)]
+    while sum(p[1] for p in plan) < 120:
+        plan += [("walk", float(rng.uniform(2.5, 6)), float(rng.uniform(90, 120))),
+                 ("stand", float(rng.uniform(3, 12)), None)]
+    return plan
+
+
+def bouts(model: str, seed: int, rate: int) -> dict:
+    """Walking from standstill through the firmware: F1 and IC p95 against the truth, IC
+    abs p95 against the load onsets (all landings, and each walk's first)."""
+    plan = _bout_plan(seed)
+    seconds = sum(p[1] for p in plan)
+    if model == "foreign":
+        kw = dict(seconds=seconds, rate_hz=rate, segments=[p[:2] if p[2] is None else p for p in plan], seed=seed,
+                  **BOUT_SENSORS)
+        run, clean = generate(**kw), generate(**{**kw, "noise_n": 0.0})
+        frames, _ = to_frames(Recording(run.t_ms.astype(float), run.forces, CHANNELS), "newton", rate, load_board())
+        with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
+            records = run_firmware(frames, rate, load_board(), CONFIG, Path(tmp)).records
+        truth, t_ms, total = _truth(run), clean.t_ms.astype(float), clean.forces.sum(axis=1)
+    else:
+        segs = [{"kind": k, "seconds": s, **({"cadence_spm": c} if c else {})} for k, s, c in plan]
+        scenario = validate_scenario({"segments": segs, "walk_loading_ms": WALK_LOADING_MS, "sensors": BOUT_SENSORS},
+                                     "bouts", "bouts")
+        run = own_generate(scenario, seed=seed, rate_hz=rate)
+        with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
+            result = run_synth(run, load_board(), CONFIG, Path(tmp))
+        records, truth, t_ms, total = result.records, result.truth, run.t_ms.astype(float), run.forces.sum(axis=1)
+    s = score(truth, records, [], seconds, WINDOW_MS)
+    ref = load_onsets(t_ms, total)
+    det = np.array([r["ic_ms"] for r in records], dtype=np.int64)
+    pairs = match_steps(ref.astype(np.int64), det)
+    err = np.array([det[d] - ref[i] for i, d in pairs])
+    first = np.r_[True, np.diff(ref) > 2500]
+    firsts = np.array([det[d] - ref[i] for i, d in pairs if first[i]])
+    return {"f1": s.f1, "truth_p95": s.ic_err_p95_ms, "onset_p95": float(np.percentile(np.abs(err), 95)),
+            "first_p95": float(np.percentile(np.abs(firsts), 95)), "landings": len(truth), "firsts": int(first.sum())}
+
+
+def own_still(kind: str, seed: int) -> int:
+    """False steps in STILL_OWN_SECONDS of a standing-type activity after a 20 s walk (own
+    model, BOUT_SENSORS): detections that match no landing of the walk, its last included."""
+    scenario = validate_scenario({"segments": [{"kind": "walk", "seconds": 20},
+                                               {"kind": kind, "seconds": STILL_OWN_SECONDS}],
+                                  "sensors": BOUT_SENSORS}, "still", "still")
+    run = own_generate(scenario, seed=seed)
+    with tempfile.TemporaryDirectory(prefix="archcue-robust-") as tmp:
+        result = run_synth(run, load_board(), CONFIG, Path(tmp))
+    s = score(result.truth, result.records, [], run.seconds, WINDOW_MS)
+    return s.detected - s.matched
 
 
 def foreign(name: str, seed: int, still: bool = False) -> tuple[Score, float]:
@@ -219,6 +293,9 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
                  for n in ZERO_DEAD for s in ZERO_DEAD_SEEDS}
         fut_l = {(n, s): pool.submit(long_run, n, s) for n in LONG for s in seeds[:2]}
         fut_n = {(n, k): pool.submit(_remeasured_shares, n, seeds[0], k) for n in SHARE_NOISE for k in NOISE_SEEDS}
+        fut_b = {(m, r, s): pool.submit(bouts, m, s, r) for m in ("own", "foreign") for r in BOUT_RATES
+                 for s in BOUT_SEEDS}
+        fut_k = {(k, s): pool.submit(own_still, k, s) for k in STILL_KINDS for s in STILL_OWN_SEEDS}
         for n in FOREIGN:
             rows.append(_row("foreign", n, _worst([fut_f[n, s].result()[0] for s in seeds]), seeds))
         for n in STILL:
@@ -227,6 +304,22 @@ def robustness(seeds: tuple[int, ...] = (1, 2, 3)) -> list[tuple[str, str, str]]
             rows.append((f"foreign: {n}", f"{sum(per_min) * each:.0f} false steps in {len(per_min) * each:.0f} min "
                          f"({sum(per_min) / len(per_min):.3f} / min; worst seed {max(per_min):.2f} / min)",
                          f"seeds {STILL_SEEDS[0]}-{STILL_SEEDS[-1]}"))
+        for k in STILL_KINDS:
+            false = sum(fut_k[k, s].result() for s in STILL_OWN_SEEDS)
+            minutes = len(STILL_OWN_SEEDS) * STILL_OWN_SECONDS / 60
+            rows.append((f"own: {k}, 1 N noise, 2 N preload, after a walk",
+                         f"{false} false steps in {minutes:.0f} min ({false / minutes:.2f} / min)",
+                         f"seeds {STILL_OWN_SEEDS[0]}-{STILL_OWN_SEEDS[-1]}"))
+        for m in ("own", "foreign"):
+            for r in BOUT_RATES:
+                got = [fut_b[m, r, s].result() for s in BOUT_SEEDS]
+                heel = f", heel loading {WALK_LOADING_MS} ms" if m == "own" else ""
+                rows.append((f"{m}: walking from standstill, {r} Hz{heel}, 1 N noise, 2 N preload",
+                             f"F1 {min(g['f1'] for g in got):.3f} ({sum(g['landings'] for g in got)} landings), "
+                             f"IC abs p95 {max(g['onset_p95'] for g in got):.0f} ms against the load onset "
+                             f"(each walk's first landing {max(g['first_p95'] for g in got):.0f} ms), "
+                             f"{max(g['truth_p95'] for g in got):.0f} ms against the truth",
+                             f"worst of seeds {BOUT_SEEDS[0]}-{BOUT_SEEDS[-1]}"))
         for n in LONG:
             rows.append(_row(f"foreign {LONG_SECONDS // 60} min", n, _worst([fut_l[n, s].result() for s in seeds[:2]]),
                              seeds[:2]))

@@ -21,7 +21,7 @@ CHANNELS = ("heel", "arch", "met1", "met5", "hallux", "toes")
 HEEL, ARCH, MET1, MET5, HALLUX, TOES = range(6)
 KINDS = ("run", "walk", "stand", "lean", "squat", "lift")
 TRUTH = np.dtype([("ic_ms", "f8"), ("to_ms", "f8"), ("walking", "?"), ("collapse", "?"),
-                  ("toe_engaged", "?"), ("cue_on", "?")])
+                  ("toe_engaged", "?"), ("cue_on", "?"), ("stands", "?")])
 
 # Regional bumps per strike: (onset, end) as fractions of stance, and peak newtons. Values are
 # read off published plantar-pressure curves (heel first and gone by mid-stance in rearfoot
@@ -99,8 +99,9 @@ def _add(out, ch, t, t0, dur, amp, a, b):
     out[lo:hi, ch] += amp * _bump((t[lo:hi] - t0) / dur, a, b)
 
 
-def _still(rng, kind, t, t0, t1, out):
-    """Loads of a non-step activity between t0 and t1: no steps, slow changes only."""
+def _still(rng, kind, t, t0, t1, out, landed=False):
+    """Loads of a non-step activity between t0 and t1: no steps, slow changes only. Landed:
+    the foot comes down from a walk at t0 and stays (its load builds up over ~0.2 s)."""
     lo, hi = np.searchsorted(t, [t0, t1])
     s = (t[lo:hi] - t0) / 1000.0
     phase = rng.uniform(0, 2 * np.pi)
@@ -112,7 +113,9 @@ def _still(rng, kind, t, t0, t1, out):
         w = 1.0 + 0.35 * np.sin(2 * np.pi * s / rng.uniform(2.5, 3.5) + phase)
     else:  # lift: a box raised and set down, ~40% more load for a couple of seconds
         w = 1.0 + 0.2 * (1 - np.cos(2 * np.pi * s / rng.uniform(2.0, 4.0) + phase))
-    out[lo:hi] += np.outer(np.clip(w, 0.15, None), _STAND * rng.normal(1.0, 0.05))
+    if landed:
+        w = w * np.clip(s / 0.2, 0, 1) ** 1.5
+    out[lo:hi] += np.outer(np.clip(w, 0.15 if not landed else 0.0, None), _STAND * rng.normal(1.0, 0.05))
     if kind == "squat":  # heels lift as the knees go forward
         out[lo:hi, HEEL] *= np.clip(1.4 - 0.6 * w, 0.1, 1.0)
 
@@ -143,12 +146,17 @@ def generate(seconds: float = 120, rate_hz: float = 200, strike: str = "rearfoot
     t = np.arange(n) * (1000.0 / rate_hz)
     forces = np.zeros((n, 6))
     truth = []
+    walked = False  # a walk or run came before: the foot lands at the still segment's start and stays
     for kind, t0, t1, cadence in _segments(seconds, segments or [("run", seconds)]):
         if kind in ("run", "walk"):
             truth += _steps(rng, t, kind, t0, t1, cadence or (cadence_spm if kind == "run" else 108),
                             strike, collapse_prob, toe_prob, protocol, forces)
         else:
-            _still(rng, kind, t, t0, t1, forces)
+            landed = walked and t1 - t0 > 1000
+            _still(rng, kind, t, t0, t1, forces, landed)
+            if landed:
+                truth.append((t0, t1, True, False, False, False, True))
+        walked = kind in ("run", "walk")
     forces += _preload(rng, t, preload_n, preload_wander_n)
     forces += rng.normal(0.0, noise_n, forces.shape) if noise_n > 0 else 0.0
     forces = np.clip(forces, 0.0, 300.0)
@@ -172,7 +180,7 @@ def _steps(rng, t, kind, t0, t1, cadence, strike, collapse_prob, toe_prob, proto
         cue_on = protocol is not None and not walking and protocol.cue_on(ic)
         engaged, collapse = _judgement(rng, walking, cue_on, collapse_prob, toe_prob, protocol)
         _landing(rng, t, ic, stance, bumps, collapse, engaged, walking, forces)
-        rows.append((ic, ic + stance, walking, collapse, engaged, cue_on))
+        rows.append((ic, ic + stance, walking, collapse, engaged, cue_on, False))
         ic += p
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bench_robustness import false_collapses, foreign, own
+from simulator.synth import STILL
+from tests.bench_robustness import bouts, false_collapses, foreign, own, own_still
 
 
 @pytest.mark.parametrize("name, seed", [("rearfoot collapse 70%, toes 30%", 4), ("forefoot toes 50% (habit)", 5),
@@ -66,3 +67,23 @@ def test_no_false_collapses_from_a_dead_heels_window_placement(seed: int, sensor
     # flagged 31 of 161, 44 of 167 and 27 of 115 judged landings
     flagged, judged, _ = false_collapses("own", "rearfoot", seed, p_toe_engaged=toes, sensors=sensors)
     assert flagged <= judged // 50, (flagged, judged)
+
+
+@pytest.mark.parametrize("model, rate", [("own", 200), ("own", 100), ("foreign", 200), ("foreign", 100)])
+def test_walking_from_standstill(model: str, rate: int) -> None:
+    # walks of 3-7 steps from standing, each ending standing (seed 13: not one the bench
+    # or the mechanisms were tried on): every landing found, the first and the last (it
+    # stays down) included, its contact where its load begins
+    b = bouts(model, 13, rate)
+    assert b["f1"] >= 0.95, b
+    assert b["first_p95"] <= 30, b  # a walk's first landing, after the foot lifted off standing
+    assert b["onset_p95"] <= (50 if model == "own" else 30), b  # own: a 100 ms soft heel under 1 N noise
+
+
+@pytest.mark.parametrize("kind", STILL)
+def test_no_steps_in_standing_about(kind: str) -> None:
+    # 4 minutes of each activity after a walk (seed 21, unseen): at most one false step;
+    # weight shifts that leave 5-15% of the standing load on the foot for 0.6-2 s are
+    # stepping in place but for the lift, and still make some (README, known limits: 0.3-0.5
+    # a minute over seeds 1-6), so they are held to their measured rate
+    assert own_still(kind, 21) <= (3 if kind == "shift" else 1)

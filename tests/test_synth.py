@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from firmware.core.channels import HEEL, TOES
 from simulator.errors import ScenarioError
 from simulator.scenario import FIELDS, SENSOR_FIELDS, load_scenario, scenario_names, validate_scenario
-from simulator.synth import generate
+from simulator.synth import STAND_LOAD, STILL, generate
 
 
 def test_same_seed_same_run_other_seed_other_run() -> None:
@@ -150,15 +151,41 @@ def test_heel_strikers_load_heel_first_and_toes_last() -> None:
 
 def test_walking_is_longer_and_lighter_standing_loads_without_steps() -> None:
     run = generate(load_scenario("walk_break_and_standing"), seed=1)
-    walk = [t for t in run.truth if t["kind"] == "walk"]
+    walk = [t for t in run.truth if t["kind"] == "walk" and not t.get("stands")]
     runs = [t for t in run.truth if t["kind"] == "run"]
     assert all(600 <= t["to_ms"] - t["ic_ms"] <= 800 for t in walk)
     f = run.forces.astype(float).sum(1)
     peak = lambda steps: np.median([f[t["ic_ms"] // 5:t["to_ms"] // 5].max() for t in steps])  # noqa: E731
     assert peak(walk) < 0.75 * peak(runs)
     stand = (100_000, 120_000)  # the scenario's standing phase (ms)
-    assert not [t for t in run.truth if stand[0] <= t["ic_ms"] < stand[1]]
-    assert (f[(stand[0] + 1000) // 5:(stand[1] - 1000) // 5] > 20).all()  # loaded throughout
+    landed = [t for t in run.truth if stand[0] - 1000 <= t["ic_ms"] < stand[1]]
+    assert [t.get("stands") for t in landed] == [1], landed  # the walk's last landing stays down, no other
+    assert (f[(stand[0] + 1000) // 5:(stand[1] - 1000) // 5] > 5).all()  # loaded throughout
+
+
+@pytest.mark.parametrize("kind", STILL)
+def test_standing_activities_load_the_foot_without_steps(kind: str) -> None:
+    # each activity after a walk: the walk's last landing stays down (truth `stands`, its
+    # load heel first), then no step, the foot loaded throughout (a shift keeps >= 5%)
+    sc = validate_scenario({"segments": [{"kind": "walk", "seconds": 10}, {"kind": kind, "seconds": 60}]})
+    run = generate(sc, seed=3)
+    last = run.truth[-1]
+    assert last["stands"] == 1 and not [t for t in run.truth if t["ic_ms"] > last["ic_ms"]]
+    f = run.forces.astype(float)
+    i = last["ic_ms"] // 5
+    assert f[i + 6, HEEL] > f[i + 6, TOES]  # heel first
+    total = f[(last["ic_ms"] + 1000) // 5:-int(0.5 * 200)].sum(axis=1)
+    assert total.min() > 0.04 * sum(STAND_LOAD), total.min()
+    assert total.max() < 3 * sum(STAND_LOAD), total.max()
+
+
+def test_walk_loading_ms_slows_a_walking_heel() -> None:
+    fast, slow = (generate(validate_scenario({"segments": [{"kind": "walk", "seconds": 10}], "walk_loading_ms": ms}),
+                           seed=2) for ms in (0, 150))
+    t = fast.truth[2]["ic_ms"] // 5  # same draws: the same landings
+    assert slow.truth[2]["ic_ms"] // 5 == t
+    early = slice(t, t + 10)  # 50 ms
+    assert slow.forces[early].sum() < 0.3 * fast.forces[early].sum()
 
 
 def test_sensor_trouble() -> None:

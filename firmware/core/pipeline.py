@@ -4,20 +4,26 @@
 # nothing (tests prove it under heap_lock).
 #
 # Re-zeroing follows the channel's mean during swing (slowly, both ways: noise averages
-# out instead of dragging the zero to its troughs) and drops fast only on a clear fall
-# (the foot left the ground, FSR hysteresis relaxed, two frames running: not a noise
-# trough). While loaded too long (standing, leaning, squatting, lifting) it moves only over
-# minutes: a standing load zeroed in seconds would turn weight shifts into "steps"; a
-# preload that rose for good while standing still cannot hold the detector in stance
-# forever. Until the first contact the zero follows fast (the mean of the first frames, not
-# one noisy frame); the detector's warm-up gives it 64 frames.
+# out instead of dragging the zero to its troughs). A clear fall (the reading held more
+# than 1 N, and half the swing's noise level, below the zero for 25 ms: the foot left a
+# load, a session's standing load, FSR hysteresis relaxed) starts a settle: for 100 ms the
+# zero follows fast, both ways, onto the swing's own level (a fast drop that stopped a few
+# newtons above it hid the first newtons of every landing for seconds after standing), and
+# a new load ends it. A fall by more than the contact threshold, or the foot lifting after
+# standing (every zero then settles: they crept up), also has the gait relearn its swing
+# level meanwhile, with no contact. While loaded too long (standing, leaning, squatting,
+# lifting) the zero moves only over minutes: a standing load zeroed in seconds would turn
+# weight shifts into "steps"; a preload that rose for good while standing still cannot
+# hold the detector in stance forever. During the warm-up (64 frames) the zero follows
+# fast (the mean of the first frames, not one noisy frame), then slowly: a landing that
+# comes later is not taken into the zero.
 # Walking landings (gait.walking) are recorded with the walking bit; collapse and toe
 # engagement are judged on running landings only, and no cue is given while walking
 # (the walking judgment is the previous step's: a stance is only known at toe-off).
 from array import array
 
 from . import gait, record
-from .channels import ARCH, COUNT, HALLUX, MET1, MET5, TOES
+from .channels import ARCH, COUNT, HALLUX, HEEL, MET1, MET5, TOES
 from .cue import CuePolicy
 from .gait import GaitDetector
 from .gait import step as gait_step
@@ -31,14 +37,24 @@ _TOE_BITS = const(0x30)  # bits of HALLUX (4) and TOES (5)
 # gait's states and events as literals: a module attribute costs a lookup every frame
 _SWING = const(0)
 _STANCE = const(1)
+_LOADED = const(2)
 _CONTACT = const(1)
 _TOE_OFF = const(2)
 _REJECTED = const(3)
 _MORE = const(4)
 _G_STATE = const(4)  # the state's index in the gait's array
+_G_LEVEL = const(6)  # ... the swing level's
+_G_SHORT = const(21)  # ... and the load the zeros hold that the channels do not read
+_G_SETTLING = const(27)  # ... whether the zeros settle after a lift
+_G_ON = const(5)  # ... its contact threshold
+_G_HALF = const(28)  # ... and whether the stance's load fell through half a step's peak
 _ALL = const(0x3F)  # every channel excluded: keep detecting on all of them
 _LOADED_EVERY = const(63)  # loaded too long (standing): the zero moves on 1 frame in 64 (~3 min)
-_FAST_DROP = const(40 << 8)  # a fall below the zero larger than 4 N (0.1 N << _FRAC): re-zero fast
+_FALL_MIN = const(10)  # a clear fall is at least 1 N below the zero (0.1 N), held _FALL_MS
+_FALL_MS = const(25)  # ... this long, and at least 4 frames
+_SETTLE_MS = const(100)  # then the zero follows fast this long, with a time constant of ~_FAST_MS
+_FAST_MS = const(20)  # (fast: ~4 frames at 200 Hz, 2 at 100 Hz)
+_HALF_FRAMES = const(3)  # frames the heel's share is taken over as a stance's load falls through half
 _FRAC = const(8)  # fractional bits of the zero: slow tracking needs sub-unit steps
 _STREAK_TO_CUE = const(2)  # accepted running steps in a row before a landing may be cued
 _STREAK_GAP_MS = const(1500)  # a longer pause (standing, stopping) breaks the streak
@@ -50,7 +66,15 @@ _F_MASK = const(2)  # channels left out of the sums (see _used)
 _F_WIN = const(3)  # the landing window: _W_DECIDED, _W_WAIT (stance, not yet open) or _W_OPEN
 _F_WFRAMES = const(4)  # frames in the open window
 _F_HIST = const(5)  # the history's slot for the next frame (a channel excluded: see _place_window)
-_F_FIELDS = const(6)
+_F_WARM = const(6)  # the frame the gait's warm-up ends on: the zero's shift becomes _F_RUN
+_F_RUN = const(7)  # the zero's slow shift (~2 s of swing at any rate)
+_F_FALL_K = const(8)  # frames a fall is held before it is clear (_FALL_MS)
+_F_SETTLE = const(9)  # frames the zero then settles (_SETTLE_MS)
+_F_FAST = const(10)  # ... with this shift (_FAST_MS)
+_F_FIRST = const(11)  # the summed load of the session's first frame (0.1 N)
+_F_STOOD = const(12)  # 1 from standing (the gait's LOADED) to the next swing
+_F_HOLD = const(13)  # swing frames the gait relearns its swing level (no contact): after a lift
+_F_FIELDS = const(14)
 _W_DECIDED = const(0)  # judged (or no stance yet)
 _W_WAIT = const(1)
 _W_OPEN = const(2)
@@ -62,8 +86,9 @@ _HIST = const(32)  # frames of per-channel load kept while a channel is excluded
 _HIST_MASK = const(31)
 _RISE_FRAMES = const(4)  # ... the window opens where the load behind the toes, meaned over this many, passes contact
 
-assert (_SWING, _STANCE, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE) == (
-    gait.SWING, gait.STANCE, gait.CONTACT, gait.TOE_OFF, gait.REJECTED, gait.MORE, gait.STATE)
+assert (_SWING, _STANCE, _LOADED, _CONTACT, _TOE_OFF, _REJECTED, _MORE, _G_STATE, _G_ON, _G_LEVEL, _G_SHORT,
+        _G_SETTLING, _G_HALF) == (gait.SWING, gait.STANCE, gait.LOADED, gait.CONTACT, gait.TOE_OFF, gait.REJECTED,
+                                  gait.MORE, gait.STATE, gait.ON, gait.LEVEL, gait.SHORT, gait.SETTLING, gait.HALF)
 assert _JUMP_SQ == JUMP_COUNTS * JUMP_COUNTS
 
 
@@ -90,17 +115,44 @@ def _channels(frame, bufs, state, gait_state) -> int:
     n = int(COUNT)
     frame_no = f[_F_FRAME]
     if frame_no == 0:  # the first frame: the zero starts at its load
+        held = 0
         for i in range(n):
             ba[i] = lu[fr[i]] << _FRAC
             pv[i] = fr[i]
+            held += lu[fr[i]]
+        f[_F_FIRST] = held  # the load the session started with (standing, or a preload)
     frame_no += 1
     f[_F_FRAME] = frame_no
-    gait = ptr32(gait_state)[_G_STATE]
+    gs = ptr32(gait_state)
+    gait = gs[_G_STATE]
     stance = gait == _STANCE
     window = stance and f[_F_WIN] == _W_OPEN
     # the zero tracks in swing; while loaded too long, on one frame in 64 (~3 min)
-    track = gait == _SWING or (frame_no & _LOADED_EVERY) == 0
+    swing = gait == _SWING
+    creep = gait != _SWING and (frame_no & _LOADED_EVERY) == 0
+    if frame_no == f[_F_WARM]:  # the first frames' mean is taken: from now on, slow
+        f[_F_SHIFT] = f[_F_RUN]
     shift = f[_F_SHIFT]
+    fall_k = f[_F_FALL_K]
+    settle = f[_F_SETTLE]
+    fast = f[_F_FAST]
+    fall = gs[_G_LEVEL] >> 1  # a fall is more than half the swing's noise level, and at least 1 N
+    if fall < _FALL_MIN:
+        fall = _FALL_MIN
+    fall <<= _FRAC
+    fa = ptr32(bufs[11])
+    if gait == _LOADED:
+        f[_F_STOOD] = 1
+    elif swing and f[_F_STOOD]:  # lifted after standing: the zeros crept up, every one settles
+        f[_F_STOOD] = 0
+        f[_F_HOLD] = settle
+        for i in range(n):
+            fa[i] = fall_k + settle
+    short = 0  # stance: the load the zeros hold that the channels no longer read
+    hold = f[_F_HOLD]  # swing frames left to relearn the swing level, no contact meanwhile: after a lift
+    if hold and swing:
+        hold -= 1
+    big = gs[_G_ON] << _FRAC
     total = 0
     for i in range(n):
         c = fr[i]
@@ -111,18 +163,35 @@ def _channels(frame, bufs, state, gait_state) -> int:
                 hi[i] = c
             x = v - (ba[i] >> _FRAC)
             if x < 0:
+                short -= x
                 x = 0
             st[i] += x
             if window:
                 wi[i] += x
         else:
             b = ba[i]
-            if track:
+            if swing:
                 d = (v << _FRAC) - b
-                if d < -_FAST_DROP and (lu[pv[i]] << _FRAC) - b < -_FAST_DROP:
-                    b += d >> 3  # a clear fall, two frames running: the foot left the ground
-                else:
+                g = fa[i]
+                if g > fall_k and d <= fall:  # settling: the zero follows fast, both ways, onto the swing's level
+                    b += d >> fast
+                    g -= 1
+                    if g == fall_k:
+                        g = 0
+                else:  # (a new load ends a settling: a landing is not swing)
+                    if d < -fall:  # below the zero: held fall_k frames, a clear fall (the foot left a load)
+                        g += 1
+                        if g == fall_k:
+                            g += settle
+                            if d < -big:  # by more than a contact threshold: the foot was lifted off a load
+                                hold = settle
+                    else:
+                        g = 0
                     b += d >> shift  # slow, both ways: preload, drift and noise average out
+                fa[i] = g
+                ba[i] = b
+            elif creep:
+                b += ((v << _FRAC) - b) >> shift
                 ba[i] = b
             if c < lo[i]:
                 lo[i] = c
@@ -153,6 +222,10 @@ def _channels(frame, bufs, state, gait_state) -> int:
             behind -= ld[int(TOES)]
         ptr32(bufs[10])[at] = behind
         f[_F_HIST] = (at + 1) & _HIST_MASK
+    if stance:
+        gs[_G_SHORT] = short
+    f[_F_HOLD] = hold
+    gs[_G_SETTLING] = 1 if hold else 0
     total <<= 2
     if window:
         f[_F_WFRAMES] += 1
@@ -162,6 +235,14 @@ def _channels(frame, bufs, state, gait_state) -> int:
     return total
 
 
+def _shift(frames):
+    """The shift of a running mean over at least this many frames (the next power of two)."""
+    shift = 0
+    while (1 << shift) < frames:
+        shift += 1
+    return shift
+
+
 class Pipeline:
     def __init__(self, cfg, lut, ring_records=64):
         self.gait = GaitDetector(cfg)
@@ -169,13 +250,16 @@ class Pipeline:
         self.cue = CuePolicy(cfg)
         self.health = SensorHealth()
         self.window_ms = cfg["landing_window_ms"]
-        # baseline creeps up with a time constant of ~2 s of swing at any sample rate
-        shift = 0
-        while (1 << shift) < cfg["rate_hz"] * 2:
-            shift += 1
-        self.run_shift = shift
-        self.fs = array("i", [0] * _F_FIELDS)
-        self.fs[_F_SHIFT] = 3  # until the first contact: a zero from the first frames' mean, not one noisy frame
+        rate = cfg["rate_hz"]
+        fs = array("i", [0] * _F_FIELDS)
+        fs[_F_SHIFT] = 3  # the warm-up: a zero from the first frames' mean, not one noisy frame
+        fs[_F_WARM] = gait.WARM_FRAMES
+        fs[_F_RUN] = _shift(rate * 2)  # then ~2 s of swing at any sample rate
+        fs[_F_FALL_K] = max(4, rate * _FALL_MS // 1000)
+        fs[_F_SETTLE] = max(2, rate * _SETTLE_MS // 1000)
+        fs[_F_FAST] = _shift(rate * _FAST_MS // 1000)
+        self.fs = fs
+        self.fall = array("i", [0] * COUNT)  # per channel: frames of a fall held, or > _F_FALL_K: settling
         self.base = array("i", [0] * COUNT)  # per-channel zero, 0.1 N << _FRAC, tracked during swing
         self.load = array("i", [0] * COUNT)  # re-zeroed load this frame
         self.win = array("i", [0] * COUNT)  # load summed over the landing window
@@ -186,6 +270,9 @@ class Pipeline:
         self.hist = array("i", [0] * (_HIST * COUNT))
         self.hist_behind = array("i", [0] * _HIST)
         self.swing_behind = 0  # load behind the toes just before contact (noise), x8, averaged over landings
+        self.half_a = 0  # the heel's load on the first two frames, and the summed load, as the stance's
+        self.half_b = 0  # load falls through half its peak (_half)
+        self.half_total = 0
         self.by_load = False  # this landing's window is placed by _place_window
         self.toe_in = _TOE_BITS  # toe channels in the sums (see _used)
         self.steps = 0
@@ -197,7 +284,7 @@ class Pipeline:
         # what _channels works on, in one tuple: one lookup a frame instead of nine
         h = self.health
         self.bufs = (lut, self.base, self.load, self.stance, self.win, self.prev, h, h.hi, h.lo, self.hist,
-                     self.hist_behind)
+                     self.hist_behind, self.fall)
         self.gs = self.gait.s  # the gait's state array (one lookup a frame)
         self._clear_landing()
 
@@ -226,6 +313,8 @@ class Pipeline:
         r = _channels(frame, self.bufs, self.fs, gs)
         total = r >> 2
         event = gait_step(gs, total, t_ms)  # the frame's rest, when more is needed: gait.more()
+        if gs[_G_HALF]:
+            self._half()
         if event == _MORE:
             event = self.gait.more(t_ms)
         if event == _CONTACT:
@@ -245,7 +334,6 @@ class Pipeline:
     @micropython.native
     def _contact(self, total, t_ms):
         fs = self.fs
-        fs[_F_SHIFT] = self.run_shift  # settled (the gait's warm-up outlasts the settling)
         load = self.load
         mask = fs[_F_MASK]
         held = 0
@@ -255,6 +343,8 @@ class Pipeline:
             if not (mask >> i) & 1 and self.prev[i] < SHORT_COUNTS:  # a shorted lead holds no load
                 held += self.base[i] >> _FRAC
         self.gait.held = held
+        self.gait.first_held = fs[_F_FIRST]
+        self.gait.late_heel = 0
         fs[_F_WFRAMES] = 1
         fs[_F_WIN] = _W_WAIT
         if self.gait.ic_ms - self.last_to > _STREAK_GAP_MS:
@@ -353,6 +443,33 @@ class Pipeline:
         fs[_F_WIN] = _W_OPEN
         end = t_ms - k * g.period_us // 1000 + self.window_ms * 3 // 4
         self.win_end = end if end > g.ic_ms + self.window_ms else g.ic_ms + self.window_ms
+
+    @micropython.native
+    def _half(self):
+        """The stance's load fell through half its peak (the gait's HALF: 1 on that frame):
+        over it and the next two, the heel's median load against the mean load they carried
+        (the median: a spike on the heel, one frame, and noise leave it be)."""
+        gs = self.gs
+        k = gs[_G_HALF]
+        load = self.load
+        heel = 0 if (self.fs[_F_MASK] >> HEEL) & 1 else load[HEEL]
+        total = self._total(load)
+        if k == 1:
+            self.half_a = heel
+            self.half_total = total
+        else:
+            self.half_total += total
+        if k == 2:
+            self.half_b = heel
+        if k < _HALF_FRAMES:
+            gs[_G_HALF] = k + 1
+            return
+        gs[_G_HALF] = 0
+        a, b = self.half_a, self.half_b
+        if a > b:
+            a, b = b, a
+        heel = a if heel < a else (b if heel > b else heel)  # the median of the three
+        self.gait.late_heel = ratio_1e4(heel * _HALF_FRAMES, self.half_total)
 
     @micropython.native
     def _total(self, sums):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from simulator import realdata
-from simulator.realdata import all_datasets, replay, table
+from simulator.realdata import all_datasets, replay, table, walking, walking_table, walks
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,4 +15,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     print(table([replay(ds) for ds in all_datasets()]))
+    print("\nWalks against where each landing's load begins:\n")
+    print(walking_table([walking(ds) for ds in walks()]))
     return 0
