@@ -427,8 +427,9 @@ def cmd_export_parquet(args: argparse.Namespace) -> int:
     except OSError as e:
         raise UserError(f"{folder}: cannot write ({e.strerror or e}); every file is whole, the next export "
                         "completes it") from None
-    print(f"{folder}: {r.sessions} session(s) added ({r.steps:,} steps), {r.runners} runner(s) written, "
-          f"{r.unchanged} unchanged" + (f", {r.removed} moved between runners" if r.removed else ""))
+    print(f"{folder}: {plural(r.sessions, 'session')} added ({r.steps:,} steps), "
+          f"{plural(r.runners, 'runner')} written, {r.unchanged} unchanged"
+          + (f", {r.removed} moved between runners" if r.removed else ""))
     if r.key:
         print(f"runners, sessions and devices pseudonymized with the key in {r.key}: keep it private, and keep it "
               "for the next export (the same key gives the same pseudonyms)")

@@ -90,12 +90,12 @@ def test_again_adds_only_what_is_new(store: Path, tmp_path: Path, capsys: pytest
     before = {p: ds.joinpath(p).stat().st_mtime_ns for p in _files(ds) if p.startswith("steps/")}
     capsys.readouterr()
     assert _export(path, ds) == 0
-    assert "0 session(s) added (0 steps), 0 runner(s) written, 3 unchanged" in capsys.readouterr().out
+    assert "0 sessions added (0 steps), 0 runners written, 3 unchanged" in capsys.readouterr().out
     s = Store(path)
     add_session(s, "ana-extra", "Ana Lopes", "left", "2026-11-20T07:00:00", block_run(20, 9))
     s.add_note([s.sessions("1234567")[0].id], pain_after=1, knee="left")
     assert _export(path, ds) == 0
-    assert "1 session(s) added (1,699 steps), 2 runner(s) written, 1 unchanged" in capsys.readouterr().out
+    assert "1 session added (1,699 steps), 2 runners written, 1 unchanged" in capsys.readouterr().out
     after = {p: ds.joinpath(p).stat().st_mtime_ns for p in _files(ds) if p.startswith("steps/")}
     assert {p: after[p] for p in before} == before  # no steps file rewritten
     assert set(after) - set(before) == {"steps/runner=Ana%20Lopes/session=ana-extra/part-0.parquet"}

@@ -770,7 +770,7 @@ def captions(a: Analysis) -> dict[str, str]:
 # and drills side by side when more than one was tried. Numbers from host/store/notes.py.
 
 NOTE_HINT = ("archcue note SESSION --pain-during N --pain-after N --knee left|right|both "
-             "--drill toe-curl|hips-core|none|NAME")
+             "--drill toe-curl|hips-core|none (or --drill-other NAME)")
 
 
 def _score(v: int | None) -> str:

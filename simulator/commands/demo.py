@@ -19,6 +19,7 @@ from firmware.core import sessionlog
 from host.reports.report import text, to_html
 from host.store.db import Store
 from host.sync.pull import pull
+from host.text import plural
 from host.verdict.analysis import Steps, analyse
 from simulator.device import ROOT
 
@@ -79,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         store_path = args.dir / "archcue.sqlite"
         _say(f"pulling over the virtual serial port {insole_dir / 'port'} into {store_path}")
         report = pull(Store(store_path), str(insole_dir / "port"), restart=False)
-        _say(f"{len(report.imported)} session(s), {report.bytes:,} bytes at {report.rate / 1024:.1f} KiB/s, verified")
+        _say(f"{plural(len(report.imported), 'session')}, {report.bytes:,} bytes at {report.rate / 1024:.1f} KiB/s, "
+             "verified")
     finally:
         serve.terminate()
         serve.wait(timeout=15)
