@@ -318,7 +318,6 @@ def _report_format(args: argparse.Namespace) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from host.reports.export import write_atomic
     from host.reports.report import text, to_html, to_json
     from host.verdict.analysis import Steps, analyse
     from host.verdict.rule import Rule
@@ -336,14 +335,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     notes = _run_notes(store, a)
     out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all), "json": lambda: to_json(a, notes),
            "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all)}[fmt]()
-    if args.out:
-        try:
-            write_atomic(Path(args.out), lambda f: f.write(out))
-        except OSError as e:
-            raise UserError(f"--out {args.out}: cannot write ({e.strerror or e}); nothing was written") from None
-        print(f"{a.verdict}: report written to {Path(args.out).resolve()}")
-    else:
-        sys.stdout.write(out)
+    _emit(out, args.out, f"{a.verdict}: report")
     return 0
 
 
@@ -381,13 +373,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ many runners: squad, dataset, cohort
 
 
-def _write_out(path: str, out: str) -> None:
+def _emit(out: str, path: str | None, written: str) -> None:
+    """A command's output to stdout, or whole to --out (then one line: `written` and where)."""
     from host.reports.export import write_atomic
 
+    if not path:
+        sys.stdout.write(out)
+        return
     try:
         write_atomic(Path(path), lambda f: f.write(out))
     except OSError as e:
         raise UserError(f"--out {path}: cannot write ({e.strerror or e}); nothing was written") from None
+    print(f"{written} written to {Path(path).resolve()}")
 
 
 def _note(text: str) -> None:
@@ -405,11 +402,7 @@ def cmd_squad(args: argparse.Namespace) -> int:
     today = date.today()
     rows = view.squad_rows(all_summaries(store, note=_note), store.sessions(), store.run_notes(), today, args.weeks)
     out = {"text": view.text, "json": view.to_json, "html": view.to_html}[fmt](rows, today)
-    if args.out:
-        _write_out(args.out, out)
-        print(f"{len(rows)} runners: squad written to {Path(args.out).resolve()}")
-    else:
-        sys.stdout.write(out)
+    _emit(out, args.out, f"{plural(len(rows), 'runner')}: squad")
     return 0
 
 
@@ -463,11 +456,7 @@ def cmd_cohort(args: argparse.Namespace) -> int:
     else:
         c = cohort.open_source(path, note=_note)
     out = cohort.text(c) if fmt == "text" else json.dumps(cohort.to_json(c), indent=2, ensure_ascii=False) + "\n"
-    if args.out:
-        _write_out(args.out, out)
-        print(f"cohort of {c.runners} runners written to {Path(args.out).resolve()}")
-    else:
-        sys.stdout.write(out)
+    _emit(out, args.out, f"cohort of {plural(c.runners, 'runner')}")
     return 0
 
 
