@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 import io
 import os
-import pty
 import re
 import select
 import shutil
@@ -25,7 +24,6 @@ import subprocess
 import sys
 import threading
 import time
-import tty
 import types
 from collections import deque
 from collections.abc import Iterator
@@ -441,21 +439,8 @@ def _sent(master: int) -> bytes:
     return out
 
 
-@pytest.fixture()
-def fake_insole() -> Iterator[tuple[int, str]]:
-    """A pseudo-terminal: the test writes the insole's side on `master`."""
-    master, slave = pty.openpty()
-    tty.setraw(slave)
-    yield master, os.ttyname(slave)
-    for fd in (master, slave):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
-
-
-def test_an_insole_that_does_not_answer_is_one_line_error(fake_insole, monkeypatch, capsys) -> None:
-    master, port = fake_insole
+def test_an_insole_that_does_not_answer_is_one_line_error(pty_port, monkeypatch, capsys) -> None:
+    master, port = pty_port
     monkeypatch.setattr(host_live, "HELLO_RETRY_S", 0.1)
     monkeypatch.setattr(host_live, "GIVE_UP_S", 0.5)
     assert cli.main(["live", "--port", port]) == 1
@@ -465,8 +450,8 @@ def test_an_insole_that_does_not_answer_is_one_line_error(fake_insole, monkeypat
     assert asked.count(b"L") >= 3 and b"\x03" not in asked  # asked again, never interrupted the insole
 
 
-def test_a_lost_link_is_one_line_error(fake_insole, capsys) -> None:
-    master, port = fake_insole
+def test_a_lost_link_is_one_line_error(pty_port, capsys) -> None:
+    master, port = pty_port
     threading.Timer(0.3, os.write, [master, HELLO + _step_line(1, bytes(_records(1)[0]))]).start()
     threading.Timer(0.8, os.close, [master]).start()  # unplugged mid-stream
     assert cli.main(["live", "--port", port]) == 1
@@ -479,8 +464,8 @@ def test_a_port_that_is_not_there_is_one_line_error(tmp_path, capsys) -> None:
     assert "no such port" in capsys.readouterr().err
 
 
-def test_a_garbled_line_is_skipped_and_still_acknowledged(fake_insole) -> None:
-    master, port = fake_insole
+def test_a_garbled_line_is_skipped_and_still_acknowledged(pty_port) -> None:
+    master, port = pty_port
     good = bytearray(_step_line(2, bytes(_records(2)[1])))
     bad = bytearray(_step_line(1, bytes(_records(1)[0])))
     bad[10] = ord("f") if bad[10] != ord("f") else ord("e")  # a flipped digit: the record's CRC fails
@@ -498,10 +483,10 @@ def test_a_garbled_line_is_skipped_and_still_acknowledged(fake_insole) -> None:
     assert _sent(master) == b"L+++l"  # a credit back for each of the three lines, then stop
 
 
-def test_a_silent_stream_is_asked_again(fake_insole, monkeypatch) -> None:
+def test_a_silent_stream_is_asked_again(pty_port, monkeypatch) -> None:
     """Credits lost with a line split on the way would silence the stream: after RESYNC_S
     without a line the host starts it afresh (the insole resets its credits on "L")."""
-    master, port = fake_insole
+    master, port = pty_port
     monkeypatch.setattr(host_live, "RESYNC_S", 0.5)
     link = host_live.LiveLink(port)
     os.write(master, HELLO)

@@ -4,12 +4,9 @@ however it ends."""
 from __future__ import annotations
 
 import os
-import pty
 import signal
 import subprocess
 import sys
-import tty
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,19 +17,6 @@ from host.sync import live as host_live
 from host.sync.port_lock import PortBusy, PortLock
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture()
-def port() -> Iterator[tuple[int, str]]:
-    """A pseudo-terminal standing for the insole's USB port; the test reads the insole's side."""
-    master, slave = pty.openpty()
-    tty.setraw(slave)
-    yield master, os.ttyname(slave)
-    for fd in (master, slave):
-        try:
-            os.close(fd)
-        except OSError:
-            pass
 
 
 def _archcue(*args: str) -> subprocess.CompletedProcess:
@@ -49,9 +33,9 @@ def _sent(master: int) -> bytes:
     return out
 
 
-def test_a_pull_or_a_second_view_while_live_runs_is_told_who_holds_the_port(port: tuple[int, str],
+def test_a_pull_or_a_second_view_while_live_runs_is_told_who_holds_the_port(pty_port: tuple[int, str],
                                                                             tmp_path: Path) -> None:
-    master, path = port
+    master, path = pty_port
     link = host_live.LiveLink(path)  # `archcue live` in this process
     try:
         _sent(master)
@@ -68,8 +52,8 @@ def test_a_pull_or_a_second_view_while_live_runs_is_told_who_holds_the_port(port
     again.release()
 
 
-def test_a_killed_holder_leaves_no_stale_lock(port: tuple[int, str]) -> None:
-    _, path = port
+def test_a_killed_holder_leaves_no_stale_lock(pty_port: tuple[int, str]) -> None:
+    _, path = pty_port
     holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from host.sync.port_lock import PortLock; "
                                f"PortLock({path!r}, 'archcue pull'); print('held', flush=True); time.sleep(60)"],
                               stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -83,9 +67,9 @@ def test_a_killed_holder_leaves_no_stale_lock(port: tuple[int, str]) -> None:
     PortLock(path, "archcue live").release()
 
 
-def test_the_lock_follows_the_device_not_the_name(port: tuple[int, str], tmp_path: Path) -> None:
+def test_the_lock_follows_the_device_not_the_name(pty_port: tuple[int, str], tmp_path: Path) -> None:
     """A stable link (the virtual insole's, /dev/serial/by-id/...) and the device it names are one port."""
-    _, path = port
+    _, path = pty_port
     link = tmp_path / "port"
     link.symlink_to(path)
     held = PortLock(path, "archcue live")
@@ -96,10 +80,10 @@ def test_the_lock_follows_the_device_not_the_name(port: tuple[int, str], tmp_pat
         held.release()
 
 
-def test_another_program_holding_the_port_is_named_as_such(port: tuple[int, str],
+def test_another_program_holding_the_port_is_named_as_such(pty_port: tuple[int, str],
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     """mpremote (and pyserial with exclusive=True) flock the device itself."""
-    _, path = port
+    _, path = pty_port
     other = serial.Serial(path, exclusive=True)
     try:
         assert cli.main(["live", "--port", path]) == 1
