@@ -77,6 +77,18 @@ def load_board(name: str = DEFAULT_BOARD) -> dict:
     return board
 
 
+# Parts of the board data only the host, the simulator and the drawings read (the power budget,
+# the insole's geometry, the simulated runner's loads, limits checked before a deploy): left out
+# of the board.json the insole parses at boot, where json.load builds it whole at the boot's
+# peak of heap (a quarter of its size, ~10 KB of the unix port's heap).
+HOST_ONLY = ("title", "supply_tolerance_pct", "fsr_supply", "sampling", "power", "insole", "running_load")
+
+
+def on_insole(board: dict) -> dict:
+    """The board data as the insole's board.json holds it."""
+    return {key: value for key, value in board.items() if key not in HOST_ONLY}
+
+
 def used_pins(board: dict) -> list[tuple[str, int]]:
     """Every (function, GPIO) the board assigns."""
     pins = [(f"FSR {ch['name']}", ch["pin"]) for ch in board["channels"]]

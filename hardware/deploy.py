@@ -40,7 +40,7 @@ from pathlib import Path
 
 from firmware.core import config as fw_config
 from firmware.core import record, sessionlog
-from hardware.board_data import DEFAULT_BOARD, BoardError, board_names, load_board
+from hardware.board_data import DEFAULT_BOARD, BoardError, board_names, load_board, on_insole
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRMWARE = ROOT / "firmware"
@@ -127,7 +127,7 @@ def build(board_name: str, out: Path, frozen: bool = False) -> list[Path]:
             if r.returncode != 0:
                 raise DeployError(f"mpy-cross failed on firmware/{rel.as_posix()}:\n{r.stderr.strip()}")
         files.append(dst)
-    (out / "board.json").write_text(json.dumps(board, separators=(",", ":")))
+    (out / "board.json").write_text(json.dumps(on_insole(board), separators=(",", ":")))
     (out / "config.json").write_text(json.dumps(fw_config.defaults()))
     files += [out / "board.json", out / "config.json"]
     manifest = {"version": firmware_version(), "format": sessionlog.FORMAT_VERSION, "record": record.RECORD_VERSION,

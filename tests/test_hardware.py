@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hardware import board_data, deploy
-from hardware.board_data import CHANNELS, CHIPS, BoardError, board_names, check_board, load_board, used_pins
+from hardware.board_data import CHANNELS, CHIPS, BoardError, board_names, check_board, load_board, on_insole, used_pins
 from simulator.device import ROOT
 
 
@@ -149,7 +149,7 @@ def test_deploy_builds_every_module_for_the_board(tmp_path: Path) -> None:
         assert f.exists() and f.stat().st_size > 0
         if f.suffix == ".mpy":
             assert f.read_bytes()[:1] == b"M"
-    assert json.loads((out / "board.json").read_text()) == load_board("esp32_devkitc")
+    assert json.loads((out / "board.json").read_text()) == on_insole(load_board("esp32_devkitc"))
     from firmware.core import config, sessionlog
     assert json.loads((out / "config.json").read_text()) == config.defaults()
     manifest = json.loads((out / "firmware.json").read_text())

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from firmware.core import channels, record, sessionlog
+from hardware.board_data import on_insole
 from hardware.deploy import FIRMWARE, KEEP_SOURCE, firmware_files
 from host.command import UserError
 from host.sources.recording import RATE_MAX_HZ, RATE_MIN_HZ, Frames, RecordingError, Samples, to_frame_chunks
@@ -60,7 +61,7 @@ def prepare(device: Path, board: dict, config: dict | None, compiled: bool = Fal
             _compile(src, dst)
         elif not dst.exists() or dst.read_bytes() != src.read_bytes():
             shutil.copyfile(src, dst)
-    (device / "board.json").write_text(json.dumps(board))
+    (device / "board.json").write_text(json.dumps(on_insole(board)))
     if config is not None:
         (device / "config.json").write_text(json.dumps(config))
 
