@@ -1,0 +1,417 @@
+# The foot drills, measured from the six channels: one-foot balance trials, short-foot
+# (arch creation) reps and toe-waver cycles. One DrillMeter per drill set; feed() takes
+# each frame's channel loads (0.1 N, after the LUT) and allocates nothing. Results go
+# into a small ring of int slots (kind, t_ms, fields...) that the caller drains between
+# frames, as the pipeline's RecordRing is drained.
+#
+# Frames are averaged over blocks of ~25 ms (rate // 40 frames) and every rule runs on the
+# block means: sensor noise averages out, the logic runs 40 times a second at any rate,
+# and times are kept to 25 ms (touch-downs are asked within 100 ms).
+#
+# The relaxed standing baseline (every drill): the first 2 s in which the summed load is
+# steady (four half-second means within +-7% of their mean, at least 20 N) give each
+# channel's relaxed load. A drill set therefore starts standing relaxed on both feet
+# (the insole's drill session asks for it; a recording must hold it). Without it the set
+# cannot be judged, and the meter says so (NO_BASELINE) rather than guess.
+#
+# Balance. One insole sees one foot, so "the other foot lifted" is inferred from this
+# foot's load: standing on both feet it carries about half the body weight (the baseline
+# B), on one foot all of it (~2 B; 1.7-2.5 B for a 60/40 to 40/60 stance). A trial starts
+# when the block load has stayed above START_PCT of B for 100 ms. Its reference level
+# (the body weight) is then followed slowly (0.4 s) while the foot holds it alone; a
+# touch-down is the load falling below TOUCH_PCT of that reference (the other foot took
+# more than 15%: quiet single-leg stance moves the vertical load by a few percent) and
+# coming back above BACK_PCT within 2 s. Down for longer: both feet stand, the trial
+# ended where the load fell. A trial also ends after trial_s. A steady level below 3/4
+# of B outside a trial replaces B (the first steady stretch was one-legged).
+#
+# Short foot. A rep is the arch's load below (100 - ARCH_DROP_PCT)% of its relaxed load
+# for at least hold_s, with the toes pressing no harder than their relaxed load plus a
+# margin: a third of it plus 3 N. Why that margin: relaxed toes carry a few newtons that
+# sway moves by 10-30%, and shortening the foot draws the metatarsal heads back, which can
+# load the toes a little; a toe curl presses them with several times their relaxed load.
+# An effort whose toes press harder than that for a third of its blocks or more is a toe
+# curl (reported, never counted); one shorter than hold_s is reported as short.
+# A steady 2 s with the arch 25% above the "relaxed" load it learnt means that baseline
+# was itself a rep: the set is flagged NO_BASELINE.
+#
+# Toe waver. Phase A: the big toe pressing (hallux at least half its relaxed load + 2 N
+# above it) while the lesser toes lift (below 60% of theirs + 1 N: a lifted FSR still reads
+# its noise); phase B the reverse. A phase counts once held 100 ms; a cycle is two
+# different phases in turn (A then B, or B then A); a lone phase (a half cycle) is not
+# counted.
+from array import array
+
+from .channels import ARCH, HALLUX, TOES
+from .mp import const
+
+BALANCE = const(1)
+SHORT_FOOT = const(2)
+TOE_WAVER = const(3)
+DRILLS = ("", "balance", "short-foot", "toe-waver")  # index: the drill's number
+
+# result kinds, first int of a result slot; the fields after t_ms are listed per kind
+R_BASELINE = const(1)  # total, arch, hallux, toes (0.1 N): the relaxed standing learnt
+R_TRIAL = const(2)  # trial, held_ms, dur_ms, touchdowns, sway_ml, sway_ap (units/s x10), toe_share (1e-4)
+R_TOUCHDOWN = const(3)  # trial, dur_ms
+R_REP = const(4)  # rep, hold_ms, outcome (OUT_*), arch drop %, toes over relaxed (0.1 N)
+R_CYCLE = const(5)  # cycle
+R_PHASE = const(6)  # phase (PHASE_A / PHASE_B): each phase held, for the guidance
+OUT_REP = const(1)
+OUT_CURL = const(2)  # toe curl, not counted
+OUT_SHORT = const(3)  # held less than hold_s, not counted
+PHASE_A = const(1)  # big toe pressing, lesser toes lifted
+PHASE_B = const(2)
+
+NO_BASELINE = const(1)  # flags: no relaxed standing learnt, or the one learnt was not relaxed
+SLOT = const(9)  # ints per result: kind, t_ms, up to 7 fields
+_RING = const(8)
+
+# insole units (0..1000): x medial -> lateral, y heel -> toes; where each FSR sits (channel order)
+POS_X = (500, 300, 250, 750, 250, 650)
+POS_Y = (100, 420, 700, 660, 930, 900)
+
+_HALF = const(20)  # blocks in a half-second window of the baseline learner
+_STEADY_PCT = const(7)
+_MIN_LOAD = const(200)  # 20 N: less is no standing
+START_PCT = const(145)
+TOUCH_PCT = const(85)
+BACK_PCT = const(92)
+ARCH_DROP_PCT = const(15)
+_RELAX_HIGH_PCT = const(125)
+_START_BLOCKS = const(4)  # 100 ms
+_BACK_BLOCKS = const(2)
+_END_BLOCKS = const(8)  # the arch back above the line 200 ms ends an effort
+_PHASE_BLOCKS = const(4)
+_REF_SHIFT = const(4)  # the trial's reference follows over 16 blocks (0.4 s)
+_DOWN_MS = const(2000)  # a touch-down longer than this is both feet standing
+
+
+def ms_of(frames, rate):
+    """Frames -> ms without a product above 2**30 (a session of hours at 1 kHz)."""
+    return (frames // rate) * 1000 + (frames % rate) * 1000 // rate
+
+
+class DrillMeter:
+    def __init__(self, drill, rate_hz, trial_s=30, hold_s=5):
+        self.drill = drill
+        self.rate = rate_hz
+        self.bf = rate_hz // 40 if rate_hz >= 80 else 1  # frames per block
+        self.trial_ms = trial_s * 1000
+        self.hold_ms = hold_s * 1000
+        self.acc = array("i", [0] * 6)  # this block's sums per channel
+        self.mean = array("i", [0] * 6)  # the last block's means
+        self.win = array("i", [0] * (4 * 7))  # baseline: 4 half-seconds x (total, 6 channels)
+        self.base = array("i", [0] * 6)  # relaxed load per channel (0 until learnt)
+        self.ring = array("i", [0] * (_RING * SLOT))
+        self.head = 0
+        self.count = 0
+        self.lost = 0
+        self.frames = 0  # frames fed
+        self.nb = 0  # frames in the block so far
+        self.wn = 0  # blocks in the current half-second
+        self.wk = 0  # half-seconds done (the window's next slot is wk % 4)
+        self.btotal = 0  # relaxed total (0: not learnt)
+        self.flags = 0
+        self.state = 0  # drill-specific: 0 idle / 1 in a trial or effort / 2 waiting for re-arm
+        self.run = 0  # blocks the current condition has held
+        self.t0 = 0  # block index where the trial / effort / touch-down began
+        self.td = -1  # block where the current touch-down began (-1: none)
+        self.ref = 0  # the trial's reference load << _REF_SHIFT
+        self.n = 0  # trials / reps / cycles so far
+        self.k = 0  # touch-downs in the trial; toe-pressing blocks in the effort
+        self.first_td = -1  # block of the trial's first touch-down
+        self.x = -1  # last block's centre of load (-1: none yet)
+        self.y = 0
+        self.px = 0  # sway path, units
+        self.py = 0
+        self.toe = 0  # sum of the blocks' toe shares (1e-4)
+        self.blocks = 0  # blocks since the start
+        self.low = 0  # short foot: lowest arch in the effort; toe waver: the phase being held
+        self.phase = 0  # toe waver: the last phase counted; 0 none pending
+        self.top = 0  # short foot: highest toe load in the effort
+
+    def feed(self, loads):
+        """One frame's channel loads (0.1 N). Allocates nothing."""
+        acc = self.acc
+        for i in range(6):
+            acc[i] += loads[i]
+        self.frames += 1
+        self.nb += 1
+        if self.nb == self.bf:
+            self._block()
+
+    def _block(self):
+        acc = self.acc
+        mean = self.mean
+        bf = self.bf
+        for i in range(6):
+            mean[i] = acc[i] // bf
+            acc[i] = 0
+        self.nb = 0
+        self.blocks += 1
+        self._learn()
+        if not self.btotal:
+            return
+        if self.drill == BALANCE:
+            self._balance()
+        elif self.drill == SHORT_FOOT:
+            self._short_foot()
+        else:
+            self._waver()
+
+    def total(self):
+        m = self.mean
+        return m[0] + m[1] + m[2] + m[3] + m[4] + m[5]
+
+    # --- the relaxed standing baseline
+
+    def _learn(self):
+        w = self.win
+        o = (self.wk & 3) * 7
+        if self.wn == 0:
+            for i in range(7):
+                w[o + i] = 0
+        w[o] += self.total()
+        for i in range(6):
+            w[o + 1 + i] += self.mean[i]
+        self.wn += 1
+        if self.wn < _HALF:
+            return
+        self.wn = 0
+        self.wk += 1
+        if self.wk >= 4 and self._steady():
+            self._steady_level()
+
+    def _steady(self):
+        w = self.win
+        lo = w[0]
+        hi = w[0]
+        s = 0
+        for k in range(4):
+            v = w[k * 7]
+            s += v
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
+        return s // (4 * _HALF) >= _MIN_LOAD and (hi - lo) * 100 <= 2 * _STEADY_PCT * (s // 4)
+
+    def _steady_level(self):
+        """Four steady half-seconds: the baseline if none yet (or a lower one for balance,
+        outside a trial); for short foot, a relaxed level well above it flags the set."""
+        w = self.win
+        total = (w[0] + w[7] + w[14] + w[21]) // (4 * _HALF)
+        arch = (w[2] + w[9] + w[16] + w[23]) // (4 * _HALF)
+        if self.btotal and self.drill == BALANCE and self.state == 0 and total * 4 < self.btotal * 3:
+            self.btotal = 0
+        if not self.btotal:
+            for i in range(6):
+                self.base[i] = (w[1 + i] + w[8 + i] + w[15 + i] + w[22 + i]) // (4 * _HALF)
+            self.btotal = total
+            b = self.base
+            self._put(R_BASELINE, self.blocks, total, b[ARCH], b[HALLUX], b[TOES], 0, 0, 0)
+        elif self.drill == SHORT_FOOT and self.state == 0 and arch * 100 > self.base[ARCH] * _RELAX_HIGH_PCT \
+                and total * 100 > self.btotal * 85 and total * 100 < self.btotal * 115:
+            self.flags |= NO_BASELINE
+
+    # --- one-foot balance
+
+    def _balance(self):
+        t = self.total()
+        b = self.btotal
+        if self.state == 2:  # after a trial: re-armed once the load is back below the start line
+            if t * 100 < b * START_PCT:
+                self.state = 0
+            return
+        if self.state == 0:
+            if t * 100 >= b * START_PCT:
+                self.run += 1
+                if self.run == _START_BLOCKS:
+                    self._trial_start(t)
+            else:
+                self.run = 0
+            return
+        self._trial_block(t)
+
+    def _trial_start(self, t):
+        self.state = 1
+        self.t0 = self.blocks - _START_BLOCKS + 1
+        self.ref = t << _REF_SHIFT
+        self.td = -1
+        self.first_td = -1
+        self.k = 0
+        self.x = -1
+        self.px = 0
+        self.py = 0
+        self.toe = 0
+        self.run = 0
+
+    def _trial_block(self, t):
+        ref = self.ref >> _REF_SHIFT
+        if self.td < 0:
+            if t * 100 < ref * TOUCH_PCT:
+                self.td = self.blocks
+                self.run = 0
+            else:
+                self.ref += t - ref
+                self._sway(t)
+        else:
+            self.run = self.run + 1 if t * 100 >= ref * BACK_PCT else 0
+            if self.run >= _BACK_BLOCKS:  # lifted again: a touch-down
+                self._touchdown(self.blocks - _BACK_BLOCKS + 1)
+            elif self._ms(self.blocks - self.td) > _DOWN_MS:  # both feet stand: the trial ended where it fell
+                self._trial_end(self.td)
+                return
+        if self._ms(self.blocks + 1 - self.t0) >= self.trial_ms:
+            if self.td >= 0:  # down at the bell: the other foot took load
+                self._touchdown(self.blocks + 1)
+            self._trial_end(self.blocks + 1)
+
+    def _touchdown(self, back):
+        self.k += 1
+        if self.first_td < 0:
+            self.first_td = self.td
+        self._put(R_TOUCHDOWN, self.td, self.n + 1, self._ms(back - self.td), 0, 0, 0, 0, 0)
+        self.td = -1
+        self.run = 0
+
+    def _trial_end(self, end):
+        self.n += 1
+        held = (self.first_td if self.first_td >= 0 else end) - self.t0
+        dur = end - self.t0
+        secs = self._ms(dur) // 100 or 1  # 0.1 s
+        nb = dur if dur > 0 else 1
+        self._put(R_TRIAL, self.t0, self.n, self._ms(held), self._ms(dur), self.k,
+                  self.px * 100 // secs, self.py * 100 // secs, self.toe // nb)
+        self.state = 2
+        self.td = -1
+
+    def _sway(self, t):
+        m = self.mean
+        if t <= 0:
+            return
+        sx = 0
+        sy = 0
+        for i in range(6):
+            sx += m[i] * POS_X[i]
+            sy += m[i] * POS_Y[i]
+        x = sx // t
+        y = sy // t
+        if self.x >= 0:
+            self.px += x - self.x if x > self.x else self.x - x
+            self.py += y - self.y if y > self.y else self.y - y
+        self.x = x
+        self.y = y
+        self.toe += (m[HALLUX] + m[TOES]) * 10000 // t
+
+    # --- short foot
+
+    def _short_foot(self):
+        m = self.mean
+        base = self.base
+        line = base[ARCH] * (100 - ARCH_DROP_PCT)
+        below = m[ARCH] * 100 < line
+        toes = m[HALLUX] + m[TOES]
+        relaxed = base[HALLUX] + base[TOES]
+        if self.state == 0:
+            if below:
+                self.state = 1
+                self.t0 = self.blocks
+                self.k = 0
+                self.run = 0
+                self.low = m[ARCH]
+                self.top = toes
+            return
+        if toes * 3 > relaxed * 4 + 90:  # pressing: over relaxed + a third + 3 N
+            self.k += 1
+        if toes > self.top:
+            self.top = toes
+        if below:
+            self.run = 0
+            if m[ARCH] < self.low:
+                self.low = m[ARCH]
+            return
+        self.run += 1
+        if self.run == _END_BLOCKS:
+            self._effort_end(self.blocks - _END_BLOCKS + 1, relaxed)
+
+    def _effort_end(self, end, relaxed):
+        dur = end - self.t0
+        hold = self._ms(dur)
+        if self.k * 3 >= dur:
+            out = OUT_CURL
+        elif hold < self.hold_ms:
+            out = OUT_SHORT
+        else:
+            out = OUT_REP
+            self.n += 1
+        drop = 100 - self.low * 100 // (self.base[ARCH] or 1)
+        self._put(R_REP, self.t0, self.n, hold, out, drop, self.top - relaxed, 0, 0)
+        self.state = 0
+
+    # --- toe waver
+
+    def _waver(self):
+        m = self.mean
+        base = self.base
+        h = m[HALLUX]
+        t = m[TOES]
+        hb = base[HALLUX]
+        tb = base[TOES]
+        p = 0
+        if h * 2 >= hb * 3 + 40 and t * 10 < tb * 6 + 100:
+            p = PHASE_A
+        elif t * 2 >= tb * 3 + 40 and h * 10 < hb * 6 + 100:
+            p = PHASE_B
+        if p != self.low:
+            self.low = p
+            self.run = 0
+        self.run += 1
+        if p and self.run == _PHASE_BLOCKS:
+            self._phase(p)
+
+    def _phase(self, p):
+        start = self.blocks - _PHASE_BLOCKS + 1
+        if self.phase and self.phase != p:  # the reverse of the pending phase: a cycle
+            self.n += 1
+            self.phase = 0
+            self._put(R_CYCLE, start, self.n, 0, 0, 0, 0, 0, 0)
+        elif not self.phase:
+            self.phase = p
+        self._put(R_PHASE, start, p, 0, 0, 0, 0, 0, 0)
+
+    # --- results
+
+    def _ms(self, blocks):
+        return ms_of(blocks * self.bf, self.rate)
+
+    def _put(self, kind, block, a, b, c, d, e, f, g):
+        if self.count == _RING:
+            self.lost += 1
+            return
+        o = ((self.head + self.count) % _RING) * SLOT
+        r = self.ring
+        r[o] = kind
+        r[o + 1] = self._ms(block - 1)  # a block's time is its first frame's
+        r[o + 2] = a
+        r[o + 3] = b
+        r[o + 4] = c
+        r[o + 5] = d
+        r[o + 6] = e
+        r[o + 7] = f
+        r[o + 8] = g
+        self.count += 1
+
+    def pop(self, out):
+        """Copy the oldest result into out (array('i', SLOT)); False when none is waiting."""
+        if not self.count:
+            return False
+        o = self.head * SLOT
+        r = self.ring
+        for i in range(SLOT):
+            out[i] = r[o + i]
+        self.head = (self.head + 1) % _RING
+        self.count -= 1
+        return True
+
