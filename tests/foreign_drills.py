@@ -80,11 +80,12 @@ def _ramp(t, t0, dur):
     return 0.5 - 0.5 * np.cos(np.pi * u)
 
 
-def _finish(p: Performer, rng, t, weight, extra, toe_gain=None):
-    """Forces from the weight level (n,), per-region extras (n, 6) and the sway."""
+def _finish(p: Performer, rng, t, weight, extra, toe_gain=None, two_feet=False):
+    """Forces from the weight level (n,), per-region extras (n, 6) and the sway (half of the
+    one-legged sway standing on both feet)."""
     n = len(t)
     dt = 1.0 / p.rate_hz
-    sway = SKILLS[p.skill]["sway"]
+    sway = SKILLS[p.skill]["sway"] * (0.5 if two_feet else 1.0)
     ml, ap = _ou(rng, n, dt, 0.8, sway), _ou(rng, n, dt, 1.2, sway)
     bounce = 1 + _ou(rng, n, dt, 0.3, SKILLS[p.skill]["bounce"])
     shares = p.footprint[None, :] * (1 + ml[:, None] * _MEDIAL + ap[:, None] * _FRONT)
@@ -144,8 +145,8 @@ def short_foot(p: Performer, reps: int = 8, seed: int = 0) -> DrillRecording:
     for _ in range(reps):
         r = rng.random()
         kind = "rep" if r > spoil else ("curl", "short", "shallow")[int(rng.integers(0, 3))]
-        hold = rng.uniform(2, 4.3) if kind == "short" else rng.uniform(5.7, 10)
-        drop = rng.uniform(0.03, 0.08) if kind == "shallow" else rng.uniform(0.22, 0.55)
+        hold = rng.uniform(2, 4.0) if kind == "short" else rng.uniform(5.7, 10)
+        drop = rng.uniform(0.03, 0.08) if kind == "shallow" else rng.uniform(0.25, 0.55)
         efforts.append((kind, t, hold, drop))
         t += hold + rng.uniform(2.5, 5)
     tt = _t(t + 2, p.rate_hz)
@@ -165,7 +166,7 @@ def short_foot(p: Performer, reps: int = 8, seed: int = 0) -> DrillRecording:
         else:  # a short foot draws the met heads back: the toes may gain a little
             gain[:, TOES] += rng.uniform(0, 0.15) * on
     weight = np.full(len(s), p.weight_n * p.share)
-    forces = _finish(p, rng, s, weight, extra, gain)
+    forces = _finish(p, rng, s, weight, extra, gain, two_feet=True)
     return DrillRecording(tt, forces, {"drill": "short-foot", "efforts": [e[0] for e in efforts],
                                        "reps": sum(e[0] == "rep" for e in efforts),
                                        "curls": sum(e[0] == "curl" for e in efforts)})
@@ -195,5 +196,5 @@ def toe_waver(p: Performer, cycles: int = 8, seed: int = 0) -> DrillRecording:
         gain[:, press] += rng.uniform(1.5, 3.5) * on
         gain[:, lift] -= rng.uniform(0.75, 1.0) * on
     weight = np.full(len(s), p.weight_n * p.share)
-    forces = _finish(p, rng, s, weight, np.zeros((len(s), 6)), np.clip(gain, 0, None))
+    forces = _finish(p, rng, s, weight, np.zeros((len(s), 6)), np.clip(gain, 0, None), two_feet=True)
     return DrillRecording(tt, forces, {"drill": "toe-waver", "cycles": done})

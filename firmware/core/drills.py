@@ -81,7 +81,9 @@ ARCH_DROP_PCT = const(15)
 _RELAX_HIGH_PCT = const(125)
 _START_BLOCKS = const(4)  # 100 ms
 _BACK_BLOCKS = const(2)
-_END_BLOCKS = const(8)  # the arch back above the line 200 ms ends an effort
+_END_BLOCKS = const(20)  # the arch back above the line 500 ms ends an effort (sway crosses it briefly)
+_ARCH_SHIFT = const(3)  # short foot: the arch's block means smoothed over 8 blocks (block noise / 4)
+_MIN_EFFORT = const(40)  # an effort under 1 s is sway or noise: not reported
 _PHASE_BLOCKS = const(4)
 _REF_SHIFT = const(4)  # the trial's reference follows over 16 blocks (0.4 s)
 _DOWN_MS = const(2000)  # a touch-down longer than this is both feet standing
@@ -209,6 +211,7 @@ class DrillMeter:
             for i in range(6):
                 self.base[i] = (w[1 + i] + w[8 + i] + w[15 + i] + w[22 + i]) // (4 * _HALF)
             self.btotal = total
+            self.ref = self.base[ARCH] << _ARCH_SHIFT
             b = self.base
             self._put(R_BASELINE, self.blocks, total, b[ARCH], b[HALLUX], b[TOES], 0, 0, 0)
         elif self.drill == SHORT_FOOT and self.state == 0 and arch * 100 > self.base[ARCH] * _RELAX_HIGH_PCT \
@@ -310,8 +313,9 @@ class DrillMeter:
     def _short_foot(self):
         m = self.mean
         base = self.base
-        line = base[ARCH] * (100 - ARCH_DROP_PCT)
-        below = m[ARCH] * 100 < line
+        self.ref += m[ARCH] - (self.ref >> _ARCH_SHIFT)  # the arch smoothed over ~200 ms: << _ARCH_SHIFT
+        arch = self.ref >> _ARCH_SHIFT
+        below = arch * 100 < base[ARCH] * (100 - ARCH_DROP_PCT)
         toes = m[HALLUX] + m[TOES]
         relaxed = base[HALLUX] + base[TOES]
         if self.state == 0:
@@ -320,7 +324,7 @@ class DrillMeter:
                 self.t0 = self.blocks
                 self.k = 0
                 self.run = 0
-                self.low = m[ARCH]
+                self.low = arch
                 self.top = toes
             return
         if toes * 3 > relaxed * 4 + 90:  # pressing: over relaxed + a third + 3 N
@@ -329,8 +333,8 @@ class DrillMeter:
             self.top = toes
         if below:
             self.run = 0
-            if m[ARCH] < self.low:
-                self.low = m[ARCH]
+            if arch < self.low:
+                self.low = arch
             return
         self.run += 1
         if self.run == _END_BLOCKS:
@@ -338,6 +342,9 @@ class DrillMeter:
 
     def _effort_end(self, end, relaxed):
         dur = end - self.t0
+        self.state = 0
+        if dur < _MIN_EFFORT:
+            return
         hold = self._ms(dur)
         if self.k * 3 >= dur:
             out = OUT_CURL
@@ -348,7 +355,6 @@ class DrillMeter:
             self.n += 1
         drop = 100 - self.low * 100 // (self.base[ARCH] or 1)
         self._put(R_REP, self.t0, self.n, hold, out, drop, self.top - relaxed, 0, 0)
-        self.state = 0
 
     # --- toe waver
 
