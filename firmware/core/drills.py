@@ -39,7 +39,7 @@
 # above it) while the lesser toes lift (below 60% of theirs + 1 N: a lifted FSR still reads
 # its noise); phase B the reverse. A phase counts once held 100 ms; a cycle is two
 # different phases in turn (A then B, or B then A); a lone phase (a half cycle) is not
-# counted.
+# counted, and a phase back within 200 ms (noise broke it for a block) is the same half.
 from array import array
 
 from .channels import ARCH, HALLUX, TOES
@@ -85,6 +85,7 @@ _END_BLOCKS = const(20)  # the arch back above the line 500 ms ends an effort (s
 _ARCH_SHIFT = const(3)  # short foot: the arch's block means smoothed over 8 blocks (block noise / 4)
 _MIN_EFFORT = const(40)  # an effort under 1 s is sway or noise: not reported
 _PHASE_BLOCKS = const(4)
+_GAP_BLOCKS = const(8)  # a phase back within 200 ms of its end is the same phase (noise broke it)
 _REF_SHIFT = const(4)  # the trial's reference follows over 16 blocks (0.4 s)
 _DOWN_MS = const(2000)  # a touch-down longer than this is both feet standing
 
@@ -132,6 +133,8 @@ class DrillMeter:
         self.low = 0  # short foot: lowest arch in the effort; toe waver: the phase being held
         self.phase = 0  # toe waver: the last phase counted; 0 none pending
         self.top = 0  # short foot: highest toe load in the effort
+        self.last = 0  # toe waver: the last phase held
+        self.seen = 0  # ... and the last block it was held in
 
     def feed(self, loads):
         """One frame's channel loads (0.1 N). Allocates nothing."""
@@ -376,9 +379,14 @@ class DrillMeter:
         self.run += 1
         if p and self.run == _PHASE_BLOCKS:
             self._phase(p)
+        if p and p == self.last and self.run >= _PHASE_BLOCKS:
+            self.seen = self.blocks
 
     def _phase(self, p):
         start = self.blocks - _PHASE_BLOCKS + 1
+        if p == self.last and start - self.seen <= _GAP_BLOCKS:  # held on through noisy blocks: the same half
+            return
+        self.last = p
         if self.phase and self.phase != p:  # the reverse of the pending phase: a cycle
             self.n += 1
             self.phase = 0
