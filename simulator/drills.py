@@ -144,7 +144,9 @@ def _waver(rng, rate, sway, spoil, cycles):
     t, phases, done = rng.uniform(3, 5), [], 0
     for _ in range(cycles):
         halves = 1 if rng.random() < spoil * 0.6 else 2
-        order = (HALLUX, TOES) if rng.random() < 0.7 else (TOES, HALLUX)
+        # a half cycle is the big toe pressed and given up (a lone reverse half after it would
+        # be a slow full cycle to any sensor); full cycles start either way
+        order = (HALLUX, TOES) if halves == 1 or rng.random() < 0.7 else (TOES, HALLUX)
         for press in order[:halves]:
             d = rng.uniform(0.5, 1.2)
             phases.append((t, d, press))
@@ -159,4 +161,5 @@ def _waver(rng, rate, sway, spoil, cycles):
         lift = TOES if press == HALLUX else HALLUX
         extra[:, press] += rng.uniform(2.0, 4.0) * x
         extra[:, lift] -= rng.uniform(0.85, 1.1) * x
-    return 1 + vert, fore, ml, extra, {"drill": "toe-waver", "cycles": done}
+    return 1 + vert, fore, ml, extra, {"drill": "toe-waver", "cycles": done,
+                                       "phases": [(round(t0, 2), "A" if press == HALLUX else "B") for t0, _, press in phases]}
