@@ -161,5 +161,5 @@ def _waver(rng, rate, sway, spoil, cycles):
         lift = TOES if press == HALLUX else HALLUX
         extra[:, press] += rng.uniform(2.0, 4.0) * x
         extra[:, lift] -= rng.uniform(0.85, 1.1) * x
-    return 1 + vert, fore, ml, extra, {"drill": "toe-waver", "cycles": done,
-                                       "phases": [(round(t0, 2), "A" if press == HALLUX else "B") for t0, _, press in phases]}
+    shown = [(round(t0, 2), "A" if press == HALLUX else "B") for t0, _, press in phases]
+    return 1 + vert, fore, ml, extra, {"drill": "toe-waver", "cycles": done, "phases": shown}

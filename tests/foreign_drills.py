@@ -181,7 +181,7 @@ def toe_waver(p: Performer, cycles: int = 8, seed: int = 0) -> DrillRecording:
     for _ in range(cycles):
         half = rng.random() < spoil * 0.6
         first = (HALLUX, TOES) if rng.random() < 0.8 else (TOES, HALLUX)
-        for k, (press, lift) in enumerate([first, first[::-1]][: 1 if half else 2]):
+        for press, lift in [first, first[::-1]][: 1 if half else 2]:
             dur = rng.uniform(0.5, 1.4)
             phases.append((t, dur, press, lift))
             t += dur + rng.uniform(0.25, 0.5)
