@@ -82,7 +82,7 @@ def _ramp(t, t0, dur):
 
 def _finish(p: Performer, rng, t, weight, extra, toe_gain=None, two_feet=False):
     """Forces from the weight level (n,), per-region extras (n, 6) and the sway (half of the
-    one-legged sway standing on both feet)."""
+    one-legged sway standing on both feet); and the same before preload and noise."""
     n = len(t)
     dt = 1.0 / p.rate_hz
     sway = SKILLS[p.skill]["sway"] * (0.5 if two_feet else 1.0)
@@ -92,8 +92,9 @@ def _finish(p: Performer, rng, t, weight, extra, toe_gain=None, two_feet=False):
     forces = np.clip(shares, 0, None) * (weight * bounce)[:, None] + extra * weight[:, None]
     if toe_gain is not None:
         forces *= toe_gain
+    clean = forces.copy()
     forces += p.preload_n + rng.normal(0, p.noise_n, forces.shape)
-    return np.clip(forces, 0, 300)
+    return np.clip(forces, 0, 300), clean
 
 
 def _t(seconds: float, rate: int) -> np.ndarray:
@@ -133,7 +134,7 @@ def balance(p: Performer, trials: int = 3, trial_s: float = 30, seed: int = 0) -
         truth.append(dict(start_s=start, held_s=min(held, first - start) if first else held,
                           touchdowns=[u for u, _, _ in tds], end_s=start + held))
     weight = p.weight_n * (1 - other)
-    forces = _finish(p, rng, s, weight, np.zeros((len(s), 6)))
+    forces, _ = _finish(p, rng, s, weight, np.zeros((len(s), 6)))
     return DrillRecording(tt, forces, {"drill": "balance", "trials": truth})
 
 
@@ -166,10 +167,29 @@ def short_foot(p: Performer, reps: int = 8, seed: int = 0) -> DrillRecording:
         else:  # a short foot draws the met heads back: the toes may gain a little
             gain[:, TOES] += rng.uniform(0, 0.15) * on
     weight = np.full(len(s), p.weight_n * p.share)
-    forces = _finish(p, rng, s, weight, extra, gain, two_feet=True)
+    forces, clean = _finish(p, rng, s, weight, extra, gain, two_feet=True)
     return DrillRecording(tt, forces, {"drill": "short-foot", "efforts": [e[0] for e in efforts],
                                        "reps": sum(e[0] == "rep" for e in efforts),
-                                       "curls": sum(e[0] == "curl" for e in efforts)})
+                                       "curls": sum(e[0] == "curl" for e in efforts),
+                                       "ambiguous": _ambiguous(s, clean[:, ARCH], efforts, p.rate_hz)})
+
+
+NEAR_LINE = 0.82  # a rep whose arch comes above this share of its relaxed load is near the 85% line
+
+
+def _ambiguous(s, arch, efforts, rate):
+    """Reps the sway took up to the line: the arch's true load (no noise), meaned over 250 ms,
+    above NEAR_LINE of its relaxed mean at some moment of the hold. The performer meant a rep,
+    but whether it stayed 15% down is within what 2 s of relaxed standing can tell (the
+    line is learnt from them): such sets are scored apart."""
+    relaxed = np.ones(len(s), bool)
+    for _, t0, hold, _ in efforts:
+        relaxed &= (s < t0 - 1) | (s > t0 + hold + 1)
+    line = NEAR_LINE * arch[relaxed].mean()
+    k = max(1, rate // 4)
+    smooth = np.convolve(arch, np.ones(k) / k, mode="same")
+    return sum(kind == "rep" and bool((smooth[(s >= t0) & (s <= t0 + hold)] > line).any())
+               for kind, t0, hold, _ in efforts)
 
 
 def toe_waver(p: Performer, cycles: int = 8, seed: int = 0) -> DrillRecording:
@@ -196,5 +216,5 @@ def toe_waver(p: Performer, cycles: int = 8, seed: int = 0) -> DrillRecording:
         gain[:, press] += rng.uniform(1.5, 3.5) * on
         gain[:, lift] -= rng.uniform(0.75, 1.0) * on
     weight = np.full(len(s), p.weight_n * p.share)
-    forces = _finish(p, rng, s, weight, np.zeros((len(s), 6)), np.clip(gain, 0, None), two_feet=True)
+    forces, _ = _finish(p, rng, s, weight, np.zeros((len(s), 6)), np.clip(gain, 0, None), two_feet=True)
     return DrillRecording(tt, forces, {"drill": "toe-waver", "cycles": done})

@@ -52,7 +52,10 @@ def test_balance_own() -> None:
 
 
 def _short_foot_bars(score: ds.CountScore) -> None:
-    assert score.exact >= 0.9 * score.sets, score.line("reps")
+    """Exact in 90% of the sets where no rep came near the line (the foreign performer's
+    sway takes some reps to within 3 points of it: those are counted apart, see
+    foreign_drills._ambiguous), and a toe curl never counted."""
+    assert score.exact - score.near_exact >= 0.9 * (score.sets - score.near), score.line("reps")
     assert score.curls_counted == 0 and score.curls_seen >= score.curls, score.line("reps")
 
 
