@@ -30,7 +30,7 @@ def _foreign() -> tuple[ds.BalanceScore, ds.CountScore, ds.CountScore]:
                 rec = fd.short_foot(p, seed=seed)
                 ds.score_short_foot(sf, rec.truth, ds.foreign(rec, "short-foot"))
                 rec = fd.toe_waver(p, seed=seed)
-                tw.add(rec.truth["cycles"], len(ds.foreign(rec, "toe-waver").of("cycle")))
+                tw.add(rec.truth["cycles"], len(ds.foreign(rec, "toe-waver").of("cycle")), rec.truth["ambiguous"])
     return bal, sf, tw
 
 

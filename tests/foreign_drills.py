@@ -217,4 +217,18 @@ def toe_waver(p: Performer, cycles: int = 8, seed: int = 0) -> DrillRecording:
         gain[:, lift] -= rng.uniform(0.75, 1.0) * on
     weight = np.full(len(s), p.weight_n * p.share)
     forces, _ = _finish(p, rng, s, weight, np.zeros((len(s), 6)), np.clip(gain, 0, None), two_feet=True)
-    return DrillRecording(tt, forces, {"drill": "toe-waver", "cycles": done})
+    paired = _pairs([press for _, _, press, _ in phases])
+    return DrillRecording(tt, forces, {"drill": "toe-waver", "cycles": done, "ambiguous": int(paired != done)})
+
+
+def _pairs(presses: list[int]) -> int:
+    """Cycles in the sequence of phases alone: each phase followed by the opposite one. A lone
+    half next to a lone half the other way reads as one slow cycle to any sensor: where this
+    differs from what the performer meant, the set is scored apart."""
+    n, pending = 0, None
+    for p in presses:
+        if pending is not None and p != pending:
+            n, pending = n + 1, None
+        elif pending is None:
+            pending = p
+    return n

@@ -55,7 +55,7 @@ def _short_foot_bars(score: ds.CountScore) -> None:
     """Exact in 90% of the sets where no rep came near the line (the foreign performer's
     sway takes some reps to within 3 points of it: those are counted apart, see
     foreign_drills._ambiguous), and a toe curl never counted."""
-    assert score.exact - score.near_exact >= 0.9 * (score.sets - score.near), score.line("reps")
+    assert score.clear_ok, score.line("reps")
     assert score.curls_counted == 0 and score.curls_seen >= score.curls, score.line("reps")
 
 
@@ -93,11 +93,11 @@ def test_toe_waver_cycles(model: str) -> None:
     if model == "foreign":
         for p, seed in _foreign_sets():
             rec = fd.toe_waver(p, seed=seed)
-            score.add(rec.truth["cycles"], len(ds.foreign(rec, "toe-waver").of("cycle")))
+            score.add(rec.truth["cycles"], len(ds.foreign(rec, "toe-waver").of("cycle")), rec.truth["ambiguous"])
     else:
         for d in _own_sets("toe-waver"):
             score.add(d.truth["cycles"], len(ds.own(d).of("cycle")))
-    assert score.exact >= 0.9 * score.sets, score.line("cycles")
+    assert score.clear_ok, score.line("cycles")
 
 
 def test_half_cycle_not_counted() -> None:
