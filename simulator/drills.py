@@ -95,6 +95,8 @@ def _balance(rng, rate, sway, td_rate, early, trials):
         tds, u = [], start + 1.5 + rng.exponential(1 / td_rate)
         while u < start + min(length, 30) - 1.2:
             d = rng.uniform(0.2, 1.8)
+            if length < 30 and u + d > start + length - 2.5:
+                break  # a touch-down running into the foot put down for good is the trial's end
             tds.append((u, d, rng.uniform(0.25, 0.7)))
             u += d + 1.2 + rng.exponential(1 / td_rate)
         plan.append((start, length, lift, tds))

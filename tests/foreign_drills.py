@@ -115,6 +115,8 @@ def balance(p: Performer, trials: int = 3, trial_s: float = 30, seed: int = 0) -
         tds, u = [], start + rng.exponential(1 / sk["td_rate"]) + 1.5
         while u < start + min(length, trial_s) - 1.2:
             dur = rng.uniform(0.15, 1.6)
+            if length < trial_s and u + dur > start + length - 2.5:
+                break  # lifted again just before putting the foot down for good: no touch-down, the end
             tds.append((u, dur, rng.uniform(0.22, 0.6)))
             u += dur + 1.0 + rng.exponential(1 / sk["td_rate"])
         plan.append((t, lift, start, length, tds))

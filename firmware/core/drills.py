@@ -16,14 +16,16 @@
 #
 # Balance. One insole sees one foot, so "the other foot lifted" is inferred from this
 # foot's load: standing on both feet it carries about half the body weight (the baseline
-# B), on one foot all of it (~2 B; 1.7-2.5 B for a 60/40 to 40/60 stance). A trial starts
-# when the block load has stayed above START_PCT of B for 100 ms. Its reference level
+# B), on one foot all of it (~2 B; 1.7-2.5 B for a 60/40 to 40/60 stance). A trial begins
+# when the block load has stayed above START_PCT of B for 100 ms; one second later its start
+# is placed where the load first reached BACK_PCT of the level it holds. Its reference level
 # (the body weight) is then followed slowly (0.4 s) while the foot holds it alone; a
 # touch-down is the load falling below TOUCH_PCT of that reference (the other foot took
 # more than 15%: quiet single-leg stance moves the vertical load by a few percent) and
 # coming back above BACK_PCT within 2 s. Down for longer: both feet stand, the trial
-# ended where the load fell. A trial also ends after trial_s. A steady level below 3/4
-# of B outside a trial replaces B (the first steady stretch was one-legged).
+# ended where the load fell. A trial also ends after trial_s; the next can begin once both
+# feet have stood for 2 s (a foot still up after the bell is no new trial). A steady level
+# below 3/4 of B outside a trial replaces B (the first steady stretch was one-legged).
 #
 # Short foot. A rep is the arch's load below (100 - ARCH_DROP_PCT)% of its relaxed load
 # for at least hold_s, with the toes pressing no harder than their relaxed load plus a
@@ -88,6 +90,7 @@ _PHASE_BLOCKS = const(4)
 _GAP_BLOCKS = const(8)  # a phase back within 200 ms of its end is the same phase (noise broke it)
 _REF_SHIFT = const(4)  # the trial's reference follows over 16 blocks (0.4 s)
 _DOWN_MS = const(2000)  # a touch-down longer than this is both feet standing
+_SETTLE = const(40)  # blocks (1 s) after a trial's start line before its start is placed
 
 
 def ms_of(frames, rate):
@@ -103,6 +106,7 @@ class DrillMeter:
         self.trial_ms = trial_s * 1000
         self.hold_ms = hold_s * 1000
         self.acc = array("i", [0] * 6)  # this block's sums per channel
+        self.hist = array("i", [0] * _SETTLE)  # balance: the block loads of a trial's first second
         self.mean = array("i", [0] * 6)  # the last block's means
         self.win = array("i", [0] * (4 * 7))  # baseline: 4 half-seconds x (total, 6 channels)
         self.base = array("i", [0] * 6)  # relaxed load per channel (0 until learnt)
@@ -119,6 +123,7 @@ class DrillMeter:
         self.state = 0  # drill-specific: 0 idle / 1 in a trial or effort / 2 waiting for re-arm
         self.run = 0  # blocks the current condition has held
         self.t0 = 0  # block index where the trial / effort / touch-down began
+        self.s0 = 0  # balance: the block the trial's start line was passed for 100 ms
         self.td = -1  # block where the current touch-down began (-1: none)
         self.ref = 0  # the trial's reference load << _REF_SHIFT
         self.n = 0  # trials / reps / cycles so far
@@ -226,9 +231,11 @@ class DrillMeter:
     def _balance(self):
         t = self.total()
         b = self.btotal
-        if self.state == 2:  # after a trial: re-armed once the load is back below the start line
-            if t * 100 < b * START_PCT:
+        if self.state == 2:  # after a trial: re-armed once both feet have stood for 2 s
+            self.run = self.run + 1 if t * 100 < b * START_PCT else 0
+            if self._ms(self.run) > _DOWN_MS:
                 self.state = 0
+                self.run = 0
             return
         if self.state == 0:
             if t * 100 >= b * START_PCT:
@@ -243,6 +250,8 @@ class DrillMeter:
     def _trial_start(self, t):
         self.state = 1
         self.t0 = self.blocks - _START_BLOCKS + 1
+        self.s0 = self.blocks
+        self.hist[0] = t
         self.ref = t << _REF_SHIFT
         self.td = -1
         self.first_td = -1
@@ -255,6 +264,8 @@ class DrillMeter:
 
     def _trial_block(self, t):
         ref = self.ref >> _REF_SHIFT
+        if self.first_td < 0 and self.td < 0:
+            self._settle_start(t, ref)
         if self.td < 0:
             if t * 100 < ref * TOUCH_PCT:
                 self.td = self.blocks
@@ -274,6 +285,20 @@ class DrillMeter:
                 self._touchdown(self.blocks + 1)
             self._trial_end(self.blocks + 1)
 
+    def _settle_start(self, t, ref):
+        """The first second of a trial: the start line is crossed while the other foot is
+        still lifting; the trial starts where the foot took the whole load, the first block
+        at BACK_PCT of the level it then holds (known once the reference has followed it)."""
+        k = self.blocks - self.s0
+        if k < _SETTLE:
+            self.hist[k] = t
+        elif k == _SETTLE:  # (the start line's first blocks are not kept: whole already at s0, keep t0)
+            for i in range(_SETTLE):
+                if self.hist[i] * 100 >= ref * BACK_PCT:
+                    if i:
+                        self.t0 = self.s0 + i
+                    return
+
     def _touchdown(self, back):
         self.k += 1
         if self.first_td < 0:
@@ -292,6 +317,7 @@ class DrillMeter:
                   self.px * 100 // secs, self.py * 100 // secs, self.toe // nb)
         self.state = 2
         self.td = -1
+        self.run = 0
 
     def _sway(self, t):
         m = self.mean
