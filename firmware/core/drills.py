@@ -44,6 +44,7 @@
 # counted, and a phase back within 200 ms (noise broke it for a block) is the same half.
 from array import array
 
+from . import record
 from .channels import ARCH, HALLUX, TOES
 from .mp import const
 
@@ -52,13 +53,17 @@ SHORT_FOOT = const(2)
 TOE_WAVER = const(3)
 DRILLS = ("", "balance", "short-foot", "toe-waver")  # index: the drill's number
 
-# result kinds, first int of a result slot; the fields after t_ms are listed per kind
-R_BASELINE = const(1)  # total, arch, hallux, toes (0.1 N): the relaxed standing learnt
-R_TRIAL = const(2)  # trial, held_ms, dur_ms, touchdowns, sway_ml, sway_ap (units/s x10), toe_share (1e-4)
-R_TOUCHDOWN = const(3)  # trial, dur_ms
-R_REP = const(4)  # rep, hold_ms, outcome (OUT_*), arch drop %, toes over relaxed (0.1 N)
-R_CYCLE = const(5)  # cycle
-R_PHASE = const(6)  # phase (PHASE_A / PHASE_B): each phase held, for the guidance
+# result kinds, first int of a result slot (the fields after t_ms are listed per kind), and
+# the kinds of event record they are logged as (record.EVENTS: 1-19 are the drills')
+EV_SET = const(1)  # a set begins: drill, eyes (EYES), trial_s, hold_s
+R_BASELINE = const(2)  # total, arch, hallux, toes (0.1 N): the relaxed standing learnt
+R_TRIAL = const(3)  # trial, held_ms, dur_ms, touchdowns, sway_ml, sway_ap (units/s x10), toe_share (1e-4)
+R_TOUCHDOWN = const(4)  # trial, dur_ms
+R_REP = const(5)  # rep, hold_ms, outcome (OUT_*), arch drop %, toes over relaxed (0.1 N)
+R_CYCLE = const(6)  # cycle
+EV_SET_END = const(7)  # the set ends: drill, flags (NO_BASELINE), count (trials / reps / cycles), results lost
+R_PHASE = const(20)  # phase (PHASE_A / PHASE_B): each phase held, for the guidance (not logged)
+EYES = ("", "open", "closed")  # index: a set's eyes (0: not a balance set)
 OUT_REP = const(1)
 OUT_CURL = const(2)  # toe curl, not counted
 OUT_SHORT = const(3)  # held less than hold_s, not counted
@@ -455,3 +460,36 @@ class DrillMeter:
         self.count -= 1
         return True
 
+
+def pack(buf, off, slot):
+    """A result slot (pop()'s) as an event record at buf[off:]; False for a result that is
+    not logged (a toe-waver phase: guidance only). Fields are clamped to their record's."""
+    kind = slot[0]
+    t = slot[1]
+    if kind == R_BASELINE:
+        record.pack_event_into(buf, off, kind, t, slot[2], _u16(slot[3]), _u16(slot[4]), _u16(slot[5]))
+    elif kind == R_TRIAL:
+        record.pack_event_into(buf, off, kind, t, slot[3], slot[4], slot[2] & 0xFF, min(slot[5], 255),
+                               _u16(slot[6]), _u16(slot[7]), _u16(slot[8]))
+    elif kind == R_TOUCHDOWN:
+        record.pack_event_into(buf, off, kind, t, _u16(slot[2]), slot[3])
+    elif kind == R_REP:
+        record.pack_event_into(buf, off, kind, t, _u16(slot[2]), slot[3], slot[4], max(-128, min(127, slot[5])),
+                               slot[6])
+    elif kind == R_CYCLE:
+        record.pack_event_into(buf, off, kind, t, _u16(slot[2]))
+    else:
+        return False
+    return True
+
+
+def pack_set(buf, off, t_ms, drill, eyes, trial_s, hold_s):
+    record.pack_event_into(buf, off, EV_SET, t_ms, drill, eyes, trial_s, hold_s)
+
+
+def pack_set_end(buf, off, t_ms, meter):
+    record.pack_event_into(buf, off, EV_SET_END, t_ms, meter.drill, meter.flags, _u16(meter.n), _u16(meter.lost))
+
+
+def _u16(v):
+    return 0 if v < 0 else 65535 if v > 65535 else v
