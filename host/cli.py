@@ -19,6 +19,7 @@ from host.text import check_name, ljust, name_key, plural, rjust, shown
 from host.verdict.rule import EQUIVALENCE
 
 if TYPE_CHECKING:  # analysis imports numpy: only the commands that analyse pay for it
+    from host.sources.importer import Imported
     from host.sync.pull import PullReport
     from host.verdict.analysis import Analysis
 
@@ -112,8 +113,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from host.sources.importer import Options, import_recording
 
     opts = Options(args.recording, args.runner, args.foot, args.format, args.units, args.rate, args.config,
-                   args.started_at)
+                   args.started_at, args.drill, args.eyes)
     done = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
+    if args.drill:
+        return _imported_drill(args, done[0])
     both = len(done) > 1
     for r in done:
         what = f"{args.recording}" + (f" ({r.foot} foot)" if both else "")
@@ -133,6 +136,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("the two sessions are the two insoles of one run")
     if any(r.new for r in done):
         print(f"next: archcue report {shown(done[0].runner)}")
+    return 0
+
+
+def _imported_drill(args: argparse.Namespace, r: Imported) -> int:
+    from host.drills.importer import summary
+
+    figures = summary(_store(args).events(r.session))
+    if not r.new:
+        print(f"{args.recording} is already in the store as drill session {shown(r.session)} ({shown(r.runner)}, "
+              f"{figures}): nothing added")
+        return 0
+    print(f"imported {args.recording}: drill session {shown(r.session)} -> {shown(r.runner)}, {r.foot} foot, "
+          f"{args.drill}{' (eyes ' + (args.eyes or 'open') + ')' if args.drill == 'balance' else ''}: {figures}")
+    print(f"next: archcue drills {shown(r.runner)}")
     return 0
 
 
@@ -591,6 +608,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "firmware's defaults, which are the block protocol)")
     p.add_argument("--started-at", metavar="ISO", help="when the run started, e.g. 2026-11-29T07:30 (default: "
                                                         "the Moticon export's start time; unknown for csv)")
+    p.add_argument("--drill", metavar="DRILL",
+                   help="a foot-drill set, not a run: balance, short-foot or toe-waver (with --foot); it is "
+                        "measured by the insole's drill code and stored as a drill session (archcue drills RUNNER)")
+    p.add_argument("--eyes", metavar="open|closed", help="balance: eyes open (default) or closed")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("live", help="watch the insole's landings while it records (Ctrl-C leaves it recording)",
                        description="While the insole records (on a treadmill, say), show each landing as it "
