@@ -22,7 +22,8 @@ def _csv(tmp_path: Path, name: str, rec: fd.DrillRecording) -> Path:
 
 
 def _import(store: Path, path: Path, drill: str | None, foot: str | None = "left", eyes: str | None = None):
-    return import_recording(store, Options(path, "ana", foot, None, "newton", drill=drill, eyes=eyes), note=lambda _: None)
+    opts = Options(path, "ana", foot, None, "newton", drill=drill, eyes=eyes)
+    return import_recording(store, opts, note=lambda _: None)
 
 
 @pytest.fixture(scope="module")
