@@ -357,6 +357,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_drills(args: argparse.Namespace) -> int:
+    from host.drills import render, view
+
+    fmt = _report_format(args)
+    store = _store(args)
+    if not store.runner_exists(args.runner):
+        raise StoreError(f"no runner {shown(args.runner)!r} in {args.store} (see `archcue runners`)")
+    v = view.build(store, store.runner_name(args.runner) or args.runner, date.today())
+    out = {"text": render.text, "json": render.to_json, "html": render.to_html}[fmt](v)
+    _emit(out, args.out, f"{plural(len(v.sets), 'drill set')}: drills")
+    return 0
+
+
 def _run_notes(store: Store, a: Analysis) -> dict[str, Note]:
     """Each reported run's note: the notes on every session of its run in the store (a note on the
     other insole's session counts even when --session chose one), by the run's first session."""
@@ -485,6 +498,22 @@ def _spark():
         raise UserError("--engine spark needs pyspark (pip install -r requirements-bench.txt) and Java 17") from None
     return (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[*]")).appName("archcue cohort")
             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").getOrCreate())
+
+
+def _add_drills_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("drills", help="a runner's foot drills: figures per drill and week, adherence",
+                       description="The runner's drill sets (pulled drill sessions, `archcue import --drill`), per "
+                                   "drill and week: one-foot balance (seconds held, touch-downs, sway, the toes' "
+                                   "share), short-foot reps (toe curls reported, not counted), toe-waver cycles; "
+                                   "each with its trial-to-trial spread and the smallest change that is more than "
+                                   "noise for this runner; eyes open against closed, left against right; days a "
+                                   "week against the plan, and the streak. The toe spreader is self-reported "
+                                   "(archcue note SESSION --drill-other toe-spreader).")
+    p.add_argument("runner", metavar="RUNNER")
+    p.add_argument("--format", choices=("text", "json", "html"),
+                   help="default: from --out's extension (.txt, .json, .html), else text; json: every trial")
+    p.add_argument("--out", help="write to this file instead of the terminal (written whole or not at all)")
+    p.set_defaults(func=cmd_drills)
 
 
 def _add_squad_commands(sub: argparse._SubParsersAction) -> None:
@@ -663,6 +692,7 @@ def build_parser() -> argparse.ArgumentParser:
     _parquet_options(p)
     p.set_defaults(func=cmd_export)
     _add_squad_commands(sub)
+    _add_drills_command(sub)
     plan_command.add_parser(sub)
     return parser
 
