@@ -294,7 +294,8 @@ def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
         known = ", ".join(shown(name) for name, _, _ in store.runners())
         raise StoreError(f"no runner {shown(args.runner)!r} in the store (known: {known})")
     args.runner = name
-    return store, store.runner_steps(name)
+    drill_sets = {sid for sid, h in store.headers([r.id for r in store.sessions(name)]).items() if h.get("kind")}
+    return store, [(row, steps) for row, steps in store.runner_steps(name) if row.id not in drill_sets]
 
 
 def _select(args: argparse.Namespace, sessions: list) -> tuple[list, str]:
@@ -351,8 +352,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)
     notes = _run_notes(store, a)
-    out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all), "json": lambda: to_json(a, notes),
-           "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all)}[fmt]()
+    drills = _drills_since(store, args.runner, sessions) if a.verdict == "stabilizes" else None
+    out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all, drills=drills),
+           "json": lambda: to_json(a, notes),
+           "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all, drills=drills)}[fmt]()
     _emit(out, args.out, f"{a.verdict}: report")
     return 0
 
@@ -368,6 +371,14 @@ def cmd_drills(args: argparse.Namespace) -> int:
     out = {"text": render.text, "json": render.to_json, "html": render.to_html}[fmt](v)
     _emit(out, args.out, f"{plural(len(v.sets), 'drill set')}: drills")
     return 0
+
+
+def _drills_since(store: Store, runner: str, sessions: list) -> dict[str, int]:
+    """Drill sets per drill done since the latest run the report covers (its next steps name them)."""
+    from host.drills.view import done_since
+
+    dated = [row.started_at for row, _ in sessions if row.started_at]
+    return done_since(store, runner, max(dated) if dated else None)
 
 
 def _run_notes(store: Store, a: Analysis) -> dict[str, Note]:

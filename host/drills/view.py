@@ -21,7 +21,8 @@ from host.drills.importer import KIND
 from host.store.db import Store
 
 DEFAULT_PER_WEEK = 3  # foot-core training 3 times a week (Taddei et al. 2020): the target without a plan
-FIGURE = {"balance": ("held_s", "s held"), "short-foot": ("reps", "reps a set"), "toe-waver": ("cycles", "cycles a set")}
+FIGURE = {"balance": ("held_s", "s held"), "short-foot": ("reps", "reps a set"),  # the figure, its unit
+          "toe-waver": ("cycles", "cycles a set")}
 
 
 @dataclass
@@ -153,7 +154,8 @@ def _extra(sets: list[DrillSet]) -> dict[str, float]:
         trials = [t for s in sets for t in s.of("trial")]
         n = max(1, len(trials))
         return {"touchdowns": sum(t["touchdowns"] for t in trials) / n,
-                "sway_ml": sum(t["sway_ml"] for t in trials) / n / 10, "sway_ap": sum(t["sway_ap"] for t in trials) / n / 10,
+                "sway_ml": sum(t["sway_ml"] for t in trials) / n / 10,
+                "sway_ap": sum(t["sway_ap"] for t in trials) / n / 10,
                 "toe_share": sum(t["toe_share"] for t in trials) / n / 100}
     if sets[0].drill == "short-foot":
         reps = [r for s in sets for r in s.of("rep")]
