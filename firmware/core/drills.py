@@ -4,9 +4,10 @@
 # into a small ring of int slots (kind, t_ms, fields...) that the caller drains between
 # frames, as the pipeline's RecordRing is drained.
 #
-# Frames are averaged over blocks of ~25 ms (rate // 40 frames) and every rule runs on the
-# block means: sensor noise averages out, the logic runs 40 times a second at any rate,
-# and times are kept to 25 ms (touch-downs are asked within 100 ms).
+# Frames are averaged over blocks of 20-25 ms (rate // 40 frames) and every rule runs on the
+# block means: sensor noise averages out, the logic runs 40-50 times a second at any rate,
+# and times are kept to 25 ms (touch-downs are asked within 100 ms). The rules' times are in
+# ms, turned into blocks for the rate once.
 #
 # The relaxed standing baseline (every drill): the first 2 s in which the summed load is
 # steady (four half-second means within +-7% of their mean, at least 20 N) give each
@@ -78,7 +79,7 @@ _RING = const(8)
 POS_X = (500, 300, 250, 750, 250, 650)
 POS_Y = (100, 420, 700, 660, 930, 900)
 
-_HALF = const(20)  # blocks in a half-second window of the baseline learner
+_HALF_MS = const(500)  # a window of the baseline learner (four make its 2 s)
 _STEADY_PCT = const(7)
 _MIN_LOAD = const(200)  # 20 N: less is no standing
 START_PCT = const(145)
@@ -86,16 +87,17 @@ TOUCH_PCT = const(85)
 BACK_PCT = const(92)
 ARCH_DROP_PCT = const(15)
 _RELAX_HIGH_PCT = const(125)
-_START_BLOCKS = const(4)  # 100 ms
-_BACK_BLOCKS = const(2)
-_END_BLOCKS = const(20)  # the arch back above the line 500 ms ends an effort (sway crosses it briefly)
+_START_MS = const(100)  # above the start line this long: a trial begins
+_BACK_MS = const(50)  # back above BACK_PCT this long: the touch-down is over
+_END_MS = const(500)  # the arch back above the line this long ends an effort (sway crosses it briefly)
 _ARCH_SHIFT = const(3)  # short foot: the arch's block means smoothed over 8 blocks (block noise / 4)
-_MIN_EFFORT = const(40)  # an effort under 1 s is sway or noise: not reported
-_PHASE_BLOCKS = const(4)
-_GAP_BLOCKS = const(8)  # a phase back within 200 ms of its end is the same phase (noise broke it)
+_MIN_EFFORT_MS = const(1000)  # an effort shorter than this is sway or noise: not reported
+_PHASE_MS = const(100)  # a toe-waver phase held this long counts
+_GAP_MS = const(200)  # a phase back within this of its end is the same phase (noise broke it)
 _REF_SHIFT = const(4)  # the trial's reference follows over 16 blocks (0.4 s)
 _DOWN_MS = const(2000)  # a touch-down longer than this is both feet standing
-_SETTLE = const(40)  # blocks (1 s) after a trial's start line before its start is placed
+_SETTLE_MS = const(1000)  # after a trial's start line, its start is placed
+_SETTLE_MAX = const(50)  # ... blocks of 20-25 ms kept for it
 
 
 def ms_of(frames, rate):
@@ -111,7 +113,16 @@ class DrillMeter:
         self.trial_ms = trial_s * 1000
         self.hold_ms = hold_s * 1000
         self.acc = array("i", [0] * 6)  # this block's sums per channel
-        self.hist = array("i", [0] * _SETTLE)  # balance: the block loads of a trial's first second
+        self.hist = array("i", [0] * _SETTLE_MAX)  # balance: the block loads of a trial's first second
+        bms = self.bf * 1000 // rate_hz  # a block's ms (20-25): the rules' times in blocks
+        self.k_half = _HALF_MS // bms
+        self.k_start = _START_MS // bms
+        self.k_back = _BACK_MS // bms or 1
+        self.k_end = _END_MS // bms
+        self.k_min = _MIN_EFFORT_MS // bms
+        self.k_phase = _PHASE_MS // bms
+        self.k_gap = _GAP_MS // bms
+        self.k_settle = min(_SETTLE_MAX, _SETTLE_MS // bms)
         self.mean = array("i", [0] * 6)  # the last block's means
         self.win = array("i", [0] * (4 * 7))  # baseline: 4 half-seconds x (total, 6 channels)
         self.base = array("i", [0] * 6)  # relaxed load per channel (0 until learnt)
@@ -191,7 +202,7 @@ class DrillMeter:
         for i in range(6):
             w[o + 1 + i] += self.mean[i]
         self.wn += 1
-        if self.wn < _HALF:
+        if self.wn < self.k_half:
             return
         self.wn = 0
         self.wk += 1
@@ -210,19 +221,19 @@ class DrillMeter:
                 lo = v
             if v > hi:
                 hi = v
-        return s // (4 * _HALF) >= _MIN_LOAD and (hi - lo) * 100 <= 2 * _STEADY_PCT * (s // 4)
+        return s // (4 * self.k_half) >= _MIN_LOAD and (hi - lo) * 100 <= 2 * _STEADY_PCT * (s // 4)
 
     def _steady_level(self):
         """Four steady half-seconds: the baseline if none yet (or a lower one for balance,
         outside a trial); for short foot, a relaxed level well above it flags the set."""
         w = self.win
-        total = (w[0] + w[7] + w[14] + w[21]) // (4 * _HALF)
-        arch = (w[2] + w[9] + w[16] + w[23]) // (4 * _HALF)
+        total = (w[0] + w[7] + w[14] + w[21]) // (4 * self.k_half)
+        arch = (w[2] + w[9] + w[16] + w[23]) // (4 * self.k_half)
         if self.btotal and self.drill == BALANCE and self.state == 0 and total * 4 < self.btotal * 3:
             self.btotal = 0
         if not self.btotal:
             for i in range(6):
-                self.base[i] = (w[1 + i] + w[8 + i] + w[15 + i] + w[22 + i]) // (4 * _HALF)
+                self.base[i] = (w[1 + i] + w[8 + i] + w[15 + i] + w[22 + i]) // (4 * self.k_half)
             self.btotal = total
             self.ref = self.base[ARCH] << _ARCH_SHIFT
             b = self.base
@@ -245,7 +256,7 @@ class DrillMeter:
         if self.state == 0:
             if t * 100 >= b * START_PCT:
                 self.run += 1
-                if self.run == _START_BLOCKS:
+                if self.run == self.k_start:
                     self._trial_start(t)
             else:
                 self.run = 0
@@ -254,7 +265,7 @@ class DrillMeter:
 
     def _trial_start(self, t):
         self.state = 1
-        self.t0 = self.blocks - _START_BLOCKS + 1
+        self.t0 = self.blocks - self.k_start + 1
         self.s0 = self.blocks
         self.hist[0] = t
         self.ref = t << _REF_SHIFT
@@ -280,8 +291,8 @@ class DrillMeter:
                 self._sway(t)
         else:
             self.run = self.run + 1 if t * 100 >= ref * BACK_PCT else 0
-            if self.run >= _BACK_BLOCKS:  # lifted again: a touch-down
-                self._touchdown(self.blocks - _BACK_BLOCKS + 1)
+            if self.run >= self.k_back:  # lifted again: a touch-down
+                self._touchdown(self.blocks - self.k_back + 1)
             elif self._ms(self.blocks - self.td) > _DOWN_MS:  # both feet stand: the trial ended where it fell
                 self._trial_end(self.td)
                 return
@@ -295,10 +306,10 @@ class DrillMeter:
         still lifting; the trial starts where the foot took the whole load, the first block
         at BACK_PCT of the level it then holds (known once the reference has followed it)."""
         k = self.blocks - self.s0
-        if k < _SETTLE:
+        if k < self.k_settle:
             self.hist[k] = t
-        elif k == _SETTLE:  # (the start line's first blocks are not kept: whole already at s0, keep t0)
-            for i in range(_SETTLE):
+        elif k == self.k_settle:  # (the start line's first blocks are not kept: whole already at s0, keep t0)
+            for i in range(self.k_settle):
                 if self.hist[i] * 100 >= ref * BACK_PCT:
                     if i:
                         self.t0 = self.s0 + i
@@ -371,13 +382,13 @@ class DrillMeter:
                 self.low = arch
             return
         self.run += 1
-        if self.run == _END_BLOCKS:
-            self._effort_end(self.blocks - _END_BLOCKS + 1, relaxed)
+        if self.run == self.k_end:
+            self._effort_end(self.blocks - self.k_end + 1, relaxed)
 
     def _effort_end(self, end, relaxed):
         dur = end - self.t0
         self.state = 0
-        if dur < _MIN_EFFORT:
+        if dur < self.k_min:
             return
         hold = self._ms(dur)
         if self.k * 3 >= dur:
@@ -408,14 +419,14 @@ class DrillMeter:
             self.low = p
             self.run = 0
         self.run += 1
-        if p and self.run == _PHASE_BLOCKS:
+        if p and self.run == self.k_phase:
             self._phase(p)
-        if p and p == self.last and self.run >= _PHASE_BLOCKS:
+        if p and p == self.last and self.run >= self.k_phase:
             self.seen = self.blocks
 
     def _phase(self, p):
-        start = self.blocks - _PHASE_BLOCKS + 1
-        if p == self.last and start - self.seen <= _GAP_BLOCKS:  # held on through noisy blocks: the same half
+        start = self.blocks - self.k_phase + 1
+        if p == self.last and start - self.seen <= self.k_gap:  # held on through noisy blocks: the same half
             return
         self.last = p
         if self.phase and self.phase != p:  # the reverse of the pending phase: a cycle
