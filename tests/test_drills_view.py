@@ -106,3 +106,15 @@ def test_report_next_steps_name_the_drills(store_path: Path) -> None:
     assert "balance 1 set, short-foot 1 set, toe-waver 1 set" in line and "archcue drills ana" in line
     assert "No drill sets" in _drills_done("ana", {})[0] and _drills_done("ana", None) == []
     store.close()
+
+
+def test_toe_spreader_is_self_reported_from_notes(store_path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "s.sqlite"
+    copy.write_bytes(store_path.read_bytes())
+    store = Store(copy)
+    sid = view.sets_of(store, "ana")[-1].session
+    store.add_note([sid], drill="toe-spreader")
+    assert view.spreader_notes(store, "ana") == ["2026-11-10"]
+    assert "self-reported, no sensor sees it: noted on 1 day: 2026-11-10" in render.text(
+        view.build(store, "ana", date(2026, 11, 11)))
+    store.close()
