@@ -68,9 +68,10 @@ def _noise_lines(v: DrillsView, drill: str) -> list[str]:
             what = f"{foot}{', eyes ' + eyes if eyes else ''}"
             mdc = smallest_change(f.sd, n)
             out.append(f"{what}: a week's mean moving by more than {_num(mdc)} {FIGURE[drill][1]} is more than noise "
-                       f"(trial-to-trial SD {_num(f.sd)}, {plural(n, 'trial' if drill == 'balance' else 'set')} "
+                       f"({'trial-to-trial' if drill == 'balance' else 'set-to-set'} SD {_num(f.sd)}, {plural(n, 'trial' if drill == 'balance' else 'set')} "
                        "a week)" if not math.isnan(mdc) else
-                       f"{what}: not yet known what change is more than noise (needs two trials on one day)")
+                       f"{what}: not yet known what change is more than noise (needs two "
+                       f"{'trials on one day' if drill == 'balance' else 'sets'})")
     return out
 
 

@@ -6,7 +6,8 @@ adherence against the plan (sets per week, streak); the toe spreader as the coac
 
 Noise: a week's figure is the mean of its trials (balance: held_s per trial; short foot: reps
 per set; toe waver: cycles per set). The runner's own spread is the SD of that figure between
-trials (sets) done the same day, pooled over the days with two or more; the smallest change
+trials done the same day, pooled over the days with two or more (balance), or between all the
+runner's sets of the drill (short foot, toe waver: one set a day is usual); the smallest change
 above noise for a mean of n is 1.96 x sqrt(2) x SD / sqrt(n) (the 95% minimal detectable
 change of the difference of two such means), with n the runner's usual count a week.
 """
@@ -121,10 +122,12 @@ class Figures:
 
 
 def figures(sets: list[DrillSet]) -> Figures:
+    """Balance: held_s per trial, the spread between trials of a day (a day's trials share its
+    form); short foot and toe waver: a set's count, the spread between sets (one set a day is usual)."""
     rows = trial_rows(sets)
     key = FIGURE[sets[0].drill][0] if sets else "held_s"
-    return Figures([float(r[key]) for r in rows], [r["started_at"][:10] if r["started_at"] else "undated"
-                                                     for r in rows])
+    days = [(r["started_at"] or "undated")[:10] if key == "held_s" else "all" for r in rows]
+    return Figures([float(r[key]) for r in rows], days)
 
 
 def smallest_change(spread: float, n: float) -> float:
