@@ -66,12 +66,14 @@ def _noise_lines(v: DrillsView, drill: str) -> list[str]:
             f = figures(sets)  # the spread over all this runner's trials of the kind
             n = sorted(w.figures.n for w in ws)[len(ws) // 2]
             what = f"{foot}{', eyes ' + eyes if eyes else ''}"
+            unit, spread = ("trial", "trial-to-trial") if drill == "balance" else ("set", "set-to-set")
             mdc = smallest_change(f.sd, n)
-            out.append(f"{what}: a week's mean moving by more than {_num(mdc)} {FIGURE[drill][1]} is more than noise "
-                       f"({'trial-to-trial' if drill == 'balance' else 'set-to-set'} SD {_num(f.sd)}, {plural(n, 'trial' if drill == 'balance' else 'set')} "
-                       "a week)" if not math.isnan(mdc) else
-                       f"{what}: not yet known what change is more than noise (needs two "
-                       f"{'trials on one day' if drill == 'balance' else 'sets'})")
+            if math.isnan(mdc):
+                out.append(f"{what}: not yet known what change is more than noise (needs two "
+                           f"{'trials on one day' if drill == 'balance' else 'sets'})")
+            else:
+                out.append(f"{what}: a week's mean moving by more than {_num(mdc)} {FIGURE[drill][1]} is more than "
+                           f"noise ({spread} SD {_num(f.sd)}, {plural(n, unit)} a week)")
     return out
 
 
