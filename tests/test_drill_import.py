@@ -97,3 +97,40 @@ def test_cli_line(tmp_path: Path, performer: fd.Performer) -> None:
                           str(path), "--runner", "ana", "--foot", "right", "--units", "newton", "--drill", "hop"],
                          capture_output=True, text=True)
     assert bad.returncode != 0 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_an_insole_drill_session_is_stored_as_a_pull_stores_it(tmp_path: Path) -> None:
+    """The firmware's drill session (core/drillsession.py over a scripted set, its own SessionLog),
+    its file imported as a pull imports one: whole, then cut mid-record (a torn tail)."""
+    import hashlib
+    from array import array
+
+    from firmware.core import config, drillsession, sessionlog
+
+    cfg, _ = config.validate({"rate_hz": 100, "drills": "toe-waver", "drill_reps": 2})
+    device = tmp_path / "device"
+    device.mkdir()
+    log = sessionlog.SessionLog(str(device), "aabbcc", {"kind": "drills", "foot": "left", "runner": "ana",
+                                                        "rate_hz": 100}, log=lambda _: None)
+    ds = drillsession.DrillSession(cfg, log)
+    relaxed, a, b = (400, 80, 250, 200, 60, 40), (400, 80, 250, 200, 200, 0), (400, 80, 250, 200, 0, 160)
+    script = [relaxed] * 400 + ([a] * 80 + [relaxed] * 40 + [b] * 80 + [relaxed] * 60) * 2 + [relaxed] * 200
+    loads = array("i", [0] * 6)
+    for i, f in enumerate(script):
+        loads[:] = array("i", f)
+        ds.frame(loads)
+        if i % 5 == 0:
+            ds.service(i * 10)
+    log.close()
+    data = Path(log.path).read_bytes()
+    store = Store(tmp_path / "s.sqlite", create=True)
+    sid, new = store.import_session(data, hashlib.sha256(data).hexdigest(), log.sid)
+    events = store.events(sid)
+    assert new and [e["kind"] for e in events].count("drill_cycle") == 2
+    assert store.headers([sid])[sid]["kind"] == "drills" and store.runner_of(sid) == "ana"
+    torn = data[: len(data) - 13]  # a pull of the file as a power cut left it: the trailer torn
+    store2 = Store(tmp_path / "t.sqlite", create=True)
+    sid2, _ = store2.import_session(torn, hashlib.sha256(torn).hexdigest(), log.sid)
+    assert store2.events(sid2) == events  # every record kept
+    store.close()
+    store2.close()
