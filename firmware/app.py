@@ -6,7 +6,6 @@ import time
 from array import array
 
 from core import channels, config, fsr, record, sessionlog
-from core.drillsession import DrillSession
 from core.gait import LOADED, STANCE
 from core.live import Live
 from core.pipeline import Pipeline
@@ -161,7 +160,11 @@ def run(hal, cfg, lut, session):
 
 def drill_run(hal, cfg, lut, session):
     """A drill session (core/drillsession.py): until its last set, the button, the cell or the
-    data's end. Returns the reason, as run() does."""
+    data's end. Returns the reason, as run() does. Its modules load only now: the board's heap
+    holds a run's pipeline or a drill session's meter, never both (a run's is freed by then)."""
+    gc.collect()
+    from core.drillsession import DrillSession
+
     ds = DrillSession(cfg, session)
     frame = array("H", [0] * channels.COUNT)
     loads = array("i", [0] * channels.COUNT)
