@@ -158,14 +158,14 @@ def run(hal, cfg, lut, session):
     return reason
 
 
-def drill_run(hal, cfg, lut, session):
+def drill_run(hal, cfg, lut, session, sizes=()):
     """A drill session (core/drillsession.py): until its last set, the button, the cell or the
     data's end. Returns the reason, as run() does. Its modules load only now: the board's heap
     holds a run's pipeline or a drill session's meter, never both (a run's is freed by then)."""
     gc.collect()
     from core.drillsession import DrillSession
 
-    ds = DrillSession(cfg, session)
+    ds = DrillSession(cfg, session, *sizes)  # sizes: (trials, trial_s, reps), the defaults if ()
     frame = array("H", [0] * channels.COUNT)
     loads = array("i", [0] * channels.COUNT)
     every = max(1, cfg["rate_hz"] * _SERVICE_MS // 1000)

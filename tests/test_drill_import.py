@@ -107,12 +107,12 @@ def test_an_insole_drill_session_is_stored_as_a_pull_stores_it(tmp_path: Path) -
 
     from firmware.core import config, drillsession, sessionlog
 
-    cfg, _ = config.validate({"rate_hz": 100, "drills": "toe-waver", "drill_reps": 2})
+    cfg, _ = config.validate({"rate_hz": 100, "drills": "toe-waver"})
     device = tmp_path / "device"
     device.mkdir()
     log = sessionlog.SessionLog(str(device), "aabbcc", {"kind": "drills", "foot": "left", "runner": "ana",
                                                         "rate_hz": 100}, log=lambda _: None)
-    ds = drillsession.DrillSession(cfg, log)
+    ds = drillsession.DrillSession(cfg, log, reps=2)
     relaxed, a, b = (400, 80, 250, 200, 60, 40), (400, 80, 250, 200, 200, 0), (400, 80, 250, 200, 0, 160)
     script = [relaxed] * 400 + ([a] * 80 + [relaxed] * 40 + [b] * 80 + [relaxed] * 60) * 2 + [relaxed] * 200
     loads = array("i", [0] * 6)

@@ -52,9 +52,6 @@ SCHEMA = {
     "plan_step": (int, 0, 999, 0),  # which of its runs: 1, 2 ... (0: none)
     # a drill session (core/drillsession.py: a double press when idle): its drills in order
     "drills": (str, None, 40, "balance,short-foot,toe-waver"),
-    "drill_trials": (int, 1, 10, 3),  # balance trials per foot and eyes (open, then closed)
-    "drill_trial_s": (int, 10, 120, 30),  # a balance trial's length
-    "drill_reps": (int, 1, 30, 8),  # short-foot reps (and toe-waver cycles) a set
 }
 
 # (low key, high key): low must not exceed high

@@ -65,6 +65,19 @@ R_CYCLE = const(6)  # cycle
 EV_SET_END = const(7)  # the set ends: drill, flags (NO_BASELINE), count (trials / reps / cycles), results lost
 R_PHASE = const(20)  # phase (PHASE_A / PHASE_B): each phase held, for the guidance (not logged)
 EYES = ("", "open", "closed")  # index: a set's eyes (0: not a balance set)
+# Their event records (record.EVENTS, kinds 1-19 being the drills'), registered here rather than
+# in record.py: only a drill session (and the host) imports this module, so a run's heap on the
+# board does not hold them (the board-sized heap had no room left at boot for them).
+record.EVENTS.update({
+    EV_SET: ("drill_set", "<BBHH", ("drill", "eyes", "trial_s", "hold_s")),
+    R_BASELINE: ("drill_baseline", "<IHHH", ("total", "arch", "hallux", "toes")),
+    R_TRIAL: ("drill_trial", "<IIBBHHH", ("held_ms", "dur_ms", "trial", "touchdowns", "sway_ml", "sway_ap",
+                                          "toe_share")),
+    R_TOUCHDOWN: ("drill_touchdown", "<HI", ("trial", "dur_ms")),
+    R_REP: ("drill_rep", "<HIBbi", ("rep", "hold_ms", "outcome", "drop_pct", "toes_over")),
+    R_CYCLE: ("drill_cycle", "<H", ("cycle",)),
+    EV_SET_END: ("drill_set_end", "<BBHH", ("drill", "flags", "count", "lost")),
+})
 OUT_REP = const(1)
 OUT_CURL = const(2)  # toe curl, not counted
 OUT_SHORT = const(3)  # held less than hold_s, not counted

@@ -3,9 +3,8 @@
 # guided by the buzz vocabulary (core/buzz.py), its results logged as event records in the
 # session log like a run's steps (so they survive power cuts and pulls as steps do).
 #
-# Balance is two sets, eyes open then eyes closed, of drill_trials trials of drill_trial_s;
-# short foot one set of drill_reps counted reps (5 s holds); toe waver one set of drill_reps
-# cycles. Every set begins the same way:
+# Balance is two sets, eyes open then eyes closed, of TRIALS trials of TRIAL_S; short foot
+# one set of REPS counted reps (5 s holds); toe waver one set of REPS cycles. Every set begins the same way:
 #   drill_start  L    stand still on both feet (the relaxed baseline is learnt: 2 s)
 #   drill_hold   LS   go: lift the other foot / shorten the foot / start the waver
 #   drill_stop   LL   balance: the trial's time is up, put the foot down; short foot: the
@@ -24,6 +23,11 @@ from .mp import const
 _BASELINE_MS = const(30000)  # a set that learns no relaxed standing in this long ends
 _REST_MS = const(3000)  # short foot: from a rep's end to the next drill_hold
 _MAX_SETS = const(8)
+# a set's size (the defaults; constants, not config keys: every key costs the board's
+# heap in every run)
+TRIALS = const(3)  # balance trials per eyes condition (open, then closed)
+TRIAL_S = const(30)  # a balance trial's length
+REPS = const(8)  # short-foot reps (and toe-waver cycles) a set
 
 
 def plan(cfg):
@@ -41,11 +45,11 @@ def plan(cfg):
 
 
 class DrillSession:
-    def __init__(self, cfg, session):
+    def __init__(self, cfg, session, trials=TRIALS, trial_s=TRIAL_S, reps=REPS):
         self.rate = cfg["rate_hz"]
-        self.trials = cfg["drill_trials"]
-        self.trial_s = cfg["drill_trial_s"]
-        self.reps = cfg["drill_reps"]
+        self.trials = trials
+        self.trial_s = trial_s
+        self.reps = reps
         self.session = session
         self.sets = plan(cfg)
         self.k = -1  # the set under way

@@ -205,16 +205,7 @@ def as_dict(values):
 EVENT_VERSION = const(0x45)  # "E"
 EVENT_FORMAT = "<BBI16sH"
 _EVENT_AT = const(6)  # where the payload starts
-EVENTS = {  # kind: (name, payload struct format, field names)
-    # foot drills (core/drills.py: the fields' units are there): a set, then its results
-    1: ("drill_set", "<BBHH", ("drill", "eyes", "trial_s", "hold_s")),
-    2: ("drill_baseline", "<IHHH", ("total", "arch", "hallux", "toes")),
-    3: ("drill_trial", "<IIBBHHH", ("held_ms", "dur_ms", "trial", "touchdowns", "sway_ml", "sway_ap", "toe_share")),
-    4: ("drill_touchdown", "<HI", ("trial", "dur_ms")),
-    5: ("drill_rep", "<HIBbi", ("rep", "hold_ms", "outcome", "drop_pct", "toes_over")),
-    6: ("drill_cycle", "<H", ("cycle",)),
-    7: ("drill_set_end", "<BBHH", ("drill", "flags", "count", "lost")),
-}
+EVENTS = {}  # kind: (name, payload struct format, field names)
 
 
 def is_event(buf, off=0):

@@ -4,7 +4,7 @@
 from array import array
 
 from littlefs import HEADER, MICROPYTHON
-from test_fw_drillsession import RATE, SCRIPT
+from test_fw_drillsession import RATE, SCRIPT, SIZES
 
 import app
 import fwsynth
@@ -78,12 +78,12 @@ def test_a_double_press_when_idle_starts_drills_a_single_press_a_run():
 
 
 def test_drill_run_guides_and_seals_a_drill_session():
-    cfg, _ = config.validate({"rate_hz": RATE, "drill_trials": 1, "drill_reps": 1, "drill_trial_s": 10})
+    cfg, _ = config.validate({"rate_hz": RATE})
     hal = ScriptHal(SCRIPT)
     msgs = []
     app.log = msgs.append
     session = sessionlog.SessionLog(_root(), "aabbcc", dict(HEADER, kind="drills"), log=msgs.append)
-    reason = app.drill_run(hal, cfg, fwsynth.IDENTITY_LUT, session)
+    reason = app.drill_run(hal, cfg, fwsynth.IDENTITY_LUT, session, SIZES)
     assert reason == "done", msgs
     assert hal.played[0] == "drill_start" and hal.played[-1] == "drill_done", hal.played
     events = []
@@ -98,9 +98,9 @@ def test_drill_run_guides_and_seals_a_drill_session():
 def test_loads_through_the_lut():
     """The frame's counts become loads by the LUT, as in a run."""
     lut = array("H", [2 * c for c in range(4096)])
-    cfg, _ = config.validate({"rate_hz": RATE, "drill_trials": 1, "drill_reps": 1, "drill_trial_s": 10})
+    cfg, _ = config.validate({"rate_hz": RATE})
     half = [(s, tuple(v // 2 for v in loads)) for s, loads in SCRIPT]
     hal = ScriptHal(half)
     app.log = lambda m: None
     session = sessionlog.SessionLog(_root(), "aabbcc", dict(HEADER, kind="drills"), log=lambda m: None)
-    assert app.drill_run(hal, cfg, lut, session) == "done"
+    assert app.drill_run(hal, cfg, lut, session, SIZES) == "done"

@@ -25,10 +25,11 @@ SMALL_TOES = (400, 80, 250, 200, 0, 160)
 SCRIPT = ((4, RELAXED), (11, SINGLE), (5, RELAXED), (11, SINGLE), (6, RELAXED), (7, REP), (6, RELAXED),
           (1, BIG_TOE), (0.5, RELAXED), (1, SMALL_TOES), (3, RELAXED))
 SERVICE = 5  # frames between services (50 ms at 100 Hz)
+SIZES = (1, 10, 1)  # 1 trial of 10 s, 1 rep, 1 cycle a set: a short script
 
 
 def _cfg():
-    cfg, _ = config.validate({"rate_hz": RATE, "drill_trials": 1, "drill_reps": 1, "drill_trial_s": 10})
+    cfg, _ = config.validate({"rate_hz": RATE})
     return cfg
 
 
@@ -41,7 +42,7 @@ def _frames():
 def _run(root, lock=False, cut_ok=False):
     """The scripted session; returns (patterns played [(ms, name)], session id)."""
     session = sessionlog.SessionLog(root, "aabbcc", HEADER, log=lambda m: None)
-    ds = drillsession.DrillSession(_cfg(), session)
+    ds = drillsession.DrillSession(_cfg(), session, *SIZES)
     loads = array("i", [0] * 6)
     played = []
     for i, f in enumerate(_frames()):
