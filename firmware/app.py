@@ -158,54 +158,6 @@ def run(hal, cfg, lut, session):
     return reason
 
 
-def drill_run(hal, cfg, lut, session, sizes=()):
-    """A drill session (core/drillsession.py): until its last set, the button, the cell or the
-    data's end. Returns the reason, as run() does. Its modules load only now: the board's heap
-    holds a run's pipeline or a drill session's meter, never both (a run's is freed by then)."""
-    gc.collect()
-    from core.drillsession import DrillSession
-
-    ds = DrillSession(cfg, session, *sizes)  # sizes: (trials, trial_s, reps), the defaults if ()
-    frame = array("H", [0] * channels.COUNT)
-    loads = array("i", [0] * channels.COUNT)
-    every = max(1, cfg["rate_hz"] * _SERVICE_MS // 1000)
-    n = 0
-    reason = "end of data"
-    hal.led("running")
-    hal.start()
-    try:
-        while not ds.done:
-            if hal.sample(frame) < 0:
-                break
-            for i in range(channels.COUNT):
-                loads[i] = lut[frame[i]]
-            ds.frame(loads)
-            n += 1
-            if n % every:
-                continue
-            pattern = ds.service(hal.ms)
-            if pattern:
-                hal.pattern(pattern)
-            session.tick(hal.now_ms())
-            hal.wdt_feed()
-            if hal.button_pressed():
-                reason = "button"
-                break
-            if hal.power_check():
-                reason = "battery"
-                break
-        else:
-            reason = "done"
-    except KeyboardInterrupt:
-        reason = "interrupted"
-    finally:
-        session.close()
-        hal.led("idle")
-    gc.collect()
-    log("drill session ended (%s): %d sets, %d frames, session %s" % (reason, ds.k + 1, n, session.sid))
-    return reason
-
-
 def main():
     with open(BOARD_FILE) as f:
         board = json.load(f)
@@ -235,7 +187,10 @@ def main():
                 hal.pattern("ready")
                 reason = run(hal, cfg, lut, session)
             else:
-                reason = drill_run(hal, cfg, lut, session)
+                gc.collect()
+                import drillapp  # only now: a run's heap on the board has no room for the drill code
+
+                reason = drillapp.drill_run(hal, cfg, lut, session)
             if reason not in ("button", "done"):
                 break
             kind = _wait_for_start(hal)

@@ -1,8 +1,9 @@
 # The app's drill session: a double press when idle starts it (a single press a run), and
-# app.drill_run guides the scripted sets and seals a session of kind "drills" whose event
+# drillapp.drill_run guides the scripted sets and seals a session of kind "drills" whose event
 # records hold the results.
 from array import array
 
+import drillapp
 from littlefs import HEADER, MICROPYTHON
 from test_fw_drillsession import RATE, SCRIPT, SIZES
 
@@ -83,7 +84,7 @@ def test_drill_run_guides_and_seals_a_drill_session():
     msgs = []
     app.log = msgs.append
     session = sessionlog.SessionLog(_root(), "aabbcc", dict(HEADER, kind="drills"), log=msgs.append)
-    reason = app.drill_run(hal, cfg, fwsynth.IDENTITY_LUT, session, SIZES)
+    reason = drillapp.drill_run(hal, cfg, fwsynth.IDENTITY_LUT, session, SIZES)
     assert reason == "done", msgs
     assert hal.played[0] == "drill_start" and hal.played[-1] == "drill_done", hal.played
     events = []
@@ -103,4 +104,4 @@ def test_loads_through_the_lut():
     hal = ScriptHal(half)
     app.log = lambda m: None
     session = sessionlog.SessionLog(_root(), "aabbcc", dict(HEADER, kind="drills"), log=lambda m: None)
-    assert app.drill_run(hal, cfg, lut, session, SIZES) == "done"
+    assert drillapp.drill_run(hal, cfg, lut, session, SIZES) == "done"
