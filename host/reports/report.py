@@ -374,8 +374,8 @@ def _drills_done(runner: str, drills: dict[str, int] | None) -> list[str]:
     if drills is None:
         return []
     if not drills:
-        return ["No drill sets stored since the latest run (a lab recording of one: `archcue import FILE --drill "
-                "balance|short-foot|toe-waver --foot left|right`)."]
+        return ["No drill sets stored since the latest run: two presses of the insole's button when it is idle start "
+                f"a drill session (`archcue plan {shown(runner)} --drills ...` chooses the drills)."]
     done = ", ".join(f"{name} {plural(n, 'set')}" for name, n in sorted(drills.items()))
     return [f"Done since the latest run: {done} (`archcue drills {shown(runner)}` has the figures)."]
 
