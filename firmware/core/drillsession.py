@@ -1,6 +1,6 @@
 # A drill session on the insole: the config's drills in order ("drills", e.g.
 # "balance,short-foot,toe-waver"), each a set measured by a DrillMeter (core/drills.py) and
-# guided by the buzz vocabulary (core/buzz.py), its results logged as event records in the
+# guided by the buzz vocabulary (core/cue.py), its results logged as event records in the
 # session log like a run's steps (so they survive power cuts and pulls as steps do).
 #
 # Balance is two sets, eyes open then eyes closed, of TRIALS trials of TRIAL_S; short foot
