@@ -10,6 +10,7 @@ import subprocess
 from host.sources.engine import MICROPYTHON
 from simulator import drills as own_drills
 from simulator.device import ROOT
+from tests import drill_oracle
 from tests import drill_scores as ds
 from tests import foreign_drills as fd
 from tests.bench_esp32 import RATIO_160, SPEEDUP_240
@@ -19,8 +20,9 @@ SEEDS = range(10)
 FEET = ("left", "right")
 
 
-def _foreign() -> tuple[ds.BalanceScore, ds.CountScore, ds.CountScore]:
+def _foreign() -> tuple[ds.BalanceScore, ds.CountScore, ds.CountScore, list[Row]]:
     bal, sf, tw = ds.BalanceScore(), ds.CountScore(), ds.CountScore()
+    oracle = {d: (ds.CountScore(), ds.CountScore()) for d in ("short-foot", "toe-waver")}
     for skill in fd.SKILLS:
         for foot in FEET:
             for seed in SEEDS:
@@ -29,9 +31,25 @@ def _foreign() -> tuple[ds.BalanceScore, ds.CountScore, ds.CountScore]:
                 bal.add(rec.truth, ds.foreign(rec, "balance"))
                 rec = fd.short_foot(p, seed=seed)
                 ds.score_short_foot(sf, rec.truth, ds.foreign(rec, "short-foot"))
+                _oracle(oracle["short-foot"], rec, "reps")
                 rec = fd.toe_waver(p, seed=seed)
                 tw.add(rec.truth["cycles"], len(ds.foreign(rec, "toe-waver").of("cycle")), rec.truth["ambiguous"])
-    return bal, sf, tw
+                _oracle(oracle["toe-waver"], rec, "cycles")
+    return bal, sf, tw, [_oracle_row(d, what, *oracle[d]) for d, what in (("short-foot", "reps"),
+                                                                             ("toe-waver", "cycles"))]
+
+
+def _oracle(scores: tuple[ds.CountScore, ds.CountScore], rec: fd.DrillRecording, what: str) -> None:
+    insole, clean = drill_oracle.oracle(rec, rec.truth["drill"])
+    scores[0].add(rec.truth[what], insole)
+    scores[1].add(rec.truth[what], clean)
+
+
+def _oracle_row(drill: str, what: str, insole: ds.CountScore, clean: ds.CountScore) -> Row:
+    return (f"drills (foreign): {drill} oracle", f"{what} exact in {insole.exact}/{insole.sets} sets on the insole's "
+            f"signal, {clean.exact}/{clean.sets} on the noise-free forces",
+            "the drill meter's rules given the performer's true relaxed baseline (tests/drill_oracle.py): "
+            "the best the issue's rule does with what the insole sees")
 
 
 def _own() -> tuple[ds.BalanceScore, ds.CountScore, ds.CountScore]:
@@ -65,10 +83,13 @@ def _cost() -> list[Row]:
 def drills() -> list[Row]:
     how = f"{len(SEEDS)} seeds x 3 skills x both feet"
     rows: list[Row] = []
-    for name, (bal, sf, tw) in (("foreign", _foreign()), ("own", _own())):
+    *foreign, oracle = _foreign()
+    for name, (bal, sf, tw) in (("foreign", foreign), ("own", _own())):
         rows += [(f"drills ({name}): one-foot balance", bal.line(), f"{how}, 3 trials of 30 s each"),
                  (f"drills ({name}): short foot", sf.line("reps"), f"{how}, 8 efforts a set"),
                  (f"drills ({name}): toe waver", tw.line("cycles"), f"{how}, 8 attempts a set")]
+        if name == "foreign":
+            rows += oracle
     return rows + _cost()
 
 

@@ -48,6 +48,7 @@ class DrillRecording:
     t_ms: np.ndarray
     forces: np.ndarray
     truth: dict = field(default_factory=dict)
+    clean: np.ndarray | None = None  # the forces before preload and noise (the oracle's, tests/drill_oracle.py)
 
     def write_csv(self, path: Path) -> None:
         table = np.column_stack([self.t_ms, self.forces])
@@ -173,7 +174,16 @@ def short_foot(p: Performer, reps: int = 8, seed: int = 0) -> DrillRecording:
     return DrillRecording(tt, forces, {"drill": "short-foot", "efforts": [e[0] for e in efforts],
                                        "reps": sum(e[0] == "rep" for e in efforts),
                                        "curls": sum(e[0] == "curl" for e in efforts),
-                                       "ambiguous": _ambiguous(s, clean[:, ARCH], efforts, p.rate_hz)})
+                                       "relaxed": _relaxed(s, efforts),
+                                       "ambiguous": _ambiguous(s, clean[:, ARCH], efforts, p.rate_hz)}, clean)
+
+
+def _relaxed(s, efforts) -> np.ndarray:
+    """The samples of relaxed standing: more than 1 s from every effort."""
+    relaxed = np.ones(len(s), bool)
+    for _, t0, hold, _ in efforts:
+        relaxed &= (s < t0 - 1) | (s > t0 + hold + 1)
+    return relaxed
 
 
 NEAR_LINE = 0.82  # a rep whose arch comes above this share of its relaxed load is near the 85% line
@@ -184,10 +194,7 @@ def _ambiguous(s, arch, efforts, rate):
     above NEAR_LINE of its relaxed mean at some moment of the hold. The performer meant a rep,
     but whether it stayed 15% down is within what 2 s of relaxed standing can tell (the
     line is learnt from them): such sets are scored apart."""
-    relaxed = np.ones(len(s), bool)
-    for _, t0, hold, _ in efforts:
-        relaxed &= (s < t0 - 1) | (s > t0 + hold + 1)
-    line = NEAR_LINE * arch[relaxed].mean()
+    line = NEAR_LINE * arch[_relaxed(s, efforts)].mean()
     k = max(1, rate // 4)
     smooth = np.convolve(arch, np.ones(k) / k, mode="same")
     return sum(kind == "rep" and bool((smooth[(s >= t0) & (s <= t0 + hold)] > line).any())
@@ -218,9 +225,11 @@ def toe_waver(p: Performer, cycles: int = 8, seed: int = 0) -> DrillRecording:
         gain[:, press] += rng.uniform(1.5, 3.5) * on
         gain[:, lift] -= rng.uniform(0.75, 1.0) * on
     weight = np.full(len(s), p.weight_n * p.share)
-    forces, _ = _finish(p, rng, s, weight, np.zeros((len(s), 6)), np.clip(gain, 0, None), two_feet=True)
+    forces, clean = _finish(p, rng, s, weight, np.zeros((len(s), 6)), np.clip(gain, 0, None), two_feet=True)
     paired = _pairs([press for _, _, press, _ in phases])
-    return DrillRecording(tt, forces, {"drill": "toe-waver", "cycles": done, "ambiguous": int(paired != done)})
+    return DrillRecording(tt, forces, {"drill": "toe-waver", "cycles": done, "ambiguous": int(paired != done),
+                                       "relaxed": s < phases[0][0] - 1,
+                                       "phases": [(t0, dur, press) for t0, dur, press, _ in phases]}, clean)
 
 
 def _pairs(presses: list[int]) -> int:

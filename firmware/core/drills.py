@@ -36,7 +36,9 @@
 # An effort whose toes press harder than that for a third of its blocks or more is a toe
 # curl (reported, never counted); one shorter than hold_s is reported as short.
 # A steady 2 s with the arch 25% above the "relaxed" load it learnt means that baseline
-# was itself a rep: the set is flagged NO_BASELINE.
+# was itself a rep: the set is flagged NO_BASELINE. Every later steady 2 s outside an effort
+# with the arch at 95-125% of the baseline refines it (their running mean): the first 2 s
+# alone carry a few % of sway, enough to move a rep 25-30% deep across the line.
 #
 # Toe waver. Phase A: the big toe pressing (hallux at least half its relaxed load + 2 N
 # above it) while the lesser toes lift (below 60% of theirs + 1 N: a lifted FSR still reads
@@ -100,6 +102,8 @@ TOUCH_PCT = const(85)
 BACK_PCT = const(92)
 ARCH_DROP_PCT = const(15)
 _RELAX_HIGH_PCT = const(125)
+_RELAX_LOW_PCT = const(95)  # short foot: a steady 2 s with the arch this near its baseline refines it
+_RELAX_MAX = const(256)  # ... up to this many (sliding by 0.5 s: about 2 min of standing)
 _START_MS = const(100)  # above the start line this long: a trial begins
 _BACK_MS = const(50)  # back above BACK_PCT this long: the touch-down is over
 _END_MS = const(500)  # the arch back above the line this long ends an effort (sway crosses it briefly)
@@ -169,6 +173,8 @@ class DrillMeter:
         self.top = 0  # short foot: highest toe load in the effort
         self.last = 0  # toe waver: the last phase held
         self.seen = 0  # ... and the last block it was held in
+        self.rsum = array("i", [0] * 6)  # short foot: the baseline's steady 2 s summed per channel
+        self.nrelax = 0  # ... and how many
 
     def feed(self, loads):
         """One frame's channel loads (0.1 N). Allocates nothing."""
@@ -236,24 +242,42 @@ class DrillMeter:
                 hi = v
         return s // (4 * self.k_half) >= _MIN_LOAD and (hi - lo) * 100 <= 2 * _STEADY_PCT * (s // 4)
 
+    def _win(self, c):
+        """The baseline window's mean (0.1 N): c 0 the total, 1 + i channel i."""
+        w = self.win
+        return (w[c] + w[7 + c] + w[14 + c] + w[21 + c]) // (4 * self.k_half)
+
     def _steady_level(self):
         """Four steady half-seconds: the baseline if none yet (or a lower one for balance,
-        outside a trial); for short foot, a relaxed level well above it flags the set."""
-        w = self.win
-        total = (w[0] + w[7] + w[14] + w[21]) // (4 * self.k_half)
-        arch = (w[2] + w[9] + w[16] + w[23]) // (4 * self.k_half)
+        outside a trial); for short foot, a relaxed level well above it flags the set, one near
+        it refines it."""
+        total = self._win(0)
+        arch = self._win(1 + ARCH)
         if self.btotal and self.drill == BALANCE and self.state == 0 and total * 4 < self.btotal * 3:
             self.btotal = 0
         if not self.btotal:
             for i in range(6):
-                self.base[i] = (w[1 + i] + w[8 + i] + w[15 + i] + w[22 + i]) // (4 * self.k_half)
+                self.base[i] = self.rsum[i] = self._win(1 + i)
+            self.nrelax = 1
             self.btotal = total
             self.ref = self.base[ARCH] << _ARCH_SHIFT
             b = self.base
             self._put(R_BASELINE, self.blocks, total, b[ARCH], b[HALLUX], b[TOES], 0, 0, 0)
-        elif self.drill == SHORT_FOOT and self.state == 0 and arch * 100 > self.base[ARCH] * _RELAX_HIGH_PCT \
-                and total * 100 > self.btotal * 85 and total * 100 < self.btotal * 115:
-            self.flags |= NO_BASELINE
+        elif self.drill == SHORT_FOOT and self.state == 0 and total * 100 > self.btotal * 85 \
+                and total * 100 < self.btotal * 115:
+            if arch * 100 > self.base[ARCH] * _RELAX_HIGH_PCT:
+                self.flags |= NO_BASELINE
+            elif arch * 100 >= self.base[ARCH] * _RELAX_LOW_PCT and self.nrelax < _RELAX_MAX:
+                self._refine()
+
+    def _refine(self):
+        """Short foot: relaxed standing between efforts refines the baseline, the mean of every
+        steady 2 s with the arch near its relaxed load (not in an effort): 2 s of sway alone
+        move the arch's mean by a few %, enough to move a rep across the 15% line."""
+        self.nrelax += 1
+        for i in range(6):
+            self.rsum[i] += self._win(1 + i)
+            self.base[i] = self.rsum[i] // self.nrelax
 
     # --- one-foot balance
 
