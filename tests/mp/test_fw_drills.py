@@ -86,6 +86,16 @@ def test_short_foot_rep_and_curl():
     assert reps == [(1, drills.OUT_REP), (1, drills.OUT_CURL), (1, drills.OUT_SHORT)], got
 
 
+def test_short_foot_baseline_refined_between_efforts():
+    """The first 2 s stood with the arch 10% light (sway): the relaxed standing after them
+    refines the baseline, so a rep 20% below the relaxed arch (11% below the first 2 s) counts."""
+    light = (408, 72, 250, 200, 60, 40)
+    rep = (416, 64, 250, 200, 60, 40)
+    parts = [(2, light), (8, RELAXED), (6, rep), (3, RELAXED)]
+    _, got = _run(drills.SHORT_FOOT, parts)
+    assert [(g[2], g[4]) for g in got if g[0] == drills.R_REP] == [(1, drills.OUT_REP)], got
+
+
 def test_toe_waver_cycles():
     a = _scaled(100, c4=200, c5=0)
     b = _scaled(100, c4=0, c5=160)
