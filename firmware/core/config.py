@@ -46,6 +46,7 @@ SCHEMA = {
     "fade_steps": (int, 1, 100000, 3000),
     "warmup_s": (int, 0, 7200, 600),  # blocks mode: no cues before the first block
     "block_s": (int, 10, 3600, 60),  # blocks mode: length of each cue-off / cue-on block
+    "cue_after_s": (int, 0, 7200, 0),  # every / faded modes: no cues before (a training run's cue-free start)
 }
 
 # (low key, high key): low must not exceed high
