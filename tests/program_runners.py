@@ -25,19 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
-from host.program.evidence import PLAN
+from host.program.schedule import CUE_FREE_S, RETENTION_WEEKS, SHARES, retention_step, run_config
 from host.store.db import Store
 from tests.block_steps import block_run
 from tests.foreign_runner import Protocol, generate
 from tests.squad_store import add_session
 
 KINDS = ("learner", "buzz_only", "non_learner")
-SHARES = (100, 100, 100, 100, 50, 50, 25, 0)  # cue share of flagged landings, training runs 1-8
-RETENTION_STEP = len(SHARES) + 1
-CUE_FREE_S = 600
+RETENTION_STEP = retention_step()
 BASELINE_RUNS = 2
 START = datetime(2026, 9, 7, 7, 0, 0)
-RETENTION_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -84,9 +81,7 @@ class Run:
         """The config the run ran with, as the insole echoes it in the header."""
         if self.step == 0:
             return {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60}
-        mode = "off" if self.share == 0 else "every" if self.share == 100 else "faded"
-        return {"cue_mode": mode, "fade_start_pct": self.share, "fade_end_pct": self.share, "cue_after_s": CUE_FREE_S,
-                "plan": PLAN, "plan_step": self.step}
+        return run_config(self.step)
 
 
 def layout(minutes: float = 30, retention: bool = True, training: int = len(SHARES)) -> list[Run]:

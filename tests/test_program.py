@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from host.program.evidence import CUE_FREE_S, evidence, program_step
+from host.program.evidence import evidence, program_step
+from host.program.schedule import CUE_FREE_S
 from host.store.db import Store
 from tests.program_runners import KINDS, RETENTION_STEP, add_program, draw, layout, without
 

@@ -7,8 +7,9 @@ retention run); runs before the program's first run that are not program runs ar
 baseline. Nothing is counted from a plan's own counter, so the evidence is what was run.
 
 Evidence is measured in the minutes without a cue only (landings whose `cue_block` flag is 0):
-the baseline runs' warm-up and cue-off blocks, the first CUE_FREE_S of every training run (the
-insole's `cue_after_s`: no cue before it), training runs without any cue, and the retention run.
+the baseline runs' warm-up and cue-off blocks, the first CUE_FREE_S (host/program/schedule.py) of
+every training run (the insole's `cue_after_s`: no cue before it), training runs without any cue,
+and the retention run.
 A collapse rate in cued minutes shows how the runner answers the buzz, not how they land.
 Why the first 10 minutes of a training run: they come before that day's first buzz, so they show
 what the runner kept from the runs before (the learning), not today's answer to the cue; they
@@ -39,13 +40,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from host.program.schedule import PLAN
 from host.store.runs import start_ms
 from host.verdict.analysis import BOOTSTRAP, SEED, SESSION_BOOTSTRAP, Steps, compare
 from host.verdict.bootstrap import Z90, Z95, Interval, div, interval, resample, stretch
 from host.verdict.rule import Comparison, Rule, Shortfall, _extra_minutes, shortfalls
 
-PLAN = "program"  # the config's `plan` on the program's runs
-CUE_FREE_S = 600  # the first minutes of every training run stay cue-free (module doc)
 RETENTION_VERDICTS = ("kept", "not_kept", "inconclusive", "insufficient_data")
 MAX_MORE_MIN = 120
 
