@@ -4,9 +4,12 @@ runs without a baseline or a retention run. Firmware-level figures (foreign mode
 simulator) are in tests/bench_program.py."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
+from host.cli import main as archcue
 from host.program.evidence import evidence, program_step
 from host.program.schedule import CUE_FREE_S
 from host.store.db import Store
@@ -82,3 +85,52 @@ def test_program_step_only_from_a_program_config():
     for cfg in (None, {}, {"plan": "drills", "plan_step": 3}, {"plan": "program", "plan_step": "3"},
                 {"plan": "program", "plan_step": 0}, {"plan": "program", "plan_step": True}):
         assert program_step(cfg) is None, cfg
+
+
+@pytest.fixture(scope="module")
+def program_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("program-page") / "s.sqlite"
+    store = Store(path)
+    for k, kind in enumerate(KINDS):
+        add_program(store, kind, draw(kind, np.random.default_rng(5 + k)), layout(), 5 + k)
+    add_program(store, "newcomer", draw("learner", np.random.default_rng(9)), without(layout(), "baseline"), 9)
+    store.close()
+    return path
+
+
+def _page(path, capsys, *argv: str) -> tuple[int, str, str]:
+    code = archcue(["--store", str(path), "report", *argv, "--program"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_program_page_text(program_store, capsys):
+    code, out, _ = _page(program_store, capsys, "learner")
+    assert code == 0 and "RETENTION: kept" in out and "fewer collapses" in out
+    assert out.count("\n  training ") == 8 and "retention 9" in out and "answer the buzz" not in out
+
+
+def test_program_page_tells_a_buzz_only_responder(program_store, capsys):
+    _, out, _ = _page(program_store, capsys, "buzz_only")
+    assert "RETENTION: not_kept" in out and "learnt to answer the buzz, not to land differently" in out
+
+
+def test_program_page_json_and_html(program_store, capsys, tmp_path):
+    _, out, _ = _page(program_store, capsys, "non_learner", "--format", "json")
+    doc = json.loads(out)
+    assert doc["retention"]["verdict"] == "not_kept" and len(doc["runs"]) == 11 and doc["buzz_only"] is False
+    _, out, _ = _page(program_store, capsys, "learner", "--out", str(tmp_path / "p.html"))
+    assert "retention kept: program page written to" in out
+    html = (tmp_path / "p.html").read_text()
+    assert html.count("<img") == 1 and "Collapses per run" in html
+
+
+def test_a_program_without_a_baseline_says_so(program_store, capsys):
+    code, out, _ = _page(program_store, capsys, "newcomer")
+    assert code == 0 and "RETENTION: insufficient_data" in out and "no run before the program" in out
+    assert "training 8" in out  # its runs are still shown
+
+
+def test_program_page_of_an_unknown_runner(program_store, capsys):
+    code, out, err = _page(program_store, capsys, "nobody")
+    assert code == 1 and out == "" and "no runner 'nobody' in the store" in err and err.count("\n") == 1
