@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from host.command import UserError, dispatch
+from host.plan import command as plan_command
 from host.store.db import DEFAULT_STORE, UNASSIGNED, SessionRow, Store, StoreError
 from host.store.notes import Note
 from host.sync.device_link import find_port
@@ -656,6 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     _parquet_options(p)
     p.set_defaults(func=cmd_export)
     _add_squad_commands(sub)
+    plan_command.add_parser(sub)
     return parser
 
 
