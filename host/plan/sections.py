@@ -40,4 +40,7 @@ class Section(Protocol):
 
 REMOVE = object()  # update()'s answer that drops the section from the plan
 
-SECTIONS: list[Section] = []
+# the sections' modules may import REMOVE from here: imported after it
+from host.plan.program import PROGRAM  # noqa: E402
+
+SECTIONS: list[Section] = [PROGRAM]
