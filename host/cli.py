@@ -348,7 +348,9 @@ def _program_page(args: argparse.Namespace, store: Store, sessions: list, fmt: s
     from host.verdict.rule import Rule
 
     configs = {sid: h.get("config") or {} for sid, h in store.headers([row.id for row, _ in sessions]).items()}
-    out, verdict = render(args.runner, sessions, configs, fmt, Rule(margin=args.margin / 100))
+    events = {row.id: store.events(row.id) for row, _ in sessions}
+    out, verdict = render(args.runner, sessions, configs, fmt, Rule(margin=args.margin / 100), events,
+                          (store.plan(args.runner) or {}).get("program"))
     _emit(out, args.out, f"retention {verdict}: program page")
     return 0
 

@@ -134,3 +134,29 @@ def test_a_program_without_a_baseline_says_so(program_store, capsys):
 def test_program_page_of_an_unknown_runner(program_store, capsys):
     code, out, err = _page(program_store, capsys, "nobody")
     assert code == 1 and out == "" and "no runner 'nobody' in the store" in err and err.count("\n") == 1
+
+
+def test_each_cue_records_when_the_motor_started(tmp_path):
+    """Through the firmware (the project's simulator, the runner answering cues): one cue event per
+    cued landing, at its contact, with the haptic call's time after it; the step records unchanged."""
+    from hardware.board_data import load_board
+    from host.program.evidence import cue_timing
+    from host.store.records import count_steps, flag
+    from simulator.device import run_synth
+    from simulator.scenario import load_scenario
+    from simulator.synth import generate
+
+    run = generate(load_scenario("responder"), seed=3, seconds=240)
+    result = run_synth(run, load_board(), {"cue_mode": "every"}, tmp_path)
+    store = Store(tmp_path / "s.sqlite")
+    [sid] = store.import_device(tmp_path / "device")
+    events, steps = store.events(sid), store.steps(sid)
+    cued = steps[flag(steps, "cued")]
+    hap = [t for t, ms in result.haptics if isinstance(ms, int)]
+    assert len(events) == len(cued) == len(hap) > 10
+    assert [e["t_ms"] for e in events] == cued["ic_ms"].tolist()
+    assert [e["t_ms"] + e["latency_ms"] for e in events] == hap  # the motor's start, to the ms
+    [(blob,)] = store.db.execute("SELECT records FROM steps").fetchall()
+    assert count_steps(blob) == len(steps) == len(blob) // 24 - len(events)
+    timing = cue_timing(events)
+    assert timing is not None and timing.cues == len(events) and timing.median_ms <= timing.p95_ms <= 80

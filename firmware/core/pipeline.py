@@ -279,6 +279,10 @@ class Pipeline:
         self.streak = 0  # consecutive accepted steps: walking and standing give none
         self.last_to = 0
         self.dropped = 0  # frames the sampler reported missed, whole session
+        self.cue_at = 0  # when the last cue's motor started (ms), and its event pending (pop_cue)
+        self.cue_ic = -1
+        self.cue_latency = 0
+        self.cue_pulse = 0
         self.step_dropped = False
         self.records = RecordRing(ring_records)
         # what _channels works on, in one tuple: one lookup a frame instead of nine
@@ -326,7 +330,10 @@ class Pipeline:
             self.streak = 0
         elif r & _T_WINDOW:
             if t_ms >= self.win_end:
-                return self._decide(True)
+                pulse = self._decide(True)
+                if pulse:
+                    self.cue_at = t_ms  # the app starts the motor in this frame
+                return pulse
         elif r & _T_WAIT:
             self._open_window(total, t_ms)
         return 0
@@ -585,12 +592,25 @@ class Pipeline:
             clamp(ratio_1e4(st[MET1] - st[MET5], st[MET1] + st[MET5]), -10000, 10000),
             clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask, step)
         records.commit()
+        if self.pulse:  # its cue event, for the app to log after the step (pop_cue)
+            self.cue_ic = g.ic_ms
+            self.cue_latency = clamp(self.cue_at - g.ic_ms, 0, 0xFFFF)
+            self.cue_pulse = self.pulse
 
     def mark_dropped(self, frames):
         """The sampler missed `frames` frames (overrun); flags the current step."""
         self.dropped += frames
         if self.gait.state == gait.STANCE:
             self.step_dropped = True
+
+    def pop_cue(self, buf):
+        """Pack the last cued landing's event (record.EVENT_CUE: motor start after contact) into
+        buf once; False when none is pending."""
+        if self.cue_ic < 0:
+            return False
+        record.pack_event_into(buf, 0, record.EVENT_CUE, self.cue_ic, self.cue_latency, self.cue_pulse)
+        self.cue_ic = -1
+        return True
 
     def pop_record(self, buf):
         """Copy the oldest pending step record into buf (bytearray(record.SIZE)).

@@ -76,6 +76,22 @@ class Retention:
 
 
 @dataclass
+class CueTiming:
+    """When the motor started after the cued landing's contact (the insole's own contact time),
+    over the program's cue events (firmware/core/record.py EVENT_CUE)."""
+    cues: int
+    median_ms: float
+    p95_ms: float
+
+
+def cue_timing(events: list[dict]) -> CueTiming | None:
+    lat = [e["latency_ms"] for e in events if e.get("kind") == "cue"]
+    if not lat:
+        return None
+    return CueTiming(len(lat), float(np.median(lat)), float(np.percentile(lat, 95)))
+
+
+@dataclass
 class ProgramEvidence:
     runner: str
     runs: list[ProgramRun]  # baseline first, then the program's runs by step
@@ -84,6 +100,7 @@ class ProgramEvidence:
     learned: Comparison | None  # training runs' cue-free minutes from run 2 on / baseline
     buzz_only: bool
     rule: Rule
+    cue: CueTiming | None = None  # the training runs' cues (None: no cue event stored)
 
 
 def program_step(config: object) -> int | None:
@@ -110,9 +127,11 @@ def roles(heads: list[tuple[str | None, int | None]], retention_step: int) -> li
 
 
 def evidence(runner: str, sessions: list[tuple[object, np.ndarray]], configs: dict[str, dict],
-             retention_step: int, rule: Rule = Rule(), seed: int = SEED) -> ProgramEvidence:
+             retention_step: int, rule: Rule = Rule(), seed: int = SEED,
+             events: dict[str, list[dict]] | None = None) -> ProgramEvidence:
     """sessions: [(SessionRow, steps)] of one runner (Store.runner_steps); configs: each session
-    id's header config; retention_step: the plan's retention run (its training runs + 1)."""
+    id's header config; retention_step: the plan's retention run (its training runs + 1);
+    events: each session id's event records (Store.events), for the cue's timing."""
     rng = np.random.default_rng(seed)
     s = Steps.from_sessions(sessions)
     counted = [k for k, sh in enumerate(s.shapes) if not sh.leftover]
@@ -141,7 +160,9 @@ def evidence(runner: str, sessions: list[tuple[object, np.ndarray]], configs: di
     shown = retention.comparison if retention.verdict != "insufficient_data" else learned
     buzz_only = (cued_c is not None and cued_c.collapse_ratio.high < 1 and shown is not None
                  and not shortfalls(shown, rule) and _ruled_out(shown, rule))
-    return ProgramEvidence(runner, runs, retention, cued_c, learned, buzz_only, rule)
+    trained = {sid for sid, c in configs.items() if program_step(c) is not None}
+    timing = cue_timing([e for sid, evs in (events or {}).items() if sid in trained for e in evs])
+    return ProgramEvidence(runner, runs, retention, cued_c, learned, buzz_only, rule, timing)
 
 
 def _when(row: object) -> str | None:

@@ -87,6 +87,18 @@ def _runs_table(ev: ProgramEvidence) -> Table:
                         "and cue-off blocks, each training run's first 10 minutes, runs without a cue"])
 
 
+def _timing(ev: ProgramEvidence) -> str:
+    t = ev.cue
+    if t is None:
+        return "The cue's timing: no cue recorded in the training runs (firmware that predates the cue events records none)."
+    return (f"The cue's timing: the motor started a median {t.median_ms:.0f} ms after the landing's contact (95% of "
+            f"cues within {t.p95_ms:.0f} ms; {plural(t.cues, 'cue')}): within about 100 ms, as feedback that is "
+            f"learnt best arrives." if t.p95_ms <= 100 else
+            f"The cue's timing: the motor started a median {t.median_ms:.0f} ms after the landing's contact, 95% "
+            f"within {t.p95_ms:.0f} ms ({plural(t.cues, 'cue')}): later than the 100 ms feedback is learnt best "
+            f"within.")
+
+
 def document(ev: ProgramEvidence, today: str | None = None) -> list[tuple[str, object]]:
     doc: list[tuple[str, object]] = [
         ("h1", f"archcue training program: {shown(ev.runner)}"),
@@ -98,7 +110,7 @@ def document(ev: ProgramEvidence, today: str | None = None) -> list[tuple[str, o
     doc += [("p", line) for line in _explain(ev)]
     if ev.buzz_only:
         doc.append(("p", BUZZ_ONLY))
-    doc += [("h2", "Run by run"), ("table", _runs_table(ev)), ("figure", None),
+    doc += [("h2", "Run by run"), ("table", _runs_table(ev)), ("figure", None), ("p", _timing(ev)),
             ("h2", "How to read this"), ("p", rule_text(ev))]
     return doc
 
@@ -197,12 +209,14 @@ def _label(r: ProgramRun) -> str:
     return {"baseline": "before", "training": f"run {r.step}", "retention": "retention"}[r.role]
 
 
-def render(runner: str, sessions: list, configs: dict[str, dict], fmt: str, rule, today: str | None = None) -> tuple[
-        str, str]:
-    """The program page of a runner's sessions ([(SessionRow, steps)]; configs: each session's
-    header config) in `fmt`, and its retention verdict."""
+def render(runner: str, sessions: list, configs: dict[str, dict], fmt: str, rule, events: dict[str, list[dict]],
+           program: dict | None = None, today: str | None = None) -> tuple[str, str]:
+    """The program page of a runner's sessions ([(SessionRow, steps)]; configs and events: each
+    session's header config and event records; program: the plan's program, if any) in `fmt`,
+    and its retention verdict."""
     from host.program.evidence import evidence
-    from host.program.schedule import retention_step
+    from host.program.schedule import SHARES, retention_step
 
-    ev = evidence(runner, sessions, configs, retention_step(), rule)
+    shares = tuple(program["shares"]) if program else SHARES
+    ev = evidence(runner, sessions, configs, retention_step(shares), rule, events=events)
     return {"text": text, "json": lambda e, _: to_json(e), "html": to_html}[fmt](ev, today), ev.retention.verdict
