@@ -90,7 +90,8 @@ def _runs_table(ev: ProgramEvidence) -> Table:
 def _timing(ev: ProgramEvidence) -> str:
     t = ev.cue
     if t is None:
-        return "The cue's timing: no cue recorded in the training runs (firmware that predates the cue events records none)."
+        return ("The cue's timing: no cue recorded in the training runs (firmware that predates the cue events "
+                "records none).")
     return (f"The cue's timing: the motor started a median {t.median_ms:.0f} ms after the landing's contact (95% of "
             f"cues within {t.p95_ms:.0f} ms; {plural(t.cues, 'cue')}): within about 100 ms, as feedback that is "
             f"learnt best arrives." if t.p95_ms <= 100 else
