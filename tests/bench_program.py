@@ -24,8 +24,9 @@ import numpy as np
 from host.program.evidence import evidence
 from host.store.db import Store
 from simulator.device import ROOT
+from simulator.program import KINDS, RETENTION_STEP, Truth, draw
 from tests.bench_report import _sources_digest
-from tests.program_runners import KINDS, RETENTION_STEP, SOURCES, Run, Truth, add_program, draw, layout
+from tests.program_runners import SOURCES, Run, add_program, layout
 
 Row = tuple[str, str, str]
 # a changed firmware, simulator or foreign model (or the program's runners) runs anew

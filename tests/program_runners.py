@@ -1,6 +1,5 @@
-"""Simulated runners over a training program: a learner (collapses fall with the cued runs and
-are partly kept), a buzz-only responder (curls when buzzed, lands as before without the buzz) and
-a non-learner (curls when buzzed, and curling changes nothing).
+"""Program runners' runs (simulator/program.py: the learner, the buzz-only responder, the
+non-learner and their truth) as step records, and a program of them in a store.
 
 Each run's step records come from one of three sources, the runner's truth the same:
 - "drawn": records drawn directly (tests/block_steps.py, no firmware): fast, for tests;
@@ -8,12 +7,6 @@ Each run's step records come from one of three sources, the runner's truth the s
 - "own": the project's simulator (simulator/synth.py) through the firmware, answering its cues.
 The program's runs go into a store as an insole's pulled sessions with the header config the
 insole echoes (plan "program", plan_step k), dated as the program lays them out.
-
-The truth: `base` the runner's collapse rate on relaxed landings before the program; curled
-landings collapse `ratio` times as often (the buzz makes the toes curl on `engaged_on` of the
-landings in cued minutes, `engaged_off` otherwise); a learner's relaxed rate falls by `drop` x
-(the cue it has had so far / the program's cue in all), and the retention run keeps `kept` of the
-drop. Nobody's day-to-day level moves otherwise (see the README's known limits).
 """
 from __future__ import annotations
 
@@ -25,45 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from host.program.schedule import CUE_FREE_S, RETENTION_WEEKS, SHARES, retention_step, run_config
+from host.program.schedule import CUE_FREE_S, RETENTION_WEEKS, SHARES, run_config
 from host.store.db import Store
+from simulator.program import RETENTION_STEP, Truth, scenario
 from tests.block_steps import block_run
 from tests.foreign_runner import Protocol, generate
 from tests.squad_store import add_session
 
-KINDS = ("learner", "buzz_only", "non_learner")
-RETENTION_STEP = retention_step()
 BASELINE_RUNS = 2
 START = datetime(2026, 9, 7, 7, 0, 0)
-
-
-@dataclass(frozen=True)
-class Truth:
-    kind: str
-    base: float  # collapse rate of relaxed landings before the program
-    ratio: float  # curled / relaxed collapse rate (the buzz's way in)
-    engaged_on: float
-    engaged_off: float
-    drop: float  # learner: share of relaxed collapses gone after the program's cue (0 otherwise)
-    kept: float  # share of the drop kept at retention
-
-    def learned(self, step: int) -> float:
-        """Share of relaxed collapses gone before training run `step` (the retention run: kept)."""
-        if step >= RETENTION_STEP:
-            return self.drop * self.kept
-        return self.drop * sum(SHARES[:max(step - 1, 0)]) / sum(SHARES)
-
-    @property
-    def retention_effect(self) -> float:
-        """The true retention ratio: cue-free collapse rate, retention run / baseline."""
-        return 1 - self.learned(RETENTION_STEP)
-
-
-def draw(kind: str, rng: np.random.Generator) -> Truth:
-    learner = kind == "learner"
-    return Truth(kind, float(rng.uniform(0.3, 0.45)), float(rng.uniform(0.4, 0.6)) if kind != "non_learner" else 1.0,
-                 float(rng.uniform(0.55, 0.7)), float(rng.uniform(0.1, 0.2)),
-                 float(rng.uniform(0.35, 0.6)) if learner else 0.0, float(rng.uniform(0.7, 0.9)) if learner else 0.0)
 
 
 @dataclass(frozen=True)
@@ -111,7 +74,7 @@ def _engaged_on(t: Truth, run: Run) -> float:
 
 
 def drawn_steps(t: Truth, run: Run, seed: int) -> np.ndarray:
-    p = t.base * (1 - t.learned(run.step))
+    p = t.collapse(run.step)
     if run.step == 0:
         return block_run(run.minutes, seed, collapse_off=p, ratio=t.ratio, engaged_on=t.engaged_on,
                          engaged_off=t.engaged_off)
@@ -128,7 +91,7 @@ def foreign_steps(t: Truth, run: Run, seed: int) -> np.ndarray:
     from host.sources.recording import read_recording, to_frames
     from tests.bench_report import _device_steps
 
-    p = t.base * (1 - t.learned(run.step))
+    p = t.collapse(run.step)
     proto = RunProtocol(toe_prob_on=_engaged_on(t, run) if run.step else t.engaged_on, toe_prob_off=t.engaged_off,
                         collapse_relaxed=p, collapse_engaged=p * t.ratio,
                         cue_after_s=None if run.step == 0 else CUE_FREE_S if run.share else math.inf)
@@ -146,14 +109,10 @@ def own_steps(t: Truth, run: Run, seed: int) -> np.ndarray:
     """The project's simulator, the runner answering the insole's own cues (closed loop)."""
     from hardware.board_data import load_board
     from simulator.device import run_synth
-    from simulator.scenario import load_scenario
     from simulator.synth import generate as synth
     from tests.bench_report import _device_steps
 
-    scenario = load_scenario("responder")
-    scenario.update(p_collapse=t.base * (1 - t.learned(run.step)), p_toe_engaged=t.engaged_off,
-                    responder_factor=t.ratio, responder_spread_factor=1.0 if t.ratio >= 1 else 0.5)
-    synth_run = synth(scenario, seed=seed, seconds=run.minutes * 60)
+    synth_run = synth(scenario(t, run.step, run.minutes * 60), seed=seed, seconds=run.minutes * 60)
     with tempfile.TemporaryDirectory(prefix="archcue-program-") as tmp:
         run_synth(synth_run, load_board(), run.config(), Path(tmp))
         return _device_steps(Path(tmp) / "device")

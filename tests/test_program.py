@@ -13,7 +13,8 @@ from host.cli import main as archcue
 from host.program.evidence import evidence, program_step
 from host.program.schedule import CUE_FREE_S
 from host.store.db import Store
-from tests.program_runners import KINDS, RETENTION_STEP, add_program, draw, layout, without
+from simulator.program import KINDS, RETENTION_STEP, draw
+from tests.program_runners import add_program, layout, without
 
 RUNNERS = 30  # per kind
 
