@@ -161,3 +161,14 @@ def test_each_cue_records_when_the_motor_started(tmp_path):
     assert count_steps(blob) == len(steps) == len(blob) // 24 - len(events)
     timing = cue_timing(events)
     assert timing is not None and timing.cues == len(events) and timing.median_ms <= timing.p95_ms <= 80
+
+
+def test_the_demo_runs_a_whole_program(tmp_path, capsys):
+    """`make demo DEMO=--program`: the plan's runs through the firmware, stored, and the page."""
+    from simulator.__main__ import main as simulator
+
+    assert simulator(["demo", "--program", "--seconds", "720", "--dir", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "RETENTION: " in out and "retention 9" in out and out.count("\n  training ") == 8
+    assert "The cue's timing: the motor started a median" in out
+    assert (tmp_path / "demo" / "program-demo-learner.html").read_text().count("<img") == 1

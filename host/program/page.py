@@ -138,7 +138,7 @@ def text(ev: ProgramEvidence, today: str | None = None) -> str:
         elif kind == "p":
             lines += [str(body), ""]
         elif kind == "table":
-            lines += text_table(body)  # type: ignore[arg-type]
+            lines += text_table(body) + [""]  # type: ignore[operator]
     return shown_text("\n".join(lines).rstrip()) + "\n"
 
 
