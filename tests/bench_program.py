@@ -116,10 +116,6 @@ def main() -> list[Row]:
         return rows(Path(tmp)) + latency()
 
 
-if __name__ == "__main__":
-    for row in main():
-        print(" | ".join(row))
-
 
 LATENCY_SCENARIOS = ("responder", "habitual_collapse", "midfoot_easy", "forefoot_easy")
 STRIKES = ("rearfoot", "midfoot", "forefoot")
@@ -188,3 +184,8 @@ def latency() -> list[Row]:
                         f"{len(all_lat)} cues, virtual insole, 10 min each of {', '.join(names)}; collapse balanced "
                         f"accuracy {min(bacc):.3f}-{max(bacc):.3f}, judged {min(cov):.0%}-{max(cov):.0%}"))
     return out
+
+
+if __name__ == "__main__":
+    for row in main():
+        print(" | ".join(row))
