@@ -5,6 +5,8 @@ simulator) are in tests/bench_program.py."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -172,3 +174,15 @@ def test_the_demo_runs_a_whole_program(tmp_path, capsys):
     assert "RETENTION: " in out and "retention 9" in out and out.count("\n  training ") == 8
     assert "The cue's timing: the motor started a median" in out
     assert (tmp_path / "demo" / "program-demo-learner.html").read_text().count("<img") == 1
+
+
+def test_an_earlier_programs_runs_are_left_out(tmp_path):
+    """A second program (the plan's "ignore": the first one's sessions): only its own runs count."""
+    store = Store(tmp_path / "s.sqlite")
+    t = draw("learner", np.random.default_rng(11))
+    first = add_program(store, "ana", t, layout(), 11)
+    later = [replace(r, when=r.when + timedelta(weeks=20)) for r in layout() if r.step in (1, 2)]
+    configs = {**first, **add_program(store, "ana", t, later, 12)}
+    ev = evidence("ana", store.runner_steps("ana"), configs, RETENTION_STEP, ignore=tuple(first))
+    assert [(r.role, r.step) for r in ev.runs] == [("training", 1), ("training", 2)]
+    assert [s.what for s in ev.retention.shortfalls] == ["baseline"]

@@ -116,7 +116,7 @@ class Program:
         if value["state"] == "ended":
             return [f"training program: ended by the coach ({done})"]
         if step is None:
-            return [f"training program: complete ({done}); `archcue report RUNNER --program` shows what was kept"]
+            return [f"training program: complete ({done}); the report's --program page shows what was kept"]
         if value["state"] == "paused":
             return [f"training program: paused before run {step} ({done}); --program resume goes on"]
         if step == total:

@@ -128,10 +128,11 @@ def roles(heads: list[tuple[str | None, int | None]], retention_step: int) -> li
 
 def evidence(runner: str, sessions: list[tuple[object, np.ndarray]], configs: dict[str, dict],
              retention_step: int, rule: Rule = Rule(), seed: int = SEED,
-             events: dict[str, list[dict]] | None = None) -> ProgramEvidence:
+             events: dict[str, list[dict]] | None = None, ignore: tuple[str, ...] = ()) -> ProgramEvidence:
     """sessions: [(SessionRow, steps)] of one runner (Store.runner_steps); configs: each session
     id's header config; retention_step: the plan's retention run (its training runs + 1);
-    events: each session id's event records (Store.events), for the cue's timing."""
+    events: each session id's event records (Store.events), for the cue's timing; ignore: the
+    session ids of an earlier program (the plan's "ignore")."""
     rng = np.random.default_rng(seed)
     s = Steps.from_sessions(sessions)
     counted = [k for k, sh in enumerate(s.shapes) if not sh.leftover]
@@ -139,6 +140,8 @@ def evidence(runner: str, sessions: list[tuple[object, np.ndarray]], configs: di
     cfg = [configs.get(str(sessions[r][0].id)) or {} for r in heads]
     steps = [program_step(c) for c in cfg]
     role = roles([(_when(sessions[r][0]), k) for r, k in zip(heads, steps)], retention_step)
+    earlier = set(ignore)  # an earlier program's runs: neither this program's nor its baseline
+    role = [None if str(sessions[r][0].id) in earlier else ro for r, ro in zip(heads, role)]
     run_of = s.runs[s.session]
     free, cued = s.judged & ~s.cue_block, s.judged & s.cue_block
     keys = s.window_keys()
@@ -153,14 +156,14 @@ def evidence(runner: str, sessions: list[tuple[object, np.ndarray]], configs: di
             for r, ro, k, c in zip(heads, role, steps, cfg) if ro is not None]
     runs.sort(key=lambda x: (x.role != "baseline", x.step))
     retention = _retention(vs_base(free & mask_of({"retention"})), rule, runs)
-    for what in ("baseline", "retention"):  # say which side is missing, not only that one is
-        if not any(r.role == what for r in runs):
-            retention.shortfalls = [Shortfall(what, 0, 1)]
+    missing = [what for what in ("baseline", "retention") if not any(r.role == what for r in runs)]
+    if missing:  # say which side is missing (the baseline first: it cannot come later), not only that one is
+        retention.shortfalls = [Shortfall(missing[0], 0, 1)]
     cued_c, learned = vs_base(cued & mask_of({"training"})), vs_base(free & mask_of({"training"}, 2))
     shown = retention.comparison if retention.verdict != "insufficient_data" else learned
     buzz_only = (cued_c is not None and cued_c.collapse_ratio.high < 1 and shown is not None
                  and not shortfalls(shown, rule) and _ruled_out(shown, rule))
-    trained = {sid for sid, c in configs.items() if program_step(c) is not None}
+    trained = {sid for sid, c in configs.items() if program_step(c) is not None and sid not in earlier}
     timing = cue_timing([e for sid, evs in (events or {}).items() if sid in trained for e in evs])
     return ProgramEvidence(runner, runs, retention, cued_c, learned, buzz_only, rule, timing)
 

@@ -219,5 +219,6 @@ def render(runner: str, sessions: list, configs: dict[str, dict], fmt: str, rule
     from host.program.schedule import SHARES, retention_step
 
     shares = tuple(program["shares"]) if program else SHARES
-    ev = evidence(runner, sessions, configs, retention_step(shares), rule, events=events)
+    ev = evidence(runner, sessions, configs, retention_step(shares), rule, events=events,
+                  ignore=tuple(program.get("ignore", ())) if program else ())
     return {"text": text, "json": lambda e, _: to_json(e), "html": to_html}[fmt](ev, today), ev.retention.verdict
