@@ -159,10 +159,11 @@ def run(hal, cfg, lut, session):
     return reason
 
 
-def main():
+def main(lut=None):
+    """lut: fsr.new_lut()'s block, taken by main.py before the imports (else made here)."""
+    cfg, config_errors = config.load(CONFIG_FILE)  # first: its parse is freed before the board data comes
     with open(BOARD_FILE) as f:
-        board = json.load(f)
-    cfg, config_errors = config.load(CONFIG_FILE)
+        board = json.load(f)  # the boot's largest object (~20 KB on a board) until the HAL and the LUT take theirs
     for e in config_errors:
         log("config: " + e)
     hal = _make_hal(board, cfg["rate_hz"])
@@ -172,7 +173,7 @@ def main():
         return
     try:
         sessionlog.recover(ROOT, log)
-        lut = fsr.build_lut(board)
+        lut = fsr.build_lut(board, lut)
         board_name = board.get("name", "?")
         board = None  # the HAL and the LUT took what they need: ~10 KB of heap back on a board
         gc.collect()

@@ -3,6 +3,21 @@
 # the runner does not come to depend on the cue) and blocks (alternating cue-off and
 # cue-on blocks after a warm-up, so the host compares like with like inside one run).
 # A rate limit caps cues at one per `cue_every_steps` steps in every mode.
+#
+# The buzz vocabulary (PATTERNS): every pattern the insole's one motor plays, in one place,
+# for runs (the cue arms), drills and the system; here, not in a module of its own, as every
+# module costs the board's heap ~1 KB. A coin ERM has no usable strength levels (it takes
+# 20-80 ms to be felt at all, and its strength follows its speed), so patterns differ only by
+# pulse count and rhythm: a pulse is Short (100-200 ms) or Long (300 ms), gaps are at least
+# 100 ms, and every pattern is a different sequence of S and L (tests/test_buzz.py checks
+# every pair). Pulses of 100-200 ms and 300 ms differ by 1.5x or more, well past the ~20-30%
+# Weber fraction of vibrotactile duration.
+#
+#   run cues (arms)  cue_feet S (curl the toes; in a run its length scales 100-200 ms with
+#                    severity), cue_hips SS (tighten core and glute), cue_sham SSS (an
+#                    instruction with no expected effect)
+#   system           ready SL, battery_low LSS, fault SSSS, flash_full LLLL
+#   drills           drill_start L, drill_stop LL, drill_done LLL, drill_hold LS, drill_next SSL
 from .mp import const
 from .record import BLOCK_WRAP
 
@@ -11,6 +26,33 @@ EVERY = const(1)
 FADED = const(2)
 BLOCKS = const(3)
 _MODES = {"off": OFF, "every": EVERY, "faded": FADED, "blocks": BLOCKS}
+
+SHORT_MS = const(100)  # a Short pulse (a run's feet cue: 100-200 ms, by severity)
+LONG_MS = const(300)
+GAP_MS = const(120)  # between the pulses of one pattern
+_LONG = const(76)  # b"L"[0]
+
+# Each pattern as its pulses' codes: bytes, so the HALs index them without allocating (a
+# pattern may start inside the per-frame path, as a run's cue arms do).
+PATTERNS = {
+    "cue_feet": b"S",
+    "cue_hips": b"SS",
+    "cue_sham": b"SSS",
+    "ready": b"SL",
+    "battery_low": b"LSS",
+    "fault": b"SSSS",
+    "flash_full": b"LLLL",
+    "drill_start": b"L",
+    "drill_stop": b"LL",
+    "drill_done": b"LLL",
+    "drill_hold": b"LS",
+    "drill_next": b"SSL",
+}
+
+
+def on_ms(code):
+    """A pulse's length from its code (an int: an item of a PATTERNS value)."""
+    return LONG_MS if code == _LONG else SHORT_MS
 
 
 class CuePolicy:
