@@ -85,7 +85,7 @@ class Answer:
     rule: list[str] = field(default_factory=list)
 
 
-def _flips(n: int, rng: np.random.Generator) -> np.ndarray:
+def flips(n: int, rng: np.random.Generator) -> np.ndarray:
     """Sign patterns (k, n): all 2^n when few rounds, else random draws plus the identity."""
     if n <= _EXACT:
         bits = (np.arange(1 << n)[:, None] >> np.arange(n)) & 1
@@ -118,7 +118,7 @@ def upper_bound(diffs: np.ndarray, signs: np.ndarray) -> float:
 
 def contrast(rounds: list[Round], arm: str, against: str, rng: np.random.Generator) -> Contrast:
     diffs = np.array([r.pain[against] - r.pain[arm] for r in rounds], float)
-    signs = _flips(len(diffs), rng)
+    signs = flips(len(diffs), rng)
     return Contrast(against, diffs.tolist(), float(diffs.mean()), p_value(diffs, signs), upper_bound(diffs, signs))
 
 
