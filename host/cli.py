@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from host.command import UserError, dispatch
+from host.hips_or_feet.command import add_command as add_hips_or_feet
 from host.store.db import DEFAULT_STORE, UNASSIGNED, SessionRow, Store, StoreError
 from host.store.notes import Note
 from host.sync.device_link import find_port
@@ -641,6 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     _parquet_options(p)
     p.set_defaults(func=cmd_export)
     _add_squad_commands(sub)
+    add_hips_or_feet(sub)
     return parser
 
 

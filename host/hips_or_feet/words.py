@@ -1,0 +1,86 @@
+"""The hips-or-feet answer for the coach: text lines and a JSON document."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from host.hips_or_feet.answer import CANNOT_TELL, CUES, MIN_DROP, Answer, Contrast, analyse
+from host.hips_or_feet.ratings import MIN_WARMUP_PAIN, Run
+from host.text import plural
+
+INSOLE_CAVEAT = ("the insole measures the feet's loading only: six force sensors cannot see hip motion, pelvic "
+                 "drop or step width, so the hips cue is judged by the pain alone")
+HEADLINES = {
+    "feet": "the feet cue (curl the toes) eased the knee pain while it was used",
+    "hips": "the hips cue (tighten core and glute) eased the knee pain while it was used",
+    "both": "both cues eased the knee pain while they were used",
+    CANNOT_TELL: "any cue helped, the sham too: the runner's pain answers being cued, so the cues cannot be told apart",
+    "neither": "neither cue eased the knee pain by a meaningful amount",
+    "not decided yet": "not decided yet",
+}
+
+
+def answer_of(runs: list[Run]) -> tuple[Answer | None, list[Run]]:
+    """The answer over every run with pain to ease (None when no run has), and the runs left out."""
+    kept = [r for r in runs if not r.nothing_to_ease]
+    rounds = [x for r in kept for x in r.rounds()]
+    return (analyse(rounds) if kept else None), [r for r in runs if r.nothing_to_ease]
+
+
+def _contrast(c: Contrast) -> str:
+    """'2.8 points less than none (p = 0.004; at most 3.0)': the mean drop, its test and its 95% upper bound."""
+    upper = "no bound yet" if math.isinf(c.upper) else f"at most {c.upper:.1f}"
+    size = f"{abs(c.mean):.1f} points {'less' if c.mean >= 0 else 'more'}"
+    return f"{size} than {c.against} (p = {c.p:.3f}; {upper})"
+
+
+def headline(a: Answer) -> str:
+    if a.verdict == "neither":
+        return f"{HEADLINES['neither']} (after {plural(a.rounds, 'round')})"
+    if a.verdict == "not decided yet":
+        more = ("more rounds than a few runs hold: the estimates sit near the rule's bars" if a.rounds_needed is None
+                else f"about {plural(a.rounds_needed, 'more round')} should settle it")
+        return f"not decided yet after {plural(a.rounds, 'round')}: {more}"
+    return HEADLINES[a.verdict]
+
+
+def text_lines(runs: list[Run]) -> list[str]:
+    a, left_out = answer_of(runs)
+    lines = [f"{r.source}: warm-up pain {r.warmup_pain:g}/10, below {MIN_WARMUP_PAIN}: nothing to ease, left out"
+             for r in left_out]
+    if a is None:
+        return lines + ["no run with knee pain to ease: the hips-or-feet answer needs a warm-up pain of at least "
+                        f"{MIN_WARMUP_PAIN}/10"]
+    lines += [f"hips or feet: {headline(a)}", ""]
+    for arm, r in a.arms.items():
+        vs = [_contrast(r.vs_none)] + ([_contrast(r.vs_sham)] if r.vs_sham else [])
+        word = "eases" if r.eases else ("helped" if r.helped else "ruled out" if r.ruled_out else "open")
+        lines.append(f"  {arm:<5} {word:<10} " + "; ".join(vs))
+    lines += [f"  {r.source}: stopped at block {r.stopped_at} (safety stop)" for r in runs if r.stopped_at]
+    beliefs = [f"{r.source}: " + ", ".join(f"{k} {v:g}" for k, v in r.expectation.items())
+               for r in runs if r.expectation]
+    lines += [f"  expected before the run (0-10): {b}" for b in beliefs]
+    return lines + ["", "the rule:"] + [f"  {rule}" for rule in a.rule] + [f"  {INSOLE_CAVEAT}"]
+
+
+def _contrast_json(c: Contrast | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"against": c.against, "mean_drop": c.mean, "p": c.p, "clear": c.clear,
+            "upper_95": None if math.isinf(c.upper) else c.upper, "per_round": c.diffs}
+
+
+def document(runs: list[Run]) -> dict[str, Any]:
+    a, left_out = answer_of(runs)
+    doc: dict[str, Any] = {"runs": [{"source": r.source, "warmup_pain": r.warmup_pain, "rounds": len(r.rounds()),
+                                     "stopped_at_block": r.stopped_at, "expectation": r.expectation,
+                                     "nothing_to_ease": r.nothing_to_ease} for r in runs],
+                           "left_out": [r.source for r in left_out], "caveat": INSOLE_CAVEAT}
+    if a is None:
+        return doc | {"verdict": None}
+    arms = {arm: {"eases": r.eases, "helped": r.helped, "ruled_out": r.ruled_out,
+                  "vs_none": _contrast_json(r.vs_none), "vs_sham": _contrast_json(r.vs_sham)}
+            for arm, r in a.arms.items()}
+    return doc | {"verdict": a.verdict, "headline": headline(a), "rounds": a.rounds,
+                  "rounds_needed": a.rounds_needed, "arms": arms, "rule": a.rule,
+                  "rule_numbers": {"min_drop": MIN_DROP, "cues": list(CUES)}}
