@@ -2,11 +2,17 @@
 (small samples here; tests/bench_pain.py measures the bars on 400 runners per cell)."""
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from host.cli import main
+from host.hips_or_feet import ratings
 from host.hips_or_feet.answer import CANNOT_TELL, Round, analyse, contrast, flips, p_value, upper_bound
 from simulator import pain as own
 from tests import foreign_pain as foreign
@@ -93,3 +99,66 @@ def test_bars_on_a_small_sample(model):
     assert nothing <= 0.05 * n
     assert found >= 0.6 * n  # the bench: 75% (foreign) and 94% (own) of 400
     assert sham_named <= 0.05 * n  # the bench: 1% of 1,000 (foreign)
+
+
+# -- ratings files and `archcue hips-or-feet` ------------------------------------------------------
+
+ORDERS = [["hips", "none", "sham", "feet"], ["feet", "sham", "none", "hips"],
+          ["none", "hips", "feet", "sham"], ["sham", "feet", "hips", "none"]]
+
+
+def ratings_file(tmp_path, name="run.json", **change) -> str:
+    data = {"warmup_pain": 4, "expectation": {"feet": 7, "hips": 5, "sham": 4}, "rounds": ORDERS,
+            "pain": [4, 5, 4, 2, 2, 4, 5, 4, 5, 4, 3, 5, 4, 2, 4, 5]} | change
+    data = {k: v for k, v in data.items() if v is not None}
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def archcue(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("change, says", [
+    ({"pain": [4, 5, 11]}, "pain of block 3: 11 is not a pain score from 0 to 10"),
+    ({"pain": [4] * 17}, "a rating for block 17, which has not run: the protocol has 4 rounds of 4 blocks"),
+    ({"rounds": ORDERS[:1]}, "'rounds' must list at least 2 rounds"),
+    ({"rounds": None}, "ratings without a protocol"),
+    ({"rounds": [ORDERS[0], ["feet", "feet", "none", "hips"]]}, "round 2 must hold each arm once"),
+    ({"pain": [4, 7, 5]}, "block 3 is rated, but the run stopped at block 2"),
+    ({"expectation": {"knees": 3}}, "'expectation' must map feet, hips and sham"),
+    ({"warmup_pain": True}, "warmup_pain: True is not a pain score"),
+])
+def test_bad_ratings_are_one_line_and_nothing_is_answered(tmp_path, change, says):
+    good = ratings_file(tmp_path, "good.json")
+    code, out, err = archcue("hips-or-feet", good, ratings_file(tmp_path, **change))
+    assert code == 1 and out == "" and says in err and err.count("\n") == 1
+
+
+def test_a_safety_stop_keeps_the_whole_rounds(tmp_path):
+    stopped = ratings.load(Path(ratings_file(tmp_path, pain=[4, 5, 4, 2, 2, 4, 7])))  # 7/10 in block 7
+    assert stopped.stopped_at == 7 and len(stopped.rounds()) == 1
+    risen = ratings.load(Path(ratings_file(tmp_path, warmup_pain=2, pain=[2, 3, 5])))  # 3 above the warm-up
+    assert risen.stopped_at == 3
+
+
+def test_nothing_to_ease_below_two(tmp_path):
+    code, out, _ = archcue("hips-or-feet", ratings_file(tmp_path, warmup_pain=1, pain=[1] * 16))
+    assert code == 0 and "nothing to ease" in out and "hips or feet:" not in out
+
+
+def test_two_runs_pool_and_print_the_rule(tmp_path):
+    second = ratings_file(tmp_path, "second.json", expectation=None,
+                          rounds=[["none", "feet", "hips", "sham"], ["hips", "sham", "feet", "none"],
+                                  ["sham", "none", "hips", "feet"], ["feet", "hips", "none", "sham"]],
+                          pain=[5, 3, 5, 4, 4, 4, 2, 5, 5, 6, 5, 3, 2, 4, 5, 5])
+    code, out, _ = archcue("hips-or-feet", ratings_file(tmp_path), second)
+    assert code == 0 and out.startswith("hips or feet: the feet cue (curl the toes) eased the knee pain")
+    assert "the rule:" in out and "cannot see hip motion" in out
+    code, out, _ = archcue("hips-or-feet", ratings_file(tmp_path), second, "--format", "json")
+    doc = json.loads(out)
+    assert doc["verdict"] == "feet" and doc["rounds"] == 8 and doc["arms"]["feet"]["vs_none"]["p"] <= 0.05
