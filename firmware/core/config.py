@@ -7,6 +7,8 @@
 import json
 import os
 
+from . import arms
+
 MAX_BYTES = 4096  # a full valid config is under 1.5 KB, even pretty-printed with a 32-emoji name
 MAX_DEPTH = 4  # a config is one flat object; json builds every nesting level on the heap
 _MAX_ERRORS = 8  # reasons listed; the rest are counted (a file of a thousand bad keys is one line)
@@ -46,6 +48,9 @@ SCHEMA = {
     "fade_steps": (int, 1, 100000, 3000),
     "warmup_s": (int, 0, 7200, 600),  # blocks mode: no cues before the first block
     "block_s": (int, 10, 3600, 60),  # blocks mode: length of each cue-off / cue-on block
+    # hips-or-feet protocol (core/arms.py): each block's arm, drawn on the host; "" = off / on blocks
+    "arm_order": (str, None, 4 * 24 + 23, ""),
+    "pain_mode": (int, 0, 1, 0),  # 1: pain rated per block (3 min blocks with the coach beside the treadmill)
 }
 
 # (low key, high key): low must not exceed high
@@ -97,6 +102,10 @@ def validate(raw):
             errors.append("%s (%r) must not exceed %s (%r)" % (low_key, cfg[low_key], high_key, cfg[high_key]))
             cfg[low_key] = SCHEMA[low_key][3]
             cfg[high_key] = SCHEMA[high_key][3]
+    if arms.parse(cfg["arm_order"]) is None:
+        errors.append("arm_order: %r is not whole rounds of n, f, h, s (each once), %d to %d rounds"
+                      % (cfg["arm_order"], arms.MIN_ROUNDS, arms.MAX_ROUNDS))
+        cfg["arm_order"] = ""
     if more:
         errors.append("... and %d more" % more)
     return cfg, errors

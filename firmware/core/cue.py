@@ -3,6 +3,8 @@
 # the runner does not come to depend on the cue) and blocks (alternating cue-off and
 # cue-on blocks after a warm-up, so the host compares like with like inside one run).
 # A rate limit caps cues at one per `cue_every_steps` steps in every mode.
+# With an `arm_order` (blocks mode, core/arms.py: hips or feet) each block is an arm instead.
+from . import arms
 from .mp import const
 from .record import BLOCK_WRAP
 
@@ -28,6 +30,9 @@ class CuePolicy:
         self.fade_acc = 0
         self.block = 0
         self.block_on = False
+        # validated with the config (never None here); arms apply to blocks mode only
+        self.arms = (arms.parse(cfg["arm_order"]) or b"") if self.mode == BLOCKS else b""
+        self.arm = arms.NONE  # the current block's arm (protocol), for the pattern to play
 
     def at_landing(self, t_ms):
         """Update the protocol position for a landing at t_ms (block, and whether cues are on)."""
@@ -38,8 +43,14 @@ class CuePolicy:
                 self.block_on = False
             else:
                 k = (t_ms - self.warmup_ms) // self.block_ms
+                if self.arms:
+                    if self.block != 1 + k % BLOCK_WRAP:  # a new block: its first running landing is cued,
+                        self.steps_since = self.every  # so every cue arm gets the same count
+                    self.arm = arms.arm_at(self.arms, k)
+                    self.block_on = self.arm != arms.NONE
+                else:
+                    self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
                 self.block = 1 + k % BLOCK_WRAP  # 7 bits in the record: it wraps (record.py)
-                self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
         else:
             self.block = 0
             self.block_on = mode != OFF
@@ -49,8 +60,11 @@ class CuePolicy:
             return self.fade_end
         return self.fade_start - (self.fade_start - self.fade_end) * step_no // self.fade_steps
 
-    def decide(self, eligible, step_no, severity_pct):
-        """Called once per landing after at_landing(). Returns the pulse length in ms (0: none)."""
+    def decide(self, eligible, step_no, severity_pct, running=False):
+        """Called once per landing after at_landing(). Returns the pulse length in ms (0: none).
+        With arms every running landing is eligible (the fixed schedule, core/arms.py)."""
+        if self.arms:
+            eligible = running
         self.steps_since += 1
         if not (eligible and self.block_on) or self.steps_since < self.every:
             return 0

@@ -56,3 +56,35 @@ def test_faded_schedule_falls_to_the_floor():
     early = sum(1 for c in cues[:100] if c)
     late = sum(1 for c in cues[1500:] if c)
     assert early >= 90 and 90 <= late <= 110, (early, late)
+
+
+def test_arms_follow_the_order_and_cue_on_a_fixed_schedule():
+    # two rounds of 30 s blocks after a 60 s warm-up; a landing every 700 ms, none of them collapsed
+    p = _policy(cue_mode="blocks", warmup_s=60, block_s=30, cue_every_steps=4, arm_order="hnsf fsnh")
+    seen = {}
+    for k in range(500):  # 350 s: the warm-up, the two rounds (240 s) and 50 s past them
+        p.at_landing(k * 700)
+        cued = p.decide(False, k, 0, True)  # not eligible by collapse: the arms' schedule ignores it
+        if p.block:
+            arm, on, count = seen.get(p.block, (p.arm, p.block_on, 0))
+            seen[p.block] = (arm, on, count + (1 if cued else 0))
+    assert [seen[b][0] for b in range(1, 9)] == [2, 0, 3, 1, 1, 3, 0, 2]  # h n s f f s n h
+    assert all(seen[b][1] == (seen[b][0] != 0) for b in range(1, 9))
+    counts = [seen[b][2] for b in range(1, 9) if seen[b][0]]
+    assert max(counts) - min(counts) <= 1 and min(counts) >= 9  # ~43 landings a block, every 4th cued
+    assert seen[9][0] == 0 and seen[9][2] == 0  # past the last round: no cue
+
+
+def test_arms_do_not_cue_walking_or_the_warmup():
+    p = _policy(cue_mode="blocks", warmup_s=60, block_s=30, cue_every_steps=1, arm_order="fhsn hsnf")
+    p.at_landing(1000)
+    assert p.decide(True, 0, 50, True) == 0  # warm-up
+    p.at_landing(61000)
+    assert p.decide(True, 1, 50, False) == 0  # not running (walking, or no streak yet)
+    assert p.decide(False, 2, 0, True) > 0 and p.arm == 1
+
+
+def test_no_arm_order_keeps_the_off_on_blocks():
+    p = _policy(cue_mode="blocks", warmup_s=0, block_s=30, cue_every_steps=1)
+    p.at_landing(31000)
+    assert p.block_on and p.decide(False, 0, 0, True) == 0  # eligible by collapse only, as before
