@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from host.command import UserError, dispatch
 from host.hips_or_feet.command import add_command as add_hips_or_feet
+from host.plan import command as plan_command
 from host.store.db import DEFAULT_STORE, UNASSIGNED, SessionRow, Store, StoreError
 from host.store.notes import Note
 from host.sync.device_link import find_port
@@ -643,6 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
     _add_squad_commands(sub)
     add_hips_or_feet(sub)
+    plan_command.add_parser(sub)
     return parser
 
 

@@ -50,7 +50,8 @@ def check_config(cfg: dict) -> dict:
     """What the host will write to the insole, checked first: every setting against the
     firmware's schema, every string (the insole hands them back in its headers) as a name."""
     for key, value in cfg.items():
-        if isinstance(value, str) and (value or key != "runner_id"):
+        empty_allowed = key in fw_config.SCHEMA and fw_config.SCHEMA[key][3] == ""  # runner_id, plan: "" is none
+        if isinstance(value, str) and (value or not empty_allowed):
             check_name(key, value)
     _, errors = fw_config.validate(cfg)
     if errors:

@@ -9,6 +9,7 @@ from array import array
 
 import pytest
 
+from firmware.core.buzz import PATTERNS, duration_ms
 from tests.test_smallint import Clock, fake_machine, load_firmware
 
 RATE = 1000
@@ -79,12 +80,20 @@ def test_a_pulse_ends_on_the_sample_clock(hal) -> None:
     assert hal.motor.calls == [(10, hal.motor_duty), (90, 0)]
 
 
+def _motor_calls(name: str, t0: int, duty: int) -> list[tuple[int, int]]:
+    """The motor's (ms, duty) calls for a buzz pattern started at t0."""
+    calls, t = [], t0
+    for on, off in PATTERNS[name]:
+        calls += [(t, duty), (t + on, 0)]
+        t += on + off
+    return calls
+
+
 def test_a_pattern_plays_its_pulses_without_blocking(hal) -> None:
     hal.start()
-    hal.pattern("ready")  # (100 on, 100 off), (100 on)
-    _run(hal, 400)
-    on = hal.motor_duty
-    assert hal.motor.calls == [(0, on), (100, 0), (200, on), (300, 0)]
+    hal.pattern("ready")
+    _run(hal, duration_ms("ready") + 100)
+    assert hal.motor.calls == _motor_calls("ready", 0, hal.motor_duty)
     assert hal.steps == ()
 
 
@@ -109,14 +118,13 @@ def test_every_session_clock_starts_at_0(hal) -> None:
         hal.clock.us += 400_000_000
         hal.sample(frame)
     assert hal.ms > 1_200_000
-    hal.pattern("ready")  # (100 on, 100 off), (100 on), as main() plays it before a run
+    hal.pattern("ready")  # as main() plays it before a run
     _run(hal, 10)
     hal.start()  # the run begins: t = 0
     assert hal.ms == hal.now_ms() == 0
-    _run(hal, 300)
-    assert hal.ms == 300
-    on = hal.motor_duty
-    assert [c for c in hal.motor.calls if c[0] <= 300] == [(90, 0), (190, on), (290, 0)]
+    _run(hal, 600)
+    assert hal.ms == 600
+    assert [c for c in hal.motor.calls if c[0] <= 600] == _motor_calls("ready", -10, hal.motor_duty)[1:]
 
 
 class Drv:
@@ -161,13 +169,13 @@ def test_a_drv2605l_pattern_plays_all_its_pulses(drv_hal) -> None:
     _run(hal, 1000)
     hal.led("running")  # a run's LED: nothing else due for a minute (the wake-up a run sets)
     _run(hal, 1)
-    hal.pattern("flash_full")  # (300 on, 150 off) x 3
+    hal.pattern("flash_full")  # four long pulses
     _run(hal, 2000)
     start = 1001
-    assert drv.plays() == [start, start + 450, start + 900]  # all three, on time (was 1 of 3 in 10 s)
+    assert drv.plays() == [t for t, duty in _motor_calls("flash_full", start, 1) if duty]  # all, on time
     assert hal.steps == ()
-    effects = [v for _, reg, v in drv.writes if reg == 0x04][-3:]
-    assert effects == [47, 47, 47]  # 300 ms pulses: the long buzz
+    effects = [v for _, reg, v in drv.writes if reg == 0x04][-4:]
+    assert effects == [47] * 4  # 300 ms pulses: the long buzz
 
 
 def test_a_drv2605l_cue_plays_at_once(drv_hal) -> None:

@@ -184,7 +184,7 @@ def test_a_version_3_store_gains_notes_on_opening(tmp_path: Path) -> None:
     s.db.executescript("DROP TABLE notes; UPDATE meta SET value = '3' WHERE key = 'schema_version';")
     s.close()
     s = Store(path, create=False)
-    assert s.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION) == "5"
+    assert s.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION) == "6"
     s.add_note([SIDS[0]], pain_after=1, knee="both")
     assert s.notes()[SIDS[0]].knee == "both"
 

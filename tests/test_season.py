@@ -247,7 +247,7 @@ def test_a_version_4_store_folds_its_runners_and_finds_its_shapes(tmp_path: Path
                       "WHERE id = 'dev2-000001'; UPDATE meta SET value = '4' WHERE key = 'schema_version';")
     con.close()
     store = Store(db, create=False)
-    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION) == "5"
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION) == "6"
     assert [r[:2] for r in store.runners()] == [("Ana", 2)]  # zoe and Zoe had no session left: dropped
     assert store.histories(["dev2-000001"])["dev2-000001"][-1][1:3] + (store.histories(["dev2-000001"])[
         "dev2-000001"][-1][5],) == ("ana", "Ana", FOLDED)

@@ -51,6 +51,10 @@ SCHEMA = {
     # hips-or-feet protocol (core/arms.py): each block's arm, drawn on the host; "" = off / on blocks
     "arm_order": (str, None, 4 * 24 + 23, ""),
     "pain_mode": (int, 0, 1, 0),  # 1: pain rated per block (3 min blocks with the coach beside the treadmill)
+    # the coach's plan (host/plan/): which of its runs this config is, echoed in every
+    # session header, so the host reads the plan's progress from the sessions it holds
+    "plan": (str, None, 16, ""),  # the plan's run kind (e.g. "program"), "" none
+    "plan_step": (int, 0, 999, 0),  # which of its runs: 1, 2 ... (0: none)
 }
 
 # (low key, high key): low must not exceed high

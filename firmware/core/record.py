@@ -40,6 +40,18 @@
 # right while the estimate is off by less than 63 blocks. Records of firmware before this
 # wrap (session header "firmware" 0.1.0) saturate at 127 instead: there 127 means "127 or
 # later", and only ic_ms tells which.
+#
+# Event records. The same log holds a second kind of 24-byte slot for what is not a step
+# (a drill trial, a pain rating, the cue's latency...), so events get the steps' durability,
+# CRC and recovery for free and the step layout stays as it is:
+#   version B  EVENT_VERSION (never a step record version)
+#   kind    B  a key of EVENTS
+#   t_ms    I  ms since session start
+#   payload 16s  the kind's fields, packed with EVENTS[kind]'s struct format (<= 16 bytes)
+#   crc     H  CRC-16/CCITT-FALSE over the 22 bytes before it, as for steps
+# Kinds are numbered by feature: drills 1-19, training program 20-29, hips-or-feet 30-39.
+# A kind this code does not know (a newer firmware's) still passes its CRC: it is kept and
+# read as raw payload bytes.
 import struct
 
 from .mp import const, micropython
@@ -188,3 +200,40 @@ def as_dict(values):
         out[name] = (out["step"] >> bit) & 1
     out["to_ms"] = out["ic_ms"] + out["stance_ms"]
     return out
+
+
+EVENT_VERSION = const(0x45)  # "E"
+EVENT_FORMAT = "<BBI16sH"
+_EVENT_AT = const(6)  # where the payload starts
+EVENTS = {}  # kind: (name, payload struct format, field names)
+
+
+def is_event(buf, off=0):
+    return buf[off] == EVENT_VERSION
+
+
+def pack_event_into(buf, off, kind, t_ms, *fields):
+    """Write one event record at buf[off:off+SIZE] (payload zero-padded to 16 bytes)."""
+    for i in range(off, off + SIZE):
+        buf[i] = 0
+    struct.pack_into("<BBI", buf, off, EVENT_VERSION, kind, t_ms)
+    struct.pack_into(EVENTS[kind][1], buf, off + _EVENT_AT, *fields)
+    crc = crc16(buf, off, off + BODY)
+    buf[off + BODY] = crc & 0xFF
+    buf[off + BODY + 1] = crc >> 8
+
+
+def unpack_event(buf, off=0):
+    """Decode and verify one event record: (kind, t_ms, fields), fields as EVENTS[kind]
+    packs them, or (payload bytes,) for a kind this code does not know. RecordError on a
+    bad version or CRC."""
+    if len(buf) - off < SIZE:
+        raise RecordError("truncated record: %d of %d bytes" % (len(buf) - off, SIZE))
+    version, kind, t_ms, payload, crc = struct.unpack_from(EVENT_FORMAT, buf, off)
+    if version != EVENT_VERSION:
+        raise RecordError("not an event record (version %d)" % version)
+    if crc16(buf, off, off + BODY) != crc:
+        raise RecordError("record CRC mismatch")
+    spec = EVENTS.get(kind)
+    fields = struct.unpack_from(spec[1], payload) if spec else (payload,)
+    return kind, t_ms, fields

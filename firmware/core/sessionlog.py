@@ -130,6 +130,7 @@ class Summary:
         for g in self.GROUPS:
             self.groups[g] = [0, 0, 0, 0]  # n, collapses, sum, sum of squares
         self.steps = 0
+        self.events = 0  # event records (record.py), counted apart from the steps
         self.walking = 0
         self.cued = 0
         self.faulty = 0
@@ -165,9 +166,13 @@ class Summary:
         if values[record.I_BLOCK]:  # protocol block: on/off comparison only inside blocks
             self._add("cue_on" if flags & record.FLAG_CUE_BLOCK else "cue_off", collapse, share)
 
+    def add_event(self, event):
+        """event: record.unpack_event() tuple (counted only)."""
+        self.events += 1
+
     def as_dict(self):
         out = {
-            "records": self.steps,
+            "records": self.steps + self.events,
             "steps": self.steps,
             "walking": self.walking,
             "cued": self.cued,
@@ -180,6 +185,8 @@ class Summary:
             var = (ss - s * s / n) / (n - 1) if n > 1 else 0.0
             out[name] = {"n": n, "collapses": collapses, "collapse_rate": collapses / n if n else 0.0,
                          "arch_share_mean": mean, "arch_share_var": var}
+        if self.events:
+            out["events"] = self.events
         return out
 
 
@@ -204,11 +211,12 @@ def _locate(f, size):
 Scan = namedtuple("Scan", ("header", "data_start", "records", "trailer", "bad"))
 
 
-def scan(f, size, on_record=None, on_bad=None):
+def scan(f, size, on_record=None, on_bad=None, on_event=None):
     """Read a session file of `size` bytes into a Scan. Records are fixed-size with their
     own CRC, so a corrupt one costs only itself: on_record(values) is called for every
-    valid record, on_bad(slot) for every 24-byte slot that fails its CRC. A partial record
-    at the end (a torn write) is not a slot. LogError if the file is no session."""
+    valid step record, on_event(event) for every valid event record (record.unpack_event),
+    on_bad(slot) for every 24-byte slot that fails its CRC. A partial record at the end (a
+    torn write) is not a slot. LogError if the file is no session."""
     header, data_start, trailer, end = _locate(f, size)
     f.seek(data_start)
     buf = bytearray(record.SIZE)
@@ -216,22 +224,26 @@ def scan(f, size, on_record=None, on_bad=None):
     for slot in range((end - data_start) // record.SIZE):
         if f.readinto(buf) != record.SIZE:
             break
+        event = record.is_event(buf)
         try:
-            values = record.unpack(buf)
+            values = record.unpack_event(buf) if event else record.unpack(buf)
         except record.RecordError:
             bad += 1
             if on_bad:
                 on_bad(slot)
             continue
         n += 1
-        if on_record:
+        if event:
+            if on_event:
+                on_event(values)
+        elif on_record:
             on_record(values)
     return Scan(header, data_start, n, trailer, bad)
 
 
-def scan_path(path, on_record=None, on_bad=None):
+def scan_path(path, on_record=None, on_bad=None, on_event=None):
     with open(path, "rb") as f:
-        return scan(f, os.stat(path)[6], on_record, on_bad)
+        return scan(f, os.stat(path)[6], on_record, on_bad, on_event)
 
 
 def _names(folder):
@@ -339,7 +351,7 @@ def recover(root, log=print):
         fname = path(root, sid)
         summary = Summary()
         try:
-            header, data_start, n, _, bad = scan_path(fname, summary.add)
+            header, data_start, n, _, bad = scan_path(fname, summary.add, None, summary.add_event)
         except LogError as e:
             header = None
             data_start = n = bad = 0
@@ -579,7 +591,10 @@ class SessionLog:
             self._open()
             if self.full:
                 return
-        self.summary.add(record.unpack(rec))
+        if record.is_event(rec):
+            self.summary.add_event(record.unpack_event(rec))
+        else:
+            self.summary.add(record.unpack(rec))
         buf = self.buf
         off = self.used
         for i in range(record.SIZE):

@@ -13,16 +13,10 @@ import machine
 from machine import ADC, PWM, WDT, Pin
 
 from core import adccal
+from core.buzz import PATTERNS
 from core.mp import micropython
 from core.power import cpu_mhz, drop_host_data
 
-_PATTERNS = {  # (on ms, off ms) pairs, played by _service() without blocking; pulses of
-    # 100 ms and more: a coin ERM without overdrive takes 20-80 ms to be felt at all
-    "ready": ((100, 100), (100, 0)),
-    "flash_full": ((300, 150), (300, 150), (300, 0)),
-    "battery_low": ((500, 150), (100, 150), (100, 0)),
-    "fault": ((100, 100), (100, 100), (100, 100), (100, 0)),
-}
 _LED_BLINK_MS = {"idle": 1000, "running": 0, "fault": 150, "safe": 500}
 _DEBOUNCE_MS = 30
 _IDLE_WAKE_MS = 60000  # nothing pending: look again after this long anyway
@@ -165,7 +159,7 @@ class Board:
         self.pulse_end = self.ms + pulse_ms
 
     def pattern(self, name):
-        self.steps = _PATTERNS[name]
+        self.steps = PATTERNS[name]  # played by _service() without blocking the sampler
         self.step_i = 0
         self._next_step(self.ms)
 

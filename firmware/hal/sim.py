@@ -24,6 +24,8 @@ import sys
 import time
 from array import array
 
+from core.buzz import PATTERNS
+
 _host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False,
          "runner": None, "flash_stall": None, "stalls": None, "control": None}
 _FRAMES_PER_READ = 256
@@ -385,6 +387,8 @@ class Board:
             self.runner.cued()
 
     def pattern(self, name):
+        if name not in PATTERNS:  # as on the board: a name the vocabulary lacks is a bug
+            raise KeyError(name)
         _host["haptics"].write("%d,%s\n" % (self.ms, name))
 
     def button_pressed(self):

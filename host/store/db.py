@@ -1,4 +1,4 @@
-"""The coach's store: SQLite, one file. Schema version 5:
+"""The coach's store: SQLite, one file. Schema version 6:
 
     meta(key, value)                      schema_version
     runners(id, name, created_at, key)    one per runner: name as first given (trimmed), key
@@ -24,10 +24,14 @@
                                           field, the latest value given (host/store/notes.py); entry
                                           numbers the command (sessions noted together); no
                                           foreign key, so a note outlives a re-import
+    plans(runner_key, runner, plan_json, revision, updated_at)
+                                          the coach's plan for a runner (host/plan/): drills, a
+                                          training program or a protocol; its progress is not
+                                          stored, it is read from the sessions' headers
 
-Version 1-4 stores are migrated on opening, in one transaction (4 to 5: runners whose names fold
+Version 1-5 stores are migrated on opening, in one transaction (4 to 5: runners whose names fold
 to one key become the first of them, each move kept in `assignments`; every session's shape is
-found from its stored steps). A session is imported
+found from its stored steps; 5 to 6: the plans table). A session is imported
 in one transaction, keyed by its id (device id + counter): pulling it again stores nothing twice,
 and a failed import leaves nothing behind.
 """
@@ -43,14 +47,14 @@ from pathlib import Path
 
 import numpy as np
 
-from firmware.core import record, sessionlog
+from firmware.core import sessionlog
 from host.command import UserError
 from host.store.notes import Note, check_knee_named, merged, standing
-from host.store.records import Parsed, decode, parse_session
+from host.store.records import Parsed, count_steps, decode, parse_session
 from host.store.runs import Shape, group, shape, start_ms
 from host.text import name_key
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 UNASSIGNED = "unassigned"  # the runner of sessions no one named
 DEFAULT_STORE = Path.home() / ".archcue" / "archcue.sqlite"
 
@@ -64,6 +68,11 @@ CREATE TABLE IF NOT EXISTS notes (
     session_id TEXT NOT NULL, entry INTEGER NOT NULL, at TEXT NOT NULL,
     pain_during INTEGER, pain_after INTEGER, knee TEXT, drill TEXT);
 CREATE INDEX IF NOT EXISTS notes_by_session ON notes(session_id);
+"""
+_PLANS = """
+CREATE TABLE IF NOT EXISTS plans (
+    runner_key TEXT PRIMARY KEY, runner TEXT NOT NULL, plan_json TEXT NOT NULL,
+    revision INTEGER NOT NULL, updated_at TEXT NOT NULL);
 """
 _RUNNER_KEYS = "CREATE UNIQUE INDEX IF NOT EXISTS runners_by_key ON runners(key);"
 _SCHEMA = """
@@ -82,7 +91,7 @@ CREATE TABLE IF NOT EXISTS steps (
     session_id TEXT PRIMARY KEY REFERENCES sessions(id), n_steps INTEGER NOT NULL,
     records BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sessions_by_runner ON sessions(runner_id);
-""" + _ASSIGNMENTS + _NOTES + _RUNNER_KEYS
+""" + _ASSIGNMENTS + _NOTES + _RUNNER_KEYS + _PLANS
 _MIGRATE_1_TO_2 = """
 ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
 ALTER TABLE sessions ADD COLUMN damage TEXT;
@@ -93,9 +102,9 @@ _MIGRATE_2_TO_3 = _ASSIGNMENTS + "UPDATE meta SET value = '3' WHERE key = 'schem
 _MIGRATE_3_TO_4 = _NOTES + "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
 # 4 to 5: runners.key and sessions.shape_json, filled by _to_5 (Python), in the same transaction
 _MIGRATE_4_TO_5 = "UPDATE meta SET value = '5' WHERE key = 'schema_version';"
-_MIGRATIONS = {1: _MIGRATE_1_TO_2 + _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5,
-               2: _MIGRATE_2_TO_3 + _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5, 3: _MIGRATE_3_TO_4 + _MIGRATE_4_TO_5,
-               4: _MIGRATE_4_TO_5}
+_MIGRATE_5_TO_6 = _PLANS + "UPDATE meta SET value = '6' WHERE key = 'schema_version';"
+_STEPS = (_MIGRATE_1_TO_2, _MIGRATE_2_TO_3, _MIGRATE_3_TO_4, _MIGRATE_4_TO_5, _MIGRATE_5_TO_6)
+_MIGRATIONS = {version: "".join(_STEPS[version - 1:]) for version in range(1, SCHEMA_VERSION)}
 FOLDED = "one runner, one name"  # how a move made by the 4-to-5 migration is recorded
 
 
@@ -175,8 +184,8 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:  # made by archcue before this one, killed between its tables and its version
             columns = {r[1] for r in self.db.execute("PRAGMA table_info(sessions)")}
-            row = ("5" if "shape_json" in columns else "4" if "notes" in tables else "3" if "assignments" in tables
-                   else "2" if "status" in columns else "1",)
+            row = ("6" if "plans" in tables else "5" if "shape_json" in columns else "4" if "notes" in tables
+                   else "3" if "assignments" in tables else "2" if "status" in columns else "1",)
             with self.db:
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", row)
         try:
@@ -296,11 +305,11 @@ class Store:
             self.db.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, runner_id, header.get("device", "unknown"), foot or header.get("foot"), header.get("rate_hz"),
-                 header.get("started_at"), _now(), sha256, len(blob) // record.SIZE,
+                 header.get("started_at"), _now(), sha256, count_steps(blob),
                  int(bool(trailer and trailer.get("recovered"))), json.dumps(header),
                  json.dumps(trailer) if trailer is not None else None,
                  "damaged" if parsed.damage else "ok", parsed.damage, json.dumps(parsed.gaps), found.to_json()))
-            self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(blob) // record.SIZE, blob))
+            self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, count_steps(blob), blob))
             if placed:
                 self._record(sid, None, runner, header.get("foot"), foot or header.get("foot"), "pull --runner")
             for old_sid in replaces:
@@ -428,6 +437,32 @@ class Store:
     def runner_steps(self, runner: str) -> list[tuple[SessionRow, np.ndarray]]:
         """Every session of a runner with its steps, oldest first."""
         return [(s, self.steps(s.id)) for s in self.sessions(runner)]
+
+    # ------------------------------------------------------------------------------ the coach's plans
+
+    def plan(self, runner: str) -> dict | None:
+        """The runner's plan ({section: value}, host/plan/), or None if the coach set none."""
+        row = self.db.execute("SELECT plan_json FROM plans WHERE runner_key = ?", (name_key(runner),)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def plan_revision(self, runner: str) -> int:
+        """How many times the runner's plan was saved (0: never)."""
+        row = self.db.execute("SELECT revision FROM plans WHERE runner_key = ?", (name_key(runner),)).fetchone()
+        return row[0] if row else 0
+
+    def save_plan(self, runner: str, plan: dict) -> int:
+        """Replace the runner's plan (an empty plan removes it); returns its new revision."""
+        key = name_key(runner)
+        revision = self.plan_revision(runner) + 1
+        with self.db:
+            if not plan:
+                self.db.execute("DELETE FROM plans WHERE runner_key = ?", (key,))
+                return 0
+            self.db.execute("INSERT INTO plans VALUES (?, ?, ?, ?, ?) ON CONFLICT(runner_key) DO UPDATE SET "
+                            "plan_json = excluded.plan_json, revision = excluded.revision, "
+                            "updated_at = excluded.updated_at",
+                            (key, self.runner_name(runner) or runner.strip(), json.dumps(plan), revision, _now()))
+        return revision
 
     # ------------------------------------------------------------------------------ the coach's notes
 

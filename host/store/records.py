@@ -45,11 +45,13 @@ class Parsed:
 
 
 def decode(blob: bytes) -> np.ndarray:
-    """One session's concatenated 24-byte records (versions 1 and 2) -> structured array
-    STEPS_DTYPE (no CRC check: see parse_session). `block` is the protocol block (counted by
-    time past the record's 127: unwrap_blocks), `faults` the excluded channels, `step` the
-    STEP_* bits of version-2 records (0 for version 1)."""
+    """One session's concatenated 24-byte records -> its step records (versions 1 and 2; the
+    event records are decode_events') as a structured array STEPS_DTYPE (no CRC check: see
+    parse_session). `block` is the protocol block (counted by time past the record's 127:
+    unwrap_blocks), `faults` the excluded channels, `step` the STEP_* bits of version-2
+    records (0 for version 1)."""
     raw = np.frombuffer(blob, dtype=DTYPE)
+    raw = raw[raw["version"] != record.EVENT_VERSION]
     out = np.zeros(len(raw), dtype=STEPS_DTYPE)
     for name in DTYPE.names:
         out[name] = raw[name]
@@ -60,6 +62,25 @@ def decode(blob: bytes) -> np.ndarray:
     out["step"][v2] = record.step_bits(block, faults)
     out["block"] = unwrap_blocks(out["block"], out["ic_ms"], flag(out, "cue_block"))
     return out
+
+
+def decode_events(blob: bytes) -> list[dict]:
+    """One session's concatenated 24-byte records -> its event records in log order, each
+    {"kind": name, "t_ms": ms since the session start, <its fields>}; a kind this archcue
+    does not know reads {"kind": "unknown N", "t_ms": ..., "payload": hex}."""
+    events = []
+    for off in range(0, len(blob) - record.SIZE + 1, record.SIZE):
+        if record.is_event(blob, off):
+            kind, t_ms, fields = record.unpack_event(blob, off)
+            name, _, names = record.EVENTS.get(kind, (f"unknown {kind}", "", ("payload",)))
+            values = fields if kind in record.EVENTS else (fields[0].hex(),)
+            events.append({"kind": name, "t_ms": t_ms, **dict(zip(names, values))})
+    return events
+
+
+def count_steps(blob: bytes) -> int:
+    """Step records in a session's concatenated records (events not counted)."""
+    return sum(not record.is_event(blob, off) for off in range(0, len(blob), record.SIZE))
 
 
 def unwrap_blocks(block: np.ndarray, ic_ms: np.ndarray, cue_on: np.ndarray) -> np.ndarray:
@@ -138,7 +159,8 @@ def parse_session(data: bytes, expect_id: str | None = None) -> Parsed:
     gaps: list[int] = []
     summary = sessionlog.Summary()
     try:
-        header, start, n, trailer, _ = sessionlog.scan(io.BytesIO(data), len(data), summary.add, gaps.append)
+        header, start, n, trailer, _ = sessionlog.scan(io.BytesIO(data), len(data), summary.add, gaps.append,
+                                                       summary.add_event)
     except sessionlog.LogError as e:
         raise SessionFileError(str(e)) from None
     bad = set(gaps)  # the valid records, byte for byte as on the insole
@@ -179,11 +201,14 @@ def _tail_gaps(gaps: list[int], slots: int) -> int:
 def _damaged_seal(data: bytes, first: int, sealed: bool) -> bool:
     """The bytes after the last valid record (from `first` to the trailer, or to the end of an
     unsealed file) are a damaged trailer, not damaged records: a trailer is JSON (it starts
-    with '{'), a record starts with its version byte (1 or 2); a bit flip, a cut, an erased
+    with '{'), a record starts with its version byte (1 or 2, EVENT_VERSION for an event); a bit flip, a cut, an erased
     (0xFF) or zeroed trailer leaves the first byte no record version, or the trailer's magic
     in place. On the insole, recovery seals such a file again after the damaged trailer
     (sealed): the junk then lies between the last record and the new trailer. (A trailer
     written at a clean close follows its records directly: what fails before it is records.)"""
     end = len(data) - 10 - int.from_bytes(data[-6:-4], "little") if sealed else len(data)
     junk = data[first:end]
-    return bool(junk) and (not 1 <= junk[0] <= record.RECORD_VERSION or sessionlog.TRAILER_MAGIC in junk)
+    if not junk:
+        return False
+    a_record = 1 <= junk[0] <= record.RECORD_VERSION or junk[0] == record.EVENT_VERSION
+    return not a_record or sessionlog.TRAILER_MAGIC in junk

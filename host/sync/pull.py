@@ -13,6 +13,8 @@ from pathlib import Path
 
 from host.command import UserError
 from host.insole_config import check_config
+from host.plan.history import history
+from host.plan.plan import next_config
 from host.progress import Progress
 from host.store.db import Store
 from host.store.records import NewerFormat, SessionFileError, parse_session
@@ -37,6 +39,7 @@ class PullReport:
     bytes: int = 0
     seconds: float = 0.0
     config_written: bool = False
+    plan_written: str | None = None  # the plan's run the config sets up ("program step 3"), if any
     stopped_run: tuple[str, int] | None = None  # (session, steps): the insole was recording, the pull stopped it
     resealed: list[str] = field(default_factory=list)  # whole, their damaged trailer rebuilt from the records
     damaged: list[tuple[str, str]] = field(default_factory=list)  # stored with every valid record; kept
@@ -63,15 +66,35 @@ class PullReport:
         return bool(self.kept)
 
 
-def _new_config(current: dict, runner: str | None, foot: str | None, config_file: dict | None) -> dict | None:
-    if runner is None and foot is None and config_file is None:
+def _new_config(current: dict, runner: str | None, foot: str | None, config_file: dict | None,
+                planned: dict | None = None) -> dict | None:
+    """The config to write: the insole's, then the plan's next run, then what the coach gave on
+    this pull (which wins); None if nothing is to change."""
+    if runner is None and foot is None and config_file is None and not planned:
         return None
-    cfg = {**current, **(config_file or {})}
+    cfg = {**current, **(planned or {}), **(config_file or {})}
     if runner is not None:
         cfg["runner_id"] = runner
     if foot is not None:
         cfg["foot"] = foot
     return check_config(cfg)
+
+
+def _planned(store: Store, runner: str | None) -> dict:
+    """The config keys of the runner's plan for the next run, read from the sessions now stored."""
+    name = store.runner_name(runner) if runner else None
+    plan = store.plan(name) if name else None
+    return next_config(plan, history(store, name)) if plan and name else {}
+
+
+def _write_config(insole: Insole, report: PullReport, cfg: dict) -> None:
+    # UTF-8 bytes, not JSON escapes: the insole's json would turn \ud83c\udfc3 into surrogates
+    answer = insole.call_json(f"write_config({json.dumps(cfg, ensure_ascii=False).encode()!r})")
+    if not answer.get("ok"):
+        raise UserError("the insole refused the config: " + "; ".join(answer.get("errors", [])))
+    report.config_written = True
+    if cfg.get("plan"):
+        report.plan_written = f"{cfg['plan']} step {cfg.get('plan_step', 0)}"
 
 
 def _fetch(insole: Insole, sid: str, size: int, sha: str, progress: Progress, chunk_size: int) -> bytes:
@@ -152,15 +175,10 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
                         firmware=insole.firmware, battery_mv=insole.info.get("battery_mv"))
     progress: Progress | None = None
     try:
-        cfg = _new_config(insole.info["config"], runner, foot, config_file)  # validated before any write
+        current = insole.info["config"]
+        _new_config(current, runner, foot, config_file)  # the coach's part, checked before any write
         if set_clock:
             insole.call("set_clock(%d, %d, %d, %d, %d, %d)" % time.localtime()[:6])
-        if cfg is not None:
-            # UTF-8 bytes, not JSON escapes: the insole's json would turn \ud83c\udfc3 into surrogates
-            answer = insole.call_json(f"write_config({json.dumps(cfg, ensure_ascii=False).encode()!r})")
-            if not answer.get("ok"):
-                raise UserError("the insole refused the config: " + "; ".join(answer.get("errors", [])))
-            report.config_written = True
         listing = [(sid, size, sha or store.verified_sha(sid) or insole.call_json(f"sha({sid!r})"), synced)
                    for sid, size, sha, synced in insole.call_lines("sessions()")]  # synced ones come unhashed
         report.on_device = len(listing)
@@ -178,6 +196,11 @@ def pull(store: Store, port: str, clear: bool = False, runner: str | None = None
         report.seconds = time.perf_counter() - start
         if todo:
             progress.finish()
+        # after the import: the plan's next run follows from every session now stored
+        planned = _planned(store, current.get("runner_id") if runner is None else runner)
+        cfg = _new_config(current, runner, foot, config_file, planned)
+        if cfg is not None:
+            _write_config(insole, report, cfg)
         verified = [(sid, sha) for sid, _, sha, _ in listing if store.verified(sid, sha)]
         marked = {sid for sid, _, _, synced in listing if synced}
         unmarked = [sid for sid, _ in verified if sid not in marked]

@@ -86,6 +86,6 @@ def test_a_drv2605l_cue_and_pattern_allocate_nothing():
     hal.led("running")
     hal.start()
     go = bus.go
-    # 7,000 frames: 1.4 s of the grid, past the pattern's end (its last pulse starts at 0.92 s, ends 1.22 s)
-    _run_locked(hal, 7000, {10: lambda h: h.haptic(80), 100: lambda h: h.pattern("flash_full")})
-    assert bus.go - go == 4 and hal.steps == (), (bus.go - go, hal.steps)  # the cue and all three pulses
+    # 9,000 frames: 1.8 s of the grid, past the pattern's end (its last pulse starts at 1.28 s, ends 1.58 s)
+    _run_locked(hal, 9000, {10: lambda h: h.haptic(80), 100: lambda h: h.pattern("flash_full")})
+    assert bus.go - go == 5 and hal.steps == (), (bus.go - go, hal.steps)  # the cue and all four pulses
