@@ -5,7 +5,7 @@ import sys
 import time
 from array import array
 
-from core import channels, config, fsr, record, sessionlog
+from core import arms, channels, config, fsr, record, sessionlog
 from core.gait import LOADED, STANCE
 from core.live import Live
 from core.pipeline import Pipeline
@@ -106,8 +106,12 @@ def run(hal, cfg, lut, session):
                 if missed > worst_missed:
                     worst_missed = missed
             pulse = pipe.process(frame, hal.ms)
-            if pulse:
-                hal.haptic(pulse)  # first thing after the decision: cue latency matters
+            if pulse:  # first thing after the decision: cue latency matters
+                arm = pipe.cue.arm
+                if arm == arms.HIPS or arm == arms.SHAM:  # the hips-or-feet protocol's own rhythms
+                    hal.pattern(arms.PATTERNS[arm])
+                else:
+                    hal.haptic(pulse)
             n += 1
             if n % every:
                 continue
