@@ -40,4 +40,6 @@ class Section(Protocol):
 
 REMOVE = object()  # update()'s answer that drops the section from the plan
 
-SECTIONS: list[Section] = []
+from host.plan.protocol import PROTOCOL  # noqa: E402 (it uses REMOVE)
+
+SECTIONS: list[Section] = [PROTOCOL]
