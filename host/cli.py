@@ -320,6 +320,7 @@ def _report_format(args: argparse.Namespace) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from host.hips_or_feet.loading import toe_curl_view
     from host.reports.report import text, to_html, to_json
     from host.verdict.analysis import Steps, analyse
     from host.verdict.rule import Rule
@@ -331,6 +332,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     sessions, scope = _select(args, sessions)
     if name_key(args.runner) == UNASSIGNED:
         sys.stderr.write(_pooling_warning(sessions))
+    sessions = toe_curl_view(store, sessions)  # a hips-or-feet run: its feet arm against no cue
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)

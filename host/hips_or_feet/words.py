@@ -5,6 +5,7 @@ import math
 from typing import Any
 
 from host.hips_or_feet.answer import CANNOT_TELL, CUES, MIN_DROP, Answer, Contrast, analyse
+from host.hips_or_feet.loading import ArmLoading
 from host.hips_or_feet.ratings import MIN_WARMUP_PAIN, Run
 from host.text import plural
 
@@ -44,7 +45,24 @@ def headline(a: Answer) -> str:
     return HEADLINES[a.verdict]
 
 
-def text_lines(runs: list[Run]) -> list[str]:
+def loading_lines(loading: list[ArmLoading] | None) -> list[str]:
+    if loading is None:
+        return []
+    if not loading:
+        return ["loading per arm: no stored run of this runner ran the hips-or-feet protocol"]
+    rows = [f"  {x.arm:<5} {x.blocks:>3} blocks {x.landings:>6} landings  collapses {100 * x.collapse_rate:5.1f}%  "
+            f"sway (SD of the medial-lateral index) {x.sway:.3f}" for x in loading]
+    return ["loading per arm (context: " + INSOLE_CAVEAT + "):"] + rows + [
+        "  the feet arm against no cue is what `archcue report` judges on these runs (the toe-curl verdict)"]
+
+
+def text_lines(runs: list[Run], loading: list[ArmLoading] | None = None) -> list[str]:
+    if not runs:
+        return loading_lines(loading)
+    return _pain_lines(runs) + ([""] + loading_lines(loading) if loading is not None else [])
+
+
+def _pain_lines(runs: list[Run]) -> list[str]:
     a, left_out = answer_of(runs)
     lines = [f"{r.source}: warm-up pain {r.warmup_pain:g}/10, below {MIN_WARMUP_PAIN}: nothing to ease, left out"
              for r in left_out]
@@ -70,7 +88,15 @@ def _contrast_json(c: Contrast | None) -> dict[str, Any] | None:
             "upper_95": None if math.isinf(c.upper) else c.upper, "per_round": c.diffs}
 
 
-def document(runs: list[Run]) -> dict[str, Any]:
+def document(runs: list[Run], loading: list[ArmLoading] | None = None) -> dict[str, Any]:
+    out = _pain_document(runs) if runs else {"verdict": None, "caveat": INSOLE_CAVEAT}
+    if loading is not None:
+        out["loading_per_arm"] = [{"arm": x.arm, "blocks": x.blocks, "landings": x.landings,
+                                   "collapse_rate": x.collapse_rate, "sway": x.sway} for x in loading]
+    return out
+
+
+def _pain_document(runs: list[Run]) -> dict[str, Any]:
     a, left_out = answer_of(runs)
     doc: dict[str, Any] = {"runs": [{"source": r.source, "warmup_pain": r.warmup_pain, "rounds": len(r.rounds()),
                                      "stopped_at_block": r.stopped_at, "expectation": r.expectation,
