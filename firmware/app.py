@@ -6,6 +6,7 @@ import time
 from array import array
 
 from core import arms, channels, config, fsr, record, sessionlog
+from core import live as live_wire
 from core.gait import LOADED, STANCE
 from core.live import Live
 from core.pipeline import Pipeline
@@ -39,6 +40,26 @@ def _drain(pipe, rec, session, live, hal):
         live.step(rec, hal.now_ms())
         any_ = True
     return any_
+
+
+def _answer(live, pipe, rec, session, hal):
+    """The runner's answer entered in archcue live (core/live.py), as an event record."""
+    a = live.take_answer()
+    if a is None:
+        return
+    t = hal.now_ms()
+    if a[0] == live_wire.PAIN:
+        cue = pipe.cue
+        stopped = cue.rated(a[1])
+        into = 0 if cue.block == 0 else (t - cue.warmup_ms) % cue.block_ms
+        record.pack_event_into(rec, 0, record.EV_PAIN, t, cue.block, a[1], stopped, into)
+        if stopped:
+            log("safety stop: pain %d/10; no more cues this run" % a[1])
+    elif a[0] == live_wire.EXPECT:
+        record.pack_event_into(rec, 0, record.EV_EXPECTATION, t, a[1], a[2], a[3])
+    else:
+        record.pack_event_into(rec, 0, record.EV_FAMILIARISATION, t, a[1], a[2])
+    session.append(rec)
 
 
 def _make_hal(board, rate):
@@ -116,6 +137,8 @@ def run(hal, cfg, lut, session):
             if n % every:
                 continue
             stepped = _drain(pipe, rec, session, live, hal)
+            if stepped:  # the foot is in swing: a runner's answer may be written now
+                _answer(live, pipe, rec, session, hal)
             # A record is pushed at toe-off: the foot is in swing and its next contact is
             # hundreds of ms away, the one moment a flash stall or a GC pause hides no
             # landing. Every flash write and sync happens here, never inside a stance.

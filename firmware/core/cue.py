@@ -33,6 +33,8 @@ class CuePolicy:
         # validated with the config (never None here); arms apply to blocks mode only
         self.arms = (arms.parse(cfg["arm_order"]) or b"") if self.mode == BLOCKS else b""
         self.arm = arms.NONE  # the current block's arm (protocol), for the pattern to play
+        self.warmup_pain = -1  # pain mode: the warm-up's answer (-1: none yet)
+        self.stopped = False  # the safety stop: no cue for the rest of the run
 
     def at_landing(self, t_ms):
         """Update the protocol position for a landing at t_ms (block, and whether cues are on)."""
@@ -46,7 +48,7 @@ class CuePolicy:
                 if self.arms:
                     if self.block != 1 + k % BLOCK_WRAP:  # a new block: its first running landing is cued,
                         self.steps_since = self.every  # so every cue arm gets the same count
-                    self.arm = arms.arm_at(self.arms, k)
+                    self.arm = arms.NONE if self.stopped else arms.arm_at(self.arms, k)
                     self.block_on = self.arm != arms.NONE
                 else:
                     self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
@@ -54,6 +56,19 @@ class CuePolicy:
         else:
             self.block = 0
             self.block_on = mode != OFF
+
+    def rated(self, pain):
+        """A pain answer (pain mode) for the block now: the warm-up's is kept; one at the safety
+        stop (core/arms.py) ends the cues for the rest of the run. Returns 1 if it stopped them."""
+        if self.block == 0:
+            self.warmup_pain = pain
+            return 0
+        if pain >= arms.STOP_AT or (self.warmup_pain >= 0 and arms.safety_stop(pain, self.warmup_pain)):
+            self.stopped = True
+            self.block_on = False
+            self.arm = arms.NONE
+            return 1
+        return 0
 
     def _fade_pct(self, step_no):
         if step_no >= self.fade_steps:

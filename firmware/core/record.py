@@ -206,6 +206,13 @@ EVENT_VERSION = const(0x45)  # "E"
 EVENT_FORMAT = "<BBI16sH"
 _EVENT_AT = const(6)  # where the payload starts
 EVENTS = {}  # kind: (name, payload struct format, field names)
+# hips or feet (issue 27, core/arms.py): the runner's answers entered during the run (archcue live)
+EV_PAIN = const(0x27)
+EV_EXPECTATION = const(0x28)
+EV_FAMILIARISATION = const(0x29)
+EVENTS[EV_PAIN] = ("pain", "<BBBI", ("block", "pain", "stopped", "ms_in_block"))  # block 0: the warm-up's pain
+EVENTS[EV_EXPECTATION] = ("expectation", "<BBB", ("feet", "hips", "sham"))  # asked before the run, 0-10
+EVENTS[EV_FAMILIARISATION] = ("familiarisation", "<BB", ("right", "asked"))  # patterns named right, of those played
 
 
 def is_event(buf, off=0):

@@ -88,3 +88,21 @@ def test_no_arm_order_keeps_the_off_on_blocks():
     p = _policy(cue_mode="blocks", warmup_s=0, block_s=30, cue_every_steps=1)
     p.at_landing(31000)
     assert p.block_on and p.decide(False, 0, 0, True) == 0  # eligible by collapse only, as before
+
+
+def test_the_safety_stop_ends_the_cues():
+    p = _policy(cue_mode="blocks", warmup_s=60, block_s=30, cue_every_steps=1, arm_order="fhsn hsnf")
+    p.at_landing(1000)
+    assert p.rated(3) == 0 and p.warmup_pain == 3  # the warm-up's answer
+    p.at_landing(61000)
+    assert p.rated(5) == 0 and p.block_on  # 2 above the warm-up: on
+    assert p.rated(6) == 1 and not p.block_on  # 3 above: stopped
+    for k in range(100):
+        p.at_landing(61000 + 700 * k)
+        assert p.decide(True, k, 50, True) == 0 and p.arm == 0
+
+
+def test_seven_stops_without_a_warmup_answer():
+    p = _policy(cue_mode="blocks", warmup_s=0, block_s=30, arm_order="fhsn hsnf")
+    p.at_landing(1000)
+    assert p.rated(6) == 0 and p.rated(7) == 1
