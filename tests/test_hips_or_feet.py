@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from host.cli import main
+from host.command import UserError
 from host.hips_or_feet import ratings
 from host.hips_or_feet.answer import CANNOT_TELL, Round, analyse, contrast, flips, p_value, upper_bound
+from host.sync.live import answer_bytes
 from simulator import pain as own
 from tests import foreign_pain as foreign
 
@@ -162,3 +164,16 @@ def test_two_runs_pool_and_print_the_rule(tmp_path):
     code, out, _ = archcue("hips-or-feet", ratings_file(tmp_path), second, "--format", "json")
     doc = json.loads(out)
     assert doc["verdict"] == "feet" and doc["rounds"] == 8 and doc["arms"]["feet"]["vs_none"]["p"] <= 0.05
+
+
+@pytest.mark.parametrize("typed, wire", [("7", b"P7"), ("10", b"P:"), ("x 7 5 4", b"X754"), ("F 9 10", b"F9:")])
+def test_typed_answers_become_the_live_wire(typed, wire):
+    assert answer_bytes(typed) == wire
+
+
+@pytest.mark.parametrize("typed, says", [("11", "each a whole number from 0 to 10"), ("-1", "pain 0-10"),
+                                         ("x 7 5", "give feet hips sham"), ("f 10 9", "more named right"),
+                                         ("seven", "pain 0-10")])
+def test_a_bad_typed_answer_is_one_line(typed, says):
+    with pytest.raises(UserError, match=says):
+        answer_bytes(typed)
