@@ -111,7 +111,7 @@ ORDERS = [["hips", "none", "sham", "feet"], ["feet", "sham", "none", "hips"],
 
 def ratings_file(tmp_path, name="run.json", **change) -> str:
     data = {"warmup_pain": 4, "expectation": {"feet": 7, "hips": 5, "sham": 4}, "rounds": ORDERS,
-            "pain": [4, 5, 4, 2, 2, 4, 5, 4, 5, 4, 3, 5, 4, 2, 4, 5]} | change
+            "pain": [4, 5, 4, 2, 2, 4, 5, 4, 5, 4, 3, 5, 4, 2, 4, 5], "familiarisation": [10, 10]} | change
     data = {k: v for k, v in data.items() if v is not None}
     path = tmp_path / name
     path.write_text(json.dumps(data))
@@ -134,6 +134,7 @@ def archcue(*args: str) -> tuple[int, str, str]:
     ({"pain": [4, 7, 5]}, "block 3 is rated, but the run stopped at block 2"),
     ({"expectation": {"knees": 3}}, "'expectation' must map feet, hips and sham"),
     ({"warmup_pain": True}, "warmup_pain: True is not a pain score"),
+    ({"familiarisation": [11, 10]}, "'familiarisation' must be [named right, played]"),
 ])
 def test_bad_ratings_are_one_line_and_nothing_is_answered(tmp_path, change, says):
     good = ratings_file(tmp_path, "good.json")
@@ -151,6 +152,29 @@ def test_a_safety_stop_keeps_the_whole_rounds(tmp_path):
 def test_nothing_to_ease_below_two(tmp_path):
     code, out, _ = archcue("hips-or-feet", ratings_file(tmp_path, warmup_pain=1, pain=[1] * 16))
     assert code == 0 and "nothing to ease" in out and "hips or feet:" not in out
+
+
+@pytest.mark.parametrize("familiar, says", [(None, "no familiarisation recorded"),
+                                            ([8, 10], "familiarisation 8 of 10 right: the cues need 9 of 10")])
+def test_a_run_counts_only_after_the_familiarisation(tmp_path, familiar, says):
+    code, out, _ = archcue("hips-or-feet", ratings_file(tmp_path, familiarisation=familiar))
+    assert code == 0 and says in out and "left out" in out and "hips or feet:" not in out
+
+
+def test_insole_answers_make_a_run():
+    cfg = {"arm_order": "hnsf fsnh", "pain_mode": 1, "block_s": 180}
+    late = 160_000  # in the block's last 30 s
+    events = ([{"kind": "familiarisation", "t_ms": 1, "right": 9, "asked": 10},
+               {"kind": "expectation", "t_ms": 2, "feet": 7, "hips": 5, "sham": 4},
+               {"kind": "pain", "t_ms": 3, "block": 0, "pain": 4, "stopped": 0, "ms_in_block": 0},
+               {"kind": "pain", "t_ms": 4, "block": 1, "pain": 9, "stopped": 0, "ms_in_block": 20_000}]  # unrated part
+              + [{"kind": "pain", "t_ms": 5 + b, "block": b, "pain": p, "stopped": 0, "ms_in_block": late}
+                 for b, p in enumerate([4, 5, 4, 2, 2, 4, 5], 1)])
+    run = ratings.from_events("s1", cfg, events)
+    assert run.warmup_pain == 4 and run.familiarisation == (9, 10) and run.expectation["feet"] == 7
+    assert run.ignored == 1 and run.pain[:7] == [4, 5, 4, 2, 2, 4, 5] and run.pain[7] is None
+    assert [r.pain for r in run.rounds()] == [{"hips": 4, "none": 5, "sham": 4, "feet": 2}]  # round 2 not whole
+    assert ratings.from_events("s2", {"arm_order": "hnsf fsnh"}, events) is None  # loading mode: no pain
 
 
 def test_two_runs_pool_and_print_the_rule(tmp_path):

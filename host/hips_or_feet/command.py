@@ -14,21 +14,27 @@ from host.store.db import Store
 from host.text import shown
 
 
-def _loading(args: argparse.Namespace) -> list[ArmLoading] | None:
+def _stored(args: argparse.Namespace) -> tuple[list[ratings.Run], list[ArmLoading] | None]:
+    """The runner's pain-mode runs recorded by the insole, and the loading per arm (None without --runner)."""
     if args.runner is None:
-        return None
+        return [], None
     store = Store(args.store)
     name = store.runner_name(args.runner)
     if name is None:
         raise UserError(f"no runner {shown(args.runner)!r} in {args.store}: pull or import one of their runs first")
-    return loading_per_arm(store, store.runner_steps(name))
+    sessions = store.runner_steps(name)
+    headers = store.headers([row.id for row, _ in sessions])
+    runs = [ratings.from_events(f"session {row.id}", headers[row.id].get("config") or {}, store.events(row.id))
+            for row, _ in sessions]
+    return [r for r in runs if r is not None], loading_per_arm(store, sessions)
 
 
 def cmd_hips_or_feet(args: argparse.Namespace) -> int:
     if not args.ratings and args.runner is None:
         raise UserError("give ratings files of pain-mode runs, --runner NAME for the loading per arm, or both")
     runs = [ratings.load(Path(p)) for p in args.ratings]  # every file checked before any answer
-    loading = _loading(args)
+    stored, loading = _stored(args)
+    runs += stored
     if args.format == "json":
         sys.stdout.write(json.dumps(words.document(runs, loading), indent=2) + "\n")
     else:

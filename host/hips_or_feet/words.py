@@ -22,10 +22,10 @@ HEADLINES = {
 
 
 def answer_of(runs: list[Run]) -> tuple[Answer | None, list[Run]]:
-    """The answer over every run with pain to ease (None when no run has), and the runs left out."""
-    kept = [r for r in runs if not r.nothing_to_ease]
+    """The answer over every run that counts (None when none does), and the runs left out."""
+    kept = [r for r in runs if not r.left_out]
     rounds = [x for r in kept for x in r.rounds()]
-    return (analyse(rounds) if kept else None), [r for r in runs if r.nothing_to_ease]
+    return (analyse(rounds) if kept else None), [r for r in runs if r.left_out]
 
 
 def _contrast(c: Contrast) -> str:
@@ -64,17 +64,18 @@ def text_lines(runs: list[Run], loading: list[ArmLoading] | None = None) -> list
 
 def _pain_lines(runs: list[Run]) -> list[str]:
     a, left_out = answer_of(runs)
-    lines = [f"{r.source}: warm-up pain {r.warmup_pain:g}/10, below {MIN_WARMUP_PAIN}: nothing to ease, left out"
-             for r in left_out]
+    lines = [f"{r.source}: {r.left_out}; left out" for r in left_out]
     if a is None:
-        return lines + ["no run with knee pain to ease: the hips-or-feet answer needs a warm-up pain of at least "
-                        f"{MIN_WARMUP_PAIN}/10"]
+        return lines + ["no run counts: the hips-or-feet answer needs a warm-up pain of at least "
+                        f"{MIN_WARMUP_PAIN}/10 and the cue patterns named in the warm-up"]
     lines += [f"hips or feet: {headline(a)}", ""]
     for arm, r in a.arms.items():
         vs = [_contrast(r.vs_none)] + ([_contrast(r.vs_sham)] if r.vs_sham else [])
         word = "eases" if r.eases else ("helped" if r.helped else "ruled out" if r.ruled_out else "open")
         lines.append(f"  {arm:<5} {word:<10} " + "; ".join(vs))
     lines += [f"  {r.source}: stopped at block {r.stopped_at} (safety stop)" for r in runs if r.stopped_at]
+    lines += [f"  {r.source}: {plural(r.ignored, 'answer')} outside a block's last 30 s, not counted"
+              for r in runs if r.ignored]
     beliefs = [f"{r.source}: " + ", ".join(f"{k} {v:g}" for k, v in r.expectation.items())
                for r in runs if r.expectation]
     lines += [f"  expected before the run (0-10): {b}" for b in beliefs]
@@ -100,7 +101,8 @@ def _pain_document(runs: list[Run]) -> dict[str, Any]:
     a, left_out = answer_of(runs)
     doc: dict[str, Any] = {"runs": [{"source": r.source, "warmup_pain": r.warmup_pain, "rounds": len(r.rounds()),
                                      "stopped_at_block": r.stopped_at, "expectation": r.expectation,
-                                     "nothing_to_ease": r.nothing_to_ease} for r in runs],
+                                     "familiarisation": r.familiarisation, "left_out": r.left_out or None,
+                                     "ignored_answers": r.ignored} for r in runs],
                            "left_out": [r.source for r in left_out], "caveat": INSOLE_CAVEAT}
     if a is None:
         return doc | {"verdict": None}
