@@ -201,3 +201,8 @@ def test_typed_answers_become_the_live_wire(typed, wire):
 def test_a_bad_typed_answer_is_one_line(typed, says):
     with pytest.raises(UserError, match=says):
         answer_bytes(typed)
+
+
+def test_no_whole_round_yet_is_not_decided():
+    a = analyse([])
+    assert a.verdict == "not decided yet" and a.rounds_needed == 5 and a.arms == {}

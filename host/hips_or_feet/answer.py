@@ -169,6 +169,8 @@ def _verdict(results: dict[str, CueResult]) -> str:
 
 def analyse(rounds: list[Round], seed: int = 0) -> Answer:
     """The answer from complete rounds (each arm rated once)."""
+    if not rounds:  # runs that count, but no round rated whole yet
+        return Answer("not decided yet", 0, {}, 5, rule_lines())
     rng = np.random.default_rng(seed)  # only for more than _EXACT rounds: the same answer every time
     sham = judge("sham", rounds, rng)
     results = {cue: judge(cue, rounds, rng, sham.helped) for cue in CUES} | {"sham": sham}

@@ -1,0 +1,62 @@
+"""A pain-mode run on the virtual insole: the runner's answers sent as `archcue live` sends them,
+written by the firmware as event records, pulled with the steps, and read back as the run's
+familiarisation, expectation and pain (with the arm order from the session header)."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+from pathlib import Path
+
+from host.cli import main
+from host.store.db import Store
+from host.sync.device_link import close_quietly, open_serial
+from host.sync.live import answer_bytes
+from host.sync.pull import pull
+from tests.helpers import Virtual, wait_for
+
+ORDER = "hnsf fsnh"
+CONFIG = {"runner_id": "ana", "cue_mode": "blocks", "warmup_s": 60, "block_s": 20, "arm_order": ORDER,
+          "pain_mode": 1}
+
+
+def _say(port: str, *typed: str) -> None:
+    """Typed answers, a moment apart (the insole keeps one at a time until a toe-off writes it)."""
+    line = open_serial(port)
+    try:
+        for text in typed:
+            line.write(answer_bytes(text))
+            line.flush()
+            time.sleep(0.5)  # 5 s of the run at 10x: several toe-offs
+    finally:
+        close_quietly(line)
+
+
+def test_answers_are_pulled_with_the_run(tmp_path: Path) -> None:
+    insole = Virtual(tmp_path, speed=10, config=CONFIG)  # the scenario's 180 s run in 18 s
+    try:
+        started = time.monotonic()
+        wait_for(lambda: insole.steps_logged() > 1000)
+        _say(insole.port, "f 9 10", "x 7 5 4", "4")  # in the warm-up (60 s of the run: 6 s at 10x)
+        time.sleep(max(0.0, started + 9 - time.monotonic()))  # into the blocks
+        _say(insole.port, "5", "3")
+        store = Store(tmp_path / "s.sqlite", create=True)
+        pull(store, insole.port, quiet=True)
+    finally:
+        insole.stop()
+    [row] = [r for r in store.sessions("ana") if store.events(r.id)]
+    assert store.headers([row.id])[row.id]["config"]["arm_order"] == ORDER  # the randomization, with the run
+    events = store.events(row.id)
+    kinds = [e["kind"] for e in events]
+    assert kinds[:3] == ["familiarisation", "expectation", "pain"] and kinds.count("pain") == 3
+    assert events[0] | {"t_ms": 0} == {"kind": "familiarisation", "t_ms": 0, "right": 9, "asked": 10}
+    assert events[2]["block"] == 0 and events[2]["pain"] == 4  # the warm-up's pain
+    later = [e for e in events if e["kind"] == "pain"][1:]
+    assert [e["pain"] for e in later] == [5, 3] and all(e["block"] >= 1 for e in later)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--store", str(tmp_path / "s.sqlite"), "hips-or-feet", "--runner", "ana", "--format", "json"]) == 0
+    [run] = json.loads(out.getvalue())["runs"]
+    assert run["familiarisation"] == [9, 10] and run["expectation"] == {"feet": 7.0, "hips": 5.0, "sham": 4.0}
+    assert run["warmup_pain"] == 4.0
