@@ -23,6 +23,7 @@ from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
 from tests.bench_import import rows as import_bar
 from tests.bench_live import live
+from tests.bench_pain import rows as hips_or_feet
 from tests.bench_robustness import robustness
 from tests.bench_sessions import sessions_listing
 from tests.bench_squad import squad_bench
@@ -209,6 +210,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("sessions listing", sessions_listing),
     ("squad, dataset and cohort", squad_bench),
     ("live view", live),
+    ("hips or feet (pain ratings)", hips_or_feet),
 ]
 
 
