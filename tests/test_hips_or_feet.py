@@ -206,3 +206,16 @@ def test_a_bad_typed_answer_is_one_line(typed, says):
 def test_no_whole_round_yet_is_not_decided():
     a = analyse([])
     assert a.verdict == "not decided yet" and a.rounds_needed == 5 and a.arms == {}
+
+
+def test_the_live_view_says_when_a_familiarisation_play_sounded():
+    from firmware.core import record
+    from host.store.records import decode
+    from host.sync.live import Landing, LiveState, _protocol
+
+    buf = bytearray(record.SIZE)
+    record.pack_into(buf, 0, record.FLAG_CALIBRATED | record.FLAG_CUED, 161_000, 250, 1500, 2000, 300, 40, 0, 3000, 0,
+                     0, 0)
+    state = LiveState(hello=["s", 200, "blocks", 600, 180, "left", "ana", 3900])
+    state.landings.appendleft(Landing(1, decode(bytes(buf))))
+    assert _protocol(state) == "protocol: warm-up, familiarisation play 3 of 10: ask which cue it was"

@@ -40,6 +40,8 @@ def test_plan_writes_a_pain_mode_run_the_insole_accepts(tmp_path: Path, capsys: 
     assert archcue(base) == 0
     out = capsys.readouterr().out
     assert "pain mode: 4 rounds per run (180 s blocks, 48 minutes after the warm-up), run 1 of 2 next" in out
+    played = out.split("9 of 10 named right to count): ")[1].splitlines()[0].split(", ")
+    assert len(played) == 10 and set(played) == {"feet", "hips", "sham"}
 
 
 def test_the_order_is_fixed_per_run_and_drawn_anew_for_the_next() -> None:

@@ -7,6 +7,10 @@
 # block, at the same moment of the landing): equally often whatever the cue does to the arch,
 # so no arm gets more of the runner's attention. The feet cue is the toe-curl pulse; the hips
 # and sham cues are their own patterns (buzz vocabulary: cue_hips SS, cue_sham SSS).
+# The familiarisation: in the warm-up the insole plays the three cue patterns FAMILIAR_PLAYS
+# times, FAMILIAR_GAP_MS apart from FAMILIAR_AT_MS (after the landing calibration), in the
+# order familiar_arm() gives (the run's own arm order, cue arms only); the runner names each,
+# the coach counts the right names (archcue plan shows the order) and types them in archcue live.
 # Pain mode (3 min blocks): the first 45 s of a block are not rated (carryover washes out),
 # the pain is asked in its last 30 s; the run stops at 7/10 or 3 above the warm-up pain.
 from .mp import const
@@ -25,6 +29,9 @@ RATED_MS = const(30000)
 STOP_AT = const(7)
 STOP_RISE = const(3)
 MIN_WARMUP_PAIN = const(2)
+FAMILIAR_PLAYS = const(10)
+FAMILIAR_AT_MS = const(120000)
+FAMILIAR_GAP_MS = const(20000)
 
 
 def parse(order):
@@ -58,3 +65,24 @@ def rating_open(ms_in_block, block_ms):
 def safety_stop(pain, warmup_pain):
     """Whether a rating ends the run: 7/10, or 3 points above the warm-up."""
     return pain >= STOP_AT or pain >= warmup_pain + STOP_RISE
+
+
+def familiar_arm(arms, i):
+    """The arm the i-th familiarisation play (0-based) sounds: the order's cue arms, cycled."""
+    cues = len(arms) * 3 // 4  # each round holds three cue arms
+    k = i % cues
+    for code in arms:
+        if code != NONE:
+            if k == 0:
+                return code
+            k -= 1
+    return NONE
+
+
+def familiar_play(t_ms, warmup_ms):
+    """Which familiarisation play (0-based) is due at t_ms in the warm-up, or -1: one every
+    FAMILIAR_GAP_MS from FAMILIAR_AT_MS, all of them before the warm-up ends."""
+    if warmup_ms < FAMILIAR_AT_MS + FAMILIAR_PLAYS * FAMILIAR_GAP_MS or t_ms < FAMILIAR_AT_MS:
+        return -1
+    i = (t_ms - FAMILIAR_AT_MS) // FAMILIAR_GAP_MS
+    return i if i < FAMILIAR_PLAYS else -1

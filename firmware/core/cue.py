@@ -34,6 +34,8 @@ class CuePolicy:
         self.arms = (arms.parse(cfg["arm_order"]) or b"") if self.mode == BLOCKS else b""
         self.arm = arms.NONE  # the current block's arm (protocol), for the pattern to play
         self.warmup_pain = -1  # pain mode: the warm-up's answer (-1: none yet)
+        self.played = -1  # the last familiarisation play given (core/arms.py)
+        self.familiar = -1  # the play due at this landing, or -1
         self.stopped = False  # the safety stop: no cue for the rest of the run
 
     def at_landing(self, t_ms):
@@ -43,6 +45,7 @@ class CuePolicy:
             if t_ms < self.warmup_ms:
                 self.block = 0
                 self.block_on = False
+                self.familiar = arms.familiar_play(t_ms, self.warmup_ms) if self.arms else -1
             else:
                 k = (t_ms - self.warmup_ms) // self.block_ms
                 if self.arms:
@@ -70,6 +73,15 @@ class CuePolicy:
             return 1
         return 0
 
+    def _familiarise(self, running):
+        """Warm-up of a protocol run: the familiarisation play due, once, on a running landing."""
+        i = self.familiar
+        if i < 0 or i <= self.played or not running:
+            return 0
+        self.played = i
+        self.arm = arms.familiar_arm(self.arms, i)
+        return self.pulse_min
+
     def _fade_pct(self, step_no):
         if step_no >= self.fade_steps:
             return self.fade_end
@@ -80,6 +92,8 @@ class CuePolicy:
         With arms every running landing is eligible (the fixed schedule, core/arms.py)."""
         if self.arms:
             eligible = running
+            if self.block == 0:
+                return self._familiarise(running)
         self.steps_since += 1
         if not (eligible and self.block_on) or self.steps_since < self.every:
             return 0

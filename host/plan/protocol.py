@@ -25,6 +25,12 @@ def arm_order(seed: int, step: int, rounds: int) -> str:
     return " ".join("".join(rng.sample(arms.LETTERS, 4)) for _ in range(rounds))
 
 
+def familiar_order(order: str) -> str:
+    """The cue patterns the run's familiarisation plays, in order (firmware/core/arms.py)."""
+    codes = arms.parse(order) or b""
+    return ", ".join(arms.NAMES[arms.familiar_arm(codes, i)] for i in range(arms.FAMILIAR_PLAYS))
+
+
 def _check(rounds: int, runs: int) -> None:
     if not arms.MIN_ROUNDS <= rounds <= arms.MAX_ROUNDS:
         raise UserError(f"--rounds {rounds}: a run holds {arms.MIN_ROUNDS} to {arms.MAX_ROUNDS} rounds "
@@ -69,8 +75,12 @@ class Protocol:
         step, block_s = self._next(value, history), BLOCK_S[value["mode"]]
         minutes = value["rounds"] * 4 * block_s // 60
         left = ("all runs done" if step > value["runs"] else f"run {step} of {value['runs']} next")
-        return [f"protocol hips-or-feet, {value['mode']} mode: {value['rounds']} rounds per run ({block_s} s blocks, "
-                f"{minutes} minutes after the warm-up), {left}"]
+        lines = [f"protocol hips-or-feet, {value['mode']} mode: {value['rounds']} rounds per run ({block_s} s blocks, "
+                 f"{minutes} minutes after the warm-up), {left}"]
+        if step <= value["runs"]:
+            lines.append(f"its familiarisation (the warm-up, from 2:00, one every 20 s; 9 of 10 named right to count): "
+                         f"{familiar_order(arm_order(value['seed'], step, value['rounds']))}")
+        return lines
 
     def run_config(self, value: dict, history: list[PlanRun]) -> dict | None:
         step = self._next(value, history)

@@ -23,3 +23,16 @@ def test_pain_is_asked_in_the_last_30_s_of_a_3_min_block():
 
 def test_safety_stop_at_7_or_3_above_the_warmup():
     assert arms.safety_stop(7, 2) and arms.safety_stop(5, 2) and not arms.safety_stop(6, 4)
+
+
+def test_familiarisation_cycles_the_runs_cue_arms():
+    order = arms.parse("hnsf fsnh")
+    assert [arms.familiar_arm(order, i) for i in range(8)] == [2, 3, 1, 1, 3, 2, 2, 3]  # h s f f s h, again
+
+
+def test_familiarisation_plays_ten_in_the_warmup():
+    warm = 600000
+    due = [arms.familiar_play(t, warm) for t in range(0, warm, 1000)]
+    plays = sorted(set(d for d in due if d >= 0))
+    assert plays == list(range(10)) and due[119] == -1 and due[120] == 0 and due[320] == -1
+    assert arms.familiar_play(200000, 300000) == -1  # a warm-up too short for ten: none

@@ -106,3 +106,15 @@ def test_seven_stops_without_a_warmup_answer():
     p = _policy(cue_mode="blocks", warmup_s=0, block_s=30, arm_order="fhsn hsnf")
     p.at_landing(1000)
     assert p.rated(6) == 0 and p.rated(7) == 1
+
+
+def test_the_warmup_plays_each_familiarisation_once():
+    p = _policy(cue_mode="blocks", warmup_s=600, block_s=180, arm_order="hnsf fsnh")
+    played = []
+    for k in range(900):  # 630 s of landings every 700 ms
+        p.at_landing(k * 700)
+        if p.decide(False, k, 0, True):
+            played.append((k * 700 // 1000, p.arm))
+    warm = [(t, a) for t, a in played if t < 600]
+    assert [a for _, a in warm] == [2, 3, 1, 1, 3, 2, 2, 3, 1, 1]  # the order's cue arms, cycled
+    assert [t // 20 for t, _ in warm] == list(range(6, 16))  # one every 20 s from 2 min
