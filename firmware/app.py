@@ -5,7 +5,7 @@ import sys
 import time
 from array import array
 
-from core import arms, channels, config, fsr, record, sessionlog
+from core import channels, config, cue, fsr, record, sessionlog
 from core import live as live_wire
 from core.gait import LOADED, STANCE
 from core.live import Live
@@ -49,10 +49,10 @@ def _answer(live, pipe, rec, session, hal):
         return
     t = hal.now_ms()
     if a[0] == live_wire.PAIN:
-        cue = pipe.cue
-        stopped = cue.rated(a[1])
-        into = 0 if cue.block == 0 else (t - cue.warmup_ms) % cue.block_ms
-        record.pack_event_into(rec, 0, record.EV_PAIN, t, cue.block, a[1], stopped, into)
+        policy = pipe.cue
+        stopped = policy.rated(a[1])
+        into = 0 if policy.block == 0 else (t - policy.warmup_ms) % policy.block_ms
+        record.pack_event_into(rec, 0, record.EV_PAIN, t, policy.block, a[1], stopped, into)
         if stopped:
             log("safety stop: pain %d/10; no more cues this run" % a[1])
     elif a[0] == live_wire.EXPECT:
@@ -129,8 +129,8 @@ def run(hal, cfg, lut, session):
             pulse = pipe.process(frame, hal.ms)
             if pulse:  # first thing after the decision: cue latency matters
                 arm = pipe.cue.arm
-                if arm == arms.HIPS or arm == arms.SHAM:  # the hips-or-feet protocol's own rhythms
-                    hal.pattern(arms.PATTERNS[arm])
+                if arm == cue.ARM_HIPS or arm == cue.ARM_SHAM:  # the hips-or-feet protocol's own rhythms
+                    hal.pattern(cue.ARM_PATTERNS[arm])
                 else:
                     hal.haptic(pulse)
             n += 1
@@ -184,10 +184,11 @@ def run(hal, cfg, lut, session):
     return reason
 
 
-def main():
+def main(lut=None):
+    """lut: fsr.new_lut()'s block, taken by main.py before the imports (else made here)."""
+    cfg, config_errors = config.load(CONFIG_FILE)  # first: its parse is freed before the board data comes
     with open(BOARD_FILE) as f:
-        board = json.load(f)
-    cfg, config_errors = config.load(CONFIG_FILE)
+        board = json.load(f)  # the boot's largest object (~20 KB on a board) until the HAL and the LUT take theirs
     for e in config_errors:
         log("config: " + e)
     hal = _make_hal(board, cfg["rate_hz"])
@@ -197,7 +198,7 @@ def main():
         return
     try:
         sessionlog.recover(ROOT, log)
-        lut = fsr.build_lut(board)
+        lut = fsr.build_lut(board, lut)
         board_name = board.get("name", "?")
         board = None  # the HAL and the LUT took what they need: ~10 KB of heap back on a board
         gc.collect()

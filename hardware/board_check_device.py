@@ -220,6 +220,8 @@ def main():
     with open(FRAMES, "rb") as f:
         f.readinto(frames)
     from core import config, fsr
+
+    lut = fsr.new_lut()  # as main.py takes it: in one piece, before the imports fragment the heap
     from core.pipeline import Pipeline
 
     with open("board.json") as f:
@@ -233,7 +235,7 @@ def main():
     board["adc"] = {"curve_v_counts": curve}
     gc.collect()
     cfg, _ = config.validate({"rate_hz": 200, "cue_mode": "every"})
-    lut = fsr.build_lut(board)
+    fsr.build_lut(board, lut)
     mark()
     pipe = Pipeline(cfg, lut)
     gc.collect()

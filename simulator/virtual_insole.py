@@ -92,8 +92,8 @@ class VirtualInsole:
                  pull_idle_s: float | None = None, resting: bool = False):
         self.flash_stall = None if flash_stall == "off" else (flash_stall, str(workdir / "sim" / "stalls.csv"))
         # the simulated runner's step schedule is the simulator's, not the board's: the heap grows by
-        # what the sim HAL holds of it (read, then copied into an array), so the firmware keeps heap_kb
-        self.heap_kb = heap_kb + (-(-2 * os.path.getsize(runner[1]) // 1024) if runner else 0)
+        # what the sim HAL holds of it (an array read in place), so the firmware keeps heap_kb
+        self.heap_kb = heap_kb + (-(-os.path.getsize(runner[1]) // 1024) if runner else 0)
         self.pull_idle_s = pull_idle_s
         self.baud = baud
         self.runner = runner

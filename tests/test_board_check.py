@@ -28,7 +28,7 @@ def test_board_check_runs_against_the_virtual_insole(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout
     assert "unix-port figures" in text and "not an ESP32's" in text
-    assert re.search(r"pipeline per frame \(1000 recorded frames\)\s+\d+\.\d us", text), text
+    assert re.search(r"pipeline per frame \(600 recorded frames\)\s+\d+\.\d us", text), text
     assert re.search(r"session-log flush .* median [\d,]+ us, longest [\d,]+ us", text), text
     assert re.search(r"gc.collect\(\) pause\s+[\d,]+ us", text), text
     assert re.search(r"calibration workload\s+\d+\.\d+ us per loop", text), text

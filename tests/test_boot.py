@@ -100,7 +100,7 @@ def test_a_failed_start_blinks_the_fault_pattern(board_dir, monkeypatch, board) 
     monkeypatch.syspath_prepend(str(FIRMWARE))
     broken = types.ModuleType("app")
 
-    def main() -> None:
+    def main(lut: object = None) -> None:
         raise ValueError("incompatible .mpy file")  # a module the board's MicroPython refuses
 
     broken.main = main

@@ -9,7 +9,7 @@ from array import array
 
 import pytest
 
-from firmware.core.buzz import PATTERNS, duration_ms
+from tests.test_buzz import duration_ms, pulses
 from tests.test_smallint import Clock, fake_machine, load_firmware
 
 RATE = 1000
@@ -83,7 +83,7 @@ def test_a_pulse_ends_on_the_sample_clock(hal) -> None:
 def _motor_calls(name: str, t0: int, duty: int) -> list[tuple[int, int]]:
     """The motor's (ms, duty) calls for a buzz pattern started at t0."""
     calls, t = [], t0
-    for on, off in PATTERNS[name]:
+    for on, off in pulses(name):
         calls += [(t, duty), (t + on, 0)]
         t += on + off
     return calls
@@ -94,7 +94,7 @@ def test_a_pattern_plays_its_pulses_without_blocking(hal) -> None:
     hal.pattern("ready")
     _run(hal, duration_ms("ready") + 100)
     assert hal.motor.calls == _motor_calls("ready", 0, hal.motor_duty)
-    assert hal.steps == ()
+    assert not hal.steps
 
 
 def test_the_led_is_set_only_when_due(hal) -> None:
@@ -173,7 +173,7 @@ def test_a_drv2605l_pattern_plays_all_its_pulses(drv_hal) -> None:
     _run(hal, 2000)
     start = 1001
     assert drv.plays() == [t for t, duty in _motor_calls("flash_full", start, 1) if duty]  # all, on time
-    assert hal.steps == ()
+    assert not hal.steps
     effects = [v for _, reg, v in drv.writes if reg == 0x04][-4:]
     assert effects == [47] * 4  # 300 ms pulses: the long buzz
 

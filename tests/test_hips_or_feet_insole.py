@@ -33,7 +33,9 @@ def _say(port: str, *typed: str) -> None:
         close_quietly(line)
 
 
-def test_answers_are_pulled_with_the_run(tmp_path: Path) -> None:
+def test_pulled(tmp_path: Path) -> None:
+    """The answers are pulled with the run (a short name: the device path the unix port holds is the
+    test folder's, and the heap is the board's)."""
     insole = Virtual(tmp_path, speed=10, config=CONFIG)  # the scenario's 180 s run in 18 s
     try:
         started = time.monotonic()

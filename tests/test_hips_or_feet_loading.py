@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from firmware.core import arms
+from firmware.core import cue
 from host.cli import main
+from host.hips_or_feet.answer import ARMS
 from host.hips_or_feet.loading import loading_per_arm
 from host.store.db import Store
 from host.store.records import flag
@@ -29,7 +30,7 @@ class Arms(Protocol):
 
     def cue_on(self, t_ms: float) -> bool:
         k = int((t_ms - self.warmup_s * 1000) // (self.block_s * 1000))
-        return t_ms >= self.warmup_s * 1000 and arms.arm_at(arms.parse(ORDER), k) == arms.FEET
+        return t_ms >= self.warmup_s * 1000 and 0 <= k < 12 and cue.parse_arms(ORDER)[k] == cue.ARM_FEET
 
 
 def archcue(*args: str) -> tuple[int, str]:
@@ -44,7 +45,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("arms")
     protocol = Arms(warmup_s=WARMUP_S, block_s=BLOCK_S, collapse_relaxed=0.45, collapse_engaged=0.45 * 0.35)
     foreign(seconds=WARMUP_S + 12 * BLOCK_S + 5, protocol=protocol, seed=3).write_csv(tmp / "run.csv")
-    config = tmp / "arms.json"
+    config = tmp / "cue.json"
     config.write_text(json.dumps({"cue_mode": "blocks", "warmup_s": WARMUP_S, "block_s": BLOCK_S, "arm_order": ORDER}))
     path = tmp / "s.sqlite"
     code, _ = archcue("--store", str(path), "import", str(tmp / "run.csv"), "--units", "newton", "--config",
@@ -61,7 +62,7 @@ def test_every_arm_is_in_the_run_and_the_order_in_its_header(store: Path) -> Non
     cue_block = set(steps["block"][flag(steps, "cue_block")])
     assert cue_block == {b + 1 for b, a in enumerate(ORDER.replace(" ", "")) if a != "n"}  # every cue arm's block
     loading = {x.arm: x for x in loading_per_arm(s, s.runner_steps("ana"))}
-    assert set(loading) == set(arms.NAMES) and all(x.blocks == 3 for x in loading.values())
+    assert set(loading) == set(ARMS) and all(x.blocks == 3 for x in loading.values())
     assert loading["feet"].collapse_rate < loading["none"].collapse_rate  # curled toes: fewer collapses
 
 
@@ -82,4 +83,4 @@ def test_the_feet_arm_agrees_with_the_toe_curl_report(store: Path) -> None:
 def test_loading_per_arm_is_printed_with_the_caveat(store: Path) -> None:
     code, out = archcue("--store", str(store), "hips-or-feet", "--runner", "ana")
     assert code == 0 and "cannot see hip motion" in out
-    assert [line.split()[0] for line in out.splitlines()[1:5]] == list(arms.NAMES)
+    assert [line.split()[0] for line in out.splitlines()[1:5]] == list(ARMS)

@@ -7,7 +7,7 @@
 import json
 import os
 
-from . import arms
+from . import cue
 
 MAX_BYTES = 4096  # a full valid config is under 1.5 KB, even pretty-printed with a 32-emoji name
 MAX_DEPTH = 4  # a config is one flat object; json builds every nesting level on the heap
@@ -48,7 +48,7 @@ SCHEMA = {
     "fade_steps": (int, 1, 100000, 3000),
     "warmup_s": (int, 0, 7200, 600),  # blocks mode: no cues before the first block
     "block_s": (int, 10, 3600, 60),  # blocks mode: length of each cue-off / cue-on block
-    # hips-or-feet protocol (core/arms.py): each block's arm, drawn on the host; "" = off / on blocks
+    # hips-or-feet protocol (core/cue.py): each block's arm, drawn on the host; "" = off / on blocks
     "arm_order": (str, None, 4 * 24 + 23, ""),
     "pain_mode": (int, 0, 1, 0),  # 1: pain rated per block (3 min blocks with the coach beside the treadmill)
     # the coach's plan (host/plan/): which of its runs this config is, echoed in every
@@ -106,9 +106,9 @@ def validate(raw):
             errors.append("%s (%r) must not exceed %s (%r)" % (low_key, cfg[low_key], high_key, cfg[high_key]))
             cfg[low_key] = SCHEMA[low_key][3]
             cfg[high_key] = SCHEMA[high_key][3]
-    if arms.parse(cfg["arm_order"]) is None:
+    if cue.parse_arms(cfg["arm_order"]) is None:
         errors.append("arm_order: %r is not whole rounds of n, f, h, s (each once), %d to %d rounds"
-                      % (cfg["arm_order"], arms.MIN_ROUNDS, arms.MAX_ROUNDS))
+                      % (cfg["arm_order"], cue.MIN_ROUNDS, cue.MAX_ROUNDS))
         cfg["arm_order"] = ""
     if more:
         errors.append("... and %d more" % more)

@@ -106,11 +106,19 @@ def saturation_force(board):
     return board["fsr"]["k_ohm_newton"] * v / (board["divider_ohm"] * (vs - v))
 
 
-def build_lut(board):
-    """counts -> load in 0.1 N for every 12-bit count (8 KiB), built once at boot; the
-    firmware then converts a sample with one index per channel. Monotonic non-decreasing,
-    0 in the dead zone, max_force_n * 10 at saturation, capped at 65535."""
-    lut = array("H", range(ADC_MAX + 1))  # sized by len(range): one 8 KiB block, no temporary copy
+def new_lut():
+    """The LUT's 8 KiB, in one block: the largest the firmware takes. main.py takes it first,
+    while the heap is in one piece (imports leave it in pieces no larger than a few KiB)."""
+    return array("H", range(ADC_MAX + 1))  # sized by len(range): no temporary copy
+
+
+def build_lut(board, lut=None):
+    """counts -> load in 0.1 N for every 12-bit count (8 KiB), built once at boot (into
+    `lut`, from new_lut(), if given); the firmware then converts a sample with one index per
+    channel. Monotonic non-decreasing, 0 in the dead zone, max_force_n * 10 at saturation,
+    capped at 65535."""
+    if lut is None:
+        lut = new_lut()
     lut[0] = 0
     last = 0
     for c in range(1, ADC_MAX + 1):

@@ -53,6 +53,7 @@
 # A kind this code does not know (a newer firmware's) still passes its CRC: it is kept and
 # read as raw payload bytes.
 import struct
+from array import array
 
 from .mp import const, micropython
 
@@ -121,13 +122,14 @@ FLAG_NAMES = (
 
 
 def _crc_table():
-    table = [0] * 256
+    # an array of 16-bit entries: 512 bytes, where a tuple of ints takes 1 KB on the board
+    table = array("H", range(256))
     for i in range(256):
         crc = i << 8
         for _ in range(8):
             crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
         table[i] = crc & 0xFFFF
-    return tuple(table)
+    return table
 
 
 _CRC_TABLE = _crc_table()
@@ -206,7 +208,7 @@ EVENT_VERSION = const(0x45)  # "E"
 EVENT_FORMAT = "<BBI16sH"
 _EVENT_AT = const(6)  # where the payload starts
 EVENTS = {}  # kind: (name, payload struct format, field names)
-# hips or feet (issue 27, core/arms.py): the runner's answers entered during the run (archcue live)
+# hips or feet (issue 27, core/cue.py): the runner's answers entered during the run (archcue live)
 EV_PAIN = const(0x27)
 EV_EXPECTATION = const(0x28)
 EV_FAMILIARISATION = const(0x29)

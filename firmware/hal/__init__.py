@@ -14,7 +14,7 @@
 #   ms                          the sample clock in ms (an attribute: read every frame)
 #   now_ms() -> int             the same, as a call
 #   haptic(pulse_ms)            start a pulse and return at once; sample() ends it
-#   pattern(name)               a pattern of core/buzz.py (the one vocabulary: run cues,
+#   pattern(name)               a pattern of core/cue.py (the one vocabulary: run cues,
 #                               drill prompts, "ready", "flash_full"...), without blocking
 #   button_pressed() -> bool    debounced start/stop button
 #   led(state)                  "idle", "running", "fault", "safe"

@@ -12,8 +12,7 @@ import esp32
 import machine
 from machine import ADC, PWM, WDT, Pin
 
-from core import adccal
-from core.buzz import PATTERNS
+from core import adccal, cue
 from core.mp import micropython
 from core.power import cpu_mhz, drop_host_data
 
@@ -60,7 +59,7 @@ class Board:
         self.drv = _drv2605l(board.get("drv2605l"))
         self.pulse_end = 0
         self.pulsing = False
-        self.steps = ()  # pattern being played: (on, off) pairs
+        self.steps = b""  # the pattern being played: its pulse codes (core/cue.py)
         self.step_i = 0
         self.next_at = 0  # when the next pattern pulse starts
         btn = board["button"]
@@ -159,18 +158,20 @@ class Board:
         self.pulse_end = self.ms + pulse_ms
 
     def pattern(self, name):
-        self.steps = PATTERNS[name]  # played by _service() without blocking the sampler
+        self.steps = cue.PATTERNS[name]  # played by _service() without blocking the sampler
         self.step_i = 0
         self._next_step(self.ms)
 
     def _next_step(self, ms):
-        if self.step_i >= len(self.steps):
-            self.steps = ()
+        steps = self.steps
+        i = self.step_i
+        if i >= len(steps):
+            self.steps = b""
             return
-        on, off = self.steps[self.step_i]
-        self.step_i += 1
+        on = cue.on_ms(steps[i])
+        self.step_i = i + 1
         self.haptic(on)
-        self.next_at = ms + on + off
+        self.next_at = ms + on + (cue.GAP_MS if i + 1 < len(steps) else 0)
 
     def _service(self, ms):
         """What is due at sample-clock ms: end a pulse, start a pattern's next pulse, set the

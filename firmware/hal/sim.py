@@ -24,7 +24,7 @@ import sys
 import time
 from array import array
 
-from core.buzz import PATTERNS
+from core.cue import PATTERNS
 
 _host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False,
          "runner": None, "flash_stall": None, "stalls": None, "control": None}
@@ -51,8 +51,11 @@ def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=
         _host["stalls"] = open(flash_stall[1], "w")
     if runner:
         engaged, schedule, variants, p, delay, steps = runner
+        # (boundary frame, uniform draw) per step, read into its array: a read() first would
+        # leave a hole of the file's size in the heap, too fragmented for the 8 KiB LUT
+        sched = array("I", range(os.stat(schedule)[6] // 4))
         with open(schedule, "rb") as f:
-            sched = array("I", f.read())  # (boundary frame, uniform draw) per step
+            f.readinto(sched)
         _host["runner"] = (open(engaged, "rb"), sched, open(variants, "wb"), p, delay, steps)
 
 

@@ -58,7 +58,7 @@ def test_sample_and_cues_allocate_nothing():
     hal.start()
     _run_locked(hal, 3000, {10: lambda h: h.haptic(80), 500: lambda h: h.pattern("ready"),
                             1500: lambda h: h.led("fault")})
-    assert hal.ms >= 600 and not hal.pulsing and hal.steps == (), (hal.ms, hal.pulsing, hal.steps)
+    assert hal.ms >= 600 and not hal.pulsing and not hal.steps, (hal.ms, hal.pulsing, hal.steps)
     assert hal.low
 
 
@@ -88,4 +88,4 @@ def test_a_drv2605l_cue_and_pattern_allocate_nothing():
     go = bus.go
     # 9,000 frames: 1.8 s of the grid, past the pattern's end (its last pulse starts at 1.28 s, ends 1.58 s)
     _run_locked(hal, 9000, {10: lambda h: h.haptic(80), 100: lambda h: h.pattern("flash_full")})
-    assert bus.go - go == 5 and hal.steps == (), (bus.go - go, hal.steps)  # the cue and all four pulses
+    assert bus.go - go == 5 and not hal.steps, (bus.go - go, hal.steps)  # the cue and all four pulses
