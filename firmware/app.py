@@ -5,7 +5,7 @@ import sys
 import time
 from array import array
 
-from core import channels, config, cue, fsr, record, sessionlog
+from core import channels, config, fsr, record, sessionlog
 from core import live as live_wire
 from core.gait import LOADED, STANCE
 from core.live import Live
@@ -48,18 +48,13 @@ def _answer(live, pipe, rec, session, hal):
     if a is None:
         return
     t = hal.now_ms()
-    if a[0] == live_wire.PAIN:
-        policy = pipe.cue
-        stopped = policy.rated(a[1])
-        into = 0 if policy.block == 0 else (t - policy.warmup_ms) % policy.block_ms
-        record.pack_event_into(rec, 0, record.EV_PAIN, t, policy.block, a[1], stopped, into)
-        if stopped:
-            log("safety stop: pain %d/10; no more cues this run" % a[1])
-    elif a[0] == live_wire.EXPECT:
-        record.pack_event_into(rec, 0, record.EV_EXPECTATION, t, a[1], a[2], a[3])
-    else:
-        record.pack_event_into(rec, 0, record.EV_FAMILIARISATION, t, a[1], a[2])
+    policy = pipe.cue
+    stopped = policy.rated(a[1]) if a[0] == live_wire.PAIN else 0
+    into = 0 if policy.block == 0 else (t - policy.warmup_ms) % policy.block_ms
+    record.pack_event_into(rec, 0, record.EV_ANSWER, t, a[0], a[1], a[2], a[3], policy.block, stopped, into)
     session.append(rec)
+    if stopped:
+        log("safety stop: pain %d/10; no more cues this run" % a[1])
 
 
 def _make_hal(board, rate):
@@ -128,9 +123,9 @@ def run(hal, cfg, lut, session):
                     worst_missed = missed
             pulse = pipe.process(frame, hal.ms)
             if pulse:  # first thing after the decision: cue latency matters
-                arm = pipe.cue.arm
-                if arm == cue.ARM_HIPS or arm == cue.ARM_SHAM:  # the hips-or-feet protocol's own rhythms
-                    hal.pattern(cue.ARM_PATTERNS[arm])
+                name = pipe.cue.pattern  # the hips-or-feet protocol's hips and sham rhythms (core/arms.py)
+                if name:
+                    hal.pattern(name)
                 else:
                     hal.haptic(pulse)
             n += 1

@@ -164,12 +164,12 @@ def test_a_run_counts_only_after_the_familiarisation(tmp_path, familiar, says):
 def test_insole_answers_make_a_run():
     cfg = {"arm_order": "hnsf fsnh", "pain_mode": 1, "block_s": 180}
     late = 160_000  # in the block's last 30 s
-    events = ([{"kind": "familiarisation", "t_ms": 1, "right": 9, "asked": 10},
-               {"kind": "expectation", "t_ms": 2, "feet": 7, "hips": 5, "sham": 4},
-               {"kind": "pain", "t_ms": 3, "block": 0, "pain": 4, "stopped": 0, "ms_in_block": 0},
-               {"kind": "pain", "t_ms": 4, "block": 1, "pain": 9, "stopped": 0, "ms_in_block": 20_000}]  # unrated part
-              + [{"kind": "pain", "t_ms": 5 + b, "block": b, "pain": p, "stopped": 0, "ms_in_block": late}
-                 for b, p in enumerate([4, 5, 4, 2, 2, 4, 5], 1)])
+
+    def answer(command: str, a: int, b: int = 0, c: int = 0, block: int = 0, into: int = 0) -> dict:
+        return {"kind": "answer", "t_ms": 0, "command": ord(command), "a": a, "b": b, "c": c, "block": block,
+                "stopped": 0, "ms_in_block": into}
+    events = ([answer("F", 9, 10), answer("X", 7, 5, 4), answer("P", 4), answer("P", 9, block=1, into=20_000)]
+              + [answer("P", p, block=b, into=late) for b, p in enumerate([4, 5, 4, 2, 2, 4, 5], 1)])
     run = ratings.from_events("s1", cfg, events)
     assert run.warmup_pain == 4 and run.familiarisation == (9, 10) and run.expectation["feet"] == 7
     assert run.ignored == 1 and run.pain[:7] == [4, 5, 4, 2, 2, 4, 5] and run.pain[7] is None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from firmware.core import cue
+from firmware.core import arms
 from host.cli import main
 from host.hips_or_feet.answer import ARMS
 from host.hips_or_feet.loading import loading_per_arm
@@ -30,7 +30,7 @@ class Arms(Protocol):
 
     def cue_on(self, t_ms: float) -> bool:
         k = int((t_ms - self.warmup_s * 1000) // (self.block_s * 1000))
-        return t_ms >= self.warmup_s * 1000 and 0 <= k < 12 and cue.parse_arms(ORDER)[k] == cue.ARM_FEET
+        return t_ms >= self.warmup_s * 1000 and 0 <= k < 12 and arms.parse_arms(ORDER)[k] == arms.ARM_FEET
 
 
 def archcue(*args: str) -> tuple[int, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from firmware.core import config, cue
+from firmware.core import arms, config
 from host.cli import main as archcue
 from host.plan.history import PlanRun
 from host.plan.protocol import PROTOCOL, arm_order
@@ -36,7 +36,7 @@ def test_plan_writes_a_pain_mode_run_the_insole_accepts(tmp_path: Path, capsys: 
     cfg = doc["next_config"]
     assert cfg["plan"] == "hips-or-feet" and cfg["plan_step"] == 1 and cfg["block_s"] == 180 and cfg["pain_mode"] == 1
     checked, errors = config.validate(cfg)
-    assert errors == [] and len(cue.parse_arms(checked["arm_order"])) == 16  # 4 rounds of 4 blocks
+    assert errors == [] and len(arms.parse_arms(checked["arm_order"])) == 16  # 4 rounds of 4 blocks
     assert archcue(base) == 0
     out = capsys.readouterr().out
     assert "pain mode: 4 rounds per run (180 s blocks, 48 minutes after the warm-up), run 1 of 2 next" in out

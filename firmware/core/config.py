@@ -7,8 +7,6 @@
 import json
 import os
 
-from . import cue
-
 MAX_BYTES = 4096  # a full valid config is under 1.5 KB, even pretty-printed with a 32-emoji name
 MAX_DEPTH = 4  # a config is one flat object; json builds every nesting level on the heap
 _MAX_ERRORS = 8  # reasons listed; the rest are counted (a file of a thousand bad keys is one line)
@@ -48,7 +46,7 @@ SCHEMA = {
     "fade_steps": (int, 1, 100000, 3000),
     "warmup_s": (int, 0, 7200, 600),  # blocks mode: no cues before the first block
     "block_s": (int, 10, 3600, 60),  # blocks mode: length of each cue-off / cue-on block
-    # hips-or-feet protocol (core/cue.py): each block's arm, drawn on the host; "" = off / on blocks
+    # hips-or-feet protocol (core/arms.py): each block's arm, drawn on the host; "" = off / on blocks
     "arm_order": (str, None, 4 * 24 + 23, ""),
     "pain_mode": (int, 0, 1, 0),  # 1: pain rated per block (3 min blocks with the coach beside the treadmill)
     # the coach's plan (host/plan/): which of its runs this config is, echoed in every
@@ -64,6 +62,17 @@ ORDERED = (
     ("fade_end_pct", "fade_start_pct"),
     ("to_frac_pct", "ic_frac_pct"),
 )
+
+
+def _arms_error(order):
+    """Why an arm order is no protocol the cue policy can run, or None (the cue module is imported
+    here, only when an order is given: not before the boot has taken its large blocks)."""
+    from . import arms
+
+    if arms.parse_arms(order) is not None:
+        return None
+    return "arm_order: %r is not whole rounds of n, f, h, s (each once), %d to %d rounds" % (
+        order, arms.MIN_ROUNDS, arms.MAX_ROUNDS)
 
 
 def defaults():
@@ -106,9 +115,9 @@ def validate(raw):
             errors.append("%s (%r) must not exceed %s (%r)" % (low_key, cfg[low_key], high_key, cfg[high_key]))
             cfg[low_key] = SCHEMA[low_key][3]
             cfg[high_key] = SCHEMA[high_key][3]
-    if cue.parse_arms(cfg["arm_order"]) is None:
-        errors.append("arm_order: %r is not whole rounds of n, f, h, s (each once), %d to %d rounds"
-                      % (cfg["arm_order"], cue.MIN_ROUNDS, cue.MAX_ROUNDS))
+    bad = _arms_error(cfg["arm_order"]) if cfg["arm_order"] else None
+    if bad:
+        errors.append(bad)
         cfg["arm_order"] = ""
     if more:
         errors.append("... and %d more" % more)

@@ -6,7 +6,7 @@
 #   "L"  start (or restart) the stream: the insole answers with a hello line
 #   "l"  stop the stream (the run goes on)
 #   "+"  the host has read one more line (a credit, see below)
-#   "P" d           the runner's pain now (hips or feet, core/cue.py), d = "0".."9" or ":" (10)
+#   "P" d           the runner's pain now (hips or feet, core/arms.py), d = "0".."9" or ":" (10)
 #   "X" d d d       the runner's expectation of the feet, hips and sham cues, 0-10 each
 #   "F" d d         familiarisation: cue patterns the runner named right, of those played
 # An answer is kept (one at a time) until the app writes it as an event record at the next
@@ -123,7 +123,9 @@ class Live:
         if self.ready:  # the last answer is not written yet: this one is dropped
             self.bad += 1
             return True
-        self.answer[0] = c
+        a = self.answer
+        a[0] = c
+        a[1] = a[2] = a[3] = 0
         self.wanted = n
         self.got = 0
         return True

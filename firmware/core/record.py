@@ -208,13 +208,11 @@ EVENT_VERSION = const(0x45)  # "E"
 EVENT_FORMAT = "<BBI16sH"
 _EVENT_AT = const(6)  # where the payload starts
 EVENTS = {}  # kind: (name, payload struct format, field names)
-# hips or feet (issue 27, core/cue.py): the runner's answers entered during the run (archcue live)
-EV_PAIN = const(0x27)
-EV_EXPECTATION = const(0x28)
-EV_FAMILIARISATION = const(0x29)
-EVENTS[EV_PAIN] = ("pain", "<BBBI", ("block", "pain", "stopped", "ms_in_block"))  # block 0: the warm-up's pain
-EVENTS[EV_EXPECTATION] = ("expectation", "<BBB", ("feet", "hips", "sham"))  # asked before the run, 0-10
-EVENTS[EV_FAMILIARISATION] = ("familiarisation", "<BB", ("right", "asked"))  # patterns named right, of those played
+# hips or feet (issue 27, core/arms.py): a runner's answer typed into archcue live, as the live wire
+# carried it (command "P" pain, "X" expectation of feet, hips, sham, "F" familiarisation right, played;
+# a, b, c its numbers), with the block it came in, whether it stopped the run, and its time in the block
+EV_ANSWER = const(0x27)
+EVENTS[EV_ANSWER] = ("answer", "<BBBBBBI", ("command", "a", "b", "c", "block", "stopped", "ms_in_block"))
 
 
 def is_event(buf, off=0):

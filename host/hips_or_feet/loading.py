@@ -1,5 +1,5 @@
 """The feet's loading per arm of the hips-or-feet protocol, from the step records of the runs that
-ran it (their header's config holds the arm order, firmware/core/cue.py).
+ran it (their header's config holds the arm order, firmware/core/arms.py).
 
 The toe-curl question on such a run is the feet arm against no cue: `toe_curl_view` keeps the
 warm-up and those two arms' blocks, so `archcue report` gives the feet arm's loading result by
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from firmware.core import cue
+from firmware.core import arms
 from host.hips_or_feet.answer import ARMS
 from host.store.db import SessionRow, Store
 from host.store.records import flag
@@ -22,9 +22,9 @@ OUTSIDE = -1  # a landing in no round: the warm-up, or past the last round
 
 
 def arm_of_steps(steps: np.ndarray, config: dict) -> np.ndarray:
-    """Each landing's arm code (cue.ARM_NONE..SHAM), OUTSIDE for the warm-up and past the rounds;
+    """Each landing's arm code (arms.ARM_NONE..SHAM), OUTSIDE for the warm-up and past the rounds;
     all OUTSIDE when the run had no arm order."""
-    order = cue.parse_arms(config.get("arm_order", "")) or b""
+    order = arms.parse_arms(config.get("arm_order", "")) or b""
     codes = np.array(list(order) + [OUTSIDE], dtype=np.int8)  # block n is codes[n - 1]; the last: past them
     block = steps["block"].astype(np.int64)
     inside = (block >= 1) & (block <= len(order))
@@ -47,7 +47,7 @@ def toe_curl_view(store: Store, sessions: Sessions) -> Sessions:
     for (row, steps), config in zip(sessions, _configs(store, sessions)):
         if config.get("arm_order"):
             arm = arm_of_steps(steps, config)
-            steps = steps[(steps["block"] == 0) | (arm == cue.ARM_NONE) | (arm == cue.ARM_FEET)]
+            steps = steps[(steps["block"] == 0) | (arm == arms.ARM_NONE) | (arm == arms.ARM_FEET)]
         out.append((row, steps))
     return out
 

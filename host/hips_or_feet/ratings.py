@@ -19,11 +19,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from firmware.core import cue
+from firmware.core import arms
 from host.command import UserError
 from host.hips_or_feet.answer import ARMS, Round
 
-MIN_ROUNDS = cue.MIN_ROUNDS  # per run; the test needs 5 in all (two runs of 4 plan 8)
+MIN_ROUNDS = arms.MIN_ROUNDS  # per run; the test needs 5 in all (two runs of 4 plan 8)
 MIN_WARMUP_PAIN = 2  # below it there is nothing to ease
 RATED_MS = 30_000  # pain mode: a block is rated in its last 30 s (its first 45 s never: carryover)
 FAMILIAR_RIGHT, FAMILIAR_ASKED = 9, 10  # patterns named right, of at least this many played
@@ -87,10 +87,10 @@ def _orders(name: str, raw: object) -> list[tuple[str, ...]]:
 def _stop(pain: list[float], warmup: float, name: str) -> int | None:
     """The block whose rating stopped the run (1-based), refusing ratings after it."""
     for b, p in enumerate(pain, 1):
-        if cue.safety_stop(p, warmup):
+        if arms.safety_stop(p, warmup):
             if b < len(pain):
                 raise UserError(f"{name}: block {b + 1} is rated, but the run stopped at block {b} (pain {p:g}: "
-                                f"the safety stop is {cue.STOP_AT}/10 or {cue.STOP_RISE} above the warm-up)")
+                                f"the safety stop is {arms.STOP_AT}/10 or {arms.STOP_RISE} above the warm-up)")
             return b
     return None
 
@@ -130,25 +130,26 @@ def from_events(source: str, config: dict, events: list[dict]) -> Run | None:
     """A pain-mode run recorded by the insole (its header's config, its event records), or None
     when it ran no hips-or-feet protocol in pain mode. A block's pain is its last answer in the
     block's rating window; answers elsewhere are counted as ignored."""
-    order = cue.parse_arms(config.get("arm_order", "")) or b""
+    order = arms.parse_arms(config.get("arm_order", "")) or b""
     if not order or not config.get("pain_mode"):
         return None
     block_ms = config.get("block_s", 180) * 1000
     warmup: float = 0.0
     pain: list[float | None] = [None] * len(order)
     run = Run(source, 0.0, [tuple(ARMS[c] for c in order[r:r + 4]) for r in range(0, len(order), 4)], pain)
-    for e in events:
-        if e["kind"] == "pain" and e["block"] == 0:
-            warmup = float(e["pain"])
-        elif e["kind"] == "pain" and 1 <= e["block"] <= len(order) and e["ms_in_block"] >= block_ms - RATED_MS:
-            pain[e["block"] - 1] = float(e["pain"])
+    for e in (e for e in events if e["kind"] == "answer"):
+        command = chr(e["command"])
+        if command == "P" and e["block"] == 0:
+            warmup = float(e["a"])
+        elif command == "P" and 1 <= e["block"] <= len(order) and e["ms_in_block"] >= block_ms - RATED_MS:
+            pain[e["block"] - 1] = float(e["a"])
             run.stopped_at = e["block"] if e["stopped"] else run.stopped_at
-        elif e["kind"] == "pain":
+        elif command == "P":
             run.ignored += 1
-        elif e["kind"] == "expectation":
-            run.expectation = {arm: float(e[arm]) for arm in ARMS[1:]}
-        elif e["kind"] == "familiarisation":
-            run.familiarisation = (e["right"], e["asked"])
+        elif command == "X":
+            run.expectation = {"feet": float(e["a"]), "hips": float(e["b"]), "sham": float(e["c"])}
+        elif command == "F":
+            run.familiarisation = (e["a"], e["b"])
     run.warmup_pain = warmup
     return run
 

@@ -1,6 +1,6 @@
 """The plan's protocol section: `archcue plan RUNNER --protocol hips-or-feet [--pain] [--rounds N]
 [--runs N]`. Each planned run is rounds of four blocks (none, feet, hips, sham, each once per round,
-firmware/core/cue.py) in an order drawn for that run from the plan's own seed: random, fixed
+firmware/core/arms.py) in an order drawn for that run from the plan's own seed: random, fixed
 before the run (the same on both insoles and at every pull until the run is stored), and
 recorded in the session header's config (`arm_order`) with the run."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import argparse
 import random
 import secrets
 
-from firmware.core import cue
+from firmware.core import arms
 from host.command import UserError
 from host.hips_or_feet.answer import ARMS
 from host.plan.history import PlanRun, steps_done
@@ -17,24 +17,24 @@ from host.plan.sections import REMOVE
 
 PLAN = "hips-or-feet"
 TEST_FLOOR = 5  # rounds in all before the randomization test can be clear (1 in 2^5 <= 0.05)
-BLOCK_S = {"loading": 60, "pain": 180}  # pain: 45 s unrated, rated in the last 30 s (core/cue.py)
+BLOCK_S = {"loading": 60, "pain": 180}  # pain: 45 s unrated, rated in the last 30 s (core/arms.py)
 
 
 def arm_order(seed: int, step: int, rounds: int) -> str:
     """The run's order: each round a shuffle of n, f, h, s, drawn from the plan's seed and the step."""
     rng = random.Random(f"{seed}:{step}")
-    return " ".join("".join(rng.sample(cue.ARM_LETTERS, 4)) for _ in range(rounds))
+    return " ".join("".join(rng.sample(arms.ARM_LETTERS, 4)) for _ in range(rounds))
 
 
 def familiar_order(order: str) -> str:
     """The cue patterns the run's familiarisation plays, in order (firmware/core/cue.py)."""
-    codes = cue.parse_arms(order) or b""
-    return ", ".join(ARMS[cue.familiar_arm(codes, i)] for i in range(cue.FAMILIAR_PLAYS))
+    codes = arms.parse_arms(order) or b""
+    return ", ".join(ARMS[arms.familiar_arm(codes, i)] for i in range(arms.FAMILIAR_PLAYS))
 
 
 def _check(rounds: int, runs: int) -> None:
-    if not cue.MIN_ROUNDS <= rounds <= cue.MAX_ROUNDS:
-        raise UserError(f"--rounds {rounds}: a run holds {cue.MIN_ROUNDS} to {cue.MAX_ROUNDS} rounds "
+    if not arms.MIN_ROUNDS <= rounds <= arms.MAX_ROUNDS:
+        raise UserError(f"--rounds {rounds}: a run holds {arms.MIN_ROUNDS} to {arms.MAX_ROUNDS} rounds "
                         "(nothing was planned)")
     if rounds * runs < TEST_FLOOR:
         raise UserError(f"a protocol without enough rounds: {runs} run(s) of {rounds} rounds are {rounds * runs}, and "

@@ -23,7 +23,7 @@ from rich.live import Live as View
 from rich.table import Table
 from rich.text import Text
 
-from firmware.core import channels, cue, record
+from firmware.core import arms, channels, record
 from firmware.core import live as wire
 from host.command import UserError
 from host.store.records import SATURATED, decode, flag
@@ -258,8 +258,8 @@ def _protocol(state: LiveState) -> str:
     if mode != "blocks":
         return f"protocol: cue mode {shown(mode)} (no blocks)"
     if block == 0 and flag(s, "cued")[0]:  # a hips-or-feet warm-up's familiarisation play (firmware/core/cue.py)
-        play = (t - cue.FAMILIAR_AT_MS) // cue.FAMILIAR_GAP_MS + 1
-        return f"protocol: warm-up, familiarisation play {play} of {cue.FAMILIAR_PLAYS}: ask which cue it was"
+        play = (t - arms.FAMILIAR_AT_MS) // arms.FAMILIAR_GAP_MS + 1
+        return f"protocol: warm-up, familiarisation play {play} of {arms.FAMILIAR_PLAYS}: ask which cue it was"
     if block == 0:
         return f"protocol: warm-up, no buzz ({minutes(max(0, warmup_s * 1000 - t))} left)"
     if block >= SATURATED:  # the record's counter stops at 127 (host/store/records.py): the block by time

@@ -218,14 +218,12 @@ def test_event_records_survive_power_cuts_as_steps_do():
 
 def _answers(i):
     """A hips-or-feet pain-mode run's records: steps, and the runner's answers among them
-    (familiarisation, expectation, pain of a block: record.py's own kinds)."""
+    (familiarisation, expectation, pain of a block: record.py's own kind)."""
     if i % 5 != 4:
         return _rec(i)
     buf = bytearray(record.SIZE)
-    kind = (record.EV_FAMILIARISATION, record.EV_EXPECTATION, record.EV_PAIN)[(i // 5) % 3]
-    fields = {record.EV_FAMILIARISATION: (9, 10), record.EV_EXPECTATION: (7, 5, 4),
-              record.EV_PAIN: (1 + i // 20, i % 11, 0, 150000 + i)}[kind]
-    record.pack_event_into(buf, 0, kind, 1000 + 700 * i, *fields)
+    answer = ((70, 9, 10, 0), (88, 7, 5, 4), (80, i % 11, 0, 0))[(i // 5) % 3]  # F, X, P
+    record.pack_event_into(buf, 0, record.EV_ANSWER, 1000 + 700 * i, *answer, 1 + i // 20, 0, 150000 + i)
     return buf
 
 
