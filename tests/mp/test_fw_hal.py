@@ -56,7 +56,8 @@ def test_sample_and_cues_allocate_nothing():
     hal.low_mv = 1 << 20  # the stand-in's battery reads low: the battery_low pattern plays, locked too
     hal.led("running")
     hal.start()
-    _run_locked(hal, 3000, {10: lambda h: h.haptic(80), 500: lambda h: h.pattern("ready"),
+    # 5,000 frames: 1 s of the grid, past the end of "ready" (SL: 520 ms from 0.1 s)
+    _run_locked(hal, 5000, {10: lambda h: h.haptic(80), 500: lambda h: h.pattern("ready"),
                             1500: lambda h: h.led("fault")})
     assert hal.ms >= 600 and not hal.pulsing and not hal.steps, (hal.ms, hal.pulsing, hal.steps)
     assert hal.low
