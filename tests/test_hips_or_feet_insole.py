@@ -34,11 +34,8 @@ def _say(port: str, *typed: str) -> None:
 
 
 def test_pulled(tmp_path: Path) -> None:
-    """The answers are pulled with the run. KNOWN LIMIT (open): a protocol run boots the virtual
-    insole from about 147 KB of heap where a run without one needs 141 KB (the board model is 144
-    KB, simulator/virtual_insole.py): this test gives it 156 KB (the test folder's long path adds
-    ~3 KB the board does not have) so it checks what the answers do, not the heap."""
-    insole = Virtual(tmp_path, speed=10, config=CONFIG, heap_kb=156)  # the scenario's 180 s run in 18 s
+    """The answers are pulled with the run, at the board's heap (simulator/virtual_insole.py)."""
+    insole = Virtual(tmp_path, speed=10, config=CONFIG)  # the scenario's 180 s run in 18 s
     try:
         started = time.monotonic()
         wait_for(lambda: insole.steps_logged() > 1000)
