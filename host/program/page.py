@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from host.program.evidence import RETENTION_VERDICTS, ProgramEvidence, ProgramRun, Retention
 from host.program.schedule import RETENTION_WEEKS
-from host.reports.report import CSS, Table, _figure, _html_table, effect_words, pct, text_table
+from host.reports.report import CSS, Table, _figure, _html_table, effect_words, json_ready, pct, text_table
 from host.text import escaped_html, plural, shown, shown_text
 from host.verdict.bootstrap import Interval
 
@@ -143,16 +143,7 @@ def text(ev: ProgramEvidence, today: str | None = None) -> str:
 
 
 def to_json(ev: ProgramEvidence) -> str:
-    def clean(o: object) -> object:
-        if isinstance(o, float) and not math.isfinite(o):
-            return None
-        if isinstance(o, dict):
-            return {k: clean(v) for k, v in o.items()}
-        if isinstance(o, list):
-            return [clean(v) for v in o]
-        return o
-
-    out = clean(asdict(ev))
+    out = json_ready(asdict(ev))
     out.update(headline=headline(ev), verdicts=list(RETENTION_VERDICTS), rule_text=rule_text(ev))  # type: ignore[union-attr]
     return json.dumps(out, indent=2)
 

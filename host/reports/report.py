@@ -659,17 +659,19 @@ def text_table(t: Table) -> list[str]:
 # ----------------------------------------------------------------------------------------- JSON
 
 
-def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
-    def clean(o: object) -> object:
-        if isinstance(o, float) and not math.isfinite(o):
-            return None
-        if isinstance(o, dict):
-            return {k: clean(v) for k, v in o.items()}
-        if isinstance(o, list):
-            return [clean(v) for v in o]
-        return o
+def json_ready(o: object) -> object:
+    """o with every NaN or infinity (an estimate that does not exist) as None, which JSON holds."""
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: json_ready(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [json_ready(v) for v in o]
+    return o
 
-    out = clean(asdict(a))
+
+def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
+    out = json_ready(asdict(a))
     for c, d in [(a.primary, out["primary"]), *((a.per_foot[f], out["per_foot"][f]) for f in a.per_foot)]:  # type: ignore[index]
         why = curling_unknown(c, a.rule) if c is not None else ""
         if why:  # a number that cannot be estimated is absent, with the reason
@@ -678,7 +680,7 @@ def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
     out["headline"] = headline(a)  # type: ignore[index]
     out["rule_text"] = rule_text(a.rule)  # type: ignore[index]
     out["landings"] = {"total": a.steps_total, "judged": a.steps_used}  # type: ignore[index]
-    out["notes"] = clean(pain_json(a, notes or {}))  # type: ignore[index]
+    out["notes"] = json_ready(pain_json(a, notes or {}))  # type: ignore[index]
     return json.dumps(out, indent=2)
 
 
