@@ -25,6 +25,7 @@ _FLUSH_MS = 60000
 # its warm-up) restarts with a fresh pipeline after this long without a contact: a run
 # begins within it of the first landing, however long the insole lay on a desk first.
 _REARM_MS = 10000
+_DOUBLE_MS = 600  # idle: a second press within this of the first's release starts a drill session
 
 
 def log(msg):
@@ -176,29 +177,53 @@ def main(lut=None):
         board = None  # the HAL and the LUT took what they need: ~10 KB of heap back on a board
         gc.collect()
         log("heap after boot: %d bytes in use, %d free" % (gc.mem_alloc(), gc.mem_free()))
+        kind = "run"
         while True:
-            session = sessionlog.SessionLog(ROOT, hal.device_id(), _header(board_name, cfg, config_errors, hal),
-                                           log=log, flush_ms=_FLUSH_MS, flash=hal.flash_op)
-            hal.pattern("ready")
-            if run(hal, cfg, lut, session) != "button" or not _wait_for_start(hal):
+            header = _header(board_name, cfg, config_errors, hal)
+            if kind == "drills":
+                header["kind"] = "drills"
+            session = sessionlog.SessionLog(ROOT, hal.device_id(), header, log=log, flush_ms=_FLUSH_MS,
+                                            flash=hal.flash_op)
+            if kind == "run":
+                hal.pattern("ready")
+                reason = run(hal, cfg, lut, session)
+            else:
+                gc.collect()
+                import drillapp  # only now: a run's heap on the board has no room for the drill code
+
+                reason = drillapp.drill_run(hal, cfg, lut, session)
+            if reason not in ("button", "done"):
+                break
+            kind = _wait_for_start(hal)
+            if not kind:
                 break
     finally:
         hal.close()
 
 
 def _wait_for_start(hal):
-    """After the button stopped a run: idle until it is released, pressed again and released
-    (the next run must not take the press that starts it for a stop). Returns False on
-    Ctrl-C (stay stopped, at the REPL), or when the data ends (simulator)."""
+    """After the button stopped a run (or a drill session ended): idle until it is released,
+    pressed again and released (the next run must not take the press that starts it for a
+    stop); a second press within _DOUBLE_MS starts a drill session instead. Returns "run" or
+    "drills"; None on Ctrl-C (stay stopped, at the REPL), or when the data ends (simulator)."""
     frame = array("H", [0] * channels.COUNT)
     try:
         for pressed in (True, False, True):
             while hal.button_pressed() == pressed:
                 if not _idle_tick(hal, frame):
-                    return False
+                    return None
+        released = hal.now_ms()
+        while hal.now_ms() - released < _DOUBLE_MS:
+            if hal.button_pressed():
+                while hal.button_pressed():  # the drill session starts at the release
+                    if not _idle_tick(hal, frame):
+                        return None
+                return "drills"
+            if not _idle_tick(hal, frame):
+                return None
     except KeyboardInterrupt:
-        return False
-    return True
+        return None
+    return "run"
 
 
 def _idle_tick(hal, frame):

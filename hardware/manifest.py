@@ -9,5 +9,6 @@
 include("$(PORT_DIR)/boards/manifest.py")  # the port's own frozen modules (_boot, inisetup, ...)
 module("app.py", base_path="../firmware")
 module("sync.py", base_path="../firmware")
+module("drillapp.py", base_path="../firmware")
 package("core", base_path="../firmware")
 package("hal", files=("__init__.py", "esp32.py"), base_path="../firmware")  # not the simulator's HAL

@@ -19,6 +19,7 @@ from host.text import check_name, ljust, name_key, plural, rjust, shown
 from host.verdict.rule import EQUIVALENCE
 
 if TYPE_CHECKING:  # analysis imports numpy: only the commands that analyse pay for it
+    from host.sources.importer import Imported
     from host.sync.pull import PullReport
     from host.verdict.analysis import Analysis
 
@@ -112,8 +113,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from host.sources.importer import Options, import_recording
 
     opts = Options(args.recording, args.runner, args.foot, args.format, args.units, args.rate, args.config,
-                   args.started_at)
+                   args.started_at, args.drill, args.eyes)
     done = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
+    if args.drill:
+        return _imported_drill(args, done[0])
     both = len(done) > 1
     for r in done:
         what = f"{args.recording}" + (f" ({r.foot} foot)" if both else "")
@@ -133,6 +136,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         print("the two sessions are the two insoles of one run")
     if any(r.new for r in done):
         print(f"next: archcue report {shown(done[0].runner)}")
+    return 0
+
+
+def _imported_drill(args: argparse.Namespace, r: Imported) -> int:
+    from host.drills.importer import summary
+
+    figures = summary(_store(args).events(r.session))
+    if not r.new:
+        print(f"{args.recording} is already in the store as drill session {shown(r.session)} ({shown(r.runner)}, "
+              f"{figures}): nothing added")
+        return 0
+    print(f"imported {args.recording}: drill session {shown(r.session)} -> {shown(r.runner)}, {r.foot} foot, "
+          f"{args.drill}{' (eyes ' + (args.eyes or 'open') + ')' if args.drill == 'balance' else ''}: {figures}")
+    print(f"next: archcue drills {shown(r.runner)}")
     return 0
 
 
@@ -277,7 +294,8 @@ def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
         known = ", ".join(shown(name) for name, _, _ in store.runners())
         raise StoreError(f"no runner {shown(args.runner)!r} in the store (known: {known})")
     args.runner = name
-    return store, store.runner_steps(name)
+    drill_sets = {sid for sid, h in store.headers([r.id for r in store.sessions(name)]).items() if h.get("kind")}
+    return store, [(row, steps) for row, steps in store.runner_steps(name) if row.id not in drill_sets]
 
 
 def _select(args: argparse.Namespace, sessions: list) -> tuple[list, str]:
@@ -334,10 +352,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)
     notes = _run_notes(store, a)
-    out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all), "json": lambda: to_json(a, notes),
-           "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all)}[fmt]()
+    drills = _drills_since(store, args.runner, sessions) if a.verdict == "stabilizes" else None
+    out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all, drills=drills),
+           "json": lambda: to_json(a, notes),
+           "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all, drills=drills)}[fmt]()
     _emit(out, args.out, f"{a.verdict}: report")
     return 0
+
+
+def cmd_drills(args: argparse.Namespace) -> int:
+    from host.drills import render, view
+
+    fmt = _report_format(args)
+    store = _store(args)
+    if not store.runner_exists(args.runner):
+        raise StoreError(f"no runner {shown(args.runner)!r} in {args.store} (see `archcue runners`)")
+    v = view.build(store, store.runner_name(args.runner) or args.runner, date.today())
+    out = {"text": render.text, "json": render.to_json, "html": render.to_html}[fmt](v)
+    _emit(out, args.out, f"{plural(len(v.sets), 'drill set')}: drills")
+    return 0
+
+
+def _drills_since(store: Store, runner: str, sessions: list) -> dict[str, int]:
+    """Drill sets per drill done since the latest run the report covers (its next steps name them)."""
+    from host.drills.view import done_since
+
+    dated = [row.started_at for row, _ in sessions if row.started_at]
+    return done_since(store, runner, max(dated) if dated else None)
 
 
 def _run_notes(store: Store, a: Analysis) -> dict[str, Note]:
@@ -470,6 +511,22 @@ def _spark():
             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false").getOrCreate())
 
 
+def _add_drills_command(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("drills", help="a runner's foot drills: figures per drill and week, adherence",
+                       description="The runner's drill sets (pulled drill sessions, `archcue import --drill`), per "
+                                   "drill and week: one-foot balance (seconds held, touch-downs, sway, the toes' "
+                                   "share), short-foot reps (toe curls reported, not counted), toe-waver cycles; "
+                                   "each with its trial-to-trial spread and the smallest change that is more than "
+                                   "noise for this runner; eyes open against closed, left against right; days a "
+                                   "week against the plan, and the streak. The toe spreader is self-reported "
+                                   "(archcue note SESSION --drill-other toe-spreader).")
+    p.add_argument("runner", metavar="RUNNER")
+    p.add_argument("--format", choices=("text", "json", "html"),
+                   help="default: from --out's extension (.txt, .json, .html), else text; json: every trial")
+    p.add_argument("--out", help="write to this file instead of the terminal (written whole or not at all)")
+    p.set_defaults(func=cmd_drills)
+
+
 def _add_squad_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("squad", help="every runner on one page, the ones who need the coach first",
                        description="One row per runner: the verdict of their report (all runs pooled) and the "
@@ -591,6 +648,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "firmware's defaults, which are the block protocol)")
     p.add_argument("--started-at", metavar="ISO", help="when the run started, e.g. 2026-11-29T07:30 (default: "
                                                         "the Moticon export's start time; unknown for csv)")
+    p.add_argument("--drill", metavar="DRILL",
+                   help="a foot-drill set, not a run: balance, short-foot or toe-waver (with --foot); it is "
+                        "measured by the insole's drill code and stored as a drill session (archcue drills RUNNER)")
+    p.add_argument("--eyes", metavar="open|closed", help="balance: eyes open (default) or closed")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("live", help="watch the insole's landings while it records (Ctrl-C leaves it recording)",
                        description="While the insole records (on a treadmill, say), show each landing as it "
@@ -642,6 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
     _parquet_options(p)
     p.set_defaults(func=cmd_export)
     _add_squad_commands(sub)
+    _add_drills_command(sub)
     plan_command.add_parser(sub)
     return parser
 

@@ -19,6 +19,7 @@ from simulator.device import ROOT
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
 from tests import bench_report
+from tests.bench_drills import drills
 from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
 from tests.bench_import import rows as import_bar
@@ -209,6 +210,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("sessions listing", sessions_listing),
     ("squad, dataset and cohort", squad_bench),
     ("live view", live),
+    ("drills", drills),
 ]
 
 

@@ -50,6 +50,8 @@ SCHEMA = {
     # session header, so the host reads the plan's progress from the sessions it holds
     "plan": (str, None, 16, ""),  # the plan's run kind (e.g. "program"), "" none
     "plan_step": (int, 0, 999, 0),  # which of its runs: 1, 2 ... (0: none)
+    # a drill session (core/drillsession.py: a double press when idle): its drills in order
+    "drills": (str, None, 40, "balance,short-foot,toe-waver"),
 }
 
 # (low key, high key): low must not exceed high

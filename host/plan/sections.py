@@ -40,4 +40,7 @@ class Section(Protocol):
 
 REMOVE = object()  # update()'s answer that drops the section from the plan
 
-SECTIONS: list[Section] = []
+# each feature's section, one line each (imported after REMOVE, which they use)
+from host.plan import drills  # noqa: E402
+
+SECTIONS: list[Section] = [drills.SECTION]

@@ -369,7 +369,18 @@ def _shortfall_words(s: Shortfall, a: Analysis) -> str:
             f"says nothing yet.")
 
 
-def _next_steps(a: Analysis) -> list[str]:
+def _drills_done(runner: str, drills: dict[str, int] | None) -> list[str]:
+    """After "stabilizes": the drill sets done since the latest run (None: not looked up)."""
+    if drills is None:
+        return []
+    if not drills:
+        return ["No drill sets stored since the latest run: two presses of the insole's button when it is idle start "
+                f"a drill session (`archcue plan {shown(runner)} --drills ...` chooses the drills)."]
+    done = ", ".join(f"{name} {plural(n, 'set')}" for name, n in sorted(drills.items()))
+    return [f"Done since the latest run: {done} (`archcue drills {shown(runner)}` has the figures)."]
+
+
+def _next_steps(a: Analysis, drills: dict[str, int] | None = None) -> list[str]:
     retest = f"`archcue report {shown(a.runner)} --since DATE` (DATE: the day of the new run)"
     engaged_short = any(s.what == "engagement" for s in a.shortfalls)
     return {
@@ -377,6 +388,7 @@ def _next_steps(a: Analysis) -> list[str]:
             "Foot-core drills, 3 to 4 times a week: toe waver (lift the big toe alone, then the small toes alone), "
             "toe spreading, arch creation (short foot: shorten the foot without curling the toes), single-leg "
             "balance (30 s each side, then eyes closed).",
+            *_drills_done(a.runner, drills),
             "If the runner has knee pain, an unsteady arch is a plausible contributor: note whether it eases.",
             f"Retest in 4 to 6 weeks with the same protocol and compare: {retest}.",
         ],
@@ -585,15 +597,16 @@ def _period(a: Analysis) -> str:
 
 
 def document(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None,
-             all_sessions: bool = False) -> list[Block]:
-    """notes: each run's (by its first session's id); all_sessions: list the leftovers too."""
+             all_sessions: bool = False, drills: dict[str, int] | None = None) -> list[Block]:
+    """notes: each run's (by its first session's id); all_sessions: list the leftovers too; drills:
+    the drill sets done since the latest run, per drill (named in the next steps)."""
     doc: list[Block] = [
         ("h1", f"archcue report: {shown(a.runner)}"),
         ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {_period(a)}{scope}."),
         ("verdict", (a.verdict, f"VERDICT: {a.verdict}  --  {headline(a)}")),
     ]
     doc += [("p", line) for line in _explain(a)]
-    doc += [("h2", "What to do next"), ("list", _next_steps(a))]
+    doc += [("h2", "What to do next"), ("list", _next_steps(a, drills))]
     if a.runs or a.leftovers:
         doc += _run_lines(a, all_sessions)
     if imported_only(a):
@@ -612,9 +625,9 @@ def document(a: Analysis, today: str | None = None, scope: str = "", notes: dict
 
 
 def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None,
-         all_sessions: bool = False) -> str:
+         all_sessions: bool = False, drills: dict[str, int] | None = None) -> str:
     lines: list[str] = []
-    for kind, body in document(a, today, scope, notes, all_sessions):
+    for kind, body in document(a, today, scope, notes, all_sessions, drills):
         if kind == "h1":
             lines += [str(body), "=" * len(str(body)), ""]
         elif kind == "h2":
@@ -685,13 +698,14 @@ document.body.setAttribute('data-figures-rendered',n+'/'+i.length);});"""
 
 
 def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "",
-            notes: dict[str, Note] | None = None, all_sessions: bool = False) -> str:
+            notes: dict[str, Note] | None = None, all_sessions: bool = False,
+            drills: dict[str, int] | None = None) -> str:
     from host.reports.figures import all_figures, pain_over_time
 
     e = escaped_html
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
              f"<style>{CSS}</style><script>{_SCRIPT}</script></head><body>"]
-    for kind, body in document(a, today, scope, notes, all_sessions):
+    for kind, body in document(a, today, scope, notes, all_sessions, drills):
         if kind == "h1":
             parts.append(f"<h1>{e(str(body))}</h1>")
         elif kind == "h2":

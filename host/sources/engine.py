@@ -249,13 +249,9 @@ def check_rate(rate: int | None) -> None:
         raise RecordingError(f"--rate {rate} Hz is outside the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz")
 
 
-def replay(rec: Samples, source: Path, units: str, rate: int | None, board: dict, config: dict | None,
-           workdir: Path, note: Callable[[str], None], progress: Callable[[int], None] | None = None,
-           records: bool = True) -> Replayed:
-    """The recording on the firmware's sample grid (its own rate unless `rate`), run through the
-    firmware with `config`; note(text) says what was done to the input (resampling, gaps). The
-    frames go to a file chunk by chunk (a long recording costs disk, not memory); records=False:
-    the run's step records are left in its session file (run_firmware)."""
+def grid_rate(rec: Samples, source: Path, rate: int | None) -> int:
+    """The firmware's sample rate for a recording: --rate, else its own (RecordingError if the
+    firmware cannot run at it, or the recording is one sample)."""
     if rec.rows < 2:
         raise RecordingError(f"{source}: one sample is not a recording (need at least two data lines)")
     rate = rate or int(round(rec.rate_hz()))
@@ -263,15 +259,31 @@ def replay(rec: Samples, source: Path, units: str, rate: int | None, board: dict
         raise RecordingError(f"{source}: the median time step is {rec.median_step():g} ms ({rec.rate_hz():.3g} Hz), "
                              f"outside the firmware's {RATE_MIN_HZ}..{RATE_MAX_HZ} Hz; is t_ms in milliseconds? "
                              "(--rate sets the firmware's rate)")
-    frames_path = Path(workdir) / "sim" / "frames.bin"
-    made = Frames()
-    write_frames(frames_path, to_frame_chunks(rec, units, rate, board, made))
+    return rate
+
+
+def note_frames(rec: Samples, rate: int, made: Frames, note: Callable[[str], None]) -> None:
+    """Says what putting the recording on the firmware's grid did to it (resampling, gaps)."""
     if made.resampled:
         note(f"note: the input's sample times are irregular or not {rate} Hz: resampled {rec.rows} samples "
              f"onto the firmware's {rate} Hz grid ({made.count} frames) by linear interpolation")
     if made.gaps:
         note(f"note: {plural(made.gaps, 'gap')} in t_ms longer than 4 sample periods (longest {made.longest_gap:g} ms) "
              f"{'was' if made.gaps == 1 else 'were'} bridged by straight lines")
+
+
+def replay(rec: Samples, source: Path, units: str, rate: int | None, board: dict, config: dict | None,
+           workdir: Path, note: Callable[[str], None], progress: Callable[[int], None] | None = None,
+           records: bool = True) -> Replayed:
+    """The recording on the firmware's sample grid (its own rate unless `rate`), run through the
+    firmware with `config`; note(text) says what was done to the input (resampling, gaps). The
+    frames go to a file chunk by chunk (a long recording costs disk, not memory); records=False:
+    the run's step records are left in its session file (run_firmware)."""
+    rate = grid_rate(rec, source, rate)
+    frames_path = Path(workdir) / "sim" / "frames.bin"
+    made = Frames()
+    write_frames(frames_path, to_frame_chunks(rec, units, rate, board, made))
+    note_frames(rec, rate, made, note)
     note(f"replaying {made.count} frames ({made.count / rate:.0f} s at {rate} Hz, channels: "
          f"{', '.join(rec.present)}) through the firmware ...")
     result = run_firmware(frames_path, rate, board, config, workdir, progress=progress, records=records)

@@ -42,6 +42,7 @@ from firmware.core import config as fw_config
 from firmware.core import record, sessionlog
 from hardware.board_data import load_board
 from host.command import UserError
+from host.drills import importer as drill_importer
 from host.files import open_regular
 from host.insole_config import load_config
 from host.sources import engine, moticon
@@ -67,6 +68,8 @@ class Options:
     rate: int | None = None
     config: Path | None = None
     started_at: str | None = None
+    drill: str | None = None  # a drill set (host/drills/importer.py), not a run
+    eyes: str | None = None  # balance: open (default) or closed
 
 
 @dataclass
@@ -86,6 +89,8 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     option, or a failing firmware run, leaves the store as it was (and creates none). One
     Imported per foot, in the order left, right."""
     check_name("runner", opts.runner)
+    if opts.drill is not None:
+        drill_importer.check(opts.drill, opts.eyes, opts.foot)
     opts = replace(opts, format=_format(opts, note))
     units = _units(opts)
     engine.check_rate(opts.rate)
@@ -101,13 +106,19 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
             if found is not None:
                 done.append(found)
                 continue
-            shorter = _shorter_versions(store_path, opts, units, config, size)
+            shorter = [] if opts.drill else _shorter_versions(store_path, opts, units, config, size)
             _check_writable(store_path)  # before the firmware's run, which takes a while
             provenance = {"file": opts.source.name, "sha256": digest, "bytes": size, "format": opts.format,
                           "units": units}
             work = Path(tmp) / (foot or "run")
-            session = _run(rec, opts, units, config, work, note, progress)
-            sealed = _reseal(session.header, session.records, device, started_at, provenance, work / "import")
+            if opts.drill:
+                work.mkdir()
+                header, records = drill_importer.drill_session(rec, opts.source, units, opts.rate, load_board(),
+                                                               config, opts.drill, opts.eyes, note)
+            else:
+                session = _run(rec, opts, units, config, work, note, progress)
+                header, records = session.header, session.records
+            sealed = _reseal(header, records, device, started_at, provenance, work / "import")
             done.append(Sealed(sealed.read_bytes(), sealed.stem, config["foot"], shorter))
     return _store(store_path, done, started_at)
 
@@ -306,6 +317,8 @@ def _identity(digest: str, opts: Options, units: str, config: dict) -> str:
     """What makes the steps: the file's content (its SHA-256) and how it is run (not the runner's name)."""
     settings = fw_config.validate({k: v for k, v in config.items() if k != "runner_id"})[0]
     key = [digest, opts.format, units, opts.rate, settings]  # settings hold the foot
+    if opts.drill:  # the same file as another drill is another session
+        key += [opts.drill, opts.eyes]
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 

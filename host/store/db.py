@@ -50,7 +50,7 @@ import numpy as np
 from firmware.core import sessionlog
 from host.command import UserError
 from host.store.notes import Note, check_knee_named, merged, standing
-from host.store.records import Parsed, count_steps, decode, parse_session
+from host.store.records import Parsed, count_steps, decode, decode_events, parse_session
 from host.store.runs import Shape, group, shape, start_ms
 from host.text import name_key
 
@@ -433,6 +433,13 @@ class Store:
         if row is None:
             raise StoreError(f"no session {session_id!r} in {self.path}")
         return decode(row[0])
+
+    def events(self, session_id: str) -> list[dict]:
+        """A session's event records (a drill session's results), decoded: records.decode_events."""
+        row = self.db.execute("SELECT records FROM steps WHERE session_id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no session {session_id!r} in {self.path}")
+        return decode_events(row[0])
 
     def runner_steps(self, runner: str) -> list[tuple[SessionRow, np.ndarray]]:
         """Every session of a runner with its steps, oldest first."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from firmware.core import record, sessionlog
+from firmware.core import drills, record, sessionlog  # noqa: F401 (drills: its event kinds in record.EVENTS)
 from host.command import UserError
 from host.text import repair, shown
 

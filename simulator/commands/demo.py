@@ -3,7 +3,9 @@
 A virtual insole (the real firmware in MicroPython behind a serial port) carries a toe-curl
 responder through a simulated half hour with the block protocol (10 min warm-up, then
 alternating one-minute cue-off / cue-on blocks); the coach's tool pulls it over the port
-into a fresh store, and the report is printed and written as HTML."""
+into a fresh store, and the report is printed and written as HTML. Then a week of the same
+runner's foot drills (simulator/drills.py's performer, as lab recordings through
+`archcue import --drill`) and their page (`archcue drills`)."""
 from __future__ import annotations
 
 import argparse
@@ -13,15 +15,19 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 from firmware.core import sessionlog
+from host.drills import render, view
 from host.reports.report import text, to_html
+from host.sources.importer import Options, import_recording
 from host.store.db import Store
 from host.sync.pull import pull
 from host.text import plural
 from host.verdict.analysis import Steps, analyse
 from simulator.device import ROOT
+from simulator.drills import perform
 
 DEMO_DIR = ROOT / "build" / "demo"
 PROTOCOL = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60, "runner_id": "demo-runner", "foot": "right"}
@@ -93,9 +99,33 @@ def run(args: argparse.Namespace) -> int:
     html_path = args.dir / f"report-{runner}.html"
     html_path.write_text(to_html(a, Steps.from_sessions(sessions)))
     print(f"HTML report: {html_path}")
+    store.close()
+    print(f"drills page: {_drills(store_path, runner, args.dir)}")
     print(f"store: {store_path}")
     print(f"try: {hint(store_path, runner)}")
     return 0
+
+
+DRILL_WEEK = (("2026-11-02", "learning"), ("2026-11-04", "learning"), ("2026-11-06", "steady"))
+DRILLS_SEEN = date(2026, 11, 7)  # the drill week is dated: its page is seen from that week's end
+
+
+def _drills(store_path: Path, runner: str, folder: Path) -> Path:
+    """Three days of drill sets (balance eyes open and closed, short foot, toe waver) imported,
+    and the runner's drills page written."""
+    _say("a week of foot drills, imported as lab recordings (archcue import --drill)")
+    for day, (at, skill) in enumerate(DRILL_WEEK):
+        for drill, eyes in (("balance", "open"), ("balance", "closed"), ("short-foot", None), ("toe-waver", None)):
+            csv = folder / "drills" / f"{at}-{drill}-{eyes or 'set'}.csv"
+            csv.parent.mkdir(exist_ok=True)
+            perform(drill, skill, "right", seed=day * 10 + len(drill) + (eyes == "closed")).write_csv(csv)
+            import_recording(store_path, Options(csv, runner, "right", None, "newton", started_at=f"{at}T18:00",
+                                                 drill=drill, eyes=eyes), note=lambda _: None)
+    store = Store(store_path)
+    page = folder / f"drills-{runner}.html"
+    page.write_text(render.to_html(view.build(store, runner, DRILLS_SEEN)))
+    store.close()
+    return page
 
 
 def hint(store_path: Path, runner: str) -> str:
