@@ -22,7 +22,7 @@ $(STAMP): requirements.txt constraints.txt requirements-stubs.txt pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m simulator demo
+	$(PY) -m simulator demo $(DEMO)
 
 test: lint check chromium tmux
 	$(BIN)/pytest

@@ -39,6 +39,8 @@ def _drain(pipe, rec, session, live, hal):
         session.append(rec)
         live.step(rec, hal.now_ms())
         any_ = True
+    if any_ and pipe.pop_cue(rec):  # after its step: the cued landing's motor start (record.EVENT_CUE)
+        session.append(rec)
     return any_
 
 

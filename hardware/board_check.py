@@ -76,6 +76,18 @@ def _us(v: float | None) -> str:
     return "n/a (no such hardware here)" if v is None else f"{v:,.0f} us"
 
 
+def _cue_ms(r: dict) -> str:
+    """The motor starts in the frame that ends the landing window (its `cue` event records it;
+    make bench measures it against the true contact): the window, that frame's pipeline cost and
+    the PWM call. The decision needs landings after calibration, which these frames are too few for."""
+    from firmware.core.config import defaults
+
+    window = defaults()["landing_window_ms"]
+    extra = r["frame_us"] + (r["pwm_on_us"] or 0)
+    return (f"{window + extra / 1000:.2f} ms ({window} ms landing window + {extra:,.0f} us frame and PWM); "
+            "contact to motor against the true contact: make bench")
+
+
 def table(r: dict) -> str:
     esp32 = r["platform"].startswith("esp32")
     where = (f"measured on the board ({r['platform']}, {r['freq_mhz']} MHz)" if esp32 else
@@ -112,6 +124,7 @@ def table(r: dict) -> str:
             "the ratio of the two replaces the published one in the bench's ESP32 estimate)",
         ),
         ("PWM on (motor duty_u16 call)", _us(r["pwm_on_us"])),
+        ("cue: insole's contact -> motor on", _cue_ms(r)),
         (
             "small ints",
             f"below 2**{r['small_int_bits']}: now_ms after a day is {DAY_MS_1KHZ:,}, "

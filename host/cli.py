@@ -348,6 +348,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     sessions, scope = _select(args, sessions)
     if name_key(args.runner) == UNASSIGNED:
         sys.stderr.write(_pooling_warning(sessions))
+    if args.program:
+        return _program_page(args, store, sessions, fmt)
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)
@@ -379,6 +381,19 @@ def _drills_since(store: Store, runner: str, sessions: list) -> dict[str, int]:
 
     dated = [row.started_at for row, _ in sessions if row.started_at]
     return done_since(store, runner, max(dated) if dated else None)
+
+
+def _program_page(args: argparse.Namespace, store: Store, sessions: list, fmt: str) -> int:
+    """archcue report RUNNER --program: the training program's page (host/program/page.py)."""
+    from host.program.page import render
+    from host.verdict.rule import Rule
+
+    configs = {sid: h.get("config") or {} for sid, h in store.headers([row.id for row, _ in sessions]).items()}
+    events = {row.id: store.events(row.id) for row, _ in sessions}
+    out, verdict = render(args.runner, sessions, configs, fmt, Rule(margin=args.margin / 100), events,
+                          (store.plan(args.runner) or {}).get("program"))
+    _emit(out, args.out, f"retention {verdict}: program page")
+    return 0
 
 
 def _run_notes(store: Store, a: Analysis) -> dict[str, Note]:
@@ -692,6 +707,8 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(p)
     p.add_argument("--all", action="store_true", help="also list the short sessions left out (leftovers: too "
                                                       "short to hold a block, or no running); they never count")
+    p.add_argument("--program", action="store_true", help="the training program's page: collapses per run without "
+                                                          "the buzz, and whether the training was kept")
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("export", help="a runner's steps and sessions as CSV, or the whole store as a Parquet dataset",
                        epilog="examples: archcue export ana --csv ana/\n"

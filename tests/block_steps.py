@@ -17,14 +17,18 @@ def _bit(name: str) -> int:
 
 
 def block_run(minutes: float, seed: int, collapse_off: float = 0.4, ratio: float = 1.0, engaged_on: float = 0.6,
-              engaged_off: float = 0.15, warmup_s: int = 600, block_s: int = 60, blocks: bool = True) -> np.ndarray:
-    """`ratio`: collapse rate on engaged landings / on relaxed ones (1.0: a non-responder)."""
+              engaged_off: float = 0.15, warmup_s: int = 600, block_s: int = 60, blocks: bool = True,
+              cue_after_s: float | None = None) -> np.ndarray:
+    """`ratio`: collapse rate on engaged landings / on relaxed ones (1.0: a non-responder);
+    cue_after_s: a run without blocks, cued from this second on (cue modes every / faded)."""
     rng = np.random.default_rng(seed)
     n = int(minutes * 60_000 // STEP_MS)
     ic = np.arange(n, dtype=np.int64) * STEP_MS + 500
     k = (ic - warmup_s * 1000) // (block_s * 1000)
     block = np.where(ic < warmup_s * 1000, 0, k + 1) if blocks else np.zeros(n, dtype=np.int64)
     on = (block > 0) & (k % 2 == 1)
+    if cue_after_s is not None:
+        block, on = np.zeros(n, dtype=np.int64), ic >= cue_after_s * 1000
     engaged = rng.random(n) < np.where(on, engaged_on, engaged_off)
     collapse = rng.random(n) < collapse_off * np.where(engaged, ratio, 1.0)
     steps = np.zeros(n, dtype=STEPS_DTYPE)

@@ -46,10 +46,12 @@ def encode(steps: np.ndarray) -> bytes:
 
 
 def add_session(store: Store, sid: str, runner: str, foot: str, started_at: str | None, steps: np.ndarray,
-                device: str = "squad") -> None:
-    """One sealed session, as a pull would import it."""
+                device: str = "squad", config: dict | None = None) -> None:
+    """One sealed session, as a pull would import it (config: the header's, as the insole echoes it)."""
     header = {"session": sid, "device": device, "runner": runner, "foot": foot, "rate_hz": 200, "format": 2,
               "firmware": "synthetic", "board": "none", "started_at": started_at}
+    if config is not None:
+        header["config"] = config
     blob = encode(steps)
     trailer = {"records": len(steps), "steps": len(steps), "header": {"session": sid, "device": device},
                "data_start": 0}

@@ -33,6 +33,7 @@ def test_board_check_runs_against_the_virtual_insole(tmp_path: Path) -> None:
     assert re.search(r"gc.collect\(\) pause\s+[\d,]+ us", text), text
     assert re.search(r"calibration workload\s+\d+\.\d+ us per loop", text), text
     assert "small ints" in text and "below 2**62" in text  # the unix port's 63-bit small ints
+    assert re.search(r"cue: insole's contact -> motor on\s+60\.\d\d ms \(60 ms landing window", text), text
     assert re.search(r"heap after boot .*\s[\d,]+ bytes in use", text), text
     assert re.search(r"heap in use at its highest during a pull\s+[\d,]+ bytes", text), text
     assert "ADC read_u16 per channel" in text and "n/a (no ADC here)" in text  # no ADC in the unix port

@@ -46,6 +46,7 @@ SCHEMA = {
     "fade_steps": (int, 1, 100000, 3000),
     "warmup_s": (int, 0, 7200, 600),  # blocks mode: no cues before the first block
     "block_s": (int, 10, 3600, 60),  # blocks mode: length of each cue-off / cue-on block
+    "cue_after_s": (int, 0, 7200, 0),  # every / faded modes: no cues before (a training run's cue-free start)
     # the coach's plan (host/plan/): which of its runs this config is, echoed in every
     # session header, so the host reads the plan's progress from the sessions it holds
     "plan": (str, None, 16, ""),  # the plan's run kind (e.g. "program"), "" none

@@ -66,6 +66,7 @@ class CuePolicy:
         self.fade_steps = cfg["fade_steps"]
         self.warmup_ms = cfg["warmup_s"] * 1000
         self.block_ms = cfg["block_s"] * 1000
+        self.after_ms = cfg["cue_after_s"] * 1000
         self.steps_since = self.every  # the first eligible landing may be cued
         self.fade_acc = 0
         self.block = 0
@@ -82,9 +83,9 @@ class CuePolicy:
                 k = (t_ms - self.warmup_ms) // self.block_ms
                 self.block = 1 + k % BLOCK_WRAP  # 7 bits in the record: it wraps (record.py)
                 self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
-        else:
+        else:  # a training run's first minutes stay cue-free: its own baseline (host/program/)
             self.block = 0
-            self.block_on = mode != OFF
+            self.block_on = mode != OFF and t_ms >= self.after_ms
 
     def _fade_pct(self, step_no):
         if step_no >= self.fade_steps:

@@ -74,7 +74,11 @@ _F_FAST = const(10)  # ... with this shift (_FAST_MS)
 _F_FIRST = const(11)  # the summed load of the session's first frame (0.1 N)
 _F_STOOD = const(12)  # 1 from standing (the gait's LOADED) to the next swing
 _F_HOLD = const(13)  # swing frames the gait relearns its swing level (no contact): after a lift
-_F_FIELDS = const(14)
+_F_CUE_AT = const(14)  # when the last cue's motor started (ms): the app starts it in the deciding frame
+_F_CUE_IC = const(15)  # its landing's contact (ms) while its event waits for the app (pop_cue), else -1
+_F_CUE_LAT = const(16)  # its motor start after that contact (ms)
+_F_CUE_PULSE = const(17)  # its pulse (ms)
+_F_FIELDS = const(18)
 _W_DECIDED = const(0)  # judged (or no stance yet)
 _W_WAIT = const(1)
 _W_OPEN = const(2)
@@ -258,6 +262,7 @@ class Pipeline:
         fs[_F_FALL_K] = max(4, rate * _FALL_MS // 1000)
         fs[_F_SETTLE] = max(2, rate * _SETTLE_MS // 1000)
         fs[_F_FAST] = _shift(rate * _FAST_MS // 1000)
+        fs[_F_CUE_IC] = -1
         self.fs = fs
         self.fall = array("i", [0] * COUNT)  # per channel: frames of a fall held, or > _F_FALL_K: settling
         self.base = array("i", [0] * COUNT)  # per-channel zero, 0.1 N << _FRAC, tracked during swing
@@ -326,7 +331,10 @@ class Pipeline:
             self.streak = 0
         elif r & _T_WINDOW:
             if t_ms >= self.win_end:
-                return self._decide(True)
+                pulse = self._decide(True)
+                if pulse:
+                    self.fs[_F_CUE_AT] = t_ms  # the app starts the motor in this frame
+                return pulse
         elif r & _T_WAIT:
             self._open_window(total, t_ms)
         return 0
@@ -585,12 +593,27 @@ class Pipeline:
             clamp(ratio_1e4(st[MET1] - st[MET5], st[MET1] + st[MET5]), -10000, 10000),
             clamp(g.rise_per_s() // 100, 0, 0xFFFF), self.cue.block, self.health.mask, step)
         records.commit()
+        if self.pulse:  # its cue event, for the app to log after the step (pop_cue)
+            fs = self.fs
+            fs[_F_CUE_IC] = g.ic_ms
+            fs[_F_CUE_LAT] = clamp(fs[_F_CUE_AT] - g.ic_ms, 0, 0xFFFF)
+            fs[_F_CUE_PULSE] = self.pulse
 
     def mark_dropped(self, frames):
         """The sampler missed `frames` frames (overrun); flags the current step."""
         self.dropped += frames
         if self.gait.state == gait.STANCE:
             self.step_dropped = True
+
+    def pop_cue(self, buf):
+        """Pack the last cued landing's event (record.EVENT_CUE: motor start after contact) into
+        buf once; False when none is pending."""
+        fs = self.fs
+        if fs[_F_CUE_IC] < 0:
+            return False
+        record.pack_event_into(buf, 0, record.EVENT_CUE, fs[_F_CUE_IC], fs[_F_CUE_LAT], fs[_F_CUE_PULSE])
+        fs[_F_CUE_IC] = -1
+        return True
 
     def pop_record(self, buf):
         """Copy the oldest pending step record into buf (bytearray(record.SIZE)).

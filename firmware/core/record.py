@@ -208,6 +208,10 @@ EVENT_VERSION = const(0x45)  # "E"
 EVENT_FORMAT = "<BBI16sH"
 _EVENT_AT = const(6)  # where the payload starts
 EVENTS = {}  # kind: (name, payload struct format, field names)
+# training program (issue 24): a cued landing's motor start after its contact (the landing's
+# ic_ms as t_ms), and the pulse's length
+EVENT_CUE = const(20)
+EVENTS[EVENT_CUE] = ("cue", "<HH", ("latency_ms", "pulse_ms"))
 
 
 def is_event(buf, off=0):

@@ -23,7 +23,8 @@ def updated(plan: dict, args: argparse.Namespace, history: list[PlanRun]) -> dic
             new.pop(section.name, None)
         elif value is not None:
             new[section.name] = value
-    active = [s.name for s, value in _sections(new) if s.runs and s.run_config(value, history) is not None]
+    # active: its next run is one of its own (a paused one may still write a reset without a plan)
+    active = [s.name for s, value in _sections(new) if s.runs and (s.run_config(value, history) or {}).get("plan")]
     if len(active) > 1:
         raise UserError(f"the plan would run {' and '.join(active)} at once; an insole runs one: end one first "
                         "(nothing was changed)")

@@ -41,6 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--speed", type=float, default=200, help="virtual seconds per wall second (default 200)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--dir", type=Path, default=DEMO_DIR, help=f"work folder, emptied first (default {DEMO_DIR})")
+    p.add_argument("--program", action="store_true",
+                   help="a learner through a whole training program instead (the program's page)")
     p.set_defaults(func=run)
 
 
@@ -57,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dir.exists():
         shutil.rmtree(args.dir)
     args.dir.mkdir(parents=True)
+    if args.program:
+        from simulator.commands.demo_program import run_program
+
+        return run_program(args)
     config = args.dir / "insole-config.json"
     config.write_text(json.dumps(PROTOCOL))
     insole_dir = args.dir / "insole"

@@ -291,9 +291,14 @@ def _long_run(rate):
         assert bool(v[record.I_FLAGS] & record.FLAG_CUE_BLOCK) == (block % 2 == 0)  # odd off, even on
         seen["wraps"] = max(seen["wraps"], (block - 1) // record.BLOCK_WRAP)
 
-    found = sessionlog.scan_path(session.path, check)
+    def cue(e):  # a cued landing's event (record.EVENT_CUE) follows its step
+        seen["cues"] = seen.get("cues", 0) + 1
+        assert e[0] == record.EVENT_CUE and e[1] <= seen["ic"] and e[2][0] < 1000
+
+    found = sessionlog.scan_path(session.path, check, on_event=cue)
     n, last_ic, wraps = seen["n"], seen["ic"], seen["wraps"]
-    assert found.bad == 0 and found.records == n == pipe.steps == found.trailer["steps"] and pipe.records.lost == 0
+    assert found.bad == 0 and found.records == n + seen.get("cues", 0) and n == pipe.steps == found.trailer["steps"]
+    assert pipe.records.lost == 0
     assert hal.ms == (total - 1) * 1000 // rate  # the clock counted every frame
     assert last_ic > hal.ms - 2000 and found.trailer["last_to_ms"] > last_ic
     assert total // hal.cycle * 64 <= n <= (total // hal.cycle + 1) * 64  # every stride of every cycle

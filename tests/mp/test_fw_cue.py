@@ -56,3 +56,12 @@ def test_faded_schedule_falls_to_the_floor():
     early = sum(1 for c in cues[:100] if c)
     late = sum(1 for c in cues[1500:] if c)
     assert early >= 90 and 90 <= late <= 110, (early, late)
+
+
+def test_cue_after_keeps_a_training_runs_start_cue_free():
+    for mode in ("every", "faded"):
+        p = _policy(cue_mode=mode, cue_every_steps=1, fade_start_pct=50, fade_end_pct=50, cue_after_s=60)
+        cues = _cues(p, 200)  # 140 s of landings every 700 ms
+        first = 60_000 // 700 + 1  # the first landing at or after 60 s
+        assert not any(cues[:first]) and any(cues[first:]), mode
+        assert p.block_on

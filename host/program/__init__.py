@@ -1,0 +1,1 @@
+"""The training program: its evidence (evidence.py) across runs."""
