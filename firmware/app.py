@@ -6,6 +6,7 @@ import time
 from array import array
 
 from core import channels, config, fsr, record, sessionlog
+from core import live as live_wire
 from core.gait import LOADED, STANCE
 from core.live import Live
 from core.pipeline import Pipeline
@@ -42,6 +43,21 @@ def _drain(pipe, rec, session, live, hal):
     if any_ and pipe.pop_cue(rec):  # after its step: the cued landing's motor start (record.EVENT_CUE)
         session.append(rec)
     return any_
+
+
+def _answer(live, pipe, rec, session, hal):
+    """The runner's answer entered in archcue live (core/live.py), as an event record."""
+    a = live.take_answer()
+    if a is None:
+        return
+    t = hal.now_ms()
+    policy = pipe.cue
+    stopped = policy.rated(a[1]) if a[0] == live_wire.PAIN else 0
+    into = 0 if policy.block == 0 else (t - policy.warmup_ms) % policy.block_ms
+    record.pack_event_into(rec, 0, record.EV_ANSWER, t, a[0], a[1], a[2], a[3], policy.block, stopped, into)
+    session.append(rec)
+    if stopped:
+        log("safety stop: pain %d/10; no more cues this run" % a[1])
 
 
 def _make_hal(board, rate):
@@ -109,12 +125,18 @@ def run(hal, cfg, lut, session):
                 if missed > worst_missed:
                     worst_missed = missed
             pulse = pipe.process(frame, hal.ms)
-            if pulse:
-                hal.haptic(pulse)  # first thing after the decision: cue latency matters
+            if pulse:  # first thing after the decision: cue latency matters
+                name = pipe.cue.pattern  # the hips-or-feet protocol's hips and sham rhythms (core/arms.py)
+                if name:
+                    hal.pattern(name)
+                else:
+                    hal.haptic(pulse)
             n += 1
             if n % every:
                 continue
             stepped = _drain(pipe, rec, session, live, hal)
+            if stepped:  # the foot is in swing: a runner's answer may be written now
+                _answer(live, pipe, rec, session, hal)
             # A record is pushed at toe-off: the foot is in swing and its next contact is
             # hundreds of ms away, the one moment a flash stall or a GC pause hides no
             # landing. Every flash write and sync happens here, never inside a stance.

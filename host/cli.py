@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from host.command import UserError, dispatch
+from host.hips_or_feet.command import add_command as add_hips_or_feet
 from host.plan import command as plan_command
 from host.store.db import DEFAULT_STORE, UNASSIGNED, SessionRow, Store, StoreError
 from host.store.notes import Note
@@ -337,6 +338,7 @@ def _report_format(args: argparse.Namespace) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from host.hips_or_feet.loading import toe_curl_view
     from host.reports.report import text, to_html, to_json
     from host.verdict.analysis import Steps, analyse
     from host.verdict.rule import Rule
@@ -350,6 +352,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stderr.write(_pooling_warning(sessions))
     if args.program:
         return _program_page(args, store, sessions, fmt)
+    sessions = toe_curl_view(store, sessions)  # a hips-or-feet run: its feet arm against no cue
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)
@@ -721,6 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
     _add_squad_commands(sub)
     _add_drills_command(sub)
+    add_hips_or_feet(sub)
     plan_command.add_parser(sub)
     return parser
 

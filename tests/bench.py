@@ -25,6 +25,7 @@ from tests.bench_full_insole import full_insole
 from tests.bench_import import rows as import_bar
 from tests.bench_live import live
 from tests.bench_program import main as program_bars
+from tests.bench_pain import rows as hips_or_feet
 from tests.bench_robustness import robustness
 from tests.bench_sessions import sessions_listing
 from tests.bench_squad import squad_bench
@@ -213,6 +214,7 @@ BENCHES: list[tuple[str, Callable[[], list[Row]]]] = [
     ("live view", live),
     ("drills", drills),
     ("training program", program_bars),
+    ("hips or feet (pain ratings)", hips_or_feet),
 ]
 
 

@@ -101,3 +101,24 @@ def test_a_button_stop_and_start_begins_the_next_session_at_0_in_its_warm_up(tmp
     [(first1, last1, blocks1), (first2, last2, blocks2)] = firsts
     assert first1 < 2000 and last1 > 11 * 60 * 1000 and blocks1 == {0, 1, 2}
     assert first2 < 2000 and last2 < 3 * 60 * 1000 and blocks2 == {0}, (first2, last2, blocks2)
+
+
+def test_hips_or_feet_arms_play_their_patterns_equally_often(tmp_path: Path, board: dict) -> None:
+    order = "fhsn hsnf"  # two rounds of 10 s blocks after a 30 s warm-up
+    cfg = {"cue_mode": "blocks", "warmup_s": 30, "block_s": 10, "arm_order": order}
+    proc, dev = _boot(tmp_path, board, cfg, seconds=115)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out
+    by_arm: dict[str, int] = {}
+    for line in (tmp_path / "sim" / "haptics.csv").read_text().splitlines():
+        t, what = line.split(",")
+        if what == "ready":
+            continue
+        block = (int(t) - 30_000) // 10_000
+        assert 0 <= block < 8, line  # never in the warm-up, never past the rounds
+        arm = "nfhs"["nfhs".index(order.replace(" ", "")[block])]
+        assert {"f": what.isdigit(), "h": what == "cue_hips", "s": what == "cue_sham"}[arm], line  # none: no cue
+        by_arm[arm] = by_arm.get(arm, 0) + 1
+    assert set(by_arm) == {"f", "h", "s"} and max(by_arm.values()) - min(by_arm.values()) <= 2, by_arm
+    [(header, _, _)] = _sessions(dev)
+    assert header["config"]["arm_order"] == order  # the order is recorded with the run

@@ -47,6 +47,9 @@ SCHEMA = {
     "warmup_s": (int, 0, 7200, 600),  # blocks mode: no cues before the first block
     "block_s": (int, 10, 3600, 60),  # blocks mode: length of each cue-off / cue-on block
     "cue_after_s": (int, 0, 7200, 0),  # every / faded modes: no cues before (a training run's cue-free start)
+    # hips-or-feet protocol (core/arms.py): each block's arm, drawn on the host; "" = off / on blocks
+    "arm_order": (str, None, 4 * 24 + 23, ""),
+    "pain_mode": (int, 0, 1, 0),  # 1: pain rated per block (3 min blocks with the coach beside the treadmill)
     # the coach's plan (host/plan/): which of its runs this config is, echoed in every
     # session header, so the host reads the plan's progress from the sessions it holds
     "plan": (str, None, 16, ""),  # the plan's run kind (e.g. "program"), "" none
@@ -62,6 +65,17 @@ ORDERED = (
     ("fade_end_pct", "fade_start_pct"),
     ("to_frac_pct", "ic_frac_pct"),
 )
+
+
+def _arms_error(order):
+    """Why an arm order is no protocol the cue policy can run, or None (the cue module is imported
+    here, only when an order is given: not before the boot has taken its large blocks)."""
+    from . import arms
+
+    if arms.parse_arms(order) is not None:
+        return None
+    return "arm_order: %r is not whole rounds of n, f, h, s (each once), %d to %d rounds" % (
+        order, arms.MIN_ROUNDS, arms.MAX_ROUNDS)
 
 
 def defaults():
@@ -104,6 +118,10 @@ def validate(raw):
             errors.append("%s (%r) must not exceed %s (%r)" % (low_key, cfg[low_key], high_key, cfg[high_key]))
             cfg[low_key] = SCHEMA[low_key][3]
             cfg[high_key] = SCHEMA[high_key][3]
+    bad = _arms_error(cfg["arm_order"]) if cfg["arm_order"] else None
+    if bad:
+        errors.append(bad)
+        cfg["arm_order"] = ""
     if more:
         errors.append("... and %d more" % more)
     return cfg, errors

@@ -3,6 +3,7 @@
 # the runner does not come to depend on the cue) and blocks (alternating cue-off and
 # cue-on blocks after a warm-up, so the host compares like with like inside one run).
 # A rate limit caps cues at one per `cue_every_steps` steps in every mode.
+# With an `arm_order` (blocks mode: hips or feet, below) each block is an arm instead.
 #
 # The buzz vocabulary (PATTERNS): every pattern the insole's one motor plays, in one place,
 # for runs (the cue arms), drills and the system; here, not in a module of its own, as every
@@ -55,6 +56,9 @@ def on_ms(code):
     return LONG_MS if code == _LONG else SHORT_MS
 
 
+_ARM_NONE = const(0)  # core/arms.py's ARM_NONE: no cue arm
+
+
 class CuePolicy:
     def __init__(self, cfg):
         self.mode = _MODES[cfg["cue_mode"]]
@@ -71,6 +75,18 @@ class CuePolicy:
         self.fade_acc = 0
         self.block = 0
         self.block_on = False
+        # validated with the config (never None here); arms apply to blocks mode only
+        self.arms = b""
+        if cfg["arm_order"] and self.mode == BLOCKS:
+            from . import arms
+
+            self.arms = arms.parse_arms(cfg["arm_order"]) or b""
+        self.arm = _ARM_NONE  # the current block's arm (protocol)
+        self.pattern = None  # its buzz pattern when not the feet's pulse (core/arms.py: hips, sham)
+        self.warmup_pain = -1  # pain mode: the warm-up's answer (-1: none yet)
+        self.played = -1  # the last familiarisation play given (core/arms.py)
+        self.familiar = -1  # the play due at this landing, or -1
+        self.stopped = False  # the safety stop: no cue for the rest of the run
 
     def at_landing(self, t_ms):
         """Update the protocol position for a landing at t_ms (block, and whether cues are on)."""
@@ -79,21 +95,65 @@ class CuePolicy:
             if t_ms < self.warmup_ms:
                 self.block = 0
                 self.block_on = False
+                self.familiar = self._arms().familiar_play(t_ms, self.warmup_ms) if self.arms else -1
             else:
                 k = (t_ms - self.warmup_ms) // self.block_ms
+                if self.arms:
+                    if self.block != 1 + k % BLOCK_WRAP:  # a new block: its first running landing is cued,
+                        self.steps_since = self.every  # so every cue arm gets the same count
+                    self.arm = _ARM_NONE if self.stopped or k >= len(self.arms) else self.arms[k]  # past rounds: none
+                    self.pattern = self._arms().ARM_PATTERNS[self.arm]
+                    self.block_on = self.arm != _ARM_NONE
+                else:
+                    self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
                 self.block = 1 + k % BLOCK_WRAP  # 7 bits in the record: it wraps (record.py)
-                self.block_on = (k & 1) == 1  # off, on, off, on ... after the warm-up
         else:  # a training run's first minutes stay cue-free: its own baseline (host/program/)
             self.block = 0
             self.block_on = mode != OFF and t_ms >= self.after_ms
+
+    def rated(self, pain):
+        """A pain answer (pain mode) for the block now: the warm-up's is kept; one at the safety
+        stop (core/arms.py) ends the cues for the rest of the run. Returns 1 if it stopped them."""
+        if self.block == 0:
+            self.warmup_pain = pain
+            return 0
+        warm = self.warmup_pain if self.warmup_pain >= 0 else 10  # no warm-up answer: 7/10 alone stops
+        if self._arms().safety_stop(pain, warm):
+            self.stopped = True
+            self.block_on = False
+            self.arm = _ARM_NONE
+            self.pattern = None
+            return 1
+        return 0
+
+    def _familiarise(self, running):
+        """Warm-up of a protocol run: the familiarisation play due, once, on a running landing."""
+        i = self.familiar
+        if i < 0 or i <= self.played or not running:
+            return 0
+        self.played = i
+        self.arm = self._arms().familiar_arm(self.arms, i)
+        self.pattern = self._arms().ARM_PATTERNS[self.arm]
+        return self.pulse_min
+
+    @staticmethod
+    def _arms():
+        from . import arms  # loaded already: this run has an arm order
+
+        return arms
 
     def _fade_pct(self, step_no):
         if step_no >= self.fade_steps:
             return self.fade_end
         return self.fade_start - (self.fade_start - self.fade_end) * step_no // self.fade_steps
 
-    def decide(self, eligible, step_no, severity_pct):
-        """Called once per landing after at_landing(). Returns the pulse length in ms (0: none)."""
+    def decide(self, eligible, step_no, severity_pct, running=False):
+        """Called once per landing after at_landing(). Returns the pulse length in ms (0: none).
+        With arms every running landing is eligible (the fixed schedule, core/arms.py)."""
+        if self.arms:
+            eligible = running
+            if self.block == 0:
+                return self._familiarise(running)
         self.steps_since += 1
         if not (eligible and self.block_on) or self.steps_since < self.every:
             return 0

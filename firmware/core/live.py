@@ -6,6 +6,11 @@
 #   "L"  start (or restart) the stream: the insole answers with a hello line
 #   "l"  stop the stream (the run goes on)
 #   "+"  the host has read one more line (a credit, see below)
+#   "P" d           the runner's pain now (hips or feet, core/arms.py), d = "0".."9" or ":" (10)
+#   "X" d d d       the runner's expectation of the feet, hips and sham cues, 0-10 each
+#   "F" d d         familiarisation: cue patterns the runner named right, of those played
+# An answer is kept (one at a time) until the app writes it as an event record at the next
+# toe-off (no flash write in stance); a malformed one is dropped and counted (`bad`).
 # Insole -> host, one line each:
 #   #H [session, rate_hz, cue_mode, warmup_s, block_s, foot, runner, battery_mv]   JSON, <= HELLO_MAX
 #   #S <48 hex: the 24-byte step record><4 hex: steps recorded><4 hex: lines dropped><4 hex: battery mV>
@@ -29,6 +34,10 @@ from .mp import const, micropython
 START = const(76)  # "L"
 STOP = const(108)  # "l"
 CREDIT = const(43)  # "+"
+PAIN = const(80)  # "P"
+EXPECT = const(88)  # "X"
+FAMILIAR = const(70)  # "F"
+_DIGIT0 = const(48)  # "0"; ":" is 10
 WINDOW = const(2)  # unread lines at most: 2 x HELLO_MAX + the end line < 256 bytes
 HELLO_MAX = const(120)  # bytes, newline included
 # A step line's fields (where each starts; the host parses them from here too)
@@ -90,6 +99,43 @@ class Live:
         line[1] = 83  # "S"
         line[LINE - 1] = 10
         self.line = line
+        self.answer = bytearray(4)  # command, then its digits (0-10 each)
+        self.wanted = 0  # digits still to come for answer[0]
+        self.got = 0
+        self.ready = False  # a whole answer waits for the app (take_answer)
+        self.bad = 0
+
+    def _answer_byte(self, c):
+        """A byte of an answer command (PAIN, EXPECT, FAMILIAR) or of its digits; False if not one."""
+        if self.wanted:
+            if not _DIGIT0 <= c <= _DIGIT0 + 10:
+                self.wanted = 0
+                self.bad += 1
+                return True
+            self.got += 1
+            self.answer[self.got] = c - _DIGIT0
+            self.wanted -= 1
+            self.ready = self.wanted == 0
+            return True
+        n = 1 if c == PAIN else 3 if c == EXPECT else 2 if c == FAMILIAR else 0
+        if not n:
+            return False
+        if self.ready:  # the last answer is not written yet: this one is dropped
+            self.bad += 1
+            return True
+        a = self.answer
+        a[0] = c
+        a[1] = a[2] = a[3] = 0
+        self.wanted = n
+        self.got = 0
+        return True
+
+    def take_answer(self):
+        """The waiting answer (bytearray: command, digits) or None; the next one may come."""
+        if not self.ready:
+            return None
+        self.ready = False
+        return self.answer
 
     def poll(self):
         """Act on the bytes the host sent (never waits for one); a host that floods the
@@ -104,6 +150,8 @@ class Live:
                 self.on = False
             elif c == CREDIT and self.credit < WINDOW:
                 self.credit += 1
+            elif c != CREDIT:
+                self._answer_byte(c)
 
     def _start(self):
         self.on = True

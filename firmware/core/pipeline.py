@@ -524,9 +524,9 @@ class Pipeline:
         self.collapse = judge.collapsed(self.arch_share) if arch_ok else UNSURE
         self.engaged = judge.toes_engaged(self.toe_share) if toes_ok else UNSURE
         # a cue needs a certain collapse, certainly relaxed toes, and running (not walking)
-        eligible = (may_cue and self.collapse == YES and self.engaged == NOT and self.streak >= _STREAK_TO_CUE
-                    and not self.gait.walking)
-        self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share))
+        running = may_cue and self.streak >= _STREAK_TO_CUE and not self.gait.walking
+        eligible = running and self.collapse == YES and self.engaged == NOT
+        self.pulse = self.cue.decide(eligible, self.steps, judge.severity_pct(self.arch_share), running)
         return self.pulse
 
     @micropython.native

@@ -212,6 +212,11 @@ EVENTS = {}  # kind: (name, payload struct format, field names)
 # ic_ms as t_ms), and the pulse's length
 EVENT_CUE = const(20)
 EVENTS[EVENT_CUE] = ("cue", "<HH", ("latency_ms", "pulse_ms"))
+# hips or feet (issue 27, core/arms.py): a runner's answer typed into archcue live, as the live wire
+# carried it (command "P" pain, "X" expectation of feet, hips, sham, "F" familiarisation right, played;
+# a, b, c its numbers), with the block it came in, whether it stopped the run, and its time in the block
+EV_ANSWER = const(0x27)
+EVENTS[EV_ANSWER] = ("answer", "<BBBBBBI", ("command", "a", "b", "c", "block", "stopped", "ms_in_block"))
 
 
 def is_event(buf, off=0):

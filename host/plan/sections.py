@@ -43,5 +43,6 @@ REMOVE = object()  # update()'s answer that drops the section from the plan
 # each feature's section, one line each (imported after REMOVE, which they use)
 from host.plan import drills  # noqa: E402
 from host.plan.program import PROGRAM  # noqa: E402
+from host.plan.protocol import PROTOCOL  # noqa: E402
 
-SECTIONS: list[Section] = [drills.SECTION, PROGRAM]
+SECTIONS: list[Section] = [drills.SECTION, PROGRAM, PROTOCOL]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import select
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -21,8 +23,9 @@ from rich.live import Live as View
 from rich.table import Table
 from rich.text import Text
 
-from firmware.core import channels, record
+from firmware.core import arms, channels, record
 from firmware.core import live as wire
+from host.command import UserError
 from host.store.records import SATURATED, decode, flag
 from host.sync.device_link import LinkError, close_quietly, link_lost, open_serial
 from host.sync.port_lock import PortLock
@@ -110,6 +113,10 @@ class LiveLink:
             if not data:
                 yield None
 
+    def send(self, data: bytes) -> None:
+        """An answer of the runner (answer_bytes) to the insole."""
+        self._write(data)
+
     def stop(self) -> None:
         """Stop the stream, never the run: no Ctrl-C is sent."""
         try:
@@ -120,6 +127,38 @@ class LiveLink:
         with contextlib.suppress(serial.SerialException, OSError):  # a cable pulled: the port is gone
             close_quietly(self.serial)
         self.lock.release()
+
+
+ANSWERS = {"": (wire.PAIN, ("pain",)), "x": (wire.EXPECT, ("feet", "hips", "sham")),
+           "f": (wire.FAMILIAR, ("right", "asked"))}
+ANSWER_HELP = ("type the runner's pain 0-10 and Enter (hips or feet, pain mode: in a block's last 30 s); "
+               "x FEET HIPS SHAM: their expectation of each cue; f RIGHT ASKED: the familiarisation")
+
+
+def answer_bytes(line: str) -> bytes:
+    """A typed answer -> the live wire's bytes (firmware/core/live.py): "7" the pain now, "x 7 5 4"
+    the expectation of the feet, hips and sham cues, "f 9 10" the patterns named right of those
+    played. Bad input: UserError, one line."""
+    words = line.lower().split()
+    key = words[0] if words and not words[0].isdigit() else ""
+    if key not in ANSWERS:
+        raise UserError(f"{line.strip()!r}: {ANSWER_HELP}")
+    command, names = ANSWERS[key]
+    values = words[1:] if key else words
+    if len(values) != len(names) or not all(v.isdigit() and int(v) <= 10 for v in values):
+        raise UserError(f"{line.strip()!r}: give {' '.join(names)}, each a whole number from 0 to 10")
+    if key == "f" and int(values[0]) > int(values[1]):
+        raise UserError(f"{line.strip()!r}: more named right than played")
+    return bytes([command] + [48 + int(v) for v in values])
+
+
+def _typed() -> str | None:
+    """A line typed into the view's terminal, if one is waiting (never blocks); None at end of input."""
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], 0)
+    except (OSError, ValueError):  # no selectable stdin (closed, or not a file)
+        return None
+    return sys.stdin.readline() if ready else ""
 
 
 @dataclass
@@ -139,6 +178,7 @@ class LiveState:
     ended: bool = False
     landings: deque = field(default_factory=lambda: deque(maxlen=SHOWN))
     recent: deque = field(default_factory=deque)  # the last minute of insole time
+    said: str = ""  # what became of the last typed answer
 
     def apply(self, event: tuple) -> None:
         kind = event[0]
@@ -217,6 +257,9 @@ def _protocol(state: LiveState) -> str:
     t, block = int(s["ic_ms"][0]), int(s["block"][0])
     if mode != "blocks":
         return f"protocol: cue mode {shown(mode)} (no blocks)"
+    if block == 0 and flag(s, "cued")[0]:  # a hips-or-feet warm-up's familiarisation play (firmware/core/cue.py)
+        play = (t - arms.FAMILIAR_AT_MS) // arms.FAMILIAR_GAP_MS + 1
+        return f"protocol: warm-up, familiarisation play {play} of {arms.FAMILIAR_PLAYS}: ask which cue it was"
     if block == 0:
         return f"protocol: warm-up, no buzz ({minutes(max(0, warmup_s * 1000 - t))} left)"
     if block >= SATURATED:  # the record's counter stops at 127 (host/store/records.py): the block by time
@@ -256,8 +299,18 @@ def render(state: LiveState, port: str) -> Group:
     for landing in state.landings:
         table.add_row(*_row(landing))
     lines = [head, Text(counts), Text(_protocol(state)), Text(_health(state)), Text(_rates(state)), table,
+             Text(state.said or ANSWER_HELP, style="dim"),
              Text("Ctrl-C closes this view; the insole goes on recording", style="dim")]
     return Group(*lines)
+
+
+def _answer(link: LiveLink, line: str) -> str:
+    """Send a typed answer; what the view says about it."""
+    try:
+        link.send(answer_bytes(line))
+    except UserError as e:
+        return f"not sent: {e}"
+    return f"sent: {line.strip()} (written with the run at the next landing)"
 
 
 def watch(port: str, console: Console | None = None) -> int:
@@ -265,11 +318,17 @@ def watch(port: str, console: Console | None = None) -> int:
     console = console or Console()
     link = LiveLink(port)
     state = LiveState()
+    typing = True  # until the input ends
     try:
         with View(render(state, port), console=console, auto_refresh=False) as view:
             for event in link.events():
+                line = _typed() if typing else ""
+                typing = line is not None
+                if line and line.strip():
+                    state.said = _answer(link, line)
                 if event:
                     state.apply(event)
+                if event or line:
                     view.update(render(state, port), refresh=True)
                 if state.ended:
                     break

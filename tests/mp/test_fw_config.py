@@ -99,3 +99,11 @@ def test_saving_over_an_unreadable_config_does_not_keep_it_as_the_last_good():
     config.save(path, json.dumps({"runner_id": "newer"}))
     with open(path + ".bak") as f:
         assert json.load(f)["runner_id"] == "new"  # a good one is kept as the last good
+
+
+def test_arm_order_must_be_whole_rounds_of_every_arm():
+    cfg, errors = config.validate({"arm_order": "hnsf fsnh"})
+    assert errors == [] and cfg["arm_order"] == "hnsf fsnh"
+    for bad in ("hnsf", "hnsf fsn", "hnsf ffnh", "hnsx fsnh", "nfhs" * 25):  # 1 round, cut, twice f, a letter, 25
+        cfg, errors = config.validate({"arm_order": bad})
+        assert cfg["arm_order"] == "" and len(errors) == 1 and errors[0].startswith("arm_order:"), bad

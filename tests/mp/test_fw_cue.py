@@ -65,3 +65,63 @@ def test_cue_after_keeps_a_training_runs_start_cue_free():
         first = 60_000 // 700 + 1  # the first landing at or after 60 s
         assert not any(cues[:first]) and any(cues[first:]), mode
         assert p.block_on
+def test_arms_follow_the_order_and_cue_on_a_fixed_schedule():
+    # two rounds of 30 s blocks after a 60 s warm-up; a landing every 700 ms, none of them collapsed
+    p = _policy(cue_mode="blocks", warmup_s=60, block_s=30, cue_every_steps=4, arm_order="hnsf fsnh")
+    seen = {}
+    for k in range(500):  # 350 s: the warm-up, the two rounds (240 s) and 50 s past them
+        p.at_landing(k * 700)
+        cued = p.decide(False, k, 0, True)  # not eligible by collapse: the arms' schedule ignores it
+        if p.block:
+            arm, on, count = seen.get(p.block, (p.arm, p.block_on, 0))
+            seen[p.block] = (arm, on, count + (1 if cued else 0))
+    assert [seen[b][0] for b in range(1, 9)] == [2, 0, 3, 1, 1, 3, 0, 2]  # h n s f f s n h
+    assert all(seen[b][1] == (seen[b][0] != 0) for b in range(1, 9))
+    counts = [seen[b][2] for b in range(1, 9) if seen[b][0]]
+    assert max(counts) - min(counts) <= 1 and min(counts) >= 9  # ~43 landings a block, every 4th cued
+    assert seen[9][0] == 0 and seen[9][2] == 0  # past the last round: no cue
+
+
+def test_arms_do_not_cue_walking_or_the_warmup():
+    p = _policy(cue_mode="blocks", warmup_s=60, block_s=30, cue_every_steps=1, arm_order="fhsn hsnf")
+    p.at_landing(1000)
+    assert p.decide(True, 0, 50, True) == 0  # warm-up
+    p.at_landing(61000)
+    assert p.decide(True, 1, 50, False) == 0  # not running (walking, or no streak yet)
+    assert p.decide(False, 2, 0, True) > 0 and p.arm == 1
+
+
+def test_no_arm_order_keeps_the_off_on_blocks():
+    p = _policy(cue_mode="blocks", warmup_s=0, block_s=30, cue_every_steps=1)
+    p.at_landing(31000)
+    assert p.block_on and p.decide(False, 0, 0, True) == 0  # eligible by collapse only, as before
+
+
+def test_the_safety_stop_ends_the_cues():
+    p = _policy(cue_mode="blocks", warmup_s=60, block_s=30, cue_every_steps=1, arm_order="fhsn hsnf")
+    p.at_landing(1000)
+    assert p.rated(3) == 0 and p.warmup_pain == 3  # the warm-up's answer
+    p.at_landing(61000)
+    assert p.rated(5) == 0 and p.block_on  # 2 above the warm-up: on
+    assert p.rated(6) == 1 and not p.block_on  # 3 above: stopped
+    for k in range(100):
+        p.at_landing(61000 + 700 * k)
+        assert p.decide(True, k, 50, True) == 0 and p.arm == 0
+
+
+def test_seven_stops_without_a_warmup_answer():
+    p = _policy(cue_mode="blocks", warmup_s=0, block_s=30, arm_order="fhsn hsnf")
+    p.at_landing(1000)
+    assert p.rated(6) == 0 and p.rated(7) == 1
+
+
+def test_the_warmup_plays_each_familiarisation_once():
+    p = _policy(cue_mode="blocks", warmup_s=600, block_s=180, arm_order="hnsf fsnh")
+    played = []
+    for k in range(900):  # 630 s of landings every 700 ms
+        p.at_landing(k * 700)
+        if p.decide(False, k, 0, True):
+            played.append((k * 700 // 1000, p.arm))
+    warm = [(t, a) for t, a in played if t < 600]
+    assert [a for _, a in warm] == [2, 3, 1, 1, 3, 2, 2, 3, 1, 1]  # the order's cue arms, cycled
+    assert [t // 20 for t, _ in warm] == list(range(6, 16))  # one every 20 s from 2 min

@@ -184,3 +184,44 @@ def test_a_flooding_host_is_read_a_few_bytes_a_poll():
     for _ in range(5):
         stream.poll()
     assert console.n_in == 0 and stream.on
+
+
+def test_the_runners_answers_wait_whole_for_the_app():
+    console = Console()
+    stream = live.Live(console, "sim0001-000007", _cfg())
+    console.send(b"P")
+    stream.poll()
+    assert stream.take_answer() is None  # its digit has not come yet
+    console.send(b":")  # 10
+    stream.poll()
+    assert list(stream.take_answer()) == [live.PAIN, 10, 0, 0] and stream.take_answer() is None
+    console.send(b"X759F9:")  # two answers at once: the second waits for the first to be taken
+    stream.poll()
+    assert list(stream.take_answer()[:4]) == [live.EXPECT, 7, 5, 9] and stream.bad == 1
+
+
+def test_a_malformed_answer_is_dropped_and_counted():
+    console = Console()
+    stream = live.Live(console, "sim0001-000007", _cfg())
+    console.send(b"P;L")  # ";" is no digit; the stream still starts
+    stream.poll()
+    assert stream.take_answer() is None and stream.bad == 1 and stream.on
+    console.send(b"P4")
+    stream.poll()
+    assert list(stream.take_answer()[:2]) == [live.PAIN, 4]
+
+
+def test_answers_allocate_nothing():
+    console = Console()
+    stream = live.Live(console, "sim0001-000007", _cfg())
+    if micropython:
+        micropython.heap_lock()
+    try:
+        for _ in range(10):
+            console.send(b"P5")
+            stream.poll()
+            got = stream.take_answer()
+            assert got is not None and got[1] == 5
+    finally:
+        if micropython:
+            micropython.heap_unlock()

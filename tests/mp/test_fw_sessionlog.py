@@ -216,6 +216,21 @@ def test_event_records_survive_power_cuts_as_steps_do():
     _cut_everywhere(_mixed)
 
 
+def _answers(i):
+    """A hips-or-feet pain-mode run's records: steps, and the runner's answers among them
+    (familiarisation, expectation, pain of a block: record.py's own kind)."""
+    if i % 5 != 4:
+        return _rec(i)
+    buf = bytearray(record.SIZE)
+    answer = ((70, 9, 10, 0), (88, 7, 5, 4), (80, i % 11, 0, 0))[(i // 5) % 3]  # F, X, P
+    record.pack_event_into(buf, 0, record.EV_ANSWER, 1000 + 700 * i, *answer, 1 + i // 20, 0, 150000 + i)
+    return buf
+
+
+def test_the_runners_answers_survive_power_cuts_as_steps_do():
+    _cut_everywhere(_answers)
+
+
 def _cut_everywhere(rec):
     needs_littlefs()
     flash = flashsim.Flash()
