@@ -24,8 +24,8 @@ from tests.bench_esp32 import esp32
 from tests.bench_full_insole import full_insole
 from tests.bench_import import rows as import_bar
 from tests.bench_live import live
-from tests.bench_program import main as program_bars
 from tests.bench_pain import rows as hips_or_feet
+from tests.bench_program import main as program_bars
 from tests.bench_robustness import robustness
 from tests.bench_sessions import sessions_listing
 from tests.bench_squad import squad_bench
