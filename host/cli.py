@@ -205,8 +205,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     for run in shown_runs:
         for k, s in enumerate(run):
             source = headers[s.id].get("imported")
+            drills = s.kind != "run"
             parts = [(note_words(notes[run[0].id]) if run[0].id in notes else "") if k == 0  # most telling first
                      else f"same run as {shown(run[0].id)} (both feet)",
+                     f"drill session: `archcue drills {shown(s.runner)}`" if drills else
                      f"short session, not counted: {s.shape.why_leftover()}" if s.shape and s.shape.leftover else "",
                      f"DAMAGED: {s.damage}" if s.status == "damaged" else "",
                      f"imported from {source.get('file')} ({source.get('format')})" if source else "",
@@ -214,8 +216,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                      "recovered after a power cut" if s.recovered else ("not sealed" if s.summary is None else ""),
                      "trailer rebuilt from its records" if s.summary and s.summary.get("rebuilt") else ""]
             note = "; ".join(p for p in parts if p)
-            minutes, blocks = (f"{s.shape.minutes:.1f}", str(s.shape.blocks_on + s.shape.blocks_off)) if s.shape \
-                else ("?", "?")
+            minutes, blocks = _minutes_blocks(s)
             print(f"{shown(s.id):<{width}} {ljust(shown(s.runner), 14)} {shown(s.foot):<6} {_started(s):<16} "
                   f"{rjust(minutes, 7)} {rjust(blocks, 6)} {s.n_steps:>6}  {shown(note)}".rstrip())
     if left_out:
@@ -224,10 +225,18 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _minutes_blocks(s: SessionRow) -> tuple[str, str]:
+    """A session's minutes of landings and blocks, as listed ("-" for a drill session: none)."""
+    if s.kind != "run":
+        return "-", "-"
+    return (f"{s.shape.minutes:.1f}", str(s.shape.blocks_on + s.shape.blocks_off)) if s.shape else ("?", "?")
+
+
 def _leftover(run: list[SessionRow]) -> bool:
     """A short session the listing leaves out by default: not a damaged one (the pull sends the
-    coach here to see those)."""
-    return all(row.shape is not None and row.shape.leftover and row.status != "damaged" for row in run)
+    coach here to see those), nor a drill session (it has no landings to be short of)."""
+    return all(row.kind == "run" and row.shape is not None and row.shape.leftover and row.status != "damaged"
+               for row in run)
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
@@ -295,8 +304,7 @@ def _runner_sessions(args: argparse.Namespace) -> tuple[Store, list]:
         known = ", ".join(shown(name) for name, _, _ in store.runners())
         raise StoreError(f"no runner {shown(args.runner)!r} in the store (known: {known})")
     args.runner = name
-    drill_sets = {sid for sid, h in store.headers([r.id for r in store.sessions(name)]).items() if h.get("kind")}
-    return store, [(row, steps) for row, steps in store.runner_steps(name) if row.id not in drill_sets]
+    return store, store.runner_steps(name, runs_only=True)
 
 
 def _select(args: argparse.Namespace, sessions: list) -> tuple[list, str]:

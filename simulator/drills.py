@@ -165,3 +165,17 @@ def _waver(rng, rate, sway, spoil, cycles):
         extra[:, lift] -= rng.uniform(0.85, 1.1) * x
     shown = [(round(t0, 2), "A" if press == HALLUX else "B") for t0, _, press in phases]
     return 1 + vert, fore, ml, extra, {"drill": "toe-waver", "cycles": done, "phases": shown}
+
+
+def after_a_run(run_counts: np.ndarray, rate_hz: int, drills: list[str], skill: str = "learning",
+                foot: str = "right", seed: int = 0, count: int | None = None) -> tuple[np.ndarray, tuple]:
+    """The virtual insole's frames and button for a drill session started on the insole: the run,
+    a press that ends it, two presses 0.3 s apart that start a drill session (firmware/app.py),
+    then these drills performed in order (balance twice: the insole's eyes open, then closed set)
+    at one standing load. Returns (counts, the button's held tick ranges for hal/sim.py attach())."""
+    press, gap, end = rate_hz // 5, rate_hz * 3 // 10, len(run_counts)
+    held = tuple((end + k * (press + gap), end + k * (press + gap) + press) for k in range(3))
+    sets = [d for name in drills for d in [name] * (2 if name == "balance" else 1)]
+    parts = [perform(d, skill, foot, seed + i, rate_hz, scale=4.5, count=count).counts for i, d in enumerate(sets)]
+    stand = np.repeat(parts[0][:1], held[-1][1] + rate_hz - end, axis=0)  # until a second after the release
+    return np.concatenate([run_counts, stand, *parts]), held

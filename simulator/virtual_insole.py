@@ -89,7 +89,8 @@ def _write_all(fd: int, data: bytes, patience: float = 0.5) -> None:
 class VirtualInsole:
     def __init__(self, workdir: Path, link: Path, speed: float, baud: int = 0, runner: tuple | None = None,
                  log=print, flash_stall: str = "off", heap_kb: int = DEFAULT_HEAP_KB,
-                 pull_idle_s: float | None = None, resting: bool = False):
+                 pull_idle_s: float | None = None, resting: bool = False, button: bool | tuple = False):
+        self.button = button  # hal/sim.py attach()'s button_held: ticks since each boot
         self.flash_stall = None if flash_stall == "off" else (flash_stall, str(workdir / "sim" / "stalls.csv"))
         # the simulated runner's step schedule is the simulator's, not the board's: the heap grows by
         # what the sim HAL holds of it (an array read in place), so the firmware keeps heap_kb
@@ -134,8 +135,8 @@ class VirtualInsole:
         (self.device / "sim_restart_at").unlink(missing_ok=True)
         fw_master, fw_slave = _raw_pair()
         code = engine.bootstrap(self.device, self.sim / "frames.bin", self.sim / "haptics.csv", self.speed,
-                                interactive=True, runner=self.runner, flash_stall=self.flash_stall,
-                                control=self.wearer)
+                                interactive=True, button_held=self.button, runner=self.runner,
+                                flash_stall=self.flash_stall, control=self.wearer)
         self.proc = subprocess.Popen([str(engine.MICROPYTHON), "-X", f"heapsize={self.heap_kb}K", "-i", "-c", code],
                                      stdin=fw_slave, stdout=fw_slave, stderr=fw_slave, cwd=self.workdir,
                                      start_new_session=True, preexec_fn=_die_with_parent,

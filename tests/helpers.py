@@ -36,13 +36,14 @@ class Virtual:
 
     def __init__(self, tmp: Path, scenario: str = "rearfoot_easy", speed: float = 40, baud: int = 0,
                  name: str = "insole", config: dict | None = None, heap_kb: int = 0, pull_idle_s: float = 0,
-                 resting: bool = False):
+                 resting: bool = False, extra: tuple[str, ...] = ()):
         self.dir = tmp / name
         args = [sys.executable, "-m", "simulator", "serve", "--scenario", scenario, "--speed", str(speed),
                 "--dir", str(self.dir), "--device-id", name] + (["--baud", str(baud)] if baud else [])
         args += ["--heap-kb", str(heap_kb)] if heap_kb else []
         args += ["--pull-idle-s", str(pull_idle_s)] if pull_idle_s else []
         args += ["--resting"] if resting else []
+        args += list(extra)  # more serve options, e.g. ("--seconds", "20", "--drills", "toe-waver")
         if config:
             (tmp / f"{name}.json").write_text(json.dumps(config))
             args += ["--config", str(tmp / f"{name}.json")]

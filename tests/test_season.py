@@ -268,3 +268,39 @@ def test_wide_names_keep_the_columns_aligned(tmp_path: Path, capsys: pytest.Capt
     rows = [["李娜のドリル", "22"], ["toe-curl", "11"], ["🏃 run", "33"]]
     table = text_table(Table(["drill", "runs"], rows))
     assert len({width(line) for line in table[1:]}) == 1, table  # the second column starts at one column
+
+
+def test_a_drill_session_is_listed_as_one_and_never_a_run(two_insoles: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A drill set done in the minutes of the run (the right insole's, in its time): listed as a
+    drill session (not a short session, not hidden), alone, in no verdict, report or squad row."""
+    from host.sources.importer import Options, import_recording
+    from host.squad.summaries import all_summaries
+    from tests import foreign_drills as fd
+
+    db = tmp_path / "s.sqlite"
+    db.write_bytes(two_insoles.read_bytes())
+    before = _json(db, capsys)
+    for seed, runner in ((1, "ana"), (2, "dee")):  # dee: a runner with drill sessions only
+        csv = tmp_path / f"tw{seed}.csv"
+        fd.toe_waver(fd.performer("fair", "right", 1), seed=seed).write_csv(csv)
+        opts = Options(csv, runner, "right", units="newton", started_at="2026-11-24T07:10:00", drill="toe-waver")
+        [drill] = import_recording(db, opts, note=lambda _: None)
+    assert Store(db).runner_exists("dee")
+    store = Store(db)
+    runs = store.runs("ana")
+    assert [[r.id for r in run] for run in runs if len(run) > 1] == [["left-000002", "right-000002"]]
+    ana_drill = next(r for r in store.sessions("ana") if r.kind == "drills")
+    assert [ana_drill] in runs  # alone
+    assert ana_drill.id not in [row.id for row, _ in store.runner_steps("ana", runs_only=True)]
+    assert set(all_summaries(store)) == {"ana"}  # no squad row for drill sessions alone
+    assert all_summaries(store)["ana"].sessions == 2
+    store.close()
+    after = _json(db, capsys)
+    assert after["runs"] == before["runs"] and after["leftovers"] == before["leftovers"]
+    listed = _out(db, capsys, "sessions", "ana").splitlines()
+    [line] = [x for x in listed if ana_drill.id in x]
+    assert "drill session: `archcue drills ana`" in line and "short session" not in line
+    assert line.split()[5:8] == ["-", "-", "0"]  # minutes, blocks, steps
+    assert "1 short session" not in listed[-1] and "(2 short sessions not listed" in listed[-1]
+    assert drill.session in _out(db, capsys, "sessions", "dee")

@@ -22,7 +22,7 @@ def _stored(args: argparse.Namespace) -> tuple[list[ratings.Run], list[ArmLoadin
     name = store.runner_name(args.runner)
     if name is None:
         raise UserError(f"no runner {shown(args.runner)!r} in {args.store}: pull or import one of their runs first")
-    sessions = store.runner_steps(name)
+    sessions = store.runner_steps(name, runs_only=True)
     headers = store.headers([row.id for row, _ in sessions])
     runs = [ratings.from_events(f"session {row.id}", headers[row.id].get("config") or {}, store.events(row.id))
             for row, _ in sessions]

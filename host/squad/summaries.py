@@ -162,7 +162,7 @@ def _compute(job: tuple[str, str, dict]) -> Summary:
     path, runner, rule = job
     store = Store(path, create=False)
     try:
-        return summary_of(runner, store.runner_steps(runner), Rule(**rule))
+        return summary_of(runner, store.runner_steps(runner, runs_only=True), Rule(**rule))
     finally:
         store.close()
 
@@ -173,7 +173,8 @@ def all_summaries(store: Store, rule: Rule = Rule(), workers: int | None = None,
     computed (in parallel) where not; `note` hears how many, when that takes a while."""
     by_runner: dict[str, list[SessionRow]] = {}
     for row in store.sessions():
-        by_runner.setdefault(row.runner, []).append(row)
+        if row.kind == "run":  # drill sessions are no runs: never in a verdict (host/drills/ has them)
+            by_runner.setdefault(row.runner, []).append(row)
     keys = {runner: key(runner, rows, rule) for runner, rows in by_runner.items()}
     cache = Cache(store.path)
     have = cache.get(list(keys.values()))
@@ -187,7 +188,7 @@ def all_summaries(store: Store, rule: Rule = Rule(), workers: int | None = None,
         with ProcessPoolExecutor(workers) as pool:
             computed = list(pool.map(_compute, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
     else:
-        computed = [summary_of(runner, store.runner_steps(runner), rule) for runner in missing]
+        computed = [summary_of(runner, store.runner_steps(runner, runs_only=True), rule) for runner in missing]
     new = {keys[s.runner]: s for s in computed}
     cache.put(new)
     have.update(new)

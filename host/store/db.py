@@ -127,6 +127,7 @@ class SessionRow:
     imported_at: str | None = None  # when it was pulled or imported (computer clock)
     imported: str | None = None  # a recording's format (archcue import); None: an insole's run
     shape: Shape | None = None  # host/store/runs.py
+    kind: str = "run"  # the header's kind: "drills" for a drill session (host/drills/), else a run
 
     @property
     def when(self) -> str | None:
@@ -390,30 +391,33 @@ class Store:
         """A runner's sessions (or all), oldest first: by insole clock, undated ones by when they
         were pulled or imported."""
         sql = ("SELECT s.id, r.name, s.device_id, s.foot, s.started_at, s.n_steps, s.recovered, s.summary_json, "
-               "s.status, s.damage, s.imported_at, json_extract(s.header_json, '$.imported.format'), s.shape_json "
+               "s.status, s.damage, s.imported_at, json_extract(s.header_json, '$.imported.format'), s.shape_json, "
+               "COALESCE(json_extract(s.header_json, '$.kind'), 'run') "
                "FROM sessions s JOIN runners r ON r.id = s.runner_id")
         args: tuple = ()
         if runner is not None:
             sql += " WHERE r.key = ?"
             args = (name_key(runner),)
         rows = [SessionRow(r[0], r[1], r[2], r[3] or "?", r[4], r[5], bool(r[6]), json.loads(r[7]) if r[7] else None,
-                           r[8], r[9], r[10], r[11], Shape.from_json(r[12]) if r[12] else None)
+                           r[8], r[9], r[10], r[11], Shape.from_json(r[12]) if r[12] else None, r[13])
                 for r in self.db.execute(sql, args)]
         return sorted(rows, key=_oldest_first)
 
     def runs(self, runner: str | None = None) -> list[list[SessionRow]]:
         """A runner's (or every runner's) runs, oldest first, each its sessions oldest first
         (host/store/runs.py: both insoles of the same minutes are one run; a leftover, and an
-        undated session, is alone)."""
+        undated session, is alone; so is a drill session, never paired with a run)."""
         mine: dict[str, list[SessionRow]] = {}
         for row in self.sessions(runner):
             mine.setdefault(row.runner, []).append(row)
         out: list[list[SessionRow]] = []
         for rows in mine.values():
+            ran = [r for r in rows if r.kind == "run"]
             runs: dict[int, list[SessionRow]] = {}
-            for row, placed in zip(rows, group([(r.foot, start_ms(r.started_at), r.shape) for r in rows])):
+            for row, placed in zip(ran, group([(r.foot, start_ms(r.started_at), r.shape) for r in ran])):
                 runs.setdefault(placed.run, []).append(row)
             out += runs.values()
+            out += [[r] for r in rows if r.kind != "run"]
         return sorted(out, key=lambda run: _oldest_first(run[0]))
 
     def runner_of(self, session_id: str) -> str:
@@ -441,9 +445,10 @@ class Store:
             raise StoreError(f"no session {session_id!r} in {self.path}")
         return decode_events(row[0])
 
-    def runner_steps(self, runner: str) -> list[tuple[SessionRow, np.ndarray]]:
-        """Every session of a runner with its steps, oldest first."""
-        return [(s, self.steps(s.id)) for s in self.sessions(runner)]
+    def runner_steps(self, runner: str, runs_only: bool = False) -> list[tuple[SessionRow, np.ndarray]]:
+        """Every session of a runner with its steps, oldest first; runs_only: its drill sessions
+        left out (what analyses runs: a drill session holds drill results, no landings)."""
+        return [(s, self.steps(s.id)) for s in self.sessions(runner) if not runs_only or s.kind == "run"]
 
     # ------------------------------------------------------------------------------ the coach's plans
 

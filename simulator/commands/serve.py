@@ -31,6 +31,7 @@ from hardware.board_data import DEFAULT_BOARD, board_names, load_board
 from host.insole_config import load_config
 from host.sources import engine
 from simulator.device import write_runner
+from simulator.drills import DRILLS, SKILLS, after_a_run
 from simulator.errors import ConfigError
 from simulator.scenario import load_scenario, scenario_names
 from simulator.synth import generate
@@ -60,6 +61,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--link", type=Path, help="stable link to the port (default DIR/port)")
     p.add_argument("--resting", action="store_true",
                    help="the runner starts resting (no load): write `run` to DIR/sim/wearer to start")
+    p.add_argument("--drills",
+                   help="after the run (--seconds), the runner ends it with a press, starts a drill session with "
+                        "two and performs these drills in order (e.g. toe-waver,short-foot; simulator/drills.py); "
+                        "the insole guides its config's `drills`")
+    p.add_argument("--skill", choices=SKILLS, default="learning", help="the drill performer's skill")
+    p.add_argument("--count", type=int,
+                   help="trials, reps or cycles the performer tries a set (default: the performer's)")
     p.add_argument("--flash-stall", choices=("off", "typical", "worst"), default="off",
                    help="stall the sampler for the flash's erase/program times (SPI NOR datasheet figures), "
                         "as an ESP32 does; stalls logged to DIR/sim/stalls.csv")
@@ -77,12 +85,16 @@ def run(args: argparse.Namespace) -> int:
     device = workdir / "device"
     engine.prepare(device, board, _config_to_write(device, config, synth.rate_hz), compiled=True)
     (workdir / "device" / "sim_id").write_text(args.device_id)
-    engine.write_frames(workdir / "sim" / "frames.bin", synth.counts)
+    counts, button = synth.counts, False
+    if args.drills:
+        counts, button = after_a_run(synth.counts, synth.rate_hz, _drill_names(args.drills), args.skill,
+                                     seed=args.seed, count=args.count)
+    engine.write_frames(workdir / "sim" / "frames.bin", counts)
     runner = write_runner(workdir / "sim", synth)  # the runner answers the insole's cues
     insole = VirtualInsole(workdir, args.link or workdir / "port", args.speed, args.baud, runner,
                            log=lambda m: print(f"[virtual insole] {m}", file=sys.stderr, flush=True),
                            flash_stall=args.flash_stall, heap_kb=args.heap_kb, pull_idle_s=args.pull_idle_s,
-                           resting=args.resting)
+                           resting=args.resting, button=button)
 
     def stop(signum: int, frame: object) -> None:
         insole.stopping = True
@@ -99,6 +111,14 @@ def run(args: argparse.Namespace) -> int:
         insole.close()
     print("virtual insole stopped", file=sys.stderr)
     return 0
+
+
+def _drill_names(given: str) -> list[str]:
+    names = [n.strip() for n in given.split(",")]
+    for n in names:
+        if n not in DRILLS:
+            raise ConfigError(f"--drills: {n!r} is not a drill the performer does ({', '.join(DRILLS)})")
+    return names
 
 
 def _config_to_write(device: Path, given: dict | None, rate_hz: int) -> dict | None:
