@@ -195,11 +195,11 @@ def main(lut=None):
         log("safe mode (button held at boot): main loop not started")
         return
     try:
-        sessionlog.recover(ROOT, log)
         lut = fsr.build_lut(board, lut)
         board_name = board.get("name", "?")
         board = None  # the HAL and the LUT took what they need: ~10 KB of heap back on a board
         gc.collect()
+        sessionlog.recover(ROOT, log)  # after the board data is gone: sealing a cut session needs room
         log("heap after boot: %d bytes in use, %d free" % (gc.mem_alloc(), gc.mem_free()))
         kind = "run"
         while True:
