@@ -57,7 +57,8 @@ def measure(port: str, timeout: float = 180) -> dict:
         copies = [(frames, "bc_frames.bin")]
         for src, name in ((DEVICE_SCRIPT, "bc_check"), (BOARD_MODULE, "bc_board")):
             mpy = Path(tmp) / f"{name}.mpy"
-            subprocess.run([_tool("mpy-cross"), "-o", str(mpy), str(src)], check=True, capture_output=True)
+            subprocess.run([_tool("mpy-cross"), "-s", f"{name}.py", "-o", str(mpy), str(src)], check=True,
+                           capture_output=True)  # named as on the insole: a host path costs heap
             copies.append((mpy, mpy.name))
         cmd = [_tool("mpremote"), "connect", port, "resume"]
         for src, name in copies:

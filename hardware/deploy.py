@@ -122,8 +122,9 @@ def build(board_name: str, out: Path, frozen: bool = False) -> list[Path]:
             shutil.copyfile(src, dst)
         else:
             dst = dst.with_suffix(".mpy")
-            r = subprocess.run([mpy_cross, f"-march={MARCH[board['mcu']]}", "-o", str(dst), str(src)],
-                               capture_output=True, text=True)
+            # the name embedded is the file's on the board, not this host's path
+            r = subprocess.run([mpy_cross, f"-march={MARCH[board['mcu']]}", "-s", rel.as_posix(), "-o", str(dst),
+                                str(src)], capture_output=True, text=True)
             if r.returncode != 0:
                 raise DeployError(f"mpy-cross failed on firmware/{rel.as_posix()}:\n{r.stderr.strip()}")
         files.append(dst)

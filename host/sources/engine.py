@@ -73,7 +73,11 @@ def _compile(src: Path, dst: Path) -> None:
     dst.unlink(missing_ok=True)
     if mpy.exists() and mpy.stat().st_mtime >= src.stat().st_mtime:
         return
-    r = subprocess.run([str(MPY_CROSS), "-march=host", "-o", str(mpy), str(src)], capture_output=True, text=True)
+    # the name embedded is the file's on the insole (core/cue.py), as a deploy embeds it: a host
+    # path would cost the heap its length in every module, more in a deeper checkout
+    name = src.relative_to(FIRMWARE).as_posix()
+    r = subprocess.run([str(MPY_CROSS), "-march=host", "-s", name, "-o", str(mpy), str(src)],
+                       capture_output=True, text=True)
     if r.returncode:
         raise FirmwareError(f"mpy-cross failed on {src}:\n{r.stderr.strip()}")
 
