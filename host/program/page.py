@@ -10,7 +10,7 @@ from dataclasses import asdict
 
 from host.program.evidence import RETENTION_VERDICTS, ProgramEvidence, ProgramRun, Retention
 from host.program.schedule import RETENTION_WEEKS
-from host.reports.report import CSS, Table, _figure, _html_table, effect_words, json_ready, pct, text_table
+from host.reports.report import CSS, Table, _figure, effect_words, html_block, json_ready, pct, text_block
 from host.text import escaped_html, plural, shown, shown_text
 from host.verdict.bootstrap import Interval
 
@@ -129,16 +129,7 @@ def rule_text(ev: ProgramEvidence) -> str:
 def text(ev: ProgramEvidence, today: str | None = None) -> str:
     lines: list[str] = []
     for kind, body in document(ev, today):
-        if kind == "h1":
-            lines += [str(body), "=" * len(str(body)), ""]
-        elif kind == "h2":
-            lines += ["", str(body), "-" * len(str(body))]
-        elif kind == "verdict":
-            lines += [body[1], ""]  # type: ignore[index]
-        elif kind == "p":
-            lines += [str(body), ""]
-        elif kind == "table":
-            lines += text_table(body) + [""]  # type: ignore[operator]
+        lines += text_block(kind, body) + ([""] if kind == "table" else [])
     return shown_text("\n".join(lines).rstrip()) + "\n"
 
 
@@ -153,16 +144,9 @@ def to_html(ev: ProgramEvidence, today: str | None = None) -> str:
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue program: {e(ev.runner)}"
              f"</title><style>{CSS}.kept{{background:#d8f3dc}}.not_kept{{background:#ffd6d6}}</style></head><body>"]
     for kind, body in document(ev, today):
-        if kind == "h1":
-            parts.append(f"<h1>{e(str(body))}</h1>")
-        elif kind == "h2":
-            parts.append(f"<h2>{e(str(body))}</h2>")
-        elif kind == "verdict":
-            parts.append(f"<p class='verdict {e(body[0])}'><b>{e(body[1])}</b></p>")  # type: ignore[index]
-        elif kind == "p":
-            parts.append(f"<p>{e(str(body))}</p>")
-        elif kind == "table":
-            parts.append(_html_table(body))  # type: ignore[arg-type]
+        block = html_block(kind, body)
+        if block is not None:
+            parts.append(block)
         elif kind == "figure" and ev.runs:
             parts.append(_figure(figure(ev)))
     parts.append("</body></html>")

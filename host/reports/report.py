@@ -628,21 +628,28 @@ def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str
          all_sessions: bool = False, drills: dict[str, int] | None = None) -> str:
     lines: list[str] = []
     for kind, body in document(a, today, scope, notes, all_sessions, drills):
-        if kind == "h1":
-            lines += [str(body), "=" * len(str(body)), ""]
-        elif kind == "h2":
-            lines += ["", str(body), "-" * len(str(body))]
-        elif kind == "verdict":
-            lines += [body[1], ""]  # type: ignore[index]
-        elif kind == "p":
-            lines += [str(body), ""]
-        elif kind == "list":
-            lines += [f"  * {x}" for x in body]  # type: ignore[union-attr]
-        elif kind == "table":
-            lines += text_table(body)  # type: ignore[arg-type]
-        elif kind == "defs":
-            lines += ["What the measures mean:"] + [f"  {t}: {d}" for t, d in body]  # type: ignore[union-attr]
+        lines += text_block(kind, body)
     return shown_text("\n".join(lines).rstrip()) + "\n"  # a header's strings never reach a terminal raw
+
+
+def text_block(kind: str, body: object) -> list[str]:
+    """A document block (the kinds every page of the coach's has) as terminal lines; [] for a
+    kind a terminal does not show (figures)."""
+    if kind == "h1":
+        return [str(body), "=" * len(str(body)), ""]
+    if kind == "h2":
+        return ["", str(body), "-" * len(str(body))]
+    if kind == "verdict":
+        return [body[1], ""]  # type: ignore[index]
+    if kind == "p":
+        return [str(body), ""]
+    if kind == "list":
+        return [f"  * {x}" for x in body]  # type: ignore[attr-defined]
+    if kind == "table":
+        return text_table(body)  # type: ignore[arg-type]
+    if kind == "defs":
+        return ["What the measures mean:"] + [f"  {t}: {d}" for t, d in body]  # type: ignore[attr-defined]
+    return []
 
 
 def text_table(t: Table) -> list[str]:
@@ -699,6 +706,26 @@ for(var k=0;k<i.length;k++){if(i[k].complete&&i[k].naturalWidth>0)n++;}
 document.body.setAttribute('data-figures-rendered',n+'/'+i.length);});"""
 
 
+def html_block(kind: str, body: object) -> str | None:
+    """A document block (the kinds every page of the coach's has) as HTML; None for a kind the
+    page draws itself (its figures)."""
+    e = escaped_html
+    if kind in ("h1", "h2"):
+        return f"<{kind}>{e(str(body))}</{kind}>"
+    if kind == "verdict":
+        return f"<p class='verdict {e(body[0])}'><b>{e(body[1])}</b></p>"  # type: ignore[index]
+    if kind == "p":
+        return f"<p>{e(str(body))}</p>"
+    if kind == "list":
+        return "<ul>" + "".join(f"<li>{e(x)}</li>" for x in body) + "</ul>"  # type: ignore[attr-defined]
+    if kind == "table":
+        return _html_table(body)  # type: ignore[arg-type]
+    if kind == "defs":
+        return ("<p class='small'><b>What the measures mean:</b></p><dl class='small'>"
+                + "".join(f"<dt>{e(t)}</dt><dd>{e(d)}</dd>" for t, d in body) + "</dl>")  # type: ignore[attr-defined]
+    return None
+
+
 def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "",
             notes: dict[str, Note] | None = None, all_sessions: bool = False,
             drills: dict[str, int] | None = None) -> str:
@@ -708,21 +735,9 @@ def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = ""
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
              f"<style>{CSS}</style><script>{_SCRIPT}</script></head><body>"]
     for kind, body in document(a, today, scope, notes, all_sessions, drills):
-        if kind == "h1":
-            parts.append(f"<h1>{e(str(body))}</h1>")
-        elif kind == "h2":
-            parts.append(f"<h2>{e(str(body))}</h2>")
-        elif kind == "verdict":
-            parts.append(f"<p class='verdict {e(body[0])}'><b>{e(body[1])}</b></p>")  # type: ignore[index]
-        elif kind == "p":
-            parts.append(f"<p>{e(str(body))}</p>")
-        elif kind == "list":
-            parts.append("<ul>" + "".join(f"<li>{e(x)}</li>" for x in body) + "</ul>")  # type: ignore[union-attr]
-        elif kind == "table":
-            parts.append(_html_table(body))  # type: ignore[arg-type]
-        elif kind == "defs":
-            parts.append("<p class='small'><b>What the measures mean:</b></p><dl class='small'>" + "".join(
-                f"<dt>{e(t)}</dt><dd>{e(d)}</dd>" for t, d in body) + "</dl>")  # type: ignore[union-attr]
+        block = html_block(kind, body)
+        if block is not None:
+            parts.append(block)
         elif kind == "figures":
             parts += [_figure(f) for f in all_figures(a, steps, captions(a))]
         elif kind == "pain_figure":
