@@ -50,7 +50,7 @@ import numpy as np
 from firmware.core import sessionlog
 from host.command import UserError
 from host.store.notes import Note, check_knee_named, merged, standing
-from host.store.records import Parsed, count_steps, decode, decode_events, parse_session
+from host.store.records import Parsed, decode, decode_events, parse_session
 from host.store.runs import Shape, group, shape, start_ms
 from host.text import name_key
 
@@ -293,7 +293,8 @@ class Store:
             runner, foot = prior
         elif not placed:
             runner, foot = header.get("runner") or UNASSIGNED, header.get("foot")
-        found = shape(decode(blob), header.get("config"))
+        steps = decode(blob)  # the step records (events apart): counted and shaped once
+        found = shape(steps, header.get("config"))
         with self.db:  # one transaction: all of it or nothing
             runner_id = self._runner_id(runner)
             self.db.execute(
@@ -306,11 +307,11 @@ class Store:
             self.db.execute(
                 "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (sid, runner_id, header.get("device", "unknown"), foot or header.get("foot"), header.get("rate_hz"),
-                 header.get("started_at"), _now(), sha256, count_steps(blob),
+                 header.get("started_at"), _now(), sha256, len(steps),
                  int(bool(trailer and trailer.get("recovered"))), json.dumps(header),
                  json.dumps(trailer) if trailer is not None else None,
                  "damaged" if parsed.damage else "ok", parsed.damage, json.dumps(parsed.gaps), found.to_json()))
-            self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, count_steps(blob), blob))
+            self.db.execute("INSERT INTO steps VALUES (?, ?, ?)", (sid, len(steps), blob))
             if placed:
                 self._record(sid, None, runner, header.get("foot"), foot or header.get("foot"), "pull --runner")
             for old_sid in replaces:
