@@ -12,7 +12,7 @@ import argparse
 from datetime import date, datetime, timedelta
 
 from host.command import UserError
-from host.plan.history import PlanRun
+from host.plan.history import PlanRun, steps_done
 from host.program.schedule import CUE_FREE_S, PLAN, RETENTION_WEEKS, SHARES, retention_step, run_config
 
 ACTIONS = ("default", "pause", "resume", "repeat", "end")
@@ -46,7 +46,7 @@ def next_step(value: dict, history: list[PlanRun]) -> int | None:
 
 
 def _done_steps(value: dict, history: list[PlanRun]) -> list[int]:
-    return sorted({r.plan_step for r in _runs(value, history)})
+    return steps_done(_runs(value, history), PLAN)  # this program's runs only
 
 
 def retention_due(value: dict, history: list[PlanRun]) -> date | None:
