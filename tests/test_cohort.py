@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from host.cli import main as archcue
-from host.reports.export_parquet import VERSION_KEY, export_dataset
+from host.reports.export_parquet import SCHEMA_VERSION, VERSION_KEY, export_dataset
 from host.squad import cohort
 from host.store.db import Store
 from host.verdict.analysis import analyse
@@ -91,8 +91,9 @@ def test_bad_input(squad: tuple[Path, Path, list], tmp_path: Path, capsys: pytes
     refused("reads a dataset folder", "cohort", str(squad[0]), "--engine", "spark")
     _, ds, _ = squad
     odd = ds / "runs" / "part-1.parquet"  # a table file of another schema version dropped in
-    pq.write_table(pa.table({"runner": ["x"]}).replace_schema_metadata({VERSION_KEY: b"2"}), odd)
+    other = SCHEMA_VERSION + 1
+    pq.write_table(pa.table({"runner": ["x"]}).replace_schema_metadata({VERSION_KEY: str(other).encode()}), odd)
     try:
-        refused("mixed schema versions: 1 file(s) of version 2 (e.g. runs/part-1.parquet)", "cohort", str(ds))
+        refused(f"mixed schema versions: 1 file(s) of version {other} (e.g. runs/part-1.parquet)", "cohort", str(ds))
     finally:
         odd.unlink()

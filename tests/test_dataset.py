@@ -19,7 +19,7 @@ import pytest
 
 from host.cli import main as archcue
 from host.reports.export import STEP_COLUMNS, step_table
-from host.reports.export_parquet import MANIFEST, VERSION_KEY, path_value
+from host.reports.export_parquet import MANIFEST, SCHEMA_VERSION, VERSION_KEY, path_value
 from host.store.db import Store
 from tests.block_steps import block_run
 from tests.squad_store import Truth, add_runner, add_session
@@ -76,7 +76,7 @@ def test_step_columns_are_the_csv_exports(store: Path, tmp_path: Path) -> None:
     assert t.column_names[:len(STEP_COLUMNS) - 1] == list(STEP_COLUMNS[1:])
     for name, values in zip(STEP_COLUMNS[2:], step_table(steps)):
         assert np.array_equal(t[name].to_numpy(), values.astype(bool) if values.dtype == np.int8 else values), name
-    assert (pq.read_schema(f).metadata or {})[VERSION_KEY] == b"1"
+    assert (pq.read_schema(f).metadata or {})[VERSION_KEY] == str(SCHEMA_VERSION).encode()
     schema = json.loads((ds / "schema.json").read_text())
     assert [c["name"] for c in schema["tables"]["steps"]["columns"]] == t.column_names
     assert "newtons" in (ds / "README.txt").read_text()
@@ -157,8 +157,9 @@ def test_bad_input_refused_in_one_line(store: Path, tmp_path: Path, capsys: pyte
     _refused(store, ds, capsys, "mixed schema versions: 1 file(s) of version 0")
     old.unlink()
     manifest = json.loads((ds / MANIFEST).read_text())
-    (ds / MANIFEST).write_text(json.dumps({**manifest, "schema_version": 2}))
-    _refused(store, ds, capsys, "dataset schema version 2, this archcue reads and writes 1")
+    (ds / MANIFEST).write_text(json.dumps({**manifest, "schema_version": SCHEMA_VERSION + 1}))
+    _refused(store, ds, capsys,
+             f"dataset schema version {SCHEMA_VERSION + 1}, this archcue reads and writes {SCHEMA_VERSION}")
     pseudo = tmp_path / "pseudo"
     _export(store, pseudo, "--pseudonymize", "--key", str(tmp_path / "k1"))
     _refused(store, pseudo, capsys, "pseudonymized with another key", "--pseudonymize", "--key", str(tmp_path / "k2"))

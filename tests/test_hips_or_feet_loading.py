@@ -84,3 +84,64 @@ def test_loading_per_arm_is_printed_with_the_caveat(store: Path) -> None:
     code, out = archcue("--store", str(store), "hips-or-feet", "--runner", "ana")
     assert code == 0 and "cannot see hip motion" in out
     assert [line.split()[0] for line in out.splitlines()[1:5]] == list(ARMS)
+
+
+def _drill_session(store_path: Path, tmp: Path) -> str:
+    """A foot-drill session of the same runner, as the insole writes one (a set's first and last events)."""
+    import hashlib
+
+    from firmware.core import drills, record, sessionlog
+
+    device = tmp / "drill-device"
+    device.mkdir()
+    log = sessionlog.SessionLog(str(device), "dd0011", {"kind": "drills", "foot": "right", "runner": "ana",
+                                                        "rate_hz": 100}, log=lambda _: None)
+    rec = bytearray(record.SIZE)
+    for t_ms, kind, fields in ((0, drills.EV_SET, (1, 1, 30, 5)), (40_000, drills.EV_SET_END, (1, 0, 0, 0))):
+        record.pack_event_into(rec, 0, kind, t_ms, *fields)
+        log.append(rec)
+    log.close()
+    data = Path(log.path).read_bytes()
+    s = Store(store_path)
+    sid, _ = s.import_session(data, hashlib.sha256(data).hexdigest(), log.sid)
+    s.close()
+    return sid
+
+
+def test_squad_cohort_and_dataset_read_the_verdicts_view(store: Path, tmp_path: Path) -> None:
+    """The squad's summary, the cohort (on the store and on the dataset) and the exported steps
+    read a protocol run as the report does: its feet arm against no cue, hips and sham left out;
+    a drill session of the runner is a sessions row only (it held the export up before)."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from host.squad.cohort import on_dataset, on_store
+    from host.squad.summaries import all_summaries
+
+    path = tmp_path / "s.sqlite"
+    shutil.copyfile(store, path)
+    drill = _drill_session(path, tmp_path)
+    code, out = archcue("--store", str(path), "report", "ana", "--format", "json")
+    report = json.loads(out)
+    primary = report["primary"]
+    s = Store(path)
+    summary = all_summaries(s, workers=1)["ana"]
+    assert (summary.verdict, summary.steps, summary.judged) == (report["verdict"], report["landings"]["total"],
+                                                                report["landings"]["judged"])
+    assert summary.steps < s.steps(s.sessions("ana")[0].id).size  # the hips and sham blocks' landings left out
+    ds = tmp_path / "ds"
+    assert archcue("--store", str(path), "export", "--format", "parquet", str(ds))[0] == 0
+    steps = pq.read_table(ds / "steps", columns=["block", "arm", "in_verdict", "judged"]).to_pydict()
+    sessions = pq.read_table(ds / "sessions").to_pydict()
+    assert dict(zip(sessions["session"], sessions["kind"]))[drill] == "drills"
+    assert drill not in pq.read_table(ds / "runs").to_pydict()["session"]
+    letters = ORDER.replace(" ", "")
+    rows = list(zip(steps["block"], steps["arm"], steps["in_verdict"], steps["judged"]))
+    assert all(arm == (ARMS["nfhs".index(letters[b - 1])] if 1 <= b <= len(letters) else None)
+               for b, arm, _, _ in rows)
+    assert all(kept == (b == 0 or arm in ("none", "feet")) for b, arm, kept, _ in rows)
+    judged_in_blocks = sum(kept and judged and b > 0 for b, _, kept, judged in rows)
+    assert judged_in_blocks == primary["steps_a"] + primary["steps_b"]
+    assert on_store(s).judged == on_dataset(ds).judged == judged_in_blocks
+    s.close()

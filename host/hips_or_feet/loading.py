@@ -40,16 +40,27 @@ def _configs(store: Store, sessions: Sessions) -> list[dict]:
     return [headers.get(row.id, {}).get("config") or {} for row, _ in sessions]
 
 
+TOE_CURL_ARMS = (arms.ARM_NONE, arms.ARM_FEET)  # a protocol run's blocks the toe-curl verdict reads
+
+
+def in_toe_curl_view(steps: np.ndarray, config: dict) -> np.ndarray:
+    """Which landings the toe-curl verdict reads: every one of a run without the protocol; of a
+    protocol run, its warm-up and its feet and no-cue blocks (not hips, sham, or past the rounds)."""
+    if not config.get("arm_order"):
+        return np.ones(len(steps), bool)
+    return (steps["block"] == 0) | np.isin(arm_of_steps(steps, config), TOE_CURL_ARMS)
+
+
 def toe_curl_view(store: Store, sessions: Sessions) -> Sessions:
-    """The sessions as the toe-curl report reads them: a protocol run keeps its warm-up and its
-    feet and no-cue blocks; other runs are unchanged."""
-    out = []
-    for (row, steps), config in zip(sessions, _configs(store, sessions)):
-        if config.get("arm_order"):
-            arm = arm_of_steps(steps, config)
-            steps = steps[(steps["block"] == 0) | (arm == arms.ARM_NONE) | (arm == arms.ARM_FEET)]
-        out.append((row, steps))
-    return out
+    """The sessions as the toe-curl verdict reads them (in_toe_curl_view)."""
+    return [(row, steps[in_toe_curl_view(steps, config)])
+            for (row, steps), config in zip(sessions, _configs(store, sessions))]
+
+
+def verdict_sessions(store: Store, runner: str) -> Sessions:
+    """A runner's runs as every toe-curl verdict reads them (the report's, the squad's, the
+    cohort's): drill sessions left out, protocol runs trimmed by toe_curl_view."""
+    return toe_curl_view(store, store.runner_steps(runner, runs_only=True))
 
 
 @dataclass

@@ -48,6 +48,8 @@ import pyarrow.parquet as pq
 
 from firmware.core import record
 from host.command import UserError
+from host.hips_or_feet.answer import ARMS
+from host.hips_or_feet.loading import arm_of_steps, in_toe_curl_view
 from host.reports.export import FIELDS, TO_MS, step_table
 from host.squad.summaries import CODE, Summary, all_summaries, key
 from host.store.db import SessionRow, Store
@@ -55,7 +57,7 @@ from host.store.notes import DRILLS, Note
 from host.verdict.analysis import Steps, judged, toe_judged
 from host.verdict.rule import Rule
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: steps' arm and in_verdict, sessions' kind; drill sessions hold no steps or runs
 MANIFEST = "archcue-dataset.json"
 VERSION_KEY = b"archcue.schema_version"  # in every file's key-value metadata too: mixed folders are found
 PART = "part-0.parquet"
@@ -93,8 +95,14 @@ STEPS = ([Col("foot", _STR, "left or right"), Col("ic_ms", _INT, FIELDS[0][4]), 
          + [Col(n, _BOOL, _FLAG_MEANINGS[n]) for n in record.FLAG_NAMES + record.STEP_NAMES]
          + [Col("judged", _BOOL, "the landing's collapse flag counts: calibrated, running, judged, arch sensor "
                                  "healthy (host.verdict.analysis.judged)"),
-            Col("toe_judged", _BOOL, "the landing's toe flag counts (host.verdict.analysis.toe_judged)")])
-SESSIONS = [Col("session", _STR, "session id (device id + counter)"), Col("device", _STR, "the insole's id"),
+            Col("toe_judged", _BOOL, "the landing's toe flag counts (host.verdict.analysis.toe_judged)"),
+            Col("arm", _STR, "hips-or-feet protocol runs: the block's arm (none, feet, hips or sham); null in the "
+                             "warm-up, past the rounds and in other runs"),
+            Col("in_verdict", _BOOL, "the toe-curl verdict reads the landing: false in a protocol run's hips and "
+                                     "sham blocks and past its rounds (host.hips_or_feet.loading.in_toe_curl_view)")])
+SESSIONS = [Col("session", _STR, "session id (device id + counter)"),
+            Col("kind", _STR, "run, or drills: a foot-drill session (its results are no steps; archcue drills)"),
+            Col("device", _STR, "the insole's id"),
             Col("foot", _STR, "left or right"),
             Col("started_at", _STR, "insole clock at the start, ISO 8601 local time; null: clock not set"),
             Col("rate_hz", _INT, "sample rate, Hz"), Col("firmware", _STR, "firmware version"),
@@ -152,16 +160,22 @@ def arrow_schema(cols: list[Col]) -> pa.Schema:
 # ----------------------------------------------------------------------------------------- rows of each table
 
 
-def step_rows(row: SessionRow, steps: np.ndarray) -> pa.Table:
-    """A session's steps in the dataset's columns: the CSV export's, flags as booleans, plus
-    whether each landing's flags count."""
+def step_rows(row: SessionRow, steps: np.ndarray, config: dict) -> pa.Table:
+    """A session's steps in the dataset's columns: the CSV export's, flags as booleans, whether
+    each landing's flags count, and its protocol arm (config: the session header's)."""
     values = step_table(steps)
     n = len(steps)
     n_flags = len(record.FLAG_NAMES + record.STEP_NAMES)
     cols = ([pa.array([str(row.foot)] * n, _STR)] + [pa.array(v) for v in values[:-n_flags]]
-            + [pa.array(v.astype(bool)) for v in values[-n_flags:]] + [pa.array(judged(steps)),
-                                                                        pa.array(toe_judged(steps))])
+            + [pa.array(v.astype(bool)) for v in values[-n_flags:]]
+            + [pa.array(judged(steps)), pa.array(toe_judged(steps)), pa.array(_arm_names(steps, config), _STR),
+               pa.array(in_toe_curl_view(steps, config))])
     return pa.Table.from_arrays(cols, schema=arrow_schema(STEPS))
+
+
+def _arm_names(steps: np.ndarray, config: dict) -> list[str | None]:
+    """Each landing's protocol arm by name (None outside the rounds or without the protocol)."""
+    return [ARMS[code] if code >= 0 else None for code in arm_of_steps(steps, config).tolist()]
 
 
 def _table(cols: list[Col], rows: list[dict]) -> pa.Table:
@@ -442,14 +456,14 @@ def _export_runner(ctx: _Context, runner: str, rows: list[SessionRow], summary: 
     replaced by a better copy); returns its rows of the small tables."""
     names, manifest = ctx.names, ctx.manifest
     who = str(names("runner", runner))
-    sessions = ctx.store.runner_steps(runner)
+    sessions = ctx.store.runner_steps(runner, runs_only=True)  # a drill session: a sessions row only
     for row, steps in sessions:
         sid = str(names("session", row.id))
         content = [who, names.digest([row.n_steps, row.status, row.summary])]
         was = manifest["sessions"].get(sid)
         if was == content:
             continue
-        _write_table(_steps_path(ctx.folder, who, sid), step_rows(row, steps))
+        _write_table(_steps_path(ctx.folder, who, sid), step_rows(row, steps, ctx.headers[row.id].get("config") or {}))
         if was is not None and was[0] != who:  # moved to this runner since the last export
             old = _steps_path(ctx.folder, was[0], sid)
             old.unlink(missing_ok=True)
@@ -481,7 +495,8 @@ def _steps_path(folder: Path, runner: str, session: str) -> Path:
 
 def _session_row(who: str, r: SessionRow, header: dict, note: Note | None, names: Names) -> dict:
     imported = header.get("imported") or {}
-    return {"runner": who, "session": names("session", r.id), "device": names("device", r.device), "foot": r.foot,
+    return {"runner": who, "session": names("session", r.id), "kind": r.kind, "device": names("device", r.device),
+            "foot": r.foot,
             "started_at": r.started_at, "rate_hz": header.get("rate_hz"), "firmware": header.get("firmware"),
             "board": header.get("board"), "steps": r.n_steps, "status": r.status, "damage": r.damage,
             "recovered": r.recovered, "sealed": r.summary is not None, "imported_format": imported.get("format"),

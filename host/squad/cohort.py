@@ -3,7 +3,8 @@ verdict, how large is the effect of the buzz and of curling, how much it varies 
 runners, and for what share of runners curling steadies the arch.
 
 The steps never come into Python: an SQL engine sums each runner's landings per block and
-condition (CLUSTERS_SQL, over tables `steps` and `runs`), and Python bootstraps those sums: each runner's
+condition (CLUSTERS_SQL, over tables `steps` and `runs`; the landings the runner's verdict reads, `in_verdict`:
+a hips-or-feet run gives only its feet and no-cue blocks), and Python bootstraps those sums: each runner's
 buzz and curling effects by host.verdict.analysis.compare_clusters, the report's own statistic
 and bootstrap (clusters in key order and the report's seed: the report's very intervals), then
 pools them (host/squad/pooling.py). The same SQL runs on DuckDB, embedded (the default), over
@@ -26,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from host.command import UserError
+from host.hips_or_feet.loading import in_toe_curl_view
 from host.reports.export_parquet import check_versions, read_manifest
 from host.squad.pooling import MIN_RUNNERS, Pooled, Share, random_effects, responder_share
 from host.squad.summaries import all_summaries
@@ -56,7 +58,7 @@ CLUSTERS_SQL = f"""
 WITH blocks AS (
   SELECT runner, session, block, cue_block, {', '.join(_sum(k, v) for k, v in _SUMS.items())}
   FROM steps
-  WHERE (judged OR toe_judged) AND block > 0
+  WHERE in_verdict AND (judged OR toe_judged) AND block > 0
   GROUP BY runner, session, block, cue_block)
 SELECT b.runner, r.run, b.block + r.shift_blocks AS cluster, b.cue_block,
        {', '.join(f'SUM(b.{k}) AS {k}' for k in _SUMS)}
@@ -202,7 +204,8 @@ def on_dataset_spark(folder: Path, spark, rule: Rule = Rule()) -> Cohort:
 
 _STEPS = pa.schema([("runner", pa.string()), ("session", pa.string()), ("block", pa.int64()),
                     ("cue_block", pa.bool_()), ("judged", pa.bool_()), ("toe_judged", pa.bool_()),
-                    ("collapse", pa.bool_()), ("toe_engaged", pa.bool_()), ("arch_share_pct", pa.float64())])
+                    ("collapse", pa.bool_()), ("toe_engaged", pa.bool_()), ("arch_share_pct", pa.float64()),
+                    ("in_verdict", pa.bool_())])
 _RUNS = pa.schema([("runner", pa.string()), ("session", pa.string()), ("run", pa.string()),
                    ("shift_blocks", pa.int64())])
 
@@ -214,15 +217,17 @@ def _store_tables(store: Store, runners: list[str]) -> tuple[pa.Table, pa.Table]
 
     steps, runs = [], []
     for runner in runners:
-        sessions = store.runner_steps(runner)
+        sessions = store.runner_steps(runner, runs_only=True)
         s = Steps.from_sessions(sessions)
+        headers = store.headers([row.id for row, _ in sessions])
         for i, (row, st) in enumerate(sessions):
             n = len(st)
             steps.append(pa.RecordBatch.from_arrays([
                 pa.array([runner] * n, pa.string()), pa.array([row.id] * n, pa.string()),
                 pa.array(st["block"].astype(np.int64)), pa.array(flag(st, "cue_block")), pa.array(judged(st)),
                 pa.array(toe_judged(st)), pa.array(flag(st, "collapse")), pa.array(flag(st, "toe_engaged")),
-                pa.array(st["arch_share"] * 0.01)], schema=_STEPS))
+                pa.array(st["arch_share"] * 0.01), pa.array(in_toe_curl_view(st, headers[row.id].get("config") or {}))],
+                schema=_STEPS))
             runs.append((runner, row.id, sessions[int(s.runs[i])][0].id, int(s.shift_blocks[i])))
     return (pa.Table.from_batches(steps, schema=_STEPS),
             pa.Table.from_pylist([dict(zip(_RUNS.names, r)) for r in runs], schema=_RUNS))

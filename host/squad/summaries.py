@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from host.hips_or_feet.loading import verdict_sessions
 from host.store.db import SessionRow, Store
 from host.verdict.analysis import Analysis, Steps, analyse
 from host.verdict.bootstrap import Interval
@@ -29,7 +30,8 @@ from host.verdict.rule import Rule
 
 _ROOT = Path(__file__).resolve().parents[2]
 SLOW = 20  # runners to analyse before saying so (about 0.1 s each)
-_DECIDES = ("host/verdict", "host/store/records.py", "firmware/core/record.py", "host/squad/summaries.py")
+_DECIDES = ("host/verdict", "host/store/records.py", "firmware/core/record.py", "host/squad/summaries.py",
+            "host/hips_or_feet/loading.py")  # which landings a protocol run gives the verdict
 
 
 def _code_digest() -> str:
@@ -162,7 +164,7 @@ def _compute(job: tuple[str, str, dict]) -> Summary:
     path, runner, rule = job
     store = Store(path, create=False)
     try:
-        return summary_of(runner, store.runner_steps(runner, runs_only=True), Rule(**rule))
+        return summary_of(runner, verdict_sessions(store, runner), Rule(**rule))
     finally:
         store.close()
 
@@ -188,7 +190,7 @@ def all_summaries(store: Store, rule: Rule = Rule(), workers: int | None = None,
         with ProcessPoolExecutor(workers) as pool:
             computed = list(pool.map(_compute, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
     else:
-        computed = [summary_of(runner, store.runner_steps(runner, runs_only=True), rule) for runner in missing]
+        computed = [summary_of(runner, verdict_sessions(store, runner), rule) for runner in missing]
     new = {keys[s.runner]: s for s in computed}
     cache.put(new)
     have.update(new)
