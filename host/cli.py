@@ -460,7 +460,7 @@ def _note(text: str) -> None:
 
 
 def cmd_squad(args: argparse.Namespace) -> int:
-    from host.squad import view
+    from host.squad import beside, view
     from host.squad.summaries import all_summaries
 
     fmt = _report_format(args)
@@ -468,7 +468,9 @@ def cmd_squad(args: argparse.Namespace) -> int:
         raise UserError(f"--weeks {args.weeks:g}: give a number of weeks above 0")
     store = _store(args)
     today = date.today()
-    rows = view.squad_rows(all_summaries(store, note=_note), store.sessions(), store.run_notes(), today, args.weeks)
+    sessions = store.sessions()
+    rows = view.squad_rows(all_summaries(store, note=_note), sessions, store.run_notes(), today, args.weeks,
+                           {beside.DRILLS: beside.drills(store, sessions, today)})
     out = {"text": view.text, "json": view.to_json, "html": view.to_html}[fmt](rows, today)
     _emit(out, args.out, f"{plural(len(rows), 'runner')}: squad")
     return 0

@@ -66,3 +66,27 @@ class Virtual:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=15)
+
+
+def drill_session(store_path: Path, tmp: Path, runner: str, started_at: str | None = None) -> str:
+    """A foot-drill session stored as a pull stores one: the firmware's SessionLog with a balance
+    set's first and last event records (no drill code run: for tests of what lists or reads it)."""
+    import hashlib
+
+    from firmware.core import drills, record
+    from host.store.db import Store
+
+    device = tmp / f"drill-device-{runner}"
+    device.mkdir(exist_ok=True)
+    header = {"kind": "drills", "foot": "right", "runner": runner, "rate_hz": 100, "started_at": started_at}
+    log = sessionlog.SessionLog(str(device), "dd0011", header, log=lambda _: None)
+    rec = bytearray(record.SIZE)
+    for t_ms, kind, fields in ((0, drills.EV_SET, (1, 1, 30, 5)), (40_000, drills.EV_SET_END, (1, 0, 0, 0))):
+        record.pack_event_into(rec, 0, kind, t_ms, *fields)
+        log.append(rec)
+    log.close()
+    data = Path(log.path).read_bytes()
+    store = Store(store_path)
+    sid, _ = store.import_session(data, hashlib.sha256(data).hexdigest(), log.sid)
+    store.close()
+    return sid

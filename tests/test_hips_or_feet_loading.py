@@ -19,6 +19,7 @@ from host.store.db import Store
 from host.store.records import flag
 from tests.foreign_runner import Protocol
 from tests.foreign_runner import generate as foreign
+from tests.helpers import drill_session
 
 ORDER = "fhsn hsnf nfhs"
 WARMUP_S, BLOCK_S = 30, 20
@@ -86,28 +87,6 @@ def test_loading_per_arm_is_printed_with_the_caveat(store: Path) -> None:
     assert [line.split()[0] for line in out.splitlines()[1:5]] == list(ARMS)
 
 
-def _drill_session(store_path: Path, tmp: Path) -> str:
-    """A foot-drill session of the same runner, as the insole writes one (a set's first and last events)."""
-    import hashlib
-
-    from firmware.core import drills, record, sessionlog
-
-    device = tmp / "drill-device"
-    device.mkdir()
-    log = sessionlog.SessionLog(str(device), "dd0011", {"kind": "drills", "foot": "right", "runner": "ana",
-                                                        "rate_hz": 100}, log=lambda _: None)
-    rec = bytearray(record.SIZE)
-    for t_ms, kind, fields in ((0, drills.EV_SET, (1, 1, 30, 5)), (40_000, drills.EV_SET_END, (1, 0, 0, 0))):
-        record.pack_event_into(rec, 0, kind, t_ms, *fields)
-        log.append(rec)
-    log.close()
-    data = Path(log.path).read_bytes()
-    s = Store(store_path)
-    sid, _ = s.import_session(data, hashlib.sha256(data).hexdigest(), log.sid)
-    s.close()
-    return sid
-
-
 def test_squad_cohort_and_dataset_read_the_verdicts_view(store: Path, tmp_path: Path) -> None:
     """The squad's summary, the cohort (on the store and on the dataset) and the exported steps
     read a protocol run as the report does: its feet arm against no cue, hips and sham left out;
@@ -121,7 +100,7 @@ def test_squad_cohort_and_dataset_read_the_verdicts_view(store: Path, tmp_path: 
 
     path = tmp_path / "s.sqlite"
     shutil.copyfile(store, path)
-    drill = _drill_session(path, tmp_path)
+    drill = drill_session(path, tmp_path, "ana")
     code, out = archcue("--store", str(path), "report", "ana", "--format", "json")
     report = json.loads(out)
     primary = report["primary"]

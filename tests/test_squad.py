@@ -11,6 +11,7 @@ import pytest
 from host.cli import main as archcue
 from host.squad import summaries, view
 from host.store.db import Store
+from tests.helpers import drill_session
 from tests.squad_store import Truth, add_runner
 
 TODAY = date.today()
@@ -69,6 +70,7 @@ def test_text_json_html(squad: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     first = next(i for i, line in enumerate(lines) if line.split()[:2] == ["runner", "verdict"])
     assert [line.split()[0] for line in lines[first + 1:first + 5]] == ["cy", "ana", "bo", "dee"]
     assert "rising 2 -> 5 after" in out and "not seen for 8 weeks" in out and "curling: " in out
+    assert "drills this week" not in out and "date unknown" not in out
     assert archcue(["--store", str(squad), "squad", "--out", str(tmp_path / "s.json")]) == 0
     data = json.loads((tmp_path / "s.json").read_text())
     assert data["runners"][0]["due"][0]["what"] == "pain_rising"
@@ -116,3 +118,19 @@ def test_bad_input(squad: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -
     assert "not .pdf" in capsys.readouterr().err
     assert archcue(["--store", str(squad), "squad", "--weeks", "0"]) == 1
     assert "--weeks 0" in capsys.readouterr().err
+
+
+def test_drills_this_week_beside_the_runners_who_do_them(squad: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """A runner's foot-drill sets this week against the target (3 days without a plan), in its own
+    column; a squad without drills has no such column (test_text_json_html)."""
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(squad.read_bytes())
+    drill_session(path, tmp_path, "dee", _day(0).isoformat(timespec="seconds"))
+    assert archcue(["--store", str(path), "squad"]) == 0
+    out = capsys.readouterr().out
+    assert "drills this week" in out and "1 of 3 days" in out
+    assert archcue(["--store", str(path), "squad", "--format", "json"]) == 0
+    by = {r["runner"]: r for r in json.loads(capsys.readouterr().out)["runners"]}
+    assert by["dee"]["beside"] == {"drills this week": "1 of 3 days"} and by["ana"]["beside"] == {}
+    assert by["dee"]["verdict"] == "stabilizes"  # a drill session is no run: the verdict is as before

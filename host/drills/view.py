@@ -194,6 +194,11 @@ def adherence(sets: list[DrillSet], plan: dict | None, today: date) -> Adherence
     return Adherence(per_week, bool(target), counts, streak)
 
 
+def this_week(a: Adherence, today: date) -> int:
+    """Days with a drill set in today's week."""
+    return a.days.get(_iso_week(today), 0)
+
+
 def _iso_week(d: date) -> str:
     y, w, _ = d.isocalendar()
     return f"{y}-W{w:02d}"

@@ -15,8 +15,8 @@ and then the rest (no difference that matters: retest only if something changes)
 equally pressed: the one waiting longest first.
 
 Columns are data (COLUMNS): a column no runner has a value for is left out of the table, so
-a column that only some squads have costs the others nothing. The drills' adherence joins
-there when drills are prescribed (host/drills): a Column whose cell is that runner's adherence."""
+a column that only some squads have costs the others nothing: the foot drills' days this week
+against the target, for runners who do them (host/squad/beside.py gathers such cells)."""
 from __future__ import annotations
 
 import html
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from host.reports.report import CSS, SHORT, Table, effect_words, text_table
+from host.squad.beside import DRILLS
 from host.squad.summaries import Summary
 from host.store.db import SessionRow
 from host.store.notes import Note
@@ -59,6 +60,7 @@ class Row:
     weeks_since: float | None  # since the latest dated run
     pain: Pain | None
     due: list[Due] = field(default_factory=list)
+    beside: dict[str, str] = field(default_factory=dict)  # column head -> words (host/squad/beside.py)
 
     @property
     def rank(self) -> int:
@@ -115,7 +117,8 @@ def _due(s: Summary, weeks: float | None, pain: Pain | None, stale_weeks: float)
 
 
 def squad_rows(summaries: dict[str, Summary], sessions: list[SessionRow], notes: dict[str, Note], today: date,
-               stale_weeks: float = STALE_WEEKS) -> list[Row]:
+               stale_weeks: float = STALE_WEEKS, beside: dict[str, dict[str, str]] | None = None) -> list[Row]:
+    """beside: column head -> {runner: words} (host/squad/beside.py)."""
     started = {r.id: r.started_at for r in sessions}
     by_runner: dict[str, list[Note]] = {}
     runner_of = {r.id: r.runner for r in sessions}
@@ -126,7 +129,8 @@ def squad_rows(summaries: dict[str, Summary], sessions: list[SessionRow], notes:
     for runner, s in summaries.items():
         weeks = _weeks(s.latest_run, today)
         pain = pain_trend(by_runner.get(runner, []), started)
-        rows.append(Row(runner, s, weeks, pain, _due(s, weeks, pain, stale_weeks)))
+        extra = {head: cells[runner] for head, cells in (beside or {}).items() if runner in cells}
+        rows.append(Row(runner, s, weeks, pain, _due(s, weeks, pain, stale_weeks), extra))
     return sorted(rows, key=lambda r: (r.rank, -(r.weeks_since if r.weeks_since is not None else math.inf),
                                        r.runner))
 
@@ -157,11 +161,12 @@ class Column:
 COLUMNS = [
     Column("runner", lambda r: shown(r.runner)),
     Column("verdict", lambda r: SHORT[r.summary.verdict]),
-    Column("last run", lambda r: (r.summary.latest_run or "date unknown")[:10]),
+    Column("last run", lambda r: (r.summary.latest_run or "")[:10] or "date unknown"),
     Column("runs", lambda r: str(r.summary.runs)),
     Column("minutes", lambda r: f"{r.summary.minutes:.0f}"),
     Column("effect (95% interval)", lambda r: _effect(r.summary)),
     Column("knee pain", lambda r: _pain_words(r.pain)),
+    Column(DRILLS, lambda r: r.beside.get(DRILLS, "")),
     Column("due", lambda r: "; ".join(d.words for d in r.due) or "-"),
 ]
 
@@ -196,6 +201,7 @@ def to_json(rows: list[Row], today: date) -> str:
                 "curling_ratio": s.curling.__dict__ if s.curling else None,
                 "buzz_ratio": s.buzz.__dict__ if s.buzz else None, "effect_words": _effect(s) or None,
                 "more_minutes": s.more_minutes, "short": s.short, "pain": r.pain.__dict__ if r.pain else None,
+                "beside": r.beside,
                 "due": [{"what": d.what, "words": d.words} for d in r.due]}
     def clean(o: object) -> object:
         if isinstance(o, float):
