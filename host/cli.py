@@ -663,7 +663,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples: archcue import run.csv --runner ana --units newton --config blocks.json\n"
                "          archcue import 230927_102114.txt --runner ana              (Moticon: both feet)\n"
                "          archcue import 230927_102114.txt --runner ana --foot left  (Moticon: one foot)\n"
-               "          archcue import lab.txt --runner ana --ratings lab.json          (a pain-mode run)",
+               "          archcue import lab.txt --runner ana --ratings lab.json    (hips or feet: a pain-mode run)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recording", type=Path, metavar="RECORDING")
     p.add_argument("--runner", required=True, help="whose run this is")
@@ -691,7 +691,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "run's config (3 min blocks, its rounds' arm order; --config may set the rest, e.g. "
                         "warmup_s) and its ratings the runner's answers, each block's pain in its last 30 s, "
                         "time 0 being the start of the warm-up; both feet's sessions hold them, the run counts "
-                        "them once. The same ratings again add nothing; other ratings are another session")
+                        "them once. The same ratings again add nothing; other ratings (a corrected file) are "
+                        "another session, which replaces the import with the earlier ones")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("live", help="watch the insole's landings while it records (Ctrl-C leaves it recording)",
                        description="While the insole records (on a treadmill, say), show each landing as it "

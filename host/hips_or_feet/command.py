@@ -1,5 +1,6 @@
 """`archcue hips-or-feet [RATINGS...] [--runner NAME]`: the answer from ratings files of pain-mode
-runs, and the feet's loading per arm from the runner's stored protocol runs."""
+runs and from the runner's stored ones (their answer event records, one set per run), and the
+feet's loading per arm from the runner's stored protocol runs."""
 from __future__ import annotations
 
 import argparse
@@ -68,6 +69,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
                                    "--runner: the feet's loading per arm (collapses, sway) from the runner's "
                                    "stored protocol runs, beside it.")
     p.add_argument("ratings", nargs="*", metavar="RATINGS.json", help="one run's ratings (see README: hips or feet)")
-    p.add_argument("--runner", help="also the loading per arm of this runner's protocol runs in the store")
+    p.add_argument("--runner", help="also this runner's pain-mode runs in the store (answers typed into archcue "
+                                    "live, or imported with a lab recording) and the loading per arm")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_hips_or_feet)

@@ -54,7 +54,6 @@ from host.command import UserError
 from host.drills import importer as drill_importer
 from host.files import open_regular
 from host.hips_or_feet import lab_run, ratings
-from host.hips_or_feet.ratings import Run
 from host.insole_config import load_config
 from host.sources import engine, moticon
 from host.sources.recording import CsvRecording, Samples, settled
@@ -113,10 +112,10 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     started_at = _iso(opts.started_at) if opts.started_at else None
     recordings, exported_at, digest, size = _recordings(opts, units, note)
     started_at = started_at or exported_at
-    if lab is not None and started_at is None:  # undated sessions are never paired (host/store/runs.py)
-        note("note: without --started-at this session is not paired with another foot's recording of the run: "
-             "give both feet's CSVs the same --started-at, and the run's ratings count once")
     feet = [_foot(opts, foot, rec, lab) for foot, rec in recordings]  # every foot checked before any run
+    if lab is not None and started_at is None:  # undated sessions are never paired (host/store/runs.py)
+        note("note: no start time (--started-at): the run's session is not paired with the other foot's; import "
+             "both feet's recordings with the same --started-at, and the run's ratings count once")
     done: list[Imported | Sealed] = []  # per foot: what the store holds already, or the session to store
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
         for foot, rec, config, answers in feet:
@@ -125,7 +124,7 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
             if found is not None:
                 done.append(found)
                 continue
-            shorter = [] if opts.drill else _replaced(store_path, opts, units, config, (digest, size), lab)
+            replaces = [] if opts.drill else _replaced(store_path, opts, units, config, (digest, size), lab)
             _check_writable(store_path)  # before the firmware's run, which takes a while
             provenance = {"file": opts.source.name, "sha256": digest, "bytes": size, "format": opts.format,
                           "units": units} | ({"ratings": opts.ratings.name} if opts.ratings else {})
@@ -138,7 +137,7 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
                 session = _run(rec, opts, units, config, work, note, progress)
                 header, records = session.header, lab_run.merged(session.records, answers)
             sealed = _reseal(header, records, device, started_at, provenance, work / "import")
-            done.append(Sealed(sealed.read_bytes(), sealed.stem, config["foot"], shorter))
+            done.append(Sealed(sealed.read_bytes(), sealed.stem, config["foot"], replaces))
     return _store(store_path, done, started_at)
 
 
@@ -300,7 +299,7 @@ def _file_sha(path: Path, size: int | None = None) -> tuple[str, int]:
 
 
 def _replaced(store_path: Path, opts: Options, units: str, config: dict, file: tuple[str, int],
-              lab: Run | None) -> list[Replaced]:
+              lab: ratings.Run | None) -> list[Replaced]:
     """The earlier imports of this run that this import replaces, so the store counts the run
     once: a shorter version of this very recording run the same way (the file imported then is
     the beginning of this one, byte for byte: a recording imported while it was still being
@@ -330,7 +329,7 @@ def _replaced(store_path: Path, opts: Options, units: str, config: dict, file: t
     return found
 
 
-def _ratings(opts: Options) -> Run | None:
+def _ratings(opts: Options) -> ratings.Run | None:
     """--ratings, read and checked whole (ratings.load: one line on any mistake)."""
     if opts.ratings is None:
         return None
@@ -339,7 +338,7 @@ def _ratings(opts: Options) -> Run | None:
     return ratings.load(opts.ratings)
 
 
-def _foot(opts: Options, foot: str | None, rec: Samples, lab: Run | None
+def _foot(opts: Options, foot: str | None, rec: Samples, lab: ratings.Run | None
           ) -> tuple[str | None, Samples, dict, list[lab_run.Answer]]:
     """A foot's recording with the config it runs with and the answers its session holds: the
     ratings' protocol and answers, when the import has them."""
@@ -358,7 +357,7 @@ def _config(opts: Options, foot: str | None) -> dict:
     return cfg
 
 
-def _identity(digest: str, opts: Options, units: str, config: dict, lab: Run | None) -> str:
+def _identity(digest: str, opts: Options, units: str, config: dict, lab: ratings.Run | None) -> str:
     """What makes the session: the file's content (its SHA-256), how it is run (not the runner's
     name) and the ratings it holds (their content: the same ratings again add nothing)."""
     settings = fw_config.validate({k: v for k, v in config.items() if k != "runner_id"})[0]
