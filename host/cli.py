@@ -114,7 +114,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from host.sources.importer import Options, import_recording
 
     opts = Options(args.recording, args.runner, args.foot, args.format, args.units, args.rate, args.config,
-                   args.started_at, args.drill, args.eyes)
+                   args.started_at, args.drill, args.eyes, args.ratings)
     done = import_recording(args.store, opts, note=lambda text: print(text, file=sys.stderr), progress=sys.stderr)
     if args.drill:
         return _imported_drill(args, done[0])
@@ -130,12 +130,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         started = shown(r.started_at or "at an unknown time (--started-at sets it)")
         print(f"imported {what}: session {shown(r.session)} -> {shown(r.runner)}, {r.foot} foot, "
               f"{plural(r.steps, 'step')}, started {started}")
-        for old, steps in r.replaced:
-            print(f"it replaces session {shown(old)} ({plural(steps, 'step')}), an earlier import of this recording's "
-                  "beginning: the run is counted once, the notes on it moved over")
+        for old, steps, why in r.replaced:
+            print(f"it replaces session {shown(old)} ({plural(steps, 'step')}), {why}: the run is counted once, the "
+                  "notes on it moved over")
     if both:
         print("the two sessions are the two insoles of one run")
-    if any(r.new for r in done):
+    if args.ratings and any(r.new for r in done):
+        print(f"with the ratings of {args.ratings} as the runner's answers: next: archcue hips-or-feet --runner "
+              f"{shown(done[0].runner)}")
+    elif any(r.new for r in done):
         print(f"next: archcue report {shown(done[0].runner)}")
     return 0
 
@@ -654,10 +657,15 @@ def build_parser() -> argparse.ArgumentParser:
                     "export holds both insoles: one import stores both feet as the two insoles of one run.\n"
                     "The session keeps the file's name and SHA-256; importing the same file the same way\n"
                     "again adds nothing. A file with an error is refused whole (FILE:LINE: what is wrong)\n"
-                    "and the store is left as it was.",
+                    "and the store is left as it was.\n"
+                    "With --ratings (a hips-or-feet run in pain mode, rated beside the treadmill) the run is\n"
+                    "stored as an insole stores one it recorded: the ratings' protocol in its config, the\n"
+                    "ratings as the runner's answers. The recording's time 0 (its first sample) is the start\n"
+                    "of the warm-up: each block's pain goes in that block's last 30 s.",
         epilog="examples: archcue import run.csv --runner ana --units newton --config blocks.json\n"
                "          archcue import 230927_102114.txt --runner ana              (Moticon: both feet)\n"
-               "          archcue import 230927_102114.txt --runner ana --foot left  (Moticon: one foot)",
+               "          archcue import 230927_102114.txt --runner ana --foot left  (Moticon: one foot)\n"
+               "          archcue import lab.txt --runner ana --ratings lab.json    (hips or feet: a pain-mode run)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recording", type=Path, metavar="RECORDING")
     p.add_argument("--runner", required=True, help="whose run this is")
@@ -680,6 +688,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a foot-drill set, not a run: balance, short-foot or toe-waver (with --foot); it is "
                         "measured by the insole's drill code and stored as a drill session (archcue drills RUNNER)")
     p.add_argument("--eyes", metavar="open|closed", help="balance: eyes open (default) or closed")
+    p.add_argument("--ratings", type=Path, metavar="R.json",
+                   help="the run's ratings file (hips or feet, pain mode: see README): its protocol becomes the "
+                        "run's config (3 min blocks, its rounds' arm order; --config may set the rest, e.g. "
+                        "warmup_s) and its ratings the runner's answers, each block's pain in its last 30 s, "
+                        "time 0 being the start of the warm-up; both feet's sessions hold them, the run counts "
+                        "them once. The same ratings again add nothing; other ratings (a corrected file) are "
+                        "another session, which replaces the import with the earlier ones")
     p.set_defaults(func=cmd_import)
     p = sub.add_parser("live", help="watch the insole's landings while it records (Ctrl-C leaves it recording)",
                        description="While the insole records (on a treadmill, say), show each landing as it "

@@ -44,6 +44,11 @@ def plural(k: int, noun: str, many: str | None = None) -> str:
     return f"{k} {noun if k == 1 else many or noun + 's'}"
 
 
+def clock(ms: float) -> str:
+    """A run time as minutes:seconds, e.g. 25:30."""
+    return f"{int(ms // 60000)}:{int(ms // 1000 % 60):02d}"
+
+
 def shown_text(text: str) -> str:
     """Text made of lines (a report, an error), each line as shown() would print it: its line
     breaks kept, any other control character escaped."""

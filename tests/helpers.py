@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -10,7 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from firmware.core import sessionlog
+from host.sources import moticon
 
 
 @dataclass
@@ -19,6 +23,16 @@ class Row:
     id: str
     foot: str
     started_at: str | None = None
+
+
+def store_rows(store: Path) -> dict[str, list]:
+    """Every row of every table of a store: what "unchanged" means."""
+    db = sqlite3.connect(store)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    finally:
+        db.close()
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -66,6 +80,30 @@ class Virtual:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=15)
+
+
+def write_moticon_export(path: Path, feet: dict[str, tuple[np.ndarray, np.ndarray]], start: str) -> None:
+    """A Moticon OpenGo text export of newton recordings {foot: (t_ms, forces (n, 6))} on one
+    100 Hz clock: each region's force / 1.27 cm2 in its cells (host/sources/moticon.py), the
+    other cells 0; a foot's cells blank where it has no sample."""
+    t = np.arange(0, max(ft[-1] for ft, _ in feet.values()), 10.0)
+    columns = ["time"] + [moticon.pressure_column(s, c) for s in moticon.SIDES for c in range(1, 17)]
+    lines = [f"# Start time: {start}", "# Sensor insoles: Left SN1, Right SN2", "# " + "\t".join(columns)]
+    cells = {}
+    for side in moticon.SIDES:
+        table = np.full((len(t), 16), np.nan)
+        if side in feet:
+            ft, forces = feet[side]
+            for region, where in enumerate(moticon.REGIONS.values()):
+                for c in where:
+                    table[:, c - 1] = np.interp(t, ft, forces[:, region]) / moticon.FSR_AREA_CM2
+            table[:, [4, 5, 7, 9, 10, 11]] = 0  # cells no region reads
+        cells[side] = table
+    for k in range(len(t)):
+        row = [f"{t[k] / 1000:.2f}"] + ["" if np.isnan(v) else f"{v:.2f}" for side in moticon.SIDES
+                                        for v in cells[side][k]]
+        lines.append("\t".join(row))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def drill_session(store_path: Path, tmp: Path, runner: str, started_at: str | None = None) -> str:

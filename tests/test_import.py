@@ -19,27 +19,18 @@ from host.sources.recording import read_recording, to_frames, write_recording
 from host.store.db import Store
 from host.store.records import flag, parse_session
 from simulator.__main__ import main as simulator
-from simulator.device import ROOT
+from simulator.realdata import REAL
 from simulator.scenario import load_scenario
 from simulator.synth import generate
+from tests.helpers import store_rows, write_moticon_export
 
-MOTICON = ROOT.parent / "shared" / "data" / "real" / "moticon_insole"
+MOTICON = REAL / "moticon_insole"
 EXPORTS = sorted(p for p in MOTICON.glob("*.txt") if p.name != "README.txt")
 needs_real = pytest.mark.skipif(not EXPORTS, reason="../shared/data/real is not beside the repository")
 
 
 def _archcue(store: Path, *args: str) -> int:
     return main(["--store", str(store), *args])
-
-
-def _rows(store: Path) -> dict[str, list]:
-    """Every row of every table: what "unchanged" means."""
-    db = sqlite3.connect(store)
-    try:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-    finally:
-        db.close()
 
 
 @pytest.fixture(scope="module")
@@ -69,41 +60,17 @@ def test_every_moticon_recording_imports_once(tmp_path: Path, capsys: pytest.Cap
     for export in EXPORTS:  # both feet of an export start together: the two insoles of one run
         pair = [r for r in rows if headers[r.id]["imported"]["file"] == export.name]
         assert sorted(r.foot for r in pair) == ["left", "right"] and len({r.started_at for r in pair}) == 1
-    before = _rows(store)
+    before = store_rows(store)
     for export in EXPORTS:  # again, one foot at a time or both, even under another name: nothing added
         for foot in (*moticon.SIDES, None):
             assert _archcue(store, "import", str(export), "--format", "moticon", "--runner", "bo",
                             *(["--foot", foot] if foot else [])) == 0
             assert capsys.readouterr().out.count("already in the store") == (2 if foot is None else 1)
-    assert _rows(store) == before
+    assert store_rows(store) == before
     assert _archcue(store, "sessions", "--all") == 0  # 10-22 s of walking: short sessions, listed with --all
     listing = capsys.readouterr().out
     assert all(listing.count(f"imported from {p.name} (moticon)") == 2 for p in EXPORTS)
     assert "2023-09-27 10:21" in listing  # the export's own start time
-
-
-def _write_export(path: Path, feet: dict[str, tuple[np.ndarray, np.ndarray]], start: str) -> None:
-    """A Moticon OpenGo text export of newton recordings {foot: (t_ms, forces (n, 6))} on one
-    100 Hz clock: each region's force / 1.27 cm2 in its cells (host/sources/moticon.py), the
-    other cells 0; a foot's cells blank where it has no sample."""
-    t = np.arange(0, max(ft[-1] for ft, _ in feet.values()), 10.0)
-    columns = ["time"] + [moticon.pressure_column(s, c) for s in moticon.SIDES for c in range(1, 17)]
-    lines = [f"# Start time: {start}", "# Sensor insoles: Left SN1, Right SN2", "# " + "\t".join(columns)]
-    cells = {}
-    for side in moticon.SIDES:
-        table = np.full((len(t), 16), np.nan)
-        if side in feet:
-            ft, forces = feet[side]
-            for region, where in enumerate(moticon.REGIONS.values()):
-                for c in where:
-                    table[:, c - 1] = np.interp(t, ft, forces[:, region]) / moticon.FSR_AREA_CM2
-            table[:, [4, 5, 7, 9, 10, 11]] = 0  # cells no region reads
-        cells[side] = table
-    for k in range(len(t)):
-        row = [f"{t[k] / 1000:.2f}"] + ["" if np.isnan(v) else f"{v:.2f}" for side in moticon.SIDES
-                                        for v in cells[side][k]]
-        lines.append("\t".join(row))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def test_a_two_insole_moticon_export_is_one_run_with_both_feet(tmp_path: Path,
@@ -112,7 +79,7 @@ def test_a_two_insole_moticon_export_is_one_run_with_both_feet(tmp_path: Path,
     one-minute warm-up and 30 s blocks): two sessions, one run, both feet in the report."""
     runs = {foot: generate(load_scenario("rearfoot_easy"), seed=5, seconds=240, foot=foot) for foot in moticon.SIDES}
     src = tmp_path / "two insoles.txt"
-    _write_export(src, {foot: (r.t_ms, r.forces) for foot, r in runs.items()}, "02.12.2026 07:30:00.000")
+    write_moticon_export(src, {foot: (r.t_ms, r.forces) for foot, r in runs.items()}, "02.12.2026 07:30:00.000")
     config = tmp_path / "blocks.json"
     config.write_text('{"cue_mode": "blocks", "warmup_s": 60, "block_s": 30}')
     store = tmp_path / "s.sqlite"
@@ -130,7 +97,7 @@ def test_a_two_insole_moticon_export_is_one_run_with_both_feet(tmp_path: Path,
 def test_one_insole_of_an_export_is_one_session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = generate(load_scenario("rearfoot_easy"), seed=2, seconds=30)
     src = tmp_path / "right only.txt"
-    _write_export(src, {"right": (run.t_ms, run.forces)}, "02.12.2026 07:30:00.000")
+    write_moticon_export(src, {"right": (run.t_ms, run.forces)}, "02.12.2026 07:30:00.000")
     store = tmp_path / "s.sqlite"
     assert _archcue(store, "import", str(src), "--runner", "ana") == 0
     assert "only the right insole recorded in right only.txt: one session" in capsys.readouterr().err
@@ -142,7 +109,7 @@ def test_one_insole_of_an_export_is_one_session(tmp_path: Path, capsys: pytest.C
 def _moticon_like(tmp_path: Path) -> Path:
     run = generate(load_scenario("rearfoot_easy"), seed=2, seconds=20)
     src = tmp_path / "export.txt"
-    _write_export(src, {foot: (run.t_ms, run.forces) for foot in moticon.SIDES}, "02.12.2026 07:30:00.000")
+    write_moticon_export(src, {foot: (run.t_ms, run.forces) for foot in moticon.SIDES}, "02.12.2026 07:30:00.000")
     return src
 
 
@@ -286,12 +253,12 @@ def test_csv_import_is_the_firmwares_session_with_provenance(tmp_path: Path, run
     assert row.summary == own.trailer | {"data_start": row.summary["data_start"],
                                          "header": row.summary["header"]}  # the same summary, sealed again
     assert trailer is not None
-    before = _rows(store)
+    before = store_rows(store)
     assert _archcue(store, "import", str(run_csv), "--units", "newton", "--runner", "ana", "--foot", "left",
                     "--started-at", "2026-11-29T07:30") == 0
     assert f"already in the store as session {row.id} (ana, {row.n_steps} steps): nothing added" in \
         capsys.readouterr().out
-    assert _rows(store) == before
+    assert store_rows(store) == before
 
 
 def test_an_import_under_another_spelling_is_the_same_runner(tmp_path: Path, run_csv: Path,
@@ -381,9 +348,9 @@ def test_a_firmware_failure_changes_nothing(tmp_path: Path, filled: Path, run_cs
         raise engine.FirmwareError("firmware exited with 1")
 
     monkeypatch.setattr(engine, "run_firmware", crash)
-    before = _rows(filled)
+    before = store_rows(filled)
     assert _archcue(filled, "import", str(run_csv), "--units", "newton", "--runner", "ana", "--foot", "left") == 1
-    assert _rows(filled) == before
+    assert store_rows(filled) == before
 
 
 def test_a_failure_inside_the_store_transaction_changes_nothing(tmp_path: Path, filled: Path, run_csv: Path,
@@ -393,10 +360,10 @@ def test_a_failure_inside_the_store_transaction_changes_nothing(tmp_path: Path, 
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(Store, "_drop_empty_runners", fail)  # the last statement of the import's transaction
-    before = _rows(filled)
+    before = store_rows(filled)
     assert _archcue(filled, "import", str(run_csv), "--units", "newton", "--runner", "bo", "--foot", "left") == 1
     assert "the disk failed a read or a write (disk I/O error); nothing was changed" in capsys.readouterr().err
-    assert _rows(filled) == before
+    assert store_rows(filled) == before
 
 
 def test_no_steps_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

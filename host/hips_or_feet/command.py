@@ -1,5 +1,6 @@
 """`archcue hips-or-feet [RATINGS...] [--runner NAME]`: the answer from ratings files of pain-mode
-runs, and the feet's loading per arm from the runner's stored protocol runs."""
+runs and from the runner's stored ones (their answer event records, one set per run), and the
+feet's loading per arm from the runner's stored protocol runs."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ from pathlib import Path
 from host.command import UserError
 from host.hips_or_feet import ratings, words
 from host.hips_or_feet.loading import ArmLoading, loading_per_arm
-from host.store.db import Store
+from host.store.db import SessionRow, Store
 from host.text import shown
 
 
@@ -22,11 +23,27 @@ def _stored(args: argparse.Namespace) -> tuple[list[ratings.Run], list[ArmLoadin
     name = store.runner_name(args.runner)
     if name is None:
         raise UserError(f"no runner {shown(args.runner)!r} in {args.store}: pull or import one of their runs first")
-    sessions = store.runner_steps(name, runs_only=True)
-    headers = store.headers([row.id for row, _ in sessions])
-    runs = [ratings.from_events(f"session {row.id}", headers[row.id].get("config") or {}, store.events(row.id))
-            for row, _ in sessions]
-    return [r for r in runs if r is not None], loading_per_arm(store, sessions)
+    runs = [_answers(store, [row for row in run if row.kind == "run"]) for run in store.runs(name)]
+    return [r for r in runs if r is not None], loading_per_arm(store, store.runner_steps(name, runs_only=True))
+
+
+def _answers(store: Store, rows: list[SessionRow]) -> ratings.Run | None:
+    """One run's answers (None without a pain-mode protocol): those of all its sessions, each
+    once. The two insoles of one run are one runner's one pain: an imported lab run's both
+    feet hold its ratings, a pulled pair the answers typed to either insole."""
+    if not rows:
+        return None
+    headers = store.headers([row.id for row in rows])
+    events, seen = [], set()
+    for row in rows:
+        for e in store.events(row.id):
+            said = tuple(v for k, v in e.items() if k != "t_ms")  # the same answer, whichever insole took it
+            if e["kind"] == "answer" and said not in seen:
+                seen.add(said)
+                events.append(e)
+    source = ("session " if len(rows) == 1 else "sessions ") + " + ".join(row.id for row in rows)
+    found = (ratings.from_events(source, headers[row.id].get("config") or {}, events) for row in rows)
+    return next((run for run in found if run is not None), None)
 
 
 def cmd_hips_or_feet(args: argparse.Namespace) -> int:
@@ -52,6 +69,7 @@ def add_command(sub: argparse._SubParsersAction) -> None:
                                    "--runner: the feet's loading per arm (collapses, sway) from the runner's "
                                    "stored protocol runs, beside it.")
     p.add_argument("ratings", nargs="*", metavar="RATINGS.json", help="one run's ratings (see README: hips or feet)")
-    p.add_argument("--runner", help="also the loading per arm of this runner's protocol runs in the store")
+    p.add_argument("--runner", help="also this runner's pain-mode runs in the store (answers typed into archcue "
+                                    "live, or imported with a lab recording) and the loading per arm")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_hips_or_feet)

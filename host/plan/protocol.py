@@ -13,7 +13,6 @@ from firmware.core import arms
 from host.command import UserError
 from host.hips_or_feet.answer import ARMS
 from host.plan.history import PlanRun, steps_done
-from host.plan.sections import REMOVE
 
 PLAN = "hips-or-feet"
 TEST_FLOOR = 5  # rounds in all before the randomization test can be clear (1 in 2^5 <= 0.05)
@@ -24,6 +23,12 @@ def arm_order(seed: int, step: int, rounds: int) -> str:
     """The run's order: each round a shuffle of n, f, h, s, drawn from the plan's seed and the step."""
     rng = random.Random(f"{seed}:{step}")
     return " ".join("".join(rng.sample(arms.ARM_LETTERS, 4)) for _ in range(rounds))
+
+
+def run_keys(mode: str, order: str) -> dict:
+    """A protocol run's config: blocks of the mode's length (BLOCK_S), each an arm of the order;
+    also a lab run's, imported with its ratings (host/hips_or_feet/lab_run.py)."""
+    return {"cue_mode": "blocks", "block_s": BLOCK_S[mode], "pain_mode": int(mode == "pain"), "arm_order": order}
 
 
 def familiar_order(order: str) -> str:
@@ -56,6 +61,8 @@ class Protocol:
         parser.add_argument("--runs", type=int, metavar="N", help="runs of the protocol (default 2: 8 rounds)")
 
     def update(self, current: dict | None, args: argparse.Namespace, history: list[PlanRun]) -> object:
+        from host.plan.sections import REMOVE  # here: sections imports this module (lab_run imports it first)
+
         if args.protocol == "end":
             return REMOVE
         given = {k: v for k, v in (("rounds", args.rounds), ("runs", args.runs)) if v is not None}
@@ -87,8 +94,8 @@ class Protocol:
         step = self._next(value, history)
         if step > value["runs"]:
             return None
-        return {"plan": PLAN, "plan_step": step, "cue_mode": "blocks", "block_s": BLOCK_S[value["mode"]],
-                "pain_mode": int(value["mode"] == "pain"), "arm_order": arm_order(value["seed"], step, value["rounds"])}
+        order = arm_order(value["seed"], step, value["rounds"])
+        return {"plan": PLAN, "plan_step": step} | run_keys(value["mode"], order)
 
 
 PROTOCOL = Protocol()

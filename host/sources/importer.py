@@ -21,9 +21,18 @@ the rest.
 A recording imported while it was still being written and then again once finished is counted
 once: a file that changes while it is read is refused (host/sources/recording.py), and the
 finished file, whose beginning is byte for byte the file imported before, replaces that import
-(_shorter_versions; the coach's notes on it move to the new session). Replacing rather than
+(_replaced; the coach's notes on it move to the new session). Replacing rather than
 refusing: the coach's intent is plain (the same run, now whole), the new session holds every
 step the old one did, and a refusal would only ask for a second command with nothing to decide.
+
+A lab run of the hips-or-feet protocol in pain mode comes with its ratings file (--ratings,
+host/hips_or_feet/lab_run.py): checked whole first, its protocol becomes the run's config (over
+--config, which may not contradict it), and its ratings the runner's answers, event records
+merged among the firmware's records before the session is sealed, in every foot's session (the
+hips-or-feet answer counts a run's answers once). The ratings' content is part of the device
+hash: the same ratings again add nothing; other ratings (a corrected file) make another
+session, which replaces the import with the earlier ratings (_replaced), as one recording is one
+run with one set of ratings.
 """
 from __future__ import annotations
 
@@ -44,12 +53,13 @@ from hardware.board_data import load_board
 from host.command import UserError
 from host.drills import importer as drill_importer
 from host.files import open_regular
+from host.hips_or_feet import lab_run, ratings
 from host.insole_config import load_config
 from host.sources import engine, moticon
 from host.sources.recording import CsvRecording, Samples, settled
 from host.store.db import Store
 from host.store.records import Parsed, parse_session
-from host.text import check_name
+from host.text import check_name, clock
 
 FORMATS = ("csv", "moticon")
 SNIFF_BYTES = 1 << 16  # a Moticon export's '#' header is about 2.5 KB
@@ -70,6 +80,10 @@ class Options:
     started_at: str | None = None
     drill: str | None = None  # a drill set (host/drills/importer.py), not a run
     eyes: str | None = None  # balance: open (default) or closed
+    ratings: Path | None = None  # a lab run's ratings file (host/hips_or_feet/lab_run.py)
+
+
+Replaced = tuple[str, int, str]  # (session, steps, why) of an earlier import of the same run, replaced
 
 
 @dataclass
@@ -80,7 +94,7 @@ class Imported:
     new: bool  # False: it was there already, nothing was added
     steps: int
     started_at: str | None
-    replaced: list[tuple[str, int]] = field(default_factory=list)  # (session, steps) of the shorter version(s)
+    replaced: list[Replaced] = field(default_factory=list)  # earlier imports of this run
 
 
 def import_recording(store_path: Path, opts: Options, note: Callable[[str], None],
@@ -89,6 +103,7 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     option, or a failing firmware run, leaves the store as it was (and creates none). One
     Imported per foot, in the order left, right."""
     check_name("runner", opts.runner)
+    lab = _ratings(opts)  # checked whole before anything else
     if opts.drill is not None:
         drill_importer.check(opts.drill, opts.eyes, opts.foot)
     opts = replace(opts, format=_format(opts, note))
@@ -97,19 +112,22 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
     started_at = _iso(opts.started_at) if opts.started_at else None
     recordings, exported_at, digest, size = _recordings(opts, units, note)
     started_at = started_at or exported_at
+    feet = [_foot(opts, foot, rec, lab) for foot, rec in recordings]  # every foot checked before any run
+    if lab is not None and started_at is None:  # undated sessions are never paired (host/store/runs.py)
+        note("note: no start time (--started-at): the run's session is not paired with the other foot's; import "
+             "both feet's recordings with the same --started-at, and the run's ratings count once")
     done: list[Imported | Sealed] = []  # per foot: what the store holds already, or the session to store
     with tempfile.TemporaryDirectory(prefix="archcue-import-") as tmp:
-        for foot, rec in recordings:
-            config = _config(opts, foot)
-            device = f"{opts.format}-{_identity(digest, opts, units, config)[:8]}"
+        for foot, rec, config, answers in feet:
+            device = f"{opts.format}-{_identity(digest, opts, units, config, lab)[:8]}"
             found = _stored(store_path, device)
             if found is not None:
                 done.append(found)
                 continue
-            shorter = [] if opts.drill else _shorter_versions(store_path, opts, units, config, size)
+            replaces = [] if opts.drill else _replaced(store_path, opts, units, config, (digest, size), lab)
             _check_writable(store_path)  # before the firmware's run, which takes a while
             provenance = {"file": opts.source.name, "sha256": digest, "bytes": size, "format": opts.format,
-                          "units": units}
+                          "units": units} | ({"ratings": opts.ratings.name} if opts.ratings else {})
             work = Path(tmp) / (foot or "run")
             if opts.drill:
                 work.mkdir()
@@ -117,9 +135,9 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
                                                                config, opts.drill, opts.eyes, note)
             else:
                 session = _run(rec, opts, units, config, work, note, progress)
-                header, records = session.header, session.records
+                header, records = session.header, lab_run.merged(session.records, answers)
             sealed = _reseal(header, records, device, started_at, provenance, work / "import")
-            done.append(Sealed(sealed.read_bytes(), sealed.stem, config["foot"], shorter))
+            done.append(Sealed(sealed.read_bytes(), sealed.stem, config["foot"], replaces))
     return _store(store_path, done, started_at)
 
 
@@ -129,7 +147,7 @@ class Sealed:
     data: bytes
     session: str
     foot: str
-    replaces: list[tuple[str, int]]  # (session, steps) of shorter versions of this recording in the store
+    replaces: list[Replaced]  # earlier imports of this run in the store (_replaced)
 
 
 def sniff(path: Path) -> str:
@@ -195,7 +213,7 @@ def _store(store_path: Path, done: list[Imported | Sealed], started_at: str | No
         for d in done:
             if isinstance(d, Sealed):
                 sid, new = store.import_session(d.data, hashlib.sha256(d.data).hexdigest(), d.session,
-                                                replaces=[old for old, _ in d.replaces])
+                                                replaces=[old for old, _, _ in d.replaces])
                 d = Imported(sid, d.foot, store.runner_of(sid), new, store.steps(sid).size, started_at,
                              d.replaces)
             out.append(d)
@@ -280,11 +298,13 @@ def _file_sha(path: Path, size: int | None = None) -> tuple[str, int]:
     return sha.hexdigest(), done
 
 
-def _shorter_versions(store_path: Path, opts: Options, units: str, config: dict, size: int) -> list[tuple[str, int]]:
-    """(session, steps) of earlier imports of a shorter version of this very recording, run the
-    same way: the file imported then is the beginning of this one, byte for byte (a recording
-    imported while it was still being written, say). This import replaces them, so the store
-    counts the run once. (Imports made before archcue kept the file's size are not found.)"""
+def _replaced(store_path: Path, opts: Options, units: str, config: dict, file: tuple[str, int],
+              lab: ratings.Run | None) -> list[Replaced]:
+    """The earlier imports of this run that this import replaces, so the store counts the run
+    once: a shorter version of this very recording run the same way (the file imported then is
+    the beginning of this one, byte for byte: a recording imported while it was still being
+    written, say; imports made before archcue kept the file's size are not found), and, for an
+    import with ratings, this recording's foot imported with other ratings (a corrected file)."""
     if not store_path.is_file():
         return []
     store = Store(store_path, create=False)
@@ -293,16 +313,40 @@ def _shorter_versions(store_path: Path, opts: Options, units: str, config: dict,
         headers = store.headers([s.id for s in rows])
     finally:
         store.close()
+    digest, size = file
     found = []
     for row in rows:
         source = headers[row.id].get("imported") or {}
         old_size, old_sha = source.get("bytes"), source.get("sha256")
-        if (source.get("format") == opts.format and type(old_size) is int and 0 < old_size < size
-                and isinstance(old_sha, str)
-                and row.device == f"{opts.format}-{_identity(old_sha, opts, units, config)[:8]}"
+        if source.get("format") != opts.format:
+            continue
+        if (type(old_size) is int and 0 < old_size < size and isinstance(old_sha, str)
+                and row.device == f"{opts.format}-{_identity(old_sha, opts, units, config, lab)[:8]}"
                 and _file_sha(opts.source, old_size)[0] == old_sha):
-            found.append((row.id, row.n_steps))
+            found.append((row.id, row.n_steps, "an earlier import of this recording's beginning"))
+        elif lab is not None and "ratings" in source and old_sha == digest and row.foot == config["foot"]:
+            found.append((row.id, row.n_steps, "an earlier import of this recording with ratings"))
     return found
+
+
+def _ratings(opts: Options) -> ratings.Run | None:
+    """--ratings, read and checked whole (ratings.load: one line on any mistake)."""
+    if opts.ratings is None:
+        return None
+    if opts.drill is not None:
+        raise UserError("--ratings: a drill set has no pain ratings (they go with a hips-or-feet run)")
+    return ratings.load(opts.ratings)
+
+
+def _foot(opts: Options, foot: str | None, rec: Samples, lab: ratings.Run | None
+          ) -> tuple[str | None, Samples, dict, list[lab_run.Answer]]:
+    """A foot's recording with the config it runs with and the answers its session holds: the
+    ratings' protocol and answers, when the import has them."""
+    config = _config(opts, foot)
+    if lab is None:
+        return foot, rec, config, []
+    config = lab_run.with_protocol(lab, config, str(opts.config))
+    return foot, rec, config, lab_run.answers(lab, config, rec.t_last - rec.t_first, str(opts.ratings))
 
 
 def _config(opts: Options, foot: str | None) -> dict:
@@ -313,12 +357,15 @@ def _config(opts: Options, foot: str | None) -> dict:
     return cfg
 
 
-def _identity(digest: str, opts: Options, units: str, config: dict) -> str:
-    """What makes the steps: the file's content (its SHA-256) and how it is run (not the runner's name)."""
+def _identity(digest: str, opts: Options, units: str, config: dict, lab: ratings.Run | None) -> str:
+    """What makes the session: the file's content (its SHA-256), how it is run (not the runner's
+    name) and the ratings it holds (their content: the same ratings again add nothing)."""
     settings = fw_config.validate({k: v for k, v in config.items() if k != "runner_id"})[0]
     key = [digest, opts.format, units, opts.rate, settings]  # settings hold the foot
     if opts.drill:  # the same file as another drill is another session
         key += [opts.drill, opts.eyes]
+    if lab is not None:  # other ratings of the same recording: another session
+        key += [lab_run.content(lab)]
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -358,14 +405,10 @@ class RunProgress:
 
     def __call__(self, done_ms: int) -> None:
         if self.stream.isatty():
-            self.stream.write(f"\rfirmware{self.label}: {_clock(done_ms)} of {_clock(self.total_ms)} "
+            self.stream.write(f"\rfirmware{self.label}: {clock(done_ms)} of {clock(self.total_ms)} "
                               f"({min(100.0, 100 * done_ms / self.total_ms):.0f}%)   ")
             self.stream.flush()
 
     def finish(self) -> None:
         if self.stream.isatty():
             self.stream.write("\n")
-
-
-def _clock(ms: float) -> str:
-    return f"{int(ms // 60000)}:{int(ms // 1000 % 60):02d}"
