@@ -26,11 +26,12 @@ def write_runner(simdir: Path, run: SynthRun) -> tuple | None:
 
 
 def run_synth(run: SynthRun, board: dict, config: dict | None, workdir: Path,
-              flash_stall: str | None = None) -> RunResult:
-    """A synthetic run through the firmware, the runner answering its cues; result.truth
-    is the per-step truth as the runner actually landed."""
+              flash_stall: str | None = None, said: list[tuple[int, bytes]] | None = None) -> RunResult:
+    """A synthetic run through the firmware, the runner answering its cues (and said: what the
+    coach types into archcue live, engine.run_firmware); result.truth is the per-step truth as
+    the runner actually landed."""
     result = run_firmware(run.counts, run.rate_hz, board, config, workdir,
-                          runner=lambda simdir: write_runner(simdir, run), flash_stall=flash_stall)
+                          runner=lambda simdir: write_runner(simdir, run), flash_stall=flash_stall, said=said)
     variants = Path(workdir) / "sim" / "variants.bin"
     result.truth = run.compliance.truth(run, variants.read_bytes()) if run.compliance else run.truth
     return result

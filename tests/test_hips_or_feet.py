@@ -15,7 +15,7 @@ from host.cli import main
 from host.command import UserError
 from host.hips_or_feet import ratings
 from host.hips_or_feet.answer import CANNOT_TELL, Round, analyse, contrast, flips, p_value, upper_bound
-from host.sync.live import answer_bytes
+from host.sync.answers import answer_bytes
 from simulator import pain as own
 from tests import foreign_pain as foreign
 

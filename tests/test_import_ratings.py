@@ -68,7 +68,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory, lab: Path) -> tuple[Path,
     """The store after the import, and the session file as the import sealed it."""
     folder = tmp_path_factory.mktemp("imported")
     sealed = []
-    reseal = importer._reseal
+    reseal = importer.reseal
 
     def keep(*args: object) -> Path:
         path = reseal(*args)  # type: ignore[arg-type]
@@ -76,7 +76,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory, lab: Path) -> tuple[Path,
         return path
 
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(importer, "_reseal", keep)
+        m.setattr(importer, "reseal", keep)
         code, out, err = _import(folder / "s.sqlite", lab)
     assert code == 0, err
     assert "next: archcue hips-or-feet --runner ana" in out

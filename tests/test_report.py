@@ -187,7 +187,7 @@ def test_export_neutralises_spreadsheet_formulas(tmp_path: Path) -> None:
 def test_the_demo_hint_runs_as_printed_in_a_fresh_shell(responder_store: Path) -> None:
     from simulator.commands.demo import hint
 
-    line = hint(responder_store, "ana")
+    line = hint(responder_store, "report", "ana")
     out = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", "bash", "-c", line], capture_output=True, text=True,
                          cwd="/", timeout=120)
     assert out.returncode == 0, out.stderr

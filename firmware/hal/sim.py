@@ -27,17 +27,19 @@ from array import array
 from core.cue import PATTERNS
 
 _host = {"frames": None, "haptics": None, "speed": 0.0, "interactive": False, "button_held": False,
-         "runner": None, "flash_stall": None, "stalls": None, "control": None}
+         "runner": None, "flash_stall": None, "stalls": None, "control": None, "said": None}
 _FRAMES_PER_READ = 256
 _CONTROL_EVERY = 64  # sample ticks between looks at the wearer's file
 
 
 def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=False, runner=None,
-           flash_stall=None, control=None):
+           flash_stall=None, control=None, said=None):
     """Open the host-side files (before the device folder becomes "/"). button_held: a bool,
     or ((first tick, last tick), ...) when it is held. runner: None, or (engaged frames
     path, schedule path, variants log path, p x 65536, delay, steps). flash_stall: None, or
-    ("typical" | "worst", stall log path). control: None, or the wearer's file."""
+    ("typical" | "worst", stall log path). control: None, or the wearer's file. said: None, or
+    a file of what a coach types into archcue live on the virtual clock: (t_ms as 4 bytes
+    little-endian, one byte of the live wire) pairs, in time order."""
     _host["frames"] = open(frames_path, "rb")
     _host["haptics"] = open(haptics_path, "a")
     _read_cause(haptics_path.rsplit("/", 1)[0] + "/reset_cause")  # beside it, on the host
@@ -46,6 +48,8 @@ def attach(frames_path, haptics_path, speed=0.0, interactive=False, button_held=
     _host["button_held"] = button_held
     if control:
         _host["control"] = open(control, "rb")
+    if said:
+        _host["said"] = open(said, "rb")
     if flash_stall:
         _host["flash_stall"] = flash_stall[0]
         _host["stalls"] = open(flash_stall[1], "w")
@@ -281,6 +285,8 @@ class Board:
         self.poller = None
         self.out_poller = None
         self.inbyte = bytearray(1)
+        self.said = bytearray(5)  # the next typed byte (attach(said=...)): its t_ms, the byte
+        self.said_at = -1  # its time once read; -1: none read
         if _host["interactive"]:
             self.poller = select.poll()
             self.poller.register(sys.stdin, select.POLLIN)
@@ -437,6 +443,10 @@ class Board:
 
     def console_byte(self):
         """A host Ctrl-C arrives as a byte on the raw serial line, as on a board's USB."""
+        if _host["said"]:
+            c = self._said()
+            if c >= 0:
+                return c
         if self.poller:
             for _ in self.poller.ipoll(0):
                 sys.stdin.buffer.readinto(self.inbyte)
@@ -444,6 +454,19 @@ class Board:
                     raise KeyboardInterrupt
                 return self.inbyte[0]
         return -1
+
+    def _said(self):
+        """The next byte typed (attach(said=...)) once the virtual clock reaches its time, or -1."""
+        if self.said_at < 0:
+            if _host["said"].readinto(self.said) != 5:
+                _host["said"] = None  # all typed
+                return -1
+            s = self.said
+            self.said_at = s[0] | s[1] << 8 | s[2] << 16 | s[3] << 24
+        if self.ms < self.said_at:
+            return -1
+        self.said_at = -1
+        return self.said[4]
 
     def console_write(self, buf):
         """The pseudo-terminal says whether it has room (unlike the board's stdout)."""

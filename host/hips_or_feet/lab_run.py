@@ -18,9 +18,11 @@ from host.command import UserError
 from host.hips_or_feet.answer import ARMS
 from host.hips_or_feet.ratings import RATED_MS, Run
 from host.plan.protocol import run_keys
+from host.sync.answers import answer_bytes
 from host.text import clock
 
 Answer = tuple[int, bytes]  # (t_ms, the 24-byte event record)
+TYPING_GAP_MS = 5000  # between two answers typed in a row
 
 
 def protocol_config(run: Run) -> dict:
@@ -44,21 +46,43 @@ def with_protocol(run: Run, config: dict, where: str) -> dict:
     return config
 
 
-def answers(run: Run, config: dict, length_ms: float, where: str) -> list[Answer]:
-    """The ratings as the insole's answer records, in time order. A rating the insole could not
-    have stored (not a whole number), or for a block whose rating window the recording does
-    not reach, is refused with one line."""
+Said = tuple[int, str, list[int], int, int, int]  # t_ms, command, numbers, block, stopped, ms into the block
+
+
+def _schedule(run: Run, config: dict, length_ms: float, where: str) -> list[Said]:
+    """Each answer where the insole takes it (module doc), in time order. A rating the insole
+    could not have stored (not a whole number), or for a block whose rating window the
+    recording does not reach, is refused with one line."""
     cfg = fw_config.validate(config)[0]
     warmup_ms, block_ms = cfg["warmup_s"] * 1000, cfg["block_s"] * 1000
-    out: list[Answer] = []
+    out: list[Said] = []
     for command, numbers, block, what in _said(run, where):
         start, end = (warmup_ms + (block - 1) * block_ms if block else 0), warmup_ms + block * block_ms
         t = 0 if command == "X" else _rated_at(start, end, length_ms, f"{where}: {what}")
-        fields = [_whole(where, what, v) for v in numbers] + [0] * (3 - len(numbers))
+        out.append((t, command, [_whole(where, what, v) for v in numbers], block, int(block == run.stopped_at),
+                    t - start if block else 0))
+    return out
+
+
+def answers(run: Run, config: dict, length_ms: float, where: str) -> list[Answer]:
+    """The ratings as the insole's answer records, in time order (refusals: _schedule)."""
+    out: list[Answer] = []
+    for t, command, numbers, block, stopped, into in _schedule(run, config, length_ms, where):
         buf = bytearray(record.SIZE)
-        record.pack_event_into(buf, 0, record.EV_ANSWER, t, ord(command), *fields, block,
-                               int(block == run.stopped_at), t - start if block else 0)
+        record.pack_event_into(buf, 0, record.EV_ANSWER, t, ord(command), *numbers, *[0] * (3 - len(numbers)),
+                               block, stopped, into)
         out.append((t, bytes(buf)))
+    return out
+
+
+def typed(run: Run, config: dict, length_ms: float, where: str) -> list[tuple[int, bytes]]:
+    """The ratings as a coach types them into archcue live during the run: (t_ms, the live
+    wire's bytes), each at least TYPING_GAP_MS after the one before (the insole holds one
+    answer until a toe-off writes it: a second one sooner would be dropped)."""
+    out: list[tuple[int, bytes]] = []
+    for t, command, numbers, *_ in _schedule(run, config, length_ms, where):
+        t = max(t, out[-1][0] + TYPING_GAP_MS) if out else t
+        out.append((t, answer_bytes(" ".join([command.lower()] * (command != "P") + [str(v) for v in numbers]))))
     return out
 
 

@@ -84,17 +84,17 @@ def _compile(src: Path, dst: Path) -> None:
 
 def bootstrap(device: Path, frames: Path, haptics: Path, speed: float = 0.0,
               interactive: bool = False, button_held: bool | tuple = False, runner: tuple | None = None,
-              flash_stall: tuple | None = None, control: Path | None = None) -> str:
+              flash_stall: tuple | None = None, control: Path | None = None, said: Path | None = None) -> str:
     """MicroPython code that attaches the sim HAL to its host files, mounts the device
     folder as "/" and boots the firmware like a board does (boot.py, then main.py).
-    button_held and control: as hal/sim.py's attach() takes them."""
+    button_held, control and said: as hal/sim.py's attach() takes them."""
     return "\n".join(
         [
             "import sys, os, vfs",
             f"sys.path.insert(0, {str(device)!r})",
             "from hal import sim",
             f"sim.attach({str(frames)!r}, {str(haptics)!r}, {float(speed)!r}, {interactive!r}, {button_held!r}, "
-            f"{runner!r}, {flash_stall!r}, {str(control) if control else None!r})",
+            f"{runner!r}, {flash_stall!r}, {str(control) if control else None!r}, {str(said) if said else None!r})",
             "vfs.umount('/')",
             f"vfs.mount(vfs.VfsPosix({str(device)!r}), '/')",
             "os.chdir('/')",
@@ -115,6 +115,13 @@ def write_frames(path: Path, counts: np.ndarray | Iterable[np.ndarray]) -> None:
             if chunk.ndim != 2 or chunk.shape[1] != channels.COUNT:
                 raise ValueError(f"frames must be (n, {channels.COUNT}), got {chunk.shape}")
             f.write(np.ascontiguousarray(chunk, dtype="<u2").tobytes())
+
+
+def write_said(path: Path, said: list[tuple[int, bytes]]) -> Path:
+    """What a coach types, for the sim HAL: each byte with the time it is typed (t_ms, 4 bytes LE)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(t.to_bytes(4, "little") + bytes([c]) for t, wire in said for c in wire))
+    return path
 
 
 def read_sessions(device: Path, ids: list[str]) -> list[dict]:
@@ -140,12 +147,13 @@ def read_haptics(path: Path) -> tuple[list[tuple[int, int]], list[tuple[int, str
 def run_firmware(frames: np.ndarray | Path, rate_hz: int, board: dict, config: dict | None, workdir: Path,
                  speed: float | None = None, timeout: float = 3600, runner=None,
                  flash_stall: str | None = None, progress: Callable[[int], None] | None = None,
-                 records: bool = True) -> RunResult:
+                 records: bool = True, said: list[tuple[int, bytes]] | None = None) -> RunResult:
     """Run the firmware over `frames` (n, 6 raw counts, or the file write_frames wrote them to)
     until they end; returns the step records it logged (records=False: none, the sessions'
     files are the result), its haptic calls and its console output. runner(simdir) may write
     the simulated runner's files and return sim.attach()'s runner argument. progress(ms) is
-    called about once a second with the run time the session log has reached."""
+    called about once a second with the run time the session log has reached. said: what a coach
+    types into archcue live during the run, (t_ms, the live wire's bytes) in time order."""
     workdir = Path(workdir)
     device, simdir = workdir / "device", workdir / "sim"
     device.mkdir(parents=True, exist_ok=True)
@@ -161,9 +169,10 @@ def run_firmware(frames: np.ndarray | Path, rate_hz: int, board: dict, config: d
     runner_spec = runner(simdir) if runner else None
     stalls = simdir / "stalls.csv"
     stall_spec = (flash_stall, str(stalls)) if flash_stall else None
+    said_path = write_said(simdir / "said.bin", said) if said else None
     proc = subprocess.Popen([str(MICROPYTHON), "-X", "heapsize=2M", "-c",
                              bootstrap(device, frames_path, haptics, speed or 0.0, runner=runner_spec,
-                                       flash_stall=stall_spec)],
+                                       flash_stall=stall_spec, said=said_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir,
                             env={**os.environ, "MICROPYPATH": ""})
     log = LogFollower(device, before)

@@ -136,7 +136,8 @@ def import_recording(store_path: Path, opts: Options, note: Callable[[str], None
             else:
                 session = _run(rec, opts, units, config, work, note, progress)
                 header, records = session.header, lab_run.merged(session.records, answers)
-            sealed = _reseal(header, records, device, started_at, provenance, work / "import")
+            sealed = reseal(header | {"started_at": started_at, "imported": provenance}, records, device,
+                            work / "import")
             done.append(Sealed(sealed.read_bytes(), sealed.stem, config["foot"], replaces))
     return _store(store_path, done, started_at)
 
@@ -381,13 +382,11 @@ def _stored(store_path: Path, device: str) -> Imported | None:
         store.close()
 
 
-def _reseal(header: dict, records: bytes, device: str, started_at: str | None, provenance: dict,
-            folder: Path) -> Path:
+def reseal(header: dict, records: bytes, device: str, folder: Path) -> Path:
     """The firmware's session again, through the firmware's own SessionLog (core/sessionlog.py,
-    which runs on CPython too), with the import's start time and provenance in its header."""
+    which runs on CPython too), with the header given (an import's start time and provenance)."""
     folder.mkdir()
     header = {k: v for k, v in header.items() if k not in ("format", "session", "device")}  # SessionLog's own
-    header.update(started_at=started_at, imported=provenance)
     log = sessionlog.SessionLog(str(folder), device, header, log=lambda _message: None)
     for i in range(0, len(records), record.SIZE):
         log.append(records[i:i + record.SIZE])

@@ -27,6 +27,7 @@ from firmware.core import arms, channels, record
 from firmware.core import live as wire
 from host.command import UserError
 from host.store.records import SATURATED, decode, flag
+from host.sync.answers import ANSWER_HELP, answer_bytes
 from host.sync.device_link import LinkError, close_quietly, link_lost, open_serial
 from host.sync.port_lock import PortLock
 from host.text import plural, shown
@@ -127,29 +128,6 @@ class LiveLink:
         with contextlib.suppress(serial.SerialException, OSError):  # a cable pulled: the port is gone
             close_quietly(self.serial)
         self.lock.release()
-
-
-ANSWERS = {"": (wire.PAIN, ("pain",)), "x": (wire.EXPECT, ("feet", "hips", "sham")),
-           "f": (wire.FAMILIAR, ("right", "asked"))}
-ANSWER_HELP = ("type the runner's pain 0-10 and Enter (hips or feet, pain mode: in a block's last 30 s); "
-               "x FEET HIPS SHAM: their expectation of each cue; f RIGHT ASKED: the familiarisation")
-
-
-def answer_bytes(line: str) -> bytes:
-    """A typed answer -> the live wire's bytes (firmware/core/live.py): "7" the pain now, "x 7 5 4"
-    the expectation of the feet, hips and sham cues, "f 9 10" the patterns named right of those
-    played. Bad input: UserError, one line."""
-    words = line.lower().split()
-    key = words[0] if words and not words[0].isdigit() else ""
-    if key not in ANSWERS:
-        raise UserError(f"{line.strip()!r}: {ANSWER_HELP}")
-    command, names = ANSWERS[key]
-    values = words[1:] if key else words
-    if len(values) != len(names) or not all(v.isdigit() and int(v) <= 10 for v in values):
-        raise UserError(f"{line.strip()!r}: give {' '.join(names)}, each a whole number from 0 to 10")
-    if key == "f" and int(values[0]) > int(values[1]):
-        raise UserError(f"{line.strip()!r}: more named right than played")
-    return bytes([command] + [48 + int(v) for v in values])
 
 
 def _typed() -> str | None:

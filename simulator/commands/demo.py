@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", type=Path, default=DEMO_DIR, help=f"work folder, emptied first (default {DEMO_DIR})")
     p.add_argument("--program", action="store_true",
                    help="a learner through a whole training program instead (the program's page)")
+    p.add_argument("--hips-or-feet", action="store_true",
+                   help="a runner with knee pain through the hips-or-feet protocol in pain mode instead (which cue "
+                        "eases the pain: archcue hips-or-feet, and the report)")
     p.set_defaults(func=run)
 
 
@@ -63,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
         from simulator.commands.demo_program import run_program
 
         return run_program(args)
+    if args.hips_or_feet:
+        from simulator.commands.demo_hips import run_hips_or_feet
+
+        return run_hips_or_feet(args)
     config = args.dir / "insole-config.json"
     config.write_text(json.dumps(PROTOCOL))
     insole_dir = args.dir / "insole"
@@ -108,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     store.close()
     print(f"drills page: {_drills(store_path, runner, args.dir)}")
     print(f"store: {store_path}")
-    print(f"try: {hint(store_path, runner)}")
+    print(f"try: {hint(store_path, 'report', runner)}")
     return 0
 
 
@@ -134,7 +141,8 @@ def _drills(store_path: Path, runner: str, folder: Path) -> Path:
     return page
 
 
-def hint(store_path: Path, runner: str) -> str:
-    """The closing hint, runnable as printed in a fresh shell (absolute paths: no activated venv)."""
+def hint(store_path: Path, *command: str) -> str:
+    """The closing hint, an archcue command on the store, runnable as printed in a fresh shell
+    (absolute paths: no activated venv)."""
     archcue = Path(sys.executable).parent / "archcue"
-    return shlex.join([str(archcue), "--store", str(Path(store_path).resolve()), "report", runner])
+    return shlex.join([str(archcue), "--store", str(Path(store_path).resolve()), *command])

@@ -34,7 +34,7 @@ RUNNER = "demo-learner"
 BASELINE = {"cue_mode": "blocks", "warmup_s": 600, "block_s": 60, "runner_id": RUNNER, "foot": "right"}
 
 
-def _store_run(store: Store, device: Path, when: datetime) -> None:
+def store_run(store: Store, device: Path, when: datetime) -> None:
     """The sessions the run left on the simulated flash, stored as a pull stores them, dated."""
     for sid in sessionlog.session_ids(str(device)):
         if store.has_session(sid):
@@ -64,7 +64,7 @@ def run_program(args: argparse.Namespace) -> int:
                                  "block protocol") + f", {args.seconds / 60:.0f} simulated minutes")
         synth = generate(scenario(truth, step, args.seconds), seed=args.seed + k, seconds=args.seconds)
         run_synth(synth, load_board(), config, insole)
-        _store_run(store, insole / "device", when)
+        store_run(store, insole / "device", when)
         when += timedelta(days=2) if step < 8 else timedelta(weeks=RETENTION_WEEKS, days=1)
     sessions = store.runner_steps(RUNNER)
     configs = {sid: h.get("config") or {} for sid, h in store.headers([row.id for row, _ in sessions]).items()}
@@ -76,5 +76,5 @@ def run_program(args: argparse.Namespace) -> int:
     html_path.write_text(render(RUNNER, sessions, configs, "html", Rule(), events, plan)[0])
     print(f"HTML program page: {html_path} (true retention effect of this simulated learner: "
           f"{100 * (1 - truth.retention_effect):.0f}% fewer collapses)")
-    print(f"try: {hint(store.path, RUNNER)} --program")
+    print(f"try: {hint(store.path, 'report', RUNNER, '--program')}")
     return 0
