@@ -40,6 +40,11 @@ def _configs(store: Store, sessions: Sessions) -> list[dict]:
     return [headers.get(row.id, {}).get("config") or {} for row, _ in sessions]
 
 
+def protocol_runs(store: Store, sessions: Sessions) -> Sessions:
+    """The sessions that ran the hips-or-feet protocol (their header's config holds an arm order)."""
+    return [s for s, config in zip(sessions, _configs(store, sessions)) if config.get("arm_order")]
+
+
 def toe_curl_view(store: Store, sessions: Sessions) -> Sessions:
     """The sessions as the toe-curl report reads them: a protocol run keeps its warm-up and its
     feet and no-cue blocks; other runs are unchanged."""
