@@ -296,7 +296,7 @@ def pain_per_round(rounds: list[Round], caption: str) -> Figure:
         left.scatter(x, [r.pain[arm] for arm in ARMS], s=18, color=[ARM_COLORS[a] for a in ARMS], zorder=2)
     for k, arm in enumerate(ARMS):
         mean = float(np.mean([r.pain[arm] for r in rounds]))
-        left.hlines(mean, k - 0.3, k + 0.3, color="k", lw=2, zorder=3)
+        left.hlines(mean, k - 0.3, k + 0.3, color="k", lw=2, zorder=1.5)  # the mean, under the dots
         left.text(k + 0.32, mean, f"{mean:.1f}", va="center", fontsize=8)
     left.set_xticks(range(len(ARMS)), ARMS)
     left.set_xlim(-0.5, len(ARMS) - 0.3)
