@@ -349,6 +349,7 @@ def _report_format(args: argparse.Namespace) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from host.hips_or_feet.command import report_section
     from host.hips_or_feet.loading import toe_curl_view
     from host.reports.report import text, to_html, to_json
     from host.verdict.analysis import Steps, analyse
@@ -363,15 +364,19 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stderr.write(_pooling_warning(sessions))
     if args.program:
         return _program_page(args, store, sessions, fmt)
+    hof = report_section(store, sessions)  # None when no session ran the hips-or-feet protocol
+    hof_blocks, hof_json = hof if hof else (None, None)
     sessions = toe_curl_view(store, sessions)  # a hips-or-feet run: its feet arm against no cue
     steps = Steps.from_sessions(sessions)
     sessions = [(row, records[:0].copy()) for row, records in sessions]  # columns hold it all: free the records
     a = analyse(args.runner, sessions, Rule(margin=args.margin / 100, equivalence=args.equivalence), steps=steps)
     notes = _run_notes(store, a)
     drills = _drills_since(store, args.runner, sessions) if a.verdict == "stabilizes" else None
-    out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all, drills=drills),
-           "json": lambda: to_json(a, notes),
-           "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all, drills=drills)}[fmt]()
+    out = {"text": lambda: text(a, scope=scope, notes=notes, all_sessions=args.all, drills=drills,
+                                hips_or_feet=hof_blocks),
+           "json": lambda: to_json(a, notes, hof_json),
+           "html": lambda: to_html(a, steps, scope=scope, notes=notes, all_sessions=args.all, drills=drills,
+                                   hips_or_feet=hof_blocks)}[fmt]()
     _emit(out, args.out, f"{a.verdict}: report")
     return 0
 

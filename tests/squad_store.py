@@ -46,14 +46,15 @@ def encode(steps: np.ndarray) -> bytes:
 
 
 def add_session(store: Store, sid: str, runner: str, foot: str, started_at: str | None, steps: np.ndarray,
-                device: str = "squad", config: dict | None = None) -> None:
-    """One sealed session, as a pull would import it (config: the header's, as the insole echoes it)."""
+                device: str = "squad", config: dict | None = None, events: bytes = b"") -> None:
+    """One sealed session, as a pull would import it (config: the header's, as the insole echoes it;
+    events: event records, packed, logged after the steps)."""
     header = {"session": sid, "device": device, "runner": runner, "foot": foot, "rate_hz": 200, "format": 2,
               "firmware": "synthetic", "board": "none", "started_at": started_at}
     if config is not None:
         header["config"] = config
-    blob = encode(steps)
-    trailer = {"records": len(steps), "steps": len(steps), "header": {"session": sid, "device": device},
+    blob = encode(steps) + events
+    trailer = {"records": len(blob) // record.SIZE, "steps": len(steps), "header": {"session": sid, "device": device},
                "data_start": 0}
     store.import_parsed(Parsed(header, blob, trailer, [], None), hashlib.sha256(blob).hexdigest())
 

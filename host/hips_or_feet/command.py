@@ -7,12 +7,24 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from host.command import UserError
 from host.hips_or_feet import ratings, words
-from host.hips_or_feet.loading import ArmLoading, loading_per_arm
+from host.hips_or_feet.loading import ArmLoading, Sessions, loading_per_arm, protocol_runs
+from host.reports.report import Block, json_ready
 from host.store.db import SessionRow, Store
 from host.text import shown
+
+
+def stored(store: Store, sessions: Sessions) -> tuple[list[ratings.Run], list[ArmLoading]]:
+    """The pain-mode runs among the protocol sessions given (the answers the insole logged, one
+    set per run: _answers) and their loading per arm."""
+    ids = {row.id for row, _ in sessions}
+    groups = [[row for row in run if row.id in ids] for runner in sorted({row.runner for row, _ in sessions})
+              for run in store.runs(runner)]
+    runs = [_answers(store, rows) for rows in groups if rows]
+    return [r for r in runs if r is not None], loading_per_arm(store, sessions)
 
 
 def _stored(args: argparse.Namespace) -> tuple[list[ratings.Run], list[ArmLoading] | None]:
@@ -23,8 +35,7 @@ def _stored(args: argparse.Namespace) -> tuple[list[ratings.Run], list[ArmLoadin
     name = store.runner_name(args.runner)
     if name is None:
         raise UserError(f"no runner {shown(args.runner)!r} in {args.store}: pull or import one of their runs first")
-    runs = [_answers(store, [row for row in run if row.kind == "run"]) for run in store.runs(name)]
-    return [r for r in runs if r is not None], loading_per_arm(store, store.runner_steps(name, runs_only=True))
+    return stored(store, protocol_runs(store, store.runner_steps(name, runs_only=True)))
 
 
 def _answers(store: Store, rows: list[SessionRow]) -> ratings.Run | None:
@@ -46,14 +57,24 @@ def _answers(store: Store, rows: list[SessionRow]) -> ratings.Run | None:
     return next((run for run in found if run is not None), None)
 
 
+def report_section(store: Store, sessions: Sessions) -> tuple[list[Block], dict[str, Any]] | None:
+    """`archcue report`'s "Hips or feet" section and its JSON over the sessions the report covers,
+    by the same words as the command; None when none of them ran the protocol."""
+    protocol = protocol_runs(store, sessions)
+    if not protocol:
+        return None
+    runs, loading = stored(store, protocol)
+    return words.section(runs, loading), words.document(runs, loading)
+
+
 def cmd_hips_or_feet(args: argparse.Namespace) -> int:
     if not args.ratings and args.runner is None:
         raise UserError("give ratings files of pain-mode runs, --runner NAME for the loading per arm, or both")
     runs = [ratings.load(Path(p)) for p in args.ratings]  # every file checked before any answer
-    stored, loading = _stored(args)
-    runs += stored
+    insole, loading = _stored(args)
+    runs += insole
     if args.format == "json":
-        sys.stdout.write(json.dumps(words.document(runs, loading), indent=2) + "\n")
+        sys.stdout.write(json.dumps(json_ready(words.document(runs, loading)), indent=2) + "\n")
     else:
         sys.stdout.write("\n".join(words.text_lines(runs, loading)) + "\n")
     return 0

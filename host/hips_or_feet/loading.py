@@ -51,6 +51,11 @@ def in_toe_curl_view(steps: np.ndarray, config: dict) -> np.ndarray:
     return (steps["block"] == 0) | np.isin(arm_of_steps(steps, config), TOE_CURL_ARMS)
 
 
+def protocol_runs(store: Store, sessions: Sessions) -> Sessions:
+    """The sessions that ran the hips-or-feet protocol (their header's config holds an arm order)."""
+    return [s for s, config in zip(sessions, _configs(store, sessions)) if config.get("arm_order")]
+
+
 def toe_curl_view(store: Store, sessions: Sessions) -> Sessions:
     """The sessions as the toe-curl verdict reads them (in_toe_curl_view)."""
     return [(row, steps[in_toe_curl_view(steps, config)])

@@ -17,11 +17,13 @@ from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.patches import Circle, Patch, Polygon  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
+from host.hips_or_feet.answer import ARMS, MIN_DROP, Round  # noqa: E402
 from host.text import plural  # noqa: E402
 from host.verdict.analysis import Analysis, RunResult, Steps  # noqa: E402
 
 INSOLE = json.loads((Path(__file__).resolve().parents[2] / "hardware" / "fsr.json").read_text())["insole"]
 ON, OFF, WARM = "#2a9d8f", "#e76f51", "0.75"
+ARM_COLORS = {"none": "0.45", "feet": ON, "hips": "#264653", "sham": "#e9c46a"}  # hips or feet: one per arm
 LAST_RUNS = 3  # the block chart shows the latest runs; the history table has them all
 MAX_TICKS = 12  # dated ticks on the run axis (hundreds of labels are unreadable and slow)
 UNDATED = "* date unknown: placed when pulled or imported"
@@ -281,3 +283,40 @@ def pain_over_time(runs: list[RunResult], during: list[int | None], after: list[
     ax.set_title("Knee pain run by run (drill under each run)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return Figure("pain", "Knee pain over the runs", caption, _png(fig))
+
+
+def pain_per_round(rounds: list[Round], caption: str) -> Figure:
+    """Hips or feet: each round's pain per arm, its four dots joined (left), and each round's drop
+    against no cue per arm, with its mean and the rule's smallest meaningful drop (right)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.6), gridspec_kw={"width_ratios": (4, 3)})
+    spread = np.linspace(-0.12, 0.12, len(rounds)) if len(rounds) > 1 else np.zeros(1)  # rounds side by side
+    for dx, r in zip(spread, rounds):
+        x = np.arange(len(ARMS)) + dx
+        left.plot(x, [r.pain[arm] for arm in ARMS], "-", color="0.7", lw=0.8, zorder=1)
+        left.scatter(x, [r.pain[arm] for arm in ARMS], s=18, color=[ARM_COLORS[a] for a in ARMS], zorder=2)
+    for k, arm in enumerate(ARMS):
+        mean = float(np.mean([r.pain[arm] for r in rounds]))
+        left.hlines(mean, k - 0.3, k + 0.3, color="k", lw=2, zorder=1.5)  # the mean, under the dots
+        left.text(k + 0.32, mean, f"{mean:.1f}", va="center", fontsize=8)
+    left.set_xticks(range(len(ARMS)), ARMS)
+    left.set_xlim(-0.5, len(ARMS) - 0.3)
+    left.set_ylim(-0.3, 10.3)
+    left.set_ylabel("knee pain at the block's end (0-10)")
+    left.set_title(f"Pain per block ({plural(len(rounds), 'round')}, one line each)", fontsize=10)
+    cues = ARMS[1:]
+    rng = np.random.default_rng(0)
+    drops = {arm: np.array([r.pain["none"] - r.pain[arm] for r in rounds], dtype=float) for arm in cues}
+    for k, arm in enumerate(cues):
+        right.bar(k, drops[arm].mean(), width=0.6, color=ARM_COLORS[arm], alpha=0.35)
+        right.scatter(k + rng.uniform(-0.15, 0.15, len(rounds)), drops[arm], s=14, color=ARM_COLORS[arm], zorder=2)
+    every = np.concatenate(list(drops.values()))
+    right.set_ylim(min(0.0, every.min()) - 0.5, max(MIN_DROP, every.max()) + 0.5)  # 0 and the line always shown
+    right.axhline(0, color="k", lw=0.8)
+    right.axhline(MIN_DROP, color="k", lw=1, ls="--")
+    right.text(len(cues) - 0.45, MIN_DROP, f" {MIN_DROP:g}", va="center", fontsize=8)
+    right.set_xticks(range(len(cues)), cues)
+    right.set_xlim(-0.6, len(cues) - 0.4)
+    right.set_ylabel("pain with no cue minus with it")
+    right.set_title("Drop against no cue (dashed: smallest that matters)", fontsize=10)
+    fig.tight_layout()
+    return Figure("hips_or_feet", "Hips or feet: the pain per round", caption, _png(fig))

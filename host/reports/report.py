@@ -197,7 +197,8 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
 
-Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"figures"|"pain_figure", payload)
+Block = tuple[str, object]  # ("h1"|"h2"|"p"|"verdict"|"list"|"table"|"defs"|"gap"|"figures"|"pain_figure"|
+#                              "hof_figure", payload)
 
 
 def rule_text(rule: Rule) -> str:
@@ -597,9 +598,11 @@ def _period(a: Analysis) -> str:
 
 
 def document(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None,
-             all_sessions: bool = False, drills: dict[str, int] | None = None) -> list[Block]:
+             all_sessions: bool = False, drills: dict[str, int] | None = None,
+             hips_or_feet: list[Block] | None = None) -> list[Block]:
     """notes: each run's (by its first session's id); all_sessions: list the leftovers too; drills:
-    the drill sets done since the latest run, per drill (named in the next steps)."""
+    the drill sets done since the latest run, per drill (named in the next steps); hips_or_feet: its
+    section, when a run ran that protocol (host/hips_or_feet/words.py)."""
     doc: list[Block] = [
         ("h1", f"archcue report: {shown(a.runner)}"),
         ("p", f"Report date {today or time.strftime('%Y-%m-%d')}; {_period(a)}{scope}."),
@@ -613,6 +616,7 @@ def document(a: Analysis, today: str | None = None, scope: str = "", notes: dict
         doc.append(("p", IMPORTED_WORDS))
     doc += _evidence(a)
     doc.append(("figures", None))
+    doc += hips_or_feet or []
     if a.runs:
         doc += _history(a)
         doc += pain_section(a, notes or {})
@@ -625,9 +629,10 @@ def document(a: Analysis, today: str | None = None, scope: str = "", notes: dict
 
 
 def text(a: Analysis, today: str | None = None, scope: str = "", notes: dict[str, Note] | None = None,
-         all_sessions: bool = False, drills: dict[str, int] | None = None) -> str:
+         all_sessions: bool = False, drills: dict[str, int] | None = None,
+         hips_or_feet: list[Block] | None = None) -> str:
     lines: list[str] = []
-    for kind, body in document(a, today, scope, notes, all_sessions, drills):
+    for kind, body in document(a, today, scope, notes, all_sessions, drills, hips_or_feet):
         lines += text_block(kind, body)
     return shown_text("\n".join(lines).rstrip()) + "\n"  # a header's strings never reach a terminal raw
 
@@ -649,6 +654,8 @@ def text_block(kind: str, body: object) -> list[str]:
         return text_table(body)  # type: ignore[arg-type]
     if kind == "defs":
         return ["What the measures mean:"] + [f"  {t}: {d}" for t, d in body]  # type: ignore[attr-defined]
+    if kind == "gap":  # a blank line after a table or a list
+        return [""]
     return []
 
 
@@ -677,7 +684,8 @@ def json_ready(o: object) -> object:
     return o
 
 
-def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
+def to_json(a: Analysis, notes: dict[str, Note] | None = None, hips_or_feet: dict | None = None) -> str:
+    """hips_or_feet: that answer's document (host/hips_or_feet/words.py), when a run ran the protocol."""
     out = json_ready(asdict(a))
     for c, d in [(a.primary, out["primary"]), *((a.per_foot[f], out["per_foot"][f]) for f in a.per_foot)]:  # type: ignore[index]
         why = curling_unknown(c, a.rule) if c is not None else ""
@@ -688,6 +696,8 @@ def to_json(a: Analysis, notes: dict[str, Note] | None = None) -> str:
     out["rule_text"] = rule_text(a.rule)  # type: ignore[index]
     out["landings"] = {"total": a.steps_total, "judged": a.steps_used}  # type: ignore[index]
     out["notes"] = json_ready(pain_json(a, notes or {}))  # type: ignore[index]
+    if hips_or_feet is not None:
+        out["hips_or_feet"] = json_ready(hips_or_feet)  # type: ignore[index]
     return json.dumps(out, indent=2)
 
 
@@ -723,18 +733,20 @@ def html_block(kind: str, body: object) -> str | None:
     if kind == "defs":
         return ("<p class='small'><b>What the measures mean:</b></p><dl class='small'>"
                 + "".join(f"<dt>{e(t)}</dt><dd>{e(d)}</dd>" for t, d in body) + "</dl>")  # type: ignore[attr-defined]
+    if kind == "gap":  # the page's margins space it
+        return ""
     return None
 
 
 def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = "",
             notes: dict[str, Note] | None = None, all_sessions: bool = False,
-            drills: dict[str, int] | None = None) -> str:
-    from host.reports.figures import all_figures, pain_over_time
+            drills: dict[str, int] | None = None, hips_or_feet: list[Block] | None = None) -> str:
+    from host.reports.figures import all_figures, pain_over_time, pain_per_round
 
     e = escaped_html
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>archcue: {e(a.runner)}</title>",
              f"<style>{CSS}</style><script>{_SCRIPT}</script></head><body>"]
-    for kind, body in document(a, today, scope, notes, all_sessions, drills):
+    for kind, body in document(a, today, scope, notes, all_sessions, drills, hips_or_feet):
         block = html_block(kind, body)
         if block is not None:
             parts.append(block)
@@ -742,6 +754,8 @@ def to_html(a: Analysis, steps: Steps, today: str | None = None, scope: str = ""
             parts += [_figure(f) for f in all_figures(a, steps, captions(a))]
         elif kind == "pain_figure":
             parts.append(_figure(pain_over_time(*body)))  # type: ignore[misc]
+        elif kind == "hof_figure":
+            parts.append(_figure(pain_per_round(*body)))  # type: ignore[misc]
     parts.append("</body></html>")
     return "\n".join(parts)
 
