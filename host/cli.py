@@ -478,7 +478,8 @@ def cmd_squad(args: argparse.Namespace) -> int:
     today = date.today()
     sessions = store.sessions()
     rows = view.squad_rows(all_summaries(store, note=_note), sessions, store.run_notes(), today, args.weeks,
-                           {beside.DRILLS: beside.drills(store, sessions, today)})
+                           {beside.DRILLS: beside.drills(store, sessions, today),
+                            beside.HIPS_OR_FEET: beside.hips_or_feet(store, sessions)})
     out = {"text": view.text, "json": view.to_json, "html": view.to_html}[fmt](rows, today)
     _emit(out, args.out, f"{plural(len(rows), 'runner')}: squad")
     return 0

@@ -176,3 +176,16 @@ def test_the_section_covers_the_sessions_the_report_covers(store: str) -> None:
     later = json.loads(report(store, "ana", "json", "--since", "2026-11-05"))["hips_or_feet"]
     assert [r["source"] for r in later["runs"]] == ["session ana-000002"]
     assert all(x["blocks"] == 4 for x in later["loading_per_arm"])  # the loading per arm of that run alone
+
+
+def test_the_squad_shows_each_runners_hips_or_feet_answer(store: str) -> None:
+    """`archcue squad`: the answer of `archcue hips-or-feet --runner` beside the runners whose runs
+    ran the protocol in pain mode (a loading-mode or plain run has no cell)."""
+    code, out, _ = archcue("--store", store, "squad", "--format", "json")
+    assert code == 0
+    cells = {r["runner"]: r["beside"].get("hips or feet") for r in json.loads(out)["runners"]}
+    code, answer, _ = archcue("--store", store, "hips-or-feet", "--runner", "ana", "--format", "json")
+    ana = json.loads(answer)
+    assert cells["ana"] == f"{ana['verdict']} ({ana['rounds']} rounds)"
+    assert cells["dana"] is not None and cells["bob"] is None and cells["cara"] is None
+    assert "hips or feet" in archcue("--store", store, "squad")[1]

@@ -20,11 +20,16 @@ from host.text import shown
 def stored(store: Store, sessions: Sessions) -> tuple[list[ratings.Run], list[ArmLoading]]:
     """The pain-mode runs among the protocol sessions given (the answers the insole logged, one
     set per run: _answers) and their loading per arm."""
-    ids = {row.id for row, _ in sessions}
-    groups = [[row for row in run if row.id in ids] for runner in sorted({row.runner for row, _ in sessions})
+    return pain_runs(store, [row for row, _ in sessions]), loading_per_arm(store, sessions)
+
+
+def pain_runs(store: Store, rows: list[SessionRow]) -> list[ratings.Run]:
+    """The pain-mode runs among the sessions given, one per run (_answers), oldest first."""
+    ids = {row.id for row in rows}
+    groups = [[row for row in run if row.id in ids] for runner in sorted({row.runner for row in rows})
               for run in store.runs(runner)]
-    runs = [_answers(store, rows) for rows in groups if rows]
-    return [r for r in runs if r is not None], loading_per_arm(store, sessions)
+    runs = [_answers(store, group) for group in groups if group]
+    return [r for r in runs if r is not None]
 
 
 def _stored(args: argparse.Namespace) -> tuple[list[ratings.Run], list[ArmLoading] | None]:

@@ -16,7 +16,8 @@ equally pressed: the one waiting longest first.
 
 Columns are data (COLUMNS): a column no runner has a value for is left out of the table, so
 a column that only some squads have costs the others nothing: the foot drills' days this week
-against the target, for runners who do them (host/squad/beside.py gathers such cells)."""
+against the target, for runners who do them, and the hips-or-feet answer of runners with a
+pain-mode protocol run (host/squad/beside.py gathers such cells)."""
 from __future__ import annotations
 
 import html
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from host.reports.report import CSS, SHORT, Table, effect_words, text_table
-from host.squad.beside import DRILLS
+from host.squad.beside import DRILLS, HIPS_OR_FEET
 from host.squad.summaries import Summary
 from host.store.db import SessionRow
 from host.store.notes import Note
@@ -167,6 +168,7 @@ COLUMNS = [
     Column("effect (95% interval)", lambda r: _effect(r.summary)),
     Column("knee pain", lambda r: _pain_words(r.pain)),
     Column(DRILLS, lambda r: r.beside.get(DRILLS, "")),
+    Column(HIPS_OR_FEET, lambda r: r.beside.get(HIPS_OR_FEET, "")),
     Column("due", lambda r: "; ".join(d.words for d in r.due) or "-"),
 ]
 
