@@ -28,13 +28,15 @@ PAIN_RUNS = [("hnsf fsnh nhfs sfhn", [4, 5, 4, 2, 2, 4, 5, 4, 5, 4, 3, 5, 4, 2, 
              ("nfhs hsfn snhf fhns", [5, 3, 5, 4, 4, 4, 2, 5, 5, 6, 5, 3, 2, 4, 5, 5])]
 
 
-def protocol_steps(order: str, seed: int, warmup_s: int = WARMUP_S, block_s: int = BLOCK_S) -> np.ndarray:
+def protocol_steps(order: str, seed: int, warmup_s: int = WARMUP_S, block_s: int = BLOCK_S,
+                   stop: int | None = None) -> np.ndarray:
     """The landings of a protocol run: every cue arm's blocks buzzed, the toes curled (and the arch
-    collapsing less) in the feet arm's only."""
-    codes = np.frombuffer(arms.parse_arms(order) or b"", dtype=np.uint8)
+    collapsing less) in the feet arm's only; after a safety stop at block `stop`, no cue."""
+    codes = np.frombuffer(arms.parse_arms(order) or b"", dtype=np.uint8).astype(np.int64)  # -1: no arm
     steps = block_run((warmup_s + len(codes) * block_s) / 60, seed, warmup_s=warmup_s, block_s=block_s)
     block = steps["block"].astype(np.int64)
-    arm = np.where((block >= 1) & (block <= len(codes)), codes[np.clip(block - 1, 0, len(codes) - 1)], -1)
+    arm = np.where((block >= 1) & (block <= min(len(codes), stop or len(codes))),
+                   codes[np.clip(block - 1, 0, len(codes) - 1)], -1)
     rng = np.random.default_rng(seed)
     engaged = rng.random(len(steps)) < np.where(arm == arms.ARM_FEET, 0.7, 0.15)
     collapse = rng.random(len(steps)) < np.where(engaged, 0.15, 0.4)
@@ -84,7 +86,7 @@ def build_store(path: Path) -> Path:
     for k, (familiar, pain) in enumerate((((8, 10), PAIN_RUNS[0][1]), ((10, 10), PAIN_RUNS[1][1][:6] + [7]))):
         order = PAIN_RUNS[k][0]
         add_session(store, f"dana-00000{k + 1}", "dana", "left", f"2026-11-1{k}T07:00:00",
-                    protocol_steps(order, seed=10 + k), config=protocol_config(order, True),
+                    protocol_steps(order, seed=10 + k, stop=7 if k else None), config=protocol_config(order, True),
                     events=answers(pain, familiar=familiar, expect=None))
     order = "fhsn hsnf"
     add_session(store, "bob-000001", "bob", "left", "2026-11-03T07:00:00",
@@ -189,3 +191,13 @@ def test_the_squad_shows_each_runners_hips_or_feet_answer(store: str) -> None:
     assert cells["ana"] == f"{ana['verdict']} ({ana['rounds']} rounds)"
     assert cells["dana"] is not None and cells["bob"] is None and cells["cara"] is None
     assert "hips or feet" in archcue("--store", store, "squad")[1]
+
+
+def test_the_loading_per_arm_leaves_out_what_a_safety_stop_left_uncued(store: str) -> None:
+    """dana's second run stopped at block 7: its cue arms' later blocks had no cue, so they are no
+    arm's; its no-cue blocks stay no-cue blocks."""
+    code, out, _ = archcue("--store", store, "hips-or-feet", "--runner", "dana", "--format", "json")
+    blocks = {x["arm"]: x["blocks"] for x in json.loads(out)["loading_per_arm"]}
+    second = PAIN_RUNS[1][0].replace(" ", "")
+    cued = {arm: second[:7].count(arm[0]) for arm in ("feet", "hips", "sham")}
+    assert blocks == {"none": 8, **{arm: 4 + n for arm, n in cued.items()}}

@@ -68,6 +68,12 @@ def verdict_sessions(store: Store, runner: str) -> Sessions:
     return toe_curl_view(store, store.runner_steps(runner, runs_only=True))
 
 
+def _given(steps: np.ndarray, arm: np.ndarray) -> np.ndarray:
+    """The arm each landing was given: a cue arm's block the insole did not buzz (after a safety
+    stop it gives no more cues) is no arm's, OUTSIDE."""
+    return np.where((arm > arms.ARM_NONE) & ~flag(steps, "cue_block"), OUTSIDE, arm)
+
+
 @dataclass
 class ArmLoading:
     arm: str
@@ -79,7 +85,8 @@ class ArmLoading:
 
 def loading_per_arm(store: Store, sessions: Sessions) -> list[ArmLoading]:
     """Collapses and sway per arm over every protocol run of the sessions (none when none ran it)."""
-    parts = [(steps, arm_of_steps(steps, config)) for (_, steps), config in zip(sessions, _configs(store, sessions))]
+    parts = [(steps, _given(steps, arm_of_steps(steps, config)))
+             for (_, steps), config in zip(sessions, _configs(store, sessions))]
     out = []
     for code, name in enumerate(ARMS):
         blocks, n, collapsed, ml = 0, 0, 0, []
