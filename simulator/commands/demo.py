@@ -19,13 +19,12 @@ from datetime import date
 from pathlib import Path
 
 from firmware.core import sessionlog
+from host.cli import main as archcue
 from host.drills import render, view
-from host.reports.report import text, to_html
 from host.sources.importer import Options, import_recording
 from host.store.db import Store
 from host.sync.pull import pull
 from host.text import plural
-from host.verdict.analysis import Steps, analyse
 from simulator.device import ROOT
 from simulator.drills import perform
 
@@ -104,15 +103,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         serve.terminate()
         serve.wait(timeout=15)
-    store = Store(store_path)
     runner = PROTOCOL["runner_id"]
-    sessions = store.runner_steps(runner)
-    a = analyse(runner, sessions)
-    print(text(a))
-    html_path = args.dir / f"report-{runner}.html"
-    html_path.write_text(to_html(a, Steps.from_sessions(sessions)))
-    print(f"HTML report: {html_path}")
-    store.close()
+    command = ["--store", str(store_path), "report", runner]  # as the coach runs it: one way to a report
+    archcue(command)
+    archcue([*command, "--out", str(args.dir / f"report-{runner}.html")])
     print(f"drills page: {_drills(store_path, runner, args.dir)}")
     print(f"store: {store_path}")
     print(f"try: {hint(store_path, 'report', runner)}")
