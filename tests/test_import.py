@@ -19,11 +19,11 @@ from host.sources.recording import read_recording, to_frames, write_recording
 from host.store.db import Store
 from host.store.records import flag, parse_session
 from simulator.__main__ import main as simulator
-from simulator.device import ROOT
+from simulator.realdata import REAL
 from simulator.scenario import load_scenario
 from simulator.synth import generate
 
-MOTICON = ROOT.parent / "shared" / "data" / "real" / "moticon_insole"
+MOTICON = REAL / "moticon_insole"
 EXPORTS = sorted(p for p in MOTICON.glob("*.txt") if p.name != "README.txt")
 needs_real = pytest.mark.skipif(not EXPORTS, reason="../shared/data/real is not beside the repository")
 
