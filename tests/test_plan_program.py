@@ -143,6 +143,8 @@ def _pull_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cut: str) -> 
         assert first.plan_written == "program step 1" and _config_on(insole)["plan_step"] == 1
         assert _config_on(insole)["cue_mode"] == "every" and _config_on(insole)["cue_after_s"] == 600
         _run_of(insole, 3)  # run 1 of the program
+        if cut == "mark_synced":  # the cut comes after run 2's config went over: a run under it would
+            insole.wear("rest")  # be program step 2 done (and a loaded machine's slow pull records one)
         real_read, real_call = device_link.Insole.read, device_link.Insole.call
 
         def read(self: device_link.Insole, sid: str, offset: int, n: int) -> bytes:

@@ -3,9 +3,9 @@
 #
 # Each power-up mounts the flash through a fresh BlockDevice; a power cut kills the
 # current one, so file objects left from before the cut (whose finalizers may still run
-# and write) can no longer touch the flash, as on a real board. The callbacks copy byte
-# by byte and fall back to a preallocated exception: they may run from a finalizer while the
-# heap is locked, so they must not allocate.
+# and write) can no longer touch the flash, as on a real board. The callbacks may run from a
+# finalizer while the heap is locked: there they copy byte by byte (slices allocate) and
+# raise a preallocated exception.
 import vfs
 
 BLOCK_SIZE = 4096
@@ -21,6 +21,8 @@ class Flash:
         self.bs = block_size
         self.n = block_count
         self.data = bytearray(b"\xff" * (block_size * block_count))
+        self.view = memoryview(self.data)
+        self.erased = b"\xff" * block_size
         self.ops = 0  # program + erase operations since the last power-up
         self.cut_at = 0  # 0: never; else the operation number that loses power
         self.device = None
@@ -49,10 +51,13 @@ class BlockDevice:
         return True
 
     def readblocks(self, block, buf, off=0):
-        d = self.flash.data
         a = block * self.flash.bs + off
-        for i in range(len(buf)):
-            buf[i] = d[a + i]
+        try:
+            buf[:] = self.flash.view[a:a + len(buf)]
+        except MemoryError:  # heap locked: no slice
+            d = self.flash.data
+            for i in range(len(buf)):
+                buf[i] = d[a + i]
 
     def writeblocks(self, block, buf, off=0):
         if not self.alive:
@@ -63,8 +68,12 @@ class BlockDevice:
         ok = self._powered_op()
         if not ok:
             n >>= 1  # torn: power fails halfway through programming
-        for i in range(n):
-            d[a + i] &= buf[i]  # NOR flash programs 1 -> 0 only
+        try:  # NOR flash programs 1 -> 0 only: the old bits AND the new
+            old = int.from_bytes(d[a:a + n], "big")
+            d[a:a + n] = (old & int.from_bytes(buf[:n], "big")).to_bytes(n, "big")
+        except MemoryError:  # heap locked: byte by byte, allocating nothing
+            for i in range(n):
+                d[a + i] &= buf[i]
         if not ok:
             raise _cut(self.flash)
 
@@ -77,10 +86,8 @@ class BlockDevice:
         if op == 6:  # erase
             if not self.alive or not self._powered_op():
                 raise _cut(fl)
-            d = fl.data
             a = arg * fl.bs
-            for i in range(fl.bs):
-                d[a + i] = 0xFF
+            fl.data[a:a + fl.bs] = fl.erased  # a slice store allocates nothing
         return 0
 
 

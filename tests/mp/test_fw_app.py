@@ -21,6 +21,7 @@ class MemoryHal:
 
     def __init__(self, frames, total, rest=0, rearm=True, rate=fwsynth.RATE, desk=False):
         self.desk = desk  # resting unloaded (on a desk), not at the preload
+        self.unloaded = array("H", bytearray(2 * COUNT))
         self.rate = rate
         self.frames = frames
         self.cycle = len(frames) // COUNT
@@ -46,11 +47,11 @@ class MemoryHal:
         if self.tick >= self.total:
             return -1
         self.ms = (self.tick - self.t0) * 1000 // self.rate
-        resting = self.tick < self.rest
-        k = 0 if resting else (self.tick - self.rest) % self.cycle * COUNT  # resting: the preload ...
-        frames = self.frames
-        for c in range(COUNT):
-            frame[c] = 0 if resting and self.desk else frames[k + c]  # ... or no load at all
+        if self.tick < self.rest:  # resting: the cycle's first frame (the preload) ...
+            frame[:] = self.unloaded if self.desk else self.frames[:COUNT]  # ... or no load at all
+        else:  # a slice, not a loop over the channels: this runs 26 M times in the 6-hour runs
+            k = (self.tick - self.rest) % self.cycle * COUNT
+            frame[:] = self.frames[k:k + COUNT]
         return 0
 
     def now_ms(self):
