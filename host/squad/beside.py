@@ -28,13 +28,15 @@ def drills(store: Store, sessions: list[SessionRow], today: date) -> dict[str, s
 
 
 def hips_or_feet(store: Store, sessions: list[SessionRow]) -> dict[str, str]:
-    """The verdict of `archcue hips-or-feet --runner` and its rounds, for runners whose runs ran
-    the protocol in pain mode (their headers say so: no steps are read)."""
+    """The verdict of `archcue hips-or-feet --runner` and its rounds (not decided yet: about how
+    many more would settle it), for runners whose runs ran the protocol in pain mode (their
+    headers say so: no steps are read)."""
     runs = [r for r in sessions if r.kind == "run"]
     headers = store.headers([r.id for r in runs])
     out = {}
     for runner in sorted({r.runner for r in runs if (headers[r.id].get("config") or {}).get("pain_mode")}):
         answer, left_out = answer_of(pain_runs(store, [r for r in runs if r.runner == runner]))
-        out[runner] = (f"{answer.verdict} ({plural(answer.rounds, 'round')})" if answer
+        more = f"; about {answer.rounds_needed} more" if answer and answer.rounds_needed else ""
+        out[runner] = (f"{answer.verdict} ({plural(answer.rounds, 'round')}{more})" if answer
                        else f"no run counts ({plural(len(left_out), 'run')} left out)")
     return out
