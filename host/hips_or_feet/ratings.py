@@ -126,22 +126,28 @@ def _familiarisation(name: str, raw: object) -> tuple[int, int] | None:
     return raw[0], raw[1]
 
 
+def arm_rounds(arm_order: str) -> list[tuple[str, ...]]:
+    """Each round's arms by name from a config's `arm_order` ([] when it holds no protocol)."""
+    codes = arms.parse_arms(arm_order) or b""
+    return [tuple(ARMS[c] for c in codes[r:r + 4]) for r in range(0, len(codes), 4)]
+
+
 def from_events(source: str, config: dict, events: list[dict]) -> Run | None:
     """A pain-mode run recorded by the insole (its header's config, its event records), or None
     when it ran no hips-or-feet protocol in pain mode. A block's pain is its last answer in the
     block's rating window; answers elsewhere are counted as ignored."""
-    order = arms.parse_arms(config.get("arm_order", "")) or b""
-    if not order or not config.get("pain_mode"):
+    rounds = arm_rounds(config.get("arm_order", ""))
+    if not rounds or not config.get("pain_mode"):
         return None
     block_ms = config.get("block_s", 180) * 1000
     warmup: float = 0.0
-    pain: list[float | None] = [None] * len(order)
-    run = Run(source, 0.0, [tuple(ARMS[c] for c in order[r:r + 4]) for r in range(0, len(order), 4)], pain)
+    pain: list[float | None] = [None] * (4 * len(rounds))
+    run = Run(source, 0.0, rounds, pain)
     for e in (e for e in events if e["kind"] == "answer"):
         command = chr(e["command"])
         if command == "P" and e["block"] == 0:
             warmup = float(e["a"])
-        elif command == "P" and 1 <= e["block"] <= len(order) and e["ms_in_block"] >= block_ms - RATED_MS:
+        elif command == "P" and 1 <= e["block"] <= len(pain) and e["ms_in_block"] >= block_ms - RATED_MS:
             pain[e["block"] - 1] = float(e["a"])
             run.stopped_at = e["block"] if e["stopped"] else run.stopped_at
         elif command == "P":

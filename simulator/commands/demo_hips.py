@@ -23,7 +23,6 @@ from firmware.core import config as fw_config
 from hardware.board_data import load_board
 from host.cli import main as archcue
 from host.hips_or_feet import lab_run, ratings
-from host.hips_or_feet.answer import ARMS
 from host.plan.history import history
 from host.plan.plan import next_config
 from host.plan.protocol import PROTOCOL
@@ -44,8 +43,7 @@ WARMUP_S = fw_config.defaults()["warmup_s"]  # the plan leaves the warm-up at th
 
 def _ratings(config: dict, rng: np.random.Generator) -> ratings.Run:
     """One run's answers from the pain model, in block order, cut at a safety stop."""
-    codes = arms.parse_arms(config["arm_order"]) or b""
-    orders = [tuple(ARMS[c] for c in codes[r:r + 4]) for r in range(0, len(codes), 4)]
+    orders = ratings.arm_rounds(config["arm_order"])
     warmup = float(rng.integers(3, 6))
     rounds = pain.one_run(pain.KINDS[KIND], orders, warmup, rng)
     said = [r.pain[arm] for r, order in zip(rounds, orders) for arm in order]
